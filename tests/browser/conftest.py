@@ -1,0 +1,92 @@
+"""Browser test harness: the dashboard on a live server, in front of the in-process simulator,
+driven by real headless Chromium through Playwright.
+
+Playwright's sync API runs an event loop in this thread, which makes Django refuse ORM calls
+from it ("async unsafe"); the tests only touch the ORM for fixtures, outside any coroutine.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+from tests.conftest import ALL_TOKEN  # noqa: E402
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if Path(str(item.fspath)).parent.name == "browser":
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
+        pytest.fail(
+            f"Chromium is not installed at {CHROMIUM}. Install it with "
+            "'sudo apt-get install -y chromium' (or set CHROMIUM=/path/to/chromium).",
+            pytrace=False,
+        )
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def dashboard_url(live_server, settings, simulator):
+    """The live dashboard's address, talking to the session's simulator."""
+    settings.CONTROL_API_URL = simulator.api_url
+    settings.CONTROL_API_TOKEN = ALL_TOKEN
+    return live_server.url
+
+
+@pytest.fixture
+def page(chromium, dashboard_url):
+    context = chromium.new_context(base_url=dashboard_url, viewport={"width": 1280, "height": 800})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def login(page):
+    """Logs a user in through the login form, as a person would."""
+
+    def login(username, password):
+        page.goto("/accounts/login/")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url(lambda url: "/accounts/login/" not in url)
+        return page
+
+    return login
+
+
+@pytest.fixture
+def screenshot(page):
+    """Saves the page into docs/screenshots/, the folder the README shows."""
+
+    def screenshot(name):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
+
+    return screenshot
