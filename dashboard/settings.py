@@ -1,5 +1,229 @@
-# Placeholder so that pytest-django can start; replaced by the real settings.
-SECRET_KEY = "placeholder"
-INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth"]
-DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+"""Django settings: every value comes from the environment, here and nowhere else.
+
+Each variable, its default and its meaning is listed in `.env.example` at the
+repository root. A malformed value stops start-up with a message naming it
+(see `dashboard/env.py`).
+"""
+
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+from dashboard.env import (
+    env_bool,
+    env_database,
+    env_int,
+    env_list,
+    env_str,
+    env_timezone,
+    env_url,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+# Assumption: pytest is imported only when the test suite runs. The tests then get
+# a fixed secret key and a fast password hasher; nothing else differs.
+RUNNING_TESTS = "pytest" in sys.modules
+
+# Off by default so that a forgotten variable never exposes debug pages in
+# production; the demo script and local development set DEBUG=1.
+DEBUG = env_bool("DEBUG", False)
+
+SECRET_KEY = env_str("SECRET_KEY")
+if not SECRET_KEY:
+    if DEBUG or RUNNING_TESTS:
+        SECRET_KEY = "insecure-development-key-set-SECRET_KEY-in-production"  # noqa: S105
+    else:
+        raise ImproperlyConfigured(
+            "Environment variable SECRET_KEY is required when DEBUG is off "
+            "(set DEBUG=1 for local development)."
+        )
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+# --- the upstream and the background work -----------------------------------
+
+# Defaults point at the local simulator and its documented demo token.
+CONTROL_API_URL = env_url("CONTROL_API_URL", "http://127.0.0.1:8001/api/v1")
+CONTROL_API_TOKEN = env_str("CONTROL_API_TOKEN", "demo-token")
+# Seconds to connect and to read one upstream answer.
+CONTROL_API_CONNECT_TIMEOUT = env_int("CONTROL_API_CONNECT_TIMEOUT", 3, minimum=1)
+CONTROL_API_READ_TIMEOUT = env_int("CONTROL_API_READ_TIMEOUT", 30, minimum=1)
+
+REDIS_URL = env_url("REDIS_URL", "redis://127.0.0.1:6379/0", schemes=("redis", "rediss"))
+# Every Redis key the read model writes starts with this, so several dashboards
+# (or the tests) can share one Redis.
+READ_MODEL_KEY_PREFIX = env_str("READ_MODEL_KEY_PREFIX", "noc:")
+
+# Floor of 5 s: a faster poll would only load the upstream, pages never wait on it.
+POLL_INTERVAL_SECONDS = env_int("POLL_INTERVAL_SECONDS", 30, minimum=5)
+PROFILE_POLL_INTERVAL_SECONDS = env_int("PROFILE_POLL_INTERVAL_SECONDS", 300, minimum=5)
+
+CELERY_BROKER_URL = REDIS_URL
+CELERY_TASK_IGNORE_RESULT = True  # tasks write to the read model, nobody awaits a result
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE = {
+    "poll-fleet": {
+        "task": "devices.tasks.poll_fleet",
+        "schedule": timedelta(seconds=POLL_INTERVAL_SECONDS),
+        # A poll that waited longer than its interval is stale: the next one replaces it.
+        "options": {"expires": POLL_INTERVAL_SECONDS},
+    },
+    "poll-profiles": {
+        "task": "devices.tasks.poll_profiles",
+        "schedule": timedelta(seconds=PROFILE_POLL_INTERVAL_SECONDS),
+        "options": {"expires": PROFILE_POLL_INTERVAL_SECONDS},
+    },
+}
+
+# --- Django ------------------------------------------------------------------
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "template_partials",
+    "dashboard",
+    "devices",
+    "profiles",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "dashboard.middleware.DisplayTimeZoneMiddleware",
+]
+
+ROOT_URLCONF = "dashboard.urls"
+WSGI_APPLICATION = "dashboard.wsgi.application"
+ASGI_APPLICATION = "dashboard.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "dashboard.context_processors.banner",
+                "dashboard.context_processors.tenancy_context",
+                "dashboard.context_processors.display",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": env_database(
+        "DATABASE_URL",
+        f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0),
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+if RUNNING_TESTS:
+    # Hashing at full strength would dominate the run time of the tests.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/accounts/login/"
+
+LANGUAGE_CODE = "en-us"
+USE_I18N = True
 USE_TZ = True
+TIME_ZONE = env_timezone("TIME_ZONE", "UTC")
+# The zone pages show times in (and say so); storage is always UTC.
+DISPLAY_TIME_ZONE = env_timezone("DISPLAY_TIME_ZONE", TIME_ZONE)
+CELERY_TIMEZONE = TIME_ZONE
+
+# --- static files: ours and the packages', served by WhiteNoise, never a CDN ---
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+# After `collectstatic` files get hashed names and far-future caching; before it
+# (runserver, the demo) WhiteNoise serves them straight from the apps and packages.
+_COLLECTED = (STATIC_ROOT / "staticfiles.json").exists() and not (DEBUG or RUNNING_TESTS)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if _COLLECTED
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = not _COLLECTED
+
+# --- security ---------------------------------------------------------------
+
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SESSION_COOKIE_HTTPONLY = True
+# Off by default: production usually terminates TLS at a proxy that redirects.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+if env_bool("SECURE_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+if not DEBUG:
+    # Cookies only over HTTPS; set SECURE_COOKIES=0 to try a production build over plain HTTP.
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+
+# --- logging: to stderr, with the API token and bearer headers redacted --------
+
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
+if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+    raise ImproperlyConfigured(
+        f"Environment variable LOG_LEVEL={LOG_LEVEL!r} is not valid: "
+        "expected DEBUG, INFO, WARNING, ERROR or CRITICAL."
+    )
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"redact_secrets": {"()": "dashboard.log_redaction.RedactSecrets"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_secrets"],
+        },
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # Django's default config gives these loggers handlers of their own; route them
+        # through ours so the redaction applies and nothing prints twice.
+        "django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        "django.server": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        # urllib3 at DEBUG prints every request line; keep it quiet unless asked.
+        "urllib3": {"level": "WARNING"},
+    },
+}

@@ -1,0 +1,81 @@
+"""The audit trail: every action a person asks for is written here, once.
+
+Services call `record_action` after the upstream answered (or did not); the
+entry says who, what, on which device of which organization, and how it ended.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from dashboard.log_redaction import redact as redact_text
+from dashboard.models import AuditEntry
+
+OK = AuditEntry.Result.OK
+FAILED = AuditEntry.Result.FAILED
+UNKNOWN = AuditEntry.Result.UNKNOWN
+
+REDACTED = "[redacted]"
+# Parameter names whose values are secrets (matched as substrings, case-insensitive).
+SECRET_WORDS = ("password", "secret", "token", "credential", "api_key", "apikey", "private_key")
+
+
+def redact(value: Any) -> Any:
+    """A copy of `value` with every secret-looking key's value replaced."""
+    if isinstance(value, Mapping):
+        return {
+            str(key): REDACTED if _is_secret(str(key)) else redact(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [redact(item) for item in value]
+    return value
+
+
+def _is_secret(key: str) -> bool:
+    lowered = key.lower()
+    return any(word in lowered for word in SECRET_WORDS)
+
+
+def record_action(
+    *,
+    user,
+    action: str,
+    result: str,
+    organization_id: int | None = None,
+    device_id: int | None = None,
+    device_name: str = "",
+    parameters: Mapping[str, Any] | None = None,
+    upstream_status: int | None = None,
+    error_message: str = "",
+    duration_ms: int | None = None,
+    request_id: str = "",
+) -> AuditEntry:
+    """Append one entry. `result` is OK, FAILED or UNKNOWN (timed out after sending)."""
+    if result not in AuditEntry.Result.values:
+        raise ValueError(f"Unknown audit result {result!r}.")
+    authenticated = user is not None and getattr(user, "is_authenticated", False)
+    return AuditEntry.objects.create(
+        user=user if authenticated else None,
+        username=user.get_username() if authenticated else "(system)",
+        action=action,
+        result=result,
+        organization_id=organization_id,
+        device_id=device_id,
+        device_name=device_name or "",
+        parameters=redact(dict(parameters or {})),
+        upstream_status=upstream_status,
+        # Upstream error text can echo a request; keep the token out of the trail too.
+        error_message=redact_text(error_message or ""),
+        duration_ms=duration_ms,
+        request_id=request_id or "",
+    )
+
+
+def entries_for(scope):
+    """Audit entries inside an OrgScope, newest first."""
+    entries = AuditEntry.objects.all()
+    if not scope.all:
+        entries = entries.filter(organization_id__in=scope.ids)
+    return entries

@@ -1,0 +1,22 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from dashboard import views
+
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("audit/", views.audit_list, name="audit"),
+    path("organization/", views.switch_organization, name="switch-organization"),
+    path("healthz", views.healthz, name="healthz"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    # Django's LogoutView accepts POST only, so logging out needs the CSRF token.
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+    path("", include("devices.urls")),
+    path("profiles/", include("profiles.urls")),
+]

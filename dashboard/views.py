@@ -1,0 +1,66 @@
+"""The dashboard's own pages: overview, audit trail, organization switcher, health."""
+
+from django.core.paginator import Paginator
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from dashboard import audit, tenancy
+
+AUDIT_PAGE_SIZE = 50
+
+
+@require_GET
+@tenancy.scoped_view()
+def overview(request):
+    organizations = tenancy.organizations_for(request.user)
+    if request.active_organization is not None:
+        organizations = organizations.filter(upstream_id=request.active_organization)
+    rows = [
+        {"organization": org, "role": tenancy.role_for(request.user, org.upstream_id)}
+        for org in organizations
+    ]
+    return render(request, "dashboard/overview.html", {"rows": rows, "nav": "overview"})
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+@tenancy.scoped_view()
+def audit_list(request):
+    entries = audit.entries_for(request.scope)
+    page = Paginator(entries, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"page": page, "entries": page.object_list, "nav": "audit"}
+    # htmx paging swaps only the table.
+    template = "dashboard/audit.html#audit-table" if request.htmx else "dashboard/audit.html"
+    return render(request, template, context)
+
+
+@require_POST
+@tenancy.scoped_view()
+def switch_organization(request):
+    """Narrow pages to one organization, or back to all of the user's ('' or absent)."""
+    raw = request.POST.get("organization", "").strip()
+    if raw:
+        try:
+            org_id = int(raw)
+        except ValueError:
+            raise Http404("No such organization.") from None
+        tenancy.set_active_organization(request, org_id)
+    else:
+        tenancy.set_active_organization(request, None)
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = "/"
+    return redirect(target)
+
+
+@require_GET
+@never_cache
+def healthz(request):
+    """Liveness only: the process answers. It touches neither the upstream nor Redis."""
+    return JsonResponse({"status": "ok"})
