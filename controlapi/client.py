@@ -1,0 +1,505 @@
+"""The client of the Zequenze Control API: one method per endpoint, errors in words.
+
+Plain Python + requests (no Django): the pollers, the services and the
+management commands all use this one class. See docs/CLIENT.md.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator, Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+
+from controlapi import errors
+from controlapi.pages import Page, page_from_payload
+from controlapi.records import (
+    Device,
+    DeviceOperation,
+    HeadlessOperation,
+    Profile,
+    looks_secret,
+)
+from controlapi.retries import RetryPolicy, parse_retry_after
+
+log = logging.getLogger("controlapi")
+
+T = TypeVar("T")
+
+DEFAULT_TIMEOUT = (3.05, 30.0)  # (connect, read) seconds; connect just above a TCP retransmit
+DEFAULT_POOL_SIZE = 16  # connections kept per host: the poller fetches pages in parallel threads
+DEFAULT_USER_AGENT = "zequenze-noc-dashboard/0.1 (controlapi)"
+
+DEVICES = "/inventory_device/"
+PROFILES = "/inventory_connection_profile/"
+DEVICE_OPERATIONS = "/inventory_device_operation/"
+HEADLESS_OPERATIONS = "/inventory_device_serial_headless_operation/"
+
+# A GET failing this way may well succeed a moment later.
+_RETRYABLE = (errors.RateLimited, errors.UpstreamError, errors.Unavailable, errors.BadResponse)
+
+# No answer after the request went out (read timeout, body cut short): the outcome is unknown.
+_CUT_AFTER_SENDING = (
+    requests.exceptions.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
+
+# Secrets shorter than this are not scrubbed from messages: replacing "a" everywhere
+# would garble the message and protect nothing.
+_MIN_SECRET_LENGTH = 4
+
+
+class ControlAPI:
+    """A session with the control API.
+
+    `base_url` is the API root, e.g. "http://127.0.0.1:8001/api/v1". `timeout` is
+    (connect, read) seconds for every request. `session` lets a caller bring its own
+    requests.Session (its adapters and pool are then the caller's, and close() leaves
+    it open). GETs are retried as `RetryPolicy` describes; writes never are.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
+        session: requests.Session | None = None,
+        max_retries: int = 3,
+        backoff: float = 0.5,
+        max_retry_time: float = 30.0,
+        user_agent: str = DEFAULT_USER_AGENT,
+        pool_size: int = DEFAULT_POOL_SIZE,
+    ):
+        if not token:
+            raise ValueError("the control API needs a token")
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.retry_policy = RetryPolicy(max_retries, backoff, max_retry_time)
+        self._token = token
+        self._headers = {
+            "Authorization": f"Bearer {token}",
+            "Accept": "application/json",
+            "User-Agent": user_agent,
+        }
+        self._owns_session = session is None
+        if session is None:
+            session = requests.Session()
+            # Retries are ours (GET only); urllib3's own must stay off so a write is
+            # never repeated underneath us.
+            adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=0)
+            session.mount("http://", adapter)
+            session.mount("https://", adapter)
+        self.session = session
+
+    def __repr__(self) -> str:  # no token here
+        return f"<ControlAPI {self.base_url}>"
+
+    def close(self) -> None:
+        """Close the session if this client created it."""
+        if self._owns_session:
+            self.session.close()
+
+    def __enter__(self) -> ControlAPI:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    # --- devices ---------------------------------------------------------------
+
+    def list_devices(
+        self,
+        *,
+        status: bool | None = None,
+        organization: int | None = None,
+        type: int | None = None,
+        last_status_change_from: datetime | None = None,
+        pending: bool | None = None,
+        update_status: bool = False,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> Page[Device]:
+        """One page of devices. `status` True: Up, False: Down. `update_status` makes the
+        upstream ask every device's agent first: slow, for background pollers only."""
+        params = _device_filters(
+            status, organization, type, last_status_change_from, pending, update_status
+        )
+        params.update(limit=int(limit), offset=int(offset))
+        return self._get_page(DEVICES, params, Device.from_api)
+
+    def iter_devices(
+        self,
+        *,
+        status: bool | None = None,
+        organization: int | None = None,
+        type: int | None = None,
+        last_status_change_from: datetime | None = None,
+        pending: bool | None = None,
+        update_status: bool = False,
+        limit: int = 100,
+    ) -> Iterator[Device]:
+        """Every device matching the filters, page after page, following `next` links."""
+        params = _device_filters(
+            status, organization, type, last_status_change_from, pending, update_status
+        )
+        params.update(limit=int(limit), offset=0)
+        return self._iter_pages(DEVICES, params, Device.from_api)
+
+    def get_device(
+        self, device_id: int, *, pending: bool = False, update_status: bool = False
+    ) -> Device:
+        """One device with the detail fields. `pending`: include pending-settings detail."""
+        params = {}
+        if pending:
+            params["pending"] = "true"
+        if update_status:
+            params["update_status"] = "true"
+        path = _device_path(device_id)
+        return self._parse("GET", path, Device.from_api, self._call("GET", path, params=params))
+
+    def create_device(self, fields: Mapping[str, Any]) -> Device:
+        """Create a device. `fields` may include the device's `password`; it is sent, never
+        logged, and never appears in an error message."""
+        return self._write_device("POST", DEVICES, fields)
+
+    def replace_device(self, device_id: int, fields: Mapping[str, Any]) -> Device:
+        """PUT: every writable field left out of `fields` is reset upstream."""
+        return self._write_device("PUT", _device_path(device_id), fields)
+
+    def update_device(self, device_id: int, fields: Mapping[str, Any]) -> Device:
+        """PATCH: only the given fields change."""
+        return self._write_device("PATCH", _device_path(device_id), fields)
+
+    def delete_device(self, device_id: int) -> None:
+        self._call("DELETE", _device_path(device_id), expect_body=False)
+
+    # Device operations: each one PATCH with the documented flag. The upstream answers
+    # at once and tracks the operation in `pending_settings` until the device confirms.
+
+    def reboot(self, device_id: int) -> Device:
+        return self.update_device(device_id, {"reboot": True})
+
+    def factory_reset(self, device_id: int) -> Device:
+        """Factory reset with the stored configuration wiped."""
+        return self.update_device(device_id, {"factory": True})
+
+    def device_factory_reset(self, device_id: int) -> Device:
+        """Factory reset of the device only; the stored configuration is kept."""
+        return self.update_device(device_id, {"device_factory": True})
+
+    def sync(self, device_id: int) -> Device:
+        """Pull the device's active configuration."""
+        return self.update_device(device_id, {"sync": True})
+
+    def reconfigure(self, device_id: int) -> Device:
+        """Re-apply every stored setting to the device."""
+        return self.update_device(device_id, {"reconf": True})
+
+    def set_debug(self, device_id: int, enabled: bool) -> Device:
+        return self.update_device(device_id, {"debug": bool(enabled)})
+
+    def schedule_firmware(self, device_id: int, image_id: int) -> Device:
+        return self.update_device(
+            device_id, {"firmware_image": _object_id(image_id), "firmware_image_is_pending": True}
+        )
+
+    # --- connection profiles ---------------------------------------------------
+
+    def list_profiles(
+        self, *, name: str | None = None, limit: int = 20, offset: int = 0
+    ) -> Page[Profile]:
+        params: dict[str, Any] = {"limit": int(limit), "offset": int(offset)}
+        if name:
+            params["name"] = name
+        return self._get_page(PROFILES, params, Profile.from_api)
+
+    def iter_profiles(self, *, name: str | None = None, limit: int = 100) -> Iterator[Profile]:
+        params: dict[str, Any] = {"limit": int(limit), "offset": 0}
+        if name:
+            params["name"] = name
+        return self._iter_pages(PROFILES, params, Profile.from_api)
+
+    def get_profile(self, profile_id: int) -> Profile:
+        path = f"{PROFILES}{_object_id(profile_id)}/"
+        return self._parse("GET", path, Profile.from_api, self._call("GET", path))
+
+    # --- device operational records --------------------------------------------
+
+    def update_device_operation(self, device_id: int, fields: Mapping[str, Any]) -> DeviceOperation:
+        """PUT the operational record of a device (ASSUMPTION: `{id}` is the device's id)."""
+        path = f"{DEVICE_OPERATIONS}{_object_id(device_id)}/"
+        payload = self._call("PUT", path, body=fields)
+        return self._parse("PUT", path, DeviceOperation.from_api, payload)
+
+    # --- headless operations ---------------------------------------------------
+
+    def list_headless_operations(
+        self, *, id: str | None = None, update_status: bool = False
+    ) -> Page[HeadlessOperation]:
+        """Headless operations; the upstream cannot list them without a transaction id, so
+        whoever creates one keeps its id."""
+        params = {}
+        if id is not None:
+            params["id"] = str(id)
+        if update_status:
+            params["update_status"] = "true"
+        return self._get_page(HEADLESS_OPERATIONS, params, HeadlessOperation.from_api)
+
+    def get_headless_operation(
+        self, txn_id: str, *, update_status: bool = False
+    ) -> HeadlessOperation:
+        page = self.list_headless_operations(id=txn_id, update_status=update_status)
+        for operation in page.items:
+            if operation.id == txn_id:
+                return operation
+        # The upstream answers 404 for an unknown id; an empty or foreign page means the same.
+        raise errors.NotFound(
+            "GET",
+            HEADLESS_OPERATIONS,
+            404,
+            f"The control API has no headless operation {txn_id!r} (404)"
+            f" for GET {HEADLESS_OPERATIONS}",
+        )
+
+    def create_headless_operation(
+        self,
+        *,
+        device_serial: str,
+        operation_type: str,
+        scheduled_time: datetime,
+        parameters: Mapping[str, Any] | None = None,
+    ) -> HeadlessOperation:
+        body = {
+            "device_serial": device_serial,
+            "operation_type": operation_type,
+            "scheduled_time": scheduled_time,
+            "parameters": dict(parameters or {}),
+        }
+        payload = self._call("POST", HEADLESS_OPERATIONS, body=body)
+        return self._parse("POST", HEADLESS_OPERATIONS, HeadlessOperation.from_api, payload)
+
+    # --- transport -------------------------------------------------------------
+
+    def _write_device(self, method: str, path: str, fields: Mapping[str, Any]) -> Device:
+        return self._parse(method, path, Device.from_api, self._call(method, path, body=fields))
+
+    def _get_page(self, path: str, params, parse_item: Callable[[Mapping], T]) -> Page[T]:
+        payload = self._call("GET", path, params=params)
+        return self._parse("GET", path, lambda raw: page_from_payload(raw, parse_item), payload)
+
+    def _iter_pages(self, path: str, params, parse_item: Callable[[Mapping], T]) -> Iterator[T]:
+        """Follow `next` links by their query string only: the upstream writes its public
+        host into them, which need not be the host we talk to."""
+        query = tuple((key, str(value)) for key, value in params.items())
+        seen = {query}
+        while True:
+            page = self._get_page(path, query, parse_item)
+            yield from page.items
+            if page.next_query is None or not page.items:
+                return
+            query = page.next_query
+            if query in seen:  # a link pointing back would loop for ever
+                raise errors.BadResponse(
+                    "GET",
+                    path,
+                    None,
+                    "The control API sent a `next` link back to a page already read"
+                    f" for GET {path}",
+                )
+            seen.add(query)
+
+    def _parse(self, method: str, path: str, parse: Callable[[Any], T], payload: Any) -> T:
+        try:
+            return parse(payload)
+        except (ValueError, TypeError, AttributeError) as exc:
+            raise errors.BadResponse(
+                method,
+                path,
+                200,
+                f"The control API sent an answer that could not be read for {method} {path}"
+                f" ({exc})",
+            ) from exc
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params=None,
+        body: Mapping[str, Any] | None = None,
+        expect_body: bool = True,
+    ) -> Any:
+        """One request; GETs retried per the retry policy, writes sent exactly once."""
+        json_body = _jsonable(body) if body is not None else None
+        secrets = self._secrets(body)
+        started = time.monotonic()
+        retry = 0
+        while True:
+            try:
+                return self._send(method, path, params, json_body, expect_body, secrets)
+            except _RETRYABLE as error:
+                if method != "GET":
+                    raise
+                wait = self.retry_policy.delay(
+                    retry, time.monotonic() - started, getattr(error, "retry_after", None)
+                )
+                if wait is None:
+                    raise
+                log.warning("%s; retrying in %.2f s (retry %d)", error, wait, retry + 1)
+                time.sleep(wait)
+                retry += 1
+
+    def _send(self, method, path, params, json_body, expect_body, secrets) -> Any:
+        try:
+            response = self.session.request(
+                method,
+                self.base_url + path,
+                params=params,
+                json=json_body,
+                headers=self._headers,
+                timeout=self.timeout,
+                # A redirected POST would turn into a GET, and a redirect to another host
+                # drops the token: a redirect is an error, never followed.
+                allow_redirects=False,
+            )
+        except requests.exceptions.ConnectTimeout as exc:
+            raise errors.Unavailable(method, path, None, None, False) from exc
+        except requests.exceptions.ConnectionError as exc:
+            raise errors.Unavailable(method, path, None, None, _maybe_sent(exc)) from exc
+        except _CUT_AFTER_SENDING as exc:
+            raise errors.Unavailable(method, path, None, None, True) from exc
+        # Other RequestExceptions (InvalidURL, MissingSchema...) are configuration
+        # mistakes, not outages: they propagate as they are.
+        with response:
+            return self._read(method, path, response, expect_body, secrets)
+
+    def _read(self, method, path, response: requests.Response, expect_body, secrets) -> Any:
+        status = response.status_code
+        try:
+            payload = response.json() if response.content else None
+            decoded = True
+        except ValueError:
+            payload, decoded = None, False
+        if 200 <= status < 300:
+            if not expect_body:
+                return None
+            if not decoded or not isinstance(payload, dict | list):
+                raise errors.BadResponse(
+                    method,
+                    path,
+                    status,
+                    f"The control API sent an answer that is not JSON ({status}) "
+                    f"for {method} {path}",
+                )
+            return payload
+        if 300 <= status < 400:
+            raise errors.BadResponse(
+                method,
+                path,
+                status,
+                f"The control API answered with a redirect ({status}) for {method} {path}; "
+                "check the configured API address",
+            )
+        retry_after = (
+            parse_retry_after(response.headers.get("Retry-After")) if status in (429, 503) else None
+        )
+        raise errors.error_from_response(
+            method,
+            path,
+            status,
+            payload,
+            retry_after=retry_after,
+            scrub=lambda text: _scrub(text, secrets),
+        )
+
+    def _secrets(self, body: Mapping[str, Any] | None) -> tuple[str, ...]:
+        found = [self._token]
+        _collect_secrets(body, found)
+        return tuple(s for s in found if len(s) >= _MIN_SECRET_LENGTH)
+
+
+# --- helpers -------------------------------------------------------------------
+
+
+def _object_id(value: int) -> int:
+    """An id for a path segment: an int, never a string that could change the path."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"an object id must be an int, not {type(value).__name__}")
+    return value
+
+
+def _device_path(device_id: int) -> str:
+    return f"{DEVICES}{_object_id(device_id)}/"
+
+
+def _device_filters(status, organization, type_, changed_from, pending, update_status) -> dict:
+    params: dict[str, Any] = {}
+    if status is not None:
+        params["status"] = "true" if status else "false"
+    if organization is not None:
+        params["organization"] = int(organization)
+    if type_ is not None:
+        params["type"] = int(type_)
+    if changed_from is not None:
+        params["last_status_change_from"] = _aware(changed_from, "last_status_change_from")
+    if pending:
+        params["pending"] = "true"
+    if update_status:
+        params["update_status"] = "true"
+    return params
+
+
+def _aware(moment: datetime, name: str) -> str:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"{name} must be a timezone-aware datetime")
+    return moment.isoformat()
+
+
+def _jsonable(value: Any) -> Any:
+    """Request data as JSON: aware datetimes as ISO-8601 with offset, Decimals as strings."""
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, datetime):
+        return _aware(value, "a datetime sent to the control API")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _collect_secrets(value: Any, found: list[str]) -> None:
+    if isinstance(value, Mapping):
+        for key, inner in value.items():
+            if isinstance(inner, str) and looks_secret(key):
+                found.append(inner)
+            else:
+                _collect_secrets(inner, found)
+    elif isinstance(value, list | tuple):
+        for inner in value:
+            _collect_secrets(inner, found)
+
+
+def _scrub(text: str, secrets: tuple[str, ...]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, "[redacted]")
+    return text
+
+
+def _maybe_sent(exc: requests.exceptions.ConnectionError) -> bool:
+    """False only when the connection itself failed (refused, DNS, TLS handshake): then the
+    request was certainly not sent. A cut connection may have delivered it."""
+    if isinstance(exc, requests.exceptions.SSLError):
+        return False
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return not isinstance(reason, NewConnectionError | ConnectTimeoutError)

@@ -1,0 +1,724 @@
+"""Upstream records, normalised at this one boundary.
+
+Whatever upstream version answered (the reference pages show an older and a
+newer shape of several records), the rest of the dashboard sees one frozen
+record per thing, with:
+
+- timestamps as timezone-aware datetimes (ISO-8601 with "Z" or an offset;
+  ASSUMPTION: a timestamp without an offset is UTC);
+- coordinates as Decimal (the upstream sends decimal strings);
+- a missing field, a null and a value that cannot be read all as None
+  (a device that never connected has no versions or timestamps) -- a record
+  without an id is not a record, and raises ValueError;
+- fields this module does not know kept in `extra`, except credential-like
+  ones, which are dropped;
+- never a password: a device password the upstream echoes is dropped.
+
+Nested data the dashboard only shows (profile configuration and health,
+operation parameters) is kept as read-only mappings and tuples, and left out of
+repr() because it may hold credentials; `looks_secret(key)` is the one rule the
+pages use to mask such values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from types import MappingProxyType
+from typing import Any
+
+from controlapi.pages import Page
+
+__all__ = [
+    "Device",
+    "DeviceOperation",
+    "HeadlessDeviceStatus",
+    "HeadlessOperation",
+    "OperationalHistoryEntry",
+    "Page",
+    "PendingSetting",
+    "Profile",
+    "looks_secret",
+    "parse_pending_settings",
+]
+
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+def _empty() -> Mapping[str, Any]:
+    return _EMPTY
+
+
+# A key containing any of these (case-insensitive) holds a credential.
+_SECRET_MARKERS = (
+    "password",
+    "passwd",
+    "secret",
+    "token",
+    "api_key",
+    "apikey",
+    "credential",
+    "private_key",
+    "auth_key",
+)
+
+
+def looks_secret(key: object) -> bool:
+    """Whether a field name looks like it holds a credential (masked in pages, never logged)."""
+    lowered = str(key).lower()
+    return any(marker in lowered for marker in _SECRET_MARKERS)
+
+
+# --- value readers: None for missing, null or unreadable -------------------------
+
+
+def _datetime(value: object) -> datetime | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        try:
+            moment = datetime.fromisoformat(value)  # 3.11 reads "Z" and offsets
+        except (TypeError, ValueError):
+            return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _decimal(value: object) -> Decimal | None:
+    if value is None or value == "" or isinstance(value, bool):
+        return None
+    try:
+        number = Decimal(value if isinstance(value, str) else str(value))
+    except (InvalidOperation, ValueError):
+        return None
+    return number if number.is_finite() else None
+
+
+def _int(value: object) -> int | None:
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _bool(value: object) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return value != 0
+    if isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered in ("true", "1", "yes"):
+            return True
+        if lowered in ("false", "0", "no"):
+            return False
+    return None
+
+
+def _str(value: object) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return str(value)
+
+
+def _frozen(value: object) -> Any:
+    """JSON data as read-only data: mappings become MappingProxyType, lists tuples."""
+    if isinstance(value, Mapping):
+        return MappingProxyType({str(k): _frozen(v) for k, v in value.items()})
+    if isinstance(value, list | tuple):
+        return tuple(_frozen(v) for v in value)
+    return value
+
+
+def _thawed(value: object) -> Any:
+    """The reverse of _frozen, for JSON."""
+    if isinstance(value, Mapping):
+        return {k: _thawed(v) for k, v in value.items()}
+    if isinstance(value, tuple | list):
+        return [_thawed(v) for v in value]
+    return value
+
+
+def _mapping(value: object) -> Mapping[str, Any]:
+    return _frozen(value) if isinstance(value, Mapping) else _EMPTY
+
+
+def _extra(raw: Mapping, known: frozenset[str]) -> Mapping[str, Any]:
+    unknown = raw.keys() - known
+    if not unknown:
+        return _EMPTY
+    return MappingProxyType(
+        {key: _frozen(raw[key]) for key in sorted(unknown) if not looks_secret(key)}
+    )
+
+
+def _require_mapping(raw: object, what: str) -> Mapping:
+    if not isinstance(raw, Mapping):
+        raise ValueError(f"{what} must be a JSON object, not {type(raw).__name__}")
+    return raw
+
+
+# --- pending settings ----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PendingSetting:
+    """One change the upstream is still waiting for the device to confirm."""
+
+    name: str
+    value: str | None = None
+
+
+def parse_pending_settings(text: object) -> tuple[PendingSetting, ...]:
+    """Parse `pending_settings`: null or a comma-separated list of `name` or `name:value`.
+
+    Values may contain ":" (timestamps such as `reboot_scheduled:2024-01-16T02:00:00Z`),
+    so an entry is split on its first ":" only. Spaces around names and values are
+    stripped; empty entries and entries without a name are ignored; an empty value
+    (`name:`) is None.
+
+    ASSUMPTION (tolerance): an upstream that answers a JSON list of such strings, or
+    an object of name -> value, is read the same way.
+    """
+    if not text:
+        return ()
+    if isinstance(text, Mapping):
+        entries = (f"{name}:{'' if value is None else value}" for name, value in text.items())
+    elif isinstance(text, list | tuple):
+        entries = (str(entry) for entry in text)
+    else:
+        entries = str(text).split(",")
+    settings = []
+    for entry in entries:
+        name, _, value = entry.partition(":")
+        name = name.strip()
+        if name:
+            settings.append(PendingSetting(name, value.strip() or None))
+    return tuple(settings)
+
+
+# --- devices -------------------------------------------------------------------
+
+_DEVICE_KEYS = frozenset(
+    {
+        "id", "uuid", "name", "customer_id", "is_active", "status", "status_change", "type",
+        "type_short_name", "software_version", "hardware_version", "manufacturer",
+        "serial_number", "serial_number_alt", "description", "organization_id",
+        "location_name", "location", "location_short_name", "latitude", "longitude",
+        "address", "last_connection", "last_configuration", "created", "last_change",
+        "unique_identifier", "product_class", "firmware_image", "firmware_image_is_pending",
+        "username", "update_frequency", "debug", "pending_settings",
+        "password",  # known so that it is dropped, never kept in `extra`
+    }
+)  # fmt: skip
+
+_UP = {"up": "Up", "true": "Up", "1": "Up", "down": "Down", "false": "Down", "0": "Down"}
+
+
+def _status(value: object) -> str:
+    """ "Up" or "Down"; ASSUMPTION: a missing status is "Down" (never connected), and an
+    unknown word is kept as it came (and is not up)."""
+    if value is True:
+        return "Up"
+    if value is None or value is False:
+        return "Down"
+    text = str(value)
+    return _UP.get(text.strip().lower(), text)
+
+
+@dataclass(frozen=True, slots=True)
+class Device:
+    """A managed device (CPE). Fields of the list shape are always present; fields only the
+    detail shape carries (`unique_identifier` ... `debug`) are None in a list answer."""
+
+    id: int
+    uuid: str | None = None
+    name: str = ""
+    customer_id: str | None = None
+    is_active: bool = False
+    status: str = "Down"
+    status_change: datetime | None = None
+    type: int | None = None
+    type_short_name: str | None = None
+    software_version: str | None = None
+    hardware_version: str | None = None
+    manufacturer: str | None = None
+    serial_number: str = ""
+    serial_number_alt: str | None = None
+    description: str | None = None
+    organization_id: int | None = None
+    location_name: str | None = None
+    location: int | None = None
+    location_short_name: str | None = None
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
+    address: str | None = None
+    last_connection: datetime | None = None
+    last_configuration: datetime | None = None
+    created: datetime | None = None
+    last_change: datetime | None = None
+    unique_identifier: str | None = None
+    product_class: str | None = None
+    firmware_image: int | None = None
+    firmware_image_is_pending: bool | None = None
+    username: str | None = None
+    update_frequency: int | None = None
+    debug: bool | None = None
+    pending_settings: tuple[PendingSetting, ...] = ()
+    extra: Mapping[str, Any] = field(default_factory=_empty, repr=False)
+
+    @property
+    def is_up(self) -> bool:
+        return self.status == "Up"
+
+    @classmethod
+    def from_api(cls, raw: Mapping) -> Device:
+        """Normalise a device from either the list or the detail answer."""
+        get = _require_mapping(raw, "a device").get
+        device_id = _int(get("id"))
+        if device_id is None:
+            raise ValueError("a device without an id")
+        return cls(
+            id=device_id,
+            uuid=_str(get("uuid")),
+            name=_str(get("name")) or "",
+            customer_id=_str(get("customer_id")),
+            is_active=bool(_bool(get("is_active"))),
+            status=_status(get("status")),
+            status_change=_datetime(get("status_change")),
+            type=_int(get("type")),
+            type_short_name=_str(get("type_short_name")),
+            software_version=_str(get("software_version")),
+            hardware_version=_str(get("hardware_version")),
+            manufacturer=_str(get("manufacturer")),
+            serial_number=_str(get("serial_number")) or "",
+            serial_number_alt=_str(get("serial_number_alt")),
+            description=_str(get("description")),
+            organization_id=_int(get("organization_id")),
+            location_name=_str(get("location_name")),
+            location=_int(get("location")),
+            location_short_name=_str(get("location_short_name")),
+            latitude=_decimal(get("latitude")),
+            longitude=_decimal(get("longitude")),
+            address=_str(get("address")),
+            last_connection=_datetime(get("last_connection")),
+            last_configuration=_datetime(get("last_configuration")),
+            created=_datetime(get("created")),
+            last_change=_datetime(get("last_change")),
+            unique_identifier=_str(get("unique_identifier")),
+            product_class=_str(get("product_class")),
+            firmware_image=_int(get("firmware_image")),
+            firmware_image_is_pending=_bool(get("firmware_image_is_pending")),
+            username=_str(get("username")),
+            update_frequency=_int(get("update_frequency")),
+            debug=_bool(get("debug")),
+            pending_settings=parse_pending_settings(get("pending_settings")),
+            extra=_extra(raw, _DEVICE_KEYS),
+        )
+
+    def to_cache(self) -> dict[str, Any]:
+        """A JSON-able dict: datetimes as ISO-8601 strings, Decimals as strings.
+
+        Written out field by field (no dataclasses.asdict, no loops over fields) because
+        the poller converts the whole fleet on every poll.
+        """
+        return {
+            "id": self.id,
+            "uuid": self.uuid,
+            "name": self.name,
+            "customer_id": self.customer_id,
+            "is_active": self.is_active,
+            "status": self.status,
+            "status_change": _iso(self.status_change),
+            "type": self.type,
+            "type_short_name": self.type_short_name,
+            "software_version": self.software_version,
+            "hardware_version": self.hardware_version,
+            "manufacturer": self.manufacturer,
+            "serial_number": self.serial_number,
+            "serial_number_alt": self.serial_number_alt,
+            "description": self.description,
+            "organization_id": self.organization_id,
+            "location_name": self.location_name,
+            "location": self.location,
+            "location_short_name": self.location_short_name,
+            "latitude": None if self.latitude is None else str(self.latitude),
+            "longitude": None if self.longitude is None else str(self.longitude),
+            "address": self.address,
+            "last_connection": _iso(self.last_connection),
+            "last_configuration": _iso(self.last_configuration),
+            "created": _iso(self.created),
+            "last_change": _iso(self.last_change),
+            "unique_identifier": self.unique_identifier,
+            "product_class": self.product_class,
+            "firmware_image": self.firmware_image,
+            "firmware_image_is_pending": self.firmware_image_is_pending,
+            "username": self.username,
+            "update_frequency": self.update_frequency,
+            "debug": self.debug,
+            "pending_settings": [[s.name, s.value] for s in self.pending_settings],
+            "extra": _thawed(self.extra) if self.extra else {},
+        }
+
+    @classmethod
+    def from_cache(cls, data: Mapping[str, Any]) -> Device:
+        """The reverse of to_cache. Trusts its input (we wrote it): no tolerance work here.
+        Keys missing from an older cache entry read as the field's default."""
+        get = data.get
+        return cls(
+            id=data["id"],
+            uuid=get("uuid"),
+            name=get("name") or "",
+            customer_id=get("customer_id"),
+            is_active=get("is_active", False),
+            status=get("status", "Down"),
+            status_change=_from_iso(get("status_change")),
+            type=get("type"),
+            type_short_name=get("type_short_name"),
+            software_version=get("software_version"),
+            hardware_version=get("hardware_version"),
+            manufacturer=get("manufacturer"),
+            serial_number=get("serial_number") or "",
+            serial_number_alt=get("serial_number_alt"),
+            description=get("description"),
+            organization_id=get("organization_id"),
+            location_name=get("location_name"),
+            location=get("location"),
+            location_short_name=get("location_short_name"),
+            latitude=_from_str_decimal(get("latitude")),
+            longitude=_from_str_decimal(get("longitude")),
+            address=get("address"),
+            last_connection=_from_iso(get("last_connection")),
+            last_configuration=_from_iso(get("last_configuration")),
+            created=_from_iso(get("created")),
+            last_change=_from_iso(get("last_change")),
+            unique_identifier=get("unique_identifier"),
+            product_class=get("product_class"),
+            firmware_image=get("firmware_image"),
+            firmware_image_is_pending=get("firmware_image_is_pending"),
+            username=get("username"),
+            update_frequency=get("update_frequency"),
+            debug=get("debug"),
+            pending_settings=tuple(PendingSetting(n, v) for n, v in get("pending_settings") or ()),
+            extra=_frozen(get("extra")) if get("extra") else _EMPTY,
+        )
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+def _from_iso(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
+
+
+def _from_str_decimal(text: str | None) -> Decimal | None:
+    return None if text is None else Decimal(text)
+
+
+# --- connection profiles -------------------------------------------------------
+
+_PROFILE_V2_MARKERS = frozenset(
+    {"profile_type", "status", "last_sync", "organization", "health_status", "configuration",
+     "endpoint_url", "sync_frequency", "last_sync_status", "connection_timeout"}
+)  # fmt: skip
+_PROFILE_V1_MARKERS = frozenset(
+    {"connection_type", "host", "port", "database", "endpoint", "timeout", "last_tested",
+     "test_status", "max_connections"}
+)  # fmt: skip
+_PROFILE_KEYS = (
+    frozenset({"id", "name", "description", "is_active", "created_at", "updated_at", "created_by",
+               "ssl_enabled", "username", "retry_attempts", "sync_record_count",
+               "authentication_type"})
+    | _PROFILE_V1_MARKERS
+    | _PROFILE_V2_MARKERS
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """A connection profile in one record whichever shape the upstream answered.
+
+    `shape` is "v2" (newer: profile_type, status, sync and health data) or "v1" (older:
+    connection_type, host/port, test results); the fields of the other shape are None.
+    `kind`, `last_checked`, `last_check_status` and `timeout_seconds` read the same
+    thing from either shape, so pages need not branch on it.
+    """
+
+    id: int
+    name: str
+    shape: str
+    description: str | None = None
+    is_active: bool | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    created_by: str | None = None
+    ssl_enabled: bool | None = None
+    username: str | None = None
+    # newer shape
+    profile_type: str | None = None
+    status: str | None = None
+    organization: str | None = None
+    last_sync: datetime | None = None
+    last_sync_status: str | None = None
+    sync_frequency: str | None = None
+    sync_record_count: int | None = None
+    endpoint_url: str | None = None
+    authentication_type: str | None = None
+    connection_timeout: int | None = None
+    retry_attempts: int | None = None
+    configuration: Mapping[str, Any] = field(default_factory=_empty, repr=False)
+    health_status: Mapping[str, Any] = field(default_factory=_empty, repr=False)
+    # older shape
+    connection_type: str | None = None
+    host: str | None = None
+    port: int | None = None
+    database: str | None = None
+    endpoint: str | None = None
+    timeout: int | None = None
+    max_connections: int | None = None
+    last_tested: datetime | None = None
+    test_status: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=_empty, repr=False)
+
+    @property
+    def kind(self) -> str | None:
+        """What it connects to: profile_type (v2) or connection_type (v1)."""
+        return self.profile_type if self.shape == "v2" else self.connection_type
+
+    @property
+    def last_checked(self) -> datetime | None:
+        """Last sync (v2) or last connection test (v1)."""
+        return self.last_sync if self.shape == "v2" else self.last_tested
+
+    @property
+    def last_check_status(self) -> str | None:
+        """Outcome of the last sync (v2) or the last test (v1), e.g. "success"."""
+        return self.last_sync_status if self.shape == "v2" else self.test_status
+
+    @property
+    def timeout_seconds(self) -> int | None:
+        return self.connection_timeout if self.shape == "v2" else self.timeout
+
+    @classmethod
+    def from_api(cls, raw: Mapping) -> Profile:
+        get = _require_mapping(raw, "a connection profile").get
+        profile_id = _int(get("id"))
+        if profile_id is None:
+            raise ValueError("a connection profile without an id")
+        keys = raw.keys()
+        # ASSUMPTION: a profile with none of the newer fields but some older one is "v1";
+        # anything else (including a bare {id, name}) is read as the newer shape.
+        shape = "v1" if not (keys & _PROFILE_V2_MARKERS) and (keys & _PROFILE_V1_MARKERS) else "v2"
+        return cls(
+            id=profile_id,
+            name=_str(get("name")) or "",
+            shape=shape,
+            description=_str(get("description")),
+            is_active=_bool(get("is_active")),
+            created_at=_datetime(get("created_at")),
+            updated_at=_datetime(get("updated_at")),
+            created_by=_str(get("created_by")),
+            ssl_enabled=_bool(get("ssl_enabled")),
+            username=_str(get("username")),
+            profile_type=_str(get("profile_type")),
+            status=_str(get("status")),
+            organization=_str(get("organization")),
+            last_sync=_datetime(get("last_sync")),
+            last_sync_status=_str(get("last_sync_status")),
+            sync_frequency=_str(get("sync_frequency")),
+            sync_record_count=_int(get("sync_record_count")),
+            endpoint_url=_str(get("endpoint_url")),
+            authentication_type=_str(get("authentication_type")),
+            connection_timeout=_int(get("connection_timeout")),
+            retry_attempts=_int(get("retry_attempts")),
+            configuration=_mapping(get("configuration")),
+            health_status=_mapping(get("health_status")),
+            connection_type=_str(get("connection_type")),
+            host=_str(get("host")),
+            port=_int(get("port")),
+            database=_str(get("database")),
+            endpoint=_str(get("endpoint")),
+            timeout=_int(get("timeout")),
+            max_connections=_int(get("max_connections")),
+            last_tested=_datetime(get("last_tested")),
+            test_status=_str(get("test_status")),
+            extra=_extra(raw, _PROFILE_KEYS),
+        )
+
+
+# --- device operational records ------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OperationalHistoryEntry:
+    timestamp: datetime | None = None
+    action: str | None = None
+    from_status: str | None = None
+    to_status: str | None = None
+    performed_by: str | None = None
+
+    @classmethod
+    def from_api(cls, raw: object) -> OperationalHistoryEntry:
+        get = raw.get if isinstance(raw, Mapping) else {}.get
+        return cls(
+            timestamp=_datetime(get("timestamp")),
+            action=_str(get("action")),
+            from_status=_str(get("from_status")),
+            to_status=_str(get("to_status")),
+            performed_by=_str(get("performed_by")),
+        )
+
+
+_OPERATION_KEYS = frozenset(
+    {"id", "device_name", "serial_number", "device_type", "operational_status", "location",
+     "assigned_user", "organization", "configuration", "maintenance_notes", "next_maintenance",
+     "last_updated", "updated_by", "operational_history", "operation_type", "status",
+     "device_id", "operator_id", "description", "started_at", "completed_at", "notes",
+     "created_at", "updated_at"}
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceOperation:
+    """The operational record of a device (answer of PUT /inventory_device_operation/{id}/).
+
+    Newer-shape fields first; the older shape's fields (operation_type ... updated_at)
+    are None when the upstream answers the newer shape, and the other way round.
+    """
+
+    id: int
+    device_name: str | None = None
+    serial_number: str | None = None
+    device_type: str | None = None
+    operational_status: str | None = None
+    location: str | None = None
+    assigned_user: str | None = None
+    organization: str | None = None
+    configuration: Mapping[str, Any] = field(default_factory=_empty, repr=False)
+    maintenance_notes: str | None = None
+    next_maintenance: datetime | None = None
+    last_updated: datetime | None = None
+    updated_by: str | None = None
+    operational_history: tuple[OperationalHistoryEntry, ...] = ()
+    operation_type: str | None = None
+    status: str | None = None
+    device_id: str | None = None
+    operator_id: str | None = None
+    description: str | None = None
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
+    notes: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    extra: Mapping[str, Any] = field(default_factory=_empty, repr=False)
+
+    @classmethod
+    def from_api(cls, raw: Mapping) -> DeviceOperation:
+        get = _require_mapping(raw, "a device operation").get
+        operation_id = _int(get("id"))
+        if operation_id is None:
+            raise ValueError("a device operation without an id")
+        history = get("operational_history")
+        return cls(
+            id=operation_id,
+            device_name=_str(get("device_name")),
+            serial_number=_str(get("serial_number")),
+            device_type=_str(get("device_type")),
+            operational_status=_str(get("operational_status")),
+            location=_str(get("location")),
+            assigned_user=_str(get("assigned_user")),
+            organization=_str(get("organization")),
+            configuration=_mapping(get("configuration")),
+            maintenance_notes=_str(get("maintenance_notes")),
+            next_maintenance=_datetime(get("next_maintenance")),
+            last_updated=_datetime(get("last_updated")),
+            updated_by=_str(get("updated_by")),
+            operational_history=tuple(
+                OperationalHistoryEntry.from_api(entry)
+                for entry in (history if isinstance(history, list) else ())
+            ),
+            operation_type=_str(get("operation_type")),
+            status=_str(get("status")),
+            device_id=_str(get("device_id")),
+            operator_id=_str(get("operator_id")),
+            description=_str(get("description")),
+            started_at=_datetime(get("started_at")),
+            completed_at=_datetime(get("completed_at")),
+            notes=_str(get("notes")),
+            created_at=_datetime(get("created_at")),
+            updated_at=_datetime(get("updated_at")),
+            extra=_extra(raw, _OPERATION_KEYS),
+        )
+
+
+# --- headless operations -------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class HeadlessDeviceStatus:
+    """What the upstream knows of the device a headless operation targets."""
+
+    online: bool | None = None
+    last_seen: datetime | None = None
+    firmware_version: str | None = None
+
+    @classmethod
+    def from_api(cls, raw: Mapping) -> HeadlessDeviceStatus:
+        get = raw.get
+        return cls(
+            online=_bool(get("online")),
+            last_seen=_datetime(get("last_seen")),
+            firmware_version=_str(get("firmware_version")),
+        )
+
+
+_HEADLESS_KEYS = frozenset(
+    {"id", "device_serial", "operation_type", "status", "scheduled_time", "created_at",
+     "parameters", "device_status"}
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class HeadlessOperation:
+    """An operation scheduled by device serial number, known by its transaction id."""
+
+    id: str
+    device_serial: str | None = None
+    operation_type: str | None = None
+    status: str | None = None
+    scheduled_time: datetime | None = None
+    created_at: datetime | None = None
+    parameters: Mapping[str, Any] = field(default_factory=_empty, repr=False)
+    device_status: HeadlessDeviceStatus | None = None
+    extra: Mapping[str, Any] = field(default_factory=_empty, repr=False)
+
+    @classmethod
+    def from_api(cls, raw: Mapping) -> HeadlessOperation:
+        get = _require_mapping(raw, "a headless operation").get
+        transaction_id = _str(get("id"))
+        if not transaction_id:
+            raise ValueError("a headless operation without a transaction id")
+        device_status = get("device_status")
+        return cls(
+            id=transaction_id,
+            device_serial=_str(get("device_serial")),
+            operation_type=_str(get("operation_type")),
+            status=_str(get("status")),
+            scheduled_time=_datetime(get("scheduled_time")),
+            created_at=_datetime(get("created_at")),
+            parameters=_mapping(get("parameters")),
+            device_status=(
+                HeadlessDeviceStatus.from_api(device_status)
+                if isinstance(device_status, Mapping)
+                else None
+            ),
+            extra=_extra(raw, _HEADLESS_KEYS),
+        )
