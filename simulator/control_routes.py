@@ -1,0 +1,190 @@
+"""The /_sim/ control endpoints: reset, resize, device status, request log, faults,
+clock advance and settings. They take their own bearer token (default "sim-control")
+and are neither logged nor subject to faults.
+"""
+
+import json
+from dataclasses import asdict, fields
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from simulator import errors, operations
+from simulator.errors import ApiError
+from simulator.faults import FaultConfigError, parse_config
+from simulator.gateway import json_response
+from simulator.state import Settings
+
+MAX_DEVICES = 1_000_000
+
+
+async def _call(request: Request, handler) -> Response:
+    sim = request.app.state.sim
+    try:
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if not header:
+            raise errors.not_authenticated()
+        if scheme.lower() != "bearer" or token.strip() != sim.control_token:
+            raise errors.bad_token()
+        raw = await request.body()
+        body = {}
+        if raw.strip():
+            try:
+                body = json.loads(raw)
+            except ValueError as error:
+                raise errors.field_error(
+                    "non_field_errors", f"JSON parse error - {error}"
+                ) from None
+            if not isinstance(body, dict):
+                raise errors.field_error("non_field_errors", "Expected a JSON object.")
+        operations.complete_due(sim.state)
+        status, payload = handler(sim, request, body)
+        return json_response(status, payload)
+    except ApiError as error:
+        return json_response(error.status, error.body, error.headers or None)
+
+
+def _device_count(body: dict, required: bool) -> int | None:
+    value = body.get("devices")
+    if value is None and not required:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_DEVICES:
+        raise errors.field_error("devices", f"A whole number between 0 and {MAX_DEVICES}.")
+    return value
+
+
+def reset(sim, request, body):
+    """Back to the seed state; also clears faults, the request log and settings."""
+    sim.state.reset(_device_count(body, required=False))
+    sim.faults.clear()
+    sim.log.clear()
+    return 200, {"devices": len(sim.state.devices), "seed": sim.state.seed}
+
+
+def resize(sim, request, body):
+    sim.state.resize(_device_count(body, required=True))
+    return 200, {"devices": len(sim.state.devices), "seed": sim.state.seed}
+
+
+def set_status(sim, request, body):
+    try:
+        device = sim.state.devices.get(int(request.path_params["device_id"]))
+    except ValueError:
+        device = None
+    if device is None:
+        raise errors.not_found()
+    if not isinstance(body.get("up"), bool):
+        raise errors.field_error("up", "Must be a valid boolean.")
+    sim.state.set_up(device, body["up"], sim.state.now())
+    return 200, {"id": device.id, "status": "Up" if device.up else "Down"}
+
+
+def request_log(sim, request, body):
+    query = request.query_params
+    try:
+        last = int(query.get("last", "100"))
+    except ValueError:
+        raise errors.field_error("last", "A valid integer is required.") from None
+    snapshot = sim.log.snapshot(max(last, 0))
+    if request.method == "DELETE" or query.get("clear") in ("1", "true", "True"):
+        sim.log.clear()
+    return 200, snapshot
+
+
+def organizations(sim, request, body):
+    return 200, {"results": sim.state.organizations_summary()}
+
+
+def faults(sim, request, body):
+    now = sim.state.now()
+    if request.method == "POST":
+        try:
+            sim.faults.set(parse_config(body), now)
+        except FaultConfigError as error:
+            raise errors.bad_request(error.errors) from None
+    elif request.method == "DELETE":
+        sim.faults.clear()
+    return 200, sim.faults.describe(now)
+
+
+def advance(sim, request, body):
+    """Move the simulated clock forward and let life and queued work catch up."""
+    seconds = body.get("seconds", 0)
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
+        raise errors.field_error("seconds", "A number of seconds, zero or more.")
+    sim.state.clock_offset += seconds
+    operations.complete_due(sim.state)
+    summary = sim.state.life.advance()
+    return 200, summary
+
+
+def _settings_dict(settings: Settings) -> dict:
+    data = asdict(settings)
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in data.items()}
+
+
+def settings(sim, request, body):
+    if request.method == "POST":
+        sim.state.settings = sim.state.settings.updated(_parse_settings(body))
+    return 200, _settings_dict(sim.state.settings)
+
+
+def _parse_settings(body: dict) -> dict:
+    known = {f.name: f for f in fields(Settings)}
+    problems: dict[str, list[str]] = {}
+    changes = {}
+    for name, value in body.items():
+        if name not in known:
+            problems[name] = ["Unknown setting."]
+        elif name in ("recovery_seconds", "flap_seconds"):
+            if (
+                not isinstance(value, list)
+                or len(value) != 2
+                or not all(_number(v) and v > 0 for v in value)
+                or value[0] > value[1]
+            ):
+                problems[name] = ["A [low, high] pair of positive seconds."]
+            else:
+                changes[name] = (float(value[0]), float(value[1]))
+        elif name in ("default_limit", "max_limit"):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                problems[name] = ["A whole number, at least 1."]
+            else:
+                changes[name] = value
+        elif not _number(value) or value < 0:
+            problems[name] = ["A number, zero or more."]
+        else:
+            changes[name] = float(value)
+    if problems:
+        raise errors.bad_request(problems)
+    return changes
+
+
+def _number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _route(path: str, handler, methods: list[str]) -> Route:
+    async def endpoint(request: Request) -> Response:
+        return await _call(request, handler)
+
+    return Route(path, endpoint, methods=methods)
+
+
+async def health(request: Request) -> Response:
+    return json_response(200, {"ok": True})
+
+
+ROUTES = [
+    Route("/_sim/health", health, methods=["GET"]),
+    _route("/_sim/reset", reset, ["POST"]),
+    _route("/_sim/resize", resize, ["POST"]),
+    _route("/_sim/devices/{device_id}/status", set_status, ["POST"]),
+    _route("/_sim/requests", request_log, ["GET", "DELETE"]),
+    _route("/_sim/organizations", organizations, ["GET"]),
+    _route("/_sim/faults", faults, ["GET", "POST", "DELETE"]),
+    _route("/_sim/advance", advance, ["POST"]),
+    _route("/_sim/settings", settings, ["GET", "POST"]),
+]
