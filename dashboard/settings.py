@@ -49,6 +49,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # Defaults point at the local simulator and its documented demo token.
 CONTROL_API_URL = env_url("CONTROL_API_URL", "http://127.0.0.1:8001/api/v1")
 CONTROL_API_TOKEN = env_str("CONTROL_API_TOKEN", "demo-token")
+# Only `demo_setup` uses it: the token of the simulator's /_sim/ control endpoints.
+SIMULATOR_CONTROL_TOKEN = env_str("SIMULATOR_CONTROL_TOKEN", "sim-control")
 # Seconds to connect and to read one upstream answer.
 CONTROL_API_CONNECT_TIMEOUT = env_int("CONTROL_API_CONNECT_TIMEOUT", 3, minimum=1)
 CONTROL_API_READ_TIMEOUT = env_int("CONTROL_API_READ_TIMEOUT", 30, minimum=1)
@@ -178,6 +180,9 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = not _COLLECTED
+# Looks files up per request instead of indexing STATIC_ROOT at start-up (which warns
+# when collectstatic has not run): right for development and the tests.
+WHITENOISE_AUTOREFRESH = DEBUG or RUNNING_TESTS
 
 # --- security ---------------------------------------------------------------
 

@@ -1,0 +1,138 @@
+"""The settings module and the Celery app, loaded in a fresh process with a given environment,
+as `runserver`, `gunicorn` and `celery` load them."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+OUR_VARIABLES = {
+    "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "CONTROL_API_URL", "CONTROL_API_TOKEN", "REDIS_URL",
+    "DATABASE_URL", "POLL_INTERVAL_SECONDS", "PROFILE_POLL_INTERVAL_SECONDS", "TIME_ZONE",
+    "DISPLAY_TIME_ZONE", "LOG_LEVEL", "DJANGO_SETTINGS_MODULE",
+}  # fmt: skip
+
+PRINT_SETTINGS = """
+import json
+from django.conf import settings
+from dashboard.celery import app
+print(json.dumps({
+    "DEBUG": settings.DEBUG,
+    "CONTROL_API_URL": settings.CONTROL_API_URL,
+    "CONTROL_API_TOKEN": settings.CONTROL_API_TOKEN,
+    "REDIS_URL": settings.REDIS_URL,
+    "DATABASE_ENGINE": settings.DATABASES["default"]["ENGINE"],
+    "DATABASE_NAME": str(settings.DATABASES["default"]["NAME"]),
+    "ALLOWED_HOSTS": settings.ALLOWED_HOSTS,
+    "SESSION_COOKIE_SECURE": settings.SESSION_COOKIE_SECURE,
+    "SECURE_HSTS_SECONDS": settings.SECURE_HSTS_SECONDS,
+    "X_FRAME_OPTIONS": settings.X_FRAME_OPTIONS,
+    "broker_url": app.conf.broker_url,
+    "beat": {name: [entry["task"], entry["schedule"].total_seconds()]
+             for name, entry in app.conf.beat_schedule.items()},
+}))
+"""
+
+
+def run_python(code, **env):
+    """Run `code` in a new interpreter with only `env` of our variables set."""
+    clean = {k: v for k, v in os.environ.items() if k not in OUR_VARIABLES}
+    clean.update(DJANGO_SETTINGS_MODULE="dashboard.settings", **env)
+    setup = "import django; django.setup()\n"
+    return subprocess.run(
+        [sys.executable, "-c", setup + code],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def load_settings(**env):
+    result = run_python(PRINT_SETTINGS, **env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_defaults_point_at_the_local_simulator_and_redis():
+    loaded = load_settings(DEBUG="1")
+    assert loaded["CONTROL_API_URL"] == "http://127.0.0.1:8001/api/v1"
+    assert loaded["CONTROL_API_TOKEN"] == "demo-token"
+    assert loaded["REDIS_URL"] == "redis://127.0.0.1:6379/0"
+    assert loaded["DATABASE_ENGINE"] == "django.db.backends.sqlite3"
+    assert loaded["DATABASE_NAME"] == str(ROOT / "db.sqlite3")
+    assert loaded["ALLOWED_HOSTS"] == ["127.0.0.1", "localhost"]
+
+
+def test_celery_uses_redis_and_schedules_both_polls_at_their_intervals():
+    loaded = load_settings(
+        DEBUG="1",
+        REDIS_URL="redis://127.0.0.1:6379/3",
+        POLL_INTERVAL_SECONDS="45",
+        PROFILE_POLL_INTERVAL_SECONDS="600",
+    )
+    assert loaded["broker_url"] == "redis://127.0.0.1:6379/3"
+    assert loaded["beat"] == {
+        "poll-fleet": ["devices.tasks.poll_fleet", 45.0],
+        "poll-profiles": ["devices.tasks.poll_profiles", 600.0],
+    }
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = run_python("", DEBUG="0")
+    assert result.returncode != 0
+    assert "SECRET_KEY is required when DEBUG is off" in result.stderr
+
+
+def test_production_sends_cookies_over_https_only():
+    loaded = load_settings(DEBUG="0", SECRET_KEY="a-production-secret-for-this-test-only")
+    assert loaded["DEBUG"] is False
+    assert loaded["SESSION_COOKIE_SECURE"] is True
+    assert loaded["SECURE_HSTS_SECONDS"] > 0
+    assert loaded["X_FRAME_OPTIONS"] == "DENY"
+
+
+def test_a_too_short_poll_interval_stops_start_up_with_its_name():
+    result = run_python("", DEBUG="1", POLL_INTERVAL_SECONDS="1")
+    assert result.returncode != 0
+    assert "POLL_INTERVAL_SECONDS" in result.stderr
+    assert "at least 5" in result.stderr
+
+
+def test_postgres_database_url_is_used():
+    loaded = load_settings(DEBUG="1", DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres")
+    assert loaded["DATABASE_ENGINE"] == "django.db.backends.postgresql"
+    assert loaded["DATABASE_NAME"] == "postgres"
+
+
+def test_the_api_token_never_reaches_the_log():
+    token = "tok-0123456789-secret"
+    code = (
+        "import logging\n"
+        "log = logging.getLogger('devices.polling')\n"
+        f"log.warning('GET failed: Authorization: Bearer {token}')\n"
+        f"logging.getLogger('django.request').error('upstream said %s', 'bad token {token}')\n"
+    )
+    result = run_python(code, DEBUG="1", CONTROL_API_TOKEN=token)
+    assert result.returncode == 0, result.stderr
+    assert "GET failed" in result.stderr
+    assert "upstream said" in result.stderr
+    assert token not in result.stderr
+    assert "[redacted]" in result.stderr
+
+
+def test_manage_py_check_passes_with_the_defaults():
+    clean = {k: v for k, v in os.environ.items() if k not in OUR_VARIABLES}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env={**clean, "DEBUG": "1"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
