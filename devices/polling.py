@@ -1,0 +1,415 @@
+"""Poll services: bring the upstream's fleet and profiles into the read model.
+
+Plain Python (no Django): each service takes the read model, a factory of
+`controlapi.ControlAPI` clients and its configuration, so tests and benchmarks
+run them against the simulator with a key prefix of their own. Celery tasks
+(devices.tasks) read settings and call these.
+
+- `poll_fleet`: a full poll (every device, a new generation published at once)
+  or an incremental one (devices whose status changed since the snapshot's
+  time, updated in place). One poll at a time, under a renewed Redis lock.
+- `poll_profiles`: the connection profiles, one snapshot document.
+- `refresh_device`: one device fetched for a page or a "refresh now", with
+  concurrent callers for the same device sharing one upstream call.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import closing
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from controlapi import errors
+from controlapi.records import Device
+from devices.locks import KeepAlive, RedisLock
+from devices.read_model import ReadModel, Transition
+
+log = logging.getLogger(__name__)
+
+FLEET = "fleet"
+PROFILES = "profiles"
+FULL = "full"
+INCREMENTAL = "incremental"
+
+ApiFactory = Callable[[], object]  # returns a controlapi.ControlAPI (a context manager)
+
+
+@dataclass(frozen=True, slots=True)
+class PollConfig:
+    """How the fleet poll runs. Defaults match the documented settings' defaults.
+
+    - `page_size`: devices per upstream request (the upstream caps it at 100).
+    - `parallel`: upstream requests in flight at once during a poll.
+    - `interval`: seconds between scheduled polls (POLL_INTERVAL_SECONDS).
+    - `full_every`: a full poll at least this often (seconds); incremental polls
+      in between. 0 makes every poll full.
+    - `overlap`: an incremental poll asks for changes since the snapshot's time
+      minus this many seconds, so clock skew between us and the upstream, and
+      changes made while the previous poll ran, are not missed.
+    - `lock_ttl`: expiry of the poll lock (renewed every third of it); a killed
+      worker blocks polling at most this long.
+    - `abandon_after`: a generation not published within this many seconds is
+      deleted by a later poll (a worker died mid-poll).
+    """
+
+    page_size: int = 100
+    parallel: int = 8
+    interval: float = 30.0
+    full_every: float = 600.0
+    overlap: float = 60.0
+    lock_ttl: float = 60.0
+    abandon_after: float = 3600.0
+
+
+@dataclass(slots=True)
+class PollReport:
+    mode: str | None
+    skipped: bool = False  # another poll held the lock
+    devices: int = 0
+    pages: int = 0
+    duration: float = 0.0
+    transitions: list[Transition] = field(default_factory=list)
+    organizations: frozenset[int] = frozenset()
+
+
+class PollFailed(Exception):
+    """A poll stopped; the previous snapshot stays. The message says why, in words."""
+
+
+class LockLost(PollFailed):
+    pass
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+# --- the fleet -------------------------------------------------------------------
+
+
+def poll_fleet(
+    *,
+    model: ReadModel,
+    api_factory: ApiFactory,
+    config: PollConfig,
+    mode: str | None = None,
+    on_page: Callable[[int], None] | None = None,
+) -> PollReport:
+    """Run one fleet poll unless another is running (then `skipped`).
+
+    `mode` forces FULL or INCREMENTAL; by default a poll is full when there is no
+    snapshot yet or the last full one is older than `config.full_every`.
+    `on_page(pages_written)` is called after each page reaches Redis (progress;
+    the tests use it to hold a poll half-way).
+    Raises PollFailed (after recording it in the poll health) when a page fails.
+    """
+    lock = RedisLock(model.client, model.keys.poll_lock(FLEET), config.lock_ttl)
+    if not lock.acquire():
+        return PollReport(mode=None, skipped=True)
+    started = _now()
+    clock = time.monotonic()
+    chosen = mode or _choose_mode(model, config, started)
+    pages = _PageCounter(on_page)
+    try:
+        with KeepAlive(lock) as keep_alive:
+            model.poll_started(FLEET, at=started, mode=chosen)
+            if chosen == FULL:
+                report = _full_poll(model, api_factory, config, started, keep_alive, pages)
+            else:
+                report = _incremental_poll(model, api_factory, config, started, keep_alive, pages)
+        report.duration = time.monotonic() - clock
+        model.poll_succeeded(
+            FLEET,
+            at=started,
+            duration=report.duration,
+            devices=report.devices,
+            pages=report.pages,
+            mode=chosen,
+        )
+        model.collect_garbage(_now())
+        return report
+    except (errors.ControlAPIError, PollFailed, ValueError) as error:
+        # ValueError: a page the client could not read as devices.
+        reason = _reason(error, pages.count)
+        model.poll_failed(
+            FLEET,
+            at=started,
+            duration=time.monotonic() - clock,
+            error=reason,
+            pages=pages.count,
+            mode=chosen,
+        )
+        log.warning("fleet poll (%s) failed: %s", chosen, reason)
+        raise PollFailed(reason) from error
+    finally:
+        lock.release()
+
+
+def _choose_mode(model: ReadModel, config: PollConfig, now: datetime) -> str:
+    info = model.snapshot_info()
+    if info is None or config.full_every <= 0:
+        return FULL
+    if now - info.full_as_of >= timedelta(seconds=config.full_every):
+        return FULL
+    return INCREMENTAL
+
+
+def _reason(error: Exception, pages_done: int) -> str:
+    where = f" after {pages_done} page{'s' if pages_done != 1 else ''}" if pages_done else ""
+    return f"{error}{where}; the previous snapshot is kept."
+
+
+class _PageCounter:
+    def __init__(self, on_page):
+        self.count = 0
+        self._on_page = on_page
+
+    def done(self) -> None:
+        self.count += 1
+        if self._on_page is not None:
+            self._on_page(self.count)
+
+
+def _full_poll(model, api_factory, config, started, keep_alive, pages) -> PollReport:
+    builder = model.new_snapshot(started, abandon_after=timedelta(seconds=config.abandon_after))
+    try:
+        with closing(_pages(api_factory, config, keep_alive, update_status=True)) as fleet:
+            for page in fleet:
+                builder.add(page)
+                pages.done()
+        if keep_alive.lost.is_set():
+            raise LockLost("the poll lock expired before publishing")
+        published = builder.publish()
+    except BaseException:
+        builder.abandon()
+        raise
+    model.record_transitions(published.transitions, now=_now())
+    model.record_org_counts(published.org_counts, at=started)
+    return PollReport(
+        mode=FULL,
+        devices=published.devices,
+        pages=pages.count,
+        transitions=published.transitions,
+        organizations=published.organizations,
+    )
+
+
+def _incremental_poll(model, api_factory, config, started, keep_alive, pages) -> PollReport:
+    info = model.snapshot_info()
+    since = info.as_of - timedelta(seconds=config.overlap)
+    changed: list[Device] = []
+    fleet = _pages(
+        api_factory, config, keep_alive, update_status=True, last_status_change_from=since
+    )
+    with closing(fleet):
+        for page in fleet:
+            changed.extend(page)
+            pages.done()
+    if keep_alive.lost.is_set():
+        raise LockLost("the poll lock expired before publishing")
+    transitions = model.update_devices(changed, observed_at=started, as_of=started)
+    model.record_transitions(transitions, now=_now())
+    model.record_org_counts(model.current_org_counts(), at=started)
+    return PollReport(
+        mode=INCREMENTAL,
+        devices=len(changed),
+        pages=pages.count,
+        transitions=transitions,
+        organizations=frozenset(
+            d.organization_id for d in changed if d.organization_id is not None
+        ),
+    )
+
+
+def _pages(api_factory, config: PollConfig, keep_alive, **filters) -> Iterator[tuple[Device, ...]]:
+    """Every page of the device list, in offset order.
+
+    The first page gives the count; the other offsets are fetched by a thread
+    pool, at most `parallel` at once and a few more queued, while the caller
+    writes earlier pages to Redis (fetching overlaps writing). If a later page
+    reports a larger count (devices added meanwhile), the extra offsets are
+    fetched too. Each thread has its own client: a requests.Session is not
+    meant to be shared between threads.
+    """
+    size = config.page_size
+    clients = _ThreadClients(api_factory)
+    try:
+        first = clients.get().list_devices(limit=size, offset=0, **filters)
+        yield first.items
+        count, next_offset = first.count, size
+        window = max(config.parallel, 1) * 2
+        with ThreadPoolExecutor(max_workers=max(config.parallel, 1)) as pool:
+            inflight: deque[Future] = deque()
+            try:
+                while inflight or next_offset < count:
+                    while next_offset < count and len(inflight) < window:
+                        inflight.append(pool.submit(_fetch, clients, next_offset, size, filters))
+                        next_offset += size
+                    page = inflight.popleft().result()
+                    if keep_alive.lost.is_set():
+                        raise LockLost("lost the poll lock (another worker took over)")
+                    count = max(count, page.count)
+                    yield page.items
+            finally:
+                for future in inflight:
+                    future.cancel()
+    finally:
+        clients.close()
+
+
+def _fetch(clients, offset, size, filters):
+    return clients.get().list_devices(limit=size, offset=offset, **filters)
+
+
+class _ThreadClients:
+    """One upstream client per thread, all closed at the end."""
+
+    def __init__(self, factory: ApiFactory):
+        self._factory = factory
+        self._local = threading.local()
+        self._all: list = []
+        self._guard = threading.Lock()
+
+    def get(self):
+        client = getattr(self._local, "client", None)
+        if client is None:
+            client = self._local.client = self._factory()
+            with self._guard:
+                self._all.append(client)
+        return client
+
+    def close(self) -> None:
+        for client in self._all:
+            client.close()
+
+
+# --- connection profiles -----------------------------------------------------------
+
+
+def poll_profiles(
+    *, model: ReadModel, api_factory: ApiFactory, lock_ttl: float = 60.0
+) -> PollReport:
+    """Replace the profile snapshot with every profile's detail (the detail carries
+    the health data the profile pages judge). A failure keeps the old snapshot."""
+    lock = RedisLock(model.client, model.keys.poll_lock(PROFILES), lock_ttl)
+    if not lock.acquire():
+        return PollReport(mode=None, skipped=True)
+    started = _now()
+    clock = time.monotonic()
+    fetched = 0
+    try:
+        with KeepAlive(lock), api_factory() as api:
+            model.poll_started(PROFILES, at=started, mode=FULL)
+            listed = list(api.iter_profiles())
+            details = []
+            for profile in listed:
+                details.append(api.get_profile(profile.id))
+                fetched += 1
+        model.write_profiles(details, as_of=started)
+        duration = time.monotonic() - clock
+        model.poll_succeeded(
+            PROFILES, at=started, duration=duration, devices=len(details), pages=fetched, mode=FULL
+        )
+        return PollReport(mode=FULL, devices=len(details), pages=fetched, duration=duration)
+    except (errors.ControlAPIError, ValueError) as error:
+        reason = f"{error}; the previous profile snapshot is kept."
+        model.poll_failed(
+            PROFILES,
+            at=started,
+            duration=time.monotonic() - clock,
+            error=reason,
+            pages=fetched,
+            mode=FULL,
+        )
+        raise PollFailed(reason) from error
+    finally:
+        lock.release()
+
+
+# --- one device, single flight ------------------------------------------------------
+
+
+class RefreshTimeout(Exception):
+    """Waited too long for another caller's fetch of the same device."""
+
+
+def refresh_device(
+    *,
+    model: ReadModel,
+    api_factory: ApiFactory,
+    device_id: int,
+    update_status: bool,
+    wait: float = 10.0,
+    flight_ttl: float = 15.0,
+    result_ttl: float = 10.0,
+) -> Device:
+    """Fetch one device from the upstream and update it in place in the model.
+
+    Single flight: concurrent callers for the same device make one upstream
+    call. The first takes a short per-device lock and publishes its answer (or
+    its error) under a key named after its lock token; the others wait for that
+    key. If the winner dies, its lock expires and a waiter takes over.
+    Raises the upstream's error (a ControlAPIError) when the fetch fails; a
+    device gone upstream (NotFound) is also removed from the model.
+    """
+    keys = model.keys
+    deadline = time.monotonic() + wait
+    while True:
+        lock = RedisLock(model.client, keys.flight_lock(device_id), flight_ttl)
+        if lock.acquire():
+            return _fetch_and_share(model, api_factory, device_id, update_status, lock, result_ttl)
+        holder = lock.holder()
+        while holder is not None:
+            answer = model.client.get(keys.flight_result(device_id, holder))
+            if answer is not None:
+                return _shared_answer(device_id, json.loads(answer))
+            if time.monotonic() > deadline:
+                raise RefreshTimeout(
+                    f"Device {device_id} is still being fetched from the control API."
+                )
+            time.sleep(0.02)
+            if lock.holder() != holder:
+                # The winner finished (its answer may have landed just now) or died.
+                answer = model.client.get(keys.flight_result(device_id, holder))
+                if answer is not None:
+                    return _shared_answer(device_id, json.loads(answer))
+                holder = None
+        if time.monotonic() > deadline:
+            raise RefreshTimeout(f"Device {device_id} is still being fetched from the control API.")
+
+
+def _fetch_and_share(model, api_factory, device_id, update_status, lock, result_ttl) -> Device:
+    result_key = model.keys.flight_result(device_id, lock.token)
+    try:
+        try:
+            with api_factory() as api:
+                device = api.get_device(device_id, update_status=update_status)
+        except errors.ControlAPIError as error:
+            answer = {"error": str(error), "status": error.status}
+            model.client.set(result_key, json.dumps(answer), ex=int(result_ttl))
+            if isinstance(error, errors.NotFound):
+                model.remove_devices([device_id])
+            raise
+        model.update_devices([device], observed_at=_now())
+        answer = {"device": device.to_cache()}
+        model.client.set(result_key, json.dumps(answer), ex=int(result_ttl))
+        return device
+    finally:
+        lock.release()
+
+
+def _shared_answer(device_id: int, answer: dict) -> Device:
+    if "device" in answer:
+        return Device.from_cache(answer["device"])
+    status = answer.get("status")
+    cls = errors.error_class_for(status) if status else errors.ControlAPIError
+    error = cls("GET", f"/inventory_device/{device_id}/", status)
+    error.message = answer["error"]
+    raise error

@@ -1,0 +1,1185 @@
+"""The fleet read model in Redis: the one module that knows its key layout.
+
+Pages read the fleet from here; only the pollers (devices.polling) write it. It
+holds the device snapshot with its indexes, the connection-profile snapshot, the
+pollers' health and the status history. Everything takes a Redis client and a
+key prefix, so tests (and several dashboards on one Redis) stay apart.
+
+Snapshots and generations. A full poll writes a whole new *generation* of keys
+while readers keep using the current one, then switches one pointer (the hash
+`fleet:current`) in a single command: a reader resolves the pointer once per
+query and so sees the whole previous fleet or the whole new one, never a mix.
+The old generation is deleted after a grace period, longer than any query.
+Incremental polls and "refresh now" update devices in place in the current
+generation, each batch in one MULTI/EXEC, and bump the generation's `version`,
+which is part of every cached query result's key.
+
+Key layout (P = prefix, g = generation):
+
+    P fleet:seq                  counter of generations
+    P fleet:current              hash: gen, version, as_of, full_as_of, devices
+    P fleet:gc                   zset gen -> time after which it may be deleted
+    P fleet:g:dev                hash id -> device JSON (Device.to_cache), stored once
+    P fleet:g:fresh              hash id -> time a device was last refreshed alone
+    P fleet:g:sort:<key>         zset of ids per sort key (name, status, changed, seen)
+    P fleet:g:up / :down         set of ids per status
+    P fleet:g:org:<id> / :type:<id> / :pending   sets of ids per filter value
+    P fleet:g:orgs / :types      the organization and type ids present
+    P fleet:g:text:<n>           search-text bucket n: lines "text<TAB>id<LF>"
+    P fleet:g:q:<version>:...    cached query results and their counts (short TTL)
+    P health:<poll>              hash: the poll's health for the operations panel
+    P profiles                   string: the profile snapshot as one JSON document
+    P hist:transitions           stream of status transitions (the fleet timeline)
+    P hist:device:<id>           zset of one device's transitions
+    P hist:orgs                  set of organization ids with a counts series
+    P hist:org:<id> / :all       stream of Up/Down counts per poll
+    P flight:device:<id>...      single-flight lock and result of one device fetch
+    P lock:<poll>                the lock that keeps polls from overlapping
+
+Indexes hold device ids only (the JSON lives once in the device hash), so a
+filter or a sort never copies device data around.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from types import MappingProxyType
+from typing import Any
+
+import redis
+
+from controlapi.records import Device, Profile
+from devices import read_model_lua
+
+SORT_KEYS = ("name", "status", "status_change", "last_connection")
+_SORT_INDEX = {
+    "name": "name",
+    "status": "status",
+    "status_change": "changed",
+    "last_connection": "seen",
+}
+# Search text lives in this many buckets (by id), so updating one device in place
+# rewrites one small string, not the whole fleet's.
+SEARCH_BUCKETS = 256
+# Status sort: Down before Up, then by name. Name scores are ranks (< 2**31), so
+# the status offset keeps both orders apart while staying exact in a double.
+_STATUS_STEP = 2.0**32
+# A device that never connected or never changed status sorts as the oldest.
+_NO_TIME = -1.0
+# Characters that separate fields and lines in the search buckets.
+_SEPARATORS = str.maketrans({"\t": " ", "\n": " ", "\x1f": " ", "\r": " "})
+_FIELD_SEP = "\x1f"
+MAX_SEARCH_LENGTH = 100
+MAX_PAGE_SIZE = 500
+
+
+def _json(data: Any) -> str:
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+
+
+def _digest(text: str) -> str:
+    """A short stable name for a cached result (not a security measure)."""
+    return hashlib.blake2b(text.encode(), digest_size=10).hexdigest()
+
+
+def _epoch(moment: datetime | None) -> float:
+    return _NO_TIME if moment is None else moment.timestamp()
+
+
+def _from_epoch(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    return datetime.fromtimestamp(float(value), tz=UTC)
+
+
+def _text(value: bytes | str | None) -> str | None:
+    if value is None:
+        return None
+    return value.decode() if isinstance(value, bytes) else value
+
+
+# --- what the indexes need of one device -------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class IndexEntry:
+    """The values of one device that its index memberships derive from."""
+
+    id: int
+    up: bool
+    organization_id: int | None
+    type_id: int | None
+    pending: bool
+    name_key: tuple[str, int]
+    status_change: float
+    last_connection: float
+    search_text: str
+
+
+def index_entry(device: Device) -> IndexEntry:
+    fields = (
+        device.name,
+        device.serial_number,
+        device.customer_id,
+        device.location_name,
+        device.address,
+    )
+    text = _FIELD_SEP.join(f.lower().translate(_SEPARATORS) for f in fields if f)
+    return IndexEntry(
+        id=device.id,
+        up=device.is_up,
+        organization_id=device.organization_id,
+        type_id=device.type,
+        pending=bool(device.pending_settings),
+        # Case-insensitive name order; the id breaks ties so the order is total.
+        name_key=(device.name.casefold(), device.id),
+        status_change=_epoch(device.status_change),
+        last_connection=_epoch(device.last_connection),
+        search_text=text,
+    )
+
+
+def normalise_search(text: str) -> str:
+    """The needle as the search buckets store text: lower case, no separators, trimmed."""
+    return " ".join(text.lower().translate(_SEPARATORS).split())[:MAX_SEARCH_LENGTH]
+
+
+# --- queries and their answers -----------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceQuery:
+    """A list query: every upstream filter, text search, a sort and a page."""
+
+    status: bool | None = None  # True: Up, False: Down
+    organization: int | None = None
+    type: int | None = None
+    changed_since: datetime | None = None
+    pending_only: bool = False
+    search: str = ""
+    sort: str = "name"
+    descending: bool = False
+    offset: int = 0
+    limit: int = 50
+
+    def __post_init__(self):
+        if self.sort not in SORT_KEYS:
+            raise ValueError(f"unknown sort {self.sort!r}; expected one of {', '.join(SORT_KEYS)}")
+        if not 1 <= self.limit <= MAX_PAGE_SIZE:
+            raise ValueError(f"page size must be between 1 and {MAX_PAGE_SIZE}")
+        if self.offset < 0:
+            raise ValueError("offset must not be negative")
+        if self.changed_since is not None and self.changed_since.tzinfo is None:
+            raise ValueError("changed_since must be timezone-aware")
+
+
+@dataclass(frozen=True, slots=True)
+class DevicePage:
+    items: list[Device]
+    total: int
+    counts: dict[str, int]
+    as_of: datetime | None  # None: no snapshot yet
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotInfo:
+    generation: int
+    version: int
+    as_of: datetime  # the fleet's status is at least this recent
+    full_as_of: datetime  # start of the full poll that built the generation
+    devices: int
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileSnapshot:
+    items: list[Profile]
+    as_of: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CachedDevice:
+    device: Device
+    as_of: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    device_id: int
+    organization_id: int | None
+    from_status: str
+    to_status: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Flapper:
+    device_id: int
+    organization_id: int | None
+    transitions: int
+
+
+@dataclass(frozen=True, slots=True)
+class CountPoint:
+    at: datetime
+    up: int
+    down: int
+
+
+@dataclass(frozen=True, slots=True)
+class PollHealth:
+    """What the operations panel shows about one poller."""
+
+    last_attempt: datetime | None = None
+    last_success: datetime | None = None
+    duration: float | None = None  # seconds, of the last finished attempt
+    devices: int | None = None
+    pages: int | None = None
+    failures: int = 0  # consecutive failed attempts since the last success
+    failures_total: int = 0
+    last_error: str | None = None
+    mode: str | None = None  # "full" or "incremental" (fleet), "full" (profiles)
+    running_since: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedSnapshot:
+    generation: int
+    devices: int
+    organizations: frozenset[int]
+    transitions: list[Transition]
+    org_counts: dict[int, tuple[int, int]]
+
+
+# --- the model ------------------------------------------------------------------
+
+
+class Keys:
+    """Key names. Every key the read model uses is spelled here and nowhere else."""
+
+    def __init__(self, prefix: str):
+        self.p = prefix
+        self.seq = f"{prefix}fleet:seq"
+        self.current = f"{prefix}fleet:current"
+        self.gc = f"{prefix}fleet:gc"
+        self.profiles = f"{prefix}profiles"
+        self.transitions = f"{prefix}hist:transitions"
+        self.history_orgs = f"{prefix}hist:orgs"
+
+    def gen(self, g: int, name: str) -> str:
+        return f"{self.p}fleet:{g}:{name}"
+
+    def dev(self, g: int) -> str:
+        return self.gen(g, "dev")
+
+    def fresh(self, g: int) -> str:
+        return self.gen(g, "fresh")
+
+    def sort(self, g: int, sort: str) -> str:
+        return self.gen(g, f"sort:{_SORT_INDEX[sort]}")
+
+    def status(self, g: int, up: bool) -> str:
+        return self.gen(g, "up" if up else "down")
+
+    def org(self, g: int, org_id: int) -> str:
+        return self.gen(g, f"org:{org_id}")
+
+    def type(self, g: int, type_id: int) -> str:
+        return self.gen(g, f"type:{type_id}")
+
+    def pending(self, g: int) -> str:
+        return self.gen(g, "pending")
+
+    def orgs(self, g: int) -> str:
+        return self.gen(g, "orgs")
+
+    def types(self, g: int) -> str:
+        return self.gen(g, "types")
+
+    def text(self, g: int, bucket: int) -> str:
+        return self.gen(g, f"text:{bucket}")
+
+    def texts(self, g: int) -> list[str]:
+        return [self.text(g, b) for b in range(SEARCH_BUCKETS)]
+
+    def query(self, g: int, version: int, what: str) -> str:
+        return self.gen(g, f"q:{version}:{what}")
+
+    def health(self, poll: str) -> str:
+        return f"{self.p}health:{poll}"
+
+    def device_history(self, device_id: int) -> str:
+        return f"{self.p}hist:device:{device_id}"
+
+    def org_history(self, org_id: int | str) -> str:
+        return f"{self.p}hist:org:{org_id}"
+
+    def flight_lock(self, device_id: int) -> str:
+        return f"{self.p}flight:device:{device_id}"
+
+    def flight_result(self, device_id: int, token: str) -> str:
+        return f"{self.p}flight:device:{device_id}:{token}"
+
+    def poll_lock(self, poll: str) -> str:
+        return f"{self.p}lock:{poll}"
+
+    def fixed_of_generation(self, g: int) -> list[str]:
+        return [
+            self.dev(g),
+            self.fresh(g),
+            *(self.sort(g, s) for s in SORT_KEYS),
+            self.status(g, True),
+            self.status(g, False),
+            self.pending(g),
+            self.orgs(g),
+            self.types(g),
+            *self.texts(g),
+        ]
+
+
+def _bucket(device_id: int) -> int:
+    return device_id % SEARCH_BUCKETS
+
+
+def _line(entry: IndexEntry) -> str:
+    return f"{entry.search_text}\t{entry.id}\n"
+
+
+class ReadModel:
+    """The fleet read model over one Redis client and key prefix.
+
+    `grace` is how long a replaced generation stays readable; `result_ttl` how
+    long a cached query result lives (a new generation or version makes new keys
+    anyway, so this only bounds memory); `history` how far back history reaches.
+    """
+
+    def __init__(
+        self,
+        client: redis.Redis,
+        prefix: str,
+        *,
+        grace: timedelta = timedelta(seconds=120),
+        result_ttl: timedelta = timedelta(seconds=60),
+        history: timedelta = timedelta(days=7),
+    ):
+        self.client = client
+        self.keys = Keys(prefix)
+        self.grace = grace
+        self.result_ttl_ms = int(result_ttl.total_seconds() * 1000)
+        self.history = history
+        self._page = client.register_script(read_model_lua.PAGE)
+        self._derive = client.register_script(read_model_lua.DERIVE)
+        self._search = client.register_script(read_model_lua.SEARCH)
+
+    # --- the current snapshot ------------------------------------------------------
+
+    def snapshot_info(self, client=None) -> SnapshotInfo | None:
+        raw = (client or self.client).hgetall(self.keys.current)
+        if not raw:
+            return None
+        values = {k.decode(): v.decode() for k, v in raw.items()}
+        return SnapshotInfo(
+            generation=int(values["gen"]),
+            version=int(values.get("version", 0)),
+            as_of=_from_epoch(values["as_of"]),
+            full_as_of=_from_epoch(values.get("full_as_of", values["as_of"])),
+            devices=int(values.get("devices", 0)),
+        )
+
+    def new_snapshot(self, started_at: datetime, *, abandon_after: timedelta) -> SnapshotBuilder:
+        """Start writing a new generation; nothing is visible until `publish()`.
+
+        The generation is registered for deletion `abandon_after` from now, so one
+        left half-written by a killed worker is cleaned up by a later poll.
+        """
+        generation = int(self.client.incr(self.keys.seq))
+        deadline = started_at + abandon_after
+        self.client.zadd(self.keys.gc, {str(generation): deadline.timestamp()})
+        return SnapshotBuilder(self, generation, started_at)
+
+    def collect_garbage(self, now: datetime) -> int:
+        """Delete generations whose grace period is over; returns how many."""
+        due = self.client.zrangebyscore(self.keys.gc, "-inf", now.timestamp())
+        info = self.snapshot_info()
+        deleted = 0
+        for raw in due:
+            generation = int(raw)
+            if info is None or generation != info.generation:
+                self.delete_generation(generation)
+                deleted += 1
+            self.client.zrem(self.keys.gc, raw)
+        return deleted
+
+    def delete_generation(self, generation: int) -> None:
+        k = self.keys
+        orgs = self.client.smembers(k.orgs(generation))
+        types = self.client.smembers(k.types(generation))
+        doomed = k.fixed_of_generation(generation)
+        doomed += [k.org(generation, int(o)) for o in orgs]
+        doomed += [k.type(generation, int(t)) for t in types]
+        # UNLINK frees the memory in the background: a 100k-device hash must not
+        # stall the readers of the new generation.
+        for start in range(0, len(doomed), 500):
+            self.client.unlink(*doomed[start : start + 500])
+
+    # --- reads ---------------------------------------------------------------------
+
+    def query(self, q: DeviceQuery, org_ids: frozenset[int] | None) -> DevicePage:
+        """One page of devices matching `q`, within the organizations `org_ids`
+        (None: all). The scope is one more filter inside the query."""
+        info = self.snapshot_info()
+        if info is None:
+            return DevicePage(items=[], total=0, counts={"up": 0, "down": 0}, as_of=None)
+        g, k = info.generation, self.keys
+        empty = DevicePage(items=[], total=0, counts={"up": 0, "down": 0}, as_of=info.as_of)
+
+        filters: list[str] = []
+        if org_ids is not None:
+            allowed = org_ids if q.organization is None else org_ids & {q.organization}
+            if not allowed:
+                return empty
+            filters.append(self._organizations_key(info, allowed))
+        elif q.organization is not None:
+            filters.append(k.org(g, q.organization))
+        if q.status is not None:
+            filters.append(k.status(g, q.status))
+        if q.type is not None:
+            filters.append(k.type(g, q.type))
+        if q.pending_only:
+            filters.append(k.pending(g))
+        if q.changed_since is not None:
+            filters.append(self._changed_since_key(info, q.changed_since))
+        needle = normalise_search(q.search)
+        if needle:
+            filters.append(self._search_key(info, needle))
+
+        sort_key = k.sort(g, q.sort)
+        if filters:
+            digest = _digest(_json([q.sort, sorted(filters)]))
+            result = k.query(g, info.version, f"r:{digest}")
+        else:
+            result = sort_key
+        stop = q.offset + q.limit - 1
+        total, up, down, ids, rows = self._page(
+            keys=[result, result + ":n", k.dev(g), k.status(g, True), k.status(g, False),
+                  sort_key, *filters],
+            args=[1 if filters else 0, self.result_ttl_ms, q.offset, stop,
+                  1 if q.descending else 0],
+        )  # fmt: skip
+        items = [Device.from_cache(json.loads(row)) for row in rows if row]
+        return DevicePage(
+            items=items,
+            total=int(total),
+            counts={"up": int(up), "down": int(down)},
+            as_of=info.as_of,
+        )
+
+    def _organizations_key(self, info: SnapshotInfo, org_ids: frozenset[int]) -> str:
+        g = info.generation
+        if len(org_ids) == 1:
+            return self.keys.org(g, next(iter(org_ids)))
+        ids = sorted(org_ids)
+        dest = self.keys.query(g, info.version, "orgs:" + ",".join(map(str, ids)))
+        self._derive(
+            keys=[dest, *(self.keys.org(g, o) for o in ids)], args=["union", self.result_ttl_ms]
+        )
+        return dest
+
+    def _changed_since_key(self, info: SnapshotInfo, since: datetime) -> str:
+        g = info.generation
+        at = since.timestamp()
+        dest = self.keys.query(g, info.version, f"since:{at!r}")
+        self._derive(
+            keys=[dest, self.keys.sort(g, "status_change")],
+            args=["since", self.result_ttl_ms, repr(at)],
+        )
+        return dest
+
+    def _search_key(self, info: SnapshotInfo, needle: str) -> str:
+        g = info.generation
+        digest = _digest(needle)
+        dest = self.keys.query(g, info.version, f"search:{digest}")
+        self._search(keys=[dest, *self.keys.texts(g)], args=[needle, self.result_ttl_ms])
+        return dest
+
+    def get_device(self, device_id: int) -> CachedDevice | None:
+        """One device as the model has it, and how old that is; None when absent."""
+        info = self.snapshot_info()
+        if info is None:
+            return None
+        with self.client.pipeline(transaction=False) as pipe:
+            pipe.hget(self.keys.dev(info.generation), str(device_id))
+            pipe.hget(self.keys.fresh(info.generation), str(device_id))
+            row, fresh = pipe.execute()
+        if row is None:
+            return None
+        as_of = info.as_of
+        if fresh is not None:
+            as_of = max(as_of, _from_epoch(fresh))
+        return CachedDevice(Device.from_cache(json.loads(row)), as_of)
+
+    def organizations(self) -> set[int]:
+        """The organization ids present in the current snapshot."""
+        info = self.snapshot_info()
+        if info is None:
+            return set()
+        return {int(o) for o in self.client.smembers(self.keys.orgs(info.generation))}
+
+    # --- writes in place (incremental polls, refresh now) ---------------------------
+
+    def update_devices(
+        self,
+        devices: Sequence[Device],
+        *,
+        observed_at: datetime,
+        as_of: datetime | None = None,
+    ) -> list[Transition]:
+        """Update devices in place in the current generation; returns the status
+        transitions this observed. `as_of`, when given, moves the snapshot's time
+        forward (an incremental poll saw every change up to then).
+
+        Optimistic: WATCH the keys involved and retry if a concurrent writer (a
+        refresh racing an incremental poll) changed them first, so the index
+        memberships are always derived from the value actually replaced.
+        """
+        latest = {d.id: d for d in devices}
+        with self.client.pipeline() as pipe:
+            while True:
+                try:
+                    pipe.watch(self.keys.current)
+                    info = self.snapshot_info(pipe)
+                    if info is None:
+                        return []  # nothing to update yet: the next full poll fills it
+                    transitions = self._write_in_place(pipe, info, latest, observed_at, as_of)
+                    return transitions
+                except redis.WatchError:
+                    continue
+
+    def _write_in_place(self, pipe, info, latest, observed_at, as_of) -> list[Transition]:
+        g, k = info.generation, self.keys
+        ids = [str(i) for i in latest]
+        buckets = sorted({_bucket(i) for i in latest})
+        if ids:
+            pipe.watch(k.dev(g), *(k.text(g, b) for b in buckets))
+        old_rows = pipe.hmget(k.dev(g), ids) if ids else []
+        old = {
+            int(i): index_entry(Device.from_cache(json.loads(row)))
+            for i, row in zip(ids, old_rows, strict=True)
+            if row is not None
+        }
+        new = {i: index_entry(d) for i, d in latest.items()}
+        name_scores = dict(
+            zip(ids, pipe.zmscore(k.sort(g, "name"), ids) if ids else [], strict=True)
+        )
+        for i, entry in new.items():
+            before = old.get(i)
+            if before is None or before.name_key != entry.name_key:
+                name_scores[str(i)] = self._name_slot(pipe, g, entry.name_key)
+        texts = {}
+        if buckets:
+            texts = dict(zip(buckets, pipe.mget([k.text(g, b) for b in buckets]), strict=True))
+
+        transitions = []
+        pipe.multi()
+        for i, entry in new.items():
+            before = old.get(i)
+            self._unindex(pipe, g, before, entry)
+            self._index(pipe, g, entry, name_scores[str(i)])
+            pipe.hset(k.dev(g), str(i), _json(latest[i].to_cache()))
+            pipe.hset(k.fresh(g), str(i), observed_at.timestamp())
+            bucket = _text(texts.get(_bucket(i))) or ""
+            texts[_bucket(i)] = _without_line(bucket, i) + _line(entry)
+            if before is not None and before.up != entry.up:
+                transitions.append(_transition(latest[i], before.up, observed_at))
+        for b in buckets:
+            pipe.set(k.text(g, b), texts[b])
+        pipe.hincrby(k.current, "version", 1)
+        pipe.hset(k.current, "devices", info.devices + sum(1 for i in new if i not in old))
+        if as_of is not None and as_of > info.as_of:
+            pipe.hset(k.current, "as_of", as_of.timestamp())
+        pipe.execute()
+        return transitions
+
+    def remove_devices(self, device_ids: Iterable[int]) -> int:
+        """Remove devices from the current generation (gone upstream); returns how many."""
+        ids = sorted(set(device_ids))
+        with self.client.pipeline() as pipe:
+            while True:
+                try:
+                    pipe.watch(self.keys.current)
+                    info = self.snapshot_info(pipe)
+                    if info is None or not ids:
+                        return 0
+                    return self._remove_in_place(pipe, info, ids)
+                except redis.WatchError:
+                    continue
+
+    def _remove_in_place(self, pipe, info: SnapshotInfo, ids: list[int]) -> int:
+        g, k = info.generation, self.keys
+        buckets = sorted({_bucket(i) for i in ids})
+        pipe.watch(k.dev(g), *(k.text(g, b) for b in buckets))
+        rows = pipe.hmget(k.dev(g), [str(i) for i in ids])
+        gone = [index_entry(Device.from_cache(json.loads(row))) for row in rows if row is not None]
+        texts = dict(zip(buckets, pipe.mget([k.text(g, b) for b in buckets]), strict=True))
+        pipe.multi()
+        for entry in gone:
+            i = str(entry.id)
+            pipe.srem(k.status(g, entry.up), i)
+            if entry.organization_id is not None:
+                pipe.srem(k.org(g, entry.organization_id), i)
+            if entry.type_id is not None:
+                pipe.srem(k.type(g, entry.type_id), i)
+            pipe.srem(k.pending(g), i)
+            for sort in SORT_KEYS:
+                pipe.zrem(k.sort(g, sort), i)
+            pipe.hdel(k.dev(g), i)
+            pipe.hdel(k.fresh(g), i)
+            b = _bucket(entry.id)
+            texts[b] = _without_line(_text(texts[b]) or "", entry.id)
+        for b in buckets:
+            pipe.set(k.text(g, b), texts[b])
+        pipe.hincrby(k.current, "version", 1)
+        pipe.hset(k.current, "devices", max(info.devices - len(gone), 0))
+        pipe.execute()
+        return len(gone)
+
+    def _unindex(self, pipe, g: int, before: IndexEntry | None, after: IndexEntry) -> None:
+        """Drop the memberships `before` had that `after` does not keep."""
+        if before is None:
+            return
+        k, i = self.keys, str(before.id)
+        if before.up != after.up:
+            pipe.srem(k.status(g, before.up), i)
+        if before.organization_id != after.organization_id and before.organization_id is not None:
+            pipe.srem(k.org(g, before.organization_id), i)
+        if before.type_id != after.type_id and before.type_id is not None:
+            pipe.srem(k.type(g, before.type_id), i)
+        if before.pending and not after.pending:
+            pipe.srem(k.pending(g), i)
+
+    def _index(self, pipe, g: int, entry: IndexEntry, name_score: float) -> None:
+        k, i = self.keys, str(entry.id)
+        pipe.sadd(k.status(g, entry.up), i)
+        if entry.organization_id is not None:
+            pipe.sadd(k.org(g, entry.organization_id), i)
+            pipe.sadd(k.orgs(g), entry.organization_id)
+        if entry.type_id is not None:
+            pipe.sadd(k.type(g, entry.type_id), i)
+            pipe.sadd(k.types(g), entry.type_id)
+        if entry.pending:
+            pipe.sadd(k.pending(g), i)
+        pipe.zadd(k.sort(g, "name"), {i: name_score})
+        pipe.zadd(k.sort(g, "status"), {i: _status_score(entry.up, name_score)})
+        pipe.zadd(k.sort(g, "status_change"), {i: entry.status_change})
+        pipe.zadd(k.sort(g, "last_connection"), {i: entry.last_connection})
+
+    def _name_slot(self, pipe, g: int, name_key: tuple[str, int]) -> float:
+        """A name score that places `name_key` in the name order without renumbering:
+        binary search over the ranks (log n lookups), then the midpoint between the
+        neighbours' scores. The next full poll renumbers everything."""
+        k = self.keys
+        name_index = k.sort(g, "name")
+        lo, hi = 0, int(pipe.zcard(name_index))
+        while lo < hi:
+            mid = (lo + hi) // 2
+            member = pipe.zrange(name_index, mid, mid)[0]
+            row = pipe.hget(k.dev(g), member)
+            other = json.loads(row)
+            if ((other.get("name") or "").casefold(), other["id"]) < name_key:
+                lo = mid + 1
+            else:
+                hi = mid
+        left = pipe.zrange(name_index, lo - 1, lo - 1, withscores=True) if lo > 0 else []
+        right = pipe.zrange(name_index, lo, lo, withscores=True)
+        if left and right:
+            return (left[0][1] + right[0][1]) / 2
+        if left:
+            return left[0][1] + 1
+        if right:
+            return right[0][1] - 1
+        return 0.0
+
+    # --- poll health ---------------------------------------------------------------
+
+    def poll_started(self, poll: str, *, at: datetime, mode: str) -> None:
+        self.client.hset(
+            self.keys.health(poll), mapping={"running_since": at.timestamp(), "mode": mode}
+        )
+
+    def poll_succeeded(
+        self, poll: str, *, at: datetime, duration: float, devices: int, pages: int, mode: str
+    ) -> None:
+        key = self.keys.health(poll)
+        with self.client.pipeline() as pipe:
+            pipe.hset(
+                key,
+                mapping={
+                    "last_attempt": at.timestamp(),
+                    "last_success": at.timestamp(),
+                    "duration": duration,
+                    "devices": devices,
+                    "pages": pages,
+                    "failures": 0,
+                    "mode": mode,
+                },
+            )
+            pipe.hdel(key, "running_since")
+            pipe.execute()
+
+    def poll_failed(
+        self, poll: str, *, at: datetime, duration: float, error: str, pages: int, mode: str
+    ) -> None:
+        key = self.keys.health(poll)
+        with self.client.pipeline() as pipe:
+            pipe.hset(
+                key,
+                mapping={
+                    "last_attempt": at.timestamp(),
+                    "duration": duration,
+                    "pages": pages,
+                    "last_error": error,
+                    "last_error_at": at.timestamp(),
+                    "mode": mode,
+                },
+            )
+            pipe.hincrby(key, "failures", 1)
+            pipe.hincrby(key, "failures_total", 1)
+            pipe.hdel(key, "running_since")
+            pipe.execute()
+
+    def poll_health(self, poll: str) -> PollHealth:
+        stored = self.client.hgetall(self.keys.health(poll))
+        raw = {k.decode(): v.decode() for k, v in stored.items()}
+
+        def number(name, kind=float):
+            return kind(float(raw[name])) if name in raw else None
+
+        return PollHealth(
+            last_attempt=_from_epoch(raw.get("last_attempt")),
+            last_success=_from_epoch(raw.get("last_success")),
+            duration=number("duration"),
+            devices=number("devices", int),
+            pages=number("pages", int),
+            failures=number("failures", int) or 0,
+            failures_total=number("failures_total", int) or 0,
+            last_error=raw.get("last_error"),
+            mode=raw.get("mode"),
+            running_since=_from_epoch(raw.get("running_since")),
+        )
+
+    # --- history -------------------------------------------------------------------
+
+    def record_transitions(self, transitions: Iterable[Transition], *, now: datetime) -> int:
+        """Append transitions to the fleet timeline and to each device's own history,
+        dropping whatever is older than the history window."""
+        k = self.keys
+        horizon = now - self.history
+        min_id = f"{int(horizon.timestamp() * 1000)}-0"
+        count = 0
+        with self.client.pipeline(transaction=False) as pipe:
+            for t in transitions:
+                fields = {
+                    "d": t.device_id,
+                    "o": "" if t.organization_id is None else t.organization_id,
+                    "f": t.from_status,
+                    "t": t.to_status,
+                    "at": t.at.timestamp(),
+                }
+                pipe.xadd(k.transitions, fields)
+                device_key = k.device_history(t.device_id)
+                member = f"{t.at.timestamp()!r}|{t.from_status}|{t.to_status}"
+                pipe.zadd(device_key, {member: t.at.timestamp()})
+                pipe.zremrangebyscore(device_key, "-inf", horizon.timestamp())
+                pipe.expire(device_key, int(self.history.total_seconds()))
+                count += 1
+            # Trim by time: the stream id is the time of recording, never before `at`.
+            pipe.xtrim(k.transitions, minid=min_id, approximate=False)
+            pipe.execute()
+        return count
+
+    def transitions_since(
+        self,
+        since: datetime,
+        *,
+        device_id: int | None = None,
+        org_ids: frozenset[int] | None = None,
+        limit: int = 1000,
+    ) -> list[Transition]:
+        """Transitions at or after `since`, oldest first, within `org_ids` (None: all)."""
+        if device_id is not None:
+            raw = self.client.zrangebyscore(
+                self.keys.device_history(device_id), since.timestamp(), "+inf"
+            )
+            found = []
+            for member in raw:
+                at, before, after = member.decode().split("|")
+                found.append(Transition(device_id, None, before, after, _from_epoch(at)))
+            if org_ids is not None and found:
+                cached = self.get_device(device_id)
+                if cached is None or cached.device.organization_id not in org_ids:
+                    return []
+                found = [
+                    Transition(t.device_id, cached.device.organization_id, t.from_status,
+                               t.to_status, t.at)
+                    for t in found
+                ]  # fmt: skip
+            return found[-limit:]
+        found = [t for t in self._timeline(since) if _in_scope(t, org_ids)]
+        return found[-limit:]
+
+    def _timeline(self, since: datetime) -> list[Transition]:
+        start = f"{int(since.timestamp() * 1000)}-0"
+        entries = self.client.xrange(self.keys.transitions, min=start, max="+")
+        found = []
+        for _, fields in entries:
+            f = {key.decode(): value.decode() for key, value in fields.items()}
+            at = _from_epoch(f["at"])
+            if at < since:
+                continue
+            found.append(
+                Transition(
+                    device_id=int(f["d"]),
+                    organization_id=int(f["o"]) if f["o"] else None,
+                    from_status=f["f"],
+                    to_status=f["t"],
+                    at=at,
+                )
+            )
+        found.sort(key=lambda t: (t.at, t.device_id))
+        return found
+
+    def flapping_devices(
+        self,
+        *,
+        now: datetime,
+        window: timedelta = timedelta(hours=1),
+        min_transitions: int = 4,
+        org_ids: frozenset[int] | None = None,
+    ) -> list[Flapper]:
+        """Devices with at least `min_transitions` transitions in the last `window`,
+        most restless first."""
+        counts: Counter[int] = Counter()
+        orgs: dict[int, int | None] = {}
+        for t in self._timeline(now - window):
+            if _in_scope(t, org_ids):
+                counts[t.device_id] += 1
+                orgs[t.device_id] = t.organization_id
+        flappers = [
+            Flapper(device_id, orgs[device_id], n)
+            for device_id, n in counts.items()
+            if n >= min_transitions
+        ]
+        flappers.sort(key=lambda f: (-f.transitions, f.device_id))
+        return flappers
+
+    def record_org_counts(self, counts: Mapping[int, tuple[int, int]], *, at: datetime) -> None:
+        """One point per organization (and one for the whole fleet) of Up/Down counts."""
+        k = self.keys
+        entry_id = f"{int(at.timestamp() * 1000)}-*"
+        min_id = f"{int((at - self.history).timestamp() * 1000)}-0"
+        total_up = sum(up for up, _ in counts.values())
+        total_down = sum(down for _, down in counts.values())
+        series = {**{str(o): c for o, c in counts.items()}, "all": (total_up, total_down)}
+        with self.client.pipeline(transaction=False) as pipe:
+            if counts:
+                pipe.sadd(k.history_orgs, *counts.keys())
+            for org, (up, down) in series.items():
+                pipe.xadd(k.org_history(org), {"u": up, "d": down}, id=entry_id)
+                pipe.xtrim(k.org_history(org), minid=min_id, approximate=True)
+            # A clock that stepped back makes XADD refuse an older id: that point is
+            # simply skipped, the series stays ordered.
+            pipe.execute(raise_on_error=False)
+
+    def org_counts_series(
+        self, *, since: datetime, until: datetime, org_ids: frozenset[int] | None
+    ) -> dict[int | str, list[CountPoint]]:
+        """Up/Down counts per poll between `since` and `until`, per organization;
+        for every organization (`org_ids` None) the whole fleet comes under "all"."""
+        k = self.keys
+        if org_ids is None:
+            wanted: list[int | str] = ["all"] + sorted(
+                int(o) for o in self.client.smembers(k.history_orgs)
+            )
+        else:
+            wanted = sorted(org_ids)
+        start = f"{int(since.timestamp() * 1000)}-0"
+        end = f"{int(until.timestamp() * 1000)}-18446744073709551615"
+        with self.client.pipeline(transaction=False) as pipe:
+            for org in wanted:
+                pipe.xrange(k.org_history(org), min=start, max=end)
+            answers = pipe.execute()
+        series = {}
+        for org, entries in zip(wanted, answers, strict=True):
+            series[org] = [
+                CountPoint(
+                    at=_from_epoch(int(entry_id.decode().split("-")[0]) / 1000),
+                    up=int(fields[b"u"]),
+                    down=int(fields[b"d"]),
+                )
+                for entry_id, fields in entries
+            ]
+        return series
+
+    def current_org_counts(self) -> dict[int, tuple[int, int]]:
+        """Up/Down per organization in the current snapshot, counted inside Redis."""
+        info = self.snapshot_info()
+        if info is None:
+            return {}
+        g, k = info.generation, self.keys
+        orgs = sorted(int(o) for o in self.client.smembers(k.orgs(g)))
+        with self.client.pipeline(transaction=False) as pipe:
+            for o in orgs:
+                pipe.sintercard(2, [k.org(g, o), k.status(g, True)])
+                pipe.sintercard(2, [k.org(g, o), k.status(g, False)])
+            answers = pipe.execute()
+        return {o: (answers[2 * n], answers[2 * n + 1]) for n, o in enumerate(orgs)}
+
+    # --- connection profiles -------------------------------------------------------
+
+    def write_profiles(self, profiles: Sequence[Profile], *, as_of: datetime) -> None:
+        """Replace the profile snapshot: one SET, so readers see all old or all new."""
+        document = {"as_of": as_of.timestamp(), "items": [_profile_to_cache(p) for p in profiles]}
+        self.client.set(self.keys.profiles, _json(document))
+
+    def read_profiles(self) -> ProfileSnapshot | None:
+        """The profile snapshot, or None before the first profile poll."""
+        raw = self.client.get(self.keys.profiles)
+        if raw is None:
+            return None
+        document = json.loads(raw)
+        return ProfileSnapshot(
+            items=[_profile_from_cache(item) for item in document["items"]],
+            as_of=_from_epoch(document["as_of"]),
+        )
+
+
+# Profiles have no to_cache/from_cache in controlapi.records (devices do); these two
+# convert by field type so that every field of the record survives the round trip.
+_PROFILE_FIELDS = {f.name: str(f.type) for f in dataclasses.fields(Profile)}
+
+
+def _profile_to_cache(profile: Profile) -> dict[str, Any]:
+    data = {}
+    for name in _PROFILE_FIELDS:
+        value = getattr(profile, name)
+        data[name] = value.isoformat() if isinstance(value, datetime) else _thaw(value)
+    return data
+
+
+def _profile_from_cache(data: Mapping[str, Any]) -> Profile:
+    values = {}
+    for name, kind in _PROFILE_FIELDS.items():
+        if name not in data:
+            continue
+        value = data[name]
+        if value is not None and "datetime" in kind:
+            value = datetime.fromisoformat(value)
+        elif "Mapping" in kind:
+            value = _freeze(value or {})
+        values[name] = value
+    return Profile(**values)
+
+
+def _thaw(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _thaw(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_thaw(v) for v in value]
+    return value
+
+
+def _freeze(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return MappingProxyType({k: _freeze(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
+def _status_score(up: bool, name_score: float) -> float:
+    return (_STATUS_STEP if up else 0.0) + name_score
+
+
+def _transition(device: Device, was_up: bool, observed_at: datetime) -> Transition:
+    return Transition(
+        device_id=device.id,
+        organization_id=device.organization_id,
+        from_status="Up" if was_up else "Down",
+        to_status=device.status if device.status in ("Up", "Down") else "Down",
+        # The upstream's own time of the change when it gives one; else when we saw it.
+        at=device.status_change or observed_at,
+    )
+
+
+def _in_scope(t: Transition, org_ids: frozenset[int] | None) -> bool:
+    return org_ids is None or t.organization_id in org_ids
+
+
+def _without_line(bucket: str, device_id: int) -> str:
+    """The bucket text without this device's line."""
+    marker = f"\t{device_id}\n"
+    at = bucket.find(marker)
+    if at < 0:
+        return bucket
+    start = bucket.rfind("\n", 0, at) + 1
+    return bucket[:start] + bucket[at + len(marker) :]
+
+
+class SnapshotBuilder:
+    """Writes one new generation page by page; `publish()` makes it current.
+
+    Device rows and set memberships are written as pages arrive (one pipeline per
+    page, no per-device round trip). The name order and the search buckets need
+    the whole fleet, so they are written at publish time from what was collected.
+    """
+
+    def __init__(self, model: ReadModel, generation: int, started_at: datetime):
+        self.model = model
+        self.generation = generation
+        self.started_at = started_at
+        self._entries: dict[int, IndexEntry] = {}
+        self._status_change: dict[int, datetime | None] = {}
+
+    @property
+    def devices(self) -> int:
+        return len(self._entries)
+
+    def add(self, devices: Iterable[Device]) -> None:
+        k, g = self.model.keys, self.generation
+        rows: dict[str, str] = {}
+        statuses: dict[bool, list[str]] = defaultdict(list)
+        orgs: dict[int, list[str]] = defaultdict(list)
+        types: dict[int, list[str]] = defaultdict(list)
+        pending: list[str] = []
+        changed: dict[str, float] = {}
+        seen: dict[str, float] = {}
+        with self.model.client.pipeline(transaction=False) as pipe:
+            for device in devices:
+                entry = index_entry(device)
+                i = str(entry.id)
+                before = self._entries.get(entry.id)
+                if before is not None:
+                    # The same device on two pages (the fleet shifted under the
+                    # offsets): the later copy wins, its old memberships go.
+                    self.model._unindex(pipe, g, before, entry)
+                self._entries[entry.id] = entry
+                self._status_change[entry.id] = device.status_change
+                rows[i] = _json(device.to_cache())
+                statuses[entry.up].append(i)
+                if entry.organization_id is not None:
+                    orgs[entry.organization_id].append(i)
+                if entry.type_id is not None:
+                    types[entry.type_id].append(i)
+                if entry.pending:
+                    pending.append(i)
+                changed[i] = entry.status_change
+                seen[i] = entry.last_connection
+            if not rows:
+                return
+            pipe.hset(k.dev(g), mapping=rows)
+            for up, ids in statuses.items():
+                pipe.sadd(k.status(g, up), *ids)
+            for org, ids in orgs.items():
+                pipe.sadd(k.org(g, org), *ids)
+            for type_id, ids in types.items():
+                pipe.sadd(k.type(g, type_id), *ids)
+            if orgs:
+                pipe.sadd(k.orgs(g), *orgs)
+            if types:
+                pipe.sadd(k.types(g), *types)
+            if pending:
+                pipe.sadd(k.pending(g), *pending)
+            pipe.zadd(k.sort(g, "status_change"), changed)
+            pipe.zadd(k.sort(g, "last_connection"), seen)
+            pipe.execute()
+
+    def publish(self, *, as_of: datetime | None = None) -> PublishedSnapshot:
+        """Write the name order and the search text, then switch the pointer.
+
+        Returns what changed against the previous generation: status transitions
+        and the Up/Down count per organization.
+        """
+        model, k, g = self.model, self.model.keys, self.generation
+        client = model.client
+        entries = sorted(self._entries.values(), key=lambda e: e.name_key)
+        buckets: dict[int, list[str]] = defaultdict(list)
+        with client.pipeline(transaction=False) as pipe:
+            for start in range(0, len(entries), 5000):
+                chunk = entries[start : start + 5000]
+                pipe.zadd(k.sort(g, "name"), {str(e.id): start + n for n, e in enumerate(chunk)})
+                pipe.zadd(
+                    k.sort(g, "status"),
+                    {str(e.id): _status_score(e.up, start + n) for n, e in enumerate(chunk)},
+                )
+            for e in entries:
+                buckets[_bucket(e.id)].append(_line(e))
+            for b, lines in buckets.items():
+                pipe.set(k.text(g, b), "".join(lines))
+            pipe.execute()
+
+        previous = model.snapshot_info()
+        transitions = self._transitions_from(previous) if previous else []
+        org_counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+        for e in entries:
+            if e.organization_id is not None:
+                org_counts[e.organization_id][0 if e.up else 1] += 1
+
+        snapshot_time = as_of or self.started_at
+        with client.pipeline(transaction=True) as pipe:
+            pipe.delete(k.current)
+            pipe.hset(
+                k.current,
+                mapping={
+                    "gen": g,
+                    "version": 0,
+                    "as_of": snapshot_time.timestamp(),
+                    "full_as_of": self.started_at.timestamp(),
+                    "devices": len(entries),
+                },
+            )
+            pipe.zrem(k.gc, str(g))
+            if previous is not None:
+                retire_at = datetime.now(UTC) + model.grace
+                pipe.zadd(k.gc, {str(previous.generation): retire_at.timestamp()})
+            pipe.execute()
+        return PublishedSnapshot(
+            generation=g,
+            devices=len(entries),
+            organizations=frozenset(org_counts),
+            transitions=transitions,
+            org_counts={o: (c[0], c[1]) for o, c in org_counts.items()},
+        )
+
+    def _transitions_from(self, previous: SnapshotInfo) -> list[Transition]:
+        """Devices whose status differs from the previous generation, found by set
+        intersection inside Redis (cost: the smaller sets, not the fleet)."""
+        k, g, old = self.model.keys, self.generation, previous.generation
+        with self.model.client.pipeline(transaction=False) as pipe:
+            pipe.sinter(k.status(g, False), k.status(old, True))
+            pipe.sinter(k.status(g, True), k.status(old, False))
+            went_down, came_up = pipe.execute()
+        transitions = []
+        for ids, was_up in ((went_down, True), (came_up, False)):
+            for raw in ids:
+                entry = self._entries[int(raw)]
+                transitions.append(
+                    Transition(
+                        device_id=entry.id,
+                        organization_id=entry.organization_id,
+                        from_status="Up" if was_up else "Down",
+                        to_status="Up" if entry.up else "Down",
+                        at=self._status_change[entry.id] or self.started_at,
+                    )
+                )
+        transitions.sort(key=lambda t: (t.at, t.device_id))
+        return transitions
+
+    def abandon(self) -> None:
+        """Drop the half-written generation now (a failed poll)."""
+        self.model.delete_generation(self.generation)
+        self.model.client.zrem(self.model.keys.gc, str(self.generation))

@@ -1,0 +1,51 @@
+"""Fixtures for the fleet cache: a read model on the test's own key prefix, clients
+of the session simulator, and a simulator whose fleet holds still."""
+
+from datetime import timedelta
+
+import pytest
+
+from controlapi import ControlAPI
+from devices.polling import PollConfig
+from devices.read_model import ReadModel
+from tests.conftest import ALL_TOKEN
+
+
+@pytest.fixture
+def model(redis_client, key_prefix):
+    return ReadModel(redis_client, key_prefix, grace=timedelta(seconds=30))
+
+
+@pytest.fixture
+def api_factory(simulator):
+    """Clients for the whole fleet; no retries, so an injected fault fails at once."""
+
+    def factory(token=ALL_TOKEN):
+        return ControlAPI(simulator.api_url, token, max_retries=0)
+
+    return factory
+
+
+@pytest.fixture
+def poll_config():
+    # Small pages, so the 300-device fleet takes several pages and parallel fetches.
+    return PollConfig(page_size=25, parallel=4, lock_ttl=5.0)
+
+
+@pytest.fixture
+def still_fleet(sim_control):
+    """The simulator with its own life stopped (no churn, no flapping), so the cache
+    and the simulator's answers can be compared device by device."""
+    sim_control.settings(churn_per_minute=0, flap_seconds=[1e9, 1e9])
+    return sim_control
+
+
+@pytest.fixture
+def all_devices(simulator):
+    """Every device as the simulator has it now (no update_status: changes nothing)."""
+
+    def read():
+        with ControlAPI(simulator.api_url, ALL_TOKEN, max_retries=0) as api:
+            return list(api.iter_devices(limit=100))
+
+    return read
