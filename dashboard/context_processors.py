@@ -34,6 +34,7 @@ def tenancy_context(request):
         role_label = "no organization"
     return {
         "nav_role": role_label,
+        "nav_is_noc": noc is not None,
         "nav_organizations": organizations,
         "nav_active_organization": tenancy.active_organization(request),
         # One organization needs no switcher.

@@ -114,11 +114,20 @@ def scope_for(user, action: str = VIEW) -> OrgScope:
     return OrgScope(all=False, ids=ids)
 
 
+def strongest_role(*roles: str | None) -> str | None:
+    held = [role for role in roles if role is not None]
+    return max(held, key=ROLE_ORDER.index) if held else None
+
+
 def role_for(user, org_id: int) -> str | None:
     """The strongest role the user holds over this organization, or None."""
-    candidates = [noc_role(user), memberships(user).get(int(org_id))]
-    held = [role for role in candidates if role is not None]
-    return max(held, key=ROLE_ORDER.index) if held else None
+    return strongest_role(noc_role(user), memberships(user).get(int(org_id)))
+
+
+def roles_by_organization(user, org_ids) -> dict[int, str | None]:
+    """role_for over many organizations, in two queries."""
+    noc, member = noc_role(user), memberships(user)
+    return {org_id: strongest_role(noc, member.get(org_id)) for org_id in org_ids}
 
 
 def can(user, action: str, org_id: int | None) -> bool:

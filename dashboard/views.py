@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from dashboard import audit, tenancy
+from dashboard.models import Organization
 
 AUDIT_PAGE_SIZE = 50
 
@@ -19,10 +20,9 @@ def overview(request):
     organizations = tenancy.organizations_for(request.user)
     if request.active_organization is not None:
         organizations = organizations.filter(upstream_id=request.active_organization)
-    rows = [
-        {"organization": org, "role": tenancy.role_for(request.user, org.upstream_id)}
-        for org in organizations
-    ]
+    organizations = list(organizations)
+    roles = tenancy.roles_by_organization(request.user, [org.upstream_id for org in organizations])
+    rows = [{"organization": org, "role": roles[org.upstream_id]} for org in organizations]
     return render(request, "dashboard/overview.html", {"rows": rows, "nav": "overview"})
 
 
@@ -32,6 +32,14 @@ def overview(request):
 def audit_list(request):
     entries = audit.entries_for(request.scope)
     page = Paginator(entries, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    # Entries keep the organization's id only (names change); show today's name beside it.
+    names = dict(
+        Organization.objects.filter(
+            upstream_id__in={entry.organization_id for entry in page.object_list}
+        ).values_list("upstream_id", "name")
+    )
+    for entry in page.object_list:
+        entry.organization_name = names.get(entry.organization_id, "")
     context = {"page": page, "entries": page.object_list, "nav": "audit"}
     # htmx paging swaps only the table.
     template = "dashboard/audit.html#audit-table" if request.htmx else "dashboard/audit.html"

@@ -211,3 +211,10 @@ def test_audit_page_varies_on_the_htmx_header(client_of, operator):
 
 def test_audit_page_tells_when_there_is_nothing_yet(client_of, operator):
     assert b"No actions recorded" in client_of(operator).get("/audit/").content
+
+
+def test_audit_page_names_the_organization_of_each_entry(client_of, operator, organizations):
+    organizations[ORG_A].name = "Andes Fiber ISP"
+    organizations[ORG_A].save()
+    entry(operator, ORG_A)
+    assert b"Andes Fiber ISP" in client_of(operator).get("/audit/").content

@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from dashboard.models import Membership
 from tests.users import ORG_A, ORG_B, ORG_OTHER, PASSWORD
 
 PAGES = ["/", "/devices/", "/triage/", "/profiles/", "/audit/"]
@@ -135,3 +136,12 @@ def test_banner_hook_shows_nothing_yet(client_of, viewer):
     response = client_of(viewer).get("/")
     assert response.context["banner"] is None
     assert b'class="banner' not in response.content
+
+
+def test_overview_shows_the_stronger_role_of_noc_staff_who_are_also_members(
+    client_of, noc_viewer, organizations
+):
+    Membership.objects.create(user=noc_viewer, organization=organizations[ORG_A], role="admin")
+    rows = client_of(noc_viewer).get("/").context["rows"]
+    roles = {row["organization"].upstream_id: row["role"] for row in rows}
+    assert roles == {ORG_A: "admin", ORG_B: "viewer", ORG_OTHER: "viewer"}

@@ -128,8 +128,8 @@ class Command(BaseCommand):
         widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
         line = "  ".join(f"{{:<{w}}}" for w in widths)
         self.stdout.write("")
-        self.stdout.write(line.format(*headers))
+        self.stdout.write(line.format(*headers).rstrip())
         self.stdout.write(line.format(*("-" * w for w in widths)))
         for row in rows:
-            self.stdout.write(line.format(*row))
+            self.stdout.write(line.format(*row).rstrip())
         self.stdout.write("")
