@@ -320,13 +320,7 @@ class ControlAPI:
         try:
             return parse(payload)
         except (ValueError, TypeError, AttributeError) as exc:
-            raise errors.BadResponse(
-                method,
-                path,
-                200,
-                f"The control API sent an answer that could not be read for {method} {path}"
-                f" ({exc})",
-            ) from exc
+            raise _unreadable(method, path, None, str(exc)) from exc
 
     def _call(
         self,
@@ -392,13 +386,7 @@ class ControlAPI:
             if not expect_body:
                 return None
             if not decoded or not isinstance(payload, dict | list):
-                raise errors.BadResponse(
-                    method,
-                    path,
-                    status,
-                    f"The control API sent an answer that is not JSON ({status}) "
-                    f"for {method} {path}",
-                )
+                raise _unreadable(method, path, status, "not JSON")
             return payload
         if 300 <= status < 400:
             raise errors.BadResponse(
@@ -494,6 +482,20 @@ def _scrub(text: str, secrets: tuple[str, ...]) -> str:
     for secret in secrets:
         text = text.replace(secret, "[redacted]")
     return text
+
+
+def _unreadable(method: str, path: str, status: int | None, why: str) -> errors.BadResponse:
+    """A success answer we cannot read. For a write the upstream did accept the change,
+    and the operator must know that before trying again."""
+    code = f" ({status})" if status is not None else ""
+    if method == "GET":
+        text = f"The control API sent an answer that could not be read{code} for GET {path}"
+    else:
+        text = (
+            f"The control API accepted {method} {path}{code} but its answer could not be read;"
+            " the change was probably applied"
+        )
+    return errors.BadResponse(method, path, status, f"{text} ({why})")
 
 
 def _maybe_sent(exc: requests.exceptions.ConnectionError) -> bool:
