@@ -23,7 +23,7 @@ pages use to mask such values.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
@@ -507,6 +507,25 @@ class Profile:
     def timeout_seconds(self) -> int | None:
         return self.connection_timeout if self.shape == "v2" else self.timeout
 
+    def to_cache(self) -> dict[str, Any]:
+        """A JSON-able dict (datetimes as ISO-8601, mappings as dicts); configuration is
+        kept whole, so whoever stores it stores credentials: keep the cache private."""
+        data = {}
+        for name in _PROFILE_FIELD_NAMES:
+            value = getattr(self, name)
+            data[name] = _iso(value) if isinstance(value, datetime) else _thawed(value)
+        return data
+
+    @classmethod
+    def from_cache(cls, data: Mapping[str, Any]) -> Profile:
+        """The reverse of to_cache; keys missing from an older entry read as defaults."""
+        values = {name: data[name] for name in _PROFILE_FIELD_NAMES if name in data}
+        for name in _PROFILE_DATETIMES:
+            values[name] = _from_iso(values.get(name))
+        for name in _PROFILE_MAPPINGS:
+            values[name] = _mapping(values.get(name))
+        return cls(**values)
+
     @classmethod
     def from_api(cls, raw: Mapping) -> Profile:
         get = _require_mapping(raw, "a connection profile").get
@@ -552,6 +571,11 @@ class Profile:
             test_status=_str(get("test_status")),
             extra=_extra(raw, _PROFILE_KEYS),
         )
+
+
+_PROFILE_FIELD_NAMES = tuple(f.name for f in fields(Profile))
+_PROFILE_DATETIMES = ("created_at", "updated_at", "last_sync", "last_tested")
+_PROFILE_MAPPINGS = ("configuration", "health_status", "extra")
 
 
 # --- device operational records ------------------------------------------------

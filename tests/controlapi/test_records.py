@@ -439,3 +439,11 @@ def test_created_headless_operation_has_parameters_and_no_device_status():
     assert operation.device_status is None
     assert operation.parameters["restart_required"] is True
     assert operation.scheduled_time.tzinfo == timezone(timedelta(hours=1))
+
+
+@pytest.mark.parametrize("raw", [PROFILE_V1, PROFILE_V2, {"id": 9, "name": "bare"}])
+def test_profile_cache_dict_is_json_and_round_trips_exactly(raw):
+    profile = Profile.from_api({**raw, "region": "eu"})
+    again = Profile.from_cache(json.loads(json.dumps(profile.to_cache())))
+    assert again == profile
+    assert isinstance(again.configuration, MappingProxyType)
