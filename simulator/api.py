@@ -8,7 +8,7 @@ from simulator import device_operations, device_writes, headless, profiles, rend
 from simulator.errors import not_found
 from simulator.gateway import Call, compile_routes
 from simulator.pages import page, page_window
-from simulator.params import parse_bool, parse_datetime, parse_int, parse_status
+from simulator.params import parse_bool, parse_int, parse_status, parse_timestamp
 from simulator.state import DeviceQuery
 
 PREFIX = "/api/v1"
@@ -44,9 +44,7 @@ def list_devices(call: Call):
         call.allow(organization)
     changed_from = None
     if query.get("last_status_change_from") is not None:
-        changed_from = parse_datetime(
-            "last_status_change_from", query["last_status_change_from"]
-        ).timestamp()
+        changed_from = parse_timestamp("last_status_change_from", query["last_status_change_from"])
     device_query = DeviceQuery(
         status=parse_status(query.get("status")),
         type=parse_int("type", query.get("type")),

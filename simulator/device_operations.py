@@ -7,9 +7,9 @@ decommissioned (400 on `operational_status`).
 """
 
 from simulator import catalog
-from simulator.errors import bad_request
+from simulator.errors import ApiError, bad_request
 from simulator.fleet import Device, iso
-from simulator.params import parse_datetime
+from simulator.params import parse_timestamp
 from simulator.state import SimulatorState
 
 STATUSES = ("active", "maintenance", "decommissioned")
@@ -101,9 +101,9 @@ def _validate(body: dict, current_status: str) -> None:
             errors[name] = ["Datetime has wrong format. Use ISO-8601 with a UTC offset."]
             continue
         try:
-            parse_datetime(name, value)
-        except Exception as error:  # ApiError with the field's message
-            errors.update(getattr(error, "body", {name: ["Invalid datetime."]}))
+            parse_timestamp(name, value)
+        except ApiError as error:
+            errors.update(error.body)
     if errors:
         raise bad_request(errors)
 

@@ -5,8 +5,9 @@ echoes back (id, status, created...) are ignored, as DRF does; a field that is
 neither writable nor read-only is an unknown operation and a 400.
 """
 
+import re
 import uuid
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from simulator import catalog, operations
 from simulator.errors import bad_request, conflict
@@ -83,27 +84,42 @@ def _integer(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _coordinate(errors: dict, name: str, value, limit: int) -> str | None:
+_COORDINATE_PATTERNS = {
+    "latitude": (re.compile(r"-?[0-9]{1,2}(\.[0-9]{1,6})?"), 90),
+    "longitude": (re.compile(r"-?[0-9]{1,3}(\.[0-9]{1,6})?"), 180),
+}
+INTEGER_FIELDS = ("type", "organization_id", "update_frequency", "firmware_image")
+
+
+def _coordinate(errors: dict, name: str, value) -> str | None:
+    """A decimal string, as the upstream writes coordinates, within its range."""
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        errors.setdefault(name, []).append("A valid number is required.")
+    pattern, limit = _COORDINATE_PATTERNS[name]
+    if not isinstance(value, str) or not pattern.fullmatch(value):
+        errors.setdefault(name, []).append(
+            'A decimal string is required, e.g. "40.7128" (up to 6 decimal places).'
+        )
         return None
-    try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        errors.setdefault(name, []).append("A valid number is required.")
-        return None
-    if not number.is_finite() or abs(number) > limit:
+    if abs(Decimal(value)) > limit:
         errors.setdefault(name, []).append(f"Ensure this value is between -{limit} and {limit}.")
         return None
-    return str(value).strip()
+    return value
+
+
+def _whole_numbers(body: dict) -> dict:
+    """JSON 300.0 is the integer 300 (as JSON Schema and DRF read it)."""
+    return {
+        k: int(v) if k in INTEGER_FIELDS and isinstance(v, float) and v.is_integer() else v
+        for k, v in body.items()
+    }
 
 
 def _validate_fields(
     state: SimulatorState, body: dict, *, full: bool, device: Device | None, allow_ops: bool
 ) -> tuple[dict, dict]:
     """(field changes, operations) from a body, or a 400 listing every problem."""
+    body = _whole_numbers(body)
     errors: dict[str, list[str]] = {}
     for name in body:
         if name in WRITABLE_DEFAULTS or name in READ_ONLY:
@@ -152,9 +168,9 @@ def _validate_fields(
                 f'Invalid pk "{value}" - object does not exist.'
             )
     if "latitude" in changes:
-        changes["latitude"] = _coordinate(errors, "latitude", changes["latitude"], 90)
+        changes["latitude"] = _coordinate(errors, "latitude", changes["latitude"])
     if "longitude" in changes:
-        changes["longitude"] = _coordinate(errors, "longitude", changes["longitude"], 180)
+        changes["longitude"] = _coordinate(errors, "longitude", changes["longitude"])
     if "update_frequency" in changes:
         value = changes["update_frequency"]
         if value is not None and (not _integer(value) or value < 1):

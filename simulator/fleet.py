@@ -15,7 +15,7 @@ from simulator import catalog
 
 FIRST_DEVICE_ID = 1001
 NEVER_CONNECTED_SHARE = 0.02
-FLAPPER_SHARE = 0.005
+FLAPPER_EVERY = 200  # one device in 200 flaps
 DOWN_SHARE = 0.05
 SCHEDULED_WORK_SHARE = 0.015
 
@@ -152,7 +152,8 @@ def generate_device(
     device.address = f"10.{(device_id >> 16) & 255}.{(device_id >> 8) & 255}.{device_id & 255}"
     device.debug = rng.random() < 0.005
     device.is_active = rng.random() > 0.01
-    device.flapper = rng.random() < FLAPPER_SHARE
+    # Flappers are spread evenly over the ids, so even a small fleet has a few.
+    device.flapper = index % FLAPPER_EVERY == FLAPPER_EVERY // 2
     device.up = rng.random() > DOWN_SHARE
     age = anchor - created
     if device.up:

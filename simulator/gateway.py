@@ -165,7 +165,9 @@ async def _answer(sim, routes, request, method, path, raw) -> Response:
             raise errors.not_found()
         handler = handlers.get(method)
         if handler is None:
-            raise ApiError(405, {"detail": f'Method "{method}" not allowed.'})
+            raise ApiError(
+                405, {"detail": f'Method "{method}" not allowed.'}, {"Allow": ", ".join(handlers)}
+            )
         query = dict(request.query_params)
         update_status = bool(parse_bool("update_status", query.get("update_status")))
         call = Call(

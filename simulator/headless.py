@@ -2,7 +2,7 @@
 
 from simulator.errors import ApiError, bad_request, field_error, not_found
 from simulator.fleet import iso
-from simulator.params import parse_datetime
+from simulator.params import parse_timestamp
 from simulator.state import SimulatorState
 
 # Assumption: the reference names firmware_update and configuration_update ("...");
@@ -31,12 +31,10 @@ def create(state: SimulatorState, body: dict, allowed) -> dict:
         errors["scheduled_time"] = ["This field is required (ISO-8601 with a UTC offset)."]
     else:
         try:
-            scheduled_at = parse_datetime("scheduled_time", scheduled).timestamp()
+            scheduled_at = parse_timestamp("scheduled_time", scheduled)
         except ApiError as error:
             errors.update(error.body)
     parameters = body.get("parameters", {})
-    if parameters is None:
-        parameters = {}
     if not isinstance(parameters, dict):
         errors["parameters"] = ["Expected an object."]
     if errors:

@@ -12,7 +12,8 @@ import random
 from simulator.state import DeviceQuery, SimulatorState
 
 MIN_STEP_SECONDS = 1.0  # finer steps would only churn the filter cache
-MAX_CATCH_UP_SECONDS = 3600.0  # a flapper idle for longer restarts from now
+STEP_SECONDS = 60.0
+MAX_CATCH_UP_SECONDS = 6 * 3600.0  # after a longer idle gap, life resumes from 6 hours ago
 
 
 class Life:
@@ -34,16 +35,24 @@ class Life:
         self.flappers.pop(device_id, None)
 
     def advance(self) -> dict:
-        """Apply the life of the time passed since the last advance; a summary of changes."""
+        """Apply the life of the time passed since the last advance; a summary of changes.
+
+        Long gaps are walked in steps of at most a minute, so one big advance and
+        many small ones give the same amount of churn.
+        """
         now = self.state.now()
         elapsed = now - self.last_run
         summary = {"elapsed_seconds": round(max(elapsed, 0.0), 3), "down": [], "up": []}
         if elapsed < MIN_STEP_SECONDS:
             return summary
+        start = max(self.last_run, now - MAX_CATCH_UP_SECONDS)
+        while start < now:
+            end = min(start + STEP_SECONDS, now)
+            self._recover(end, summary)
+            self._flap(end, summary)
+            self._churn(end, end - start, summary)
+            start = end
         self.last_run = now
-        self._recover(now, summary)
-        self._flap(now, summary)
-        self._churn(now, elapsed, summary)
         return summary
 
     def _recover(self, now: float, summary: dict) -> None:
@@ -62,8 +71,8 @@ class Life:
         for device_id in sorted(self.flappers):
             at = self.flappers[device_id]
             device = devices[device_id]
-            if at < now - MAX_CATCH_UP_SECONDS:
-                at = now - self.rng.uniform(0, low)
+            if at < now - STEP_SECONDS:
+                at = now - self.rng.uniform(0, STEP_SECONDS)
             while at <= now:
                 self.state.set_up(device, not device.up, at)
                 (summary["up"] if device.up else summary["down"]).append(device_id)

@@ -43,9 +43,9 @@ def parse_int(name: str, raw: str | None, minimum: int | None = None) -> int | N
     return value
 
 
-def parse_datetime(name: str, raw: str) -> datetime:
-    """ISO-8601 with a UTC offset (or Z). A '+' sent unencoded arrives as a space,
-    so a space before the offset is read as '+'."""
+def parse_timestamp(name: str, raw: str) -> float:
+    """Epoch seconds from ISO-8601 with a UTC offset (or Z). A '+' sent unencoded
+    arrives as a space, so a space before the offset is read as '+'."""
     text = raw.strip()
     if len(text) > 19 and text[-6] == " ":
         text = text[:-6] + "+" + text[-5:]
@@ -57,4 +57,7 @@ def parse_datetime(name: str, raw: str) -> datetime:
         ) from None
     if value.tzinfo is None:
         raise field_error(name, "Datetime needs a UTC offset, e.g. 2000-01-01T00:01:00+00:00.")
-    return value
+    try:
+        return value.timestamp()
+    except (OverflowError, ValueError, OSError):
+        raise field_error(name, "Datetime is out of range.") from None
