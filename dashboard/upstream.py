@@ -6,15 +6,14 @@ or token. Views never call it: they read the read model.
 
 from django.conf import settings
 
+from controlapi import ControlAPI
+
 
 def control_api(**overrides):
     """A new `controlapi.ControlAPI` for the configured upstream (use it as a context manager).
 
     `overrides` go to the client (e.g. a shorter `timeout` for an interactive action).
     """
-    # Imported here so that Django starts even while the client package changes.
-    from controlapi import ControlAPI
-
     options = {
         "timeout": (settings.CONTROL_API_CONNECT_TIMEOUT, settings.CONTROL_API_READ_TIMEOUT),
         **overrides,
