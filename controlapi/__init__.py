@@ -1,6 +1,6 @@
 """Client of the Zequenze Control API: plain Python + requests, no Django.
 
-    from controlapi import ControlAPI, errors, records
+Use: `from controlapi import ControlAPI, errors, records` (see docs/CLIENT.md).
 """
 
 from controlapi import errors, records
