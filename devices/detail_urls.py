@@ -1,0 +1,3 @@
+"""URLs of one device's pages: detail, actions, create/edit/delete, maintenance, scheduled operations."""
+
+urlpatterns = []
