@@ -45,6 +45,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -781,6 +782,7 @@ class ReadModel:
         horizon = now - self.history
         min_id = f"{int(horizon.timestamp() * 1000)}-0"
         count = 0
+        entry_id = self._stream_ids([k.transitions], now)
         with self.client.pipeline(transaction=False) as pipe:
             for t in transitions:
                 fields = {
@@ -790,14 +792,17 @@ class ReadModel:
                     "t": t.to_status,
                     "at": t.at.timestamp(),
                 }
-                pipe.xadd(k.transitions, fields)
+                pipe.xadd(k.transitions, fields, id=entry_id)
                 device_key = k.device_history(t.device_id)
-                member = f"{t.at.timestamp()!r}|{t.from_status}|{t.to_status}"
+                # The recording time leads the member: equal scores (two changes in
+                # one second) then sort in the order they were recorded.
+                member = f"{time.time_ns()}|{t.at.timestamp()!r}|{t.from_status}|{t.to_status}"
                 pipe.zadd(device_key, {member: t.at.timestamp()})
                 pipe.zremrangebyscore(device_key, "-inf", horizon.timestamp())
                 pipe.expire(device_key, int(self.history.total_seconds()))
                 count += 1
-            # Trim by time: the stream id is the time of recording, never before `at`.
+            # Trim by time: the stream id is the time of recording, never before `at`
+            # (so reading "since t" from id t finds every transition at or after t).
             pipe.xtrim(k.transitions, minid=min_id, approximate=False)
             pipe.execute()
         return count
@@ -817,7 +822,7 @@ class ReadModel:
             )
             found = []
             for member in raw:
-                at, before, after = member.decode().split("|")
+                _, at, before, after = member.decode().split("|")
                 found.append(Transition(device_id, None, before, after, _from_epoch(at)))
             if org_ids is not None and found:
                 cached = self.get_device(device_id)
@@ -880,20 +885,32 @@ class ReadModel:
     def record_org_counts(self, counts: Mapping[int, tuple[int, int]], *, at: datetime) -> None:
         """One point per organization (and one for the whole fleet) of Up/Down counts."""
         k = self.keys
-        entry_id = f"{int(at.timestamp() * 1000)}-*"
         min_id = f"{int((at - self.history).timestamp() * 1000)}-0"
         total_up = sum(up for up, _ in counts.values())
         total_down = sum(down for _, down in counts.values())
         series = {**{str(o): c for o, c in counts.items()}, "all": (total_up, total_down)}
+        # One id for every series of this poll, so the points line up across them.
+        entry_id = self._stream_ids([k.org_history(o) for o in series], at)
         with self.client.pipeline(transaction=False) as pipe:
             if counts:
                 pipe.sadd(k.history_orgs, *counts.keys())
             for org, (up, down) in series.items():
                 pipe.xadd(k.org_history(org), {"u": up, "d": down}, id=entry_id)
                 pipe.xtrim(k.org_history(org), minid=min_id, approximate=True)
-            # A clock that stepped back makes XADD refuse an older id: that point is
-            # simply skipped, the series stays ordered.
-            pipe.execute(raise_on_error=False)
+            pipe.execute()
+
+    def _stream_ids(self, streams: list[str], at: datetime) -> str:
+        """A stream entry id for `at` that none of `streams` refuses: Redis wants ids
+        to grow, so a clock that stepped back gets the newest existing time instead."""
+        with self.client.pipeline(transaction=False) as pipe:
+            for stream in streams:
+                pipe.xrevrange(stream, count=1)
+            newest = pipe.execute()
+        ms = int(at.timestamp() * 1000)
+        for entries in newest:
+            if entries:
+                ms = max(ms, int(entries[0][0].split(b"-")[0]))
+        return f"{ms}-*"
 
     def org_counts_series(
         self, *, since: datetime, until: datetime, org_ids: frozenset[int] | None

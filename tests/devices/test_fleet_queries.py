@@ -1,0 +1,264 @@
+"""List queries over the read model, checked against the simulator's own answers."""
+
+from datetime import timedelta
+
+import pytest
+
+from controlapi import ControlAPI
+from devices import polling
+from devices.read_model import DeviceQuery
+from tests.conftest import ALL_TOKEN, TENANT_ORGS
+
+
+@pytest.fixture
+def cached_fleet(model, api_factory, poll_config, still_fleet, all_devices):
+    """The fleet polled into the model; returns the simulator's devices at that moment."""
+    polling.poll_fleet(model=model, api_factory=api_factory, config=poll_config, mode="full")
+    return all_devices()
+
+
+@pytest.fixture
+def upstream(simulator):
+    with ControlAPI(simulator.api_url, ALL_TOKEN, max_retries=0) as api:
+        yield api
+
+
+def _everything(model, org_ids=None, **filters):
+    return model.query(DeviceQuery(limit=500, **filters), org_ids)
+
+
+def _upstream_ids(upstream, **filters):
+    return {d.id for d in upstream.iter_devices(limit=100, **filters)}
+
+
+def _ids(page):
+    return {d.id for d in page.items}
+
+
+@pytest.mark.parametrize("status", [True, False])
+def test_status_filter_matches_the_upstream(model, cached_fleet, upstream, status):
+    page = _everything(model, status=status)
+
+    assert _ids(page) == _upstream_ids(upstream, status=status)
+
+
+def test_organization_filter_matches_the_upstream(model, cached_fleet, upstream):
+    organization = cached_fleet[0].organization_id
+
+    page = _everything(model, organization=organization)
+
+    assert page.total > 0
+    assert _ids(page) == _upstream_ids(upstream, organization=organization)
+
+
+def test_type_filter_matches_the_upstream(model, cached_fleet, upstream):
+    type_id = cached_fleet[0].type
+
+    page = _everything(model, type=type_id)
+
+    assert page.total > 0
+    assert _ids(page) == _upstream_ids(upstream, type=type_id)
+
+
+def test_changed_since_filter_matches_the_upstream(model, cached_fleet, upstream):
+    changes = sorted(d.status_change for d in cached_fleet if d.status_change)
+    since = changes[len(changes) // 2]
+
+    page = _everything(model, changed_since=since)
+
+    assert 0 < page.total < len(cached_fleet)
+    assert _ids(page) == _upstream_ids(upstream, last_status_change_from=since)
+
+
+def test_pending_only_lists_devices_with_pending_settings(model, cached_fleet):
+    page = _everything(model, pending_only=True)
+
+    expected = {d.id for d in cached_fleet if d.pending_settings}
+    assert expected and _ids(page) == expected
+
+
+def test_combined_filters_match_the_upstream(model, cached_fleet, upstream):
+    first = cached_fleet[0]
+
+    page = _everything(model, status=True, organization=first.organization_id, type=first.type)
+
+    expected = _upstream_ids(
+        upstream, status=True, organization=first.organization_id, type=first.type
+    )
+    assert _ids(page) == expected and page.total == len(expected)
+
+
+def test_counts_are_exact_for_the_current_filter(model, cached_fleet):
+    organization = cached_fleet[0].organization_id
+    in_org = [d for d in cached_fleet if d.organization_id == organization]
+
+    page = model.query(DeviceQuery(organization=organization, limit=1), None)
+
+    assert page.total == len(in_org)
+    assert page.counts == {
+        "up": sum(d.is_up for d in in_org),
+        "down": sum(not d.is_up for d in in_org),
+    }
+
+
+def test_counts_without_filters_cover_the_whole_fleet(model, cached_fleet):
+    page = model.query(DeviceQuery(limit=1), None)
+
+    assert page.total == len(cached_fleet)
+    assert page.counts["up"] == sum(d.is_up for d in cached_fleet)
+    assert page.counts["down"] == sum(not d.is_up for d in cached_fleet)
+
+
+def _time_key(moment):
+    return -1.0 if moment is None else moment.timestamp()
+
+
+# Expected orders, spelled out independently of the model: ties in a time order fall
+# back to the id as text (how Redis orders equal scores).
+EXPECTED_ORDER = {
+    "name": lambda d: (d.name.casefold(), d.id),
+    "status": lambda d: (d.is_up, d.name.casefold(), d.id),
+    "status_change": lambda d: (_time_key(d.status_change), str(d.id)),
+    "last_connection": lambda d: (_time_key(d.last_connection), str(d.id)),
+}
+
+
+@pytest.mark.parametrize("descending", [False, True])
+@pytest.mark.parametrize("sort", sorted(EXPECTED_ORDER))
+def test_sort_orders_the_whole_fleet(model, cached_fleet, sort, descending):
+    page = _everything(model, sort=sort, descending=descending)
+
+    expected = sorted(cached_fleet, key=EXPECTED_ORDER[sort], reverse=descending)
+    assert [d.id for d in page.items] == [d.id for d in expected]
+
+
+def test_pages_follow_each_other_without_gaps_or_repeats(model, cached_fleet):
+    seen = []
+    for offset in range(0, 400, 40):
+        page = model.query(DeviceQuery(status=True, offset=offset, limit=40), None)
+        seen.extend(d.id for d in page.items)
+
+    up = sorted((d for d in cached_fleet if d.is_up), key=EXPECTED_ORDER["name"])
+    assert seen == [d.id for d in up]
+
+
+def _searchable(device):
+    fields = (
+        device.name,
+        device.serial_number,
+        device.customer_id,
+        device.location_name,
+        device.address,
+    )
+    return [f.lower() for f in fields if f]
+
+
+@pytest.mark.parametrize(
+    "pick",
+    [
+        pytest.param(lambda d: d.name[-8:].lower(), id="name"),
+        pytest.param(lambda d: d.serial_number[3:9], id="serial"),
+        pytest.param(lambda d: d.customer_id.upper(), id="customer-id"),
+        pytest.param(lambda d: d.location_name.split()[0], id="location"),
+        pytest.param(lambda d: d.address.rsplit(".", 1)[0] + ".", id="address"),
+    ],
+)
+def test_search_finds_text_in_each_searched_field(model, cached_fleet, pick):
+    device = next(d for d in cached_fleet if d.address)
+    needle = pick(device)
+
+    page = _everything(model, search=needle)
+
+    expected = {d.id for d in cached_fleet if any(needle.lower() in f for f in _searchable(d))}
+    assert device.id in expected
+    assert _ids(page) == expected
+
+
+def test_search_does_not_match_across_fields(model, cached_fleet):
+    device = cached_fleet[0]
+    # The end of the name joined to the start of the serial exists in no single field.
+    straddling = device.name[-3:] + device.serial_number[:3]
+
+    assert _everything(model, search=straddling).total == 0
+
+
+def test_search_combines_with_filters_and_counts(model, cached_fleet):
+    needle = cached_fleet[0].location_name.split()[0].lower()
+
+    page = _everything(model, search=needle, status=True)
+
+    expected = [d for d in cached_fleet if d.is_up and any(needle in f for f in _searchable(d))]
+    assert _ids(page) == {d.id for d in expected}
+    assert page.counts == {"up": len(expected), "down": 0}
+
+
+def test_a_tenant_never_sees_another_organizations_device(model, cached_fleet):
+    page = _everything(model, org_ids=TENANT_ORGS)
+
+    assert page.total == sum(d.organization_id in TENANT_ORGS for d in cached_fleet) > 0
+    assert {d.organization_id for d in page.items} <= TENANT_ORGS
+
+
+def test_a_tenant_asking_for_another_organization_gets_nothing(model, cached_fleet):
+    outsider = next(d for d in cached_fleet if d.organization_id not in TENANT_ORGS)
+
+    page = _everything(model, org_ids=TENANT_ORGS, organization=outsider.organization_id)
+    found = _everything(model, org_ids=TENANT_ORGS, search=outsider.serial_number)
+
+    assert page.total == 0 and page.items == [] and page.counts == {"up": 0, "down": 0}
+    assert found.total == 0
+
+
+def test_a_tenant_with_no_organization_sees_nothing(model, cached_fleet):
+    assert _everything(model, org_ids=frozenset()).total == 0
+
+
+def test_a_cached_result_follows_an_in_place_update(model, cached_fleet, still_fleet, api_factory):
+    device = next(d for d in cached_fleet if d.is_up)
+    assert device.id in _ids(_everything(model, status=True))
+    still_fleet.set_status(device.id, up=False)
+
+    polling.refresh_device(
+        model=model, api_factory=api_factory, device_id=device.id, update_status=False
+    )
+
+    assert device.id not in _ids(_everything(model, status=True))
+    assert device.id in _ids(_everything(model, status=False))
+
+
+def test_renamed_device_takes_its_place_in_the_name_order(
+    model, cached_fleet, api_factory, upstream
+):
+    device = cached_fleet[5]
+    upstream.update_device(device.id, {"name": "AAA-first-of-all"})
+
+    polling.refresh_device(
+        model=model, api_factory=api_factory, device_id=device.id, update_status=False
+    )
+
+    first = model.query(DeviceQuery(limit=2), None).items
+    assert first[0].id == device.id
+    by_status = _everything(model, sort="status").items
+    assert [d.id for d in by_status if d.is_up == device.is_up][0] == device.id
+
+
+def test_an_empty_model_answers_with_no_snapshot(model):
+    page = model.query(DeviceQuery(), None)
+
+    assert page.total == 0 and page.items == [] and page.as_of is None
+
+
+def test_the_answer_says_how_old_its_data_is(model, cached_fleet):
+    page = model.query(DeviceQuery(limit=1), None)
+
+    health = model.poll_health(polling.FLEET)
+    assert abs(page.as_of - health.last_success) < timedelta(seconds=1)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [{"sort": "serial"}, {"limit": 0}, {"limit": 501}, {"offset": -1}],
+)
+def test_a_malformed_query_is_refused_with_a_message(bad):
+    with pytest.raises(ValueError, match=r"\w+"):
+        DeviceQuery(**bad)
