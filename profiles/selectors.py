@@ -1,0 +1,316 @@
+"""Reads for the profile pages: from the read model, judged, scoped, masked.
+
+Where the data comes from. The profile poll (devices.polling.poll_profiles)
+keeps every profile's detail in one Redis snapshot; pages read it. If there is
+no snapshot yet (never polled) or Redis cannot be read, the list and the detail
+read the upstream directly (`dashboard.upstream.control_api()`, no
+update_status, a short timeout) and say so. The upstream's list carries no
+health data, so a list read that way shows every profile as "unknown". If that
+fails too the page says why, in words. The health summary (for the overview)
+reads the snapshot only: the overview must never wait on the upstream.
+
+Tenancy. ASSUMPTION: profiles carry no organization id upstream; the newer
+shape names an organization, the older one none. NOC staff (scope.all) see every
+profile. Anyone else sees a profile when its organization name equals the name
+of one of their organizations (`dashboard.models.Organization.name`, compared
+without surrounding spaces and ignoring case). A profile without an
+organization is NOC-only. The list follows the organization switcher
+(`request.scope`); the detail checks the user's whole scope, like
+`tenancy.ensure_allowed`, and answers None (the view: 404) to outsiders.
+
+Secrets. `ProfileDetail` holds the profile's nested data already masked
+(`profiles.masking.mask_secrets`); the record itself never reaches a template.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+
+import redis
+from django.conf import settings
+
+from controlapi import errors
+from controlapi.records import Profile
+from dashboard.models import Organization
+from dashboard.tenancy import OrgScope
+from dashboard.upstream import control_api
+from devices.read_model import ReadModel
+from profiles import health
+from profiles.masking import mask_secrets, mask_url
+
+log = logging.getLogger(__name__)
+
+SNAPSHOT = "snapshot"
+UPSTREAM = "upstream"
+
+# A page that falls back to the upstream must still answer quickly.
+FALLBACK_TIMEOUT = (3.05, 10)
+REDIS_TIMEOUT = 2.0  # seconds; Redis answers in milliseconds when it is well
+
+
+# --- reading -------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=4)
+def _redis(url: str) -> redis.Redis:
+    return redis.Redis.from_url(
+        url, socket_connect_timeout=REDIS_TIMEOUT, socket_timeout=REDIS_TIMEOUT
+    )
+
+
+def read_model() -> ReadModel:
+    """The read model the pollers write, from settings (tests point these at their prefix)."""
+    return ReadModel(_redis(settings.REDIS_URL), settings.READ_MODEL_KEY_PREFIX)
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileSource:
+    """Every profile as read for one page, and where from."""
+
+    items: list[Profile]
+    as_of: datetime | None
+    source: str | None  # SNAPSHOT, UPSTREAM, or None when nothing could be read
+    notice: str | None = None  # why the snapshot was not used
+    error: str | None = None  # why nothing could be read
+
+
+def _read_snapshot() -> tuple[Any, str | None]:
+    """(ProfileSnapshot or None, why not). Never raises."""
+    try:
+        snapshot = read_model().read_profiles()
+    except redis.RedisError as error:
+        log.warning("profile snapshot unreadable: %s", type(error).__name__)
+        return None, "The fleet cache (Redis) cannot be reached"
+    except (ValueError, KeyError, TypeError):
+        log.warning("profile snapshot is not in the expected form", exc_info=True)
+        return None, "The cached profile snapshot cannot be read"
+    if snapshot is None:
+        return None, "The profiles have not been polled yet"
+    return snapshot, None
+
+
+def read_profiles(*, name: str = "") -> ProfileSource:
+    snapshot, why = _read_snapshot()
+    if snapshot is not None:
+        return ProfileSource(items=snapshot.items, as_of=snapshot.as_of, source=SNAPSHOT)
+    started = datetime.now(UTC)
+    try:
+        with control_api(timeout=FALLBACK_TIMEOUT, max_retries=1) as api:
+            items = list(api.iter_profiles(name=name or None))
+    except errors.ControlAPIError as error:
+        return ProfileSource(
+            items=[], as_of=None, source=None, notice=why,
+            error=f"{why}, and the control API could not be read either: {error}",
+        )  # fmt: skip
+    notice = (
+        f"{why}: read directly from the control API instead. The list it gives has no"
+        " health data, so health shows as unknown until the next profile poll."
+    )
+    return ProfileSource(items=items, as_of=started, source=UPSTREAM, notice=notice)
+
+
+class ProfileUnreadable(Exception):
+    """Neither the snapshot nor the upstream could be read; the message says why."""
+
+
+def read_profile(profile_id: int) -> tuple[Profile | None, ProfileSource]:
+    """One profile (None: it does not exist) and where it was read from.
+
+    Raises ProfileUnreadable when neither the snapshot nor the upstream answers."""
+    snapshot, why = _read_snapshot()
+    if snapshot is not None:
+        found = next((p for p in snapshot.items if p.id == profile_id), None)
+        return found, ProfileSource(items=[], as_of=snapshot.as_of, source=SNAPSHOT)
+    started = datetime.now(UTC)
+    try:
+        with control_api(timeout=FALLBACK_TIMEOUT, max_retries=1) as api:
+            profile = api.get_profile(profile_id)
+    except errors.NotFound:
+        return None, ProfileSource(items=[], as_of=started, source=UPSTREAM, notice=why)
+    except errors.ControlAPIError as error:
+        raise ProfileUnreadable(
+            f"{why}, and the control API could not be read either: {error}"
+        ) from error
+    notice = f"{why}: read directly from the control API instead."
+    return profile, ProfileSource(items=[], as_of=started, source=UPSTREAM, notice=notice)
+
+
+# --- tenancy ---------------------------------------------------------------------------
+
+
+def _folded(name: str | None) -> str:
+    return (name or "").strip().casefold()
+
+
+def visible_organization_names(scope: OrgScope) -> frozenset[str] | None:
+    """The organization names whose profiles the scope shows (None: every profile)."""
+    if scope.all:
+        return None
+    names = Organization.objects.filter(upstream_id__in=scope.ids).values_list("name", flat=True)
+    return frozenset(_folded(n) for n in names if _folded(n))
+
+
+def visible(profiles: list[Profile], scope: OrgScope) -> list[Profile]:
+    names = visible_organization_names(scope)
+    if names is None:
+        return list(profiles)
+    return [p for p in profiles if _folded(p.organization) in names]
+
+
+# --- the list ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileRow:
+    profile: Profile
+    judgement: health.Judgement
+
+
+@dataclass(frozen=True, slots=True)
+class StateCount:
+    state: str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileList:
+    rows: list[ProfileRow]  # after the name and state filters, by name
+    counts: list[StateCount]  # per state, after the name filter (worst first)
+    total: int  # profiles after the name filter
+    source: ProfileSource
+
+    @property
+    def age(self) -> str | None:
+        return _age(self.source.as_of)
+
+
+def _age(as_of: datetime | None) -> str | None:
+    if as_of is None:
+        return None
+    return health.describe_age(datetime.now(UTC) - as_of)
+
+
+def _counts(rows: list[ProfileRow]) -> list[StateCount]:
+    tally = {state: 0 for state in health.STATES}
+    for row in rows:
+        tally[row.judgement.state] += 1
+    return [StateCount(s, health.STATE_LABELS[s], tally[s]) for s in health.STATES]
+
+
+def _judged(profiles: list[Profile]) -> list[ProfileRow]:
+    now = datetime.now(UTC)
+    return [ProfileRow(p, health.judge(p, now)) for p in profiles]
+
+
+def profile_list(*, scope: OrgScope, name: str = "", state: str = "") -> ProfileList:
+    """Visible profiles whose name contains `name` (any case), in `state` if given."""
+    source = read_profiles(name=name)
+    needle = _folded(name)
+    matching = [p for p in visible(source.items, scope) if needle in _folded(p.name)]
+    rows = sorted(_judged(matching), key=lambda r: (_folded(r.profile.name), r.profile.id))
+    counts = _counts(rows)
+    if state in health.STATES:
+        rows = [r for r in rows if r.judgement.state == state]
+    return ProfileList(rows=rows, counts=counts, total=len(matching), source=source)
+
+
+# --- the health summary (the overview includes it) ---------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class HealthSummary:
+    counts: list[StateCount]
+    worst: list[ProfileRow]  # failing, then degraded, then unknown; never healthy
+    total: int
+    as_of: datetime | None
+    notice: str | None  # why there is nothing to show
+
+    @property
+    def age(self) -> str | None:
+        return _age(self.as_of)
+
+
+def profile_health_summary(scope: OrgScope, *, worst: int = 5) -> HealthSummary:
+    """Counts per health state and the `worst` least healthy profiles the scope shows.
+
+    Reads the snapshot only (never the upstream): the overview must stay fast.
+    """
+    snapshot, why = _read_snapshot()
+    if snapshot is None:
+        return HealthSummary(counts=_counts([]), worst=[], total=0, as_of=None, notice=why)
+    rows = _judged(visible(snapshot.items, scope))
+    order = {state: n for n, state in enumerate(health.STATES)}
+    unhealthy = sorted(
+        (r for r in rows if r.judgement.state != health.HEALTHY),
+        key=lambda r: (order[r.judgement.state], _folded(r.profile.name)),
+    )
+    return HealthSummary(
+        counts=_counts(rows), worst=unhealthy[:worst], total=len(rows),
+        as_of=snapshot.as_of, notice=None,
+    )  # fmt: skip
+
+
+# --- one profile -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileDetail:
+    """What the detail page shows; nested data masked, the record itself left out."""
+
+    id: int
+    name: str
+    shape: str
+    fields: dict[str, Any]  # the record's plain fields, URL passwords masked
+    configuration: dict[str, Any]  # masked
+    health_status: dict[str, Any]  # masked
+    extra: dict[str, Any]  # masked
+    judgement: health.Judgement
+    source: ProfileSource
+
+    @property
+    def age(self) -> str | None:
+        return _age(self.source.as_of)
+
+
+_PLAIN_FIELDS = (
+    "description", "is_active", "created_at", "updated_at", "created_by", "ssl_enabled",
+    "username", "profile_type", "status", "organization", "last_sync", "last_sync_status",
+    "sync_frequency", "sync_record_count", "endpoint_url", "authentication_type",
+    "connection_timeout", "retry_attempts", "connection_type", "host", "port", "database",
+    "endpoint", "timeout", "max_connections", "last_tested", "test_status",
+)  # fmt: skip
+
+
+def _shown(profile: Profile) -> dict[str, Any]:
+    fields = {name: getattr(profile, name) for name in _PLAIN_FIELDS}
+    for name in ("endpoint_url", "host", "endpoint", "database"):
+        if isinstance(fields[name], str):
+            fields[name] = mask_url(fields[name])
+    fields["kind"] = profile.kind
+    fields["timeout_seconds"] = profile.timeout_seconds
+    return fields
+
+
+def profile_detail(*, scope: OrgScope, profile_id: int) -> ProfileDetail | None:
+    """The profile as the page shows it; None when it does not exist or the scope
+    does not show it (the same answer, so outsiders learn nothing).
+    Raises ProfileUnreadable when it cannot be read at all."""
+    profile, source = read_profile(profile_id)
+    if profile is None or not visible([profile], scope):
+        return None
+    return ProfileDetail(
+        id=profile.id,
+        name=profile.name,
+        shape=profile.shape,
+        fields=_shown(profile),
+        configuration=mask_secrets(profile.configuration),
+        health_status=mask_secrets(profile.health_status),
+        extra=mask_secrets(profile.extra),
+        judgement=health.judge(profile, datetime.now(UTC)),
+        source=source,
+    )
