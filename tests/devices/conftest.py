@@ -49,3 +49,33 @@ def all_devices(simulator):
             return list(api.iter_devices(limit=100))
 
     return read
+
+
+# A port nothing listens on: connecting there fails for real, the way an absent
+# Redis or upstream does.
+CLOSED_PORT_URL = "127.0.0.1:1"
+
+
+@pytest.fixture
+def cache_settings(settings, simulator, redis_url, key_prefix):
+    """Django settings pointing the selectors and tasks at this test's Redis keys and
+    at the session simulator."""
+    settings.REDIS_URL = redis_url
+    settings.READ_MODEL_KEY_PREFIX = key_prefix
+    settings.CONTROL_API_URL = simulator.api_url
+    settings.CONTROL_API_TOKEN = ALL_TOKEN
+    settings.POLL_PAGE_SIZE = 50
+    settings.POLL_PARALLEL_REQUESTS = 4
+    return settings
+
+
+@pytest.fixture
+def redis_down(cache_settings):
+    cache_settings.REDIS_URL = f"redis://{CLOSED_PORT_URL}/0"
+    return cache_settings
+
+
+@pytest.fixture
+def upstream_down(cache_settings):
+    cache_settings.CONTROL_API_URL = f"http://{CLOSED_PORT_URL}/api/v1"
+    return cache_settings

@@ -1,0 +1,356 @@
+"""Reads of the fleet for views: lists, one device, counts, freshness, history.
+
+Every answer says how old its data is (`as_of`) and whether it came the
+degraded way (`degraded`): when Redis is unreachable, lists and details are read
+from the upstream directly (never with update_status, which is too slow for a
+page), and what the upstream cannot do (search, sorting, the pending-only
+filter) is said in `notes`. When the upstream fails as well, the answer is
+empty with an `error` in words. Nothing here raises because Redis or the
+upstream misbehaved; a view never answers 500 for them.
+
+Every read takes `org_ids` (`tenancy.scope_for(user, action).org_ids_or_none()`,
+None: every organization) and applies it inside the query.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import redis
+
+from controlapi import errors
+from controlapi.records import Device, Profile
+from devices import configured, freshness, polling
+from devices.freshness import Banner
+from devices.read_model import (
+    CountPoint,
+    DeviceQuery,
+    Flapper,
+    PollHealth,
+    Transition,
+)
+
+log = logging.getLogger(__name__)
+
+# The upstream's own page-size cap: a degraded list cannot ask for more.
+UPSTREAM_MAX_PAGE = 100
+
+NOTE_UPSTREAM_ORDER = "Devices are shown in the control API's order: sorting needs the cache."
+NOTE_NO_SEARCH = "Search is not applied: it needs the fleet cache."
+NOTE_NO_PENDING = "The pending-only filter is not applied: it needs the fleet cache."
+NOTE_FILLING = "The fleet cache is still being filled; this page reads the control API."
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _words(prefix: str, error: Exception) -> str:
+    return f"{prefix} {error}"
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceList:
+    items: list[Device]
+    total: int
+    counts: dict[str, int] | None  # {"up", "down"}; None when they could not be had
+    as_of: datetime | None
+    degraded: bool = False
+    error: str | None = None
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceDetail:
+    device: Device | None
+    as_of: datetime | None
+    degraded: bool = False
+    error: str | None = None  # set when the device could not be read, or read fresh
+    stale: bool = False  # from the cache although older than wanted (upstream failed)
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    """History answers (transitions, flapping devices, count series)."""
+
+    items: list | dict = field(default_factory=list)
+    degraded: bool = False
+    error: str | None = None
+
+
+# --- lists -----------------------------------------------------------------------
+
+
+def device_list(*, org_ids: frozenset[int] | None, query: DeviceQuery) -> DeviceList:
+    try:
+        page = configured.read_model().query(query, org_ids)
+    except redis.RedisError as error:
+        log.warning("fleet cache unreachable, listing from the upstream: %s", error)
+        return _upstream_list(query, org_ids, notes=())
+    if page.as_of is None:
+        return _upstream_list(query, org_ids, notes=(NOTE_FILLING,))
+    return DeviceList(items=page.items, total=page.total, counts=page.counts, as_of=page.as_of)
+
+
+def fleet_counts(*, org_ids: frozenset[int] | None, query: DeviceQuery | None = None) -> DeviceList:
+    """Totals and Up/Down counts for a filter (no device rows)."""
+    base = query or DeviceQuery()
+    counted = device_list(
+        org_ids=org_ids,
+        query=DeviceQuery(
+            status=base.status,
+            organization=base.organization,
+            type=base.type,
+            changed_since=base.changed_since,
+            pending_only=base.pending_only,
+            search=base.search,
+            limit=1,
+        ),
+    )
+    return DeviceList(
+        items=[],
+        total=counted.total,
+        counts=counted.counts,
+        as_of=counted.as_of,
+        degraded=counted.degraded,
+        error=counted.error,
+        notes=counted.notes,
+    )
+
+
+def _upstream_list(
+    query: DeviceQuery, org_ids: frozenset[int] | None, *, notes: tuple[str, ...]
+) -> DeviceList:
+    notes = (*notes, NOTE_UPSTREAM_ORDER)
+    if query.search.strip():
+        notes += (NOTE_NO_SEARCH,)
+    if query.pending_only:
+        notes += (NOTE_NO_PENDING,)
+    if org_ids is None:
+        segments: list[int | None] = [query.organization]
+    else:
+        allowed = org_ids if query.organization is None else org_ids & {query.organization}
+        segments = sorted(allowed)
+        if not segments:
+            return DeviceList([], 0, {"up": 0, "down": 0}, _now(), degraded=True, notes=notes)
+    filters = {
+        "status": query.status,
+        "type": query.type,
+        "last_status_change_from": query.changed_since,
+    }
+    limit = min(query.limit, UPSTREAM_MAX_PAGE)
+    try:
+        with configured.degraded_upstream()() as api:
+            items, total = _segmented_page(api, segments, filters, query.offset, limit)
+            counts = _upstream_counts(api, segments, filters, total)
+    except errors.ControlAPIError as error:
+        message = _words(
+            "The fleet cache is unavailable and the control API could not be read either:",
+            error,
+        )
+        return DeviceList([], 0, None, None, degraded=True, error=message, notes=notes)
+    return DeviceList(items, total, counts, _now(), degraded=True, notes=notes)
+
+
+def _segmented_page(api, segments, filters, offset, limit) -> tuple[list[Device], int]:
+    """One page across several organizations' lists laid end to end (the upstream
+    filters one organization at a time; a tenant may have several)."""
+    if len(segments) == 1:
+        page = api.list_devices(organization=segments[0], limit=limit, offset=offset, **filters)
+        return list(page.items), page.count
+    sizes = [api.list_devices(organization=o, limit=1, **filters).count for o in segments]
+    items: list[Device] = []
+    start = offset
+    for organization, size in zip(segments, sizes, strict=True):
+        if start >= size:
+            start -= size
+            continue
+        if len(items) < limit:
+            page = api.list_devices(
+                organization=organization, limit=limit - len(items), offset=start, **filters
+            )
+            items.extend(page.items)
+        start = 0
+    return items, sum(sizes)
+
+
+def _upstream_counts(api, segments, filters, total) -> dict[str, int]:
+    if filters["status"] is not None:
+        return {"up": total, "down": 0} if filters["status"] else {"up": 0, "down": total}
+    counts = {"up": 0, "down": 0}
+    for organization in segments:
+        for status, name in ((True, "up"), (False, "down")):
+            answer = api.list_devices(
+                organization=organization, limit=1, **{**filters, "status": status}
+            )
+            counts[name] += answer.count
+    return counts
+
+
+# --- one device ------------------------------------------------------------------
+
+
+def device_detail(
+    *, device_id: int, org_ids: frozenset[int] | None, max_age: timedelta | None = None
+) -> DeviceDetail | None:
+    """One device, or None when it does not exist or is outside `org_ids` (a 404).
+
+    From the cache when its data is at most `max_age` old (default: the stale
+    threshold of the banner); otherwise fetched (without update_status) once for
+    all concurrent readers and written back to the cache.
+    """
+    if max_age is None:
+        max_age = timedelta(seconds=configured.poll_interval() * freshness.STALE_AFTER_INTERVALS)
+    try:
+        model = configured.read_model()
+        cached = model.get_device(device_id)
+    except redis.RedisError as error:
+        log.warning("fleet cache unreachable, reading device %s upstream: %s", device_id, error)
+        return _upstream_detail(device_id, org_ids)
+    if cached is not None and not _allowed(cached.device, org_ids):
+        return None
+    if cached is not None and _now() - cached.as_of <= max_age:
+        return DeviceDetail(cached.device, cached.as_of)
+    try:
+        device = polling.refresh_device(
+            model=model,
+            api_factory=configured.degraded_upstream(),
+            device_id=device_id,
+            update_status=False,
+        )
+    except errors.NotFound:
+        return None
+    except (errors.ControlAPIError, polling.RefreshTimeout, redis.RedisError) as error:
+        message = _words("Could not read the device from the control API:", error)
+        if cached is not None:
+            return DeviceDetail(cached.device, cached.as_of, error=message, stale=True)
+        return DeviceDetail(None, None, error=message)
+    if not _allowed(device, org_ids):
+        return None
+    return DeviceDetail(device, _now())
+
+
+def _upstream_detail(device_id: int, org_ids: frozenset[int] | None) -> DeviceDetail | None:
+    try:
+        with configured.degraded_upstream()() as api:
+            device = api.get_device(device_id)
+    except errors.NotFound:
+        return None
+    except errors.ControlAPIError as error:
+        message = _words(
+            "The fleet cache is unavailable and the control API could not be read either:",
+            error,
+        )
+        return DeviceDetail(None, None, degraded=True, error=message)
+    if not _allowed(device, org_ids):
+        return None
+    return DeviceDetail(device, _now(), degraded=True)
+
+
+def _allowed(device: Device, org_ids: frozenset[int] | None) -> bool:
+    # Same rule as tenancy.OrgScope.allows: a device of no organization is for
+    # all-organization staff only.
+    return org_ids is None or device.organization_id in org_ids
+
+
+# --- freshness and health ----------------------------------------------------------
+
+
+def fleet_banner(now: datetime | None = None) -> Banner | None:
+    """The banner the page layout shows: None while the fleet data is fresh.
+
+    For `dashboard.context_processors.banner`; never raises, never calls the upstream.
+    """
+    now = now or _now()
+    try:
+        model = configured.read_model()
+        snapshot = model.snapshot_info()
+        health = model.poll_health(polling.FLEET)
+    except redis.RedisError:
+        return freshness.unreachable_banner()
+    return freshness.banner_for(
+        now=now, snapshot=snapshot, health=health, interval=configured.poll_interval()
+    )
+
+
+def poll_health() -> dict[str, PollHealth] | None:
+    """Both pollers' health for the operations panel; None when Redis is unreachable."""
+    try:
+        model = configured.read_model()
+        return {poll: model.poll_health(poll) for poll in (polling.FLEET, polling.PROFILES)}
+    except redis.RedisError:
+        return None
+
+
+# --- history -----------------------------------------------------------------------
+
+_NO_HISTORY = "History is unavailable while the fleet cache (Redis) is unreachable."
+
+
+def transitions(
+    *, org_ids: frozenset[int] | None, since: datetime, device_id: int | None = None
+) -> History:
+    try:
+        found: list[Transition] = configured.read_model().transitions_since(
+            since, device_id=device_id, org_ids=org_ids
+        )
+    except redis.RedisError:
+        return History(degraded=True, error=_NO_HISTORY)
+    return History(items=found)
+
+
+def flapping_devices(
+    *, org_ids: frozenset[int] | None, min_transitions: int = 4, now: datetime | None = None
+) -> History:
+    try:
+        found: list[Flapper] = configured.read_model().flapping_devices(
+            now=now or _now(), min_transitions=min_transitions, org_ids=org_ids
+        )
+    except redis.RedisError:
+        return History(degraded=True, error=_NO_HISTORY)
+    return History(items=found)
+
+
+def org_counts_series(
+    *, org_ids: frozenset[int] | None, since: datetime, until: datetime | None = None
+) -> History:
+    try:
+        series: dict[int | str, list[CountPoint]] = configured.read_model().org_counts_series(
+            since=since, until=until or _now(), org_ids=org_ids
+        )
+    except redis.RedisError:
+        return History(items={}, degraded=True, error=_NO_HISTORY)
+    return History(items=series)
+
+
+# --- connection profiles -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileList:
+    items: list[Profile]
+    as_of: datetime | None
+    degraded: bool = False
+    error: str | None = None
+
+
+def profile_list() -> ProfileList:
+    """The profile snapshot; from the upstream's list (no detail) when it is missing."""
+    try:
+        snapshot = configured.read_model().read_profiles()
+    except redis.RedisError:
+        snapshot = None
+        degraded = True
+    else:
+        degraded = False
+        if snapshot is not None:
+            return ProfileList(snapshot.items, snapshot.as_of)
+    try:
+        with configured.degraded_upstream()() as api:
+            items = list(api.iter_profiles())
+    except errors.ControlAPIError as error:
+        message = _words("Connection profiles could not be read:", error)
+        return ProfileList([], None, degraded=degraded, error=message)
+    return ProfileList(items, _now(), degraded=degraded)

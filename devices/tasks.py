@@ -1,0 +1,122 @@
+"""Celery tasks of the fleet cache: thin, they read settings and call devices.polling.
+
+Delivery choices (the reasons are in docs/ARCHITECTURE.md, "Fleet cache"):
+- acks_late + reject_on_worker_lost: a worker killed mid-poll leaves its message
+  unacknowledged, so the poll is delivered again instead of lost;
+- the Redis poll lock (devices.locks) keeps a redelivered or overlapping poll
+  from running at the same time as another;
+- soft/hard time limits below the broker's visibility timeout, so a running poll
+  is never handed to a second worker while the first still works on it;
+- beat messages expire after one interval (dashboard/settings.py), so a backlog
+  of beats collapses instead of running one poll per missed beat.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.conf import settings
+from django.db import DatabaseError
+
+from controlapi import errors
+from dashboard.models import ensure_organizations
+from devices import configured, polling
+
+log = logging.getLogger(__name__)
+
+# Seconds. A full poll of 100,000 devices at the simulator's default latency
+# takes about a minute with 8 requests in flight; ten times that is a hang.
+POLL_SOFT_TIME_LIMIT = int(getattr(settings, "POLL_SOFT_TIME_LIMIT_SECONDS", 600))
+POLL_HARD_TIME_LIMIT = POLL_SOFT_TIME_LIMIT + 30
+MAX_POLL_RETRIES = 2
+
+_poll_options = {
+    "bind": True,
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "soft_time_limit": POLL_SOFT_TIME_LIMIT,
+    "time_limit": POLL_HARD_TIME_LIMIT,
+    "max_retries": MAX_POLL_RETRIES,
+    "ignore_result": True,
+}
+
+
+def _retry_delay(task, interval: float) -> float:
+    # 5 s, 10 s, ...: soon enough to matter, never later than the next beat.
+    return min(5 * 2**task.request.retries, interval)
+
+
+@shared_task(name="devices.tasks.poll_fleet", **_poll_options)
+def poll_fleet(self, mode: str | None = None):
+    config = configured.poll_config()
+    try:
+        report = polling.poll_fleet(
+            model=configured.read_model(for_pages=False),
+            api_factory=configured.upstream(),
+            config=config,
+            mode=mode,
+        )
+    except polling.PollFailed as failure:
+        raise self.retry(
+            exc=failure, countdown=_retry_delay(self, config.interval), expires=config.interval
+        ) from failure
+    if report.skipped:
+        return "skipped: another poll is running"
+    _ensure_organizations(report.organizations)
+    if report.duration >= config.interval:
+        # The poll outlasted its interval (a large fleet): start the next one now,
+        # back to back; beats meanwhile find the lock taken and skip.
+        poll_fleet.apply_async(expires=config.interval)
+    return f"{report.mode}: {report.devices} devices, {report.pages} pages"
+
+
+@shared_task(name="devices.tasks.poll_profiles", **_poll_options)
+def poll_profiles(self):
+    interval = float(getattr(settings, "PROFILE_POLL_INTERVAL_SECONDS", 300))
+    try:
+        report = polling.poll_profiles(
+            model=configured.read_model(for_pages=False), api_factory=configured.upstream()
+        )
+    except polling.PollFailed as failure:
+        raise self.retry(
+            exc=failure, countdown=_retry_delay(self, interval), expires=interval
+        ) from failure
+    if report.skipped:
+        return "skipped: another profile poll is running"
+    return f"{report.devices} profiles"
+
+
+# "Refresh now": nobody waits for it after a minute, and a lost one is simply
+# clicked again, so early acknowledgement and a short expiry.
+@shared_task(
+    name="devices.tasks.refresh_device",
+    soft_time_limit=30,
+    time_limit=40,
+    expires=60,
+    ignore_result=True,
+)
+def refresh_device(device_id: int):
+    try:
+        device = polling.refresh_device(
+            model=configured.read_model(for_pages=False),
+            api_factory=configured.upstream(),
+            device_id=int(device_id),
+            update_status=True,
+        )
+    except errors.ControlAPIError as error:
+        log.warning("refresh of device %s failed: %s", device_id, error)
+        return f"failed: {error}"
+    except polling.RefreshTimeout as error:
+        return f"failed: {error}"
+    return f"device {device.id}: {device.status}"
+
+
+def _ensure_organizations(ids) -> None:
+    if not ids:
+        return
+    try:
+        ensure_organizations(ids)
+    except DatabaseError as error:
+        # The poll itself succeeded; the next one tries again.
+        log.warning("could not create organizations %s: %s", sorted(ids), error)

@@ -1,0 +1,202 @@
+"""Selectors for pages: reads from the cache, and the degraded ways when it is gone."""
+
+from datetime import timedelta
+
+import pytest
+
+from devices import polling, selectors
+from devices.read_model import DeviceQuery
+from tests.conftest import TENANT_ORGS
+
+DEVICE_PATH = "/api/v1/inventory_device/"
+
+
+@pytest.fixture
+def polled(model, api_factory, poll_config, still_fleet, cache_settings):
+    polling.poll_fleet(model=model, api_factory=api_factory, config=poll_config, mode="full")
+    return still_fleet
+
+
+def test_a_list_reads_the_cache_without_calling_the_upstream(polled):
+    polled.clear_log()
+
+    answer = selectors.device_list(org_ids=None, query=DeviceQuery(status=False))
+
+    assert not answer.degraded and answer.error is None
+    assert answer.total == answer.counts["down"] > 0
+    assert all(d.status == "Down" for d in answer.items)
+    assert polled.request_log(last=0)["total"] == 0
+
+
+def test_without_redis_a_list_comes_from_the_upstream_and_says_degraded(
+    still_fleet, redis_down, all_devices
+):
+    answer = selectors.device_list(org_ids=None, query=DeviceQuery(limit=20))
+
+    fleet = all_devices()
+    assert answer.degraded and answer.error is None
+    assert answer.total == len(fleet)
+    assert answer.counts == {
+        "up": sum(d.is_up for d in fleet),
+        "down": sum(not d.is_up for d in fleet),
+    }
+    assert [d.id for d in answer.items] == [d.id for d in fleet[:20]]
+    assert selectors.NOTE_UPSTREAM_ORDER in answer.notes
+
+
+def test_a_degraded_list_never_asks_for_update_status(still_fleet, redis_down):
+    still_fleet.clear_log()
+
+    selectors.device_list(org_ids=None, query=DeviceQuery(status=True))
+
+    entries = still_fleet.request_log(last=50)["entries"]
+    assert entries and all("update_status" not in str(e["query"]) for e in entries)
+
+
+def test_a_degraded_list_says_search_is_not_applied(still_fleet, redis_down):
+    answer = selectors.device_list(
+        org_ids=None, query=DeviceQuery(search="lisbon", pending_only=True)
+    )
+
+    assert selectors.NOTE_NO_SEARCH in answer.notes
+    assert selectors.NOTE_NO_PENDING in answer.notes
+
+
+def test_a_degraded_list_pages_through_a_tenants_organizations(
+    still_fleet, redis_down, all_devices
+):
+    expected = [d.id for d in all_devices() if d.organization_id in TENANT_ORGS]
+    seen = []
+    for offset in range(0, len(expected) + 30, 30):
+        answer = selectors.device_list(
+            org_ids=TENANT_ORGS, query=DeviceQuery(offset=offset, limit=30)
+        )
+        assert answer.total == len(expected)
+        seen.extend(d.id for d in answer.items)
+
+    assert sorted(seen) == sorted(expected)
+    assert len(seen) == len(set(seen))
+
+
+def test_a_degraded_list_keeps_a_tenant_inside_its_organizations(
+    still_fleet, redis_down, all_devices
+):
+    outsider = next(d for d in all_devices() if d.organization_id not in TENANT_ORGS)
+
+    answer = selectors.device_list(
+        org_ids=TENANT_ORGS, query=DeviceQuery(organization=outsider.organization_id)
+    )
+
+    assert answer.total == 0 and answer.items == []
+
+
+def test_without_redis_and_upstream_a_list_is_empty_with_an_error_in_words(
+    redis_down, upstream_down
+):
+    answer = selectors.device_list(org_ids=None, query=DeviceQuery())
+
+    assert answer.items == [] and answer.total == 0 and answer.degraded
+    assert answer.error.startswith("The fleet cache is unavailable and the control API")
+    assert "could not be reached" in answer.error
+
+
+def test_before_the_first_poll_a_list_reads_the_upstream(still_fleet, cache_settings):
+    answer = selectors.device_list(org_ids=None, query=DeviceQuery(limit=5))
+
+    assert answer.total == 300 and len(answer.items) == 5
+    assert selectors.NOTE_FILLING in answer.notes
+
+
+def test_a_fresh_cached_device_is_read_without_the_upstream(polled):
+    polled.clear_log()
+
+    detail = selectors.device_detail(device_id=1001, org_ids=None)
+
+    assert detail.device.id == 1001 and not detail.degraded
+    assert polled.request_log(last=0)["total"] == 0
+
+
+def test_a_stale_cached_device_is_read_again_from_the_upstream(polled):
+    polled.clear_log()
+
+    detail = selectors.device_detail(device_id=1001, org_ids=None, max_age=timedelta(0))
+
+    assert detail.device.id == 1001 and detail.error is None
+    assert polled.request_count("GET", f"{DEVICE_PATH}1001/") == 1
+
+
+def test_a_device_missing_from_the_cache_is_fetched(still_fleet, cache_settings):
+    detail = selectors.device_detail(device_id=1002, org_ids=None)
+
+    assert detail.device.id == 1002
+    assert still_fleet.request_count("GET", f"{DEVICE_PATH}1002/") == 1
+
+
+def test_another_organizations_device_is_not_found_for_a_tenant(polled, all_devices):
+    outsider = next(d for d in all_devices() if d.organization_id not in TENANT_ORGS)
+
+    assert selectors.device_detail(device_id=outsider.id, org_ids=TENANT_ORGS) is None
+    assert (
+        selectors.device_detail(device_id=outsider.id, org_ids=TENANT_ORGS, max_age=timedelta(0))
+        is None
+    )
+
+
+def test_an_unknown_device_is_not_found(polled):
+    assert selectors.device_detail(device_id=999999, org_ids=None) is None
+
+
+def test_without_redis_a_device_comes_from_the_upstream(still_fleet, redis_down):
+    detail = selectors.device_detail(device_id=1003, org_ids=None)
+
+    assert detail.device.id == 1003 and detail.degraded
+
+
+def test_without_redis_a_tenant_still_cannot_see_another_organizations_device(
+    still_fleet, redis_down, all_devices
+):
+    outsider = next(d for d in all_devices() if d.organization_id not in TENANT_ORGS)
+
+    assert selectors.device_detail(device_id=outsider.id, org_ids=TENANT_ORGS) is None
+
+
+def test_a_stale_device_is_still_shown_when_the_upstream_fails(polled, upstream_down):
+    detail = selectors.device_detail(device_id=1001, org_ids=None, max_age=timedelta(0))
+
+    assert detail.device.id == 1001 and detail.stale
+    assert "Could not read the device" in detail.error
+
+
+def test_without_redis_and_upstream_a_device_reads_as_an_error(redis_down, upstream_down):
+    detail = selectors.device_detail(device_id=1001, org_ids=None)
+
+    assert detail.device is None and detail.degraded and "could not be reached" in detail.error
+
+
+def test_counts_follow_the_filter(polled):
+    answer = selectors.fleet_counts(org_ids=TENANT_ORGS)
+
+    assert answer.items == []
+    assert answer.total == answer.counts["up"] + answer.counts["down"] > 0
+
+
+def test_history_without_redis_is_empty_with_a_reason(redis_down):
+    answer = selectors.flapping_devices(org_ids=None)
+
+    assert answer.items == [] and answer.degraded and "unavailable" in answer.error
+
+
+def test_profiles_come_from_their_snapshot(model, api_factory, still_fleet, cache_settings):
+    polling.poll_profiles(model=model, api_factory=api_factory)
+    still_fleet.clear_log()
+
+    answer = selectors.profile_list()
+
+    assert answer.items and answer.as_of is not None and not answer.degraded
+    assert still_fleet.request_log(last=0)["total"] == 0
+
+
+def test_without_redis_profiles_come_from_the_upstream(still_fleet, redis_down):
+    answer = selectors.profile_list()
+
+    assert answer.items and answer.degraded

@@ -1,0 +1,72 @@
+"""The Celery tasks: thin wrappers that read settings, call the poll services and
+create the organizations the fleet shows."""
+
+import pytest
+
+from dashboard.models import Organization
+from devices import polling, tasks
+from devices.locks import RedisLock
+from devices.read_model import DeviceQuery
+
+# A successful poll creates the organizations it saw, in the database.
+pytestmark = pytest.mark.django_db
+
+
+def test_the_fleet_task_fills_the_cache(model, still_fleet, cache_settings):
+    outcome = tasks.poll_fleet.apply().get()
+
+    assert outcome == "full: 300 devices, 6 pages"
+    assert model.query(DeviceQuery(limit=1), None).total == 300
+
+
+def test_organizations_seen_in_the_fleet_are_created(model, still_fleet, cache_settings):
+    tasks.poll_fleet.apply()
+
+    seen = model.organizations()
+    assert seen
+    assert set(Organization.objects.values_list("upstream_id", flat=True)) == seen
+
+
+def test_a_beat_during_a_running_poll_is_skipped(model, still_fleet, cache_settings):
+    running = RedisLock(model.client, model.keys.poll_lock(polling.FLEET), ttl=5)
+    assert running.acquire()
+
+    outcome = tasks.poll_fleet.apply().get()
+
+    assert outcome.startswith("skipped")
+    assert model.snapshot_info() is None
+
+
+def test_a_failed_poll_is_retried_and_then_reported(model, still_fleet, cache_settings):
+    still_fleet.set_faults(error_rate=1.0, error_status=[503])
+
+    result = tasks.poll_fleet.apply()
+
+    assert result.failed()
+    assert isinstance(result.result, polling.PollFailed)
+    # The first attempt and MAX_POLL_RETRIES retries, each recorded in the poll health.
+    assert model.poll_health(polling.FLEET).failures == 1 + tasks.MAX_POLL_RETRIES
+
+
+def test_the_profile_task_fills_the_profile_snapshot(model, still_fleet, cache_settings):
+    tasks.poll_profiles.apply()
+
+    assert model.read_profiles().items
+
+
+def test_refresh_now_fetches_the_device_with_update_status(model, still_fleet, cache_settings):
+    still_fleet.clear_log()
+
+    outcome = tasks.refresh_device.apply(args=(1001,)).get()
+
+    entry = still_fleet.request_log(last=1)["entries"][0]
+    assert outcome.startswith("device 1001:")
+    assert entry["path"] == "/api/v1/inventory_device/1001/"
+    assert "update_status" in str(entry["query"])
+    assert model.get_device(1001) is None  # no snapshot yet: nothing to update in place
+
+
+def test_the_tasks_are_named_as_the_beat_schedule_calls_them(settings):
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+
+    assert scheduled <= {tasks.poll_fleet.name, tasks.poll_profiles.name}
