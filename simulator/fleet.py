@@ -181,4 +181,8 @@ def iso(epoch: float | None) -> str | None:
     """Epoch seconds as the upstream writes times: UTC, whole seconds, a trailing Z."""
     if epoch is None:
         return None
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+    t = time.gmtime(epoch)
+    return (
+        f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d}"
+        f"T{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d}Z"
+    )

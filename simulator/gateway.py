@@ -69,7 +69,7 @@ def _parse_body(method: str, raw: bytes):
     if method not in WRITE_METHODS:
         return None
     if not raw.strip():
-        return {}
+        raise errors.field_error("non_field_errors", "No data provided: send a JSON object.")
     try:
         body = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as error:
