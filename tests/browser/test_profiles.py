@@ -1,0 +1,64 @@
+"""The profile pages in real Chromium: filter the list by name, read the counts, open a
+failing profile and read why it fails."""
+
+from datetime import UTC, datetime
+
+import pytest
+from playwright.sync_api import expect
+
+from controlapi import ControlAPI
+from devices.polling import poll_profiles
+from devices.read_model import ReadModel
+from profiles import health
+from tests.conftest import ALL_TOKEN
+from tests.users import PASSWORD
+from tests.users import noc as noc  # noqa: F401 -- a fixture, used by name
+from tests.users import organizations as organizations  # noqa: F401 -- a fixture
+
+
+@pytest.fixture
+def polled(settings, simulator, redis_url, redis_client, key_prefix):
+    """The profile poll has run once; the live server reads this test's snapshot."""
+    settings.REDIS_URL = redis_url
+    settings.READ_MODEL_KEY_PREFIX = key_prefix
+    model = ReadModel(redis_client, key_prefix)
+    poll_profiles(
+        model=model, api_factory=lambda: ControlAPI(simulator.api_url, ALL_TOKEN, max_retries=0)
+    )
+    return model.read_profiles()
+
+
+def test_the_list_filters_by_name_and_counts_by_health(polled, noc, page, login, screenshot):
+    login(noc.username, PASSWORD)
+    page.goto("/profiles/")
+    counts = page.get_by_role("navigation", name="Profiles by health")
+    expect(counts.get_by_role("link", name="All")).to_contain_text(str(len(polled.items)))
+
+    page.get_by_label("Name contains").fill("ledger")
+    page.wait_for_url("**/profiles/?name=ledger**")  # htmx swapped the results and pushed the URL
+    expected = [p for p in polled.items if "ledger" in p.name.lower()]
+    rows = page.locator(".profile-table tbody tr")
+    expect(rows).to_have_count(len(expected))
+    expect(counts.get_by_role("link", name="All")).to_contain_text(str(len(expected)))
+    screenshot("profiles")
+
+    counts.get_by_role("link", name="Failing").click()
+    page.wait_for_url("**/profiles/?name=ledger&state=failing")
+    now = datetime.now(UTC)
+    failing = [p for p in expected if health.judge(p, now).state == health.FAILING]
+    expect(page.locator(".profile-table tbody .badge-health")).to_have_text(
+        ["Failing"] * len(failing)
+    )
+
+
+def test_a_failing_profiles_detail_says_why(polled, noc, page, login, screenshot):
+    failing = next(p for p in polled.items if p.shape == "v2" and p.last_sync_status == "failed")
+    login(noc.username, PASSWORD)
+    page.goto("/profiles/?state=failing")
+    page.get_by_role("link", name=failing.name).click()
+
+    expect(page.get_by_role("heading", name="Health: Failing")).to_be_visible()
+    signals = page.locator(".health-signals")
+    expect(signals.locator("tr.signal-failing").first).to_be_visible()
+    expect(signals).to_contain_text("Last sync result is failed")
+    screenshot("profile-detail")
