@@ -57,6 +57,11 @@ class SimulatorControl:
         """[{"id", "name", "devices"}] for demo set-up."""
         return self._call("GET", "organizations")["results"]
 
+    def device_types(self) -> list[dict]:
+        """[{"id", "type_short_name", "product_class", "manufacturer",
+        "firmware_images": [{"id", "version"}]}]"""
+        return self._call("GET", "catalog")["device_types"]
+
     def set_faults(self, **faults) -> dict:
         """Replace the fault settings, e.g. set_faults(error_rate=0.5) or next_errors=2."""
         return self._call("POST", "faults", json=faults)

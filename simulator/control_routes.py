@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from simulator import errors, operations
+from simulator import catalog, errors, operations
 from simulator.errors import ApiError
 from simulator.faults import FaultConfigError, parse_config
 from simulator.gateway import json_response
@@ -95,6 +95,22 @@ def request_log(sim, request, body):
 
 def organizations(sim, request, body):
     return 200, {"results": sim.state.organizations_summary()}
+
+
+def device_catalog(sim, request, body):
+    """Device types with their firmware images, for demos and tests that schedule updates
+    (the reference has no endpoint for firmware images)."""
+    types = [
+        {
+            "id": t.id,
+            "type_short_name": t.short_name,
+            "product_class": t.product_class,
+            "manufacturer": t.manufacturer,
+            "firmware_images": [{"id": i.id, "version": i.version} for i in t.firmware],
+        }
+        for t in catalog.DEVICE_TYPES
+    ]
+    return 200, {"device_types": types}
 
 
 def faults(sim, request, body):
@@ -184,6 +200,7 @@ ROUTES = [
     _route("/_sim/devices/{device_id}/status", set_status, ["POST"]),
     _route("/_sim/requests", request_log, ["GET", "DELETE"]),
     _route("/_sim/organizations", organizations, ["GET"]),
+    _route("/_sim/catalog", device_catalog, ["GET"]),
     _route("/_sim/faults", faults, ["GET", "POST", "DELETE"]),
     _route("/_sim/advance", advance, ["POST"]),
     _route("/_sim/settings", settings, ["GET", "POST"]),

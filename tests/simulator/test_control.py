@@ -90,3 +90,12 @@ def test_openapi_document_is_served_without_auth(simulator):
     response = requests.get(f"{simulator.api_url}/openapi.yaml", timeout=10)
     assert response.status_code == 200
     assert response.text.startswith("openapi: 3.")
+
+
+def test_catalog_lists_device_types_with_their_firmware_images(api, sim_control):
+    types = {t["id"]: t for t in sim_control.device_types()}
+    assert types[12]["type_short_name"] == "enterprise_router"
+    image = types[12]["firmware_images"][-1]
+    device = api.get("/inventory_device/", type=12, limit=1).json()["results"][0]
+    body = {"firmware_image": image["id"], "firmware_image_is_pending": True}
+    assert api.patch(f"/inventory_device/{device['id']}/", body).status_code == 200

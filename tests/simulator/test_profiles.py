@@ -78,3 +78,19 @@ def test_profile_pages_follow_limit_and_offset(api):
     second = api.get("/inventory_connection_profile/", limit=10, offset=10).json()
     assert first["next"].endswith("limit=10&offset=10")
     assert {p["id"] for p in first["results"]}.isdisjoint({p["id"] for p in second["results"]})
+
+
+def test_some_newer_profiles_are_overdue_for_their_sync(api):
+    from datetime import UTC, datetime, timedelta
+
+    periods = {"every_15_minutes": 900, "hourly": 3600, "daily": 86400}
+    now = datetime.now(UTC)
+    overdue = []
+    for item in _all_profiles(api):
+        if "profile_type" not in item:
+            continue
+        detail = api.get(f"/inventory_connection_profile/{item['id']}/").json()
+        age = now - datetime.fromisoformat(detail["last_sync"])
+        if age > timedelta(seconds=2 * periods[detail["sync_frequency"]]):
+            overdue.append(detail["id"])
+    assert overdue
