@@ -1,15 +1,143 @@
-"""Device pages. Placeholders until the fleet read model is wired in."""
+"""The fleet pages: the device list (with its CSV export and bulk actions) and triage.
+
+Views only parse, call a selector or a service, and render. The list renders the
+whole page, or for htmx only the results (a control changed) or only the rows and
+counters (the periodic refresh, target `device-rows`), from one template.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
 
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
 
 from dashboard import tenancy
+from dashboard.models import Organization
+from devices import list_filters, selectors
+from devices.freshness import describe_age
+from devices.read_model import SORT_KEYS
+
+REFRESH_SECONDS = 10
+SORT_LABELS = {
+    "status": "Status",
+    "name": "Name",
+    "status_change": "Changed",
+    "last_connection": "Last connection",
+}
+assert set(SORT_LABELS) == set(SORT_KEYS)  # a new sort key needs a column header
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def organization_names(org_ids) -> dict[int, str]:
+    """Organization id -> today's name (placeholder for one the dashboard has no row of)."""
+    ids = {o for o in org_ids if o is not None}
+    names = dict(
+        Organization.objects.filter(upstream_id__in=ids).values_list("upstream_id", "name")
+    )
+    return {o: names.get(o, Organization.placeholder_name(o)) for o in ids}
+
+
+def _url(params: dict) -> str:
+    base = reverse("devices:list")
+    return f"{base}?{urlencode(params)}" if params else base
+
+
+def _list_context(request) -> dict:
+    now = _now()
+    scope = request.scope
+    filters = list_filters.parse(request.GET, scope=scope, now=now)
+    org_ids = scope.org_ids_or_none()
+    listing = selectors.device_list(org_ids=org_ids, query=filters.query)
+    last = list_filters.last_page(listing.total, filters.per_page)
+    if filters.page > last and listing.total:
+        # A page past the end (the fleet shrank, or a hand-edited URL): show the last one.
+        filters = list_filters.parse(
+            {**request.GET.dict(), "page": str(last)}, scope=scope, now=now
+        )
+        listing = selectors.device_list(org_ids=org_ids, query=filters.query)
+    counts = listing.counts
+    if filters.status and not listing.degraded:
+        # The chips show both numbers for the rest of the filter.
+        counts = selectors.fleet_counts(
+            org_ids=org_ids, query=list_filters.without_status(filters.query)
+        ).counts
+    params = filters.params()
+    names = organization_names(d.organization_id for d in listing.items)
+    rows = [{"device": d, "organization": names.get(d.organization_id, "")} for d in listing.items]
+    choices = list(tenancy.organizations_for(request.user))
+    if not scope.all:
+        choices = [o for o in choices if o.upstream_id in scope.ids]
+    return {
+        "nav": "devices",
+        "title": "Devices",
+        "filters": filters,
+        "listing": listing,
+        "rows": rows,
+        "counts": counts,
+        "age": describe_age(now - listing.as_of) if listing.as_of else None,
+        "organizations": choices,
+        "changed_picks": [(key, label) for key, (label, _) in list_filters.CHANGED_PICKS.items()],
+        "page_sizes": list_filters.PAGE_SIZES,
+        "page_count": last,
+        "self_url": _url(params),
+        "chip_urls": {
+            word: _url(
+                {
+                    **_without(params, "status", "page"),
+                    **({"status": word} if word != "all" else {}),
+                }
+            )
+            for word in ("all", "up", "down")
+        },
+        "sort_links": _sort_links(params, filters.sort),
+        "previous_url": _url({**params, "page": str(filters.page - 1)})
+        if filters.page > 1
+        else None,
+        "next_url": _url({**params, "page": str(filters.page + 1)})
+        if filters.page < last
+        else None,
+        "refresh_seconds": REFRESH_SECONDS,
+    }
+
+
+def _without(params: dict, *names: str) -> dict:
+    return {k: v for k, v in params.items() if k not in names}
+
+
+def _sort_links(params: dict, current: str) -> dict[str, dict]:
+    """Each column's link: ascending first, descending when already ascending."""
+    links = {}
+    rest = _without(params, "sort", "page")
+    for key, label in SORT_LABELS.items():
+        active = current.lstrip("-") == key
+        descending = current.startswith("-")
+        target = f"-{key}" if active and not descending else key
+        query = {**rest, **({"sort": target} if target != list_filters.DEFAULT_SORT else {})}
+        links[key] = {
+            "url": _url(query),
+            "label": label,
+            "aria": ("descending" if descending else "ascending") if active else "none",
+        }
+    return links
 
 
 @require_GET
+@vary_on_headers("HX-Request", "HX-Target")
 @tenancy.scoped_view()
 def device_list(request):
-    return render(request, "devices/placeholder.html", {"title": "Devices", "nav": "devices"})
+    context = _list_context(request)
+    template = "devices/list.html"
+    if request.htmx:
+        target = request.htmx.target
+        template += "#device-rows-refresh" if target == "device-rows" else "#device-results"
+    return render(request, template, context)
 
 
 @require_GET

@@ -90,10 +90,9 @@ def test_overview_tells_a_user_without_organizations_what_to_do(client_of, nobod
 
 
 @pytest.mark.parametrize("path", ["/devices/", "/triage/"])
-def test_placeholder_pages_say_they_are_filled_by_the_fleet_cache(client_of, viewer, path):
+def test_fleet_pages_answer_inside_the_layout_even_before_any_poll(client_of, viewer, path):
     response = client_of(viewer).get(path)
     assert response.status_code == 200
-    assert b"fleet cache" in response.content
     assert b'href="/audit/"' in response.content  # inside the layout
 
 

@@ -1,0 +1,207 @@
+"""The devices page: filters from the URL, tenancy, htmx partials, bad input, degraded modes."""
+
+import re
+
+import pytest
+
+from devices import polling
+from tests.users import (  # noqa: F401 -- fixtures, used by name
+    ORG_A,
+    ORG_B,
+    ORG_OTHER,
+    client_of,
+    noc,
+    operator,
+    organizations,
+    outsider,
+    tenant_admin,
+    viewer,
+)
+
+
+@pytest.fixture
+def polled(model, api_factory, poll_config, still_fleet, cache_settings):
+    polling.poll_fleet(model=model, api_factory=api_factory, config=poll_config, mode="full")
+    return still_fleet
+
+
+def shown_ids(response) -> list[int]:
+    return [int(i) for i in re.findall(r'data-device-id="(\d+)"', response.content.decode())]
+
+
+def test_status_down_shows_exactly_the_simulators_down_devices(client_of, noc, polled, all_devices):
+    response = client_of(noc).get("/devices/", {"status": "down", "per_page": "200"})
+
+    expected = sorted(
+        (d for d in all_devices() if not d.is_up), key=lambda d: (d.name.casefold(), d.id)
+    )
+    assert response.status_code == 200
+    assert shown_ids(response) == [d.id for d in expected][:200]
+
+
+@pytest.mark.parametrize("word", ["0", "false", "False", "down"])
+def test_every_upstream_spelling_of_down_is_accepted(client_of, noc, polled, word):
+    response = client_of(noc).get("/devices/", {"status": word})
+
+    assert response.context["filters"].status == "down"
+    assert response.context["listing"].total == response.context["counts"]["down"]
+
+
+def test_organization_filter_shows_only_that_organizations_devices(
+    client_of, noc, polled, all_devices
+):
+    response = client_of(noc).get("/devices/", {"organization": ORG_B, "per_page": "200"})
+
+    expected = {d.id for d in all_devices() if d.organization_id == ORG_B}
+    assert set(shown_ids(response)) == expected
+
+
+def test_a_tenant_never_sees_another_organizations_devices(
+    client_of, tenant_admin, polled, all_devices
+):
+    client = client_of(tenant_admin)
+    fleet = {d.id: d.organization_id for d in all_devices()}
+
+    mine = client.get("/devices/", {"per_page": "200"})
+    edited = client.get("/devices/", {"organization": ORG_OTHER, "per_page": "200"})
+
+    assert shown_ids(mine) and {fleet[i] for i in shown_ids(mine)} == {ORG_A}
+    assert {fleet[i] for i in shown_ids(edited)} == {ORG_A}
+    assert "not one of your organizations" in edited.content.decode()
+
+
+def test_search_finds_a_device_by_serial(client_of, noc, polled, all_devices):
+    device = all_devices()[17]
+
+    response = client_of(noc).get("/devices/", {"q": device.serial_number})
+
+    assert shown_ids(response) == [device.id]
+
+
+def test_sorting_by_name_descending_reverses_the_order(client_of, noc, polled):
+    client = client_of(noc)
+    ascending = shown_ids(client.get("/devices/", {"per_page": "200"}))
+    descending = shown_ids(client.get("/devices/", {"sort": "-name", "per_page": "200"}))
+
+    total = client.get("/devices/").context["listing"].total
+    assert total > 200  # the comparison spans two different halves otherwise
+    assert descending[0] != ascending[0]
+    assert (
+        client.get("/devices/", {"sort": "-name", "per_page": "25", "page": "1"})
+        .context["rows"][0]["device"]
+        .id
+        == descending[0]
+    )
+
+
+def test_second_page_continues_where_the_first_ended(client_of, noc, polled):
+    client = client_of(noc)
+    both = shown_ids(client.get("/devices/", {"per_page": "50"}))
+    first = shown_ids(client.get("/devices/", {"per_page": "25"}))
+    second = shown_ids(client.get("/devices/", {"per_page": "25", "page": "2"}))
+
+    assert first + second == both
+
+
+def test_pending_only_shows_devices_with_pending_settings(client_of, noc, polled):
+    response = client_of(noc).get("/devices/", {"pending": "true", "per_page": "200"})
+
+    rows = response.context["rows"]
+    assert rows and all(row["device"].pending_settings for row in rows)
+
+
+@pytest.mark.parametrize(
+    ("params", "words"),
+    [
+        ({"status": "sideways"}, "is not known"),
+        ({"organization": "abc"}, "not an organization id"),
+        ({"type": "-3"}, "not a device type id"),
+        ({"last_status_change_from": "yesterday"}, "is not a date and time"),
+        ({"sort": "password"}, "Cannot sort by"),
+        ({"per_page": "100000"}, "is not offered"),
+        ({"page": "zero"}, "not a page number"),
+        ({"changed": "3 weeks"}, "is not a quick pick"),
+    ],
+)
+def test_a_bad_value_gets_a_message_and_the_page_still_lists(client_of, noc, polled, params, words):
+    response = client_of(noc).get("/devices/", params)
+
+    assert response.status_code == 200
+    assert words in response.content.decode()
+    assert shown_ids(response)
+
+
+def test_a_page_past_the_end_shows_the_last_page(client_of, noc, polled):
+    response = client_of(noc).get("/devices/", {"page": "9999", "per_page": "200"})
+
+    assert response.context["filters"].page == response.context["page_count"]
+    assert shown_ids(response)
+
+
+def test_changed_since_a_time_keeps_only_devices_changed_after_it(
+    client_of, noc, polled, all_devices
+):
+    fleet = [d for d in all_devices() if d.status_change is not None]
+    middle = sorted(d.status_change for d in fleet)[len(fleet) // 2]
+
+    response = client_of(noc).get(
+        "/devices/", {"last_status_change_from": middle.isoformat(), "per_page": "200"}
+    )
+
+    assert set(shown_ids(response)) == {d.id for d in fleet if d.status_change >= middle}
+
+
+def test_htmx_control_change_renders_only_the_results(client_of, noc, polled):
+    response = client_of(noc).get("/devices/", {"status": "up"}, HTTP_HX_REQUEST="true")
+
+    content = response.content.decode()
+    assert content.lstrip().startswith('<div id="device-results"')
+    assert "<html" not in content
+
+
+def test_htmx_refresh_renders_rows_and_counters_out_of_band(client_of, noc, polled):
+    response = client_of(noc).get(
+        "/devices/", {"status": "up"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="device-rows"
+    )
+
+    content = response.content.decode()
+    assert content.lstrip().startswith('<tbody id="device-rows"')
+    assert 'id="status-chips" ' in content and 'hx-swap-oob="true"' in content
+    assert "fleet-filter" not in content
+
+
+def test_rows_link_to_the_device_page(client_of, noc, polled):
+    response = client_of(noc).get("/devices/")
+    device = response.context["rows"][0]["device"]
+
+    assert f'href="/devices/{device.id}/"' in response.content.decode()
+
+
+def test_the_page_says_how_old_its_data_is(client_of, noc, polled):
+    assert "Data as of" in client_of(noc).get("/devices/").content.decode()
+
+
+def test_without_redis_the_page_says_degraded_and_still_lists(
+    client_of, noc, still_fleet, redis_down
+):
+    response = client_of(noc).get("/devices/")
+
+    assert response.status_code == 200
+    assert "Degraded mode" in response.content.decode()
+    assert shown_ids(response)
+
+
+def test_without_redis_and_upstream_the_page_explains_in_words(
+    client_of, noc, redis_down, upstream_down
+):
+    response = client_of(noc).get("/devices/")
+
+    assert response.status_code == 200
+    assert "could not be read either" in response.content.decode()
+
+
+def test_the_organization_choices_are_only_the_users(client_of, viewer, polled):
+    response = client_of(viewer).get("/devices/")
+
+    assert {o.upstream_id for o in response.context["organizations"]} == {ORG_A, ORG_B}
+    assert f"Test organization {ORG_OTHER}" not in response.content.decode()
