@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "dashboard",
     "devices",
     "profiles",
+    "operations",
 ]
 
 MIDDLEWARE = [

@@ -1,3 +1,26 @@
-"""URLs of one device's pages: detail, actions, create/edit/delete, maintenance, scheduled operations."""
+"""URLs of one device's pages: detail, actions, create/edit/delete, maintenance, operations."""
 
-urlpatterns = []
+from django.urls import path
+
+from devices import action_views, detail_views
+
+urlpatterns = [
+    path("devices/<int:device_id>/", detail_views.device_detail, name="detail"),
+    path("devices/<int:device_id>/freshness/", detail_views.device_freshness, name="freshness"),
+    path("devices/<int:device_id>/refresh/", detail_views.device_refresh, name="refresh"),
+    path(
+        "devices/<int:device_id>/actions/<slug:action>/",
+        action_views.device_action,
+        name="action",
+    ),
+    path(
+        "devices/<int:device_id>/actions/<int:record_id>/status/",
+        action_views.device_action_status,
+        name="action-status",
+    ),
+    path(
+        "devices/<int:device_id>/actions/<int:record_id>/resend/",
+        action_views.device_action_resend,
+        name="action-resend",
+    ),
+]

@@ -1,0 +1,175 @@
+"""One device's page: every field of the detail record, its pending work, its age,
+the action buttons the user's role allows and the recent actions, followed live."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseStopPolling, trigger_client_event
+
+from dashboard import tenancy
+from dashboard.models import Organization
+from devices import detail_reads, services, tasks
+from operations.models import ActionRecord
+
+RECENT_ACTIONS = 8
+# How long the freshness panel waits for a requested refresh before it says so.
+REFRESH_WAIT_SECONDS = 30
+
+# Pending-settings entries in words. Unknown names are shown as they came.
+PENDING_WORDS = {
+    "reboot_scheduled": "Reboot scheduled",
+    "factory_reset": "Factory reset pending",
+    "device_factory_reset": "Device-only factory reset pending",
+    "sync": "Configuration sync pending",
+    "reconf": "Configuration re-apply pending",
+    "debug": "Debug mode change pending",
+    "firmware_update": "Firmware update pending",
+}
+
+
+def new_key() -> str:
+    """A one-time idempotency key rendered into one action form."""
+    return secrets.token_urlsafe(24)
+
+
+def describe_pending(entry) -> str:
+    words = PENDING_WORDS.get(entry.name, entry.name.replace("_", " ").capitalize())
+    if entry.value is None:
+        return words
+    if entry.name == "reboot_scheduled":
+        return f"{words} at {entry.value}"
+    return f"{words}: {entry.value}"
+
+
+def map_point(latitude: Decimal | None, longitude: Decimal | None):
+    """Where the dot goes on the page's small equirectangular sketch (viewBox 360x180)."""
+    if latitude is None or longitude is None:
+        return None
+    return {"x": float(longitude) + 180, "y": 90 - float(latitude)}
+
+
+def organization_name(org_id: int | None) -> str:
+    if org_id is None:
+        return ""
+    org = Organization.objects.filter(upstream_id=org_id).first()
+    return org.name if org else Organization.placeholder_name(org_id)
+
+
+def detail_context(request, read, *, action_error: str = "", typed: dict | None = None) -> dict:
+    device = read.device
+    org = device.organization_id
+    allowed = {
+        name: tenancy.can(request.user, spec.permission, org)
+        for name, spec in services.ACTIONS.items()
+    }
+    actions = [
+        {"spec": spec, "key": new_key(), "url": reverse("devices:action", args=[device.id, name])}
+        for name, spec in services.ACTIONS.items()
+        if allowed[name]
+    ]
+    recent = list(ActionRecord.objects.filter(device_id=device.id)[:RECENT_ACTIONS])
+    for record in recent:
+        record.resend_key = new_key()
+    return {
+        "device": device,
+        "read": read,
+        "organization_name": organization_name(org),
+        "pending": [describe_pending(p) for p in device.pending_settings],
+        "point": map_point(device.latitude, device.longitude),
+        "plain_actions": [a for a in actions if not a["spec"].danger],
+        "danger_actions": [a for a in actions if a["spec"].danger],
+        "can_refresh": tenancy.can(request.user, tenancy.REFRESH, org),
+        "can_edit": tenancy.can(request.user, tenancy.DEVICE_EDIT, org),
+        "can_delete": tenancy.can(request.user, tenancy.DEVICE_DELETE, org),
+        "can_maintain": tenancy.can(request.user, tenancy.MAINTENANCE, org),
+        "can_schedule": tenancy.can(request.user, tenancy.HEADLESS, org),
+        "recent": recent,
+        "action_error": action_error,
+        "typed": typed or {},
+        "nav": "devices",
+        "title": device.name or f"Device {device.id}",
+    }
+
+
+def render_unavailable(request, device_id: int, error):
+    return render(
+        request,
+        "devices/detail_unavailable.html",
+        {"device_id": device_id, "error": str(error), "nav": "devices"},
+        status=503,
+    )
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+@tenancy.scoped_view()
+def device_detail(request, device_id: int):
+    try:
+        read = detail_reads.device_for_user(user=request.user, device_id=device_id)
+    except detail_reads.DeviceUnavailable as error:
+        return render_unavailable(request, device_id, error)
+    context = detail_context(request, read)
+    # The freshness panel asks for the fields again once a refresh landed.
+    template = "devices/detail.html#device-fields" if request.htmx else "devices/detail.html"
+    return render(request, template, context)
+
+
+def _freshness(request, read, *, since: float | None, status: int = 200):
+    context = {
+        "device": read.device,
+        "read": read,
+        "since": since,
+        "can_refresh": tenancy.can(request.user, tenancy.REFRESH, read.device.organization_id),
+    }
+    response = render(request, "devices/detail.html#freshness", context, status=status)
+    return response
+
+
+@require_GET
+@tenancy.scoped_view()
+def device_freshness(request, device_id: int):
+    """The data-age panel. With `since`: polled until the cache is newer than `since`."""
+    read = detail_reads.device_for_user(user=request.user, device_id=device_id, detail=False)
+    try:
+        since = float(request.GET.get("since", ""))
+    except ValueError:
+        since = None
+    if since is None:
+        return _freshness(request, read, since=None)
+    landed = read.as_of is not None and read.as_of.timestamp() >= since
+    if landed or time.time() - since > REFRESH_WAIT_SECONDS:
+        response = _freshness(request, read, since=None)
+        stop = HttpResponseStopPolling(response.content)
+        if landed:
+            trigger_client_event(stop, "device-refreshed")
+        else:
+            stop.content = response.content.replace(
+                b"<!--refresh-note-->",
+                b'<p class="muted">The refresh did not finish in time; showing the last copy.</p>',
+            )
+        return stop
+    return _freshness(request, read, since=since)
+
+
+@require_POST
+@tenancy.scoped_view()
+def device_refresh(request, device_id: int):
+    """Queue an update_status read of the device; the panel then polls until it lands."""
+    read = detail_reads.device_for_user(
+        user=request.user, device_id=device_id, action=tenancy.VIEW, detail=False
+    )
+    if not tenancy.can(request.user, tenancy.REFRESH, read.device.organization_id):
+        return _freshness(request, read, since=None, status=200)
+    since = datetime.now(UTC).timestamp()
+    tasks.refresh_device.delay(device_id)
+    if not request.htmx:
+        return redirect("devices:detail", device_id)
+    return _freshness(request, read, since=since)

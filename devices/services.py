@@ -1,0 +1,334 @@
+"""Writes on devices: the actions, create, edit, delete. Keyword-only, one call each.
+
+Every service checks the user's organizations itself (404 outside them), calls
+the upstream once through `dashboard.upstream.control_api()` (writes are never
+retried), records one audit entry and, when the upstream answered with the
+device, puts that answer into the read model.
+
+Outcome unknown: when a write timed out after it was sent (`Unavailable` with
+`maybe_sent`), the action is recorded as UNKNOWN, never as failed or done, and
+nothing sends it again by itself. A deliberate "send again" first re-reads the
+device's `pending_settings` (`device_action_resend`).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import redis
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.http import Http404
+
+from controlapi import errors
+from controlapi.records import Device
+from dashboard import audit, tenancy
+from dashboard.upstream import control_api
+from devices import configured, detail_reads
+from operations.models import ActionRecord
+
+log = logging.getLogger(__name__)
+
+
+def action_timeout() -> tuple[float, float]:
+    """(connect, read) seconds of an interactive write: a person is waiting, so shorter than
+    the pollers'. ACTION_READ_TIMEOUT (default 15) may lower the read part."""
+    return (3.05, float(getattr(settings, "ACTION_READ_TIMEOUT", 15)))
+
+
+KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+def follow_limit() -> timedelta:
+    """How long the page follows an action's pending entry before it says "not confirmed"."""
+    return timedelta(seconds=getattr(settings, "ACTION_FOLLOW_SECONDS", 180))
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    name: str  # the URL word
+    label: str  # the button
+    permission: str  # a tenancy action constant
+    # The pending_settings entry the upstream tracks it with. ASSUMPTION: the reference
+    # names only `reboot_scheduled` and `firmware_update`; the others are taken to be the
+    # PATCH flag's name (`factory_reset`, `device_factory_reset`, `sync`, `reconf`, `debug`),
+    # as the simulator writes them. Change them here when the real service shows otherwise.
+    pending: str
+    send: Callable[[Any, int, Mapping[str, Any]], Device]
+    danger: bool = False  # typed confirmation of the device's name
+
+
+ACTIONS: dict[str, ActionSpec] = {
+    spec.name: spec
+    for spec in (
+        ActionSpec("reboot", "Reboot", tenancy.REBOOT, "reboot_scheduled",
+                   lambda api, i, p: api.reboot(i)),
+        ActionSpec("sync", "Sync configuration", tenancy.SYNC, "sync",
+                   lambda api, i, p: api.sync(i)),
+        ActionSpec("reconf", "Re-apply configuration", tenancy.RECONF, "reconf",
+                   lambda api, i, p: api.reconfigure(i)),
+        ActionSpec("debug-on", "Debug on", tenancy.DEBUG, "debug",
+                   lambda api, i, p: api.set_debug(i, True)),
+        ActionSpec("debug-off", "Debug off", tenancy.DEBUG, "debug",
+                   lambda api, i, p: api.set_debug(i, False)),
+        ActionSpec("firmware", "Firmware update", tenancy.FIRMWARE, "firmware_update",
+                   lambda api, i, p: api.schedule_firmware(i, p["firmware_image"])),
+        ActionSpec("factory-reset", "Factory reset", tenancy.FACTORY_RESET, "factory_reset",
+                   lambda api, i, p: api.factory_reset(i), danger=True),
+        ActionSpec("device-factory-reset", "Device-only factory reset", tenancy.FACTORY_RESET,
+                   "device_factory_reset", lambda api, i, p: api.device_factory_reset(i),
+                   danger=True),
+    )
+}  # fmt: skip
+
+
+class ActionInputError(ValueError):
+    """Bad input for an action (no image id, wrong confirmation): nothing was sent."""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _cache_answer(device: Device) -> None:
+    try:
+        configured.read_model().update_devices([device], observed_at=_now())
+    except redis.RedisError as error:  # the next poll brings it in
+        log.warning("could not cache device %s after a write: %s", device.id, error)
+
+
+def _pending_entry(device: Device, name: str):
+    return next((p for p in device.pending_settings if p.name == name), None)
+
+
+def check_action_input(spec: ActionSpec, device: Device, parameters: Mapping[str, Any]) -> dict:
+    """The parameters the action sends, or ActionInputError in words."""
+    clean: dict[str, Any] = {}
+    if spec.name == "firmware":
+        raw = str(parameters.get("firmware_image", "")).strip()
+        if not raw.isdigit() or int(raw) < 1:
+            raise ActionInputError("Type the firmware image id: a whole number, e.g. 47.")
+        clean["firmware_image"] = int(raw)
+    if spec.danger:
+        typed = str(parameters.get("confirm_name", "")).strip()
+        if not device.name or typed != device.name:
+            raise ActionInputError(
+                f"Type the device's name ({device.name}) exactly to confirm {spec.label.lower()}."
+            )
+    return clean
+
+
+def _claim(*, key: str, user, device: Device, spec: ActionSpec, parameters, resend_of=None):
+    """Create the record for this key, or return the one already there (replayed=True)."""
+    if not KEY_PATTERN.match(key or ""):
+        raise ActionInputError("This form has expired: reload the page and try again.")
+    try:
+        with transaction.atomic():
+            record = ActionRecord.objects.create(
+                key=key,
+                user=user,
+                device_id=device.id,
+                device_name=device.name,
+                organization_id=device.organization_id,
+                action=spec.name,
+                parameters=dict(parameters),
+                pending_name=spec.pending,
+                resend_of=resend_of,
+            )
+            return record, False
+    except IntegrityError:
+        record = ActionRecord.objects.get(key=key)
+        if record.user_id != user.pk or record.device_id != device.id:
+            raise Http404("No such action.") from None
+        return record, True
+
+
+def device_action(
+    *,
+    device_id: int,
+    user,
+    action: str,
+    idempotency_key: str,
+    parameters: Mapping[str, Any] | None = None,
+    resend_of: ActionRecord | None = None,
+) -> tuple[ActionRecord, bool]:
+    """Send one device action at most once per key. Returns (record, replayed).
+
+    Http404: unknown action, or a device the user cannot see. ActionInputError: bad
+    input, nothing sent. A role that may see but not act gets a REFUSED record.
+    """
+    spec = ACTIONS.get(action)
+    if spec is None:
+        raise Http404("No such action.")
+    device = detail_reads.device_for_user(user=user, device_id=device_id, detail=False).device
+    clean = check_action_input(spec, device, parameters or {})
+    record, replayed = _claim(
+        key=idempotency_key, user=user, device=device, spec=spec, parameters=clean,
+        resend_of=resend_of,
+    )  # fmt: skip
+    if replayed:
+        return record, True
+    if not tenancy.can(user, spec.permission, device.organization_id):
+        _finish(
+            record,
+            ActionRecord.State.REFUSED,
+            "Your role in this organization does not allow this action: nothing was sent.",
+        )
+        audit.record_action(
+            user=user,
+            action=spec.name,
+            result=audit.FAILED,
+            organization_id=device.organization_id,
+            device_id=device.id,
+            device_name=device.name,
+            parameters=clean,
+            error_message=record.message,
+            request_id=record.key,
+        )
+        return record, False
+    _send(record, spec, device, clean, user)
+    return record, False
+
+
+def _finish(record: ActionRecord, state: str, message: str, **fields) -> None:
+    record.state = state
+    record.message = message
+    record.finished_at = _now()
+    for name, value in fields.items():
+        setattr(record, name, value)
+    record.save()
+
+
+def _send(record: ActionRecord, spec: ActionSpec, device: Device, clean, user) -> None:
+    started = time.monotonic()
+    result, status, answer = audit.OK, None, None
+    try:
+        with control_api(timeout=action_timeout()) as api:
+            answer = spec.send(api, device.id, clean)
+    except errors.Unavailable as error:
+        status = None
+        if error.maybe_sent:
+            result = audit.UNKNOWN
+            state, message = (
+                ActionRecord.State.UNKNOWN,
+                (
+                    "No answer from the control API after the request was sent: it may or may "
+                    "not have been accepted. Check the device before sending it again."
+                ),
+            )
+        else:
+            result = audit.FAILED
+            state, message = ActionRecord.State.FAILED, f"Not sent: {error}"
+    except errors.ControlAPIError as error:
+        result, status = audit.FAILED, error.status
+        state, message = ActionRecord.State.FAILED, str(error)
+        if isinstance(error, errors.NotFound):
+            detail_reads.forget(device.id)
+    duration_ms = int((time.monotonic() - started) * 1000)
+    if answer is not None:
+        status = 200
+        _cache_answer(answer)
+        entry = _pending_entry(answer, spec.pending)
+        shown = f" ({entry.name}: {entry.value})" if entry and entry.value else ""
+        state = ActionRecord.State.SENT
+        message = f"{spec.label}: accepted by the control API{shown}; waiting for the device."
+    _finish(
+        record, state, message, upstream_status=status,
+        follow=ActionRecord.Follow.WAITING if answer is not None else ActionRecord.Follow.NONE,
+    )  # fmt: skip
+    audit.record_action(
+        user=user, action=spec.name, result=result, organization_id=device.organization_id,
+        device_id=device.id, device_name=device.name,
+        parameters={**clean, **({"resend_of": record.resend_of.key} if record.resend_of else {})},
+        upstream_status=status, error_message="" if result == audit.OK else message,
+        duration_ms=duration_ms, request_id=record.key,
+    )  # fmt: skip
+
+
+def device_action_resend(
+    *, record_id: int, device_id: int, user, idempotency_key: str
+) -> tuple[ActionRecord, bool]:
+    """Deliberately send an action again whose outcome was unknown (or that failed).
+
+    The device is read first: if the operation is already pending upstream, nothing is
+    sent and the new record says so.
+    """
+    original = ActionRecord.objects.filter(pk=record_id, device_id=device_id).first()
+    if original is None:
+        raise Http404("No such action.")
+    spec = ACTIONS[original.action]
+    # Visibility first (404), then a fresh read of pending_settings.
+    detail_reads.device_for_user(user=user, device_id=device_id, detail=False)
+    if original.state not in (ActionRecord.State.UNKNOWN, ActionRecord.State.FAILED):
+        raise ActionInputError("Only an action that failed or whose outcome is unknown is resent.")
+    try:
+        device = detail_reads.fetch(device_id)
+    except (errors.ControlAPIError, detail_reads.RefreshTimeout) as error:
+        raise ActionInputError(
+            f"Could not check the device before sending again ({error}); nothing was sent."
+        ) from error
+    entry = _pending_entry(device, spec.pending)
+    if entry is None:
+        return device_action(
+            device_id=device_id, user=user, action=original.action,
+            idempotency_key=idempotency_key, parameters=_resend_parameters(original, device),
+            resend_of=original,
+        )  # fmt: skip
+    record, replayed = _claim(
+        key=idempotency_key, user=user, device=device, spec=spec,
+        parameters=original.parameters, resend_of=original,
+    )  # fmt: skip
+    if replayed:
+        return record, True
+    shown = f"{entry.name}: {entry.value}" if entry.value else entry.name
+    _finish(
+        record, ActionRecord.State.ALREADY_PENDING,
+        f"Already pending on the device ({shown}): the earlier request did arrive. "
+        "Nothing was sent again.",
+        follow=ActionRecord.Follow.WAITING,
+    )  # fmt: skip
+    audit.record_action(
+        user=user, action=spec.name, result=audit.OK, organization_id=device.organization_id,
+        device_id=device.id, device_name=device.name,
+        parameters={"resend_of": original.key, "sent": False, "already_pending": shown},
+        request_id=record.key,
+    )  # fmt: skip
+    return record, False
+
+
+def _resend_parameters(original: ActionRecord, device: Device) -> dict:
+    params = dict(original.parameters)
+    if ACTIONS[original.action].danger:
+        params["confirm_name"] = device.name  # confirmed when it was first sent
+    return params
+
+
+def action_follow(*, record: ActionRecord) -> ActionRecord:
+    """Advance a record's follow state: re-read the device (single flight) and look for
+    its pending entry. Confirmed when the entry is gone; timed out after `follow_limit()`."""
+    if record.follow != ActionRecord.Follow.WAITING:
+        return record
+    now = _now()
+    if now - record.created_at > follow_limit():
+        ActionRecord.objects.filter(pk=record.pk, follow=ActionRecord.Follow.WAITING).update(
+            follow=ActionRecord.Follow.TIMED_OUT
+        )
+        record.refresh_from_db()
+        return record
+    try:
+        device = detail_reads.fetch(record.device_id)
+    except (errors.ControlAPIError, detail_reads.RefreshTimeout) as error:
+        log.info("following action %s: device not read: %s", record.pk, error)
+        return record
+    if _pending_entry(device, record.pending_name) is None:
+        ActionRecord.objects.filter(pk=record.pk, follow=ActionRecord.Follow.WAITING).update(
+            follow=ActionRecord.Follow.CONFIRMED, confirmed_at=now
+        )
+        record.refresh_from_db()
+    return record

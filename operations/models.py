@@ -1,0 +1,142 @@
+"""What the dashboard itself must remember about the work it sent upstream.
+
+- `ActionRecord`: one device action a person asked for, under a one-time
+  idempotency key, so a double click or a replayed form never sends twice.
+- `ImportJob` / `ImportRow`: a bulk onboarding upload, each row with its own
+  state, so a retried job neither drops nor re-creates a row.
+- `HeadlessRecord`: the transaction ids of headless operations the dashboard
+  created (the API cannot list them without their ids).
+- `MaintenanceSnapshot`: the last answer of PUT /inventory_device_operation/
+  per device (the API has no GET for it).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class ActionRecord(models.Model):
+    class State(models.TextChoices):
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Accepted by the control API"
+        FAILED = "failed", "Refused or failed"
+        UNKNOWN = "unknown", "Outcome unknown"
+        REFUSED = "refused", "Not allowed: nothing sent"
+        ALREADY_PENDING = "already_pending", "Already pending: nothing sent"
+
+    class Follow(models.TextChoices):
+        WAITING = "waiting", "Waiting for the device"
+        CONFIRMED = "confirmed", "Confirmed by the device"
+        TIMED_OUT = "timed_out", "Not confirmed in time"
+        NONE = "none", "Not followed"
+
+    key = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    device_id = models.PositiveBigIntegerField(db_index=True)
+    device_name = models.CharField(max_length=255, blank=True)
+    organization_id = models.PositiveIntegerField(null=True, blank=True)
+    action = models.CharField(max_length=32)
+    parameters = models.JSONField(default=dict, blank=True)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.SENDING)
+    message = models.TextField(blank=True)
+    upstream_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The pending_settings entry that tracks the action until the device confirms it.
+    pending_name = models.CharField(max_length=64, blank=True)
+    follow = models.CharField(max_length=16, choices=Follow.choices, default=Follow.NONE)
+    resend_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="resends"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["device_id", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.action} on device {self.device_id} ({self.state})"
+
+
+class ImportJob(models.Model):
+    class State(models.TextChoices):
+        VALIDATED = "validated", "Validated, not started"
+        RUNNING = "running", "Creating devices"
+        DONE = "done", "Finished"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    filename = models.CharField(max_length=255, blank=True)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.VALIDATED)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Import {self.pk} ({self.filename})"
+
+
+class ImportRow(models.Model):
+    class State(models.TextChoices):
+        INVALID = "invalid", "Invalid (not sent)"
+        READY = "ready", "Ready"
+        SENDING = "sending", "Sending"
+        CREATED = "created", "Created"
+        FAILED = "failed", "Refused by the control API"
+        UNKNOWN = "unknown", "Outcome unknown"
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="rows")
+    line = models.PositiveIntegerField()  # line number in the uploaded file (header = 1)
+    raw = models.JSONField(default=dict)  # the row as uploaded (the password is not kept)
+    fields = models.JSONField(default=dict)  # what would be sent, without the password
+    organization_id = models.PositiveIntegerField(null=True, blank=True)
+    serial_number = models.CharField(max_length=255, blank=True)
+    state = models.CharField(max_length=16, choices=State.choices)
+    errors = models.JSONField(default=list, blank=True)
+    device_id = models.PositiveBigIntegerField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["job", "line"]
+        constraints = [models.UniqueConstraint(fields=["job", "line"], name="one_row_per_line")]
+
+    def __str__(self) -> str:
+        return f"Row {self.line} of import {self.job_id} ({self.state})"
+
+
+class HeadlessRecord(models.Model):
+    txn_id = models.CharField(max_length=128, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    device_serial = models.CharField(max_length=255, db_index=True)
+    device_id = models.PositiveBigIntegerField(null=True, blank=True)
+    # Known when the serial was in the cached fleet when the operation was created.
+    organization_id = models.PositiveIntegerField(null=True, blank=True, db_index=True)
+    operation_type = models.CharField(max_length=64)
+    scheduled_time = models.DateTimeField()
+    parameters = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=64, blank=True)
+    device_online = models.BooleanField(null=True)
+    status_checked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.txn_id} {self.operation_type} for {self.device_serial}"
+
+
+class MaintenanceSnapshot(models.Model):
+    device_id = models.PositiveBigIntegerField(unique=True)
+    organization_id = models.PositiveIntegerField(null=True, blank=True)
+    answer = models.JSONField(default=dict)  # the upstream's last answer, as JSON
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.CharField(max_length=150, blank=True)
+
+    def __str__(self) -> str:
+        return f"Maintenance record of device {self.device_id}"

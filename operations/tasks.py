@@ -1,0 +1,1 @@
+"""Celery tasks of the dashboard's own operations. Thin: each calls a service."""

@@ -1,0 +1,175 @@
+"""Every action button end to end in Chromium against the simulator: a double click sends
+exactly one request, the page says what the upstream answered and follows the device
+until it confirms."""
+
+import pytest
+from playwright.sync_api import expect
+
+from simulator import catalog
+from tests.operations.fixtures import (  # noqa: F401 -- fixtures, used by name
+    cached_fleet,
+    celery_eager,
+    device_of_org,
+    fleet_devices,
+    upstream,
+    writes,
+)
+from tests.users import (  # noqa: F401 -- fixtures, used by name
+    PASSWORD,
+    noc,
+    operator,
+    organizations,
+    tenant_admin,
+    viewer,
+)
+
+PLAIN = [
+    ("reboot", "Reboot"),
+    ("sync", "Sync configuration"),
+    ("reconf", "Re-apply configuration"),
+    ("debug-on", "Debug on"),
+]
+
+
+def open_device(page, login, user, device):
+    login(user.username, PASSWORD)
+    page.goto(f"/devices/{device.id}/")
+    expect(page.get_by_role("heading", name="Identity")).to_be_visible()
+
+
+@pytest.mark.parametrize(("action", "label"), PLAIN)
+def test_a_double_click_sends_one_request_and_the_device_confirms(
+    action, label, cached_fleet, dashboard_url, device_of_org, tenant_admin, page, login
+):
+    device = device_of_org(5)
+    open_device(page, login, tenant_admin, device)
+    cached_fleet.clear_log()
+    page.get_by_role("button", name=label, exact=True).dblclick()
+    record = page.locator(".action-record").first
+    expect(record).to_contain_text("accepted by the control API")
+    expect(record).to_contain_text("Confirmed by the device", timeout=15_000)
+    assert writes(cached_fleet, device.id) == 1
+
+
+def test_debug_off_after_debug_on(cached_fleet, dashboard_url, device_of_org, noc, page, login):
+    device = device_of_org(5)
+    open_device(page, login, noc, device)
+    page.get_by_role("button", name="Debug on", exact=True).click()
+    expect(page.locator(".action-record").first).to_contain_text("Confirmed", timeout=15_000)
+    cached_fleet.clear_log()
+    page.get_by_role("button", name="Debug off", exact=True).dblclick()
+    expect(page.locator(".action-record").first).to_contain_text("Confirmed", timeout=15_000)
+    assert writes(cached_fleet, device.id) == 1
+    page.reload()
+    debug = page.locator("#device-fields dt", has_text="Debug").locator(
+        "xpath=following-sibling::dd[1]"
+    )
+    expect(debug).to_have_text("off")
+
+
+def test_firmware_update_takes_an_image_id_and_shows_it_pending(
+    cached_fleet, dashboard_url, device_of_org, tenant_admin, page, login
+):
+    device = device_of_org(5)
+    image = catalog.DEVICE_TYPES_BY_ID[device.type].firmware[-1]
+    open_device(page, login, tenant_admin, device)
+    cached_fleet.clear_log()
+    page.get_by_label("Firmware image id").fill(str(image.id))
+    page.get_by_role("button", name="Firmware update").dblclick()
+    record = page.locator(".action-record").first
+    expect(record).to_contain_text("firmware_update: pending")
+    expect(record).to_contain_text("Confirmed by the device", timeout=15_000)
+    assert writes(cached_fleet, device.id) == 1
+
+
+@pytest.mark.parametrize(
+    ("action", "label"),
+    [("factory-reset", "Factory reset"), ("device-factory-reset", "Device-only factory reset")],
+)
+def test_danger_zone_actions_need_the_name_and_send_once(
+    action,
+    label,
+    cached_fleet,
+    dashboard_url,
+    device_of_org,
+    tenant_admin,
+    page,
+    login,
+    screenshot,
+):
+    device = device_of_org(5)
+    open_device(page, login, tenant_admin, device)
+    zone = page.locator(".danger-zone")
+    zone.get_by_label(f"confirm {label.lower()}").fill(device.name)
+    if action == "factory-reset":
+        screenshot("device-actions-danger-zone")
+    cached_fleet.clear_log()
+    zone.get_by_role("button", name=label, exact=True).dblclick()
+    expect(page.locator(".action-record").first).to_contain_text("Confirmed", timeout=15_000)
+    assert writes(cached_fleet, device.id) == 1
+
+
+def test_a_wrong_name_in_the_danger_zone_sends_nothing(
+    cached_fleet, dashboard_url, device_of_org, tenant_admin, page, login
+):
+    device = device_of_org(5)
+    open_device(page, login, tenant_admin, device)
+    cached_fleet.clear_log()
+    zone = page.locator(".danger-zone")
+    zone.get_by_label("confirm factory reset").fill("not-the-name")
+    zone.get_by_role("button", name="Factory reset", exact=True).click()
+    expect(page.locator("#action-error")).to_contain_text("exactly to confirm")
+    expect(page.locator(".danger-zone").get_by_label("confirm factory reset")).to_have_value(
+        "not-the-name"
+    )
+    assert writes(cached_fleet, device.id) == 0
+
+
+def test_the_detail_page_shows_every_group(
+    cached_fleet, dashboard_url, device_of_org, noc, page, login, screenshot
+):
+    device = device_of_org(5)
+    open_device(page, login, noc, device)
+    for heading in (
+        "Status and connectivity",
+        "Hardware and firmware",
+        "Location",
+        "Organization and type",
+        "Pending settings",
+        "Actions",
+    ):
+        expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+    expect(page.locator("#device-fields")).to_contain_text(device.serial_number)
+    screenshot("device-detail")
+
+
+def test_refresh_updates_the_page_by_itself(
+    cached_fleet, dashboard_url, device_of_org, operator, page, login, celery_eager
+):
+    device = device_of_org(5)
+    open_device(page, login, operator, device)
+    cached_fleet.set_status(device.id, up=False)
+    expect(page.locator("h1 .badge")).to_have_text("Up")
+    page.get_by_role("button", name="Refresh").click()
+    # The field groups reload when the refresh landed; the status shows Down.
+    expect(page.locator("#device-fields")).to_contain_text("Down", timeout=10_000)
+    expect(page.get_by_role("button", name="Refresh")).to_be_visible()
+
+
+def test_a_viewer_sees_no_action_buttons_and_a_forged_post_changes_nothing(
+    cached_fleet, dashboard_url, device_of_org, viewer, page, login
+):
+    device = device_of_org(5)
+    open_device(page, login, viewer, device)
+    expect(page.locator("form.action-form")).to_have_count(0)
+    expect(page.get_by_role("button", name="Reboot")).to_have_count(0)
+    cached_fleet.clear_log()
+    token = next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
+    response = page.request.post(
+        f"/devices/{device.id}/actions/reboot/",
+        form={"key": "f" * 32},
+        headers={"X-CSRFToken": token, "Referer": dashboard_url + f"/devices/{device.id}/"},
+    )
+    assert response.ok  # followed the redirect back to the page: refused in words, not a 403
+    assert "does not allow this action" in response.text()
+    assert writes(cached_fleet, device.id) == 0

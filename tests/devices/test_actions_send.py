@@ -1,0 +1,250 @@
+"""Device actions through the Django client: one request per form, tenancy, audit, outcomes."""
+
+import re
+import time
+
+import pytest
+
+from dashboard.models import AuditEntry
+from operations.models import ActionRecord
+from tests.operations.fixtures import (  # noqa: F401 -- fixtures, used by name
+    cached_fleet,
+    device_of_org,
+    fleet_devices,
+    upstream,
+    writes,
+)
+from tests.users import (  # noqa: F401 -- fixtures, used by name
+    client_of,
+    noc,
+    operator,
+    organizations,
+    outsider,
+    tenant_admin,
+    viewer,
+)
+
+pytestmark = pytest.mark.django_db
+KEY = "k" * 32
+
+
+def post_action(client, device_id, action, key=KEY, **fields):
+    return client.post(f"/devices/{device_id}/actions/{action}/", {"key": key, **fields})
+
+
+def test_reboot_sends_one_patch_and_is_audited(cached_fleet, device_of_org, operator, client_of):
+    device = device_of_org(5)
+    response = post_action(client_of(operator), device.id, "reboot")
+    assert response.status_code == 302
+    assert writes(cached_fleet, device.id) == 1
+    record = ActionRecord.objects.get(key=KEY)
+    assert record.state == ActionRecord.State.SENT
+    entry = AuditEntry.objects.get(request_id=KEY)
+    assert (entry.action, entry.result, entry.device_id, entry.upstream_status) == (
+        "reboot",
+        "ok",
+        device.id,
+        200,
+    )
+
+
+def test_the_same_form_posted_twice_sends_once(cached_fleet, device_of_org, operator, client_of):
+    device = device_of_org(5)
+    client = client_of(operator)
+    first = post_action(client, device.id, "sync")
+    second = post_action(client, device.id, "sync")
+    assert writes(cached_fleet, device.id) == 1
+    assert first["Location"] == second["Location"]
+    assert ActionRecord.objects.count() == 1
+    assert AuditEntry.objects.count() == 1
+
+
+def test_a_viewers_forged_post_is_refused_and_sends_nothing(
+    cached_fleet, device_of_org, viewer, client_of
+):
+    device = device_of_org(5)
+    client = client_of(viewer)
+    response = post_action(client, device.id, "reboot")
+    assert response.status_code == 302  # back to the page, which says why; never a 403
+    assert writes(cached_fleet, device.id) == 0
+    record = ActionRecord.objects.get(key=KEY)
+    assert record.state == ActionRecord.State.REFUSED
+    page = client.get(response["Location"]).content.decode()
+    assert "does not allow this action" in page
+    assert AuditEntry.objects.get(request_id=KEY).result == "failed"
+
+
+def test_an_operator_may_not_factory_reset(cached_fleet, device_of_org, operator, client_of):
+    device = device_of_org(5)
+    post_action(client_of(operator), device.id, "factory-reset", confirm_name=device.name)
+    assert writes(cached_fleet, device.id) == 0
+    assert ActionRecord.objects.get(key=KEY).state == ActionRecord.State.REFUSED
+
+
+@pytest.mark.parametrize("action", ["reboot", "factory-reset", "firmware"])
+def test_an_outsider_gets_404_and_nothing_is_sent(
+    action, cached_fleet, device_of_org, outsider, client_of
+):
+    device = device_of_org(5)
+    response = post_action(
+        client_of(outsider), device.id, action, confirm_name=device.name, firmware_image="45"
+    )
+    assert response.status_code == 404
+    assert writes(cached_fleet, device.id) == 0
+    assert not ActionRecord.objects.exists()
+
+
+def test_an_unknown_action_is_404(cached_fleet, device_of_org, noc, client_of):
+    assert post_action(client_of(noc), device_of_org(5).id, "explode").status_code == 404
+
+
+def test_get_on_an_action_is_refused(cached_fleet, device_of_org, noc, client_of):
+    response = client_of(noc).get(f"/devices/{device_of_org(5).id}/actions/reboot/")
+    assert response.status_code == 405
+
+
+def test_a_factory_reset_needs_the_devices_name_typed(
+    cached_fleet, device_of_org, tenant_admin, client_of
+):
+    device = device_of_org(5)
+    client = client_of(tenant_admin)
+    response = post_action(client, device.id, "factory-reset", confirm_name="wrong")
+    assert response.status_code == 400
+    assert "exactly to confirm" in response.content.decode()
+    assert writes(cached_fleet, device.id) == 0
+    # The key was not spent: the corrected form goes through.
+    post_action(client, device.id, "factory-reset", confirm_name=device.name)
+    assert writes(cached_fleet, device.id) == 1
+    assert ActionRecord.objects.get(key=KEY).state == ActionRecord.State.SENT
+
+
+def test_firmware_needs_an_image_id_and_keeps_what_was_typed(
+    cached_fleet, device_of_org, tenant_admin, client_of
+):
+    device = device_of_org(5)
+    response = post_action(client_of(tenant_admin), device.id, "firmware", firmware_image="abc")
+    assert response.status_code == 400
+    assert "firmware image id" in response.content.decode()
+    assert writes(cached_fleet, device.id) == 0
+
+
+def test_firmware_refused_upstream_is_shown_in_words(
+    cached_fleet, device_of_org, tenant_admin, client_of
+):
+    device = device_of_org(5)
+    client = client_of(tenant_admin)
+    response = post_action(client, device.id, "firmware", firmware_image="99999")
+    record = ActionRecord.objects.get(key=KEY)
+    assert record.state == ActionRecord.State.FAILED
+    assert record.upstream_status == 400
+    assert "object does not exist" in client.get(response["Location"]).content.decode()
+    assert AuditEntry.objects.get(request_id=KEY).result == "failed"
+
+
+def test_a_device_that_confirms_is_shown_confirmed(
+    cached_fleet, device_of_org, operator, client_of
+):
+    device = device_of_org(5)
+    client = client_of(operator)
+    post_action(client, device.id, "reconf")
+    record = ActionRecord.objects.get(key=KEY)
+    status_url = f"/devices/{device.id}/actions/{record.pk}/status/"
+    waiting = client.get(status_url)
+    assert waiting.status_code == 200
+    assert "Waiting for the device" in waiting.content.decode()
+    cached_fleet.advance(5)  # the device confirms after the op delay
+    done = client.get(status_url)
+    assert done.status_code == 286  # htmx stops polling
+    assert "Confirmed by the device" in done.content.decode()
+
+
+def test_a_device_that_does_not_confirm_in_time_is_said_so(
+    cached_fleet, device_of_org, operator, client_of, settings
+):
+    device = device_of_org(5)
+    client = client_of(operator)
+    post_action(client, device.id, "sync")
+    settings.ACTION_FOLLOW_SECONDS = 0
+    record = ActionRecord.objects.get(key=KEY)
+    response = client.get(f"/devices/{device.id}/actions/{record.pk}/status/")
+    assert response.status_code == 286
+    assert "Not confirmed by the device in time" in response.content.decode()
+
+
+def test_the_follow_panel_is_404_for_an_outsider(
+    cached_fleet, device_of_org, operator, outsider, client
+):
+    device = device_of_org(5)
+    client.force_login(operator)
+    post_action(client, device.id, "sync")
+    record = ActionRecord.objects.get(key=KEY)
+    client.force_login(outsider)
+    assert client.get(f"/devices/{device.id}/actions/{record.pk}/status/").status_code == 404
+
+
+def test_a_timeout_after_sending_is_outcome_unknown(
+    cached_fleet, device_of_org, operator, client_of, settings
+):
+    device = device_of_org(5)
+    settings.ACTION_READ_TIMEOUT = 1
+    cached_fleet.set_faults(next_hangs=1, hang_seconds=1.5, method="PATCH")
+    response = post_action(client_of(operator), device.id, "reboot")
+    assert response.status_code == 302
+    record = ActionRecord.objects.get(key=KEY)
+    assert record.state == ActionRecord.State.UNKNOWN
+    entry = AuditEntry.objects.get(request_id=KEY)
+    assert entry.result == "unknown"
+    time.sleep(0.6)  # the simulator logs a hung request when it finally answers
+    assert cached_fleet.request_count("PATCH", f"/api/v1/inventory_device/{device.id}/") == 1
+
+
+def test_send_again_after_unknown_says_already_pending(
+    cached_fleet, device_of_org, operator, client_of, settings
+):
+    """The request arrived (late): the re-read finds it pending and sends nothing."""
+    device = device_of_org(5)
+    client = client_of(operator)
+    settings.ACTION_READ_TIMEOUT = 1
+    cached_fleet.set_faults(latency_ms=1500, method="PATCH")
+    post_action(client, device.id, "reboot")
+    original = ActionRecord.objects.get(key=KEY)
+    assert original.state == ActionRecord.State.UNKNOWN
+    cached_fleet.clear_faults()
+    time.sleep(1.0)  # the late PATCH lands upstream
+    assert writes(cached_fleet, device.id) == 1
+    response = client.post(f"/devices/{device.id}/actions/{original.pk}/resend/", {"key": "r" * 32})
+    assert response.status_code == 302
+    again = ActionRecord.objects.get(key="r" * 32)
+    assert again.state == ActionRecord.State.ALREADY_PENDING
+    assert writes(cached_fleet, device.id) == 1
+    assert "Already pending" in client.get(response["Location"]).content.decode()
+
+
+def test_send_again_sends_when_nothing_is_pending(
+    cached_fleet, device_of_org, operator, client_of, settings
+):
+    device = device_of_org(5)
+    client = client_of(operator)
+    settings.ACTION_READ_TIMEOUT = 1
+    cached_fleet.set_faults(next_hangs=1, hang_seconds=1.5, method="PATCH")
+    post_action(client, device.id, "sync")
+    original = ActionRecord.objects.get(key=KEY)
+    cached_fleet.clear_faults()
+    client.post(f"/devices/{device.id}/actions/{original.pk}/resend/", {"key": "r" * 32})
+    again = ActionRecord.objects.get(key="r" * 32)
+    assert again.state == ActionRecord.State.SENT
+    assert again.resend_of == original
+    patches = [
+        e
+        for e in cached_fleet.request_log()["entries"]
+        if e["method"] == "PATCH" and e["status"] == 200
+    ]
+    assert len(patches) == 1
+
+
+def test_the_page_renders_a_fresh_key_for_every_form(
+    cached_fleet, device_of_org, operator, client_of
+):
+    html = client_of(operator).get(f"/devices/{device_of_org(5).id}/").content.decode()
+    keys = re.findall(r'name="key" value="([^"]+)"', html)
+    assert len(keys) == len(set(keys)) >= 4
