@@ -270,3 +270,13 @@ def test_without_update_status_the_fleet_stands_still(api, sim_control):
     down_before = api.get("/inventory_device/", status="0").json()["count"]
     time.sleep(1.2)
     assert api.get("/inventory_device/", status="0").json()["count"] == down_before
+
+
+def test_the_same_advances_from_a_reset_give_the_same_changes(sim_control):
+    sim_control.settings(churn_per_minute=0.05)
+    first = sim_control.advance(300)
+    sim_control.reset()
+    sim_control.settings(churn_per_minute=0.05)
+    second = sim_control.advance(300)
+    assert (first["down"], first["up"]) == (second["down"], second["up"])
+    assert first["down"]
