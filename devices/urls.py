@@ -4,10 +4,14 @@ from devices import detail_urls, views
 
 app_name = "devices"
 
-# The device pages are split by concern: the fleet list and triage here, one device's pages
-# (detail, actions, edit, maintenance, scheduled operations) in detail_urls.
+# The device pages are split by concern: the fleet list, its export and bulk actions, and
+# triage here; one device's pages (detail, actions, edit, maintenance, scheduled operations)
+# in detail_urls.
 urlpatterns = [
     path("devices/", views.device_list, name="list"),
     path("triage/", views.triage, name="triage"),
+    path("triage/<int:device_id>/claim/", views.triage_claim, name="triage-claim"),
+    path("triage/<int:device_id>/release/", views.triage_release, name="triage-release"),
+    path("triage/<int:device_id>/<slug:action>/", views.triage_action, name="triage-action"),
     *detail_urls.urlpatterns,
 ]

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from django.shortcuts import render
+from django.contrib import messages
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from dashboard import tenancy
-from dashboard.models import Organization
-from devices import list_filters, selectors
+from devices import list_filters, list_selectors, selectors
+from devices import triage as triage_reads
 from devices.freshness import describe_age
 from devices.read_model import SORT_KEYS
 
@@ -33,15 +34,6 @@ assert set(SORT_LABELS) == set(SORT_KEYS)  # a new sort key needs a column heade
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def organization_names(org_ids) -> dict[int, str]:
-    """Organization id -> today's name (placeholder for one the dashboard has no row of)."""
-    ids = {o for o in org_ids if o is not None}
-    names = dict(
-        Organization.objects.filter(upstream_id__in=ids).values_list("upstream_id", "name")
-    )
-    return {o: names.get(o, Organization.placeholder_name(o)) for o in ids}
 
 
 def _url(params: dict) -> str:
@@ -69,7 +61,7 @@ def _list_context(request) -> dict:
             org_ids=org_ids, query=list_filters.without_status(filters.query)
         ).counts
     params = filters.params()
-    names = organization_names(d.organization_id for d in listing.items)
+    names = list_selectors.organization_names(d.organization_id for d in listing.items)
     rows = [{"device": d, "organization": names.get(d.organization_id, "")} for d in listing.items]
     choices = list(tenancy.organizations_for(request.user))
     if not scope.all:
@@ -140,7 +132,48 @@ def device_list(request):
     return render(request, template, context)
 
 
+# --- triage ----------------------------------------------------------------------------
+
+
+def _triage_context(request) -> dict:
+    board = triage_reads.triage_board(user=request.user, scope=request.scope, now=_now())
+    return {"nav": "triage", "title": "Triage", "board": board, "now": _now(),
+            "refresh_seconds": REFRESH_SECONDS}  # fmt: skip
+
+
 @require_GET
+@vary_on_headers("HX-Request")
 @tenancy.scoped_view()
 def triage(request):
-    return render(request, "devices/placeholder.html", {"title": "Triage", "nav": "triage"})
+    template = "devices/triage.html#triage-board" if request.htmx else "devices/triage.html"
+    return render(request, template, _triage_context(request))
+
+
+@require_POST
+@tenancy.scoped_view()
+def triage_claim(request, device_id: int):
+    triage_reads.claim_device(user=request.user, device_id=device_id,
+                              note=request.POST.get("note", ""))  # fmt: skip
+    return _back_to_triage(request, "Claimed: others see that you are on it.")
+
+
+@require_POST
+@tenancy.scoped_view()
+def triage_release(request, device_id: int):
+    triage_reads.release_claim(user=request.user, device_id=device_id)
+    return _back_to_triage(request, "Claim released.")
+
+
+@require_POST
+@tenancy.scoped_view()
+def triage_action(request, device_id: int, action: str):
+    message = triage_reads.quick_action(user=request.user, device_id=device_id, action=action)
+    return _back_to_triage(request, message)
+
+
+def _back_to_triage(request, message: str):
+    if request.htmx:
+        context = {**_triage_context(request), "flash": message}
+        return render(request, "devices/triage.html#triage-board", context)
+    messages.info(request, message)
+    return redirect("devices:triage")

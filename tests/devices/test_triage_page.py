@@ -1,0 +1,198 @@
+"""The triage board: Down now, flapping, stuck pending settings, claims and quick actions."""
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from dashboard.models import AuditEntry
+from devices import polling, triage
+from devices.models import Claim
+from tests.users import (  # noqa: F401 -- fixtures, used by name
+    ORG_A,
+    ORG_OTHER,
+    client_of,
+    noc,
+    operator,
+    organizations,
+    outsider,
+    tenant_admin,
+    viewer,
+)
+
+
+@pytest.fixture
+def poll(model, api_factory, poll_config, cache_settings):
+    def run():
+        polling.poll_fleet(model=model, api_factory=api_factory, config=poll_config, mode="full")
+
+    return run
+
+
+@pytest.fixture
+def polled(poll, still_fleet):
+    poll()
+    return still_fleet
+
+
+def device_of(all_devices, org, up=True):
+    return next(d for d in all_devices() if d.organization_id == org and d.is_up == up)
+
+
+def section(content: str, kind: str) -> list[int]:
+    match = re.search(rf'data-kind="{kind}">(.*?)</table>', content, re.S)
+    return [int(i) for i in re.findall(r'data-device-id="(\d+)"', match.group(1))] if match else []
+
+
+def test_a_device_taken_down_appears_first_in_down_now_after_a_poll(
+    client_of, noc, polled, poll, all_devices
+):
+    device = device_of(all_devices, ORG_A)
+    polled.set_status(device.id, up=False)
+    poll()
+
+    content = client_of(noc).get("/triage/").content.decode()
+
+    assert section(content, "down")[0] == device.id
+
+
+def test_down_now_lists_only_the_users_organizations(client_of, tenant_admin, polled, all_devices):
+    fleet = {d.id: d.organization_id for d in all_devices()}
+
+    content = client_of(tenant_admin).get("/triage/").content.decode()
+
+    shown = section(content, "down")
+    assert shown and {fleet[i] for i in shown} == {ORG_A}
+
+
+def test_a_device_changing_three_times_in_an_hour_is_flapping(
+    client_of, noc, polled, poll, all_devices
+):
+    device = device_of(all_devices, ORG_A)
+    for up in (False, True, False):
+        polled.set_status(device.id, up=up)
+        poll()
+
+    content = client_of(noc).get("/triage/").content.decode()
+
+    assert device.id in section(content, "flapping")
+
+
+def test_pending_settings_count_as_stuck_only_after_the_threshold(
+    client_of, noc, polled, settings, all_devices
+):
+    pending = [d for d in all_devices() if d.pending_settings]
+    assert pending
+    client = client_of(noc)
+
+    first = client.get("/triage/").content.decode()
+    settings.TRIAGE_PENDING_MINUTES = 0
+    later = client.get("/triage/").content.decode()
+
+    assert section(first, "stuck") == []
+    assert set(section(later, "stuck")) == {d.id for d in pending}
+
+
+def test_first_seen_of_a_pending_entry_is_kept_between_reads(
+    redis_client, cache_settings, all_devices
+):
+    pending = [d for d in all_devices() if d.pending_settings][:3]
+    start = datetime.now(UTC)
+
+    first = triage.observe_pending(redis_client, pending, now=start, complete=True)
+    again = triage.observe_pending(
+        redis_client, pending, now=start + timedelta(hours=1), complete=True
+    )
+
+    assert first == again and set(again.values()) == {start}
+
+
+def test_claim_is_shown_to_others_who_can_see_the_device(
+    client_of, operator, tenant_admin, polled, poll, all_devices
+):
+    device = device_of(all_devices, ORG_A)
+    polled.set_status(device.id, up=False)
+    poll()
+
+    client_of(operator).post(f"/triage/{device.id}/claim/", {"note": "driving to site"})
+    content = client_of(tenant_admin).get("/triage/").content.decode()
+
+    assert "driving to site" in content and "operator" in content
+    assert AuditEntry.objects.filter(action="claim", device_id=device.id).count() == 1
+
+
+def test_a_claim_is_released_when_the_device_is_up_again(
+    client_of, operator, polled, poll, all_devices
+):
+    device = device_of(all_devices, ORG_A)
+    polled.set_status(device.id, up=False)
+    poll()
+    client = client_of(operator)
+    client.post(f"/triage/{device.id}/claim/", {"note": "on it"})
+
+    polled.set_status(device.id, up=True)
+    poll()
+    client.get("/triage/")
+
+    assert not Claim.objects.filter(device_id=device.id).exists()
+
+
+def test_an_outsider_cannot_claim_a_device_of_another_organization(
+    client_of, outsider, polled, all_devices
+):
+    device = device_of(all_devices, ORG_A, up=False)
+
+    response = client_of(outsider).post(f"/triage/{device.id}/claim/", {"note": "mine"})
+
+    assert response.status_code == 404
+    assert not Claim.objects.exists()
+
+
+def test_quick_reboot_sends_one_reboot_and_is_audited(client_of, operator, polled, all_devices):
+    device = device_of(all_devices, ORG_A, up=False)
+    polled.clear_log()
+
+    response = client_of(operator).post(f"/triage/{device.id}/reboot/")
+
+    patches = [e for e in polled.request_log(last=50)["entries"] if e["method"] == "PATCH"]
+    assert response.status_code == 302
+    assert [e["path"] for e in patches] == [f"/api/v1/inventory_device/{device.id}/"]
+    assert AuditEntry.objects.filter(action="reboot", device_id=device.id).count() == 1
+
+
+def test_a_viewer_gets_no_reboot_button_and_cannot_reboot(client_of, viewer, polled, all_devices):
+    device = device_of(all_devices, ORG_A, up=False)
+    polled.clear_log()
+    client = client_of(viewer)
+
+    content = client.get("/triage/").content.decode()
+    client.post(f"/triage/{device.id}/reboot/")
+
+    assert f"/triage/{device.id}/reboot/" not in content
+    assert not [e for e in polled.request_log(last=50)["entries"] if e["method"] == "PATCH"]
+
+
+def test_quick_refresh_reads_the_device_with_update_status(
+    client_of, operator, polled, all_devices
+):
+    device = device_of(all_devices, ORG_A, up=False)
+    polled.clear_log()
+
+    client_of(operator).post(f"/triage/{device.id}/refresh/")
+
+    queries = [str(e["query"]) for e in polled.request_log(last=50)["entries"]]
+    assert any("update_status" in q for q in queries)
+    assert AuditEntry.objects.filter(action="refresh", device_id=device.id, result="ok").exists()
+
+
+def test_the_board_partial_is_served_to_htmx(client_of, noc, polled):
+    content = client_of(noc).get("/triage/", HTTP_HX_REQUEST="true").content.decode()
+
+    assert content.lstrip().startswith('<div id="triage-board"') and "<html" not in content
+
+
+def test_without_redis_or_upstream_the_board_explains(client_of, noc, redis_down, upstream_down):
+    response = client_of(noc).get("/triage/")
+
+    assert response.status_code == 200
+    assert "could not be read either" in response.content.decode()
