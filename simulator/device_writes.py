@@ -31,6 +31,9 @@ WRITABLE_DEFAULTS = {
     "password": None,
     "update_frequency": 300,
 }
+# Assumption: the password is write-only, so no client can echo it back; a PUT that
+# leaves it out keeps it rather than wiping the device's credentials.
+KEPT_BY_PUT = ("password",)
 OPERATION_FIELDS = (
     "reboot",
     "factory",
@@ -137,7 +140,7 @@ def _validate_fields(
     for name, default in WRITABLE_DEFAULTS.items():
         if name in body:
             changes[name] = body[name]
-        elif full:
+        elif full and name not in KEPT_BY_PUT:
             changes[name] = default
     for name in ("name", "serial_number"):
         if name in changes:

@@ -6,7 +6,7 @@ import asyncio
 import json
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -33,7 +33,6 @@ class Call:
     body: object
     scope: frozenset[int] | None  # the token's organizations; None means all
     update_status: bool = False
-    extra_headers: dict = field(default_factory=dict)
 
     @property
     def state(self):
@@ -187,7 +186,7 @@ async def _answer(sim, routes, request, method, path, raw) -> Response:
             operations.complete_due(sim.state)
             sim.state.life.advance()
         status, payload = handler(call)
-        return json_response(status, payload, call.extra_headers or None)
+        return json_response(status, payload)
     except ApiError as error:
         return json_response(error.status, error.body, error.headers or None)
 

@@ -138,3 +138,10 @@ def test_write_bodies_in_the_request_log_have_passwords_redacted(api, sim_contro
     entry = sim_control.request_log(last=1)["entries"][-1]
     assert entry["body"]["password"] == "***"
     assert "hunter2-secret" not in str(sim_control.request_log())
+
+
+def test_put_without_password_keeps_the_stored_password(api, simulator):
+    current = api.get("/inventory_device/1001/").json()
+    api.put("/inventory_device/1001/", current)
+    # The password is never served, so the test reads the simulator's own state.
+    assert simulator.simulator.state.devices[1001].password is not None
