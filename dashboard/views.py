@@ -1,5 +1,7 @@
 """The dashboard's own pages: overview, audit trail, organization switcher, health."""
 
+from datetime import UTC, datetime
+
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
@@ -10,6 +12,8 @@ from django.views.decorators.vary import vary_on_headers
 
 from dashboard import audit, tenancy
 from dashboard.models import Organization
+from devices.overview import fleet_overview
+from profiles.selectors import profile_health_summary
 
 AUDIT_PAGE_SIZE = 50
 
@@ -22,8 +26,22 @@ def overview(request):
         organizations = organizations.filter(upstream_id=request.active_organization)
     organizations = list(organizations)
     roles = tenancy.roles_by_organization(request.user, [org.upstream_id for org in organizations])
-    rows = [{"organization": org, "role": roles[org.upstream_id]} for org in organizations]
-    return render(request, "dashboard/overview.html", {"rows": rows, "nav": "overview"})
+    fleet = fleet_overview(request.scope, now=datetime.now(UTC))
+    rows = []
+    for org in organizations:
+        up, down = fleet.counts.get(org.upstream_id, (0, 0))
+        total = up + down
+        share = round(100 * up / total) if total else None
+        rows.append({"organization": org, "role": roles[org.upstream_id], "up": up,
+                     "down": down, "total": total, "up_share": share})  # fmt: skip
+    context = {
+        "rows": rows,
+        "nav": "overview",
+        "fleet": fleet,
+        "most_down": sorted((r for r in rows if r["down"]), key=lambda r: -r["down"])[:5],
+        "profile_health": profile_health_summary(request.scope),
+    }
+    return render(request, "dashboard/overview.html", context)
 
 
 @require_GET

@@ -1,0 +1,61 @@
+"""The overview's fleet parts: counts per organization, charts from history, poller health."""
+
+import pytest
+
+from devices import polling
+from tests.devices.conftest import (  # noqa: F401 -- fixtures, used by name
+    all_devices,
+    api_factory,
+    cache_settings,
+    model,
+    poll_config,
+    redis_down,
+    still_fleet,
+)
+from tests.users import ORG_A, ORG_B, ORG_OTHER
+
+
+@pytest.fixture
+def polled(model, api_factory, poll_config, still_fleet, cache_settings):
+    for _ in range(2):  # two points of history
+        polling.poll_fleet(model=model, api_factory=api_factory, config=poll_config, mode="full")
+    return still_fleet
+
+
+def test_counts_per_organization_match_the_simulator(client_of, viewer, polled, all_devices):
+    fleet = all_devices()
+
+    rows = client_of(viewer).get("/").context["rows"]
+
+    for row in rows:
+        org = row["organization"].upstream_id
+        assert row["up"] == sum(d.is_up for d in fleet if d.organization_id == org)
+        assert row["down"] == sum(not d.is_up for d in fleet if d.organization_id == org)
+    assert {r["organization"].upstream_id for r in rows} == {ORG_A, ORG_B}
+
+
+def test_a_tenant_sees_no_other_organizations_counts(client_of, operator, polled):
+    response = client_of(operator).get("/")
+
+    assert set(response.context["fleet"].counts) == {ORG_A}
+    assert f'data-org="{ORG_OTHER}"' not in response.content.decode()
+
+
+def test_charts_are_drawn_in_svg_from_the_history(client_of, noc, polled):
+    content = client_of(noc).get("/").content.decode()
+
+    assert content.count('<svg class="status-chart"') == 2
+    assert 'class="chart-down" points="' in content
+
+
+def test_poller_health_is_shown(client_of, noc, polled):
+    content = client_of(noc).get("/").content.decode()
+
+    assert "Fleet poll" in content and "last success" in content
+
+
+def test_without_redis_the_overview_still_answers_and_says_why(client_of, noc, redis_down):
+    response = client_of(noc).get("/")
+
+    assert response.status_code == 200
+    assert "Redis" in response.content.decode()
