@@ -9,6 +9,7 @@ app_name = "devices"
 # in detail_urls.
 urlpatterns = [
     path("devices/", views.device_list, name="list"),
+    path("devices/export.csv", views.device_export, name="export"),
     path("triage/", views.triage, name="triage"),
     path("triage/<int:device_id>/claim/", views.triage_claim, name="triage-claim"),
     path("triage/<int:device_id>/release/", views.triage_release, name="triage-release"),

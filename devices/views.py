@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from dashboard import tenancy
-from devices import list_filters, list_selectors, selectors
+from devices import export, list_filters, list_selectors, selectors
 from devices import triage as triage_reads
 from devices.freshness import describe_age
 from devices.read_model import SORT_KEYS
@@ -96,7 +96,14 @@ def _list_context(request) -> dict:
         if filters.page < last
         else None,
         "refresh_seconds": REFRESH_SECONDS,
+        "export_url": _export_url(params),
     }
+
+
+def _export_url(params: dict) -> str:
+    rest = _without(params, "page", "per_page")
+    base = reverse("devices:export")
+    return f"{base}?{urlencode(rest)}" if rest else base
 
 
 def _without(params: dict, *names: str) -> dict:
@@ -130,6 +137,12 @@ def device_list(request):
         target = request.htmx.target
         template += "#device-rows-refresh" if target == "device-rows" else "#device-results"
     return render(request, template, context)
+
+
+@require_GET
+@tenancy.scoped_view()
+def device_export(request):
+    return export.csv_response(request)
 
 
 # --- triage ----------------------------------------------------------------------------
