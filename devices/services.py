@@ -332,3 +332,108 @@ def action_follow(*, record: ActionRecord) -> ActionRecord:
         )
         record.refresh_from_db()
     return record
+
+
+# --- create, edit, delete ------------------------------------------------------------
+
+
+class WriteOutcomeUnknown(Exception):
+    """The write was sent but no answer came back: it may have been applied."""
+
+
+class EditConflict(Exception):
+    """The device changed upstream since the form was opened; `current` is the new state."""
+
+    def __init__(self, current: Device):
+        super().__init__("The device changed in the control API since you opened the form.")
+        self.current = current
+
+
+class NotAllowed(Exception):
+    """The user can see the device but their role does not allow this change."""
+
+
+def _timed_write(*, user, action, device_id, device_name, organization_id, parameters, call):
+    """Run one upstream write, audit it (OK, FAILED or UNKNOWN), return its answer.
+
+    Raises the upstream's ControlAPIError (ValidationFailed, Conflict...) after auditing,
+    or WriteOutcomeUnknown when it timed out after sending.
+    """
+    started = time.monotonic()
+    result, status, message, answer = audit.OK, None, "", None
+    try:
+        with control_api(timeout=action_timeout()) as api:
+            answer = call(api)
+            status = 204 if answer is None else 200
+    except errors.Unavailable as error:
+        result = audit.UNKNOWN if error.maybe_sent else audit.FAILED
+        message = str(error)
+        raised = WriteOutcomeUnknown(message) if error.maybe_sent else error
+    except errors.ControlAPIError as error:
+        result, status, message, raised = audit.FAILED, error.status, str(error), error
+    audit.record_action(
+        user=user, action=action, result=result, organization_id=organization_id,
+        device_id=device_id or getattr(answer, "id", None),
+        device_name=device_name or getattr(answer, "name", ""), parameters=parameters,
+        upstream_status=status, error_message=message,
+        duration_ms=int((time.monotonic() - started) * 1000),
+    )  # fmt: skip
+    if result != audit.OK:
+        raise raised
+    return answer
+
+
+def device_create(*, user, fields: Mapping[str, Any]) -> Device:
+    """POST a new device into an organization where the user may create (404 elsewhere)."""
+    org_id = fields.get("organization_id")
+    tenancy.ensure_allowed(user, tenancy.DEVICE_CREATE, org_id)
+    device = _timed_write(
+        user=user, action="device_create", device_id=None, device_name=fields.get("name", ""),
+        organization_id=org_id, parameters=fields, call=lambda api: api.create_device(fields),
+    )  # fmt: skip
+    _cache_answer(device)
+    return device
+
+
+def device_update(
+    *, user, device_id: int, changes: Mapping[str, Any], opened_last_change: str
+) -> Device:
+    """PATCH only `changes`, unless the device changed upstream since the form was opened
+    (its `last_change` differs from `opened_last_change`): then EditConflict, nothing sent."""
+    read = detail_reads.device_for_user(user=user, device_id=device_id, detail=False)
+    if not tenancy.can(user, tenancy.DEVICE_EDIT, read.device.organization_id):
+        raise NotAllowed("Your role in this organization does not allow editing devices.")
+    current = detail_reads.fetch(device_id)
+    tenancy.ensure_allowed(user, tenancy.DEVICE_EDIT, current.organization_id)
+    if last_change_token(current) != opened_last_change:
+        raise EditConflict(current)
+    if "organization_id" in changes:
+        tenancy.ensure_allowed(user, tenancy.DEVICE_EDIT, changes["organization_id"])
+    if not changes:
+        return current
+    device = _timed_write(
+        user=user, action="device_edit", device_id=device_id, device_name=current.name,
+        organization_id=current.organization_id, parameters=changes,
+        call=lambda api: api.update_device(device_id, changes),
+    )  # fmt: skip
+    _cache_answer(device)
+    return device
+
+
+def last_change_token(device: Device) -> str:
+    """What the edit form carries to detect a change made meanwhile."""
+    return device.last_change.isoformat() if device.last_change else ""
+
+
+def device_delete(*, user, device_id: int) -> None:
+    """DELETE the device; a 409 (pending work depends on it) comes back as errors.Conflict."""
+    read = detail_reads.device_for_user(user=user, device_id=device_id, detail=False)
+    device = read.device
+    if not tenancy.can(user, tenancy.DEVICE_DELETE, device.organization_id):
+        raise NotAllowed("Your role in this organization does not allow deleting devices.")
+    _timed_write(
+        user=user, action="device_delete", device_id=device_id, device_name=device.name,
+        organization_id=device.organization_id, parameters={},
+        call=lambda api: api.delete_device(device_id),
+    )  # fmt: skip
+    detail_reads.forget(device_id)

@@ -1,0 +1,162 @@
+"""Create, edit and delete a device. Upstream 400s land on their fields; nothing typed is
+lost; an edit never overwrites a change made upstream since the form was opened."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+
+from controlapi import errors
+from dashboard import tenancy
+from devices import detail_reads, services
+from devices.forms import (
+    DEVICE_FIELDS,
+    DeleteForm,
+    DeviceForm,
+    device_initial,
+    organization_choices,
+)
+
+UNKNOWN_CREATE = (
+    "No answer from the control API after the device was sent: it may have been created. "
+    "Search for its serial number before trying again."
+)
+
+
+@tenancy.scoped_view()
+def device_create(request):
+    scope = tenancy.scope_for(request.user, tenancy.DEVICE_CREATE)
+    if scope.is_empty:
+        raise Http404("No organization where you may create devices.")
+    orgs = organization_choices(scope)
+    form = DeviceForm(request.POST or None, organizations=orgs, creating=True)
+    if request.method == "POST" and form.is_valid():
+        try:
+            device = services.device_create(user=request.user, fields=form.payload(
+                only_changed=False))  # fmt: skip
+        except errors.ValidationFailed as error:
+            form.add_upstream_errors(error.field_errors)
+        except services.WriteOutcomeUnknown:
+            form.add_error(None, UNKNOWN_CREATE)
+        except errors.ControlAPIError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Device {device.name} created (id {device.id}).")
+            return redirect("devices:detail", device.id)
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "creating": True, "nav": "devices", "title": "New device"}
+    return render(request, "devices/edit.html", context, status=status)
+
+
+@tenancy.scoped_view()
+def device_edit(request, device_id: int):
+    read = detail_reads.device_for_user(user=request.user, device_id=device_id, detail=False)
+    if not tenancy.can(request.user, tenancy.DEVICE_EDIT, read.device.organization_id):
+        messages.error(request, "Your role in this organization does not allow editing devices.")
+        return redirect("devices:detail", device_id)
+    orgs = organization_choices(tenancy.scope_for(request.user, tenancy.DEVICE_EDIT))
+    conflict = None
+    if request.method == "POST":
+        opened = request.POST.get("last_change", "")
+        initial = _initial_from_post(request.POST)
+        form = DeviceForm(request.POST, initial=initial, organizations=orgs, creating=False)
+        if form.is_valid():
+            try:
+                services.device_update(
+                    user=request.user, device_id=device_id,
+                    changes=form.payload(only_changed=True), opened_last_change=opened,
+                )  # fmt: skip
+            except services.EditConflict as error:
+                conflict = _comparison(form, error.current)
+                opened = services.last_change_token(error.current)
+            except errors.ValidationFailed as error:
+                form.add_upstream_errors(error.field_errors)
+            except services.WriteOutcomeUnknown as error:
+                form.add_error(None, f"{error} Reload the device to see whether it changed.")
+            except errors.ControlAPIError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, "Device saved.")
+                return redirect("devices:detail", device_id)
+    else:
+        current = detail_reads.fetch(device_id)
+        opened = services.last_change_token(current)
+        form = DeviceForm(initial=device_initial(current), organizations=orgs, creating=False)
+    context = {
+        "form": form, "creating": False, "device_id": device_id, "last_change": opened,
+        "original": _original_fields(form), "conflict": conflict, "nav": "devices",
+        "title": f"Edit device {device_id}",
+    }  # fmt: skip
+    status = 200 if request.method == "GET" else (409 if conflict else 400)
+    return render(request, "devices/edit.html", context, status=status)
+
+
+def _original_fields(form) -> dict:
+    """The values the form was opened with, carried in hidden fields so that only the fields
+    the person changed are sent."""
+    return {f"orig_{n}": form.initial.get(n, "") for n in DEVICE_FIELDS if n != "password"}
+
+
+def _initial_from_post(post) -> dict:
+    initial = {}
+    for name in DEVICE_FIELDS:
+        if name == "password":
+            continue
+        try:
+            initial[name] = DeviceForm.base_fields[name].to_python(post.get(f"orig_{name}", ""))
+        except ValidationError:
+            initial[name] = None  # a tampered original only makes the field count as changed
+    return initial
+
+
+def _shown(value) -> str:
+    return "" if value is None else str(value)
+
+
+def _comparison(form, current) -> list[dict]:
+    """Field, what you typed, what the control API has now: for the changed ones."""
+    rows = []
+    for name in DEVICE_FIELDS:
+        if name == "password":
+            continue
+        theirs = _shown(getattr(current, name, None))
+        mine = _shown(form.cleaned_data.get(name))
+        label = form.fields[name].label or name.replace("_", " ").capitalize()
+        rows.append({"label": label, "mine": mine, "theirs": theirs, "differs": mine != theirs})
+    return rows
+
+
+@tenancy.scoped_view()
+def device_delete(request, device_id: int):
+    read = detail_reads.device_for_user(user=request.user, device_id=device_id, detail=False)
+    device = read.device
+    if not tenancy.can(request.user, tenancy.DEVICE_DELETE, device.organization_id):
+        messages.error(request, "Your role in this organization does not allow deleting devices.")
+        return redirect("devices:detail", device_id)
+    form = DeleteForm(request.POST or None)
+    error_text = ""
+    if request.method == "POST" and form.is_valid():
+        if form.cleaned_data["confirm_name"].strip() != device.name:
+            form.add_error("confirm_name", f"Type the device's name ({device.name}) exactly.")
+        else:
+            try:
+                services.device_delete(user=request.user, device_id=device_id)
+            except errors.Conflict as error:
+                error_text = (
+                    "The control API refused to delete this device because work still depends "
+                    f"on it (pending operations or a scheduled operation): {error.message} "
+                    "Wait until the pending work is done, then try again."
+                )
+            except services.WriteOutcomeUnknown as error:
+                error_text = f"{error} Open the device to see whether it still exists."
+            except errors.ControlAPIError as error:
+                error_text = str(error)
+            else:
+                messages.success(request, f"Device {device.name} deleted.")
+                return redirect("/devices/")
+    status = 200 if request.method == "GET" else (409 if error_text else 400)
+    context = {"form": form, "device": device, "error_text": error_text, "nav": "devices",
+               "title": f"Delete {device.name}"}  # fmt: skip
+    return render(request, "devices/delete.html", context, status=status)

@@ -1,0 +1,118 @@
+"""Forms of the device writes: create/edit, and what they send upstream.
+
+The password is write-only: never rendered back (`render_value=False`), required
+on create, left out of an edit unless typed.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+
+from dashboard.models import Organization
+
+# Every POST field of the contract (POST /inventory_device/), in the order of the form.
+DEVICE_FIELDS = (
+    "name",
+    "serial_number",
+    "serial_number_alt",
+    "customer_id",
+    "type",
+    "organization_id",
+    "location_name",
+    "latitude",
+    "longitude",
+    "description",
+    "username",
+    "password",
+    "update_frequency",
+)
+
+
+def organization_choices(scope) -> list[tuple[int, str]]:
+    """The organizations a scope allows, as (upstream id, label), by name."""
+    orgs = Organization.objects.all()
+    if not scope.all:
+        orgs = orgs.filter(upstream_id__in=scope.ids)
+    return [(o.upstream_id, f"{o.name} (#{o.upstream_id})") for o in orgs]
+
+
+class DeviceForm(forms.Form):
+    name = forms.CharField(max_length=255)
+    serial_number = forms.CharField(max_length=255)
+    serial_number_alt = forms.CharField(max_length=255, required=False, label="Alternative serial")
+    customer_id = forms.CharField(max_length=255, required=False, label="Customer id")
+    type = forms.IntegerField(min_value=1, label="Device type id")
+    organization_id = forms.TypedChoiceField(coerce=int, label="Organization")
+    location_name = forms.CharField(max_length=255, required=False, label="Location name")
+    latitude = forms.DecimalField(
+        required=False, max_digits=8, decimal_places=6, min_value=Decimal(-90), max_value=90
+    )
+    longitude = forms.DecimalField(
+        required=False, max_digits=9, decimal_places=6, min_value=Decimal(-180), max_value=180
+    )
+    description = forms.CharField(required=False, max_length=255, widget=forms.Textarea(
+        attrs={"rows": 2}))  # fmt: skip
+    username = forms.CharField(max_length=255, required=False, label="Management username")
+    password = forms.CharField(
+        max_length=255,
+        required=False,
+        label="Management password",
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+    )
+    update_frequency = forms.IntegerField(
+        required=False, min_value=1, label="Update frequency (seconds)"
+    )
+
+    def __init__(self, *args, organizations, creating: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.creating = creating
+        self.fields["organization_id"].choices = [("", "Choose…"), *organizations]
+        password = self.fields["password"]
+        if creating:
+            password.required = True
+            password.help_text = "Required on create. Never shown again."
+        else:
+            password.help_text = "Leave empty to keep the current password."
+
+    def payload(self, *, only_changed: bool) -> dict:
+        """The JSON body: every field on create, the changed ones on edit (the password only
+        when typed). Coordinates go as decimal strings, as the upstream writes them."""
+        names = DEVICE_FIELDS if not only_changed else [
+            n for n in DEVICE_FIELDS if n in self.changed_data
+        ]  # fmt: skip
+        body = {}
+        for name in names:
+            value = self.cleaned_data.get(name)
+            if name == "password":
+                if value:
+                    body[name] = value
+                continue
+            if isinstance(value, Decimal):
+                value = f"{value:f}"
+            if value == "" and not self.creating:
+                value = None  # an emptied optional field is cleared upstream
+            if value in ("", None) and self.creating:
+                continue
+            body[name] = value
+        return body
+
+    def add_upstream_errors(self, field_errors: dict) -> None:
+        """A 400's field messages on their fields; the rest above the form."""
+        for name, messages in field_errors.items():
+            target = name if name in self.fields else None
+            for message in messages:
+                self.add_error(target, message)
+
+
+def device_initial(device) -> dict:
+    return {
+        name: getattr(device, "type" if name == "type" else name, None)
+        for name in DEVICE_FIELDS
+        if name != "password"
+    }
+
+
+class DeleteForm(forms.Form):
+    confirm_name = forms.CharField(label="Device name, to confirm")

@@ -1,0 +1,69 @@
+"""Create, edit and delete in Chromium: errors keep the input, a concurrent upstream change is
+shown instead of overwritten, a refused delete is explained."""
+
+from django.conf import settings
+from playwright.sync_api import expect
+
+from controlapi import ControlAPI
+from tests.operations.fixtures import (  # noqa: F401 -- fixtures, used by name
+    cached_fleet,
+    device_of_org,
+    fleet_devices,
+    upstream,
+    writes,
+)
+from tests.users import PASSWORD, organizations, tenant_admin  # noqa: F401
+
+
+def test_create_with_errors_keeps_the_input(
+    upstream, dashboard_url, fleet_devices, tenant_admin, page, login
+):
+    login(tenant_admin.username, PASSWORD)
+    page.goto("/devices/new/")
+    page.get_by_label("Name", exact=True).fill("lab-router")
+    page.get_by_label("Serial number", exact=True).fill(fleet_devices[0].serial_number)
+    page.get_by_label("Device type id").fill("12")
+    page.get_by_label("Organization").select_option("5")
+    page.get_by_label("Latitude", exact=True).fill("12.5")
+    page.get_by_label("Management password").fill("pw-secret-1")
+    page.get_by_role("button", name="Create device").click()
+    expect(page.locator(".error")).to_contain_text("serial number already exists")
+    expect(page.get_by_label("Name", exact=True)).to_have_value("lab-router")
+    expect(page.get_by_label("Latitude", exact=True)).to_have_value("12.5")
+    expect(page.get_by_label("Management password")).to_have_value("")
+    page.get_by_label("Serial number", exact=True).fill("LAB-0001")
+    page.get_by_label("Management password").fill("pw-secret-1")
+    page.get_by_role("button", name="Create device").click()
+    expect(page.get_by_role("heading", name="Identity")).to_be_visible()
+    expect(page.locator("#device-fields")).to_contain_text("LAB-0001")
+
+
+def test_an_upstream_change_between_opening_and_saving_is_shown(
+    cached_fleet, dashboard_url, device_of_org, tenant_admin, page, login
+):
+    device = device_of_org(5)
+    login(tenant_admin.username, PASSWORD)
+    page.goto(f"/devices/{device.id}/edit/")
+    page.get_by_label("Name", exact=True).fill("my-name")
+    with ControlAPI(settings.CONTROL_API_URL, settings.CONTROL_API_TOKEN) as api:
+        api.update_device(device.id, {"name": "their-name"})
+    page.get_by_role("button", name="Save changes").click()
+    table = page.get_by_role("table", name="Both versions")
+    expect(table).to_contain_text("their-name")
+    expect(table).to_contain_text("my-name")
+    expect(page.get_by_label("Name", exact=True)).to_have_value("my-name")
+    assert writes(cached_fleet, device.id) == 1  # only the other change
+
+
+def test_a_delete_refused_with_409_is_explained(
+    cached_fleet, dashboard_url, device_of_org, tenant_admin, page, login
+):
+    device = device_of_org(5)
+    with ControlAPI(settings.CONTROL_API_URL, settings.CONTROL_API_TOKEN) as api:
+        api.reboot(device.id)
+    login(tenant_admin.username, PASSWORD)
+    page.goto(f"/devices/{device.id}/")
+    page.get_by_role("link", name="Delete…").click()
+    page.get_by_label("to confirm").fill(device.name)
+    page.get_by_role("button", name="Delete device").click()
+    expect(page.locator("#delete-error")).to_contain_text("work still depends on it")

@@ -1,0 +1,186 @@
+"""Create, edit (changed fields only, conflicts shown) and delete, through the Django client."""
+
+import html as html_lib
+import re
+
+import pytest
+from django.conf import settings
+
+from controlapi import ControlAPI
+from dashboard.models import AuditEntry
+from tests.operations.fixtures import (  # noqa: F401 -- fixtures, used by name
+    cached_fleet,
+    device_of_org,
+    fleet_devices,
+    upstream,
+    writes,
+)
+from tests.users import (  # noqa: F401 -- fixtures, used by name
+    client_of,
+    noc,
+    operator,
+    organizations,
+    outsider,
+    tenant_admin,
+    viewer,
+)
+
+pytestmark = pytest.mark.django_db
+
+NEW = {
+    "name": "new-router-1",
+    "serial_number": "NEW-SERIAL-0001",
+    "type": "12",
+    "organization_id": "5",
+    "latitude": "40.7128",
+    "longitude": "-74.0060",
+    "username": "cpe-admin",
+    "password": "device-pw-123",
+    "update_frequency": "300",
+}
+
+
+def api():
+    return ControlAPI(settings.CONTROL_API_URL, settings.CONTROL_API_TOKEN)
+
+
+def edit_form(client, device_id):
+    """The edit form's fields as a browser would post them back (hidden ones included)."""
+    html = client.get(f"/devices/{device_id}/edit/").content.decode()
+    data = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html))
+    data.pop("csrfmiddlewaretoken", None)
+    for name in (
+        "name",
+        "serial_number",
+        "type",
+        "update_frequency",
+        "username",
+        "latitude",
+        "longitude",
+        "location_name",
+        "customer_id",
+        "serial_number_alt",
+    ):
+        match = re.search(rf'name="{name}"[^>]*value="([^"]*)"', html)
+        data[name] = match.group(1) if match else ""
+    text = re.search(r'<textarea name="description"[^>]*>\n?(.*?)</textarea>', html, re.S)
+    data["description"] = html_lib.unescape(text.group(1)) if text else ""
+    data["organization_id"] = data["orig_organization_id"]
+    return data
+
+
+def test_create_posts_the_device_and_audits_it_without_the_password(
+    upstream, tenant_admin, client_of
+):
+    response = client_of(tenant_admin).post("/devices/new/", NEW)
+    assert response.status_code == 302
+    with api() as client:
+        device = next(client.iter_devices(organization=5))  # noqa: F841 -- the fleet answers
+    entry = AuditEntry.objects.get(action="device_create")
+    assert entry.result == "ok"
+    assert entry.parameters["password"] == "[redacted]"
+    assert "device-pw-123" not in str(entry.parameters)
+
+
+def test_create_shows_upstream_errors_on_their_fields_and_keeps_the_input(
+    upstream, tenant_admin, fleet_devices, client_of
+):
+    taken = fleet_devices[0].serial_number
+    response = client_of(tenant_admin).post("/devices/new/", {**NEW, "serial_number": taken})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "serial number already exists" in html
+    assert 'value="new-router-1"' in html
+    assert "device-pw-123" not in html  # the password is never echoed back
+
+
+def test_create_offers_only_organizations_where_the_user_may_create(
+    upstream, tenant_admin, client_of
+):
+    html = client_of(tenant_admin).get("/devices/new/").content.decode()
+    assert 'value="5"' in html
+    assert 'value="11"' not in html
+
+
+def test_create_into_another_organization_is_refused(upstream, tenant_admin, client_of):
+    response = client_of(tenant_admin).post("/devices/new/", {**NEW, "organization_id": "11"})
+    assert response.status_code == 400  # not a choice: nothing sent
+    assert not AuditEntry.objects.exists()
+
+
+def test_an_operator_cannot_open_the_create_page(upstream, operator, client_of):
+    assert client_of(operator).get("/devices/new/").status_code == 404
+
+
+def test_edit_patches_only_the_changed_fields(cached_fleet, device_of_org, tenant_admin, client_of):
+    device = device_of_org(5)
+    client = client_of(tenant_admin)
+    data = edit_form(client, device.id)
+    data["name"] = "renamed-device"
+    response = client.post(f"/devices/{device.id}/edit/", data)
+    assert response.status_code == 302
+    patches = [e for e in cached_fleet.request_log()["entries"] if e["method"] == "PATCH"]
+    assert [p["body"] for p in patches] == [{"name": "renamed-device"}]
+
+
+def test_edit_after_an_upstream_change_shows_both_versions(
+    cached_fleet, device_of_org, tenant_admin, client_of
+):
+    device = device_of_org(5)
+    client = client_of(tenant_admin)
+    data = edit_form(client, device.id)
+    with api() as upstream_api:
+        upstream_api.update_device(device.id, {"description": "changed by someone else"})
+    data["name"] = "my-new-name"
+    response = client.post(f"/devices/{device.id}/edit/", data)
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "changed in the control API since you opened the form" in html
+    assert "changed by someone else" in html
+    assert 'value="my-new-name"' in html
+    assert writes(cached_fleet, device.id) == 1  # only the other person's
+
+
+def test_edit_is_404_for_an_outsider(cached_fleet, device_of_org, outsider, client_of):
+    device = device_of_org(5)
+    assert client_of(outsider).get(f"/devices/{device.id}/edit/").status_code == 404
+    assert client_of(outsider).post(f"/devices/{device.id}/edit/", {}).status_code == 404
+
+
+def test_delete_answered_409_is_explained(cached_fleet, device_of_org, tenant_admin, client_of):
+    device = device_of_org(5)
+    with api() as upstream_api:
+        upstream_api.reboot(device.id)  # pending work: the upstream refuses the delete
+    response = client_of(tenant_admin).post(
+        f"/devices/{device.id}/delete/", {"confirm_name": device.name}
+    )
+    assert response.status_code == 409
+    assert "work still depends on it" in response.content.decode()
+    assert AuditEntry.objects.get(action="device_delete").upstream_status == 409
+
+
+def test_delete_removes_the_device(cached_fleet, device_of_org, tenant_admin, client_of):
+    device = device_of_org(5)
+    client = client_of(tenant_admin)
+    response = client.post(f"/devices/{device.id}/delete/", {"confirm_name": device.name})
+    assert response.status_code == 302
+    assert client.get(f"/devices/{device.id}/").status_code == 404
+
+
+def test_delete_needs_the_name(cached_fleet, device_of_org, tenant_admin, client_of):
+    device = device_of_org(5)
+    response = client_of(tenant_admin).post(
+        f"/devices/{device.id}/delete/", {"confirm_name": "nope"}
+    )
+    assert response.status_code == 400
+    assert writes(cached_fleet, device.id, method="DELETE") == 0
+
+
+def test_delete_is_404_for_an_outsider(cached_fleet, device_of_org, outsider, client_of):
+    device = device_of_org(5)
+    assert (
+        client_of(outsider)
+        .post(f"/devices/{device.id}/delete/", {"confirm_name": device.name})
+        .status_code
+        == 404
+    )
