@@ -79,3 +79,32 @@ def entries_for(scope):
     if not scope.all:
         entries = entries.filter(organization_id__in=scope.ids)
     return entries
+
+
+def filter_entries(
+    entries,
+    *,
+    username: str = "",
+    organization_id: int | None = None,
+    action: str = "",
+    result: str = "",
+    since=None,
+    until=None,
+    device_id: int | None = None,
+):
+    """Narrow entries (already scoped with `entries_for`) by the audit page's filters."""
+    if username:
+        entries = entries.filter(username=username)
+    if organization_id is not None:
+        entries = entries.filter(organization_id=organization_id)
+    if action:
+        entries = entries.filter(action=action)
+    if result:
+        entries = entries.filter(result=result)
+    if since is not None:
+        entries = entries.filter(created_at__gte=since)
+    if until is not None:
+        entries = entries.filter(created_at__lt=until)
+    if device_id is not None:
+        entries = entries.filter(device_id=device_id)
+    return entries

@@ -2,11 +2,12 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from dashboard import views
+from dashboard import audit_views, views
 
 urlpatterns = [
     path("", views.overview, name="overview"),
-    path("audit/", views.audit_list, name="audit"),
+    path("audit/", audit_views.audit_list, name="audit"),
+    path("audit/export.csv", audit_views.audit_export, name="audit-export"),
     path("organization/", views.switch_organization, name="switch-organization"),
     path("healthz", views.healthz, name="healthz"),
     path(

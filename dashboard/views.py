@@ -1,21 +1,19 @@
-"""The dashboard's own pages: overview, audit trail, organization switcher, health."""
+"""The dashboard's own pages: overview, organization switcher, health (audit: audit_views)."""
 
 from datetime import UTC, datetime
 
-from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
-from django.views.decorators.vary import vary_on_headers
 
-from dashboard import audit, tenancy
-from dashboard.models import Organization
+from dashboard import tenancy
+
+# The audit page lives in dashboard.audit_views; its page size is imported from there.
+from dashboard.audit_views import AUDIT_PAGE_SIZE  # noqa: E402,F401
 from devices.overview import fleet_overview
 from profiles.selectors import profile_health_summary
-
-AUDIT_PAGE_SIZE = 50
 
 
 @require_GET
@@ -42,26 +40,6 @@ def overview(request):
         "profile_health": profile_health_summary(request.scope),
     }
     return render(request, "dashboard/overview.html", context)
-
-
-@require_GET
-@vary_on_headers("HX-Request")
-@tenancy.scoped_view()
-def audit_list(request):
-    entries = audit.entries_for(request.scope)
-    page = Paginator(entries, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
-    # Entries keep the organization's id only (names change); show today's name beside it.
-    names = dict(
-        Organization.objects.filter(
-            upstream_id__in={entry.organization_id for entry in page.object_list}
-        ).values_list("upstream_id", "name")
-    )
-    for entry in page.object_list:
-        entry.organization_name = names.get(entry.organization_id, "")
-    context = {"page": page, "entries": page.object_list, "nav": "audit"}
-    # htmx paging swaps only the table.
-    template = "dashboard/audit.html#audit-table" if request.htmx else "dashboard/audit.html"
-    return render(request, template, context)
 
 
 @require_POST
