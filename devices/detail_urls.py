@@ -2,12 +2,17 @@
 
 from django.urls import path
 
-from devices import action_views, detail_views, edit_views
+from devices import action_views, detail_views, edit_views, maintenance_views
 
 urlpatterns = [
     path("devices/new/", edit_views.device_create, name="create"),
     path("devices/<int:device_id>/edit/", edit_views.device_edit, name="edit"),
     path("devices/<int:device_id>/delete/", edit_views.device_delete, name="delete"),
+    path(
+        "devices/<int:device_id>/maintenance/",
+        maintenance_views.device_maintenance,
+        name="maintenance",
+    ),
     path("devices/<int:device_id>/", detail_views.device_detail, name="detail"),
     path("devices/<int:device_id>/freshness/", detail_views.device_freshness, name="freshness"),
     path("devices/<int:device_id>/refresh/", detail_views.device_refresh, name="refresh"),

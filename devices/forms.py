@@ -116,3 +116,119 @@ def device_initial(device) -> dict:
 
 class DeleteForm(forms.Form):
     confirm_name = forms.CharField(label="Device name, to confirm")
+
+
+def parse_key_values(text: str) -> dict:
+    """'key=value' lines into a dict; values 'true'/'false' and whole numbers are typed."""
+    result = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        key, sep, value = line.partition("=")
+        if not sep or not key.strip():
+            raise forms.ValidationError(f"Line {number}: write key=value.")
+        value = value.strip()
+        lowered = value.lower()
+        if lowered in ("true", "false"):
+            typed = lowered == "true"
+        elif value.lstrip("-").isdigit():
+            typed = int(value)
+        else:
+            typed = value
+        result[key.strip()] = typed
+    return result
+
+
+def key_values_text(mapping) -> str:
+    return "\n".join(f"{k}={str(v).lower() if isinstance(v, bool) else v}" for k, v in
+                     (mapping or {}).items())  # fmt: skip
+
+
+class KeyValuesField(forms.CharField):
+    widget = forms.Textarea(attrs={"rows": 3})
+
+    def clean(self, value):
+        return parse_key_values(super().clean(value) or "")
+
+
+def zone_choices():
+    import zoneinfo
+
+    return [(z, z) for z in sorted(zoneinfo.available_timezones()) if "/" in z or z == "UTC"]
+
+
+class ZonedDateTimeMixin:
+    """A local date-time plus an explicit time zone, cleaned into an aware datetime."""
+
+    def aware(self, local, zone_name):
+        import zoneinfo
+
+        return local.replace(tzinfo=zoneinfo.ZoneInfo(zone_name))
+
+
+class HeadlessForm(ZonedDateTimeMixin, forms.Form):
+    device_serial = forms.CharField(max_length=255, label="Device serial number")
+    operation_type = forms.ChoiceField(choices=[
+        ("firmware_update", "Firmware update"), ("configuration_update", "Configuration update"),
+    ])  # fmt: skip
+    scheduled_time = forms.DateTimeField(
+        label="Scheduled time",
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    time_zone = forms.ChoiceField(label="Time zone of the scheduled time")
+    parameters = KeyValuesField(
+        required=False,
+        help_text="One key=value per line, e.g. firmware_image=47 or config_profile=production_v2",
+    )
+
+    def __init__(self, *args, default_zone: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = zone_choices()
+        self.fields["time_zone"].initial = default_zone
+
+    def clean(self):
+        data = super().clean()
+        when, zone = data.get("scheduled_time"), data.get("time_zone")
+        if when is not None and zone:
+            # The field is read naive in the active zone; the zone chosen here wins.
+            data["scheduled_time"] = self.aware(when.replace(tzinfo=None), zone)
+        return data
+
+
+# Assumption (the simulator's rule, see simulator/device_operations.py): active <->
+# maintenance, either -> decommissioned, nothing out of decommissioned.
+TRANSITIONS = {
+    "active": ["active", "maintenance", "decommissioned"],
+    "maintenance": ["maintenance", "active", "decommissioned"],
+    "decommissioned": ["decommissioned"],
+}
+
+
+class MaintenanceForm(ZonedDateTimeMixin, forms.Form):
+    operational_status = forms.ChoiceField(label="Operational status")
+    assigned_user = forms.CharField(required=False, max_length=255, label="Assigned user")
+    maintenance_notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}),
+                                        label="Maintenance notes")  # fmt: skip
+    next_maintenance = forms.DateTimeField(
+        required=False, label="Next maintenance",
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )  # fmt: skip
+    time_zone = forms.ChoiceField(label="Time zone of the next maintenance")
+    configuration = KeyValuesField(required=False, help_text="One key=value per line.")
+
+    def __init__(self, *args, current_status: str, default_zone: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        allowed = TRANSITIONS.get(current_status, list(TRANSITIONS))
+        self.fields["operational_status"].choices = [(s, s.capitalize()) for s in allowed]
+        self.fields["time_zone"].choices = zone_choices()
+        self.fields["time_zone"].initial = default_zone
+
+    def clean(self):
+        data = super().clean()
+        when, zone = data.get("next_maintenance"), data.get("time_zone")
+        if when is not None and zone:
+            data["next_maintenance"] = self.aware(when.replace(tzinfo=None), zone)
+        return data

@@ -1,0 +1,67 @@
+"""The maintenance (operational) record of one device: PUT through a form, history shown
+from the last answer we kept (the API has no GET for it)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.shortcuts import redirect, render
+
+from controlapi import errors
+from dashboard import tenancy
+from devices import detail_reads, services
+from devices.forms import MaintenanceForm, key_values_text
+from operations.models import MaintenanceSnapshot
+
+
+@tenancy.scoped_view()
+def device_maintenance(request, device_id: int):
+    read = detail_reads.device_for_user(user=request.user, device_id=device_id, detail=False)
+    device = read.device
+    if not tenancy.can(request.user, tenancy.MAINTENANCE, device.organization_id):
+        messages.error(
+            request, "Your role in this organization does not allow maintenance records."
+        )
+        return redirect("devices:detail", device_id)
+    snapshot = MaintenanceSnapshot.objects.filter(device_id=device_id).first()
+    last = snapshot.answer if snapshot else {}
+    # Assumption (the simulator's): a device without a record yet is "active".
+    current = last.get("operational_status") or "active"
+    initial = {
+        "operational_status": current,
+        "assigned_user": last.get("assigned_user") or "",
+        "maintenance_notes": last.get("maintenance_notes") or "",
+        "configuration": key_values_text(last.get("configuration")),
+    }
+    zone = settings.DISPLAY_TIME_ZONE
+    form = MaintenanceForm(request.POST or None, initial=initial, current_status=current,
+                           default_zone=zone)  # fmt: skip
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        fields = {
+            "operational_status": data["operational_status"],
+            "assigned_user": data["assigned_user"] or None,
+            "maintenance_notes": data["maintenance_notes"] or None,
+            "configuration": data["configuration"],
+        }
+        if data["next_maintenance"]:
+            fields["next_maintenance"] = data["next_maintenance"]
+        try:
+            services.device_maintenance_update(user=request.user, device_id=device_id,
+                                               fields=fields)  # fmt: skip
+        except errors.ValidationFailed as error:
+            for name, texts in error.field_errors.items():
+                for text in texts:
+                    form.add_error(name if name in form.fields else None, text)
+        except (errors.ControlAPIError, services.WriteOutcomeUnknown) as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Maintenance record saved.")
+            return redirect("devices:maintenance", device_id)
+    context = {
+        "device": device, "form": form, "snapshot": snapshot, "last": last,
+        "history": list(reversed(last.get("operational_history", []))),
+        "nav": "devices", "title": f"Maintenance of {device.name}",
+    }  # fmt: skip
+    return render(request, "devices/edit_maintenance.html", context,
+                  status=400 if request.method == "POST" else 200)  # fmt: skip

@@ -1,0 +1,114 @@
+"""Headless (scheduled) operations: created by serial, tracked by the transaction ids we keep.
+
+Tenant scoping (documented assumption): a user sees an operation when its device's
+organization is one of theirs; an operation for a serial that was not in the fleet
+cache when it was created has no known organization and is seen by its creator and
+by all-organization (NOC) staff only.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import redis
+from django.db.models import Q
+from django.http import Http404
+
+from controlapi import errors
+from dashboard import audit, tenancy
+from dashboard.upstream import control_api
+from devices import configured
+from devices.read_model import DeviceQuery
+from devices.services import WriteOutcomeUnknown, action_timeout
+from operations.models import HeadlessRecord
+
+OPERATION_TYPES = [
+    ("firmware_update", "Firmware update"),
+    ("configuration_update", "Configuration update"),
+]
+
+
+def device_by_serial(serial: str):
+    """The cached device with exactly this serial number, or None."""
+    try:
+        page = configured.read_model().query(DeviceQuery(search=serial, limit=20), None)
+    except redis.RedisError:
+        return None
+    return next((d for d in page.items if d.serial_number == serial), None)
+
+
+def headless_visible(user):
+    scope = tenancy.scope_for(user, tenancy.VIEW)
+    records = HeadlessRecord.objects.all()
+    if scope.all:
+        return records
+    return records.filter(Q(organization_id__in=scope.ids) | Q(organization_id=None, user=user))
+
+
+def headless_create(
+    *,
+    user,
+    device_serial: str,
+    operation_type: str,
+    scheduled_time: datetime,
+    parameters: Mapping[str, Any],
+) -> HeadlessRecord:
+    """Schedule an operation by serial and keep its transaction id. 404 when the serial is
+    a device of an organization where the user may not schedule."""
+    if scheduled_time.tzinfo is None:
+        raise ValueError("scheduled_time must be timezone-aware")
+    device = device_by_serial(device_serial)
+    org_id = device.organization_id if device else None
+    if device is not None:
+        tenancy.ensure_allowed(user, tenancy.HEADLESS, org_id)
+    elif tenancy.scope_for(user, tenancy.HEADLESS).is_empty:
+        raise Http404("You may not schedule operations.")
+    started = time.monotonic()
+    result, status, message, answer = audit.OK, None, "", None
+    try:
+        with control_api(timeout=action_timeout()) as api:
+            answer = api.create_headless_operation(
+                device_serial=device_serial, operation_type=operation_type,
+                scheduled_time=scheduled_time, parameters=dict(parameters),
+            )  # fmt: skip
+        status = 201
+    except errors.Unavailable as error:
+        result = audit.UNKNOWN if error.maybe_sent else audit.FAILED
+        message, raised = str(error), WriteOutcomeUnknown(str(error)) if error.maybe_sent else error
+    except errors.ControlAPIError as error:
+        result, status, message, raised = audit.FAILED, error.status, str(error), error
+    audit.record_action(
+        user=user, action="headless_create", result=result, organization_id=org_id,
+        device_id=device.id if device else None, device_name=device.name if device else "",
+        parameters={"device_serial": device_serial, "operation_type": operation_type,
+                    "scheduled_time": scheduled_time.isoformat(), **dict(parameters),
+                    **({"txn_id": answer.id} if answer else {})},
+        upstream_status=status, error_message=message,
+        duration_ms=int((time.monotonic() - started) * 1000),
+    )  # fmt: skip
+    if answer is None:
+        raise raised
+    return HeadlessRecord.objects.create(
+        txn_id=answer.id, user=user, device_serial=device_serial,
+        device_id=device.id if device else None, organization_id=org_id,
+        operation_type=operation_type, scheduled_time=answer.scheduled_time or scheduled_time,
+        parameters=dict(parameters), status=answer.status or "",
+    )  # fmt: skip
+
+
+def headless_refresh(*, user, record_id: int) -> HeadlessRecord:
+    """Ask the upstream (update_status) how one of our transactions stands."""
+    record = headless_visible(user).filter(pk=record_id).first()
+    if record is None:
+        raise Http404("No such operation.")
+    with control_api() as api:
+        operation = api.get_headless_operation(record.txn_id, update_status=True)
+    record.status = operation.status or ""
+    if operation.device_status is not None:
+        record.device_online = operation.device_status.online
+    record.status_checked_at = datetime.now(UTC)
+    record.save(update_fields=["status", "device_online", "status_checked_at"])
+    return record

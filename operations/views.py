@@ -1,0 +1,62 @@
+"""Scheduled (headless) operations: schedule by serial, list the ones we created, refresh."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from controlapi import errors
+from dashboard import tenancy
+from devices.forms import HeadlessForm
+from devices.services import WriteOutcomeUnknown
+from operations import services
+
+
+@tenancy.scoped_view()
+def scheduled(request):
+    zone = settings.DISPLAY_TIME_ZONE
+    can_schedule = not tenancy.scope_for(request.user, tenancy.HEADLESS).is_empty
+    initial = {"device_serial": request.GET.get("serial", "")}
+    form = HeadlessForm(request.POST or None, initial=initial, default_zone=zone)
+    if request.method == "POST" and can_schedule and form.is_valid():
+        data = form.cleaned_data
+        try:
+            record = services.headless_create(
+                user=request.user, device_serial=data["device_serial"].strip(),
+                operation_type=data["operation_type"], scheduled_time=data["scheduled_time"],
+                parameters=data["parameters"],
+            )  # fmt: skip
+        except errors.NotFound:
+            form.add_error("device_serial", "No device with this serial number in the inventory.")
+        except errors.ValidationFailed as error:
+            for name, texts in error.field_errors.items():
+                for text in texts:
+                    form.add_error(name if name in form.fields else None, text)
+        except (errors.ControlAPIError, WriteOutcomeUnknown) as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Scheduled: transaction {record.txn_id}.")
+            return redirect("operations:scheduled")
+    context = {
+        "form": form,
+        "can_schedule": can_schedule,
+        "records": services.headless_visible(request.user)[:200],
+        "nav": "devices",
+        "title": "Scheduled operations",
+    }
+    status = 400 if request.method == "POST" else 200
+    return render(request, "operations/scheduled.html", context, status=status)
+
+
+@require_POST
+@tenancy.scoped_view()
+def refresh(request, record_id: int):
+    try:
+        record = services.headless_refresh(user=request.user, record_id=record_id)
+    except errors.ControlAPIError as error:
+        messages.error(request, f"Could not read the operation's status: {error}")
+    else:
+        messages.info(request, f"{record.txn_id}: {record.status or 'unknown'}.")
+    return redirect("operations:scheduled")

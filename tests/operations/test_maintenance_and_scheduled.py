@@ -1,0 +1,140 @@
+"""Maintenance records and scheduled (headless) operations through the Django client."""
+
+import pytest
+
+from dashboard.models import AuditEntry
+from operations.models import HeadlessRecord, MaintenanceSnapshot
+from tests.operations.fixtures import (  # noqa: F401 -- fixtures, used by name
+    cached_fleet,
+    device_of_org,
+    fleet_devices,
+    upstream,
+)
+from tests.users import (  # noqa: F401 -- fixtures, used by name
+    client_of,
+    noc,
+    operator,
+    organizations,
+    outsider,
+    tenant_admin,
+    viewer,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def maintenance(client, device_id, **fields):
+    data = {
+        "operational_status": "maintenance",
+        "assigned_user": "ana@example.com",
+        "maintenance_notes": "fan swap",
+        "configuration": "alert_level=high\nmonitoring=true",
+        "next_maintenance": "2030-04-15T09:00",
+        "time_zone": "America/Guayaquil",
+        **fields,
+    }
+    return client.post(f"/devices/{device_id}/maintenance/", data)
+
+
+def test_a_maintenance_change_is_sent_kept_and_shown_as_history(
+    cached_fleet, device_of_org, tenant_admin, client_of
+):
+    device = device_of_org(5)
+    client = client_of(tenant_admin)
+    assert maintenance(client, device.id).status_code == 302
+    snapshot = MaintenanceSnapshot.objects.get(device_id=device.id)
+    assert snapshot.answer["operational_status"] == "maintenance"
+    assert snapshot.answer["configuration"]["alert_level"] == "high"
+    assert snapshot.answer["configuration"]["monitoring"] is True
+    html = client.get(f"/devices/{device.id}/maintenance/").content.decode()
+    assert "active → maintenance" in html
+    put = next(e for e in cached_fleet.request_log()["entries"] if e["method"] == "PUT")
+    assert put["body"]["next_maintenance"] == "2030-04-15T09:00:00-05:00"  # zone kept
+    assert AuditEntry.objects.get(action="maintenance").result == "ok"
+
+
+def test_a_decommissioned_device_offers_no_way_back(
+    cached_fleet, device_of_org, tenant_admin, client_of
+):
+    device = device_of_org(5)
+    client = client_of(tenant_admin)
+    maintenance(client, device.id, operational_status="decommissioned")
+    response = maintenance(client, device.id, operational_status="active")
+    assert response.status_code == 400
+    assert "Select a valid choice" in response.content.decode()
+
+
+def test_maintenance_is_404_for_an_outsider(cached_fleet, device_of_org, outsider, client_of):
+    device = device_of_org(5)
+    assert client_of(outsider).get(f"/devices/{device.id}/maintenance/").status_code == 404
+
+
+def test_an_operator_may_not_change_the_maintenance_record(
+    cached_fleet, device_of_org, operator, client_of
+):
+    response = maintenance(client_of(operator), device_of_org(5).id)
+    assert response.status_code == 302
+    assert not MaintenanceSnapshot.objects.exists()
+
+
+def schedule(client, serial, **fields):
+    data = {
+        "device_serial": serial,
+        "operation_type": "firmware_update",
+        "scheduled_time": "2031-01-16T02:00",
+        "time_zone": "Europe/Madrid",
+        "parameters": "firmware_image=47",
+        **fields,
+    }
+    return client.post("/operations/", data)
+
+
+def test_scheduling_keeps_the_transaction_id_with_the_organization(
+    cached_fleet, device_of_org, tenant_admin, client_of
+):
+    device = device_of_org(5)
+    assert schedule(client_of(tenant_admin), device.serial_number).status_code == 302
+    record = HeadlessRecord.objects.get()
+    assert record.txn_id.startswith("txn_")
+    assert record.organization_id == 5
+    assert record.scheduled_time.isoformat() == "2031-01-16T01:00:00+00:00"
+
+
+def test_an_unknown_serial_is_said_in_words(cached_fleet, tenant_admin, client_of):
+    response = schedule(client_of(tenant_admin), "NO-SUCH-SERIAL")
+    assert response.status_code == 400
+    assert "No device with this serial number" in response.content.decode()
+
+
+def test_scheduling_for_another_organizations_device_is_404(
+    cached_fleet, device_of_org, tenant_admin, client_of
+):
+    response = schedule(client_of(tenant_admin), device_of_org(11).serial_number)
+    assert response.status_code == 404
+    assert not HeadlessRecord.objects.exists()
+
+
+def test_a_tenant_sees_only_operations_of_their_organizations(
+    cached_fleet,
+    device_of_org,
+    noc,
+    tenant_admin,
+    client,
+):
+    client.force_login(noc)
+    schedule(client, device_of_org(11).serial_number)
+    schedule(client, device_of_org(5).serial_number)
+    client.force_login(tenant_admin)
+    html = client.get("/operations/").content.decode()
+    assert device_of_org(5).serial_number in html
+    assert device_of_org(11).serial_number not in html
+
+
+def test_status_refresh_reads_the_transaction(cached_fleet, device_of_org, tenant_admin, client_of):
+    client = client_of(tenant_admin)
+    schedule(client, device_of_org(5).serial_number)
+    record = HeadlessRecord.objects.get()
+    client.post(f"/operations/{record.pk}/refresh/")
+    record.refresh_from_db()
+    assert record.status == "scheduled"
+    assert record.status_checked_at is not None
