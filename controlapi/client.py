@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 import requests
+import requests.auth
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
@@ -35,6 +36,21 @@ T = TypeVar("T")
 DEFAULT_TIMEOUT = (3.05, 30.0)  # (connect, read) seconds; connect just above a TCP retransmit
 DEFAULT_POOL_SIZE = 16  # connections kept per host: the poller fetches pages in parallel threads
 DEFAULT_USER_AGENT = "zequenze-noc-dashboard/0.1 (controlapi)"
+
+
+class _BearerAuth(requests.auth.AuthBase):
+    """Sets the bearer token. Given as `auth`, it also stops requests from taking
+    credentials out of ~/.netrc, which would otherwise replace our header."""
+
+    def __init__(self, token: str):
+        self._token = token
+
+    def __call__(self, request):
+        request.headers["Authorization"] = f"Bearer {self._token}"
+        return request
+
+    def __repr__(self) -> str:  # no token here
+        return "<BearerAuth>"
 
 DEVICES = "/inventory_device/"
 PROFILES = "/inventory_connection_profile/"
@@ -84,8 +100,8 @@ class ControlAPI:
         self.timeout = timeout
         self.retry_policy = RetryPolicy(max_retries, backoff, max_retry_time)
         self._token = token
+        self._auth = _BearerAuth(token)
         self._headers = {
-            "Authorization": f"Bearer {token}",
             "Accept": "application/json",
             "User-Agent": user_agent,
         }
@@ -359,6 +375,7 @@ class ControlAPI:
                 params=params,
                 json=json_body,
                 headers=self._headers,
+                auth=self._auth,
                 timeout=self.timeout,
                 # A redirected POST would turn into a GET, and a redirect to another host
                 # drops the token: a redirect is an error, never followed.

@@ -18,6 +18,8 @@ class SimulatorControl:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.session = requests.Session()
+        # Local and direct: no proxies, and no ~/.netrc credentials replacing the token.
+        self.session.trust_env = False
         self.session.headers["Authorization"] = f"Bearer {control_token}"
 
     def _call(self, method: str, path: str, json=None, params=None) -> dict:

@@ -492,3 +492,18 @@ def test_no_error_message_contains_the_token(api, sim_control):
             call()
         messages.append(str(caught.value))
     assert all(ALL_TOKEN not in message for message in messages)
+
+
+def test_a_netrc_entry_for_the_upstream_host_does_not_replace_the_token(
+    make_client, tmp_path, monkeypatch
+):
+    # requests reads ~/.netrc (or $NETRC) for any host without explicit auth; an entry
+    # for the upstream's host would silently swap our bearer token for Basic auth.
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login someone password not-the-token\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+
+    page = make_client().list_devices(limit=1)
+
+    assert page.count > 0
