@@ -59,6 +59,7 @@ def test_a_delete_refused_with_409_is_explained(
     cached_fleet, dashboard_url, device_of_org, tenant_admin, page, login
 ):
     device = device_of_org(5)
+    cached_fleet.settings(op_delay_seconds=120)  # the reboot stays pending while we delete
     with ControlAPI(settings.CONTROL_API_URL, settings.CONTROL_API_TOKEN) as api:
         api.reboot(device.id)
     login(tenant_admin.username, PASSWORD)

@@ -149,6 +149,7 @@ def test_edit_is_404_for_an_outsider(cached_fleet, device_of_org, outsider, clie
 
 def test_delete_answered_409_is_explained(cached_fleet, device_of_org, tenant_admin, client_of):
     device = device_of_org(5)
+    cached_fleet.settings(op_delay_seconds=120)
     with api() as upstream_api:
         upstream_api.reboot(device.id)  # pending work: the upstream refuses the delete
     response = client_of(tenant_admin).post(
