@@ -10,16 +10,19 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from django.contrib import messages
-from django.shortcuts import redirect, render
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseStopPolling
 
 from dashboard import tenancy
-from devices import export, list_filters, list_selectors, selectors
+from devices import bulk, export, list_filters, list_selectors, selectors
 from devices import triage as triage_reads
 from devices.freshness import describe_age
+from devices.models import BulkJob
 from devices.read_model import SORT_KEYS
 
 REFRESH_SECONDS = 10
@@ -97,6 +100,12 @@ def _list_context(request) -> dict:
         else None,
         "refresh_seconds": REFRESH_SECONDS,
         "export_url": _export_url(params),
+        "filter_query": urlencode(_without(params, "page", "per_page", "sort")),
+        "can_act": any(
+            not tenancy.scope_for(request.user, spec.permission).is_empty
+            for spec in bulk.BULK_ACTIONS.values()
+        ),
+        "bulk_actions": bulk.BULK_ACTIONS,
     }
 
 
@@ -190,3 +199,59 @@ def _back_to_triage(request, message: str):
         return render(request, "devices/triage.html#triage-board", context)
     messages.info(request, message)
     return redirect("devices:triage")
+
+
+# --- bulk actions ----------------------------------------------------------------------
+
+
+@require_POST
+@tenancy.scoped_view()
+def bulk_confirm(request):
+    """Step one: say how many devices in which organizations; nothing is sent yet."""
+    plan = bulk.plan_from_request(request)
+    return render(request, "devices/list_bulk_confirm.html",
+                  {"nav": "devices", "title": "Confirm bulk action", "plan": plan})  # fmt: skip
+
+
+@require_POST
+@tenancy.scoped_view()
+def bulk_start(request):
+    plan = bulk.plan_from_request(request)
+    if plan.error or not plan.device_ids:
+        return render(request, "devices/list_bulk_confirm.html",
+                      {"nav": "devices", "title": "Confirm bulk action", "plan": plan},
+                      status=400)  # fmt: skip
+    job = bulk.start_job(user=request.user, plan=plan)
+    return redirect("devices:bulk-job", job_id=job.pk)
+
+
+def _job_for(request, job_id: int) -> BulkJob:
+    job = get_object_or_404(BulkJob, pk=job_id)
+    # A job is visible to whoever started it, and to NOC staff (all organizations).
+    if job.user_id != request.user.pk and not tenancy.scope_for(request.user).all:
+        raise Http404("No such job.")
+    return job
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+@tenancy.scoped_view()
+def bulk_job(request, job_id: int):
+    job = _job_for(request, job_id)
+    context = {"nav": "devices", "title": "Bulk action", "job": job,
+               "progress": bulk.progress(job), "refresh_seconds": 2}  # fmt: skip
+    if request.htmx:
+        response = render(request, "devices/list_bulk_job.html#job-progress", context)
+        if job.finished:
+            # The last frame, then htmx stops asking (286).
+            response.status_code = HttpResponseStopPolling.status_code
+        return response
+    return render(request, "devices/list_bulk_job.html", context)
+
+
+@require_POST
+@tenancy.scoped_view()
+def bulk_cancel(request, job_id: int):
+    job = _job_for(request, job_id)
+    bulk.cancel_job(job=job, user=request.user)
+    return redirect("devices:bulk-job", job_id=job.pk)

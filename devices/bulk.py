@@ -1,0 +1,233 @@
+"""Bulk actions: one action (reboot, sync, reconfigure) over many devices, as a job.
+
+A plan is made from the form (the ticked rows, or "all N matching" the list's
+filter), inside the user's organizations, and shows how many devices in which
+organizations before anything is sent. Devices where the user's role does not
+allow the action are left out and counted. The job is a BulkJob with one
+BulkItem per device, run by a Celery task (devices.bulk_tasks) device by device
+through the single-device service (`devices.services.device_action`), which
+audits each device's action.
+
+Never twice: a worker claims an item with a conditional update
+(pending -> sending). The item's idempotency key for the single-device service
+is derived from the item, so an item left in "sending" by a worker that died is
+retried with the same key, and the service answers with the first attempt's
+record instead of sending again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import redis
+from django.db import transaction
+from django.http import Http404, QueryDict
+
+from dashboard import audit, tenancy
+from devices import configured, list_filters, list_selectors, services
+from devices.models import BulkItem, BulkJob
+from operations.models import ActionRecord
+
+log = logging.getLogger(__name__)
+
+BULK_ACTIONS = {name: services.ACTIONS[name] for name in ("reboot", "sync", "reconf")}
+# One job sends at most this many actions (ASSUMPTION: a bigger change is a maintenance
+# window, planned with the upstream's own tooling, not a button).
+MAX_DEVICES = 5000
+DONE_STATES = {ActionRecord.State.SENT, ActionRecord.State.ALREADY_PENDING}
+
+
+@dataclass
+class Target:
+    id: int
+    name: str
+    organization_id: int | None
+
+
+@dataclass
+class Plan:
+    action: str = ""
+    label: str = ""
+    targets: list[Target] = field(default_factory=list)
+    by_organization: list[tuple[str, int]] = field(default_factory=list)
+    not_allowed: int = 0
+    description: str = ""
+    error: str | None = None
+    form: dict[str, str] = field(default_factory=dict)  # carried to the confirmation
+
+    @property
+    def device_ids(self) -> list[int]:
+        return [t.id for t in self.targets]
+
+
+def plan_from_request(request) -> Plan:
+    """Read the bulk form: `action`, and `devices` (ids, comma-separated) or `filter`
+    (the list's query string) with `all_matching`."""
+    action = request.POST.get("action", "")
+    spec = BULK_ACTIONS.get(action)
+    if spec is None:
+        return Plan(error="Choose an action: reboot, sync or re-apply configuration.")
+    plan = Plan(action=action, label=spec.label, form={"action": action})
+    view_ids = request.scope.org_ids_or_none()
+    try:
+        if request.POST.get("all_matching"):
+            raw_filter = request.POST.get("filter", "")
+            filters = list_filters.parse(
+                QueryDict(raw_filter), scope=request.scope, now=datetime.now(UTC)
+            )
+            if filters.errors:
+                plan.error = " ".join(filters.errors)
+                return plan
+            devices = list_selectors.all_matching(view_ids, filters.without_paging(limit=1))
+            plan.description = f"all devices matching {raw_filter or 'no filter'}"
+            plan.form.update(all_matching="1", filter=raw_filter)
+        else:
+            ids = _ids(request.POST.get("devices", ""))
+            model = configured.read_model()
+            devices = [c.device for i in ids if (c := model.get_device(i)) is not None]
+            devices = [d for d in devices if request.scope.allows(d.organization_id)]
+            plan.description = "selected devices"
+            plan.form.update(devices=",".join(map(str, ids)))
+    except redis.RedisError:
+        plan.error = "Bulk actions need the fleet cache (Redis), which is unreachable."
+        return plan
+    allowed = tenancy.scope_for(request.user, spec.permission)
+    permitted = [d for d in devices if allowed.allows(d.organization_id)]
+    plan.not_allowed = len(devices) - len(permitted)
+    if len(permitted) > MAX_DEVICES:
+        plan.error = (
+            f"{len(permitted)} devices is more than one job may change ({MAX_DEVICES}): "
+            "narrow the filter."
+        )
+        return plan
+    plan.targets = [Target(d.id, d.name, d.organization_id) for d in permitted]
+    names = list_selectors.organization_names(t.organization_id for t in plan.targets)
+    counts = Counter(t.organization_id for t in plan.targets)
+    plan.by_organization = sorted(
+        ((names.get(o, "no organization"), n) for o, n in counts.items()), key=lambda x: -x[1]
+    )
+    if not plan.targets:
+        plan.error = "None of these devices can be changed with your role: nothing to do."
+    return plan
+
+
+def _ids(raw: str) -> list[int]:
+    ids = []
+    for part in raw.split(","):
+        part = part.strip()
+        if part.isdigit():
+            ids.append(int(part))
+    return list(dict.fromkeys(ids))[: MAX_DEVICES + 1]
+
+
+def start_job(*, user, plan: Plan, enqueue=True) -> BulkJob:
+    job = BulkJob.objects.create(
+        user=user, action=plan.action, total=len(plan.targets), description=plan.description[:500]
+    )
+    BulkItem.objects.bulk_create(
+        BulkItem(
+            job=job, device_id=t.id, device_name=t.name[:200], organization_id=t.organization_id
+        )
+        for t in plan.targets
+    )
+    if enqueue:
+        # After the commit, so the worker finds the job's rows.
+        transaction.on_commit(lambda: _enqueue(job.pk))
+    return job
+
+
+def _enqueue(job_id: int) -> None:
+    from devices.bulk_tasks import run_bulk_job  # the task module imports this one
+
+    try:
+        run_bulk_job.delay(job_id)
+    except Exception as error:  # noqa: BLE001 -- any broker failure: the job page says "queued"
+        log.warning("bulk job %s not queued: %s", job_id, error)
+
+
+def item_key(item: BulkItem) -> str:
+    """The single-device action's idempotency key for this item: stable across retries."""
+    return f"bulk-{item.job_id:08d}-{item.pk:010d}"
+
+
+def run_job(job_id: int) -> BulkJob:
+    """Send the job's actions, device by device; safe to run again (a retried task)."""
+    job = BulkJob.objects.select_related("user").get(pk=job_id)
+    if job.finished:
+        return job
+    BulkJob.objects.filter(pk=job.pk, state=BulkJob.State.QUEUED).update(
+        state=BulkJob.State.RUNNING
+    )
+    # Pending items, and items a dead worker left mid-send (same key: never sent twice).
+    for item in job.items.filter(state__in=[BulkItem.State.PENDING, BulkItem.State.SENDING]):
+        if BulkJob.objects.filter(pk=job.pk, cancel_requested=True).exists():
+            break
+        key = item_key(item)
+        claimed = BulkItem.objects.filter(
+            pk=item.pk, state__in=[BulkItem.State.PENDING, BulkItem.State.SENDING]
+        ).update(state=BulkItem.State.SENDING, action_key=key)
+        if not claimed:
+            continue
+        state, message = _send_one(job, item, key)
+        BulkItem.objects.filter(pk=item.pk, state=BulkItem.State.SENDING).update(
+            state=state, message=message[:500]
+        )
+    job.refresh_from_db()
+    if job.cancel_requested:
+        job.items.filter(state=BulkItem.State.PENDING).update(
+            state=BulkItem.State.SKIPPED, message="Cancelled before it was sent."
+        )
+        final = BulkJob.State.CANCELLED
+    else:
+        final = BulkJob.State.DONE
+    BulkJob.objects.filter(pk=job.pk).update(state=final, finished_at=datetime.now(UTC))
+    job.refresh_from_db()
+    return job
+
+
+def _send_one(job: BulkJob, item: BulkItem, key: str) -> tuple[str, str]:
+    try:
+        record, _ = services.device_action(
+            device_id=item.device_id, user=job.user, action=job.action, idempotency_key=key
+        )
+    except Http404:
+        return BulkItem.State.FAILED, "The device is gone or no longer in your organizations."
+    except services.ActionInputError as error:
+        return BulkItem.State.FAILED, str(error)
+    except Exception as error:  # noqa: BLE001 -- one device's surprise must not stop the job
+        log.exception("bulk job %s, device %s", job.pk, item.device_id)
+        return BulkItem.State.FAILED, f"Not sent: {error}"
+    if record.state in DONE_STATES:
+        return BulkItem.State.DONE, record.message
+    return BulkItem.State.FAILED, record.message
+
+
+def progress(job: BulkJob) -> dict[str, int]:
+    counts = Counter(job.items.values_list("state", flat=True))
+    done, failed = counts[BulkItem.State.DONE], counts[BulkItem.State.FAILED]
+    skipped = counts[BulkItem.State.SKIPPED]
+    return {
+        "done": done,
+        "failed": failed,
+        "skipped": skipped,
+        "remaining": job.total - done - failed - skipped,
+        "finished": done + failed + skipped,
+        "total": job.total,
+        "percent": round(100 * (done + failed + skipped) / job.total) if job.total else 100,
+    }
+
+
+def cancel_job(*, job: BulkJob, user) -> None:
+    """Stop sending: devices not yet sent are skipped; those sent stay sent."""
+    updated = BulkJob.objects.filter(
+        pk=job.pk, state__in=[BulkJob.State.QUEUED, BulkJob.State.RUNNING]
+    ).update(cancel_requested=True)
+    if updated:
+        audit.record_action(user=user, action="bulk_cancel", result=audit.OK,
+                            parameters={"job": job.pk, "action": job.action})  # fmt: skip
+        if job.state == BulkJob.State.QUEUED:
+            # No worker has it yet: finish it here.
+            run_job(job.pk)

@@ -1,0 +1,175 @@
+"""Bulk actions: the plan, the job, exactly one action per device, roles and cancel."""
+
+import pytest
+
+from dashboard.models import AuditEntry
+from devices import bulk, polling
+from devices.models import BulkItem, BulkJob
+from tests.users import (  # noqa: F401 -- fixtures, used by name
+    ORG_A,
+    ORG_B,
+    client_of,
+    noc,
+    operator,
+    organizations,
+    outsider,
+    viewer,
+)
+
+
+@pytest.fixture
+def polled(model, api_factory, poll_config, still_fleet, cache_settings, settings):
+    polling.poll_fleet(model=model, api_factory=api_factory, config=poll_config, mode="full")
+    return still_fleet
+
+
+def patches(control) -> list[str]:
+    return [e["path"] for e in control.request_log(last=1000)["entries"] if e["method"] == "PATCH"]
+
+
+def org_devices(all_devices, org, n):
+    return [d for d in all_devices() if d.organization_id == org][:n]
+
+
+def start(client, data):
+    response = client.post("/devices/bulk/start/", data)
+    assert response.status_code == 302, response.content
+    return BulkJob.objects.latest("created_at")
+
+
+def test_the_confirmation_says_how_many_devices_in_which_organizations(
+    client_of, noc, polled, all_devices
+):
+    chosen = org_devices(all_devices, ORG_A, 2) + org_devices(all_devices, ORG_B, 3)
+
+    response = client_of(noc).post(
+        "/devices/bulk/", {"action": "reboot", "devices": ",".join(str(d.id) for d in chosen)}
+    )
+
+    content = response.content.decode()
+    assert 'id="bulk-total">5<' in content
+    assert "Test organization 5: <strong>2</strong>" in content
+    assert "Test organization 7: <strong>3</strong>" in content
+    assert patches(polled) == []  # nothing sent before the confirmation
+
+
+def test_a_bulk_reboot_sends_exactly_one_reboot_per_selected_device(
+    client_of, operator, polled, all_devices
+):
+    chosen = org_devices(all_devices, ORG_A, 4)
+    polled.clear_log()
+    job = start(client_of(operator), {"action": "reboot",
+                                      "devices": ",".join(str(d.id) for d in chosen)})  # fmt: skip
+
+    bulk.run_job(job.pk)  # what the Celery worker runs
+    bulk.run_job(job.pk)  # a retried task sends nothing again
+
+    expected = sorted(f"/api/v1/inventory_device/{d.id}/" for d in chosen)
+    assert sorted(patches(polled)) == expected
+    assert bulk.progress(job) | {} == {"done": 4, "failed": 0, "skipped": 0, "remaining": 0,
+                                       "finished": 4, "total": 4, "percent": 100}  # fmt: skip
+    assert AuditEntry.objects.filter(action="reboot").count() == 4
+
+
+def test_an_item_left_mid_send_by_a_dead_worker_is_not_sent_again(
+    client_of, operator, polled, all_devices
+):
+    chosen = org_devices(all_devices, ORG_A, 2)
+    job = start(client_of(operator), {"action": "sync",
+                                      "devices": ",".join(str(d.id) for d in chosen)})  # fmt: skip
+    bulk.run_job(job.pk)
+    polled.clear_log()
+    # The worker died after sending but before writing the result down.
+    job.items.update(state=BulkItem.State.SENDING)
+    BulkJob.objects.filter(pk=job.pk).update(state=BulkJob.State.RUNNING)
+
+    bulk.run_job(job.pk)
+
+    assert patches(polled) == []
+    assert set(job.items.values_list("state", flat=True)) == {BulkItem.State.DONE}
+
+
+def test_all_matching_takes_every_device_of_the_filter_in_the_users_organizations(
+    client_of, operator, polled, all_devices
+):
+    expected = {d.id for d in all_devices() if d.organization_id == ORG_A and not d.is_up}
+
+    job = start(client_of(operator), {"action": "reconf", "all_matching": "1",
+                                      "filter": "status=down"})  # fmt: skip
+
+    assert set(job.items.values_list("device_id", flat=True)) == expected
+
+
+def test_devices_outside_the_role_are_left_out_and_counted(client_of, noc_viewer_and_op, polled,
+                                                            all_devices):  # fmt: skip
+    mine, theirs = org_devices(all_devices, ORG_A, 2), org_devices(all_devices, ORG_B, 2)
+    ids = ",".join(str(d.id) for d in mine + theirs)
+
+    response = client_of(noc_viewer_and_op).post(
+        "/devices/bulk/", {"action": "reboot", "devices": ids}
+    )
+
+    assert 'id="bulk-total">2<' in response.content.decode()
+    assert "2 more devices left out" in response.content.decode()
+
+
+@pytest.fixture
+def noc_viewer_and_op(organizations):
+    from dashboard.models import Role
+    from tests.users import make_user
+
+    return make_user("mixed", memberships=[(ORG_A, Role.OPERATOR), (ORG_B, Role.VIEWER)])
+
+
+def test_a_viewer_cannot_start_a_bulk_job(client_of, viewer, polled, all_devices):
+    ids = ",".join(str(d.id) for d in org_devices(all_devices, ORG_A, 2))
+
+    response = client_of(viewer).post("/devices/bulk/start/", {"action": "reboot", "devices": ids})
+
+    assert response.status_code == 400
+    assert not BulkJob.objects.exists()
+
+
+def test_an_outsiders_selection_of_other_devices_is_empty(client_of, outsider, polled, all_devices):
+    ids = ",".join(str(d.id) for d in org_devices(all_devices, ORG_A, 2))
+
+    response = client_of(outsider).post(
+        "/devices/bulk/start/", {"action": "reboot", "devices": ids}
+    )
+
+    assert response.status_code == 400 and not BulkJob.objects.exists()
+
+
+def test_cancel_skips_what_was_not_sent(client_of, operator, polled, all_devices):
+    chosen = org_devices(all_devices, ORG_A, 3)
+    client = client_of(operator)
+    job = start(client, {"action": "reboot", "devices": ",".join(str(d.id) for d in chosen)})
+    polled.clear_log()
+
+    client.post(f"/devices/bulk/{job.pk}/cancel/")
+
+    job.refresh_from_db()
+    assert job.state == BulkJob.State.CANCELLED
+    assert bulk.progress(job)["skipped"] == 3 and patches(polled) == []
+
+
+def test_the_job_page_shows_progress_and_stops_polling_when_done(
+    client_of, operator, polled, all_devices
+):
+    chosen = org_devices(all_devices, ORG_A, 2)
+    client = client_of(operator)
+    job = start(client, {"action": "reboot", "devices": ",".join(str(d.id) for d in chosen)})
+    queued = client.get(f"/devices/bulk/{job.pk}/", HTTP_HX_REQUEST="true")
+    bulk.run_job(job.pk)
+
+    finished = client.get(f"/devices/bulk/{job.pk}/", HTTP_HX_REQUEST="true")
+
+    assert queued.status_code == 200 and 'data-count="remaining">2<' in queued.content.decode()
+    assert finished.status_code == 286 and 'data-count="done">2<' in finished.content.decode()
+
+
+def test_another_users_job_is_404(client_of, operator, outsider, polled, all_devices):
+    chosen = org_devices(all_devices, ORG_A, 1)
+    job = start(client_of(operator), {"action": "reboot", "devices": str(chosen[0].id)})
+
+    assert client_of(outsider).get(f"/devices/bulk/{job.pk}/").status_code == 404
