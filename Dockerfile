@@ -6,6 +6,7 @@ COPY pyproject.toml README.md ./
 COPY dashboard ./dashboard
 COPY devices ./devices
 COPY profiles ./profiles
+COPY operations ./operations
 COPY controlapi ./controlapi
 COPY simulator ./simulator
 RUN pip install --no-cache-dir .

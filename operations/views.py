@@ -43,7 +43,7 @@ def scheduled(request):
         "form": form,
         "can_schedule": can_schedule,
         "records": services.headless_visible(request.user)[:200],
-        "nav": "devices",
+        "nav": "operations",
         "title": "Scheduled operations",
     }
     status = 400 if request.method == "POST" else 200

@@ -17,6 +17,7 @@ NAVIGATION = [
     ("Devices", "/devices/"),
     ("Triage", "/triage/"),
     ("Profiles", "/profiles/"),
+    ("Scheduled", "/operations/"),
     ("Audit", "/audit/"),
     ("Overview", "/"),
 ]

@@ -196,6 +196,22 @@ def test_audit_page_is_paginated(client_of, noc):
     assert b'href="?page=2"' in first.content
 
 
+def test_audit_page_links_keep_the_filters(client_of, noc):
+    now = timezone.now()
+    AuditEntry.objects.bulk_create(
+        AuditEntry(
+            username="noc",
+            action="reboot",
+            result=audit.OK,
+            organization_id=ORG_A,
+            created_at=now - timedelta(seconds=i),
+        )
+        for i in range(AUDIT_PAGE_SIZE + 3)
+    )
+    first = client_of(noc).get("/audit/?action=reboot")
+    assert b'href="?action=reboot&amp;page=2"' in first.content
+
+
 def test_audit_page_htmx_request_gets_only_the_table(client_of, operator):
     entry(operator, ORG_A)
     response = client_of(operator).get("/audit/", HTTP_HX_REQUEST="true")
