@@ -44,15 +44,16 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
+import re
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
+import orjson
 import redis
 
 from controlapi.records import Device, Profile
@@ -75,18 +76,28 @@ _STATUS_STEP = 2.0**32
 _NO_TIME = -1.0
 # Characters that separate fields and lines in the search buckets.
 _SEPARATORS = str.maketrans({"\t": " ", "\n": " ", "\x1f": " ", "\r": " "})
+_HAS_SEPARATOR = re.compile("[\t\n\r\x1f]")
 _FIELD_SEP = "\x1f"
 MAX_SEARCH_LENGTH = 100
+# A filtered page walks at most this many devices of the sort index before the
+# query materialises the intersection instead (a filter matching few devices).
+SCAN_BUDGET = 20_000
 MAX_PAGE_SIZE = 500
 
 
-def _json(data: Any) -> str:
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+def _json(data: Any) -> bytes:
+    # orjson: the standard encoder was a fifth of the time to ingest 100,000 devices.
+    return orjson.dumps(data)
 
 
-def _digest(text: str) -> str:
+def _device(row: bytes) -> Device:
+    return Device.from_cache(orjson.loads(row))
+
+
+def _digest(text: str | bytes) -> str:
     """A short stable name for a cached result (not a security measure)."""
-    return hashlib.blake2b(text.encode(), digest_size=10).hexdigest()
+    data = text.encode() if isinstance(text, str) else text
+    return hashlib.blake2b(data, digest_size=10).hexdigest()
 
 
 def _epoch(moment: datetime | None) -> float:
@@ -108,9 +119,9 @@ def _text(value: bytes | str | None) -> str | None:
 # --- what the indexes need of one device -------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class IndexEntry:
-    """The values of one device that its index memberships derive from."""
+class IndexEntry(NamedTuple):
+    """The values of one device that its index memberships derive from.
+    (A tuple: built for every device on every poll, so it must be cheap.)"""
 
     id: int
     up: bool
@@ -131,24 +142,27 @@ def index_entry(device: Device) -> IndexEntry:
         device.location_name,
         device.address,
     )
-    text = _FIELD_SEP.join(f.lower().translate(_SEPARATORS) for f in fields if f)
+    present = [f for f in fields if f]
+    # Separator characters inside a field are rare: clean each field only then.
+    if _HAS_SEPARATOR.search("".join(present)):
+        present = [f.translate(_SEPARATORS) for f in present]
     return IndexEntry(
-        id=device.id,
-        up=device.is_up,
-        organization_id=device.organization_id,
-        type_id=device.type,
-        pending=bool(device.pending_settings),
+        device.id,
+        device.status == "Up",
+        device.organization_id,
+        device.type,
+        bool(device.pending_settings),
         # Case-insensitive name order; the id breaks ties so the order is total.
-        name_key=(device.name.casefold(), device.id),
-        status_change=_epoch(device.status_change),
-        last_connection=_epoch(device.last_connection),
-        search_text=text,
+        (device.name.casefold(), device.id),
+        _epoch(device.status_change),
+        _epoch(device.last_connection),
+        _FIELD_SEP.join(present).lower(),
     )
 
 
 def normalise_search(text: str) -> str:
     """The needle as the search buckets store text: lower case, no separators, trimmed."""
-    return " ".join(text.lower().translate(_SEPARATORS).split())[:MAX_SEARCH_LENGTH]
+    return text.lower().translate(_SEPARATORS).strip()[:MAX_SEARCH_LENGTH]
 
 
 # --- queries and their answers -----------------------------------------------------
@@ -374,6 +388,7 @@ class ReadModel:
         self.result_ttl_ms = int(result_ttl.total_seconds() * 1000)
         self.history = history
         self._page = client.register_script(read_model_lua.PAGE)
+        self._scan_page = client.register_script(read_model_lua.SCAN_PAGE)
         self._derive = client.register_script(read_model_lua.DERIVE)
         self._search = client.register_script(read_model_lua.SEARCH)
 
@@ -460,19 +475,36 @@ class ReadModel:
             filters.append(self._search_key(info, needle))
 
         sort_key = k.sort(g, q.sort)
+        known = "" if q.status is None else ("up" if q.status else "down")
+        low, high = "-inf", "+inf"
         if filters:
+            mode = "1"
             digest = _digest(_json([q.sort, sorted(filters)]))
             result = k.query(g, info.version, f"r:{digest}")
         else:
-            result = sort_key
+            mode, result = "0", sort_key
+        if q.sort in ("name", "status") and filters == [k.status(g, bool(q.status))]:
+            # One status in name order is a score range of the status index:
+            # log n + page, nothing to intersect (the commonest NOC view).
+            mode, sort_key = "2", k.sort(g, "status")
+            low, high = _status_range(q.status)
         stop = q.offset + q.limit - 1
-        total, up, down, ids, rows = self._page(
+        answer = None
+        if mode == "1" and not needle and q.changed_since is None:
+            # Only plain sets: try walking the sort index first (see SCAN_PAGE).
+            answer = self._scan_page(
+                keys=[sort_key, k.dev(g), k.status(g, True), k.status(g, False),
+                      result + ":n", *filters],
+                args=[q.offset, q.limit, 1 if q.descending else 0, SCAN_BUDGET,
+                      self.result_ttl_ms, known],
+            )  # fmt: skip
+        total, up, down, ids, rows = answer or self._page(
             keys=[result, result + ":n", k.dev(g), k.status(g, True), k.status(g, False),
-                  sort_key, *filters],
-            args=[1 if filters else 0, self.result_ttl_ms, q.offset, stop,
-                  1 if q.descending else 0],
+                  sort_key, *([] if mode == "2" else filters)],
+            args=[mode, self.result_ttl_ms, q.offset, stop, 1 if q.descending else 0,
+                  known, low, high],
         )  # fmt: skip
-        items = [Device.from_cache(json.loads(row)) for row in rows if row]
+        items = [_device(row) for row in rows if row]
         return DevicePage(
             items=items,
             total=int(total),
@@ -522,7 +554,7 @@ class ReadModel:
         as_of = info.as_of
         if fresh is not None:
             as_of = max(as_of, _from_epoch(fresh))
-        return CachedDevice(Device.from_cache(json.loads(row)), as_of)
+        return CachedDevice(_device(row), as_of)
 
     def organizations(self) -> set[int]:
         """The organization ids present in the current snapshot."""
@@ -569,7 +601,7 @@ class ReadModel:
             pipe.watch(k.dev(g), *(k.text(g, b) for b in buckets))
         old_rows = pipe.hmget(k.dev(g), ids) if ids else []
         old = {
-            int(i): index_entry(Device.from_cache(json.loads(row)))
+            int(i): index_entry(_device(row))
             for i, row in zip(ids, old_rows, strict=True)
             if row is not None
         }
@@ -625,7 +657,7 @@ class ReadModel:
         buckets = sorted({_bucket(i) for i in ids})
         pipe.watch(k.dev(g), *(k.text(g, b) for b in buckets))
         rows = pipe.hmget(k.dev(g), [str(i) for i in ids])
-        gone = [index_entry(Device.from_cache(json.loads(row))) for row in rows if row is not None]
+        gone = [index_entry(_device(row)) for row in rows if row is not None]
         texts = dict(zip(buckets, pipe.mget([k.text(g, b) for b in buckets]), strict=True))
         pipe.multi()
         for entry in gone:
@@ -690,7 +722,7 @@ class ReadModel:
             mid = (lo + hi) // 2
             member = pipe.zrange(name_index, mid, mid)[0]
             row = pipe.hget(k.dev(g), member)
-            other = json.loads(row)
+            other = orjson.loads(row)
             if ((other.get("name") or "").casefold(), other["id"]) < name_key:
                 lo = mid + 1
             else:
@@ -968,7 +1000,7 @@ class ReadModel:
         raw = self.client.get(self.keys.profiles)
         if raw is None:
             return None
-        document = json.loads(raw)
+        document = orjson.loads(raw)
         return ProfileSnapshot(
             items=[_profile_from_cache(item) for item in document["items"]],
             as_of=_from_epoch(document["as_of"]),
@@ -1020,6 +1052,13 @@ def _freeze(value: Any) -> Any:
 
 def _status_score(up: bool, name_score: float) -> float:
     return (_STATUS_STEP if up else 0.0) + name_score
+
+
+def _status_range(up: bool) -> tuple[str, str]:
+    """The scores of one status in the status index (name scores stay within
+    ±STATUS_STEP/2, so halfway between the statuses separates them)."""
+    middle = repr(_STATUS_STEP / 2)
+    return (middle, "+inf") if up else ("-inf", f"({middle}")
 
 
 def _transition(device: Device, was_up: bool, observed_at: datetime) -> Transition:

@@ -10,15 +10,23 @@ search scan reads many bucket keys in one script.
 """
 
 # One page of a list query.
-# KEYS: 1 result (a cached intersection, or the sort index itself when there is no
-#       filter), 2 its counts hash, 3 device hash, 4 up set, 5 down set,
-#       6 sort index, 7.. filter keys (sets or sorted sets of ids).
-# ARGV: 1 "1" when the result must be materialised from sort index + filters,
-#       2 result lifetime in ms, 3 first rank, 4 last rank, 5 "1" for descending.
+# KEYS: 1 result (a cached intersection, or the sort index itself), 2 its counts
+#       hash, 3 device hash, 4 up set, 5 down set, 6 sort index, 7.. filter keys.
+# ARGV: 1 mode: "0" page the sort index as is (no filter); "1" materialise the
+#       intersection of sort index and filters into the result (once, kept for
+#       ARGV[2] ms); "2" page a score range [ARGV[7], ARGV[8]] of the sort index
+#       (one status of the status index, which is in name order within a status);
+#       3 first rank, 4 last rank, 5 "1" for descending,
+#       6 "up"/"down" when a status filter fixes the counts, else "".
 # Returns {total, up, down, ids, device JSONs}.
 PAGE = """
+local mode, known = ARGV[1], ARGV[6]
 local total, up, down
-if ARGV[1] == '1' then
+local function fixed(n)
+  if known == 'up' then return n, 0 end
+  return 0, n
+end
+if mode == '1' then
   local have = redis.call('HMGET', KEYS[2], 'total', 'up', 'down')
   -- Rebuild when the counts are gone, or when the result expired a moment before them.
   if (not have[1]) or (tonumber(have[1]) > 0 and redis.call('EXISTS', KEYS[1]) == 0) then
@@ -29,21 +37,37 @@ if ARGV[1] == '1' then
     args[#args + 1] = 1
     for i = 7, #KEYS do args[#args + 1] = 0 end
     total = redis.call(unpack(args))
-    up = redis.call('ZINTERCARD', 2, KEYS[1], KEYS[4])
-    down = redis.call('ZINTERCARD', 2, KEYS[1], KEYS[5])
+    if known ~= '' then
+      up, down = fixed(total)
+    else
+      -- Up and Down split the fleet; count the (usually far smaller) Down side.
+      down = redis.call('ZINTERCARD', 2, KEYS[1], KEYS[5])
+      up = total - down
+    end
     redis.call('HSET', KEYS[2], 'total', total, 'up', up, 'down', down)
     redis.call('PEXPIRE', KEYS[2], ARGV[2])
     if total > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
   else
     total, up, down = tonumber(have[1]), tonumber(have[2]), tonumber(have[3])
   end
+elseif mode == '2' then
+  total = redis.call('ZCOUNT', KEYS[6], ARGV[7], ARGV[8])
+  up, down = fixed(total)
 else
   total = redis.call('ZCARD', KEYS[6])
   up = redis.call('SCARD', KEYS[4])
   down = redis.call('SCARD', KEYS[5])
 end
 local ids
-if ARGV[5] == '1' then
+if mode == '2' then
+  local count = tonumber(ARGV[4]) - tonumber(ARGV[3]) + 1
+  if ARGV[5] == '1' then
+    ids = redis.call('ZRANGE', KEYS[6], ARGV[8], ARGV[7], 'BYSCORE', 'REV',
+                     'LIMIT', ARGV[3], count)
+  else
+    ids = redis.call('ZRANGE', KEYS[6], ARGV[7], ARGV[8], 'BYSCORE', 'LIMIT', ARGV[3], count)
+  end
+elseif ARGV[5] == '1' then
   ids = redis.call('ZRANGE', KEYS[1], ARGV[3], ARGV[4], 'REV')
 else
   ids = redis.call('ZRANGE', KEYS[1], ARGV[3], ARGV[4])
@@ -51,6 +75,89 @@ end
 local rows = {}
 if #ids > 0 then rows = redis.call('HMGET', KEYS[3], unpack(ids)) end
 return {total, up, down, ids, rows}
+"""
+
+# One page of a filtered list found by walking the sort index in order and
+# keeping the ids that are in every filter set: cost (offset + page) / share of
+# the fleet that matches, however large the fleet, with nothing materialised.
+# Declines (returns false) when materialising looks cheaper, or gives up after
+# ARGV[4] candidates (filters matching fewer devices than they seemed to);
+# the caller then materialises the intersection (PAGE mode "1").
+# KEYS: 1 sort index, 2 device hash, 3 up set, 4 down set, 5 counts hash,
+#       6.. filter sets (plain sets only: SISMEMBER, SINTERCARD).
+# ARGV: 1 offset, 2 page size, 3 "1" for descending, 4 candidate budget,
+#       5 counts lifetime in ms, 6 "up"/"down" when a status filter fixes the counts.
+# Counts are exact (SINTERCARD: no sorted result built) and kept like PAGE's.
+SCAN_PAGE = """
+local offset, limit, budget = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[4])
+local size = redis.call('ZCARD', KEYS[1])
+-- Estimate the walk (filters taken as independent) and compare it with what
+-- materialising costs (about the smallest filter's size); walk only when cheaper,
+-- and never further than that.
+local share, smallest = 1.0, size
+for f = 6, #KEYS do
+  local n = redis.call('SCARD', KEYS[f])
+  smallest = math.min(smallest, n)
+  share = share * n / math.max(size, 1)
+end
+if share == 0 or (offset + limit) / share > smallest then return false end
+budget = math.min(budget, math.max(smallest, 2000))
+local picked, skipped, rank = {}, 0, 0
+local chunk = 256
+while #picked < limit and rank < size do
+  if rank >= budget then return false end
+  local ids
+  if ARGV[3] == '1' then
+    ids = redis.call('ZRANGE', KEYS[1], rank, rank + chunk - 1, 'REV')
+  else
+    ids = redis.call('ZRANGE', KEYS[1], rank, rank + chunk - 1)
+  end
+  for _, id in ipairs(ids) do
+    local keep = true
+    for f = 6, #KEYS do
+      if redis.call('SISMEMBER', KEYS[f], id) == 0 then
+        keep = false
+        break
+      end
+    end
+    if keep then
+      if skipped < offset then
+        skipped = skipped + 1
+      else
+        picked[#picked + 1] = id
+        if #picked == limit then break end
+      end
+    end
+  end
+  rank = rank + chunk
+end
+local have = redis.call('HMGET', KEYS[5], 'total', 'up', 'down')
+local total, up, down
+if have[1] then
+  total, up, down = tonumber(have[1]), tonumber(have[2]), tonumber(have[3])
+else
+  local filters = {}
+  for f = 6, #KEYS do filters[#filters + 1] = KEYS[f] end
+  if #filters == 1 then
+    total = redis.call('SCARD', filters[1])
+  else
+    total = redis.call('SINTERCARD', #filters, unpack(filters))
+  end
+  if ARGV[6] == 'up' then
+    up, down = total, 0
+  elseif ARGV[6] == 'down' then
+    up, down = 0, total
+  else
+    -- Up and Down split the fleet; count the (usually far smaller) Down side.
+    down = redis.call('SINTERCARD', #filters + 1, KEYS[4], unpack(filters))
+    up = total - down
+  end
+  redis.call('HSET', KEYS[5], 'total', total, 'up', up, 'down', down)
+  redis.call('PEXPIRE', KEYS[5], ARGV[5])
+end
+local rows = {}
+if #picked > 0 then rows = redis.call('HMGET', KEYS[2], unpack(picked)) end
+return {total, up, down, picked, rows}
 """
 
 # A derived filter key, built once per snapshot version and kept a short while.

@@ -132,6 +132,22 @@ def test_sort_orders_the_whole_fleet(model, cached_fleet, sort, descending):
     assert [d.id for d in page.items] == [d.id for d in expected]
 
 
+@pytest.mark.parametrize("descending", [False, True])
+@pytest.mark.parametrize("sort", sorted(EXPECTED_ORDER))
+@pytest.mark.parametrize("status", [True, False])
+def test_sort_orders_one_status(model, cached_fleet, sort, descending, status):
+    page = _everything(model, status=status, sort=sort, descending=descending)
+
+    expected = sorted(
+        (d for d in cached_fleet if d.is_up == status),
+        key=EXPECTED_ORDER[sort],
+        reverse=descending,
+    )
+    assert [d.id for d in page.items] == [d.id for d in expected]
+    counted = {"up": len(expected), "down": 0} if status else {"up": 0, "down": len(expected)}
+    assert page.counts == counted
+
+
 def test_pages_follow_each_other_without_gaps_or_repeats(model, cached_fleet):
     seen = []
     for offset in range(0, 400, 40):

@@ -1,0 +1,62 @@
+"""Shared set-up of the fleet-cache benchmarks: an in-process simulator and a
+read model on a key prefix of the run's own (deleted afterwards)."""
+
+import contextlib
+import os
+import sys
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import redis  # noqa: E402
+
+from controlapi import ControlAPI  # noqa: E402
+from devices.polling import PollConfig, poll_fleet  # noqa: E402
+from devices.read_model import ReadModel  # noqa: E402
+from simulator.server import SimulatorServer  # noqa: E402
+
+TOKEN = "bench-token"
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def report(name: str, value: float, unit: str) -> None:
+    print(f"{name}: {value:.6g} {unit}", flush=True)
+
+
+def sizes(argv: list[str], default: str = "1000,10000,100000") -> list[int]:
+    """Fleet sizes from `--sizes 1000,10000` (default: 1k, 10k and 100k)."""
+    text = argv[argv.index("--sizes") + 1] if "--sizes" in argv else default
+    return [int(n) for n in text.split(",")]
+
+
+@contextlib.contextmanager
+def simulator(devices: int):
+    with SimulatorServer(devices=devices, seed=1, tokens={TOKEN: None}, latency_ms=0) as sim:
+        yield sim
+
+
+def api_factory(sim):
+    return lambda: ControlAPI(sim.api_url, TOKEN, max_retries=0)
+
+
+@contextlib.contextmanager
+def fresh_model():
+    client = redis.Redis.from_url(REDIS_URL)
+    prefix = f"bench:{uuid.uuid4().hex[:8]}:"
+    try:
+        yield ReadModel(client, prefix)
+    finally:
+        for key in client.scan_iter(match=prefix + "*", count=5000):
+            client.unlink(key)
+        client.close()
+
+
+@contextlib.contextmanager
+def cached_fleet(devices: int, config: PollConfig | None = None):
+    """A simulator of `devices` and a model holding its fleet after one full poll."""
+    with simulator(devices) as sim, fresh_model() as model:
+        poll_fleet(
+            model=model, api_factory=api_factory(sim), config=config or PollConfig(), mode="full"
+        )
+        yield sim, model

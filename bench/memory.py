@@ -1,0 +1,55 @@
+"""Benchmark: Redis memory per cached device, against the size of the device's JSON.
+
+After one full poll, MEMORY USAGE (SAMPLES 0: every element counted, not an
+estimate) over every key of the current generation: the device hash, the sort
+indexes, the status/organization/type/pending sets and the search text. The
+JSON size is the length of each device's cache JSON as stored (Device.to_cache).
+
+    .venv/bin/python bench/memory.py [--sizes 1000,10000,100000]
+"""
+
+import sys
+from collections import defaultdict
+
+from fleet_cache_setup import cached_fleet, report, sizes
+
+
+def kind_of(key: str) -> str:
+    if ":sort:" in key:
+        return "sort_indexes"
+    if ":text:" in key:
+        return "search_text"
+    if key.endswith((":dev", ":fresh")):
+        return "device_json"
+    return "filter_sets"
+
+
+def run(devices: int) -> None:
+    with cached_fleet(devices) as (_, model):
+        client, keys = model.client, model.keys
+        generation = model.snapshot_info().generation
+        names = [k.decode() for k in client.scan_iter(match=keys.gen(generation, "*"), count=5000)]
+        names.append(keys.current)
+        with client.pipeline(transaction=False) as pipe:
+            for name in names:
+                pipe.memory_usage(name, samples=0)
+            usages = pipe.execute()
+        by_kind = defaultdict(int)
+        for name, usage in zip(names, usages, strict=True):
+            by_kind[kind_of(name)] += usage or 0
+        json_bytes = sum(len(value) for value in client.hvals(keys.dev(generation)))
+        total = sum(by_kind.values())
+        report(f"memory_bytes_per_device_{devices}", total / devices, "bytes")
+        report(f"memory_json_bytes_per_device_{devices}", json_bytes / devices, "bytes")
+        report(f"memory_ratio_{devices}", total / json_bytes, "x")
+        for kind, usage in sorted(by_kind.items()):
+            report(f"memory_{kind}_per_device_{devices}", usage / devices, "bytes")
+
+
+def main(argv):
+    for devices in sizes(argv):
+        run(devices)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

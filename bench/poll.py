@@ -1,0 +1,70 @@
+"""Benchmark: time to ingest the whole fleet into Redis, against the floor.
+
+The floor is the same HTTP requests (same pages, same parallelism, update_status
+on) made by a bare loop that reads and discards the bodies: what fetching alone
+costs. The simulator runs in this process (latency 0), as the issue asks.
+
+    .venv/bin/python bench/poll.py [--sizes 1000,10000,100000] [--parallel 8] [--rounds 3]
+"""
+
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import requests
+from fleet_cache_setup import TOKEN, api_factory, fresh_model, report, simulator, sizes
+
+from devices.polling import PollConfig, poll_fleet
+
+PAGE = 100  # the upstream's maximum page size
+
+
+def floor(sim, devices: int, parallel: int) -> float:
+    local = {}
+    url = f"{sim.api_url}/inventory_device/"
+    headers = {"Authorization": f"Bearer {TOKEN}", "Accept": "application/json"}
+
+    def fetch(offset):
+        session = local.setdefault(id(__import__("threading").current_thread()), requests.Session())
+        params = {"limit": PAGE, "offset": offset, "update_status": "true"}
+        response = session.get(url, params=params, headers=headers, timeout=60)
+        response.raise_for_status()
+        return len(response.content)
+
+    started = time.perf_counter()
+    fetch(0)  # the first page, alone, as the poll does (it gives the count)
+    with ThreadPoolExecutor(max_workers=parallel) as pool:
+        list(pool.map(fetch, range(PAGE, devices, PAGE)))
+    elapsed = time.perf_counter() - started
+    for session in local.values():
+        session.close()
+    return elapsed
+
+
+def ingest(sim, parallel: int) -> float:
+    config = PollConfig(page_size=PAGE, parallel=parallel)
+    with fresh_model() as model:
+        started = time.perf_counter()
+        poll_fleet(model=model, api_factory=api_factory(sim), config=config, mode="full")
+        return time.perf_counter() - started
+
+
+def main(argv: list[str]) -> None:
+    parallel = int(argv[argv.index("--parallel") + 1]) if "--parallel" in argv else 8
+    rounds = int(argv[argv.index("--rounds") + 1]) if "--rounds" in argv else 3
+    for devices in sizes(argv):
+        with simulator(devices) as sim:
+            floor(sim, devices, parallel)  # warm up connections and caches
+            floors, ingests = [], []
+            for _ in range(rounds):
+                floors.append(floor(sim, devices, parallel))
+                ingests.append(ingest(sim, parallel))
+        best_floor, best_ingest = min(floors), min(ingests)
+        report(f"poll_floor_{devices}", best_floor, "s")
+        report(f"poll_ingest_{devices}", best_ingest, "s")
+        report(f"poll_ratio_{devices}", best_ingest / best_floor, "x")
+        report(f"poll_devices_per_second_{devices}", devices / best_ingest, "devices/s")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

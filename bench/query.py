@@ -1,0 +1,116 @@
+"""Benchmark: latency of list queries over the read model at 1k, 10k and 100k devices.
+
+A fixed mix, the same at every size (seed 7):
+- filter+sort: 40 combinations of the upstream filters (status, organization,
+  type, pending-only, changed-since) and the sorts (name, status, status change,
+  last connection; ascending and descending), each asked 20 times at random
+  pages, interleaved, as NOC screens refreshing and paging do. The first ask of
+  a combination builds its cached result ("cold"); the others reuse it.
+- search: 60 distinct needles taken from the fleet (parts of names, serials,
+  customer ids, locations, addresses; a few that match nothing), alone or with a
+  status filter. Every needle is new, so every search scans ("cold").
+Each query is timed end to end through ReadModel.query (Redis round trips and
+building the Device records of the page included).
+
+    .venv/bin/python bench/query.py [--sizes 1000,10000,100000]
+"""
+
+import random
+import statistics
+import sys
+import time
+from datetime import timedelta
+
+from fleet_cache_setup import cached_fleet, report, sizes
+
+from devices.read_model import SORT_KEYS, DeviceQuery
+
+PAGE = 50
+
+
+def percentile(values, p):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def filter_mix(rng, devices, as_of):
+    orgs = sorted({d.organization_id for d in devices})
+    types = sorted({d.type for d in devices})
+    combos = []
+    for _ in range(40):
+        combos.append(
+            dict(
+                status=rng.choice([None, None, True, False]),
+                organization=rng.choice([None, None, *orgs]),
+                type=rng.choice([None, None, None, *types]),
+                pending_only=rng.random() < 0.1,
+                changed_since=as_of - timedelta(hours=rng.choice([1, 6, 24]))
+                if rng.random() < 0.15
+                else None,
+                sort=rng.choice(SORT_KEYS),
+                descending=rng.random() < 0.5,
+            )
+        )
+    asks = [(i, combo) for i, combo in enumerate(combos) for _ in range(20)]
+    rng.shuffle(asks)
+    return asks
+
+
+def search_needles(rng, devices):
+    picks = [
+        lambda d: d.name[-6:],
+        lambda d: d.serial_number[4:10],
+        lambda d: d.customer_id[-6:],
+        lambda d: d.location_name.split()[0],
+        lambda d: d.address.rsplit(".", 1)[0] if d.address else "10.0",
+    ]
+    needles = set()
+    while len(needles) < 55:
+        needles.add(rng.choice(picks)(rng.choice(devices)).lower())
+    needles |= {f"no-such-thing-{n}" for n in range(5)}
+    return sorted(needles)
+
+
+def timed(model, query):
+    started = time.perf_counter()
+    model.query(query, None)
+    return (time.perf_counter() - started) * 1000
+
+
+def run(devices_count):
+    with cached_fleet(devices_count) as (_, model):
+        rng = random.Random(7)
+        sample = model.query(DeviceQuery(limit=500), None).items
+        as_of = model.snapshot_info().as_of
+        total = devices_count
+        cold, warm = [], []
+        seen = set()
+        for index, combo in filter_mix(rng, sample, as_of):
+            offset = rng.randrange(0, max(total // 4, 1), PAGE) if rng.random() < 0.3 else 0
+            elapsed = timed(model, DeviceQuery(offset=offset, limit=PAGE, **combo))
+            (warm if index in seen else cold).append(elapsed)
+            seen.add(index)
+        searches = []
+        for needle in search_needles(rng, sample):
+            status = rng.choice([None, None, True, False])
+            searches.append(timed(model, DeviceQuery(search=needle, status=status, limit=PAGE)))
+        everything = cold + warm
+        n = devices_count
+        report(f"query_filter_sort_p50_{n}", statistics.median(everything), "ms")
+        report(f"query_filter_sort_p95_{n}", percentile(everything, 95), "ms")
+        report(f"query_filter_sort_warm_p95_{n}", percentile(warm, 95), "ms")
+        report(f"query_filter_sort_cold_p50_{n}", statistics.median(cold), "ms")
+        report(f"query_filter_sort_cold_p95_{n}", percentile(cold, 95), "ms")
+        report(f"query_search_p50_{n}", statistics.median(searches), "ms")
+        report(f"query_search_p95_{n}", percentile(searches, 95), "ms")
+        return percentile(everything, 95)
+
+
+def main(argv):
+    results = {n: run(n) for n in sizes(argv)}
+    if 1000 in results and 100000 in results:
+        report("query_filter_sort_p95_ratio_100k_to_1k", results[100000] / results[1000], "x")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
