@@ -31,8 +31,10 @@ def sizes(argv: list[str], default: str = "1000,10000,100000") -> list[int]:
 
 
 @contextlib.contextmanager
-def simulator(devices: int):
-    with SimulatorServer(devices=devices, seed=1, tokens={TOKEN: None}, latency_ms=0) as sim:
+def simulator(devices: int, latency_ms: float = 0):
+    with SimulatorServer(
+        devices=devices, seed=1, tokens={TOKEN: None}, latency_ms=latency_ms
+    ) as sim:
         yield sim
 
 

@@ -5,9 +5,16 @@ on) made by a bare loop that reads and discards the bodies: what fetching alone
 costs. The simulator runs in this process (latency 0), as the issue asks.
 
     .venv/bin/python bench/poll.py [--sizes 1000,10000,100000] [--parallel 8] [--rounds 3]
+
+With --freshness it measures instead what the dashboard can promise at the
+simulator's default latency (250 ms added to every update_status request): the
+duration of a full poll and of an incremental poll (changes since the last one).
+
+    .venv/bin/python bench/poll.py --freshness [--sizes ...] [--parallel 8]
 """
 
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -17,15 +24,16 @@ from fleet_cache_setup import TOKEN, api_factory, fresh_model, report, simulator
 from devices.polling import PollConfig, poll_fleet
 
 PAGE = 100  # the upstream's maximum page size
+DEFAULT_LATENCY_MS = 250  # the simulator's default for update_status requests
 
 
 def floor(sim, devices: int, parallel: int) -> float:
-    local = {}
+    sessions = {}  # one per thread, as the poller has one client per thread
     url = f"{sim.api_url}/inventory_device/"
     headers = {"Authorization": f"Bearer {TOKEN}", "Accept": "application/json"}
 
     def fetch(offset):
-        session = local.setdefault(id(__import__("threading").current_thread()), requests.Session())
+        session = sessions.setdefault(threading.get_ident(), requests.Session())
         params = {"limit": PAGE, "offset": offset, "update_status": "true"}
         response = session.get(url, params=params, headers=headers, timeout=60)
         response.raise_for_status()
@@ -36,7 +44,7 @@ def floor(sim, devices: int, parallel: int) -> float:
     with ThreadPoolExecutor(max_workers=parallel) as pool:
         list(pool.map(fetch, range(PAGE, devices, PAGE)))
     elapsed = time.perf_counter() - started
-    for session in local.values():
+    for session in sessions.values():
         session.close()
     return elapsed
 
@@ -49,8 +57,27 @@ def ingest(sim, parallel: int) -> float:
         return time.perf_counter() - started
 
 
+def freshness(devices: int, parallel: int) -> None:
+    config = PollConfig(page_size=PAGE, parallel=parallel)
+    with simulator(devices, latency_ms=DEFAULT_LATENCY_MS) as sim, fresh_model() as model:
+        factory = api_factory(sim)
+        started = time.perf_counter()
+        poll_fleet(model=model, api_factory=factory, config=config, mode="full")
+        full = time.perf_counter() - started
+        started = time.perf_counter()
+        report_ = poll_fleet(model=model, api_factory=factory, config=config, mode="incremental")
+        incremental = time.perf_counter() - started
+    report(f"poll_full_at_default_latency_{devices}", full, "s")
+    report(f"poll_incremental_at_default_latency_{devices}", incremental, "s")
+    report(f"poll_incremental_changed_devices_{devices}", report_.devices, "devices")
+
+
 def main(argv: list[str]) -> None:
     parallel = int(argv[argv.index("--parallel") + 1]) if "--parallel" in argv else 8
+    if "--freshness" in argv:
+        for devices in sizes(argv):
+            freshness(devices, parallel)
+        return
     rounds = int(argv[argv.index("--rounds") + 1]) if "--rounds" in argv else 3
     for devices in sizes(argv):
         with simulator(devices) as sim:

@@ -26,6 +26,8 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+import redis
+
 from controlapi import errors
 from controlapi.records import Device
 from devices.locks import KeepAlive, RedisLock
@@ -115,9 +117,10 @@ def poll_fleet(
         return PollReport(mode=None, skipped=True)
     started = _now()
     clock = time.monotonic()
-    chosen = mode or _choose_mode(model, config, started)
+    chosen = mode
     pages = _PageCounter(on_page)
     try:
+        chosen = mode or _choose_mode(model, config, started)
         with KeepAlive(lock) as keep_alive:
             model.poll_started(FLEET, at=started, mode=chosen)
             if chosen == FULL:
@@ -138,18 +141,38 @@ def poll_fleet(
     except (errors.ControlAPIError, PollFailed, ValueError) as error:
         # ValueError: a page the client could not read as devices.
         reason = _reason(error, pages.count)
+        _record_failure(model, FLEET, started, clock, reason, pages.count, chosen)
+        raise PollFailed(reason) from error
+    except Exception as error:
+        # Anything else (a time limit, Redis gone): still tell the operations panel.
+        reason = f"The poll stopped: {error!r}"
+        _record_failure(model, FLEET, started, clock, reason, pages.count, chosen)
+        raise
+    finally:
+        _release(lock)
+
+
+def _record_failure(model, poll, started, clock, reason, pages, mode) -> None:
+    log.warning("%s poll (%s) failed: %s", poll, mode, reason)
+    try:
         model.poll_failed(
-            FLEET,
+            poll,
             at=started,
             duration=time.monotonic() - clock,
             error=reason,
-            pages=pages.count,
-            mode=chosen,
+            pages=pages,
+            mode=mode,
         )
-        log.warning("fleet poll (%s) failed: %s", chosen, reason)
-        raise PollFailed(reason) from error
-    finally:
+    except redis.RedisError:
+        log.warning("%s poll failed and Redis is unreachable: %s", poll, reason)
+
+
+def _release(lock: RedisLock) -> None:
+    try:
         lock.release()
+    except redis.RedisError:
+        # Redis is gone: the lock expires by itself.
+        log.warning("could not release %s", lock.key)
 
 
 def _choose_mode(model: ReadModel, config: PollConfig, now: datetime) -> str:
@@ -320,17 +343,10 @@ def poll_profiles(
         return PollReport(mode=FULL, devices=len(details), pages=fetched, duration=duration)
     except (errors.ControlAPIError, ValueError) as error:
         reason = f"{error}; the previous profile snapshot is kept."
-        model.poll_failed(
-            PROFILES,
-            at=started,
-            duration=time.monotonic() - clock,
-            error=reason,
-            pages=fetched,
-            mode=FULL,
-        )
+        _record_failure(model, PROFILES, started, clock, reason, fetched, FULL)
         raise PollFailed(reason) from error
     finally:
-        lock.release()
+        _release(lock)
 
 
 # --- one device, single flight ------------------------------------------------------
@@ -402,7 +418,7 @@ def _fetch_and_share(model, api_factory, device_id, update_status, lock, result_
         model.client.set(result_key, json.dumps(answer), ex=int(result_ttl))
         return device
     finally:
-        lock.release()
+        _release(lock)
 
 
 def _shared_answer(device_id: int, answer: dict) -> Device:

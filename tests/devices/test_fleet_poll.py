@@ -5,6 +5,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded
 
 from devices import polling
 from devices.read_model import DeviceQuery
@@ -186,3 +187,26 @@ def test_poll_health_records_a_success(model, api_factory, poll_config, still_fl
     assert health.mode == polling.FULL
     assert health.last_success == health.last_attempt
     assert health.failures == 0 and health.running_since is None
+
+
+def test_a_poll_stopped_by_its_time_limit_keeps_the_old_snapshot_and_frees_the_lock(
+    model, api_factory, poll_config, still_fleet, redis_client, key_prefix
+):
+    _full(model, api_factory, poll_config)
+    before = model.snapshot_info()
+    keys_before = set(redis_client.scan_iter(match=key_prefix + "fleet:*"))
+
+    def time_is_up(pages_written):
+        if pages_written == 3:
+            # What Celery raises inside the task when the soft time limit fires.
+            raise SoftTimeLimitExceeded()
+
+    with pytest.raises(SoftTimeLimitExceeded):
+        _full(model, api_factory, poll_config, on_page=time_is_up)
+
+    assert model.snapshot_info() == before
+    assert set(redis_client.scan_iter(match=key_prefix + "fleet:*")) <= keys_before | {
+        (key_prefix + "fleet:seq").encode()
+    }
+    assert "The poll stopped" in model.poll_health(polling.FLEET).last_error
+    assert _full(model, api_factory, poll_config).skipped is False
