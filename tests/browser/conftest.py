@@ -26,7 +26,14 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+ROOT = Path(__file__).resolve().parents[2]
+# The README shows docs/screenshots/; a normal run writes to test-results/ so that running the
+# tests leaves the work tree clean. UPDATE_SCREENSHOTS=1 ./run test refreshes the README's.
+SCREENSHOTS = (
+    ROOT / "docs" / "screenshots"
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1"
+    else ROOT / "test-results" / "screenshots"
+)
 
 
 def pytest_collection_modifyitems(items):
@@ -83,7 +90,7 @@ def login(page):
 
 @pytest.fixture
 def screenshot(page):
-    """Saves the page into docs/screenshots/, the folder the README shows."""
+    """Saves the page as SCREENSHOTS/<name>.png."""
 
     def screenshot(name):
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
