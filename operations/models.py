@@ -61,14 +61,19 @@ class ActionRecord(models.Model):
 
 
 class ImportJob(models.Model):
+    """One uploaded CSV: validated on upload (nothing sent), then run by a Celery task."""
+
     class State(models.TextChoices):
-        VALIDATED = "validated", "Validated, not started"
+        VALIDATED = "validated", "Checked, nothing sent yet"
         RUNNING = "running", "Creating devices"
         DONE = "done", "Finished"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     filename = models.CharField(max_length=255, blank=True)
     state = models.CharField(max_length=16, choices=State.choices, default=State.VALIDATED)
+    columns = models.JSONField(default=list, blank=True)  # the header as uploaded
+    problems = models.JSONField(default=list, blank=True)  # file-level messages (block a start)
+    notes = models.JSONField(default=list, blank=True)  # file-level warnings (do not block)
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -81,29 +86,35 @@ class ImportJob(models.Model):
 
 
 class ImportRow(models.Model):
+    """One line of an upload. Only `pending` rows are ever claimed for sending (a conditional
+    update to `sending`); `sending`/`unknown` rows are looked up upstream before any re-send."""
+
     class State(models.TextChoices):
-        INVALID = "invalid", "Invalid (not sent)"
-        READY = "ready", "Ready"
+        INVALID = "invalid", "Invalid: not sent"
+        PENDING = "pending", "Waiting to be sent"
         SENDING = "sending", "Sending"
         CREATED = "created", "Created"
-        FAILED = "failed", "Refused by the control API"
+        FAILED = "failed", "Refused or not sent"
         UNKNOWN = "unknown", "Outcome unknown"
 
     job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="rows")
     line = models.PositiveIntegerField()  # line number in the uploaded file (header = 1)
-    raw = models.JSONField(default=dict)  # the row as uploaded (the password is not kept)
-    fields = models.JSONField(default=dict)  # what would be sent, without the password
+    raw = models.JSONField(default=dict)  # the row as uploaded, without the password
+    fields = models.JSONField(default=dict)  # what is sent, without the password
+    # Kept only while the row may still be sent; cleared once it is created or failed.
+    password = models.CharField(max_length=255, blank=True)
     organization_id = models.PositiveIntegerField(null=True, blank=True)
     serial_number = models.CharField(max_length=255, blank=True)
     state = models.CharField(max_length=16, choices=State.choices)
-    errors = models.JSONField(default=list, blank=True)
+    errors = models.JSONField(default=list, blank=True)  # in words, one message per problem
     device_id = models.PositiveBigIntegerField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
-    updated_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)  # also: when it was claimed
 
     class Meta:
         ordering = ["job", "line"]
         constraints = [models.UniqueConstraint(fields=["job", "line"], name="one_row_per_line")]
+        indexes = [models.Index(fields=["job", "state"])]
 
     def __str__(self) -> str:
         return f"Row {self.line} of import {self.job_id} ({self.state})"

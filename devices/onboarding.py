@@ -1,0 +1,281 @@
+"""Bulk onboarding: the CSV format, and every check a row passes before anything is sent.
+
+The one place that reads an uploaded device CSV. `check_file` is a dry run: it only
+reads the file, the user's organizations and the cached fleet's serial numbers; it
+never calls the control API. Its `FileCheck` is what the upload page reports and
+what `operations.imports` stores as a job.
+
+Rules (each row):
+- columns are the POST fields of the contract (`devices.forms.DEVICE_FIELDS`); any
+  other column is named and blocks the whole file (a typo would silently drop data);
+- `name`, `serial_number`, `type`, `organization_id` are required (the contract's
+  assumed required fields);
+- `type`, `organization_id` and `update_frequency` are whole numbers ≥ 1;
+  `latitude` -90..90 and `longitude` -180..180 are decimals;
+- the organization must be one where the user may create devices (tenancy
+  DEVICE_CREATE): a tenant's row for another organization fails with a message;
+- a serial number may appear once in the file and must not be in the cached fleet
+  (exact, case-sensitive match, as the upstream's uniqueness is assumed to be).
+  ASSUMPTION: the cache can lag a full poll behind; a serial created meanwhile is
+  still refused by the control API itself (400 on `serial_number`), and that row
+  then fails with the upstream's words.
+- empty cells are left out of the POST (the upstream's defaults apply);
+- no cell may hold a line break or a tab.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+import redis
+
+from dashboard import tenancy
+from devices import configured
+from devices.forms import DEVICE_FIELDS
+from devices.read_model import MAX_PAGE_SIZE, DeviceQuery
+
+COLUMNS = DEVICE_FIELDS
+REQUIRED = ("name", "serial_number", "type", "organization_id")
+WHOLE_NUMBERS = ("type", "organization_id", "update_frequency")
+COORDINATES = {"latitude": Decimal(90), "longitude": Decimal(180)}
+MAX_ROWS = 5000  # a bigger onboarding is split into several files
+MAX_BYTES = 5 * 1024 * 1024
+MAX_TEXT = 255  # the contract's text fields (the form's max_length)
+
+TEMPLATE_EXAMPLE = {
+    "name": "lisbon-cpe-0001",
+    "serial_number": "ZQ24000001",
+    "serial_number_alt": "",
+    "customer_id": "CUST-1001",
+    "type": "12",
+    "organization_id": "5",
+    "location_name": "Lisbon",
+    "latitude": "38.722252",
+    "longitude": "-9.139337",
+    "description": "Shop floor router",
+    "username": "admin",
+    "password": "change-me",
+    "update_frequency": "300",
+}
+
+
+def template_csv() -> str:
+    """The downloadable template: the header and one example row."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerow(TEMPLATE_EXAMPLE)
+    return out.getvalue()
+
+
+@dataclass
+class RowCheck:
+    line: int  # in the file, the header being line 1
+    raw: dict[str, str]  # the cells as uploaded, the password left out
+    fields: dict  # what the POST sends, the password left out
+    password: str = ""
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+    @property
+    def serial_number(self) -> str:
+        return self.raw.get("serial_number", "")
+
+    @property
+    def organization_id(self) -> int | None:
+        return self.fields.get("organization_id")
+
+
+@dataclass
+class FileCheck:
+    columns: list[str] = field(default_factory=list)
+    rows: list[RowCheck] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # the file cannot be imported as is
+    notes: list[str] = field(default_factory=list)  # checks that could not be made
+
+    @property
+    def valid_rows(self) -> list[RowCheck]:
+        return [r for r in self.rows if r.valid]
+
+    @property
+    def startable(self) -> bool:
+        return not self.problems and bool(self.valid_rows)
+
+
+SerialLookup = Callable[[Iterable[str]], dict[str, int]]
+
+
+def check_file(data: bytes, *, user, fleet_serials: SerialLookup | None = None) -> FileCheck:
+    """Read and check an uploaded CSV. Sends nothing upstream."""
+    result = FileCheck()
+    if len(data) > MAX_BYTES:
+        result.problems.append(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.")
+        return result
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        result.problems.append("The file is not UTF-8 text: save it as CSV (UTF-8).")
+        return result
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader, None)
+        if not header or not any(h.strip() for h in header):
+            result.problems.append("The file is empty: the first line must be the header.")
+            return result
+        result.columns = [h.strip() for h in header]
+        _check_header(result)
+        scope = tenancy.scope_for(user, tenancy.DEVICE_CREATE)
+        for cells in reader:
+            if not any(c.strip() for c in cells):
+                continue  # blank lines are not rows
+            if len(result.rows) >= MAX_ROWS:
+                result.problems.append(f"More than {MAX_ROWS} rows: split the file.")
+                break
+            result.rows.append(check_row(reader.line_num, result.columns, cells, scope=scope))
+    except csv.Error as error:
+        result.problems.append(f"Line {reader.line_num}: not valid CSV ({error}).")
+        return result
+    if not result.rows and not result.problems:
+        result.problems.append("The file has a header but no rows.")
+    _check_duplicates(result.rows)
+    _check_fleet(result, fleet_serials or cached_serials)
+    return result
+
+
+def _check_header(result: FileCheck) -> None:
+    unknown = [c for c in result.columns if c not in COLUMNS]
+    if unknown:
+        result.problems.append(
+            "Unknown column" + ("s" if len(unknown) > 1 else "") + ": "
+            + ", ".join(repr(c) for c in unknown)
+            + f". The columns are: {', '.join(COLUMNS)}."
+        )  # fmt: skip
+    missing = [c for c in REQUIRED if c not in result.columns]
+    if missing:
+        result.problems.append(f"Missing required column(s): {', '.join(missing)}.")
+    repeated = sorted({c for c in result.columns if result.columns.count(c) > 1})
+    if repeated:
+        result.problems.append(f"Column(s) given twice: {', '.join(repeated)}.")
+
+
+def check_row(line: int, columns: list[str], cells: list[str], *, scope) -> RowCheck:
+    """One row's own checks (not the duplicate checks, which need every row)."""
+    errors: list[str] = []
+    if len(cells) > len(columns):
+        errors.append(f"{len(cells)} cells but {len(columns)} columns: check the commas.")
+    values = {
+        name: cells[i].strip() if i < len(cells) else ""
+        for i, name in enumerate(columns)
+        if name in COLUMNS
+    }
+    password = values.pop("password", "")
+    row = RowCheck(line=line, raw=dict(values), fields={}, password=password, errors=errors)
+    for name, value in values.items():
+        if not value:
+            if name in REQUIRED:
+                errors.append(f"{name}: required.")
+            continue
+        if any(ch in value for ch in "\t\r\n"):
+            errors.append(f"{name}: must not contain a line break or a tab.")
+        elif name in WHOLE_NUMBERS:
+            if not value.isdigit() or int(value) < 1:
+                errors.append(f"{name}: must be a whole number of at least 1, not {value!r}.")
+            else:
+                row.fields[name] = int(value)
+        elif name in COORDINATES:
+            row.fields[name] = _coordinate(name, value, errors)
+        elif len(value) > MAX_TEXT:
+            errors.append(f"{name}: at most {MAX_TEXT} characters.")
+        else:
+            row.fields[name] = value
+    if len(password) > MAX_TEXT:
+        errors.append(f"password: at most {MAX_TEXT} characters.")
+    org_id = row.fields.get("organization_id")
+    if org_id is not None and not scope.allows(org_id):
+        errors.append(
+            f"organization_id: you may not create devices in organization {org_id}; "
+            "use one of your organizations."
+        )
+    row.fields = {k: v for k, v in row.fields.items() if v is not None}
+    return row
+
+
+def _coordinate(name: str, value: str, errors: list[str]) -> str | None:
+    limit = COORDINATES[name]
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        number = None
+    if number is None or not number.is_finite():
+        errors.append(f"{name}: must be a decimal number, not {value!r}.")
+        return None
+    if not -limit <= number <= limit:
+        errors.append(f"{name}: must be between -{limit} and {limit}, not {value}.")
+        return None
+    return f"{number:f}"  # as a decimal string, as the upstream writes coordinates
+
+
+def _check_duplicates(rows: list[RowCheck]) -> None:
+    lines: dict[str, list[int]] = defaultdict(list)
+    for row in rows:
+        if row.serial_number:
+            lines[row.serial_number].append(row.line)
+    for row in rows:
+        seen = lines.get(row.serial_number, [])
+        if len(seen) > 1:
+            # Every copy is refused: which one is right is the uploader's call.
+            others = ", ".join(str(n) for n in seen if n != row.line)
+            row.errors.append(f"serial_number: {row.serial_number} is also on line {others}.")
+
+
+def _check_fleet(result: FileCheck, fleet_serials: SerialLookup) -> None:
+    wanted = {r.serial_number for r in result.rows if r.valid}
+    if not wanted:
+        return
+    try:
+        known = fleet_serials(wanted)
+    except redis.RedisError:
+        result.notes.append(
+            "The fleet cache is unreachable: serial numbers were not checked against the "
+            "fleet. The control API refuses a serial it already has."
+        )
+        return
+    for row in result.rows:
+        device_id = known.get(row.serial_number)
+        if row.valid and device_id is not None:
+            row.errors.append(
+                f"serial_number: {row.serial_number} is already in the fleet (device {device_id})."
+            )
+
+
+def cached_serials(serials: Iterable[str]) -> dict[str, int]:
+    """serial -> device id for those of `serials` in the cached fleet (every organization:
+    a serial is unique across the whole inventory). Raises redis.RedisError.
+
+    The read model has no serial index: each serial is one search (a substring match over
+    the cached text, cached per needle), then an exact comparison. Good for a file of a few
+    thousand rows; a serial index in the read model would make it one lookup.
+    """
+    model = configured.read_model()
+    found: dict[str, int] = {}
+    for serial in serials:
+        offset = 0
+        while True:
+            page = model.query(DeviceQuery(search=serial, limit=MAX_PAGE_SIZE, offset=offset),
+                               None)  # fmt: skip
+            match = next((d for d in page.items if d.serial_number == serial), None)
+            if match is not None:
+                found[serial] = match.id
+                break
+            offset += MAX_PAGE_SIZE
+            if offset >= page.total:
+                break
+    return found
