@@ -16,8 +16,8 @@ again, and to run twice at once:
   model learns of a new device only at the next full poll (up to FULL_POLL_INTERVAL, 10
   min) or from the answer the dead worker never got, so it cannot say "not created".
   Found: the row is created (with that device id). Not found: a row a dead worker left
-  goes back to pending and is sent; a row whose own send just timed out fails with a
-  message (never re-sent automatically: its request may still arrive). The lookup
+  goes back to pending and is sent; a row whose own send just timed out stays unknown
+  with a message (never re-sent automatically: its request may still arrive). The lookup
   failing: the row stays unknown and says so. A "sending" row younger
   than IN_FLIGHT_SECONDS may belong to a live worker and is left alone.
 - the password of a row is kept only until the row is created, failed, or left unknown
@@ -56,10 +56,10 @@ UNKNOWN_LEFT = (
     "uploading this row again."
 )
 
-NOT_CREATED_AFTER_TIMEOUT = (
-    "The control API did not answer, and its serial number was not in the control API "
-    "right after: it was not created. Upload this row again (the control API refuses a "
-    "serial it already has, so a late creation cannot make it twice)."
+NOT_FOUND_AFTER_TIMEOUT = (
+    "The control API did not answer after the device was sent, and its serial number was "
+    "not in the control API right after: the request may still arrive. Search for the serial "
+    "number before uploading this row again (the control API refuses a serial it already has)."
 )
 
 
@@ -261,8 +261,8 @@ class SerialLookups:
 def _resolve(row: ImportRow, job: ImportJob, lookups: SerialLookups, *, just_sent=False) -> None:
     """A row that may have been sent: created if its serial is upstream. If not: a row a
     dead worker left goes back to pending (its request is long over); a row whose own send
-    just timed out fails with a message instead (its request may still be on its way, so it
-    is never sent again by itself)."""
+    just timed out stays unknown, in words (its request may still arrive, so it is never
+    sent again by itself: the person decides, with the rows to fix)."""
     held = row.state
     if just_sent:
         lookups.forget(row.organization_id)  # a listing read before the send is out of date
@@ -283,7 +283,7 @@ def _resolve(row: ImportRow, job: ImportJob, lookups: SerialLookups, *, just_sen
             )  # fmt: skip
         return
     if just_sent:
-        _set(row, State.FAILED, from_state=held, errors=[NOT_CREATED_AFTER_TIMEOUT])
+        _set(row, State.UNKNOWN, from_state=held, errors=[NOT_FOUND_AFTER_TIMEOUT])
     else:
         _set(row, State.PENDING, from_state=held, errors=[])
 

@@ -1,0 +1,180 @@
+"""The CSV checks of bulk onboarding, one rule each (devices.onboarding.check_file)."""
+
+import csv
+import io
+
+import pytest
+import redis
+
+from devices import onboarding
+from tests.operations.fixtures import cached_fleet, fleet_devices, upstream  # noqa: F401
+from tests.users import noc, organizations, tenant_admin  # noqa: F401 -- fixtures
+
+pytestmark = pytest.mark.django_db
+
+GOOD = {"name": "cpe-1", "serial_number": "IMP-0001", "type": "12", "organization_id": "5"}
+
+
+def csv_bytes(rows, columns=None):
+    columns = columns or list(rows[0])
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode()
+
+
+def no_fleet(serials):
+    return {}
+
+
+def check(user, rows, columns=None, fleet=no_fleet):
+    return onboarding.check_file(csv_bytes(rows, columns), user=user, fleet_serials=fleet)
+
+
+def only_errors(result):
+    assert len(result.rows) == 1
+    return result.rows[0].errors
+
+
+def test_a_good_row_is_valid_and_sends_typed_fields(noc):
+    result = check(noc, [{**GOOD, "latitude": "38.5", "update_frequency": "300"}])
+    row = result.rows[0]
+    assert row.valid and result.startable
+    assert row.fields == {**GOOD, "type": 12, "organization_id": 5, "latitude": "38.5",
+                          "update_frequency": 300}  # fmt: skip
+
+
+@pytest.mark.parametrize("column", ["name", "serial_number", "type", "organization_id"])
+def test_each_required_field_must_have_a_value(noc, column):
+    assert only_errors(check(noc, [{**GOOD, column: ""}])) == [f"{column}: required."]
+
+
+@pytest.mark.parametrize("column", ["type", "organization_id", "update_frequency"])
+@pytest.mark.parametrize("value", ["twelve", "1.5", "0", "-3"])
+def test_whole_number_fields_refuse_other_values(noc, column, value):
+    errors = only_errors(check(noc, [{**GOOD, column: value}]))
+    assert errors == [f"{column}: must be a whole number of at least 1, not {value!r}."]
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [("latitude", "90.0001"), ("latitude", "-91"), ("longitude", "180.5"), ("longitude", "-181")],
+)
+def test_coordinates_out_of_range_are_refused(noc, column, value):
+    errors = only_errors(check(noc, [{**GOOD, column: value}]))
+    assert len(errors) == 1 and errors[0].startswith(f"{column}: must be between")
+
+
+@pytest.mark.parametrize("value", ["north", "NaN", "1e400x"])
+def test_coordinates_must_be_decimals(noc, value):
+    errors = only_errors(check(noc, [{**GOOD, "latitude": value}]))
+    assert errors == [f"latitude: must be a decimal number, not {value!r}."]
+
+
+def test_coordinates_at_the_limits_are_accepted(noc):
+    result = check(noc, [{**GOOD, "latitude": "-90", "longitude": "180"}])
+    assert result.rows[0].fields["latitude"] == "-90"
+    assert result.rows[0].fields["longitude"] == "180"
+
+
+def test_a_serial_twice_in_the_file_refuses_both_rows(noc):
+    rows = [GOOD, {**GOOD, "name": "cpe-2"}, {**GOOD, "name": "cpe-3", "serial_number": "X"}]
+    result = check(noc, rows)
+    assert result.rows[0].errors == ["serial_number: IMP-0001 is also on line 3."]
+    assert result.rows[1].errors == ["serial_number: IMP-0001 is also on line 2."]
+    assert result.rows[2].valid
+
+
+def test_a_serial_already_in_the_fleet_is_refused(noc):
+    result = check(noc, [GOOD], fleet=lambda serials: {"IMP-0001": 1234})
+    assert result.rows[0].errors == [
+        "serial_number: IMP-0001 is already in the fleet (device 1234)."
+    ]
+
+
+def test_serials_are_looked_up_in_the_cached_fleet(noc, cached_fleet, fleet_devices):
+    taken = fleet_devices[3]
+    rows = [{**GOOD, "serial_number": taken.serial_number}, GOOD]
+    result = onboarding.check_file(csv_bytes(rows), user=noc)
+    assert result.rows[0].errors == [
+        f"serial_number: {taken.serial_number} is already in the fleet (device {taken.id})."
+    ]
+    assert result.rows[1].valid
+
+
+def test_an_unreachable_cache_is_said_and_does_not_block(noc):
+    def down(serials):
+        raise redis.ConnectionError("refused")
+
+    result = check(noc, [GOOD], fleet=down)
+    assert result.rows[0].valid and result.startable
+    assert "serial numbers were not checked against the fleet" in result.notes[0]
+
+
+def test_a_tenant_row_for_another_organization_is_refused(tenant_admin):
+    rows = [GOOD, {**GOOD, "serial_number": "IMP-0002", "organization_id": "11"}]
+    result = check(tenant_admin, rows)
+    assert result.rows[0].valid
+    assert result.rows[1].errors == [
+        "organization_id: you may not create devices in organization 11; "
+        "use one of your organizations."
+    ]
+
+
+def test_unknown_columns_are_named_and_block_the_file(noc):
+    result = check(noc, [{**GOOD, "latitud": "1", "colour": "red"}])
+    assert not result.startable
+    assert result.problems[0].startswith("Unknown columns: 'latitud', 'colour'.")
+
+
+def test_a_missing_required_column_blocks_the_file(noc):
+    row = {k: v for k, v in GOOD.items() if k != "type"}
+    result = check(noc, [row])
+    assert result.problems == ["Missing required column(s): type."]
+
+
+def test_a_file_that_is_not_utf8_is_refused_in_words(noc):
+    result = onboarding.check_file("name\nZürich".encode("latin-1"), user=noc)
+    assert result.problems == ["The file is not UTF-8 text: save it as CSV (UTF-8)."]
+
+
+def test_an_empty_file_is_refused_in_words(noc):
+    assert onboarding.check_file(b"", user=noc).problems == [
+        "The file is empty: the first line must be the header."
+    ]
+
+
+def test_a_header_without_rows_is_refused(noc):
+    data = ",".join(onboarding.COLUMNS).encode()
+    assert onboarding.check_file(data, user=noc).problems == ["The file has a header but no rows."]
+
+
+def test_too_many_cells_in_a_row_are_refused(noc):
+    data = b"name,serial_number,type,organization_id\ncpe,S1,12,5,extra\n"
+    errors = only_errors(onboarding.check_file(data, user=noc, fleet_serials=no_fleet))
+    assert errors == ["5 cells but 4 columns: check the commas."]
+
+
+def test_a_line_break_inside_a_cell_is_refused(noc):
+    errors = only_errors(check(noc, [{**GOOD, "description": "two\nlines"}]))
+    assert errors == ["description: must not contain a line break or a tab."]
+
+
+def test_the_password_is_kept_apart_from_what_is_shown(noc):
+    row = check(noc, [{**GOOD, "password": "s3cret"}]).rows[0]
+    assert row.password == "s3cret"
+    assert "password" not in row.raw and "password" not in row.fields
+
+
+def test_a_byte_order_mark_is_ignored(noc):
+    data = b"\xef\xbb\xbf" + csv_bytes([GOOD])
+    assert onboarding.check_file(data, user=noc, fleet_serials=no_fleet).rows[0].valid
+
+
+def test_the_template_has_every_column_and_a_valid_example(noc):
+    result = onboarding.check_file(
+        onboarding.template_csv().encode(), user=noc, fleet_serials=no_fleet
+    )
+    assert result.columns == list(onboarding.COLUMNS)
+    assert len(result.rows) == 1 and result.rows[0].valid
