@@ -494,7 +494,7 @@ class ReadModel:
             # Only plain sets: try walking the sort index first (see SCAN_PAGE).
             answer = self._scan_page(
                 keys=[sort_key, k.dev(g), k.status(g, True), k.status(g, False),
-                      result + ":n", *filters],
+                      result + ":n", result, *filters],
                 args=[q.offset, q.limit, 1 if q.descending else 0, SCAN_BUDGET,
                       self.result_ttl_ms, known],
             )  # fmt: skip

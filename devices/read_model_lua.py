@@ -84,24 +84,27 @@ return {total, up, down, ids, rows}
 # ARGV[4] candidates (filters matching fewer devices than they seemed to);
 # the caller then materialises the intersection (PAGE mode "1").
 # KEYS: 1 sort index, 2 device hash, 3 up set, 4 down set, 5 counts hash,
-#       6.. filter sets (plain sets only: SISMEMBER, SINTERCARD).
+#       6 the materialised result PAGE would use, 7.. filter sets (plain sets only:
+#       SISMEMBER, SINTERCARD).
 # ARGV: 1 offset, 2 page size, 3 "1" for descending, 4 candidate budget,
 #       5 counts lifetime in ms, 6 "up"/"down" when a status filter fixes the counts.
 # Counts are exact (SINTERCARD: no sorted result built) and kept like PAGE's.
 SCAN_PAGE = """
 local offset, limit, budget = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[4])
+-- Already materialised (a deep page asked before): paging it is cheaper still.
+if redis.call('EXISTS', KEYS[6]) == 1 then return false end
 local size = redis.call('ZCARD', KEYS[1])
 -- Estimate the walk (filters taken as independent) and compare it with what
 -- materialising costs (about the smallest filter's size); walk only when cheaper,
 -- and never further than that.
 local share, smallest = 1.0, size
-for f = 6, #KEYS do
+for f = 7, #KEYS do
   local n = redis.call('SCARD', KEYS[f])
   smallest = math.min(smallest, n)
   share = share * n / math.max(size, 1)
 end
-if share == 0 or (offset + limit) / share > smallest then return false end
 budget = math.min(budget, math.max(smallest, 2000))
+if share == 0 or (offset + limit) / share > budget then return false end
 local picked, skipped, rank = {}, 0, 0
 local chunk = 256
 while #picked < limit and rank < size do
@@ -114,7 +117,7 @@ while #picked < limit and rank < size do
   end
   for _, id in ipairs(ids) do
     local keep = true
-    for f = 6, #KEYS do
+    for f = 7, #KEYS do
       if redis.call('SISMEMBER', KEYS[f], id) == 0 then
         keep = false
         break
@@ -137,7 +140,7 @@ if have[1] then
   total, up, down = tonumber(have[1]), tonumber(have[2]), tonumber(have[3])
 else
   local filters = {}
-  for f = 6, #KEYS do filters[#filters + 1] = KEYS[f] end
+  for f = 7, #KEYS do filters[#filters + 1] = KEYS[f] end
   if #filters == 1 then
     total = redis.call('SCARD', filters[1])
   else
