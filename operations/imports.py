@@ -33,7 +33,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.http import Http404
 
 from controlapi import errors
@@ -200,7 +200,7 @@ def _send(row: ImportRow, job: ImportJob) -> str:
     body = dict(row.fields)
     if row.password:
         body["password"] = row.password
-    ImportRow.objects.filter(pk=row.pk).update(attempts=row.attempts + 1)
+    ImportRow.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1)
     try:
         device = services.device_create(user=job.user, fields=body)
     except Http404:
