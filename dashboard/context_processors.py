@@ -6,14 +6,21 @@ from dashboard import tenancy
 
 
 def banner(request):
-    """The global banner above every page: the hook for fleet-data freshness.
+    """The global banner above every page: stale fleet data, a failing poller, or the
+    degraded mode when Redis is unreachable (pages then read the upstream directly).
 
     Returns `{"banner": None}` or `{"banner": {"level": "info"|"warning"|"error",
-    "message": str}}`; `templates/includes/banner.html` renders it. Nothing fills
-    it yet: the read model will report "data as of …", "upstream unreachable" or
-    "degraded" here. It must never raise and never call the upstream.
+    "message": str}}`; `templates/includes/banner.html` renders it. The rule lives in
+    `devices.freshness`; this never raises and never calls the upstream.
     """
-    return {"banner": None}
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"banner": None}
+    # Imported here: the devices app depends on dashboard, not the other way round.
+    from devices.selectors import fleet_banner
+
+    found = fleet_banner()
+    return {"banner": found.as_dict() if found else None}
 
 
 def tenancy_context(request):

@@ -58,3 +58,10 @@ def key_prefix(redis_client):
     yield prefix
     for key in redis_client.scan_iter(match=prefix + "*", count=1000):
         redis_client.delete(key)
+
+
+@pytest.fixture(autouse=True)
+def _read_model_of_the_test(settings, key_prefix):
+    """Every test reads and writes the fleet cache under its own key prefix, so a
+    demo or another run using the same Redis is never seen nor touched."""
+    settings.READ_MODEL_KEY_PREFIX = key_prefix

@@ -131,10 +131,23 @@ def test_the_footer_says_which_time_zone_times_are_in(client_of, viewer, setting
     assert b"Times shown in America/Mexico_City" in client_of(viewer).get("/").content
 
 
-def test_banner_hook_shows_nothing_yet(client_of, viewer):
+def test_banner_says_the_fleet_is_loading_before_the_first_poll(client_of, viewer):
     response = client_of(viewer).get("/")
+    assert response.context["banner"]["level"] == "info"
+    assert b"Fleet data is loading" in response.content
+
+
+def test_banner_says_degraded_when_redis_is_unreachable(client_of, viewer, settings):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there: a real failure
+    response = client_of(viewer).get("/audit/")
+    assert response.status_code == 200
+    assert response.context["banner"]["level"] == "error"
+    assert b"Degraded: the fleet cache (Redis) is unreachable" in response.content
+
+
+def test_login_page_shows_no_banner(client):
+    response = client.get("/accounts/login/")
     assert response.context["banner"] is None
-    assert b'class="banner' not in response.content
 
 
 def test_overview_shows_the_stronger_role_of_noc_staff_who_are_also_members(
