@@ -5,7 +5,6 @@ import csv
 import io
 from pathlib import Path
 
-import pytest
 from playwright.sync_api import expect
 
 from dashboard import audit
@@ -71,11 +70,6 @@ def test_the_export_of_a_filtered_page_holds_what_it_shows(
     assert {r["action"] for r in rows} == {"sync"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="templates/dashboard/audit.html: the Export CSV link sits outside the htmx-swapped "
-    "#audit-table, so filtering in place leaves it pointing at the previous filter",
-)
 def test_the_export_follows_a_filter_applied_in_place(
     dashboard_url, tenant_admin, outsider, noc, page, login
 ):
