@@ -617,21 +617,27 @@ class ReadModel:
         if buckets:
             texts = dict(zip(buckets, pipe.mget([k.text(g, b) for b in buckets]), strict=True))
 
+        rows = {i: _json(latest[i].to_cache()) for i in new}
+        # A device seen again unchanged (incremental polls overlap) is not rewritten,
+        # so cached query results survive a quiet poll.
+        changed = [i for i, row in zip(ids, old_rows, strict=True) if rows[int(i)] != row]
         transitions = []
         pipe.multi()
-        for i, entry in new.items():
-            before = old.get(i)
+        for i in map(int, changed):
+            entry, before = new[i], old.get(i)
             self._unindex(pipe, g, before, entry)
             self._index(pipe, g, entry, name_scores[str(i)])
-            pipe.hset(k.dev(g), str(i), _json(latest[i].to_cache()))
-            pipe.hset(k.fresh(g), str(i), observed_at.timestamp())
+            pipe.hset(k.dev(g), str(i), rows[i])
             bucket = _text(texts.get(_bucket(i))) or ""
             texts[_bucket(i)] = _without_line(bucket, i) + _line(entry)
             if before is not None and before.up != entry.up:
                 transitions.append(_transition(latest[i], before.up, observed_at))
-        for b in buckets:
+        for i in new:
+            pipe.hset(k.fresh(g), str(i), observed_at.timestamp())
+        for b in {_bucket(int(i)) for i in changed}:
             pipe.set(k.text(g, b), texts[b])
-        pipe.hincrby(k.current, "version", 1)
+        if changed:
+            pipe.hincrby(k.current, "version", 1)
         pipe.hset(k.current, "devices", info.devices + sum(1 for i in new if i not in old))
         if as_of is not None and as_of > info.as_of:
             pipe.hset(k.current, "as_of", as_of.timestamp())

@@ -85,7 +85,7 @@ return {total, up, down, ids, rows}
 # the caller then materialises the intersection (PAGE mode "1").
 # KEYS: 1 sort index, 2 device hash, 3 up set, 4 down set, 5 counts hash,
 #       6 the materialised result PAGE would use, 7.. filter sets (plain sets only:
-#       SISMEMBER, SINTERCARD).
+#       SMISMEMBER, SINTERCARD).
 # ARGV: 1 offset, 2 page size, 3 "1" for descending, 4 candidate budget,
 #       5 counts lifetime in ms, 6 "up"/"down" when a status filter fixes the counts.
 # Counts are exact (SINTERCARD: no sorted result built) and kept like PAGE's.
@@ -115,21 +115,23 @@ while #picked < limit and rank < size do
   else
     ids = redis.call('ZRANGE', KEYS[1], rank, rank + chunk - 1)
   end
-  for _, id in ipairs(ids) do
-    local keep = true
-    for f = 7, #KEYS do
-      if redis.call('SISMEMBER', KEYS[f], id) == 0 then
-        keep = false
-        break
-      end
+  -- One SMISMEMBER per filter per chunk (not one call per device): the
+  -- survivors of each filter go on to the next.
+  for f = 7, #KEYS do
+    if #ids == 0 then break end
+    local flags = redis.call('SMISMEMBER', KEYS[f], unpack(ids))
+    local kept = {}
+    for i, id in ipairs(ids) do
+      if flags[i] == 1 then kept[#kept + 1] = id end
     end
-    if keep then
-      if skipped < offset then
-        skipped = skipped + 1
-      else
-        picked[#picked + 1] = id
-        if #picked == limit then break end
-      end
+    ids = kept
+  end
+  for _, id in ipairs(ids) do
+    if skipped < offset then
+      skipped = skipped + 1
+    else
+      picked[#picked + 1] = id
+      if #picked == limit then break end
     end
   end
   rank = rank + chunk

@@ -210,3 +210,18 @@ def test_a_poll_stopped_by_its_time_limit_keeps_the_old_snapshot_and_frees_the_l
     }
     assert "The poll stopped" in model.poll_health(polling.FLEET).last_error
     assert _full(model, api_factory, poll_config).skipped is False
+
+
+def test_a_quiet_incremental_poll_keeps_cached_results_valid(
+    model, api_factory, poll_config, still_fleet
+):
+    _full(model, api_factory, poll_config)
+    before = model.snapshot_info()
+
+    polling.poll_fleet(
+        model=model, api_factory=api_factory, config=poll_config, mode=polling.INCREMENTAL
+    )
+
+    after = model.snapshot_info()
+    assert after.as_of > before.as_of
+    assert after.version == before.version
