@@ -81,6 +81,10 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Benchmark only (bench/pages.py): serves /devices/naive/, the device list read from
+# the upstream on every request, to compare against the cached page. 404 when off.
+BENCHMARK_VIEWS = env_bool("BENCHMARK_VIEWS", False)
+
 # --- Django ------------------------------------------------------------------
 
 INSTALLED_APPS = [

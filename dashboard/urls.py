@@ -10,6 +10,7 @@ urlpatterns = [
     path("audit/export.csv", audit_views.audit_export, name="audit-export"),
     path("organization/", views.switch_organization, name="switch-organization"),
     path("healthz", views.healthz, name="healthz"),
+    path("healthz/auth", views.healthz_auth, name="healthz-auth"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

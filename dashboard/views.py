@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
@@ -68,3 +68,12 @@ def switch_organization(request):
 def healthz(request):
     """Liveness only: the process answers. It touches neither the upstream nor Redis."""
     return JsonResponse({"status": "ok"})
+
+
+@require_GET
+@never_cache
+@tenancy.scoped_view()
+def healthz_auth(request):
+    """The cheapest page behind login: sessions, the user and the scope, no Redis, no
+    template. The page benchmark (bench/pages.py) measures other pages against it."""
+    return HttpResponse("ok\n", content_type="text/plain")

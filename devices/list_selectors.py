@@ -1,7 +1,8 @@
 """Reads the fleet pages need beyond devices.selectors, built on the public ReadModel.
 
 `all_matching` walks every page of a query (exports, "all N matching" bulk jobs,
-the triage board's pending list); `organization_names` names organization ids.
+the triage board's pending list); `organization_names` names organization ids;
+`upstream_device_list` is the benchmark's page without the cache.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import replace
 
 from controlapi.records import Device
 from dashboard.models import Organization
-from devices import configured
+from devices import configured, selectors
 from devices.read_model import MAX_PAGE_SIZE, DeviceQuery
 
 
@@ -42,3 +43,17 @@ def organization_names(org_ids: Iterable[int | None]) -> dict[int, str]:
         Organization.objects.filter(upstream_id__in=ids).values_list("upstream_id", "name")
     )
     return {o: names.get(o, Organization.placeholder_name(o)) for o in ids}
+
+
+NOTE_NO_CACHE = "Benchmark page: read from the control API on this request, not from the cache."
+
+
+def upstream_device_list(
+    *, org_ids: frozenset[int] | None, query: DeviceQuery
+) -> selectors.DeviceList:
+    """The list as a dashboard without the fleet cache would build it: the upstream on
+    every request (BENCHMARK_VIEWS only). It is the degraded mode's read, marked not
+    degraded so the page renders (and counts) as the cached page does."""
+    # The degraded read is private to selectors; reusing it keeps one upstream path.
+    answer = selectors._upstream_list(query, org_ids, notes=(NOTE_NO_CACHE,))
+    return replace(answer, degraded=False)

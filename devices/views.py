@@ -8,7 +8,9 @@ counters (the periodic refresh, target `device-rows`), from one template.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -44,25 +46,25 @@ def _url(params: dict) -> str:
     return f"{base}?{urlencode(params)}" if params else base
 
 
-def _list_context(request) -> dict:
+def _list_context(request, *, read=selectors.device_list, count=selectors.fleet_counts) -> dict:
+    """The list page's context; `read` and `count` are the reads of rows and of the chips'
+    counts (the cache's, or the upstream's for the benchmark page)."""
     now = _now()
     scope = request.scope
     filters = list_filters.parse(request.GET, scope=scope, now=now)
     org_ids = scope.org_ids_or_none()
-    listing = selectors.device_list(org_ids=org_ids, query=filters.query)
+    listing = read(org_ids=org_ids, query=filters.query)
     last = list_filters.last_page(listing.total, filters.per_page)
     if filters.page > last and listing.total:
         # A page past the end (the fleet shrank, or a hand-edited URL): show the last one.
         filters = list_filters.parse(
             {**request.GET.dict(), "page": str(last)}, scope=scope, now=now
         )
-        listing = selectors.device_list(org_ids=org_ids, query=filters.query)
+        listing = read(org_ids=org_ids, query=filters.query)
     counts = listing.counts
     if filters.status and not listing.degraded:
         # The chips show both numbers for the rest of the filter.
-        counts = selectors.fleet_counts(
-            org_ids=org_ids, query=list_filters.without_status(filters.query)
-        ).counts
+        counts = count(org_ids=org_ids, query=list_filters.without_status(filters.query)).counts
     params = filters.params()
     names = list_selectors.organization_names(d.organization_id for d in listing.items)
     rows = [{"device": d, "organization": names.get(d.organization_id, "")} for d in listing.items]
@@ -146,6 +148,30 @@ def device_list(request):
         target = request.htmx.target
         template += "#device-rows-refresh" if target == "device-rows" else "#device-results"
     return render(request, template, context)
+
+
+def _benchmark_only(view):
+    """404 unless BENCHMARK_VIEWS is on: the view exists for bench/pages.py only."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not settings.BENCHMARK_VIEWS:
+            raise Http404("No such page.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@require_GET
+@_benchmark_only
+@tenancy.scoped_view()
+def device_list_naive(request):
+    """The devices page built from the upstream on every request, no cache: the naive
+    alternative the page benchmark compares the real page against (full page only)."""
+    context = _list_context(
+        request, read=list_selectors.upstream_device_list, count=list_selectors.upstream_device_list
+    )
+    return render(request, "devices/list.html", context)
 
 
 @require_GET
