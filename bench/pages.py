@@ -1,0 +1,237 @@
+"""Benchmark: latency of pages served by gunicorn at 100,000 devices, 20 clients at once.
+
+Set-up: the simulator in a process of its own (no added latency), one full poll
+into a read model on a key prefix of the run's own (as bench/poll.py does), a
+throwaway SQLite database (or --database-url), migrations, a NOC viewer made with
+`manage.py create_member`, the organizations the poll saw, then gunicorn on a free
+port with DEBUG=0 and BENCHMARK_VIEWS=1. Each of the clients is a thread with its
+own logged-in requests.Session.
+
+Endpoints, each warmed up and then asked --requests times by all clients at once:
+- floor:   /healthz/auth, a trivial page behind the same middleware and login;
+- devices: /devices/ with filters (status, organization, sort, page size);
+- search:  the same with q=, a different needle on every request, so every
+           search scans the fleet (its per-needle cache never helps);
+- naive:   /devices/naive/ with the filters of "devices": the same page built from
+           the upstream on every request, no cache.
+
+    .venv/bin/python bench/pages.py [--devices 100000] [--requests 400] [--clients 20]
+        [--workers 2] [--threads 4] [--database-url postgres://...]
+
+Prints `pages_<endpoint>_{p50,p95,mean}: ms`, `pages_<endpoint>_count`, and the
+ratios pages_devices_p95_over_floor, pages_search_p95_over_floor and
+pages_naive_p95_over_devices_p95.
+"""
+
+import os
+import re
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from itertools import count
+from pathlib import Path
+from types import SimpleNamespace
+
+import requests
+from fleet_cache_setup import REDIS_URL, TOKEN, api_factory, fresh_model, report
+
+from devices.polling import PollConfig, poll_fleet
+from devices.read_model import DeviceQuery
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+USERNAME = "bench-viewer"
+PASSWORD = secrets.token_urlsafe(16)
+ORGANIZATION = 5
+FILTERS = {"status": "down", "organization": str(ORGANIZATION), "sort": "-status_change",
+           "per_page": "50"}  # fmt: skip
+WARM_UP = 40  # requests per endpoint before measuring
+
+
+def option(argv: list[str], name: str, default: str) -> str:
+    return argv[argv.index(name) + 1] if name in argv else default
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(url: str, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            requests.get(url, timeout=2)
+            return
+        except requests.ConnectionError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer within {seconds} s")
+
+
+def start(args: list[str], env: dict | None = None) -> subprocess.Popen:
+    return subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def manage(env: dict, *args: str) -> None:
+    subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True,
+                   stdout=subprocess.DEVNULL)  # fmt: skip
+
+
+def search_needles(model, wanted: int) -> list[str]:
+    """Distinct fragments of names and serials of devices inside FILTERS, so searches
+    find rows; every one is used once."""
+    page = model.query(
+        DeviceQuery(status=False, organization=ORGANIZATION, limit=500), frozenset({ORGANIZATION})
+    )
+    needles: list[str] = []
+    for device in page.items:
+        for needle in (device.name[-5:].lower(), device.serial_number[-7:].lower()):
+            if needle.strip() and needle not in needles:
+                needles.append(needle)
+    if len(needles) < wanted:
+        raise RuntimeError(f"only {len(needles)} search needles for {wanted} requests")
+    return needles[:wanted]
+
+
+def log_in(base: str) -> requests.Session:
+    session = requests.Session()
+    session.get(f"{base}/accounts/login/", timeout=30).raise_for_status()
+    response = session.post(
+        f"{base}/accounts/login/",
+        data={
+            "username": USERNAME,
+            "password": PASSWORD,
+            "csrfmiddlewaretoken": session.cookies["csrftoken"],
+        },  # fmt: skip
+        allow_redirects=False,
+        timeout=60,
+    )
+    if response.status_code != 302:
+        raise RuntimeError(f"login failed: {response.status_code}")
+    return session
+
+
+def measure(sessions, urls: list[str], check) -> list[float]:
+    """Ask every URL once, the clients taking the next one as they finish; ms each."""
+    tickets = count()
+    times: list[float] = []
+    lock = threading.Lock()
+
+    def client(session):
+        while (i := next(tickets)) < len(urls):
+            started = time.perf_counter()
+            response = session.get(urls[i], allow_redirects=False, timeout=120)
+            elapsed = (time.perf_counter() - started) * 1000
+            if response.status_code != 200 or not check(response.text):
+                raise RuntimeError(f"{urls[i]}: {response.status_code} {response.text[:300]}")
+            with lock:
+                times.append(elapsed)
+
+    with ThreadPoolExecutor(max_workers=len(sessions)) as pool:
+        for future in [pool.submit(client, s) for s in sessions]:
+            future.result()
+    return times
+
+
+def percentile(values, p):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def main(argv: list[str]) -> None:
+    devices = int(option(argv, "--devices", "100000"))
+    total = int(option(argv, "--requests", "400"))
+    clients = int(option(argv, "--clients", "20"))
+    workers, threads = option(argv, "--workers", "2"), option(argv, "--threads", "4")
+    sim_port, web_port = free_port(), free_port()
+    api_url = f"http://127.0.0.1:{sim_port}/api/v1"
+    simulator = start([PYTHON, "-m", "simulator", "--port", str(sim_port), "--seed", "1",
+                       "--devices", str(devices), "--token", TOKEN,
+                       "--latency-ms", "0"])  # fmt: skip
+    web = None
+    try:
+        with fresh_model() as model, tempfile.TemporaryDirectory() as tmp:
+            wait_for(f"http://127.0.0.1:{sim_port}/")
+            started = time.perf_counter()
+            polled = poll_fleet(model=model, api_factory=api_factory(SimpleNamespace(
+                api_url=api_url)), config=PollConfig(), mode="full")  # fmt: skip
+            report(f"pages_fill_full_poll_{devices}", time.perf_counter() - started, "s")
+            env = {
+                **os.environ,
+                "DJANGO_SETTINGS_MODULE": "dashboard.settings",
+                "DATABASE_URL": option(argv, "--database-url", f"sqlite:///{tmp}/bench.sqlite3"),
+                "REDIS_URL": REDIS_URL,
+                "READ_MODEL_KEY_PREFIX": model.keys.p,
+                "CONTROL_API_URL": api_url,
+                "CONTROL_API_TOKEN": TOKEN,
+                "SECRET_KEY": secrets.token_urlsafe(50),
+                "DEBUG": "0",
+                "ALLOWED_HOSTS": "127.0.0.1",
+                "SECURE_COOKIES": "0",  # plain HTTP to 127.0.0.1
+                "BENCHMARK_VIEWS": "1",
+                # No poll runs during the benchmark: keep the data "fresh" for the banner.
+                "POLL_INTERVAL_SECONDS": "3600",
+                "LOG_LEVEL": "WARNING",
+            }
+            manage(env, "migrate", "--noinput")
+            manage(env, "create_member", USERNAME, "--password", PASSWORD, "--noc",
+                   "--role", "viewer")  # fmt: skip
+            ids = ",".join(map(str, sorted(polled.organizations)))
+            manage(env, "shell", "-c", "from dashboard.models import ensure_organizations; "
+                   f"ensure_organizations([{ids}])")  # fmt: skip
+            web = start([PYTHON, "-m", "gunicorn", "dashboard.wsgi", "--bind",
+                         f"127.0.0.1:{web_port}", "--workers", workers, "--threads", threads,
+                         "--worker-class", "gthread", "--log-level", "warning"], env)  # fmt: skip
+            base = f"http://127.0.0.1:{web_port}"
+            wait_for(f"{base}/healthz")
+            sessions = [log_in(base) for _ in range(clients)]
+            needles = iter(search_needles(model, WARM_UP + total))
+            query = "&".join(f"{k}={v}" for k, v in FILTERS.items())
+            rows = re.compile(r'data-device-id="\d+"')
+            endpoints = {
+                "floor": (lambda: f"{base}/healthz/auth", lambda text: text == "ok\n"),
+                "devices": (lambda: f"{base}/devices/?{query}", rows.search),
+                "search": (
+                    lambda: f"{base}/devices/?{query}&q={next(needles)}",
+                    lambda text: 'id="fleet-table"' in text,
+                ),  # fmt: skip
+                "naive": (lambda: f"{base}/devices/naive/?{query}", rows.search),
+            }
+            results = {}
+            for name, (url, check) in endpoints.items():
+                measure(sessions, [url() for _ in range(WARM_UP)], check)
+                results[name] = measure(sessions, [url() for _ in range(total)], check)
+                times = results[name]
+                report(f"pages_{name}_p50", percentile(times, 50), "ms")
+                report(f"pages_{name}_p95", percentile(times, 95), "ms")
+                report(f"pages_{name}_mean", statistics.fmean(times), "ms")
+                report(f"pages_{name}_count", len(times), "requests")
+            p95 = {name: percentile(times, 95) for name, times in results.items()}
+            report("pages_devices_p95_over_floor", p95["devices"] / p95["floor"], "x")
+            report("pages_search_p95_over_floor", p95["search"] / p95["floor"], "x")
+            report("pages_naive_p95_over_devices_p95", p95["naive"] / p95["devices"], "x")
+            for session in sessions:
+                session.close()
+    finally:
+        if web is not None:
+            stop(web)
+        stop(simulator)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
