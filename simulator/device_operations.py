@@ -85,12 +85,10 @@ def _validate(body: dict, current_status: str) -> None:
     for name in _TEXT_FIELDS:
         if body.get(name) is not None and not isinstance(body[name], str):
             errors[name] = ["Not a valid string."]
-    if (
-        "device_id" in body
-        and body["device_id"] is not None
-        and not isinstance(body["device_id"], (str, int))
-    ):
-        errors["device_id"] = ["Not a valid identifier."]
+    # A string, as the contract's example ("DEV-001"); a bool is not an identifier even
+    # though Python counts it as an int.
+    if body.get("device_id") is not None and not isinstance(body["device_id"], str):
+        errors["device_id"] = ["Not a valid string."]
     if "configuration" in body and not isinstance(body["configuration"], dict):
         errors["configuration"] = ["Expected an object."]
     for name in _TIME_FIELDS:

@@ -115,6 +115,7 @@ def _malformed(response: Response, kind: str) -> Response:
 
 async def handle(sim, routes, request: Request) -> Response:
     started = time.perf_counter()
+    log_epoch = sim.log.epoch
     state = sim.state
     method = request.method
     path = request.url.path
@@ -143,6 +144,7 @@ async def handle(sim, routes, request: Request) -> Response:
         time=iso(time.time()),
         duration_ms=(time.perf_counter() - started) * 1000,
         fault=fault,
+        epoch=log_epoch,
     )
     return response
 

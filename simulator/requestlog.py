@@ -23,14 +23,22 @@ def redact(value):
 
 class RequestLog:
     def __init__(self):
+        self.epoch = 0
         self.clear()
 
     def clear(self) -> None:
         self.counts: Counter[str] = Counter()
         self.entries: deque[dict] = deque(maxlen=MAX_ENTRIES)
         self.total = 0
+        # A request still in flight when the log is cleared (a hung one, say) belongs to
+        # the time before: it must not turn up in the counts of whoever cleared the log.
+        self.epoch += 1
 
-    def record(self, *, method, path, query, status, body, time, duration_ms, fault) -> None:
+    def record(
+        self, *, method, path, query, status, body, time, duration_ms, fault, epoch
+    ) -> None:
+        if epoch != self.epoch:
+            return
         self.total += 1
         self.counts[f"{method} {path}"] += 1
         self.entries.append(

@@ -32,6 +32,16 @@ def test_hang_outlasts_a_client_timeout(api, sim_control):
         api.request("GET", "/inventory_device/", timeout=0.5)
 
 
+def test_a_request_in_flight_when_the_log_is_cleared_is_not_counted_after(api, sim_control):
+    sim_control.set_faults(next_hangs=1, hang_seconds=1)
+    with pytest.raises(requests.Timeout):
+        api.request("PATCH", "/inventory_device/1003/", json={"reboot": True}, timeout=0.3)
+    sim_control.clear_log()
+    time.sleep(1.2)  # the hung request is answered (late) now
+
+    assert sim_control.request_log(last=10)["total"] == 0
+
+
 def test_truncated_body_is_not_valid_json(api, sim_control):
     sim_control.set_faults(next_malformed=1, malformed="truncated")
     response = api.get("/inventory_device/")
