@@ -34,9 +34,7 @@ class RequestLog:
         # the time before: it must not turn up in the counts of whoever cleared the log.
         self.epoch += 1
 
-    def record(
-        self, *, method, path, query, status, body, time, duration_ms, fault, epoch
-    ) -> None:
+    def record(self, *, method, path, query, status, body, time, duration_ms, fault, epoch) -> None:
         if epoch != self.epoch:
             return
         self.total += 1
