@@ -52,6 +52,7 @@ class _BearerAuth(requests.auth.AuthBase):
     def __repr__(self) -> str:  # no token here
         return "<BearerAuth>"
 
+
 DEVICES = "/inventory_device/"
 PROFILES = "/inventory_connection_profile/"
 DEVICE_OPERATIONS = "/inventory_device_operation/"

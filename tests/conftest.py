@@ -40,7 +40,9 @@ def sim_control(simulator):
 
 @pytest.fixture(scope="session")
 def redis_url():
-    return os.environ.get("TEST_REDIS_URL") or os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    return os.environ.get("TEST_REDIS_URL") or os.environ.get(
+        "REDIS_URL", "redis://127.0.0.1:6379/0"
+    )
 
 
 @pytest.fixture
