@@ -67,6 +67,11 @@ PROFILE_POLL_INTERVAL_SECONDS = env_int("PROFILE_POLL_INTERVAL_SECONDS", 300, mi
 CELERY_BROKER_URL = REDIS_URL
 CELERY_TASK_IGNORE_RESULT = True  # tasks write to the read model, nobody awaits a result
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker polling the fleet must not hold a second poll message meanwhile.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Above the polls' hard time limit (630 s), so a long poll's unacknowledged message is
+# never handed to a second worker while the first still runs (docs/ARCHITECTURE.md).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BEAT_SCHEDULE = {
     "poll-fleet": {
         "task": "devices.tasks.poll_fleet",
