@@ -81,7 +81,7 @@ _FIELD_SEP = "\x1f"
 MAX_SEARCH_LENGTH = 100
 # A filtered page walks at most this many devices of the sort index before the
 # query materialises the intersection instead (a filter matching few devices).
-SCAN_BUDGET = 20_000
+SCAN_BUDGET = 5_000
 MAX_PAGE_SIZE = 500
 
 
