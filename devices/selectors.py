@@ -34,6 +34,9 @@ from devices.read_model import (
 
 log = logging.getLogger(__name__)
 
+# Seconds a detail page waits for a fetch of the same device already in flight
+# (a "refresh now" with update_status can be slow); then it shows the cached copy.
+PAGE_REFRESH_WAIT = 3.0
 # The upstream's own page-size cap: a degraded list cannot ask for more.
 UPSTREAM_MAX_PAGE = 100
 
@@ -219,6 +222,8 @@ def device_detail(
             api_factory=configured.degraded_upstream(),
             device_id=device_id,
             update_status=False,
+            # A page waits this long at most for another caller's fetch of the device.
+            wait=PAGE_REFRESH_WAIT,
         )
     except errors.NotFound:
         return None
