@@ -43,7 +43,12 @@ def tenancy_context(request):
         "nav_role": role_label,
         "nav_is_noc": noc is not None,
         "nav_organizations": organizations,
-        "nav_active_organization": tenancy.active_organization(request),
+        # Set by scoped_view, which already checked it; read afresh on other pages.
+        "nav_active_organization": (
+            request.active_organization
+            if hasattr(request, "active_organization")
+            else tenancy.active_organization(request)
+        ),
         # One organization needs no switcher.
         "nav_show_switcher": len(organizations) > 1,
     }

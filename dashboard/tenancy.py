@@ -89,8 +89,12 @@ def _check_action(action: str) -> None:
         raise ValueError(f"Unknown action {action!r}; expected one of {sorted(ACTIONS)}.")
 
 
-def noc_role(user) -> str | None:
-    """The user's role over every organization: superusers are NOC admins."""
+# While `scoped_view` serves a request, the user's grants are read once and kept on the
+# user object (which lives as long as the request); everywhere else they are read afresh.
+_GRANTS = "_tenancy_grants"
+
+
+def _read_noc_role(user) -> str | None:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
     if user.is_superuser:
@@ -98,12 +102,23 @@ def noc_role(user) -> str | None:
     return NocRole.objects.filter(user=user).values_list("role", flat=True).first()
 
 
-def memberships(user) -> dict[int, str]:
-    """Organization upstream id -> the user's role in it."""
+def _read_memberships(user) -> dict[int, str]:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return {}
     rows = Membership.objects.filter(user=user).values_list("organization__upstream_id", "role")
     return dict(rows)
+
+
+def noc_role(user) -> str | None:
+    """The user's role over every organization: superusers are NOC admins."""
+    grants = getattr(user, _GRANTS, None)
+    return grants[0] if grants is not None else _read_noc_role(user)
+
+
+def memberships(user) -> dict[int, str]:
+    """Organization upstream id -> the user's role in it."""
+    grants = getattr(user, _GRANTS, None)
+    return dict(grants[1]) if grants is not None else _read_memberships(user)
 
 
 def scope_for(user, action: str = VIEW) -> OrgScope:
@@ -211,9 +226,14 @@ def scoped_view(action: str = VIEW):
     def decorator(view):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
-            request.active_organization = active_organization(request)
-            request.scope = request_scope(request, action)
-            return view(request, *args, **kwargs)
+            user = request.user
+            setattr(user, _GRANTS, (_read_noc_role(user), _read_memberships(user)))
+            try:
+                request.active_organization = active_organization(request)
+                request.scope = request_scope(request, action)
+                return view(request, *args, **kwargs)
+            finally:
+                delattr(user, _GRANTS)
 
         return login_required(wrapper)
 

@@ -157,3 +157,11 @@ def test_overview_shows_the_stronger_role_of_noc_staff_who_are_also_members(
     rows = client_of(noc_viewer).get("/").context["rows"]
     roles = {row["organization"].upstream_id: row["role"] for row in rows}
     assert roles == {ORG_A: "admin", ORG_B: "viewer", ORG_OTHER: "viewer"}
+
+
+def test_a_page_reads_the_users_grants_once(client_of, operator, django_assert_max_num_queries):
+    client = client_of(operator)
+    client.get("/audit/")  # the session is loaded once before counting
+    # session, user, NOC role, memberships, switcher organizations, the page's own two
+    with django_assert_max_num_queries(7):
+        client.get("/audit/")
