@@ -63,6 +63,16 @@ READ_MODEL_KEY_PREFIX = env_str("READ_MODEL_KEY_PREFIX", "noc:")
 # Floor of 5 s: a faster poll would only load the upstream, pages never wait on it.
 POLL_INTERVAL_SECONDS = env_int("POLL_INTERVAL_SECONDS", 30, minimum=5)
 PROFILE_POLL_INTERVAL_SECONDS = env_int("PROFILE_POLL_INTERVAL_SECONDS", 300, minimum=5)
+# A full poll rebuilds the snapshot (deletions and renames show up); between full polls,
+# cheap incremental ones ask only for devices whose status changed.
+FULL_POLL_INTERVAL_SECONDS = env_int(
+    "FULL_POLL_INTERVAL_SECONDS", max(600, POLL_INTERVAL_SECONDS), minimum=POLL_INTERVAL_SECONDS
+)
+POLL_PAGE_SIZE = env_int("POLL_PAGE_SIZE", 100, minimum=1, maximum=100)  # the upstream's maximum
+POLL_PARALLEL_REQUESTS = env_int("POLL_PARALLEL_REQUESTS", 8, minimum=1, maximum=64)
+# The poll lock's expiry: how long a killed worker can block polling.
+POLL_LOCK_SECONDS = env_int("POLL_LOCK_SECONDS", 60, minimum=10)
+POLL_SOFT_TIME_LIMIT_SECONDS = env_int("POLL_SOFT_TIME_LIMIT_SECONDS", 600, minimum=30)
 
 CELERY_BROKER_URL = REDIS_URL
 CELERY_TASK_IGNORE_RESULT = True  # tasks write to the read model, nobody awaits a result
