@@ -27,6 +27,8 @@ Key layout (P = prefix, g = generation):
     P fleet:g:orgs / :types      the organization and type ids present
     P fleet:g:text:<n>           search-text bucket n: lines "text<TAB>id<LF>"
     P fleet:g:q:<version>:...    cached query results and their counts (short TTL)
+    P triage:pending_seen        hash "<id>|<entry name>" -> when a poll first saw that
+                                 pending entry (across generations; see "Pending age")
     P health:<poll>              hash: the poll's health for the operations panel
     P profiles                   string: the profile snapshot as one JSON document
     P hist:transitions           stream of status transitions (the fleet timeline)
@@ -38,6 +40,14 @@ Key layout (P = prefix, g = generation):
 
 Indexes hold device ids only (the JSON lives once in the device hash), so a
 filter or a sort never copies device data around.
+
+Pending age. The upstream says what is pending, not since when. ASSUMPTION: an
+entry's age counts from the first poll (or refresh) that saw it. Every write
+keeps `triage:pending_seen` in step: a full poll adds the entries it saw for the
+first time and drops every other entry it did not see; an in-place write adds
+and drops the entries of the devices it rewrites; a removal drops the device's.
+(The key keeps the name the triage board gave it when it kept the hash itself,
+so first-seen times written then carry over.)
 """
 
 from __future__ import annotations
@@ -127,7 +137,7 @@ class IndexEntry(NamedTuple):
     up: bool
     organization_id: int | None
     type_id: int | None
-    pending: bool
+    pending: tuple[str, ...]  # the names of its pending entries (empty: none)
     name_key: tuple[str, int]
     status_change: float
     last_connection: float
@@ -151,7 +161,7 @@ def index_entry(device: Device) -> IndexEntry:
         device.status == "Up",
         device.organization_id,
         device.type,
-        bool(device.pending_settings),
+        tuple(p.name for p in device.pending_settings),
         # Case-insensitive name order; the id breaks ties so the order is total.
         (device.name.casefold(), device.id),
         _epoch(device.status_change),
@@ -285,6 +295,7 @@ class Keys:
         self.profiles = f"{prefix}profiles"
         self.transitions = f"{prefix}hist:transitions"
         self.history_orgs = f"{prefix}hist:orgs"
+        self.pending_seen = f"{prefix}triage:pending_seen"
 
     def gen(self, g: int, name: str) -> str:
         return f"{self.p}fleet:{g}:{name}"
@@ -363,6 +374,13 @@ def _bucket(device_id: int) -> int:
 
 def _line(entry: IndexEntry) -> str:
     return f"{entry.search_text}\t{entry.id}\n"
+
+
+def _pending_fields(entry: IndexEntry | None) -> set[str]:
+    """The fields of `P triage:pending_seen` for one device's pending entries."""
+    if entry is None:
+        return set()
+    return {f"{entry.id}|{name}" for name in entry.pending}
 
 
 class ReadModel:
@@ -632,6 +650,7 @@ class ReadModel:
             texts[_bucket(i)] = _without_line(bucket, i) + _line(entry)
             if before is not None and before.up != entry.up:
                 transitions.append(_transition(latest[i], before.up, observed_at))
+            self._track_pending(pipe, before, entry, observed_at)
         for i in new:
             pipe.hset(k.fresh(g), str(i), observed_at.timestamp())
         for b in {_bucket(int(i)) for i in changed}:
@@ -680,12 +699,40 @@ class ReadModel:
             pipe.hdel(k.fresh(g), i)
             b = _bucket(entry.id)
             texts[b] = _without_line(_text(texts[b]) or "", entry.id)
+            self._track_pending(pipe, entry, None, info.as_of)
         for b in buckets:
             pipe.set(k.text(g, b), texts[b])
         pipe.hincrby(k.current, "version", 1)
         pipe.hset(k.current, "devices", max(info.devices - len(gone), 0))
         pipe.execute()
         return len(gone)
+
+    def _track_pending(
+        self, pipe, before: IndexEntry | None, after: IndexEntry | None, seen_at: datetime
+    ) -> None:
+        """Keep the first-seen times of one rewritten device's pending entries: new
+        entries start now (HSETNX keeps an older time), cleared ones are dropped."""
+        kept = _pending_fields(after)
+        cleared = _pending_fields(before) - kept
+        if cleared:
+            pipe.hdel(self.keys.pending_seen, *cleared)
+        for name in kept:
+            pipe.hsetnx(self.keys.pending_seen, name, seen_at.timestamp())
+
+    def pending_first_seen(
+        self, entries: Iterable[tuple[int, str]]
+    ) -> dict[tuple[int, str], datetime]:
+        """When a poll first saw each (device id, pending entry name); entries no poll
+        has recorded yet are left out."""
+        wanted = list(dict.fromkeys(entries))
+        if not wanted:
+            return {}
+        stored = self.client.hmget(self.keys.pending_seen, [f"{i}|{n}" for i, n in wanted])
+        return {
+            entry: _from_epoch(value)
+            for entry, value in zip(wanted, stored, strict=True)
+            if value is not None
+        }
 
     def _unindex(self, pipe, g: int, before: IndexEntry | None, after: IndexEntry) -> None:
         """Drop the memberships `before` had that `after` does not keep."""
@@ -1192,6 +1239,12 @@ class SnapshotBuilder:
                 org_counts[e.organization_id][0 if e.up else 1] += 1
 
         snapshot_time = as_of or self.started_at
+        # First-seen times of pending entries: the whole fleet was seen, so entries
+        # not in it have cleared (a few thousand fields at most: one HKEYS).
+        seen_now = {f"{e.id}|{name}" for e in entries for name in e.pending}
+        recorded = {_text(f) for f in client.hkeys(k.pending_seen)}
+        first_seen = {f: self.started_at.timestamp() for f in seen_now - recorded}
+        cleared = recorded - seen_now
         with client.pipeline(transaction=True) as pipe:
             pipe.delete(k.current)
             pipe.hset(
@@ -1205,6 +1258,10 @@ class SnapshotBuilder:
                 },
             )
             pipe.zrem(k.gc, str(g))
+            if first_seen:
+                pipe.hset(k.pending_seen, mapping=first_seen)
+            if cleared:
+                pipe.hdel(k.pending_seen, *cleared)
             if previous is not None:
                 retire_at = datetime.now(UTC) + model.grace
                 pipe.zadd(k.gc, {str(previous.generation): retire_at.timestamp()})

@@ -5,13 +5,10 @@ devices Down now (most recent first, with how long), flapping devices (at least
 FLAP_TRANSITIONS transitions in the last hour, from the history), and devices
 whose pending settings have not cleared for longer than the threshold.
 
-Pending age. The upstream says what is pending, not since when. ASSUMPTION: an
-entry's age is counted from the first time the dashboard saw it, kept in one
-Redis hash of our own (`<prefix>triage:pending_seen`, field `<id>|<entry name>`):
-every read of the board records the entries it finds and forgets cleared ones.
-So "stuck" means pending for longer than the threshold *since the dashboard
-first saw it*; the poller could record it on every poll (not done yet: it
-belongs to devices.polling).
+Pending age. The upstream says what is pending, not since when. An entry's age
+counts from the first poll that saw it (the read model keeps those times on
+every poll, full and incremental, whether or not anyone reads this board:
+`ReadModel.pending_first_seen`). An entry no poll has recorded yet is not stuck.
 
 Claims ("I'm on it") live in the dashboard's database (devices.models.Claim),
 are visible to everyone who can see the device, and are dropped when the board
@@ -23,7 +20,7 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import redis
 from django.conf import settings
@@ -75,35 +72,6 @@ class Board:
     notes: list[str] = field(default_factory=list)
 
 
-def _pending_key() -> str:
-    return f"{getattr(settings, 'READ_MODEL_KEY_PREFIX', 'noc:')}triage:pending_seen"
-
-
-def observe_pending(client: redis.Redis, devices: list[Device], *, now: datetime, complete: bool):
-    """Record when each pending entry was first seen; return {(id, name): first seen}.
-
-    `complete`: `devices` is every pending device in view, so entries of devices not
-    among them have cleared and are forgotten (only for a whole-fleet view).
-    """
-    key = _pending_key()
-    wanted = {f"{d.id}|{p.name}" for d in devices for p in d.pending_settings}
-    stored = {k.decode(): float(v) for k, v in client.hgetall(key).items()}
-    new = {f: now.timestamp() for f in wanted if f not in stored}
-    with client.pipeline(transaction=False) as pipe:
-        if new:
-            pipe.hset(key, mapping=new)
-        if complete:
-            gone = [f for f in stored if f not in wanted]
-            if gone:
-                pipe.hdel(key, *gone)
-        pipe.execute()
-    seen = {**stored, **new}
-    return {
-        (int(f.split("|", 1)[0]), f.split("|", 1)[1]): datetime.fromtimestamp(seen[f], tz=UTC)
-        for f in wanted
-    }
-
-
 def triage_board(*, user, scope: tenancy.OrgScope, now: datetime) -> Board:
     board = Board()
     org_ids = scope.org_ids_or_none()
@@ -128,13 +96,16 @@ def triage_board(*, user, scope: tenancy.OrgScope, now: datetime) -> Board:
             if cached is not None:
                 flappers.append((cached.device, flapper.transitions))
         pending = list_selectors.all_matching(org_ids, DeviceQuery(pending_only=True))
-        first_seen = observe_pending(model.client, pending, now=now, complete=scope.all)
+        first_seen = model.pending_first_seen(
+            (d.id, p.name) for d in pending for p in d.pending_settings
+        )
         threshold = now - board.threshold
         for device in pending:
             old = [
                 p.name
                 for p in device.pending_settings
-                if first_seen[(device.id, p.name)] <= threshold
+                if (device.id, p.name) in first_seen
+                and first_seen[(device.id, p.name)] <= threshold
             ]
             if old:
                 stuck_devices.append((device, tuple(old)))

@@ -1,12 +1,11 @@
 """The triage board: Down now, flapping, stuck pending settings, claims and quick actions."""
 
 import re
-from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from dashboard.models import AuditEntry
-from devices import polling, triage
+from devices import polling
 from devices.models import Claim
 from tests.users import (  # noqa: F401 -- fixtures, used by name
     ORG_A,
@@ -93,16 +92,14 @@ def test_pending_settings_count_as_stuck_only_after_the_threshold(
     assert set(section(later, "stuck")) == {d.id for d in pending}
 
 
-def test_first_seen_of_a_pending_entry_is_kept_between_reads(
-    redis_client, cache_settings, all_devices
-):
+def test_first_seen_of_a_pending_entry_is_kept_between_polls(model, poll, polled, all_devices):
     pending = [d for d in all_devices() if d.pending_settings][:3]
-    start = datetime.now(UTC)
+    entries = [(d.id, p.name) for d in pending for p in d.pending_settings]
+    start = model.snapshot_info().as_of  # the first poll's start (`polled` ran it)
 
-    first = triage.observe_pending(redis_client, pending, now=start, complete=True)
-    again = triage.observe_pending(
-        redis_client, pending, now=start + timedelta(hours=1), complete=True
-    )
+    first = model.pending_first_seen(entries)
+    poll()
+    again = model.pending_first_seen(entries)
 
     assert first == again and set(again.values()) == {start}
 
