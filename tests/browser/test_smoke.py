@@ -58,7 +58,7 @@ def test_noc_overview_lists_every_organization(noc, page, login, screenshot):
     table = page.get_by_role("table", name="Your organizations")
     for org_id in (5, 7, 11):
         expect(table).to_contain_text(f"Test organization {org_id}")
-    screenshot("overview")
+    screenshot("overview-before-first-poll")
 
 
 def test_wrong_password_keeps_the_username_and_says_so(viewer, page, screenshot):
