@@ -22,6 +22,7 @@ from django.db import DatabaseError
 from controlapi import errors
 from dashboard.models import ensure_organizations
 from devices import configured, polling
+from devices.models import Claim
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,7 @@ def poll_fleet(self, mode: str | None = None):
     if report.skipped:
         return "skipped: another poll is running"
     _ensure_organizations(report.organizations)
+    _release_claims_of_devices_up_again(report.transitions)
     if report.duration >= config.interval:
         # The poll outlasted its interval (a large fleet): start the next one now,
         # back to back; beats meanwhile find the lock taken and skip.
@@ -120,3 +122,19 @@ def _ensure_organizations(ids) -> None:
     except DatabaseError as error:
         # The poll itself succeeded; the next one tries again.
         log.warning("could not create organizations %s: %s", sorted(ids), error)
+
+
+def _release_claims_of_devices_up_again(transitions) -> None:
+    """A claim ("I'm on it") ends when a poll sees its device come Up, whether or not
+    anyone reads the triage board. A poll reports at most one transition per device."""
+    came_up = {t.device_id for t in transitions if t.to_status == "Up"}
+    if not came_up:
+        return
+    try:
+        released, _ = Claim.objects.filter(device_id__in=came_up).delete()
+    except DatabaseError as error:
+        # The poll itself succeeded; the board (or the next transition) releases them.
+        log.warning("could not release claims of devices up again: %s", error)
+        return
+    if released:
+        log.info("released %s claim(s) of devices up again", released)

@@ -11,8 +11,9 @@ every poll, full and incremental, whether or not anyone reads this board:
 `ReadModel.pending_first_seen`). An entry no poll has recorded yet is not stuck.
 
 Claims ("I'm on it") live in the dashboard's database (devices.models.Claim),
-are visible to everyone who can see the device, and are dropped when the board
-finds the device Up again.
+are visible to everyone who can see the device, and are dropped when a poll
+sees the device come Up (devices.tasks, after each poll) and, as a backstop,
+when the board finds the device Up.
 """
 
 from __future__ import annotations

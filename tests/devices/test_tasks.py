@@ -6,6 +6,7 @@ import pytest
 from dashboard.models import Organization
 from devices import polling, tasks
 from devices.locks import RedisLock
+from devices.models import Claim
 from devices.read_model import DeviceQuery
 
 # A successful poll creates the organizations it saw, in the database.
@@ -70,3 +71,31 @@ def test_the_tasks_are_named_as_the_beat_schedule_calls_them(settings):
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
 
     assert scheduled <= {tasks.poll_fleet.name, tasks.poll_profiles.name}
+
+
+@pytest.fixture
+def claimed_down_device(model, still_fleet, cache_settings, django_user_model):
+    """Device 1030 taken Down and polled, then claimed by someone on call."""
+    tasks.poll_fleet.apply()
+    still_fleet.set_status(1030, up=False)
+    tasks.poll_fleet.apply()
+    assert not model.get_device(1030).device.is_up
+    user = django_user_model.objects.create_user("oncall")
+    Claim.objects.create(device_id=1030, organization_id=None, user=user, note="on it")
+    return 1030
+
+
+def test_a_poll_that_sees_a_claimed_device_come_up_releases_the_claim(
+    claimed_down_device, still_fleet
+):
+    still_fleet.set_status(claimed_down_device, up=True)
+
+    tasks.poll_fleet.apply()  # nobody reads the triage board
+
+    assert not Claim.objects.filter(device_id=claimed_down_device).exists()
+
+
+def test_a_poll_keeps_the_claim_of_a_device_still_down(claimed_down_device):
+    tasks.poll_fleet.apply()
+
+    assert Claim.objects.filter(device_id=claimed_down_device).exists()
