@@ -21,7 +21,8 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseStopPolling
 
 from dashboard import tenancy
-from devices import bulk, export, list_filters, list_selectors, selectors
+from dashboard.models import Organization
+from devices import bulk, export, list_filters, list_rows, list_selectors, selectors
 from devices import triage as triage_reads
 from devices.freshness import describe_age
 from devices.models import BulkJob
@@ -41,8 +42,8 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _url(params: dict) -> str:
-    base = reverse("devices:list")
+def _url(base: str, params: dict) -> str:
+    """`base` (the list's path, reversed once per page) with `params` as its query."""
     return f"{base}?{urlencode(params)}" if params else base
 
 
@@ -66,44 +67,55 @@ def _list_context(request, *, read=selectors.device_list, count=selectors.fleet_
         # The chips show both numbers for the rest of the filter.
         counts = count(org_ids=org_ids, query=list_filters.without_status(filters.query)).counts
     params = filters.params()
-    names = list_selectors.organization_names(d.organization_id for d in listing.items)
-    rows = [{"device": d, "organization": names.get(d.organization_id, "")} for d in listing.items]
+    base = reverse("devices:list")
     choices = list(tenancy.organizations_for(request.user))
+    # Every listed device is in one of the user's organizations: `choices` names them all
+    # (one query for both); a placeholder for an organization without a row.
+    names = {o.upstream_id: o.name for o in choices}
+    names.update(
+        {
+            d.organization_id: Organization.placeholder_name(d.organization_id)
+            for d in listing.items
+            if d.organization_id is not None and d.organization_id not in names
+        }
+    )
     if not scope.all:
         choices = [o for o in choices if o.upstream_id in scope.ids]
+    can_act = _can_act(request.user)
     return {
         "nav": "devices",
         "title": "Devices",
         "filters": filters,
         "listing": listing,
-        "rows": rows,
+        "rows": list_rows.fleet_rows(listing.items, names, selectable=can_act, now=now),
         "counts": counts,
         "age": describe_age(now - listing.as_of) if listing.as_of else None,
         "organizations": choices,
         "changed_picks": [(key, label) for key, (label, _) in list_filters.CHANGED_PICKS.items()],
         "page_sizes": list_filters.PAGE_SIZES,
         "page_count": last,
-        "self_url": _url(params),
+        "self_url": _url(base, params),
         "chip_urls": {
             word: _url(
+                base,
                 {
                     **_without(params, "status", "page"),
                     **({"status": word} if word != "all" else {}),
-                }
+                },
             )
             for word in ("all", "up", "down")
         },
-        "sort_links": _sort_links(params, filters.sort),
-        "previous_url": _url({**params, "page": str(filters.page - 1)})
+        "sort_links": _sort_links(base, params, filters.sort),
+        "previous_url": _url(base, {**params, "page": str(filters.page - 1)})
         if filters.page > 1
         else None,
-        "next_url": _url({**params, "page": str(filters.page + 1)})
+        "next_url": _url(base, {**params, "page": str(filters.page + 1)})
         if filters.page < last
         else None,
         "refresh_seconds": REFRESH_SECONDS,
         "export_url": _export_url(params),
         "filter_query": urlencode(_without(params, "page", "per_page", "sort")),
-        "can_act": _can_act(request.user),
+        "can_act": can_act,
         "bulk_actions": bulk.BULK_ACTIONS,
     }
 
@@ -129,7 +141,7 @@ def _without(params: dict, *names: str) -> dict:
     return {k: v for k, v in params.items() if k not in names}
 
 
-def _sort_links(params: dict, current: str) -> dict[str, dict]:
+def _sort_links(base: str, params: dict, current: str) -> dict[str, dict]:
     """Each column's link: ascending first, descending when already ascending."""
     links = {}
     rest = _without(params, "sort", "page")
@@ -139,7 +151,7 @@ def _sort_links(params: dict, current: str) -> dict[str, dict]:
         target = f"-{key}" if active and not descending else key
         query = {**rest, **({"sort": target} if target != list_filters.DEFAULT_SORT else {})}
         links[key] = {
-            "url": _url(query),
+            "url": _url(base, query),
             "label": label,
             "aria": ("descending" if descending else "ascending") if active else "none",
         }
