@@ -581,6 +581,40 @@ class ReadModel:
             return set()
         return {int(o) for o in self.client.smembers(self.keys.orgs(info.generation))}
 
+    def device_types(self, org_ids: frozenset[int] | None) -> dict[int, str]:
+        """Type id -> type_short_name of the types present in the current snapshot
+        within `org_ids` (None: all), by name. A type's name is read from any one
+        device of that type (ASSUMPTION: the upstream names a type the same on
+        every device); a type without a name reads "Type <id>"."""
+        info = self.snapshot_info()
+        if info is None or (org_ids is not None and not org_ids):
+            return {}
+        g, k = info.generation, self.keys
+        types = sorted(int(t) for t in self.client.smembers(k.types(g)))
+        if org_ids is not None and types:
+            scope = self._organizations_key(info, org_ids)
+            with self.client.pipeline(transaction=False) as pipe:
+                for t in types:
+                    pipe.sintercard(2, [k.type(g, t), scope], limit=1)
+                present = pipe.execute()
+            types = [t for t, n in zip(types, present, strict=True) if n]
+        if not types:
+            return {}
+        with self.client.pipeline(transaction=False) as pipe:
+            for t in types:
+                pipe.srandmember(k.type(g, t))
+            samples = pipe.execute()
+        # The types set only grows between full polls: a type left empty has no sample.
+        found = [(t, s) for t, s in zip(types, samples, strict=True) if s is not None]
+        if not found:
+            return {}
+        rows = self.client.hmget(k.dev(g), [s for _, s in found])
+        names = {
+            t: (_device(row).type_short_name if row else None) or f"Type {t}"
+            for (t, _), row in zip(found, rows, strict=True)
+        }
+        return dict(sorted(names.items(), key=lambda item: (item[1].casefold(), item[0])))
+
     # --- writes in place (incremental polls, refresh now) ---------------------------
 
     def update_devices(

@@ -192,6 +192,17 @@ def _upstream_counts(api, segments, filters, total) -> dict[str, int]:
     return counts
 
 
+def device_types(*, org_ids: frozenset[int] | None) -> dict[int, str]:
+    """Type id -> type_short_name of the device types present in the cached fleet
+    within `org_ids`, ordered by name, for a type filter's select. Empty when the
+    cache is unreachable or not filled yet (a page then offers a number box)."""
+    try:
+        return configured.read_model().device_types(org_ids)
+    except redis.RedisError as error:
+        log.warning("fleet cache unreachable, no device types: %s", error)
+        return {}
+
+
 # --- one device ------------------------------------------------------------------
 
 

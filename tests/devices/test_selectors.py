@@ -200,3 +200,27 @@ def test_without_redis_profiles_come_from_the_upstream(still_fleet, redis_down):
     answer = selectors.profile_list()
 
     assert answer.items and answer.degraded
+
+
+def test_device_types_are_those_of_the_cached_fleet_by_name(polled, all_devices):
+    fleet = {d.type: d.type_short_name for d in all_devices()}
+
+    types = selectors.device_types(org_ids=None)
+
+    assert types == fleet and len(types) > 1
+    assert list(types.values()) == sorted(types.values(), key=str.casefold)
+
+
+def test_a_tenant_is_offered_only_the_types_of_its_organizations(polled, all_devices):
+    fleet = all_devices()
+    types_of = {o: {d.type for d in fleet if d.organization_id == o}
+                for o in {d.organization_id for d in fleet}}  # fmt: skip
+    narrowest = min(types_of, key=lambda o: len(types_of[o]))
+    assert types_of[narrowest] < {d.type for d in fleet}  # the fleet makes the test mean something
+
+    assert set(selectors.device_types(org_ids=frozenset({narrowest}))) == types_of[narrowest]
+    assert selectors.device_types(org_ids=frozenset()) == {}
+
+
+def test_without_redis_no_device_types_are_offered(still_fleet, redis_down):
+    assert selectors.device_types(org_ids=None) == {}
