@@ -13,6 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
+import orjson
 import requests
 import requests.auth
 from requests.adapters import HTTPAdapter
@@ -25,6 +26,7 @@ from controlapi.records import (
     DeviceOperation,
     HeadlessOperation,
     Profile,
+    device_cache_from_api,
     looks_secret,
 )
 from controlapi.retries import RetryPolicy, parse_retry_after
@@ -151,6 +153,28 @@ class ControlAPI:
         )
         params.update(limit=int(limit), offset=int(offset))
         return self._get_page(DEVICES, params, Device.from_api)
+
+    def list_device_cache_page(
+        self,
+        *,
+        status: bool | None = None,
+        organization: int | None = None,
+        type: int | None = None,
+        last_status_change_from: datetime | None = None,
+        pending: bool | None = None,
+        update_status: bool = False,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> Page[dict[str, Any]]:
+        """list_devices, with each device as its cache dict (`Device.to_cache()`) read
+        straight from the upstream record by `records.device_cache_from_api`: the same
+        normalisation at the same boundary, without building Device records. For the
+        poller, which stores every device's cache JSON on every poll."""
+        params = _device_filters(
+            status, organization, type, last_status_change_from, pending, update_status
+        )
+        params.update(limit=int(limit), offset=int(offset))
+        return self._get_page(DEVICES, params, device_cache_from_api)
 
     def iter_devices(
         self,
@@ -395,11 +419,7 @@ class ControlAPI:
 
     def _read(self, method, path, response: requests.Response, expect_body, secrets) -> Any:
         status = response.status_code
-        try:
-            payload = response.json() if response.content else None
-            decoded = True
-        except ValueError:
-            payload, decoded = None, False
+        payload, decoded = _decode(response)
         if 200 <= status < 300:
             if not expect_body:
                 return None
@@ -433,6 +453,28 @@ class ControlAPI:
 
 
 # --- helpers -------------------------------------------------------------------
+
+
+def _decode(response: requests.Response) -> tuple[Any, bool]:
+    """The body as JSON data, and whether it was JSON (an empty body is None, decoded).
+
+    orjson first: about 2.5 times faster than the json module behind
+    Response.json(), and the poller decodes a page of 100 devices per request. A body
+    orjson refuses goes to Response.json() before being called unreadable, so that
+    whatever was read before still is: a declared charset other than UTF-8 (orjson
+    reads UTF-8 only), NaN and Infinity, integers beyond 64 bits.
+    """
+    content = response.content
+    if not content:
+        return None, True
+    try:
+        return orjson.loads(content), True
+    except orjson.JSONDecodeError:
+        pass
+    try:
+        return response.json(), True
+    except ValueError:
+        return None, False
 
 
 def _object_id(value: int) -> int:

@@ -4,6 +4,7 @@
 import socket
 import threading
 from datetime import datetime
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -110,3 +111,66 @@ def test_token_is_not_in_the_clients_repr(closed_port_url):
 def test_a_client_without_a_token_is_refused_at_once(closed_port_url):
     with pytest.raises(ValueError, match="token"):
         ControlAPI(closed_port_url, "")
+
+
+@pytest.fixture
+def answering_server():
+    """Answers every GET with the body and content type the test sets: bodies the
+    simulator never sends (other encodings), to reach the client's slower JSON reader."""
+    answer = {}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", answer["type"])
+            self.send_header("Content-Length", str(len(answer["body"])))
+            self.end_headers()
+            self.wfile.write(answer["body"])
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/api/v1", answer
+    server.shutdown()
+    server.server_close()
+
+
+DEVICE_JSON = '{"id": 7, "name": "Router-\u00e9t\u00e9", "latitude": "40.7128"}'
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (DEVICE_JSON.encode(), "application/json"),
+        (
+            DEVICE_JSON.replace("\\u00e9", "é").encode("latin-1"),
+            "application/json; charset=latin-1",
+        ),
+        # Python servers may write NaN (not JSON, read by json, refused by orjson).
+        (DEVICE_JSON.replace('"40.7128"', "NaN").encode(), "application/json"),
+    ],
+    ids=["utf-8", "declared-latin-1", "nan"],
+)
+def test_a_json_answer_is_read_as_before_in_its_declared_charset(
+    answering_server, body, content_type
+):
+    url, answer = answering_server
+    answer.update(body=body, type=content_type)
+    with ControlAPI(url, TOKEN, max_retries=0) as api:
+        device = api.get_device(7)
+    assert (device.id, device.name) == (7, "Router-été")
+    assert device.latitude in (None, Decimal("40.7128"))
+
+
+def test_an_answer_that_is_not_json_is_unreadable_in_words(answering_server):
+    url, answer = answering_server
+    answer.update(body=b"<html>502 Bad Gateway</html>", type="text/html")
+    with ControlAPI(url, TOKEN, max_retries=0) as api, pytest.raises(errors.BadResponse) as caught:
+        api.get_device(7)
+    assert str(caught.value) == (
+        "The control API sent an answer that could not be read (200)"
+        " for GET /inventory_device/7/ (not JSON)"
+    )

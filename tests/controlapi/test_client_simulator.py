@@ -84,6 +84,15 @@ def test_list_devices_returns_one_page_of_normalised_devices(api):
     assert all(d.created is None or d.created.tzinfo is not None for d in page.items)
 
 
+def test_device_cache_page_holds_the_cache_form_of_the_same_devices(api):
+    # No update_status: the simulated fleet does not change between the two reads.
+    cached = api.list_device_cache_page(status=True, limit=10, offset=5)
+    listed = api.list_devices(status=True, limit=10, offset=5)
+    assert cached.count == listed.count and cached.next_offset == listed.next_offset == 15
+    assert list(cached.items) == [device.to_cache() for device in listed.items]
+    assert all(item["status"] == "Up" for item in cached.items)
+
+
 def test_list_devices_filters_by_status_organization_and_type(api):
     down = api.list_devices(status=False, organization=5, limit=100)
     assert down.count > 0

@@ -190,6 +190,12 @@ def test_unreadable_values_read_as_missing():
     assert (device.created, device.latitude, device.type, device.location) == (None,) * 4
 
 
+def test_numbers_too_large_for_a_float_read_as_missing():
+    # JSON such as 1e999 decodes as an infinite float, which int() refuses.
+    device = Device.from_api(json.loads('{"id": 5, "type": 1e999, "latitude": -1e999}'))
+    assert (device.id, device.type, device.latitude) == (5, None, None)
+
+
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [

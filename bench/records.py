@@ -1,0 +1,84 @@
+"""Micro-benchmark: the client's CPU per device, stage by stage.
+
+Fetches the device list of a simulated fleet once over HTTP (pages of 100,
+`update_status=true`, as the poller asks), stops the simulator, then times each
+stage on the stored bodies, best of `--rounds` passes, in µs per device:
+
+- decode: a page body to Python data (orjson, as the client does; the standard
+  json module too, for comparison: what requests' Response.json() used);
+- from_api: Device.from_api on every decoded record;
+- to_cache: Device.to_cache on every device;
+- cache_from_api: records.device_cache_from_api, the cache dict straight from
+  the upstream record (what from_api + to_cache give, in one step);
+- from_cache: Device.from_cache on every cache dict read back from its JSON.
+
+    .venv/bin/python bench/records.py [--sizes 10000] [--rounds 5]
+"""
+
+import json
+import sys
+import time
+
+import orjson
+import requests
+from fleet_cache_setup import TOKEN, report, simulator, sizes
+
+from controlapi import records
+from controlapi.records import Device
+
+PAGE = 100
+
+
+def fetch_bodies(devices: int) -> list[bytes]:
+    headers = {"Authorization": f"Bearer {TOKEN}", "Accept": "application/json"}
+    with simulator(devices) as sim, requests.Session() as session:
+        return [
+            session.get(
+                f"{sim.api_url}/inventory_device/",
+                params={"limit": PAGE, "offset": offset, "update_status": "true"},
+                headers=headers,
+                timeout=60,
+            ).content
+            for offset in range(0, devices, PAGE)
+        ]
+
+
+def best(devices: int, rounds: int, work) -> tuple[float, object]:
+    """The fastest of `rounds` passes of work(), in µs per device, and its result."""
+    times, result = [], None
+    for _ in range(rounds):
+        started = time.perf_counter()
+        result = work()
+        times.append(time.perf_counter() - started)
+    return min(times) / devices * 1e6, result
+
+
+def main(argv: list[str]) -> None:
+    rounds = int(argv[argv.index("--rounds") + 1]) if "--rounds" in argv else 5
+    for devices in sizes(argv, default="10000"):
+        bodies = fetch_bodies(devices)
+        raws = [raw for body in bodies for raw in orjson.loads(body)["results"]]
+        assert len(raws) == devices, len(raws)
+
+        stdlib, _ = best(devices, rounds, lambda: [json.loads(body) for body in bodies])
+        fast, _ = best(devices, rounds, lambda: [orjson.loads(body) for body in bodies])
+        from_api, items = best(devices, rounds, lambda: [Device.from_api(raw) for raw in raws])
+        to_cache, dicts = best(devices, rounds, lambda: [d.to_cache() for d in items])
+        rows = [orjson.loads(orjson.dumps(data)) for data in dicts]
+        from_cache, again = best(devices, rounds, lambda: [Device.from_cache(r) for r in rows])
+        assert again == items, "from_cache(to_cache(d)) must give d back"
+
+        report(f"records_decode_json_{devices}", stdlib, "us/device")
+        report(f"records_decode_orjson_{devices}", fast, "us/device")
+        report(f"records_from_api_{devices}", from_api, "us/device")
+        report(f"records_to_cache_{devices}", to_cache, "us/device")
+        direct = getattr(records, "device_cache_from_api", None)
+        if direct is not None:
+            cache_from_api, straight = best(devices, rounds, lambda: [direct(r) for r in raws])
+            assert straight == dicts, "device_cache_from_api must equal from_api + to_cache"
+            report(f"records_cache_from_api_{devices}", cache_from_api, "us/device")
+        report(f"records_from_cache_{devices}", from_cache, "us/device")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
