@@ -200,10 +200,16 @@ class _PageCounter:
             self._on_page(self.count)
 
 
+# Every poll asks for fresh statuses and for the values of pending entries: without
+# `pending=true` the upstream lists bare names ("reboot_scheduled", not when), and
+# the triage board and the device page show the values from the cache.
+_LIST_QUERY = {"update_status": True, "pending": True}
+
+
 def _full_poll(model, api_factory, config, started, keep_alive, pages) -> PollReport:
     builder = model.new_snapshot(started, abandon_after=timedelta(seconds=config.abandon_after))
     try:
-        with closing(_pages(api_factory, config, keep_alive, update_status=True)) as fleet:
+        with closing(_pages(api_factory, config, keep_alive, **_LIST_QUERY)) as fleet:
             for page in fleet:
                 builder.add(page)
                 pages.done()
@@ -228,9 +234,7 @@ def _incremental_poll(model, api_factory, config, started, keep_alive, pages) ->
     info = model.snapshot_info()
     since = info.as_of - timedelta(seconds=config.overlap)
     changed: list[Device] = []
-    fleet = _pages(
-        api_factory, config, keep_alive, update_status=True, last_status_change_from=since
-    )
+    fleet = _pages(api_factory, config, keep_alive, **_LIST_QUERY, last_status_change_from=since)
     with closing(fleet):
         for page in fleet:
             changed.extend(page)
@@ -406,7 +410,8 @@ def _fetch_and_share(model, api_factory, device_id, update_status, lock, result_
     try:
         try:
             with api_factory() as api:
-                device = api.get_device(device_id, update_status=update_status)
+                # pending=True: the entries' values ("Reboot scheduled at ..."), as polls ask.
+                device = api.get_device(device_id, pending=True, update_status=update_status)
         except errors.ControlAPIError as error:
             answer = {"error": str(error), "status": error.status}
             model.client.set(result_key, json.dumps(answer), ex=int(result_ttl))

@@ -112,3 +112,13 @@ def test_the_fields_partial_answers_an_htmx_request(cached_fleet, device_of_org,
     html = response.content.decode()
     assert 'id="device-fields"' in html
     assert "<html" not in html
+
+
+def test_a_scheduled_reboot_is_shown_with_its_time(cached_fleet, device_of_org, noc, client_of):
+    device = device_of_org(5)
+    with ControlAPI(settings.CONTROL_API_URL, settings.CONTROL_API_TOKEN) as api:
+        due = next(p.value for p in api.reboot(device.id).pending_settings)
+
+    html = client_of(noc).get(f"/devices/{device.id}/").content.decode()
+
+    assert due and f"Reboot scheduled at {due}" in html

@@ -96,3 +96,18 @@ def test_a_device_deleted_upstream_leaves_the_cache_on_refresh(
         )
 
     assert model.get_device(victim) is None
+
+
+def test_a_refresh_caches_when_a_scheduled_reboot_is_due(
+    model, api_factory, poll_config, still_fleet
+):
+    polling.poll_fleet(model=model, api_factory=api_factory, config=poll_config, mode="full")
+    with api_factory() as api:
+        rebooting = api.reboot(1060)  # a write answer carries the entries' values
+    due = next(p.value for p in rebooting.pending_settings if p.name == "reboot_scheduled")
+
+    polling.refresh_device(model=model, api_factory=api_factory, device_id=1060,
+                           update_status=False)  # fmt: skip
+
+    cached = model.get_device(1060).device.pending_settings
+    assert due and [(p.name, p.value) for p in cached] == [("reboot_scheduled", due)]

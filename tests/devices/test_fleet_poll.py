@@ -225,3 +225,16 @@ def test_a_quiet_incremental_poll_keeps_cached_results_valid(
     after = model.snapshot_info()
     assert after.as_of > before.as_of
     assert after.version == before.version
+
+
+def test_a_poll_caches_the_values_of_pending_entries(
+    model, api_factory, poll_config, still_fleet, simulator
+):
+    with api_factory() as api:
+        upstream = [d for d in api.iter_devices(limit=100, pending=True) if d.pending_settings]
+    assert any(p.value for d in upstream for p in d.pending_settings)
+
+    _full(model, api_factory, poll_config)
+
+    cached = {d.id: model.get_device(d.id).device.pending_settings for d in upstream}
+    assert cached == {d.id: d.pending_settings for d in upstream}
