@@ -16,7 +16,7 @@ from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 
 from dashboard import tenancy
 from dashboard.models import Organization
-from devices import detail_reads, services, tasks
+from devices import selectors, services, tasks
 from operations.models import ActionRecord
 
 RECENT_ACTIONS = 8
@@ -113,8 +113,8 @@ def render_unavailable(request, device_id: int, error):
 @tenancy.scoped_view()
 def device_detail(request, device_id: int):
     try:
-        read = detail_reads.device_for_user(user=request.user, device_id=device_id)
-    except detail_reads.DeviceUnavailable as error:
+        read = selectors.device_for_user(user=request.user, device_id=device_id)
+    except selectors.DeviceUnavailable as error:
         return render_unavailable(request, device_id, error)
     context = detail_context(request, read)
     # The freshness panel asks for the fields again once a refresh landed.
@@ -137,7 +137,7 @@ def _freshness(request, read, *, since: float | None, status: int = 200):
 @tenancy.scoped_view()
 def device_freshness(request, device_id: int):
     """The data-age panel. With `since`: polled until the cache is newer than `since`."""
-    read = detail_reads.device_for_user(user=request.user, device_id=device_id, detail=False)
+    read = selectors.device_for_user(user=request.user, device_id=device_id, detail=False)
     try:
         since = float(request.GET.get("since", ""))
     except ValueError:
@@ -163,7 +163,7 @@ def device_freshness(request, device_id: int):
 @tenancy.scoped_view()
 def device_refresh(request, device_id: int):
     """Queue an update_status read of the device; the panel then polls until it lands."""
-    read = detail_reads.device_for_user(
+    read = selectors.device_for_user(
         user=request.user, device_id=device_id, action=tenancy.VIEW, detail=False
     )
     if not tenancy.can(request.user, tenancy.REFRESH, read.device.organization_id):

@@ -19,9 +19,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import redis
+from django.http import Http404
 
 from controlapi import errors
 from controlapi.records import Device, Profile
+from dashboard import tenancy
 from devices import configured, freshness, polling
 from devices.freshness import Banner
 from devices.read_model import (
@@ -68,10 +70,19 @@ class DeviceList:
 @dataclass(frozen=True, slots=True)
 class DeviceDetail:
     device: Device | None
-    as_of: datetime | None
+    as_of: datetime | None  # when this state was read from the upstream
     degraded: bool = False
     error: str | None = None  # set when the device could not be read, or read fresh
     stale: bool = False  # from the cache although older than wanted (upstream failed)
+
+    @property
+    def warning(self) -> str:
+        """What a page says above a cached copy shown because a fresh read failed."""
+        return f"{self.error} Showing the cached copy." if self.stale and self.error else ""
+
+
+class DeviceUnavailable(Exception):
+    """The device is in no cache and the control API could not be read: say so in words."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,14 +217,34 @@ def device_types(*, org_ids: frozenset[int] | None) -> dict[int, str]:
 # --- one device ------------------------------------------------------------------
 
 
+# Any age: `max_age` for reads that take the cached copy however old it is.
+ANY_AGE = timedelta.max
+# Seconds a service waits for a fetch of the same device already in flight.
+SERVICE_REFRESH_WAIT = 6.0
+
+
+def _has_detail_fields(device: Device) -> bool:
+    """The pollers read lists, which lack the detail-only fields (`username`,
+    `update_frequency`, `last_change`...); a refresh stores the detail record."""
+    return device.update_frequency is not None or device.last_change is not None
+
+
 def device_detail(
-    *, device_id: int, org_ids: frozenset[int] | None, max_age: timedelta | None = None
+    *,
+    device_id: int,
+    org_ids: frozenset[int] | None,
+    max_age: timedelta | None = None,
+    detail: bool = False,
 ) -> DeviceDetail | None:
-    """One device, or None when it does not exist or is outside `org_ids` (a 404).
+    """One device, or None when it does not exist, is outside `org_ids` or outside
+    the dashboard's own token (a 404, the same for all three).
 
     From the cache when its data is at most `max_age` old (default: the stale
-    threshold of the banner); otherwise fetched (without update_status) once for
-    all concurrent readers and written back to the cache.
+    threshold of the banner; `ANY_AGE`: however old) and, with `detail`, holds
+    the detail-only fields; otherwise fetched (without update_status, with the
+    pending entries' values) once for all concurrent readers and written back to
+    the cache. If that fetch fails, the cached copy is answered `stale` with the
+    reason in `error`; with no cached copy, `device` is None and `error` says why.
     """
     if max_age is None:
         max_age = timedelta(seconds=configured.poll_interval() * freshness.STALE_AFTER_INTERVALS)
@@ -225,7 +256,11 @@ def device_detail(
         return _upstream_detail(device_id, org_ids)
     if cached is not None and not _allowed(cached.device, org_ids):
         return None
-    if cached is not None and _now() - cached.as_of <= max_age:
+    if (
+        cached is not None
+        and _now() - cached.as_of <= max_age
+        and (not detail or _has_detail_fields(cached.device))
+    ):
         return DeviceDetail(cached.device, cached.as_of)
     try:
         device = polling.refresh_device(
@@ -236,7 +271,7 @@ def device_detail(
             # A page waits this long at most for another caller's fetch of the device.
             wait=PAGE_REFRESH_WAIT,
         )
-    except errors.NotFound:
+    except (errors.NotFound, errors.Forbidden):
         return None
     except (errors.ControlAPIError, polling.RefreshTimeout, redis.RedisError) as error:
         message = _words("Could not read the device from the control API:", error)
@@ -248,11 +283,61 @@ def device_detail(
     return DeviceDetail(device, _now())
 
 
+def device_for_user(
+    *, user, device_id: int, action: str = tenancy.VIEW, detail: bool = True
+) -> DeviceDetail:
+    """The device for a page or a service acting on it, within the user's
+    organizations for `action` (checked on the organization the device really has).
+
+    The cached copy however old (pages show its age and offer a refresh); with
+    `detail`, one upstream read if the cached copy lacks the detail-only fields.
+    Raises Http404 when the device is unknown or outside the scope, and
+    DeviceUnavailable when it is in no cache and the upstream could not be read.
+    """
+    scope = tenancy.scope_for(user, action)
+    read = device_detail(
+        device_id=device_id, org_ids=scope.org_ids_or_none(), max_age=ANY_AGE, detail=detail
+    )
+    if read is None:
+        raise Http404("No such device.")
+    if read.device is None:
+        raise DeviceUnavailable(read.error)
+    return read
+
+
+def fetch_device(device_id: int, *, update_status: bool = False) -> Device:
+    """A fresh read from the upstream (pending values included) for a service,
+    shared with concurrent readers of the same device and written to the cache.
+
+    Raises the upstream's ControlAPIError, or polling.RefreshTimeout.
+    """
+    try:
+        return polling.refresh_device(
+            model=configured.read_model(),
+            api_factory=configured.degraded_upstream(),
+            device_id=device_id,
+            update_status=update_status,
+            wait=SERVICE_REFRESH_WAIT,
+        )
+    except redis.RedisError:
+        # Without Redis there is nothing to share: read it directly.
+        with configured.degraded_upstream()() as api:
+            return api.get_device(device_id, pending=True, update_status=update_status)
+
+
+def forget_device(device_id: int) -> None:
+    """Drop a device the upstream no longer has from the cache."""
+    try:
+        configured.read_model().remove_devices([device_id])
+    except redis.RedisError as error:
+        log.warning("could not drop device %s from the cache: %s", device_id, error)
+
+
 def _upstream_detail(device_id: int, org_ids: frozenset[int] | None) -> DeviceDetail | None:
     try:
         with configured.degraded_upstream()() as api:
-            device = api.get_device(device_id)
-    except errors.NotFound:
+            device = api.get_device(device_id, pending=True)
+    except (errors.NotFound, errors.Forbidden):
         return None
     except errors.ControlAPIError as error:
         message = _words(

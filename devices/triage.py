@@ -30,7 +30,7 @@ from django.http import Http404
 from controlapi import errors
 from controlapi.records import Device
 from dashboard import audit, tenancy
-from devices import configured, detail_reads, list_selectors, selectors, services
+from devices import configured, list_selectors, polling, selectors, services
 from devices.models import Claim
 from devices.read_model import DeviceQuery
 
@@ -170,7 +170,7 @@ def _release_claims_of_up_devices(*, down_ids: set[int]) -> None:
 
 def claim_device(*, user, device_id: int, note: str) -> Claim:
     """Take a device ("I'm on it"); a second claim replaces the note and the person."""
-    read = detail_reads.device_for_user(user=user, device_id=device_id, detail=False)
+    read = selectors.device_for_user(user=user, device_id=device_id, detail=False)
     device = read.device
     note = " ".join(note.split())[:NOTE_LENGTH]
     claim, _ = Claim.objects.update_or_create(
@@ -185,7 +185,7 @@ def claim_device(*, user, device_id: int, note: str) -> Claim:
 
 
 def release_claim(*, user, device_id: int) -> None:
-    read = detail_reads.device_for_user(user=user, device_id=device_id, detail=False)
+    read = selectors.device_for_user(user=user, device_id=device_id, detail=False)
     deleted, _ = Claim.objects.filter(device_id=device_id).delete()
     if deleted:
         audit.record_action(user=user, action="release_claim", result=audit.OK,
@@ -204,12 +204,12 @@ def quick_action(*, user, device_id: int, action: str) -> str:
             idempotency_key=secrets.token_urlsafe(24),
         )  # fmt: skip
         return record.message
-    read = detail_reads.device_for_user(user=user, device_id=device_id, detail=False)
+    read = selectors.device_for_user(user=user, device_id=device_id, detail=False)
     org = read.device.organization_id
     tenancy.ensure_allowed(user, tenancy.REFRESH, org)
     try:
-        device = detail_reads.fetch(device_id, update_status=True)
-    except (errors.ControlAPIError, detail_reads.RefreshTimeout) as error:
+        device = selectors.fetch_device(device_id, update_status=True)
+    except (errors.ControlAPIError, polling.RefreshTimeout) as error:
         audit.record_action(user=user, action=tenancy.REFRESH, result=audit.FAILED,
                             organization_id=org, device_id=device_id,
                             device_name=read.device.name, error_message=str(error))  # fmt: skip

@@ -224,3 +224,14 @@ def test_a_tenant_is_offered_only_the_types_of_its_organizations(polled, all_dev
 
 def test_without_redis_no_device_types_are_offered(still_fleet, redis_down):
     assert selectors.device_types(org_ids=None) == {}
+
+
+def test_a_detail_read_fetches_a_list_shaped_cached_device_once(polled):
+    polled.clear_log()
+
+    first = selectors.device_detail(device_id=1001, org_ids=None, detail=True)
+    again = selectors.device_detail(device_id=1001, org_ids=None, detail=True)
+
+    # The poll cached the list shape; the detail record (with username) replaces it.
+    assert first.device.username is not None and again.device == first.device
+    assert polled.request_count("GET", f"{DEVICE_PATH}1001/") == 1
