@@ -37,7 +37,6 @@ import redis
 from dashboard import tenancy
 from devices import configured
 from devices.forms import DEVICE_FIELDS
-from devices.read_model import MAX_PAGE_SIZE, DeviceQuery
 
 COLUMNS = DEVICE_FIELDS
 REQUIRED = ("name", "serial_number", "type", "organization_id")
@@ -258,24 +257,6 @@ def _check_fleet(result: FileCheck, fleet_serials: SerialLookup) -> None:
 
 def cached_serials(serials: Iterable[str]) -> dict[str, int]:
     """serial -> device id for those of `serials` in the cached fleet (every organization:
-    a serial is unique across the whole inventory). Raises redis.RedisError.
-
-    The read model has no serial index: each serial is one search (a substring match over
-    the cached text, cached per needle), then an exact comparison. Good for a file of a few
-    thousand rows; a serial index in the read model would make it one lookup.
-    """
-    model = configured.read_model()
-    found: dict[str, int] = {}
-    for serial in serials:
-        offset = 0
-        while True:
-            page = model.query(DeviceQuery(search=serial, limit=MAX_PAGE_SIZE, offset=offset),
-                               None)  # fmt: skip
-            match = next((d for d in page.items if d.serial_number == serial), None)
-            if match is not None:
-                found[serial] = match.id
-                break
-            offset += MAX_PAGE_SIZE
-            if offset >= page.total:
-                break
-    return found
+    a serial is unique across the whole inventory). One lookup in the read model's serial
+    index, whatever the file's size. Raises redis.RedisError."""
+    return configured.read_model().find_serials(serials)

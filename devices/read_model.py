@@ -25,6 +25,7 @@ Key layout (P = prefix, g = generation):
     P fleet:g:up / :down         set of ids per status
     P fleet:g:org:<id> / :type:<id> / :pending   sets of ids per filter value
     P fleet:g:orgs / :types      the organization and type ids present
+    P fleet:g:serial             hash serial number -> id (exact, case-sensitive)
     P fleet:g:text:<n>           search-text bucket n: lines "text<TAB>id<LF>"
     P fleet:g:q:<version>:...    cached query results and their counts (short TTL)
     P triage:pending_seen        hash "<id>|<entry name>" -> when a poll first saw that
@@ -142,6 +143,7 @@ class IndexEntry(NamedTuple):
     status_change: float
     last_connection: float
     search_text: str
+    serial_number: str  # "" when the device has none
 
 
 def index_entry(device: Device) -> IndexEntry:
@@ -167,6 +169,7 @@ def index_entry(device: Device) -> IndexEntry:
         _epoch(device.status_change),
         _epoch(device.last_connection),
         _FIELD_SEP.join(present).lower(),
+        device.serial_number or "",
     )
 
 
@@ -327,6 +330,9 @@ class Keys:
     def types(self, g: int) -> str:
         return self.gen(g, "types")
 
+    def serials(self, g: int) -> str:
+        return self.gen(g, "serial")
+
     def text(self, g: int, bucket: int) -> str:
         return self.gen(g, f"text:{bucket}")
 
@@ -364,6 +370,7 @@ class Keys:
             self.pending(g),
             self.orgs(g),
             self.types(g),
+            self.serials(g),
             *self.texts(g),
         ]
 
@@ -615,6 +622,16 @@ class ReadModel:
         }
         return dict(sorted(names.items(), key=lambda item: (item[1].casefold(), item[0])))
 
+    def find_serials(self, serials: Iterable[str]) -> dict[str, int]:
+        """serial number -> device id for those of `serials` in the current snapshot
+        (exact, case-sensitive; every organization). One HMGET."""
+        wanted = [s for s in dict.fromkeys(serials) if s]
+        info = self.snapshot_info()
+        if info is None or not wanted:
+            return {}
+        ids = self.client.hmget(self.keys.serials(info.generation), wanted)
+        return {s: int(i) for s, i in zip(wanted, ids, strict=True) if i is not None}
+
     # --- writes in place (incremental polls, refresh now) ---------------------------
 
     def update_devices(
@@ -685,6 +702,7 @@ class ReadModel:
             if before is not None and before.up != entry.up:
                 transitions.append(_transition(latest[i], before.up, observed_at))
             self._track_pending(pipe, before, entry, observed_at)
+            self._track_serial(pipe, g, before, entry)
         for i in new:
             pipe.hset(k.fresh(g), str(i), observed_at.timestamp())
         for b in {_bucket(int(i)) for i in changed}:
@@ -734,6 +752,7 @@ class ReadModel:
             b = _bucket(entry.id)
             texts[b] = _without_line(_text(texts[b]) or "", entry.id)
             self._track_pending(pipe, entry, None, info.as_of)
+            self._track_serial(pipe, g, entry, None)
         for b in buckets:
             pipe.set(k.text(g, b), texts[b])
         pipe.hincrby(k.current, "version", 1)
@@ -752,6 +771,19 @@ class ReadModel:
             pipe.hdel(self.keys.pending_seen, *cleared)
         for name in kept:
             pipe.hsetnx(self.keys.pending_seen, name, seen_at.timestamp())
+
+    def _track_serial(
+        self, pipe, g: int, before: IndexEntry | None, after: IndexEntry | None
+    ) -> None:
+        """Keep the serial index in step with one rewritten or removed device."""
+        if (
+            before is not None
+            and before.serial_number
+            and (after is None or after.serial_number != before.serial_number)
+        ):
+            pipe.hdel(self.keys.serials(g), before.serial_number)
+        if after is not None and after.serial_number:
+            pipe.hset(self.keys.serials(g), after.serial_number, after.id)
 
     def pending_first_seen(
         self, entries: Iterable[tuple[int, str]]
@@ -1199,6 +1231,7 @@ class SnapshotBuilder:
         orgs: dict[int, list[str]] = defaultdict(list)
         types: dict[int, list[str]] = defaultdict(list)
         pending: list[str] = []
+        serials: dict[str, str] = {}
         changed: dict[str, float] = {}
         seen: dict[str, float] = {}
         with self.model.client.pipeline(transaction=False) as pipe:
@@ -1210,6 +1243,8 @@ class SnapshotBuilder:
                     # The same device on two pages (the fleet shifted under the
                     # offsets): the later copy wins, its old memberships go.
                     self.model._unindex(pipe, g, before, entry)
+                    if before.serial_number and before.serial_number != entry.serial_number:
+                        pipe.hdel(k.serials(g), before.serial_number)
                 self._entries[entry.id] = entry
                 self._status_change[entry.id] = device.status_change
                 rows[i] = _json(device.to_cache())
@@ -1220,6 +1255,8 @@ class SnapshotBuilder:
                     types[entry.type_id].append(i)
                 if entry.pending:
                     pending.append(i)
+                if entry.serial_number:
+                    serials[entry.serial_number] = i
                 changed[i] = entry.status_change
                 seen[i] = entry.last_connection
             if not rows:
@@ -1237,6 +1274,8 @@ class SnapshotBuilder:
                 pipe.sadd(k.types(g), *types)
             if pending:
                 pipe.sadd(k.pending(g), *pending)
+            if serials:
+                pipe.hset(k.serials(g), mapping=serials)
             pipe.zadd(k.sort(g, "status_change"), changed)
             pipe.zadd(k.sort(g, "last_connection"), seen)
             pipe.execute()
