@@ -53,7 +53,6 @@ so first-seen times written then carry over.)
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import re
 import time
@@ -61,7 +60,6 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from types import MappingProxyType
 from typing import Any, NamedTuple
 
 import orjson
@@ -1111,7 +1109,7 @@ class ReadModel:
 
     def write_profiles(self, profiles: Sequence[Profile], *, as_of: datetime) -> None:
         """Replace the profile snapshot: one SET, so readers see all old or all new."""
-        document = {"as_of": as_of.timestamp(), "items": [_profile_to_cache(p) for p in profiles]}
+        document = {"as_of": as_of.timestamp(), "items": [p.to_cache() for p in profiles]}
         self.client.set(self.keys.profiles, _json(document))
 
     def read_profiles(self) -> ProfileSnapshot | None:
@@ -1121,52 +1119,9 @@ class ReadModel:
             return None
         document = orjson.loads(raw)
         return ProfileSnapshot(
-            items=[_profile_from_cache(item) for item in document["items"]],
+            items=[Profile.from_cache(item) for item in document["items"]],
             as_of=_from_epoch(document["as_of"]),
         )
-
-
-# Profiles have no to_cache/from_cache in controlapi.records (devices do); these two
-# convert by field type so that every field of the record survives the round trip.
-_PROFILE_FIELDS = {f.name: str(f.type) for f in dataclasses.fields(Profile)}
-
-
-def _profile_to_cache(profile: Profile) -> dict[str, Any]:
-    data = {}
-    for name in _PROFILE_FIELDS:
-        value = getattr(profile, name)
-        data[name] = value.isoformat() if isinstance(value, datetime) else _thaw(value)
-    return data
-
-
-def _profile_from_cache(data: Mapping[str, Any]) -> Profile:
-    values = {}
-    for name, kind in _PROFILE_FIELDS.items():
-        if name not in data:
-            continue
-        value = data[name]
-        if value is not None and "datetime" in kind:
-            value = datetime.fromisoformat(value)
-        elif "Mapping" in kind:
-            value = _freeze(value or {})
-        values[name] = value
-    return Profile(**values)
-
-
-def _thaw(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {str(k): _thaw(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_thaw(v) for v in value]
-    return value
-
-
-def _freeze(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return MappingProxyType({k: _freeze(v) for k, v in value.items()})
-    if isinstance(value, list):
-        return tuple(_freeze(v) for v in value)
-    return value
 
 
 def _status_score(up: bool, name_score: float) -> float:

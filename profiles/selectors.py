@@ -27,18 +27,16 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any
 
 import redis
-from django.conf import settings
 
 from controlapi import errors
 from controlapi.records import Profile
 from dashboard.models import Organization
 from dashboard.tenancy import OrgScope
 from dashboard.upstream import control_api
-from devices.read_model import ReadModel
+from devices import configured
 from profiles import health
 from profiles.masking import mask_secrets, mask_url
 
@@ -49,22 +47,9 @@ UPSTREAM = "upstream"
 
 # A page that falls back to the upstream must still answer quickly.
 FALLBACK_TIMEOUT = (3.05, 10)
-REDIS_TIMEOUT = 2.0  # seconds; Redis answers in milliseconds when it is well
 
 
 # --- reading -------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=4)
-def _redis(url: str) -> redis.Redis:
-    return redis.Redis.from_url(
-        url, socket_connect_timeout=REDIS_TIMEOUT, socket_timeout=REDIS_TIMEOUT
-    )
-
-
-def read_model() -> ReadModel:
-    """The read model the pollers write, from settings (tests point these at their prefix)."""
-    return ReadModel(_redis(settings.REDIS_URL), settings.READ_MODEL_KEY_PREFIX)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +66,8 @@ class ProfileSource:
 def _read_snapshot() -> tuple[Any, str | None]:
     """(ProfileSnapshot or None, why not). Never raises."""
     try:
-        snapshot = read_model().read_profiles()
+        # The fleet cache's page client: fails fast when Redis is away.
+        snapshot = configured.read_model().read_profiles()
     except redis.RedisError as error:
         log.warning("profile snapshot unreadable: %s", type(error).__name__)
         return None, "The fleet cache (Redis) cannot be reached"

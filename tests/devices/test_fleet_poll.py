@@ -238,3 +238,11 @@ def test_a_poll_caches_the_values_of_pending_entries(
 
     cached = {d.id: model.get_device(d.id).device.pending_settings for d in upstream}
     assert cached == {d.id: d.pending_settings for d in upstream}
+
+
+def test_the_profile_snapshot_keeps_every_field_of_every_profile(model, api_factory, still_fleet):
+    polling.poll_profiles(model=model, api_factory=api_factory)
+
+    with api_factory() as api:
+        upstream = [api.get_profile(p.id) for p in api.iter_profiles()]
+    assert upstream and model.read_profiles().items == upstream
