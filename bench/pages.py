@@ -12,6 +12,8 @@ Endpoints, each warmed up and then asked --requests times by all clients at once
 - devices: /devices/ with filters (status, organization, sort, page size);
 - search:  the same with q=, a different needle on every request, so every
            search scans the fleet (its per-needle cache never helps);
+- refresh: the devices URL as the page's 10 s htmx refresh asks it (HX-Request,
+           HX-Target: device-rows): the rows and the counters only;
 - naive:   /devices/naive/ with the filters of "devices": the same page built from
            the upstream on every request, no cache.
 
@@ -19,8 +21,8 @@ Endpoints, each warmed up and then asked --requests times by all clients at once
         [--workers 2] [--threads 4] [--database-url postgres://...]
 
 Prints `pages_<endpoint>_{p50,p95,mean}: ms`, `pages_<endpoint>_count`, and the
-ratios pages_devices_p95_over_floor, pages_search_p95_over_floor and
-pages_naive_p95_over_devices_p95.
+ratios pages_devices_p95_over_floor, pages_search_p95_over_floor,
+pages_refresh_p95_over_devices_p95 and pages_naive_p95_over_devices_p95.
 """
 
 import os
@@ -52,6 +54,8 @@ ORGANIZATION = 5
 FILTERS = {"status": "down", "organization": str(ORGANIZATION), "sort": "-status_change",
            "per_page": "50"}  # fmt: skip
 WARM_UP = 40  # requests per endpoint before measuring
+# What htmx sends with the devices page's periodic refresh of its rows.
+REFRESH_HEADERS = {"HX-Request": "true", "HX-Target": "device-rows"}
 
 
 def option(argv: list[str], name: str, default: str) -> str:
@@ -70,7 +74,7 @@ def wait_for(url: str, seconds: float = 120) -> None:
         try:
             requests.get(url, timeout=2)
             return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not up yet, or still booting
             time.sleep(0.2)
     raise RuntimeError(f"{url} did not answer within {seconds} s")
 
@@ -126,7 +130,7 @@ def log_in(base: str) -> requests.Session:
     return session
 
 
-def measure(sessions, urls: list[str], check) -> list[float]:
+def measure(sessions, urls: list[str], check, headers=None) -> list[float]:
     """Ask every URL once, the clients taking the next one as they finish; ms each."""
     tickets = count()
     times: list[float] = []
@@ -135,7 +139,7 @@ def measure(sessions, urls: list[str], check) -> list[float]:
     def client(session):
         while (i := next(tickets)) < len(urls):
             started = time.perf_counter()
-            response = session.get(urls[i], allow_redirects=False, timeout=120)
+            response = session.get(urls[i], headers=headers, allow_redirects=False, timeout=120)
             elapsed = (time.perf_counter() - started) * 1000
             if response.status_code != 200 or not check(response.text):
                 raise RuntimeError(f"{urls[i]}: {response.status_code} {response.text[:300]}")
@@ -203,19 +207,22 @@ def main(argv: list[str]) -> None:
             needles = iter(search_needles(model, WARM_UP + total))
             query = "&".join(f"{k}={v}" for k, v in FILTERS.items())
             rows = re.compile(r'data-device-id="\d+"')
+            refreshed = re.compile(r'^\s*<tbody id="device-rows".*data-device-id="\d+"', re.S)
             endpoints = {
-                "floor": (lambda: f"{base}/healthz/auth", lambda text: text == "ok\n"),
-                "devices": (lambda: f"{base}/devices/?{query}", rows.search),
+                "floor": (lambda: f"{base}/healthz/auth", lambda text: text == "ok\n", None),
+                "devices": (lambda: f"{base}/devices/?{query}", rows.search, None),
                 "search": (
                     lambda: f"{base}/devices/?{query}&q={next(needles)}",
                     lambda text: 'id="fleet-table"' in text,
+                    None,
                 ),  # fmt: skip
-                "naive": (lambda: f"{base}/devices/naive/?{query}", rows.search),
+                "refresh": (lambda: f"{base}/devices/?{query}", refreshed.match, REFRESH_HEADERS),
+                "naive": (lambda: f"{base}/devices/naive/?{query}", rows.search, None),
             }
             results = {}
-            for name, (url, check) in endpoints.items():
-                measure(sessions, [url() for _ in range(WARM_UP)], check)
-                results[name] = measure(sessions, [url() for _ in range(total)], check)
+            for name, (url, check, headers) in endpoints.items():
+                measure(sessions, [url() for _ in range(WARM_UP)], check, headers)
+                results[name] = measure(sessions, [url() for _ in range(total)], check, headers)
                 times = results[name]
                 report(f"pages_{name}_p50", percentile(times, 50), "ms")
                 report(f"pages_{name}_p95", percentile(times, 95), "ms")
@@ -224,6 +231,7 @@ def main(argv: list[str]) -> None:
             p95 = {name: percentile(times, 95) for name, times in results.items()}
             report("pages_devices_p95_over_floor", p95["devices"] / p95["floor"], "x")
             report("pages_search_p95_over_floor", p95["search"] / p95["floor"], "x")
+            report("pages_refresh_p95_over_devices_p95", p95["refresh"] / p95["devices"], "x")
             report("pages_naive_p95_over_devices_p95", p95["naive"] / p95["devices"], "x")
             for session in sessions:
                 session.close()
