@@ -5,6 +5,13 @@ from django.conf import settings
 from dashboard import tenancy
 
 
+def _is_partial(request) -> bool:
+    # An htmx request (not a boosted link) gets a fragment without the layout: the
+    # layout's banner and switcher would be read for nothing, on every live refresh.
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.boosted
+
+
 def banner(request):
     """The global banner above every page: stale fleet data, a failing poller, or the
     degraded mode when Redis is unreachable (pages then read the upstream directly).
@@ -14,7 +21,7 @@ def banner(request):
     `devices.freshness`; this never raises and never calls the upstream.
     """
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
+    if user is None or not user.is_authenticated or _is_partial(request):
         return {"banner": None}
     # Imported here: the devices app depends on dashboard, not the other way round.
     from devices.selectors import fleet_banner
@@ -26,7 +33,7 @@ def banner(request):
 def tenancy_context(request):
     """The user's role line and the organization switcher's choices."""
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
+    if user is None or not user.is_authenticated or _is_partial(request):
         return {}
     noc = tenancy.noc_role(user)
     roles = tenancy.memberships(user)

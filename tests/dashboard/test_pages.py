@@ -3,7 +3,9 @@
 import re
 
 import pytest
+from django_htmx.middleware import HtmxMiddleware
 
+from dashboard import context_processors
 from dashboard.models import Membership
 from tests.users import ORG_A, ORG_B, ORG_OTHER, PASSWORD
 
@@ -165,3 +167,13 @@ def test_a_page_reads_the_users_grants_once(client_of, operator, django_assert_m
     # session, user, NOC role, memberships, switcher organizations, the page's own two
     with django_assert_max_num_queries(7):
         client.get("/audit/")
+
+
+def test_an_htmx_fragment_does_not_read_the_layouts_banner_or_switcher(viewer, rf, settings):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # a banner read would say "Degraded"
+    request = rf.get("/audit/", headers={"HX-Request": "true"})
+    request.user = viewer
+    HtmxMiddleware(lambda r: None)(request)
+
+    assert context_processors.banner(request) == {"banner": None}
+    assert context_processors.tenancy_context(request) == {}
