@@ -92,6 +92,10 @@ MAX_SEARCH_LENGTH = 100
 # query materialises the intersection instead (a filter matching few devices).
 SCAN_BUDGET = 5_000
 MAX_PAGE_SIZE = 500
+# Flapping (issue #4): 3 or more status transitions in the last hour. The one
+# definition; the selectors and the triage board use these defaults.
+FLAP_MIN_TRANSITIONS = 3
+FLAP_WINDOW = timedelta(hours=1)
 
 
 def _json(data: Any) -> bytes:
@@ -1011,8 +1015,8 @@ class ReadModel:
         self,
         *,
         now: datetime,
-        window: timedelta = timedelta(hours=1),
-        min_transitions: int = 4,
+        window: timedelta = FLAP_WINDOW,
+        min_transitions: int = FLAP_MIN_TRANSITIONS,
         org_ids: frozenset[int] | None = None,
     ) -> list[Flapper]:
         """Devices with at least `min_transitions` transitions in the last `window`,

@@ -27,6 +27,7 @@ from dashboard import tenancy
 from devices import configured, freshness, polling
 from devices.freshness import Banner
 from devices.read_model import (
+    FLAP_MIN_TRANSITIONS,
     CountPoint,
     DeviceQuery,
     Flapper,
@@ -403,7 +404,10 @@ def transitions(
 
 
 def flapping_devices(
-    *, org_ids: frozenset[int] | None, min_transitions: int = 4, now: datetime | None = None
+    *,
+    org_ids: frozenset[int] | None,
+    min_transitions: int = FLAP_MIN_TRANSITIONS,
+    now: datetime | None = None,
 ) -> History:
     try:
         found: list[Flapper] = configured.read_model().flapping_devices(

@@ -2,7 +2,8 @@
 
 Three lists, all within the user's organizations and all from the read model:
 devices Down now (most recent first, with how long), flapping devices (at least
-FLAP_TRANSITIONS transitions in the last hour, from the history), and devices
+read_model.FLAP_MIN_TRANSITIONS, 3, transitions in the last hour, from the
+history), and devices
 whose pending settings have not cleared for longer than the threshold.
 
 Pending age. The upstream says what is pending, not since when. An entry's age
@@ -36,7 +37,6 @@ from devices.read_model import DeviceQuery
 
 log = logging.getLogger(__name__)
 
-FLAP_TRANSITIONS = 3
 DOWN_LIMIT = 100
 FLAP_LIMIT = 50
 STUCK_LIMIT = 100
@@ -89,9 +89,7 @@ def triage_board(*, user, scope: tenancy.OrgScope, now: datetime) -> Board:
     flappers, stuck_devices, first_seen = [], [], {}
     try:
         model = configured.read_model()
-        found = model.flapping_devices(now=now, min_transitions=FLAP_TRANSITIONS, org_ids=org_ids)[
-            :FLAP_LIMIT
-        ]
+        found = model.flapping_devices(now=now, org_ids=org_ids)[:FLAP_LIMIT]
         for flapper in found:
             cached = model.get_device(flapper.device_id)
             if cached is not None:

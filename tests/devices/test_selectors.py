@@ -235,3 +235,19 @@ def test_a_detail_read_fetches_a_list_shaped_cached_device_once(polled):
     # The poll cached the list shape; the detail record (with username) replaces it.
     assert first.device.username is not None and again.device == first.device
     assert polled.request_count("GET", f"{DEVICE_PATH}1001/") == 1
+
+
+def test_three_transitions_in_the_last_hour_make_a_device_flapping(
+    polled, model, api_factory, poll_config
+):
+    flapper, steady = model.query(DeviceQuery(status=True, limit=2), None).items
+    # The flapper changes three times; the other twice (Up, Down, Up): not flapping.
+    for flapper_up, other_up in ((False, True), (True, False), (False, True)):
+        polled.set_status(flapper.id, up=flapper_up)
+        polled.set_status(steady.id, up=other_up)
+        polling.poll_fleet(model=model, api_factory=api_factory, config=poll_config,
+                           mode=polling.INCREMENTAL)  # fmt: skip
+
+    answer = selectors.flapping_devices(org_ids=None)
+
+    assert [(f.device_id, f.transitions) for f in answer.items] == [(flapper.id, 3)]
