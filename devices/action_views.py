@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
 from dashboard import tenancy
-from devices import detail_reads, services
+from devices import selectors, services
 from devices.detail_views import detail_context, render_unavailable
 from operations.models import ActionRecord
 
@@ -26,7 +26,7 @@ def _back_to(device_id: int, record: ActionRecord):
 
 def _input_error(request, device_id: int, error: Exception, action: str):
     """The device page again, with the error next to the buttons and what was typed."""
-    read = detail_reads.device_for_user(user=request.user, device_id=device_id, detail=False)
+    read = selectors.device_for_user(user=request.user, device_id=device_id, detail=False)
     typed = {"action": action, **{k: v for k, v in request.POST.items() if k != "key"}}
     typed.pop("csrfmiddlewaretoken", None)
     context = detail_context(request, read, action_error=str(error), typed=typed)
@@ -48,7 +48,7 @@ def device_action(request, device_id: int, action: str):
         )
     except services.ActionInputError as error:
         return _input_error(request, device_id, error, action)
-    except detail_reads.DeviceUnavailable as error:
+    except selectors.DeviceUnavailable as error:
         return render_unavailable(request, device_id, error)
     if replayed:
         messages.info(request, "This form was already sent: showing the first request's result.")

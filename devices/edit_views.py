@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 
 from controlapi import errors
 from dashboard import tenancy
-from devices import detail_reads, services
+from devices import selectors, services
 from devices.forms import (
     DEVICE_FIELDS,
     DeleteForm,
@@ -52,7 +52,7 @@ def device_create(request):
 
 @tenancy.scoped_view()
 def device_edit(request, device_id: int):
-    read = detail_reads.device_for_user(user=request.user, device_id=device_id, detail=False)
+    read = selectors.device_for_user(user=request.user, device_id=device_id, detail=False)
     if not tenancy.can(request.user, tenancy.DEVICE_EDIT, read.device.organization_id):
         messages.error(request, "Your role in this organization does not allow editing devices.")
         return redirect("devices:detail", device_id)
@@ -81,7 +81,7 @@ def device_edit(request, device_id: int):
                 messages.success(request, "Device saved.")
                 return redirect("devices:detail", device_id)
     else:
-        current = detail_reads.fetch(device_id)
+        current = selectors.fetch_device(device_id)
         opened = services.last_change_token(current)
         form = DeviceForm(initial=device_initial(current), organizations=orgs, creating=False)
     context = {
@@ -130,7 +130,7 @@ def _comparison(form, current) -> list[dict]:
 
 @tenancy.scoped_view()
 def device_delete(request, device_id: int):
-    read = detail_reads.device_for_user(user=request.user, device_id=device_id, detail=False)
+    read = selectors.device_for_user(user=request.user, device_id=device_id, detail=False)
     device = read.device
     if not tenancy.can(request.user, tenancy.DEVICE_DELETE, device.organization_id):
         messages.error(request, "Your role in this organization does not allow deleting devices.")

@@ -9,14 +9,14 @@ from django.shortcuts import redirect, render
 
 from controlapi import errors
 from dashboard import tenancy
-from devices import detail_reads, services
+from devices import selectors, services
 from devices.forms import MaintenanceForm, key_values_text
 from operations.models import MaintenanceSnapshot
 
 
 @tenancy.scoped_view()
 def device_maintenance(request, device_id: int):
-    read = detail_reads.device_for_user(user=request.user, device_id=device_id, detail=False)
+    read = selectors.device_for_user(user=request.user, device_id=device_id, detail=False)
     device = read.device
     if not tenancy.can(request.user, tenancy.MAINTENANCE, device.organization_id):
         messages.error(

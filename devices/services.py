@@ -30,7 +30,8 @@ from controlapi import errors
 from controlapi.records import Device
 from dashboard import audit, tenancy
 from dashboard.upstream import control_api
-from devices import configured, detail_reads
+from devices import configured, selectors
+from devices.polling import RefreshTimeout
 from operations.models import ActionRecord
 
 log = logging.getLogger(__name__)
@@ -166,7 +167,7 @@ def device_action(
     spec = ACTIONS.get(action)
     if spec is None:
         raise Http404("No such action.")
-    device = detail_reads.device_for_user(user=user, device_id=device_id, detail=False).device
+    device = selectors.device_for_user(user=user, device_id=device_id, detail=False).device
     clean = check_action_input(spec, device, parameters or {})
     record, replayed = _claim(
         key=idempotency_key, user=user, device=device, spec=spec, parameters=clean,
@@ -229,7 +230,7 @@ def _send(record: ActionRecord, spec: ActionSpec, device: Device, clean, user) -
         result, status = audit.FAILED, error.status
         state, message = ActionRecord.State.FAILED, str(error)
         if isinstance(error, errors.NotFound):
-            detail_reads.forget(device.id)
+            selectors.forget_device(device.id)
     duration_ms = int((time.monotonic() - started) * 1000)
     if answer is not None:
         status = 200
@@ -264,12 +265,12 @@ def device_action_resend(
         raise Http404("No such action.")
     spec = ACTIONS[original.action]
     # Visibility first (404), then a fresh read of pending_settings.
-    detail_reads.device_for_user(user=user, device_id=device_id, detail=False)
+    selectors.device_for_user(user=user, device_id=device_id, detail=False)
     if original.state not in (ActionRecord.State.UNKNOWN, ActionRecord.State.FAILED):
         raise ActionInputError("Only an action that failed or whose outcome is unknown is resent.")
     try:
-        device = detail_reads.fetch(device_id)
-    except (errors.ControlAPIError, detail_reads.RefreshTimeout) as error:
+        device = selectors.fetch_device(device_id)
+    except (errors.ControlAPIError, RefreshTimeout) as error:
         raise ActionInputError(
             f"Could not check the device before sending again ({error}); nothing was sent."
         ) from error
@@ -322,8 +323,8 @@ def action_follow(*, record: ActionRecord) -> ActionRecord:
         record.refresh_from_db()
         return record
     try:
-        device = detail_reads.fetch(record.device_id)
-    except (errors.ControlAPIError, detail_reads.RefreshTimeout) as error:
+        device = selectors.fetch_device(record.device_id)
+    except (errors.ControlAPIError, RefreshTimeout) as error:
         log.info("following action %s: device not read: %s", record.pk, error)
         return record
     if _pending_entry(device, record.pending_name) is None:
@@ -400,10 +401,10 @@ def device_update(
 ) -> Device:
     """PATCH only `changes`, unless the device changed upstream since the form was opened
     (its `last_change` differs from `opened_last_change`): then EditConflict, nothing sent."""
-    read = detail_reads.device_for_user(user=user, device_id=device_id, detail=False)
+    read = selectors.device_for_user(user=user, device_id=device_id, detail=False)
     if not tenancy.can(user, tenancy.DEVICE_EDIT, read.device.organization_id):
         raise NotAllowed("Your role in this organization does not allow editing devices.")
-    current = detail_reads.fetch(device_id)
+    current = selectors.fetch_device(device_id)
     tenancy.ensure_allowed(user, tenancy.DEVICE_EDIT, current.organization_id)
     if last_change_token(current) != opened_last_change:
         raise EditConflict(current)
@@ -427,7 +428,7 @@ def last_change_token(device: Device) -> str:
 
 def device_delete(*, user, device_id: int) -> None:
     """DELETE the device; a 409 (pending work depends on it) comes back as errors.Conflict."""
-    read = detail_reads.device_for_user(user=user, device_id=device_id, detail=False)
+    read = selectors.device_for_user(user=user, device_id=device_id, detail=False)
     device = read.device
     if not tenancy.can(user, tenancy.DEVICE_DELETE, device.organization_id):
         raise NotAllowed("Your role in this organization does not allow deleting devices.")
@@ -436,7 +437,7 @@ def device_delete(*, user, device_id: int) -> None:
         organization_id=device.organization_id, parameters={},
         call=lambda api: api.delete_device(device_id),
     )  # fmt: skip
-    detail_reads.forget(device_id)
+    selectors.forget_device(device_id)
 
 
 # --- the maintenance record ------------------------------------------------------------
@@ -446,7 +447,7 @@ def device_maintenance_update(*, user, device_id: int, fields: Mapping[str, Any]
     """PUT the device's operational record and keep the answer (the API has no GET for it)."""
     from operations.models import MaintenanceSnapshot
 
-    device = detail_reads.device_for_user(user=user, device_id=device_id, detail=False).device
+    device = selectors.device_for_user(user=user, device_id=device_id, detail=False).device
     if not tenancy.can(user, tenancy.MAINTENANCE, device.organization_id):
         raise NotAllowed("Your role in this organization does not allow maintenance records.")
     body = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in fields.items()}
