@@ -14,8 +14,9 @@ from django.utils import timezone
 class Claim(models.Model):
     """ "I'm on it": one person has taken a device that needs attention, with a short note.
 
-    One claim per device. It is released when the device is Up again (the triage
-    page drops claims on devices it finds Up) or by hand.
+    One claim per device. It is released by hand, or when the device is Up again:
+    after a fleet poll that saw it come Up (`devices.tasks`), and as a backstop when
+    the triage page finds it Up.
     """
 
     device_id = models.PositiveIntegerField(unique=True)
