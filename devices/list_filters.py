@@ -235,6 +235,19 @@ def _parse_moment(raw: str) -> datetime | None:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
+def type_choices(types: Mapping[int, str], selected: int | None) -> list[tuple[int, str]]:
+    """The type select's (id, label) options: the cached fleet's types within the user's
+    organizations, by name (`selectors.device_types`), and a type id from the URL that is
+    not among them as "#<id>" (it still filters: the cache may not have seen it yet).
+    Empty when `types` is: the page then offers a number box."""
+    if not types:
+        return []
+    choices = list(types.items())
+    if selected is not None and selected not in types:
+        choices.append((selected, f"#{selected}"))
+    return choices
+
+
 def last_page(total: int, per_page: int) -> int:
     return max(1, -(-total // per_page))
 

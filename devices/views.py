@@ -47,9 +47,17 @@ def _url(base: str, params: dict) -> str:
     return f"{base}?{urlencode(params)}" if params else base
 
 
-def _list_context(request, *, read=selectors.device_list, count=selectors.fleet_counts) -> dict:
+def _no_types(*, org_ids) -> dict[int, str]:
+    return {}
+
+
+def _list_context(
+    request, *, read=selectors.device_list, count=selectors.fleet_counts,
+    types=selectors.device_types,
+) -> dict:  # fmt: skip
     """The list page's context; `read` and `count` are the reads of rows and of the chips'
-    counts (the cache's, or the upstream's for the benchmark page)."""
+    counts (the cache's, or the upstream's for the benchmark page), `types` the type
+    select's (none: a number box)."""
     now = _now()
     scope = request.scope
     filters = list_filters.parse(request.GET, scope=scope, now=now)
@@ -82,6 +90,10 @@ def _list_context(request, *, read=selectors.device_list, count=selectors.fleet_
     if not scope.all:
         choices = [o for o in choices if o.upstream_id in scope.ids]
     can_act = _can_act(request.user)
+    # The filter form is only in the full page: htmx swaps never re-render it.
+    type_choices = (
+        [] if request.htmx else list_filters.type_choices(types(org_ids=org_ids), filters.type)
+    )
     return {
         "nav": "devices",
         "title": "Devices",
@@ -91,6 +103,7 @@ def _list_context(request, *, read=selectors.device_list, count=selectors.fleet_
         "counts": counts,
         "age": describe_age(now - listing.as_of) if listing.as_of else None,
         "organizations": choices,
+        "type_choices": type_choices,
         "changed_picks": [(key, label) for key, (label, _) in list_filters.CHANGED_PICKS.items()],
         "page_sizes": list_filters.PAGE_SIZES,
         "page_count": last,
@@ -189,8 +202,9 @@ def device_list_naive(request):
     """The devices page built from the upstream on every request, no cache: the naive
     alternative the page benchmark compares the real page against (full page only)."""
     context = _list_context(
-        request, read=list_selectors.upstream_device_list, count=list_selectors.upstream_device_list
-    )
+        request, read=list_selectors.upstream_device_list,
+        count=list_selectors.upstream_device_list, types=_no_types,
+    )  # fmt: skip
     return render(request, "devices/list.html", context)
 
 

@@ -4,12 +4,14 @@ import re
 
 import pytest
 
+from dashboard.models import Role
 from devices import polling
 from tests.users import (  # noqa: F401 -- fixtures, used by name
     ORG_A,
     ORG_B,
     ORG_OTHER,
     client_of,
+    make_user,
     noc,
     operator,
     organizations,
@@ -205,3 +207,60 @@ def test_the_organization_choices_are_only_the_users(client_of, viewer, polled):
 
     assert {o.upstream_id for o in response.context["organizations"]} == {ORG_A, ORG_B}
     assert f"Test organization {ORG_OTHER}" not in response.content.decode()
+
+
+def type_options(response) -> dict[str, str]:
+    """The type select's options, value -> label, without "All types"."""
+    select = re.search(
+        r'<select id="fleet-type" name="type">(.*?)</select>', response.content.decode(), re.S
+    )
+    assert select, "the type filter is not a select"
+    return {
+        v: label
+        for v, label in re.findall(r'<option value="(\d+)"[^>]*>([^<]*)</option>', select[1])
+    }
+
+
+def test_the_type_select_offers_the_types_of_the_users_organizations_only(
+    client_of, organizations, polled, all_devices
+):
+    fleet = all_devices()
+    types_of = {o: {d.type for d in fleet if d.organization_id == o}
+                for o in {d.organization_id for d in fleet}}  # fmt: skip
+    narrowest = min(types_of, key=lambda o: len(types_of[o]))
+    assert types_of[narrowest] < {d.type for d in fleet}  # the fleet makes the test mean something
+    tenant = make_user("narrow-tenant", memberships=[(narrowest, Role.VIEWER)])
+
+    offered = type_options(client_of(tenant).get("/devices/"))
+
+    names = {d.type: d.type_short_name for d in fleet}
+    assert offered == {str(t): names[t] for t in types_of[narrowest]}
+
+
+def test_choosing_a_type_shows_only_devices_of_that_type(client_of, noc, polled, all_devices):
+    client = client_of(noc)
+    chosen = next(iter(type_options(client.get("/devices/"))))
+
+    response = client.get("/devices/", {"type": chosen, "per_page": "200"})
+
+    expected = {d.id for d in all_devices() if d.type == int(chosen)}
+    assert 0 < len(expected) <= 200
+    assert set(shown_ids(response)) == expected
+    assert f'<option value="{chosen}" selected>' in response.content.decode()
+
+
+def test_a_type_id_the_cache_does_not_know_still_filters_and_shows_as_its_number(
+    client_of, noc, polled
+):
+    response = client_of(noc).get("/devices/", {"type": "999"})
+
+    assert shown_ids(response) == []
+    assert '<option value="999" selected>#999</option>' in response.content.decode()
+
+
+def test_without_fleet_data_the_type_filter_is_a_number_box(client_of, noc, redis_down):
+    response = client_of(noc).get("/devices/", {"type": "12"})
+
+    content = response.content.decode()
+    assert '<input type="number" id="fleet-type" name="type" min="1" value="12"' in content
+    assert '<select id="fleet-type"' not in content
