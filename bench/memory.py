@@ -2,8 +2,10 @@
 
 After one full poll, MEMORY USAGE (SAMPLES 0: every element counted, not an
 estimate) over every key of the current generation: the device hash, the sort
-indexes, the status/organization/type/pending sets and the search text. The
-JSON size is the length of each device's cache JSON as stored (Device.to_cache).
+indexes, the status/organization/type/pending sets, the serial index and the
+search text, plus the pending entries' first-seen times (one hash across
+generations). The JSON size is the length of each device's cache JSON as stored
+(Device.to_cache).
 
     .venv/bin/python bench/memory.py [--sizes 1000,10000,100000]
 """
@@ -21,6 +23,10 @@ def kind_of(key: str) -> str:
         return "search_text"
     if key.endswith((":dev", ":fresh")):
         return "device_json"
+    if key.endswith(":serial"):
+        return "serial_index"
+    if key.endswith(":pending_seen"):
+        return "pending_first_seen"
     return "filter_sets"
 
 
@@ -29,7 +35,7 @@ def run(devices: int) -> None:
         client, keys = model.client, model.keys
         generation = model.snapshot_info().generation
         names = [k.decode() for k in client.scan_iter(match=keys.gen(generation, "*"), count=5000)]
-        names.append(keys.current)
+        names += [keys.current, keys.pending_seen]
         with client.pipeline(transaction=False) as pipe:
             for name in names:
                 pipe.memory_usage(name, samples=0)

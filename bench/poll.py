@@ -12,26 +12,30 @@ duration of a full poll and of an incremental poll (changes since the last one).
 
     .venv/bin/python bench/poll.py --freshness [--sizes ...] [--parallel 8]
 
-With --breakdown it times, on one thread and per device, the stages the floor
-does not pay: decoding a page and normalising its records (the client), the
-cache JSON (Device.to_cache + encoding) and the index entry.
+With --breakdown it times, on one thread and per device (CPU time of this
+process), the stages of the poller's path that the floor does not pay: decoding
+a page body (orjson, as the client does), the cache dict
+(records.device_cache_from_api, as ControlAPI.list_device_cache_page does), its
+JSON (orjson), the index entry (read_model.index_entry_from_cache), and the
+whole write of a snapshot (SnapshotBuilder.add of every page, then publish:
+index entries, JSON, redis-py's command encoding; Redis's own work excluded).
 
     .venv/bin/python bench/poll.py --breakdown [--sizes 100000]
 """
 
-import json
 import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 
 import orjson
 import requests
 from fleet_cache_setup import TOKEN, api_factory, fresh_model, report, simulator, sizes
 
-from controlapi.records import Device
+from controlapi.records import device_cache_from_api
 from devices.polling import PollConfig, poll_fleet
-from devices.read_model import index_entry
+from devices.read_model import index_entry_from_cache
 
 PAGE = 100  # the upstream's maximum page size
 DEFAULT_LATENCY_MS = 250  # the simulator's default for update_status requests
@@ -101,15 +105,27 @@ def breakdown(devices: int) -> None:
         result = work()
         return (time.process_time() - started) / devices * 1e6, result
 
-    # json.loads, as requests' Response.json() in the client does.
-    decode, records = per_device(
-        lambda: [Device.from_api(raw) for body in bodies for raw in json.loads(body)["results"]]
+    decode, payloads = per_device(lambda: [orjson.loads(body)["results"] for body in bodies])
+    normalise, pages = per_device(
+        lambda: [[device_cache_from_api(raw) for raw in page] for page in payloads]
     )
-    encode, _ = per_device(lambda: [orjson.dumps(d.to_cache()) for d in records])
-    index, _ = per_device(lambda: [index_entry(d) for d in records])
-    report(f"poll_cpu_decode_and_normalise_{devices}", decode, "us/device")
+    encode, _ = per_device(lambda: [orjson.dumps(row) for page in pages for row in page])
+    index, _ = per_device(lambda: [index_entry_from_cache(row) for page in pages for row in page])
+    with fresh_model() as model:
+        started_at = datetime.now(UTC)
+        builder = model.new_snapshot(started_at, abandon_after=timedelta(hours=1))
+
+        def write():
+            for page in pages:
+                builder.add(page)
+            builder.publish()
+
+        snapshot, _ = per_device(write)
+    report(f"poll_cpu_decode_{devices}", decode, "us/device")
+    report(f"poll_cpu_cache_from_api_{devices}", normalise, "us/device")
     report(f"poll_cpu_cache_json_{devices}", encode, "us/device")
     report(f"poll_cpu_index_entry_{devices}", index, "us/device")
+    report(f"poll_cpu_snapshot_write_{devices}", snapshot, "us/device")
 
 
 def main(argv: list[str]) -> None:

@@ -209,7 +209,10 @@ _LIST_QUERY = {"update_status": True, "pending": True}
 def _full_poll(model, api_factory, config, started, keep_alive, pages) -> PollReport:
     builder = model.new_snapshot(started, abandon_after=timedelta(seconds=config.abandon_after))
     try:
-        with closing(_pages(api_factory, config, keep_alive, **_LIST_QUERY)) as fleet:
+        # Cache dicts straight from the upstream JSON: no Device record per device
+        # (the full poll stores every device; see docs/PERFORMANCE.md, "Ingest").
+        fleet = _pages(api_factory, config, keep_alive, _CACHE_DICTS, **_LIST_QUERY)
+        with closing(fleet):
             for page in fleet:
                 builder.add(page)
                 pages.done()
@@ -234,7 +237,9 @@ def _incremental_poll(model, api_factory, config, started, keep_alive, pages) ->
     info = model.snapshot_info()
     since = info.as_of - timedelta(seconds=config.overlap)
     changed: list[Device] = []
-    fleet = _pages(api_factory, config, keep_alive, **_LIST_QUERY, last_status_change_from=since)
+    fleet = _pages(
+        api_factory, config, keep_alive, _RECORDS, **_LIST_QUERY, last_status_change_from=since
+    )
     with closing(fleet):
         for page in fleet:
             changed.extend(page)
@@ -255,8 +260,14 @@ def _incremental_poll(model, api_factory, config, started, keep_alive, pages) ->
     )
 
 
-def _pages(api_factory, config: PollConfig, keep_alive, **filters) -> Iterator[tuple[Device, ...]]:
-    """Every page of the device list, in offset order.
+# How `_pages` reads a page: the name of a ControlAPI method taking the device
+# filters, limit and offset and returning a Page.
+_RECORDS = "list_devices"  # Device records
+_CACHE_DICTS = "list_device_cache_page"  # each device as its cache dict
+
+
+def _pages(api_factory, config: PollConfig, keep_alive, lister: str, **filters) -> Iterator[tuple]:
+    """Every page of the device list, in offset order, read by the client's `lister`.
 
     The first page gives the count; the other offsets are fetched by a thread
     pool, at most `parallel` at once and a few more queued, while the caller
@@ -268,7 +279,7 @@ def _pages(api_factory, config: PollConfig, keep_alive, **filters) -> Iterator[t
     size = config.page_size
     clients = _ThreadClients(api_factory)
     try:
-        first = clients.get().list_devices(limit=size, offset=0, **filters)
+        first = getattr(clients.get(), lister)(limit=size, offset=0, **filters)
         yield first.items
         count, next_offset = first.count, size
         window = max(config.parallel, 1) * 2
@@ -277,7 +288,9 @@ def _pages(api_factory, config: PollConfig, keep_alive, **filters) -> Iterator[t
             try:
                 while inflight or next_offset < count:
                     while next_offset < count and len(inflight) < window:
-                        inflight.append(pool.submit(_fetch, clients, next_offset, size, filters))
+                        inflight.append(
+                            pool.submit(_fetch, clients, lister, next_offset, size, filters)
+                        )
                         next_offset += size
                     page = inflight.popleft().result()
                     if keep_alive.lost.is_set():
@@ -291,8 +304,8 @@ def _pages(api_factory, config: PollConfig, keep_alive, **filters) -> Iterator[t
         clients.close()
 
 
-def _fetch(clients, offset, size, filters):
-    return clients.get().list_devices(limit=size, offset=offset, **filters)
+def _fetch(clients, lister, offset, size, filters):
+    return getattr(clients.get(), lister)(limit=size, offset=offset, **filters)
 
 
 class _ThreadClients:
@@ -369,8 +382,14 @@ def refresh_device(
     wait: float = 10.0,
     flight_ttl: float = 15.0,
     result_ttl: float = 10.0,
+    on_transitions: Callable[[list[Transition]], None] | None = None,
 ) -> Device:
     """Fetch one device from the upstream and update it in place in the model.
+
+    A status change the fetch reveals is recorded in the history, as a poll
+    records it; `on_transitions(transitions)` is then called with it (only by
+    the caller that made the upstream call, and only when there is one), so a
+    task can act on it as it does after a poll (release claims of a device Up).
 
     Single flight: concurrent callers for the same device make one upstream
     call. The first takes a short per-device lock and publishes its answer (or
@@ -384,7 +403,9 @@ def refresh_device(
     while True:
         lock = RedisLock(model.client, keys.flight_lock(device_id), flight_ttl)
         if lock.acquire():
-            return _fetch_and_share(model, api_factory, device_id, update_status, lock, result_ttl)
+            return _fetch_and_share(
+                model, api_factory, device_id, update_status, lock, result_ttl, on_transitions
+            )
         holder = lock.holder()
         while holder is not None:
             answer = model.client.get(keys.flight_result(device_id, holder))
@@ -405,7 +426,9 @@ def refresh_device(
             raise RefreshTimeout(f"Device {device_id} is still being fetched from the control API.")
 
 
-def _fetch_and_share(model, api_factory, device_id, update_status, lock, result_ttl) -> Device:
+def _fetch_and_share(
+    model, api_factory, device_id, update_status, lock, result_ttl, on_transitions
+) -> Device:
     result_key = model.keys.flight_result(device_id, lock.token)
     try:
         try:
@@ -418,12 +441,18 @@ def _fetch_and_share(model, api_factory, device_id, update_status, lock, result_
             if isinstance(error, errors.NotFound):
                 model.remove_devices([device_id])
             raise
-        model.update_devices([device], observed_at=_now())
+        seen_at = _now()
+        transitions = model.update_devices([device], observed_at=seen_at)
+        # The status change a refresh sees is history too: polls that follow compare
+        # with the refreshed copy and so never report it themselves.
+        model.record_transitions(transitions, now=seen_at)
         answer = {"device": device.to_cache()}
         model.client.set(result_key, json.dumps(answer), ex=int(result_ttl))
-        return device
     finally:
         _release(lock)
+    if transitions and on_transitions is not None:
+        on_transitions(transitions)
+    return device
 
 
 def _shared_answer(device_id: int, answer: dict) -> Device:

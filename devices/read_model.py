@@ -149,30 +149,82 @@ class IndexEntry(NamedTuple):
 
 
 def index_entry(device: Device) -> IndexEntry:
-    fields = (
+    """The index entry of a Device record (in-place writes and removals)."""
+    return _entry(
+        device.id,
+        device.status,
+        device.organization_id,
+        device.type,
+        tuple(p.name for p in device.pending_settings),
         device.name,
+        _epoch(device.status_change),
+        _epoch(device.last_connection),
         device.serial_number,
         device.customer_id,
         device.location_name,
         device.address,
     )
-    present = [f for f in fields if f]
+
+
+def index_entry_from_cache(row: Mapping[str, Any]) -> IndexEntry:
+    """The index entry of a device's cache dict (`Device.to_cache()`, or
+    `controlapi.records.device_cache_from_api`): the same entry as
+    `index_entry(Device.from_cache(row))`, without building the record. A full poll
+    builds one per device, straight from the client's cache dicts. Keys missing from
+    an older stored row read as `Device.from_cache` reads them."""
+    get = row.get
+    return _entry(
+        row["id"],
+        get("status"),
+        get("organization_id"),
+        get("type"),
+        tuple(pair[0] for pair in get("pending_settings") or ()),
+        get("name") or "",
+        _epoch_of_iso(get("status_change")),
+        _epoch_of_iso(get("last_connection")),
+        get("serial_number"),
+        get("customer_id"),
+        get("location_name"),
+        get("address"),
+    )
+
+
+def _entry(
+    device_id: int,
+    status: str | None,
+    organization_id: int | None,
+    type_id: int | None,
+    pending: tuple[str, ...],
+    name: str,
+    status_change: float,
+    last_connection: float,
+    serial_number: str | None,
+    customer_id: str | None,
+    location_name: str | None,
+    address: str | None,
+) -> IndexEntry:
+    """The one place the index rules live, whichever form the device comes in."""
+    present = [f for f in (name, serial_number, customer_id, location_name, address) if f]
     # Separator characters inside a field are rare: clean each field only then.
     if _HAS_SEPARATOR.search("".join(present)):
         present = [f.translate(_SEPARATORS) for f in present]
     return IndexEntry(
-        device.id,
-        device.status == "Up",
-        device.organization_id,
-        device.type,
-        tuple(p.name for p in device.pending_settings),
+        device_id,
+        status == "Up",
+        organization_id,
+        type_id,
+        pending,
         # Case-insensitive name order; the id breaks ties so the order is total.
-        (device.name.casefold(), device.id),
-        _epoch(device.status_change),
-        _epoch(device.last_connection),
+        (name.casefold(), device_id),
+        status_change,
+        last_connection,
         _FIELD_SEP.join(present).lower(),
-        device.serial_number or "",
+        serial_number or "",
     )
+
+
+def _epoch_of_iso(text: str | None) -> float:
+    return _NO_TIME if text is None else datetime.fromisoformat(text).timestamp()
 
 
 def normalise_search(text: str) -> str:
@@ -672,7 +724,7 @@ class ReadModel:
             pipe.watch(k.dev(g), *(k.text(g, b) for b in buckets))
         old_rows = pipe.hmget(k.dev(g), ids) if ids else []
         old = {
-            int(i): index_entry(_device(row))
+            int(i): index_entry_from_cache(orjson.loads(row))
             for i, row in zip(ids, old_rows, strict=True)
             if row is not None
         }
@@ -736,7 +788,7 @@ class ReadModel:
         buckets = sorted({_bucket(i) for i in ids})
         pipe.watch(k.dev(g), *(k.text(g, b) for b in buckets))
         rows = pipe.hmget(k.dev(g), [str(i) for i in ids])
-        gone = [index_entry(_device(row)) for row in rows if row is not None]
+        gone = [index_entry_from_cache(orjson.loads(row)) for row in rows if row is not None]
         texts = dict(zip(buckets, pipe.mget([k.text(g, b) for b in buckets]), strict=True))
         pipe.multi()
         for entry in gone:
@@ -1177,15 +1229,17 @@ class SnapshotBuilder:
         self.generation = generation
         self.started_at = started_at
         self._entries: dict[int, IndexEntry] = {}
-        self._status_change: dict[int, datetime | None] = {}
 
     @property
     def devices(self) -> int:
         return len(self._entries)
 
-    def add(self, devices: Iterable[Device]) -> None:
+    def add(self, devices: Iterable[Mapping[str, Any]]) -> None:
+        """Write one page of devices, each as its cache dict (what
+        `ControlAPI.list_device_cache_page` gives, or `Device.to_cache()`): the dict is
+        stored as it is, encoded once, and its index entry read from it."""
         k, g = self.model.keys, self.generation
-        rows: dict[str, str] = {}
+        rows: dict[str, bytes] = {}
         statuses: dict[bool, list[str]] = defaultdict(list)
         orgs: dict[int, list[str]] = defaultdict(list)
         types: dict[int, list[str]] = defaultdict(list)
@@ -1193,20 +1247,20 @@ class SnapshotBuilder:
         serials: dict[str, str] = {}
         changed: dict[str, float] = {}
         seen: dict[str, float] = {}
+        known = self._entries
         with self.model.client.pipeline(transaction=False) as pipe:
             for device in devices:
-                entry = index_entry(device)
+                entry = index_entry_from_cache(device)
                 i = str(entry.id)
-                before = self._entries.get(entry.id)
+                before = known.get(entry.id)
                 if before is not None:
                     # The same device on two pages (the fleet shifted under the
                     # offsets): the later copy wins, its old memberships go.
                     self.model._unindex(pipe, g, before, entry)
                     if before.serial_number and before.serial_number != entry.serial_number:
                         pipe.hdel(k.serials(g), before.serial_number)
-                self._entries[entry.id] = entry
-                self._status_change[entry.id] = device.status_change
-                rows[i] = _json(device.to_cache())
+                known[entry.id] = entry
+                rows[i] = _json(device)
                 statuses[entry.up].append(i)
                 if entry.organization_id is not None:
                     orgs[entry.organization_id].append(i)
@@ -1324,7 +1378,10 @@ class SnapshotBuilder:
                         organization_id=entry.organization_id,
                         from_status="Up" if was_up else "Down",
                         to_status="Up" if entry.up else "Down",
-                        at=self._status_change[entry.id] or self.started_at,
+                        # The upstream's time of the change; else the poll's.
+                        at=_from_epoch(entry.status_change)
+                        if entry.status_change != _NO_TIME
+                        else self.started_at,
                     )
                 )
         transitions.sort(key=lambda t: (t.at, t.device_id))

@@ -1,6 +1,7 @@
 """Refreshing one device: one upstream call however many ask at once."""
 
 import threading
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -111,3 +112,39 @@ def test_a_refresh_caches_when_a_scheduled_reboot_is_due(
 
     cached = model.get_device(1060).device.pending_settings
     assert due and [(p.name, p.value) for p in cached] == [("reboot_scheduled", due)]
+
+
+def test_a_device_coming_up_on_refresh_enters_its_history(
+    model, api_factory, poll_config, still_fleet
+):
+    polling.poll_fleet(model=model, api_factory=api_factory, config=poll_config, mode="full")
+    device_id = model.query(DeviceQuery(status=False, limit=1), None).items[0].id
+    since = datetime.now(UTC) - timedelta(seconds=1)
+    still_fleet.set_status(device_id, up=True)
+    seen = []
+
+    polling.refresh_device(
+        model=model,
+        api_factory=api_factory,
+        device_id=device_id,
+        update_status=True,
+        on_transitions=seen.extend,
+    )
+
+    history = model.transitions_since(since, device_id=device_id)
+    assert [(t.from_status, t.to_status) for t in history] == [("Down", "Up")]
+    assert [(t.device_id, t.to_status) for t in seen] == [(device_id, "Up")]
+
+
+def test_a_refresh_that_sees_no_change_records_no_history(
+    model, api_factory, poll_config, still_fleet
+):
+    polling.poll_fleet(model=model, api_factory=api_factory, config=poll_config, mode="full")
+    device_id = model.query(DeviceQuery(status=True, limit=1), None).items[0].id
+    since = datetime.now(UTC) - timedelta(seconds=1)
+
+    polling.refresh_device(
+        model=model, api_factory=api_factory, device_id=device_id, update_status=True
+    )
+
+    assert model.transitions_since(since, device_id=device_id) == []
