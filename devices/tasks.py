@@ -105,6 +105,8 @@ def refresh_device(device_id: int):
             api_factory=configured.upstream(),
             device_id=int(device_id),
             update_status=True,
+            # A device that came Up on "refresh now" ends its claim, as after a poll.
+            on_transitions=_release_claims_of_devices_up_again,
         )
     except errors.ControlAPIError as error:
         log.warning("refresh of device %s failed: %s", device_id, error)
@@ -125,8 +127,9 @@ def _ensure_organizations(ids) -> None:
 
 
 def _release_claims_of_devices_up_again(transitions) -> None:
-    """A claim ("I'm on it") ends when a poll sees its device come Up, whether or not
-    anyone reads the triage board. A poll reports at most one transition per device."""
+    """A claim ("I'm on it") ends when a poll or a refresh sees its device come Up,
+    whether or not anyone reads the triage board. A poll reports at most one
+    transition per device."""
     came_up = {t.device_id for t in transitions if t.to_status == "Up"}
     if not came_up:
         return

@@ -95,6 +95,16 @@ def test_a_poll_that_sees_a_claimed_device_come_up_releases_the_claim(
     assert not Claim.objects.filter(device_id=claimed_down_device).exists()
 
 
+def test_a_refresh_that_sees_a_claimed_device_come_up_releases_the_claim(
+    claimed_down_device, still_fleet
+):
+    still_fleet.set_status(claimed_down_device, up=True)
+
+    tasks.refresh_device.apply(args=[claimed_down_device])  # "refresh now" on its page
+
+    assert not Claim.objects.filter(device_id=claimed_down_device).exists()
+
+
 def test_a_poll_keeps_the_claim_of_a_device_still_down(claimed_down_device):
     tasks.poll_fleet.apply()
 
