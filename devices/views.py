@@ -77,6 +77,8 @@ def _list_context(
     params = filters.params()
     base = reverse("devices:list")
     choices = list(tenancy.organizations_for(request.user))
+    # The layout's organization switcher lists the same rows: read once per request.
+    request.user_organizations = choices
     # Every listed device is in one of the user's organizations: `choices` names them all
     # (one query for both); a placeholder for an organization without a row.
     names = {o.upstream_id: o.name for o in choices}
@@ -94,6 +96,7 @@ def _list_context(
     type_choices = (
         [] if request.htmx else list_filters.type_choices(types(org_ids=org_ids), filters.type)
     )
+    form_options = {} if request.htmx else _form_options(filters, choices, type_choices)
     return {
         "nav": "devices",
         "title": "Devices",
@@ -130,6 +133,21 @@ def _list_context(
         "filter_query": urlencode(_without(params, "page", "per_page", "sort")),
         "can_act": can_act,
         "bulk_actions": bulk.BULK_ACTIONS,
+        **form_options,
+    }
+
+
+def _form_options(filters, organizations, type_choices) -> dict:
+    """The filter form's select options, rendered in Python (`list_rows.select_options`)."""
+    return {
+        "organization_options": list_rows.select_options(
+            ((o.upstream_id, f"{o.name} (#{o.upstream_id})") for o in organizations),
+            filters.organization,
+        ),
+        "type_options": list_rows.select_options(type_choices, filters.type),
+        "page_size_options": list_rows.select_options(
+            ((size, size) for size in list_filters.PAGE_SIZES), filters.per_page
+        ),
     }
 
 
