@@ -3,9 +3,14 @@ read model on a key prefix of the run's own (deleted afterwards)."""
 
 import contextlib
 import os
+import socket
+import subprocess
 import sys
+import time
+import urllib.request
 import uuid
 from pathlib import Path
+from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -36,6 +41,37 @@ def simulator(devices: int, latency_ms: float = 0):
         devices=devices, seed=1, tokens={TOKEN: None}, latency_ms=latency_ms
     ) as sim:
         yield sim
+
+
+@contextlib.contextmanager
+def simulator_process(devices: int, latency_ms: float = 0):
+    """The simulator as its own process (`python -m simulator`), as the real upstream is
+    another machine: its CPU then does not compete with the poller's interpreter."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    base = f"http://127.0.0.1:{port}"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "simulator", "--port", str(port), "--devices", str(devices),
+         "--seed", "1", "--token", TOKEN, "--latency-ms", str(latency_ms)],
+        cwd=Path(__file__).resolve().parent.parent,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120  # 100,000 devices take seconds to generate
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/api/v1/openapi.yaml", timeout=1)  # noqa: S310
+                break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError("the simulator process did not start") from None
+                time.sleep(0.2)
+        yield SimpleNamespace(base_url=base, api_url=f"{base}/api/v1")
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 def api_factory(sim):
