@@ -7,6 +7,7 @@ counters (the periodic refresh, target `device-rows`), from one template.
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from functools import wraps
 
@@ -49,6 +50,33 @@ def _url(base: str, params: dict) -> str:
 
 def _no_types(*, org_ids) -> dict[int, str]:
     return {}
+
+
+# The type select's choices, per process: a read of four Redis round trips on every full
+# page that changes only with the fleet. Kept per (read, key prefix, organizations,
+# snapshot time) for TYPES_SECONDS at most, which bounds how late a type one device's
+# refresh brings in (within a snapshot) shows up. An empty answer (Redis down, nothing
+# polled yet) is not kept.
+TYPES_SECONDS = 10.0
+_TYPES_KEPT = 64
+_types_cache: dict[tuple, tuple[float, dict[int, str]]] = {}
+
+
+def _cached_types(types, *, org_ids, as_of) -> dict[int, str]:
+    if as_of is None:
+        return types(org_ids=org_ids)
+    prefix = getattr(settings, "READ_MODEL_KEY_PREFIX", "")
+    key = (types, prefix, org_ids, as_of)
+    now = time.monotonic()
+    kept = _types_cache.get(key)
+    if kept is not None and now - kept[0] < TYPES_SECONDS:
+        return kept[1]
+    found = types(org_ids=org_ids)
+    if found:
+        if len(_types_cache) >= _TYPES_KEPT:
+            _types_cache.clear()
+        _types_cache[key] = (now, found)
+    return found
 
 
 def _list_context(
@@ -94,7 +122,11 @@ def _list_context(
     can_act = _can_act(request.user)
     # The filter form is only in the full page: htmx swaps never re-render it.
     type_choices = (
-        [] if request.htmx else list_filters.type_choices(types(org_ids=org_ids), filters.type)
+        []
+        if request.htmx
+        else list_filters.type_choices(
+            _cached_types(types, org_ids=org_ids, as_of=listing.as_of), filters.type
+        )
     )
     form_options = {} if request.htmx else _form_options(filters, choices, type_choices)
     return {
