@@ -44,6 +44,8 @@ OPERATION_FIELDS = (
     "firmware_image",
     "firmware_image_is_pending",
 )
+# Every operation flag but the image id is a boolean.
+BOOLEAN_OPERATION_FIELDS = tuple(f for f in OPERATION_FIELDS if f != "firmware_image")
 READ_ONLY = {
     "id",
     "uuid",
@@ -195,15 +197,7 @@ def _validate_fields(
 
 def _validate_operations(body: dict, errors: dict, device: Device) -> dict:
     ops = {}
-    for flag in (
-        "reboot",
-        "factory",
-        "device_factory",
-        "sync",
-        "reconf",
-        "debug",
-        "firmware_image_is_pending",
-    ):
+    for flag in BOOLEAN_OPERATION_FIELDS:
         if flag in body and not isinstance(body[flag], bool):
             errors.setdefault(flag, []).append("Must be a valid boolean.")
     for flag in operations.FLAG_OPERATIONS:
