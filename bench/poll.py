@@ -1,13 +1,16 @@
 """Benchmark: time to ingest the whole fleet into Redis, against the floor.
 
 The floor is the same HTTP requests (same pages, same parallelism, update_status
-on) made by a bare loop that reads and discards the bodies: what fetching alone
-costs. The simulator runs in this process (latency 0) by default; with
---simulator-process it runs as its own process, as the real upstream is another
-machine (its CPU then no longer shares the poller's interpreter).
+and pending on) made by a bare loop that reads and discards the bodies: what
+fetching alone costs. The simulator runs in this process (latency 0) by default;
+with --simulator-process it runs as its own process, as the real upstream is
+another machine (its CPU then no longer shares the poller's interpreter).
+The poll reads and stores its pages in --processes page writer processes (default:
+one per CPU, as POLL_PROCESSES), started before the timed rounds as a running
+worker has them; --processes 0 does it in this process.
 
     .venv/bin/python bench/poll.py [--sizes 1000,10000,100000] [--parallel 8] [--rounds 3]
-                                   [--simulator-process]
+                                   [--simulator-process] [--processes N]
 
 With --freshness it measures instead what the dashboard can promise at the
 simulator's default latency (250 ms added to every update_status request): the
@@ -26,6 +29,7 @@ index entries, JSON, redis-py's command encoding; Redis's own work excluded).
     .venv/bin/python bench/poll.py --breakdown [--sizes 100000]
 """
 
+import os
 import sys
 import threading
 import time
@@ -35,6 +39,7 @@ from datetime import UTC, datetime, timedelta
 import orjson
 import requests
 from fleet_cache_setup import (
+    REDIS_URL,
     TOKEN,
     api_factory,
     fresh_model,
@@ -45,10 +50,12 @@ from fleet_cache_setup import (
 )
 
 from controlapi.records import device_cache_from_api
+from devices.page_writers import PageWriters
 from devices.polling import PollConfig, poll_fleet
 from devices.read_model import index_entry_from_cache
 
 PAGE = 100  # the upstream's maximum page size
+CPUS = os.cpu_count() or 1  # page writer processes by default, as POLL_PROCESSES
 DEFAULT_LATENCY_MS = 250  # the simulator's default for update_status requests
 
 
@@ -59,7 +66,7 @@ def floor(sim, devices: int, parallel: int) -> float:
 
     def fetch(offset):
         session = sessions.setdefault(threading.get_ident(), requests.Session())
-        params = {"limit": PAGE, "offset": offset, "update_status": "true"}
+        params = {"limit": PAGE, "offset": offset, "update_status": "true", "pending": "true"}
         response = session.get(url, params=params, headers=headers, timeout=60)
         response.raise_for_status()
         return len(response.content)
@@ -74,11 +81,13 @@ def floor(sim, devices: int, parallel: int) -> float:
     return elapsed
 
 
-def ingest(sim, parallel: int) -> float:
+def ingest(sim, parallel: int, writers: PageWriters | None) -> float:
     config = PollConfig(page_size=PAGE, parallel=parallel)
     with fresh_model() as model:
         started = time.perf_counter()
-        poll_fleet(model=model, api_factory=api_factory(sim), config=config, mode="full")
+        poll_fleet(
+            model=model, api_factory=api_factory(sim), config=config, mode="full", writers=writers
+        )
         return time.perf_counter() - started
 
 
@@ -104,7 +113,12 @@ def breakdown(devices: int) -> None:
             bodies = [
                 session.get(
                     f"{sim.api_url}/inventory_device/",
-                    params={"limit": PAGE, "offset": offset, "update_status": "true"},
+                    params={
+                        "limit": PAGE,
+                        "offset": offset,
+                        "update_status": "true",
+                        "pending": "true",
+                    },
                     headers=headers,
                     timeout=60,
                 ).content
@@ -150,16 +164,23 @@ def main(argv: list[str]) -> None:
             freshness(devices, parallel)
         return
     rounds = int(argv[argv.index("--rounds") + 1]) if "--rounds" in argv else 3
+    processes = int(argv[argv.index("--processes") + 1]) if "--processes" in argv else CPUS
     separate = "--simulator-process" in argv
     start_simulator = simulator_process if separate else simulator
     suffix = "_separate_simulator" if separate else ""
+    # The page writers of a running Celery worker are started by its first poll and
+    # kept; here they are started before the timed rounds.
+    writers = PageWriters(REDIS_URL, processes) if processes > 0 else None
+    if writers is not None:
+        writers.start()
+    report("poll_page_writer_processes", processes, "processes")
     for devices in sizes(argv):
         with start_simulator(devices) as sim:
             floor(sim, devices, parallel)  # warm up connections and caches
             floors, ingests = [], []
             for _ in range(rounds):
                 floors.append(floor(sim, devices, parallel))
-                ingests.append(ingest(sim, parallel))
+                ingests.append(ingest(sim, parallel, writers))
         best_floor, best_ingest = min(floors), min(ingests)
         report(f"poll_floor_{devices}{suffix}", best_floor, "s")
         report(f"poll_ingest_{devices}{suffix}", best_ingest, "s")

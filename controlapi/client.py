@@ -6,6 +6,7 @@ management commands all use this one class. See docs/CLIENT.md.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -168,13 +169,46 @@ class ControlAPI:
     ) -> Page[dict[str, Any]]:
         """list_devices, with each device as its cache dict (`Device.to_cache()`) read
         straight from the upstream record by `records.device_cache_from_api`: the same
-        normalisation at the same boundary, without building Device records. For the
-        poller, which stores every device's cache JSON on every poll."""
+        normalisation at the same boundary, without building Device records.
+
+        It is `read_device_cache_page(list_device_page_body(...))`, so a success body
+        that cannot be read raises BadResponse without being fetched again (the caller
+        decides; the poller does retry it)."""
+        return read_device_cache_page(
+            self.list_device_page_body(
+                status=status,
+                organization=organization,
+                type=type,
+                last_status_change_from=last_status_change_from,
+                pending=pending,
+                update_status=update_status,
+                limit=limit,
+                offset=offset,
+            )
+        )
+
+    def list_device_page_body(
+        self,
+        *,
+        status: bool | None = None,
+        organization: int | None = None,
+        type: int | None = None,
+        last_status_change_from: datetime | None = None,
+        pending: bool | None = None,
+        update_status: bool = False,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> bytes:
+        """One page of devices as the upstream's raw body, to be read by
+        `read_device_cache_page`, possibly in another process: the full poll hands each
+        page's body to a worker process, which reads and stores it. Error answers raise
+        here as for every method (and are retried as GETs are); a success body is not
+        read here."""
         params = _device_filters(
             status, organization, type, last_status_change_from, pending, update_status
         )
         params.update(limit=int(limit), offset=int(offset))
-        return self._get_page(DEVICES, params, device_cache_from_api)
+        return self._call("GET", DEVICES, params=params, raw=True)
 
     def iter_devices(
         self,
@@ -371,15 +405,17 @@ class ControlAPI:
         params=None,
         body: Mapping[str, Any] | None = None,
         expect_body: bool = True,
+        raw: bool = False,
     ) -> Any:
-        """One request; GETs retried per the retry policy, writes sent exactly once."""
+        """One request; GETs retried per the retry policy, writes sent exactly once.
+        `raw`: a success answer's body is returned as bytes, unread."""
         json_body = _jsonable(body) if body is not None else None
         secrets = self._secrets(body)
         started = time.monotonic()
         retry = 0
         while True:
             try:
-                return self._send(method, path, params, json_body, expect_body, secrets)
+                return self._send(method, path, params, json_body, expect_body, secrets, raw)
             except _RETRYABLE as error:
                 if method != "GET":
                     raise
@@ -392,7 +428,7 @@ class ControlAPI:
                 time.sleep(wait)
                 retry += 1
 
-    def _send(self, method, path, params, json_body, expect_body, secrets) -> Any:
+    def _send(self, method, path, params, json_body, expect_body, secrets, raw) -> Any:
         try:
             response = self.session.request(
                 method,
@@ -415,10 +451,12 @@ class ControlAPI:
         # Other RequestExceptions (InvalidURL, MissingSchema...) are configuration
         # mistakes, not outages: they propagate as they are.
         with response:
-            return self._read(method, path, response, expect_body, secrets)
+            return self._read(method, path, response, expect_body, secrets, raw)
 
-    def _read(self, method, path, response: requests.Response, expect_body, secrets) -> Any:
+    def _read(self, method, path, response: requests.Response, expect_body, secrets, raw) -> Any:
         status = response.status_code
+        if raw and 200 <= status < 300:
+            return response.content
         payload, decoded = _decode(response)
         if 200 <= status < 300:
             if not expect_body:
@@ -475,6 +513,30 @@ def _decode(response: requests.Response) -> tuple[Any, bool]:
         return response.json(), True
     except ValueError:
         return None, False
+
+
+def read_device_cache_page(body: bytes) -> Page[dict[str, Any]]:
+    """A body from `ControlAPI.list_device_page_body` read as `list_device_cache_page`
+    reads it: each device as its cache dict. Raises BadResponse when the body is not a
+    list of devices. Module-level and needing no client, so that a worker process
+    reads pages with the client's own rules.
+
+    Without the response, a body orjson refuses goes to `json.loads`, which finds a
+    UTF-16 or UTF-32 encoding by itself but not a declared 8-bit charset.
+    ASSUMPTION: the upstream sends JSON in UTF-8 (as JSON requires), so this matters
+    only for bodies that were garbled anyway.
+    """
+    try:
+        try:
+            payload = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            payload = json.loads(body)
+    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        raise _unreadable("GET", DEVICES, None, "not JSON") from exc
+    try:
+        return page_from_payload(payload, device_cache_from_api)
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise _unreadable("GET", DEVICES, None, str(exc)) from exc
 
 
 def _object_id(value: int) -> int:

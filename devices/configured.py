@@ -6,7 +6,8 @@ clients here; the services in read_model and polling never read settings.
 Settings read (with the default used when a setting is absent):
 REDIS_URL, READ_MODEL_KEY_PREFIX ("noc:"), POLL_INTERVAL_SECONDS (30),
 POLL_PAGE_SIZE (100), POLL_PARALLEL_REQUESTS (8), FULL_POLL_INTERVAL_SECONDS
-(600), POLL_LOCK_SECONDS (60).
+(600), POLL_LOCK_SECONDS (60), POLL_PROCESSES (0 here; the settings default it to
+the number of CPUs).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from dashboard.upstream import control_api
+from devices.page_writers import PageWriters
 from devices.polling import PollConfig
 from devices.read_model import ReadModel
 
@@ -69,6 +71,21 @@ def poll_config() -> PollConfig:
         full_every=float(_setting("FULL_POLL_INTERVAL_SECONDS", 600)),
         lock_ttl=float(_setting("POLL_LOCK_SECONDS", 60)),
     )
+
+
+def page_writers() -> PageWriters | None:
+    """The worker processes full polls store their pages in, or None (in the poll's
+    own process). One pool per process and setting, kept for every later poll: its
+    workers take a moment to start."""
+    processes = int(_setting("POLL_PROCESSES", 0))
+    if processes <= 0:
+        return None
+    return _page_writers(settings.REDIS_URL, processes)
+
+
+@lru_cache(maxsize=4)
+def _page_writers(redis_url: str, processes: int) -> PageWriters:
+    return PageWriters(redis_url, processes)
 
 
 def upstream():

@@ -25,12 +25,14 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import redis
 
 from controlapi import errors
 from controlapi.records import Device
 from devices.locks import KeepAlive, RedisLock
+from devices.page_writers import LocalWriter, PageWriters, WriterFailed
 from devices.read_model import ReadModel, Transition
 
 log = logging.getLogger(__name__)
@@ -103,11 +105,14 @@ def poll_fleet(
     config: PollConfig,
     mode: str | None = None,
     on_page: Callable[[int], None] | None = None,
+    writers: PageWriters | None = None,
 ) -> PollReport:
     """Run one fleet poll unless another is running (then `skipped`).
 
     `mode` forces FULL or INCREMENTAL; by default a poll is full when there is no
     snapshot yet or the last full one is older than `config.full_every`.
+    `writers`: the worker processes a full poll's pages are read and stored in
+    (devices.page_writers; they must reach the model's Redis); None: this process.
     `on_page(pages_written)` is called after each page reaches Redis (progress;
     the tests use it to hold a poll half-way).
     Raises PollFailed (after recording it in the poll health) when a page fails.
@@ -124,7 +129,8 @@ def poll_fleet(
         with KeepAlive(lock) as keep_alive:
             model.poll_started(FLEET, at=started, mode=chosen)
             if chosen == FULL:
-                report = _full_poll(model, api_factory, config, started, keep_alive, pages)
+                writer = writers or LocalWriter(model.client)
+                report = _full_poll(model, api_factory, config, started, keep_alive, pages, writer)
             else:
                 report = _incremental_poll(model, api_factory, config, started, keep_alive, pages)
         report.duration = time.monotonic() - clock
@@ -138,7 +144,7 @@ def poll_fleet(
         )
         model.collect_garbage(_now())
         return report
-    except (errors.ControlAPIError, PollFailed, ValueError) as error:
+    except (errors.ControlAPIError, PollFailed, WriterFailed, ValueError) as error:
         # ValueError: a page the client could not read as devices.
         reason = _reason(error, pages.count)
         _record_failure(model, FLEET, started, clock, reason, pages.count, chosen)
@@ -206,19 +212,31 @@ class _PageCounter:
 _LIST_QUERY = {"update_status": True, "pending": True}
 
 
-def _full_poll(model, api_factory, config, started, keep_alive, pages) -> PollReport:
+def _full_poll(model, api_factory, config, started, keep_alive, pages, writer) -> PollReport:
     builder = model.new_snapshot(started, abandon_after=timedelta(seconds=config.abandon_after))
+    prefix, generation = model.keys.p, builder.generation
     try:
-        # Cache dicts straight from the upstream JSON: no Device record per device
-        # (the full poll stores every device; see docs/PERFORMANCE.md, "Ingest").
-        fleet = _pages(api_factory, config, keep_alive, _CACHE_DICTS, **_LIST_QUERY)
+        # Fetch threads hand each page's body to the writer (worker processes, or
+        # this one), which reads and stores it; here each page's index entries are
+        # adopted in offset order (see docs/PERFORMANCE.md, "Ingest").
+        def fetch_and_write(api, offset, size):
+            written, body = _write_page_body(api, writer, prefix, generation, offset, size)
+            return written.count, (written, body)
+
+        fleet = _pages(api_factory, config, keep_alive, fetch_and_write)
         with closing(fleet):
-            for page in fleet:
-                builder.add(page)
+            for written, body in fleet:
+                if builder.adopt(written.entries):
+                    # Devices already seen on an earlier page (the fleet shifted under
+                    # the offsets): this later page's copies must win, and pages are
+                    # written concurrently, so write it again now that both have landed.
+                    writer.write(prefix, generation, body)
                 pages.done()
         if keep_alive.lost.is_set():
             raise LockLost("the poll lock expired before publishing")
-        published = builder.publish()
+        published = builder.publish(
+            write_names=lambda chunks: writer.write_names(prefix, generation, chunks)
+        )
     except BaseException:
         builder.abandon()
         raise
@@ -233,13 +251,37 @@ def _full_poll(model, api_factory, config, started, keep_alive, pages) -> PollRe
     )
 
 
+def _write_page_body(api, writer, prefix, generation, offset, size):
+    """Fetch one page's body and have the writer store it. A body the writer cannot
+    read as devices is fetched again as the client retries its other GETs (it may
+    have been cut or garbled on the way); nothing of it was written."""
+    started = time.monotonic()
+    retry = 0
+    while True:
+        body = api.list_device_page_body(limit=size, offset=offset, **_LIST_QUERY)
+        try:
+            return writer.write(prefix, generation, body), body
+        except errors.BadResponse as error:
+            wait = api.retry_policy.delay(retry, time.monotonic() - started, None)
+            if wait is None:
+                raise
+            log.warning("%s; fetching the page again in %.2f s", error, wait)
+            time.sleep(wait)
+            retry += 1
+
+
 def _incremental_poll(model, api_factory, config, started, keep_alive, pages) -> PollReport:
     info = model.snapshot_info()
     since = info.as_of - timedelta(seconds=config.overlap)
     changed: list[Device] = []
-    fleet = _pages(
-        api_factory, config, keep_alive, _RECORDS, **_LIST_QUERY, last_status_change_from=since
-    )
+
+    def fetch(api, offset, size):
+        page = api.list_devices(
+            limit=size, offset=offset, **_LIST_QUERY, last_status_change_from=since
+        )
+        return page.count, page.items
+
+    fleet = _pages(api_factory, config, keep_alive, fetch)
     with closing(fleet):
         for page in fleet:
             changed.extend(page)
@@ -260,18 +302,13 @@ def _incremental_poll(model, api_factory, config, started, keep_alive, pages) ->
     )
 
 
-# How `_pages` reads a page: the name of a ControlAPI method taking the device
-# filters, limit and offset and returning a Page.
-_RECORDS = "list_devices"  # Device records
-_CACHE_DICTS = "list_device_cache_page"  # each device as its cache dict
-
-
-def _pages(api_factory, config: PollConfig, keep_alive, lister: str, **filters) -> Iterator[tuple]:
-    """Every page of the device list, in offset order, read by the client's `lister`.
+def _pages(api_factory, config: PollConfig, keep_alive, fetch) -> Iterator[Any]:
+    """What `fetch(client, offset, size)` makes of every page of the device list, in
+    offset order; `fetch` returns (the fleet's count as that page gave it, a result).
 
     The first page gives the count; the other offsets are fetched by a thread
     pool, at most `parallel` at once and a few more queued, while the caller
-    writes earlier pages to Redis (fetching overlaps writing). If a later page
+    consumes earlier results (fetching overlaps writing). If a later page
     reports a larger count (devices added meanwhile), the extra offsets are
     fetched too. Each thread has its own client: a requests.Session is not
     meant to be shared between threads.
@@ -279,24 +316,22 @@ def _pages(api_factory, config: PollConfig, keep_alive, lister: str, **filters) 
     size = config.page_size
     clients = _ThreadClients(api_factory)
     try:
-        first = getattr(clients.get(), lister)(limit=size, offset=0, **filters)
-        yield first.items
-        count, next_offset = first.count, size
+        count, result = fetch(clients.get(), 0, size)
+        yield result
+        next_offset = size
         window = max(config.parallel, 1) * 2
         with ThreadPoolExecutor(max_workers=max(config.parallel, 1)) as pool:
             inflight: deque[Future] = deque()
             try:
                 while inflight or next_offset < count:
                     while next_offset < count and len(inflight) < window:
-                        inflight.append(
-                            pool.submit(_fetch, clients, lister, next_offset, size, filters)
-                        )
+                        inflight.append(pool.submit(_fetch, clients, fetch, next_offset, size))
                         next_offset += size
-                    page = inflight.popleft().result()
+                    page_count, result = inflight.popleft().result()
                     if keep_alive.lost.is_set():
                         raise LockLost("lost the poll lock (another worker took over)")
-                    count = max(count, page.count)
-                    yield page.items
+                    count = max(count, page_count)
+                    yield result
             finally:
                 for future in inflight:
                     future.cancel()
@@ -304,8 +339,8 @@ def _pages(api_factory, config: PollConfig, keep_alive, lister: str, **filters) 
         clients.close()
 
 
-def _fetch(clients, lister, offset, size, filters):
-    return getattr(clients.get(), lister)(limit=size, offset=offset, **filters)
+def _fetch(clients, fetch, offset, size):
+    return fetch(clients.get(), offset, size)
 
 
 class _ThreadClients:

@@ -57,7 +57,7 @@ import hashlib
 import re
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
@@ -146,6 +146,15 @@ class IndexEntry(NamedTuple):
     last_connection: float
     search_text: str
     serial_number: str  # "" when the device has none
+
+    def __reduce__(self):
+        # A full poll's worker processes send one entry per device to the poller;
+        # rebuilt by tuple.__new__, unpickling skips the generated __new__ (half the cost).
+        return (_index_entry_of, (tuple(self),))
+
+
+def _index_entry_of(values: tuple) -> IndexEntry:
+    return tuple.__new__(IndexEntry, values)
 
 
 def index_entry(device: Device) -> IndexEntry:
@@ -1216,12 +1225,90 @@ def _without_line(bucket: str, device_id: int) -> str:
     return bucket[:start] + bucket[at + len(marker) :]
 
 
+def write_page(
+    client: redis.Redis, prefix: str, generation: int, devices: Iterable[Mapping[str, Any]]
+) -> list[IndexEntry]:
+    """Write one page of devices into a generation that is not published yet: each
+    device's cache dict (what `controlapi.client.read_device_cache_page` gives, or
+    `Device.to_cache()`) is stored as it is, encoded once, and its set memberships and
+    time scores are written from its index entry. One pipeline, no per-device round
+    trip. Returns the index entries, in page order, for `SnapshotBuilder.adopt`.
+
+    A function of plain values (not of a ReadModel), so that worker processes run it
+    (devices.page_writers). A device twice on the page keeps its later copy's row; its
+    earlier copy's memberships are dropped by `adopt`.
+    """
+    k, g = Keys(prefix), generation
+    entries: list[IndexEntry] = []
+    rows: dict[str, bytes] = {}
+    statuses: dict[bool, list[str]] = defaultdict(list)
+    orgs: dict[int, list[str]] = defaultdict(list)
+    types: dict[int, list[str]] = defaultdict(list)
+    pending: list[str] = []
+    serials: dict[str, str] = {}
+    changed: dict[str, float] = {}
+    seen: dict[str, float] = {}
+    for device in devices:
+        entry = index_entry_from_cache(device)
+        entries.append(entry)
+        i = str(entry.id)
+        rows[i] = _json(device)
+        statuses[entry.up].append(i)
+        if entry.organization_id is not None:
+            orgs[entry.organization_id].append(i)
+        if entry.type_id is not None:
+            types[entry.type_id].append(i)
+        if entry.pending:
+            pending.append(i)
+        if entry.serial_number:
+            serials[entry.serial_number] = i
+        changed[i] = entry.status_change
+        seen[i] = entry.last_connection
+    if not rows:
+        return entries
+    with client.pipeline(transaction=False) as pipe:
+        pipe.hset(k.dev(g), mapping=rows)
+        for up, ids in statuses.items():
+            pipe.sadd(k.status(g, up), *ids)
+        for org, ids in orgs.items():
+            pipe.sadd(k.org(g, org), *ids)
+        for type_id, ids in types.items():
+            pipe.sadd(k.type(g, type_id), *ids)
+        if orgs:
+            pipe.sadd(k.orgs(g), *orgs)
+        if types:
+            pipe.sadd(k.types(g), *types)
+        if pending:
+            pipe.sadd(k.pending(g), *pending)
+        if serials:
+            pipe.hset(k.serials(g), mapping=serials)
+        pipe.zadd(k.sort(g, "status_change"), changed)
+        pipe.zadd(k.sort(g, "last_connection"), seen)
+        pipe.execute()
+    return entries
+
+
+# The name order is written in chunks of this many devices (one command each).
+NAME_CHUNK = 5000
+
+
+def write_name_order(
+    client: redis.Redis, prefix: str, generation: int, start: int, ids: Sequence[int]
+) -> None:
+    """Give `ids`, in name order, the ranks `start`, `start + 1`... in the name index
+    of an unpublished generation (SnapshotBuilder.publish makes the chunks)."""
+    client.zadd(
+        Keys(prefix).sort(generation, "name"), {str(i): start + n for n, i in enumerate(ids)}
+    )
+
+
 class SnapshotBuilder:
     """Writes one new generation page by page; `publish()` makes it current.
 
-    Device rows and set memberships are written as pages arrive (one pipeline per
-    page, no per-device round trip). The name order and the search buckets need
-    the whole fleet, so they are written at publish time from what was collected.
+    Each page's rows, set memberships and time scores are written by `write_page`
+    (here, or in a worker process), and its index entries adopted here. The name
+    order and the search buckets need the whole fleet, so they are written at
+    publish time from the adopted entries.
     """
 
     def __init__(self, model: ReadModel, generation: int, started_at: datetime):
@@ -1235,84 +1322,79 @@ class SnapshotBuilder:
         return len(self._entries)
 
     def add(self, devices: Iterable[Mapping[str, Any]]) -> None:
-        """Write one page of devices, each as its cache dict (what
-        `ControlAPI.list_device_cache_page` gives, or `Device.to_cache()`): the dict is
-        stored as it is, encoded once, and its index entry read from it."""
+        """Write one page of devices (cache dicts) and adopt it, in this process."""
+        model = self.model
+        devices = list(devices)
+        entries = write_page(model.client, model.keys.p, self.generation, devices)
+        if self.adopt(entries):
+            # The fleet shifted under the offsets: this page's copies must win.
+            write_page(model.client, model.keys.p, self.generation, devices)
+
+    def adopt(self, entries: Iterable[IndexEntry]) -> bool:
+        """Take the index entries of a page `write_page` wrote, in page order.
+
+        A device already adopted from an earlier page (the fleet shifted under the
+        offsets while the poll ran) keeps this later copy: the memberships only the
+        earlier copy had are dropped here. Returns True when that happened; the
+        caller must then write this page again, since pages are written concurrently
+        and the earlier copy's row and scores may have landed last.
+        """
         k, g = self.model.keys, self.generation
-        rows: dict[str, bytes] = {}
-        statuses: dict[bool, list[str]] = defaultdict(list)
-        orgs: dict[int, list[str]] = defaultdict(list)
-        types: dict[int, list[str]] = defaultdict(list)
-        pending: list[str] = []
-        serials: dict[str, str] = {}
-        changed: dict[str, float] = {}
-        seen: dict[str, float] = {}
         known = self._entries
+        shifted = False
         with self.model.client.pipeline(transaction=False) as pipe:
-            for device in devices:
-                entry = index_entry_from_cache(device)
-                i = str(entry.id)
+            for entry in entries:
                 before = known.get(entry.id)
                 if before is not None:
-                    # The same device on two pages (the fleet shifted under the
-                    # offsets): the later copy wins, its old memberships go.
+                    shifted = True
                     self.model._unindex(pipe, g, before, entry)
                     if before.serial_number and before.serial_number != entry.serial_number:
                         pipe.hdel(k.serials(g), before.serial_number)
                 known[entry.id] = entry
-                rows[i] = _json(device)
-                statuses[entry.up].append(i)
-                if entry.organization_id is not None:
-                    orgs[entry.organization_id].append(i)
-                if entry.type_id is not None:
-                    types[entry.type_id].append(i)
-                if entry.pending:
-                    pending.append(i)
-                if entry.serial_number:
-                    serials[entry.serial_number] = i
-                changed[i] = entry.status_change
-                seen[i] = entry.last_connection
-            if not rows:
-                return
-            pipe.hset(k.dev(g), mapping=rows)
-            for up, ids in statuses.items():
-                pipe.sadd(k.status(g, up), *ids)
-            for org, ids in orgs.items():
-                pipe.sadd(k.org(g, org), *ids)
-            for type_id, ids in types.items():
-                pipe.sadd(k.type(g, type_id), *ids)
-            if orgs:
-                pipe.sadd(k.orgs(g), *orgs)
-            if types:
-                pipe.sadd(k.types(g), *types)
-            if pending:
-                pipe.sadd(k.pending(g), *pending)
-            if serials:
-                pipe.hset(k.serials(g), mapping=serials)
-            pipe.zadd(k.sort(g, "status_change"), changed)
-            pipe.zadd(k.sort(g, "last_connection"), seen)
-            pipe.execute()
+            if shifted:
+                pipe.execute()
+        return shifted
 
-    def publish(self, *, as_of: datetime | None = None) -> PublishedSnapshot:
-        """Write the name order and the search text, then switch the pointer.
+    def publish(
+        self,
+        *,
+        as_of: datetime | None = None,
+        write_names: Callable[[list[tuple[int, list[int]]]], None] | None = None,
+    ) -> PublishedSnapshot:
+        """Write the name and status orders and the search text, then switch the pointer.
 
+        `write_names(chunks)` writes the name order, given as chunks (first rank, the
+        ids that follow it in name order), with `write_name_order` (the poller has its
+        worker processes do it, in parallel); by default it is written here.
         Returns what changed against the previous generation: status transitions
         and the Up/Down count per organization.
         """
         model, k, g = self.model, self.model.keys, self.generation
         client = model.client
         entries = sorted(self._entries.values(), key=lambda e: e.name_key)
+        in_order = [e.id for e in entries]
+        chunks = [
+            (start, in_order[start : start + NAME_CHUNK])
+            for start in range(0, len(in_order), NAME_CHUNK)
+        ]
+        if write_names is None:
+            for start, ids in chunks:
+                write_name_order(client, k.p, g, start, ids)
+        else:
+            write_names(chunks)
         buckets: dict[int, list[str]] = defaultdict(list)
+        for e in entries:
+            buckets[_bucket(e.id)].append(_line(e))
         with client.pipeline(transaction=False) as pipe:
-            for start in range(0, len(entries), 5000):
-                chunk = entries[start : start + 5000]
-                pipe.zadd(k.sort(g, "name"), {str(e.id): start + n for n, e in enumerate(chunk)})
-                pipe.zadd(
+            if entries:
+                # The status order is the name order with Up shifted past Down
+                # (_status_score), derived inside Redis: the up set's members score 1,
+                # weighted by the step, added to their name score.
+                pipe.zunionstore(
                     k.sort(g, "status"),
-                    {str(e.id): _status_score(e.up, start + n) for n, e in enumerate(chunk)},
+                    {k.sort(g, "name"): 1, k.status(g, True): _STATUS_STEP},
+                    aggregate="SUM",
                 )
-            for e in entries:
-                buckets[_bucket(e.id)].append(_line(e))
             for b, lines in buckets.items():
                 pipe.set(k.text(g, b), "".join(lines))
             pipe.execute()

@@ -57,6 +57,7 @@ def poll_fleet(self, mode: str | None = None):
             api_factory=configured.upstream(),
             config=config,
             mode=mode,
+            writers=configured.page_writers(),
         )
     except polling.PollFailed as failure:
         raise self.retry(

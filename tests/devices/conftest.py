@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 
 from controlapi import ControlAPI
+from devices.page_writers import PageWriters
 from devices.polling import PollConfig
 from devices.read_model import ReadModel
 from tests.conftest import ALL_TOKEN
@@ -30,6 +31,23 @@ def api_factory(simulator):
 def poll_config():
     # Small pages, so the 300-device fleet takes several pages and parallel fetches.
     return PollConfig(page_size=25, parallel=4, lock_ttl=5.0)
+
+
+@pytest.fixture(scope="session")
+def page_writer_processes(redis_url):
+    """Two page writer processes for the session, as a worker with POLL_PROCESSES=2 has."""
+    writers = PageWriters(redis_url, processes=2)
+    yield writers
+    writers.close()
+
+
+@pytest.fixture(params=["in the poller", "in worker processes"])
+def page_writers(request):
+    """Where a full poll reads and stores its pages: the poller's own process (None),
+    or worker processes. Tests taking this run both ways."""
+    if request.param == "in the poller":
+        return None
+    return request.getfixturevalue("page_writer_processes")
 
 
 @pytest.fixture
