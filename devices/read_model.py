@@ -1307,8 +1307,9 @@ class SnapshotBuilder:
 
     Each page's rows, set memberships and time scores are written by `write_page`
     (here, or in a worker process), and its index entries adopted here. The name
-    order and the search buckets need the whole fleet, so they are written at
-    publish time from the adopted entries.
+    order needs the whole fleet, and a search bucket holds devices of every page,
+    so both are written at publish time; the buckets' lines are gathered as pages
+    are adopted (while later pages are still being fetched).
     """
 
     def __init__(self, model: ReadModel, generation: int, started_at: datetime):
@@ -1316,6 +1317,7 @@ class SnapshotBuilder:
         self.generation = generation
         self.started_at = started_at
         self._entries: dict[int, IndexEntry] = {}
+        self._lines: dict[int, dict[int, str]] = defaultdict(dict)  # bucket -> id -> line
 
     @property
     def devices(self) -> int:
@@ -1340,7 +1342,7 @@ class SnapshotBuilder:
         and the earlier copy's row and scores may have landed last.
         """
         k, g = self.model.keys, self.generation
-        known = self._entries
+        known, lines = self._entries, self._lines
         shifted = False
         with self.model.client.pipeline(transaction=False) as pipe:
             for entry in entries:
@@ -1351,6 +1353,7 @@ class SnapshotBuilder:
                     if before.serial_number and before.serial_number != entry.serial_number:
                         pipe.hdel(k.serials(g), before.serial_number)
                 known[entry.id] = entry
+                lines[_bucket(entry.id)][entry.id] = _line(entry)
             if shifted:
                 pipe.execute()
         return shifted
@@ -1382,9 +1385,6 @@ class SnapshotBuilder:
                 write_name_order(client, k.p, g, start, ids)
         else:
             write_names(chunks)
-        buckets: dict[int, list[str]] = defaultdict(list)
-        for e in entries:
-            buckets[_bucket(e.id)].append(_line(e))
         with client.pipeline(transaction=False) as pipe:
             if entries:
                 # The status order is the name order with Up shifted past Down
@@ -1395,8 +1395,8 @@ class SnapshotBuilder:
                     {k.sort(g, "name"): 1, k.status(g, True): _STATUS_STEP},
                     aggregate="SUM",
                 )
-            for b, lines in buckets.items():
-                pipe.set(k.text(g, b), "".join(lines))
+            for b, lines in self._lines.items():
+                pipe.set(k.text(g, b), "".join(lines.values()))
             pipe.execute()
 
         previous = model.snapshot_info()
