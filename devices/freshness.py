@@ -42,16 +42,22 @@ def is_stale(as_of: datetime, *, now: datetime, interval: float) -> bool:
     return now - as_of > timedelta(seconds=interval * STALE_AFTER_INTERVALS)
 
 
+def needs_health(snapshot: SnapshotInfo | None, *, now: datetime, interval: float) -> bool:
+    """Whether the banner depends on the poll's health: without a snapshot or with a
+    stale one. Fresh data shows no banner, so a page need not read the health."""
+    return snapshot is None or is_stale(snapshot.as_of, now=now, interval=interval)
+
+
 def banner_for(
     *, now: datetime, snapshot: SnapshotInfo | None, health: PollHealth, interval: float
 ) -> Banner | None:
     """None while the data is fresh; otherwise what the operator should know."""
+    if not needs_health(snapshot, now=now, interval=interval):
+        return None
     if snapshot is None:
         if health.last_error:
             return Banner(WARNING, f"No fleet data yet: the first poll failed. {health.last_error}")
         return Banner(INFO, "Fleet data is loading: the first poll has not finished yet.")
-    if not is_stale(snapshot.as_of, now=now, interval=interval):
-        return None
     message = (
         f"Fleet data is {describe_age(now - snapshot.as_of)} old "
         f"(as of {snapshot.as_of:%Y-%m-%d %H:%M:%S} UTC)."

@@ -49,11 +49,12 @@ NOTE_NO_CACHE = "Benchmark page: read from the control API on this request, not 
 
 
 def upstream_device_list(
-    *, org_ids: frozenset[int] | None, query: DeviceQuery
+    *, org_ids: frozenset[int] | None, query: DeviceQuery, snapshot=None
 ) -> selectors.DeviceList:
     """The list as a dashboard without the fleet cache would build it: the upstream on
     every request (BENCHMARK_VIEWS only). It is the degraded mode's read, marked not
-    degraded so the page renders (and counts) as the cached page does."""
+    degraded so the page renders (and counts) as the cached page does. `snapshot` (the
+    cached page's) is not used."""
     # The degraded read is private to selectors; reusing it keeps one upstream path.
     answer = selectors._upstream_list(query, org_ids, notes=(NOTE_NO_CACHE,))
     return replace(answer, degraded=False)

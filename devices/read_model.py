@@ -533,10 +533,14 @@ class ReadModel:
 
     # --- reads ---------------------------------------------------------------------
 
-    def query(self, q: DeviceQuery, org_ids: frozenset[int] | None) -> DevicePage:
+    def query(
+        self, q: DeviceQuery, org_ids: frozenset[int] | None, *, info: SnapshotInfo | None = None
+    ) -> DevicePage:
         """One page of devices matching `q`, within the organizations `org_ids`
-        (None: all). The scope is one more filter inside the query."""
-        info = self.snapshot_info()
+        (None: all). The scope is one more filter inside the query. `info`: the snapshot
+        to read, as the caller already read it (a page's reads then share one round
+        trip); by default the current one."""
+        info = info or self.snapshot_info()
         if info is None:
             return DevicePage(items=[], total=0, counts={"up": 0, "down": 0}, as_of=None)
         g, k = info.generation, self.keys

@@ -32,6 +32,7 @@ from devices.read_model import (
     DeviceQuery,
     Flapper,
     PollHealth,
+    SnapshotInfo,
     Transition,
 )
 
@@ -95,24 +96,54 @@ class History:
     error: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class FleetSnapshot:
+    """The read model's current snapshot as one request read it (`fleet_snapshot`), so a
+    page's list reads and the layout's banner (`fleet_banner`) share one Redis round
+    trip and one generation."""
+
+    info: SnapshotInfo | None  # None: nothing polled yet, or Redis unreachable
+    unreachable: bool = False
+
+
+def fleet_snapshot() -> FleetSnapshot:
+    try:
+        return FleetSnapshot(configured.read_model().snapshot_info())
+    except redis.RedisError as error:
+        log.warning("fleet cache unreachable: %s", error)
+        return FleetSnapshot(None, unreachable=True)
+
+
 # --- lists -----------------------------------------------------------------------
 
 
-def device_list(*, org_ids: frozenset[int] | None, query: DeviceQuery) -> DeviceList:
+def device_list(
+    *, org_ids: frozenset[int] | None, query: DeviceQuery, snapshot: FleetSnapshot | None = None
+) -> DeviceList:
+    """One page of a query; `snapshot`: the request's (`fleet_snapshot`), or read here."""
+    snapshot = snapshot or fleet_snapshot()
+    if snapshot.unreachable:
+        return _upstream_list(query, org_ids, notes=())
+    if snapshot.info is None:
+        return _upstream_list(query, org_ids, notes=(NOTE_FILLING,))
     try:
-        page = configured.read_model().query(query, org_ids)
+        page = configured.read_model().query(query, org_ids, info=snapshot.info)
     except redis.RedisError as error:
         log.warning("fleet cache unreachable, listing from the upstream: %s", error)
         return _upstream_list(query, org_ids, notes=())
-    if page.as_of is None:
-        return _upstream_list(query, org_ids, notes=(NOTE_FILLING,))
     return DeviceList(items=page.items, total=page.total, counts=page.counts, as_of=page.as_of)
 
 
-def fleet_counts(*, org_ids: frozenset[int] | None, query: DeviceQuery | None = None) -> DeviceList:
+def fleet_counts(
+    *,
+    org_ids: frozenset[int] | None,
+    query: DeviceQuery | None = None,
+    snapshot: FleetSnapshot | None = None,
+) -> DeviceList:
     """Totals and Up/Down counts for a filter (no device rows)."""
     base = query or DeviceQuery()
     counted = device_list(
+        snapshot=snapshot,
         org_ids=org_ids,
         query=DeviceQuery(
             status=base.status,
@@ -360,21 +391,27 @@ def _allowed(device: Device, org_ids: frozenset[int] | None) -> bool:
 # --- freshness and health ----------------------------------------------------------
 
 
-def fleet_banner(now: datetime | None = None) -> Banner | None:
+def fleet_banner(
+    now: datetime | None = None, *, snapshot: FleetSnapshot | None = None
+) -> Banner | None:
     """The banner the page layout shows: None while the fleet data is fresh.
 
     For `dashboard.context_processors.banner`; never raises, never calls the upstream.
+    `snapshot`: the request's (`fleet_snapshot`), or read here. The poll's health is
+    read only when the banner needs it (no snapshot, or a stale one).
     """
     now = now or _now()
+    snapshot = snapshot or fleet_snapshot()
+    if snapshot.unreachable:
+        return freshness.unreachable_banner()
+    interval = configured.poll_interval()
+    if not freshness.needs_health(snapshot.info, now=now, interval=interval):
+        return None
     try:
-        model = configured.read_model()
-        snapshot = model.snapshot_info()
-        health = model.poll_health(polling.FLEET)
+        health = configured.read_model().poll_health(polling.FLEET)
     except redis.RedisError:
         return freshness.unreachable_banner()
-    return freshness.banner_for(
-        now=now, snapshot=snapshot, health=health, interval=configured.poll_interval()
-    )
+    return freshness.banner_for(now=now, snapshot=snapshot.info, health=health, interval=interval)
 
 
 def poll_health() -> dict[str, PollHealth] | None:

@@ -90,18 +90,22 @@ def _list_context(
     scope = request.scope
     filters = list_filters.parse(request.GET, scope=scope, now=now)
     org_ids = scope.org_ids_or_none()
-    listing = read(org_ids=org_ids, query=filters.query)
+    # The page's reads and the layout's banner share one read of the snapshot.
+    snapshot = request.fleet_snapshot = selectors.fleet_snapshot()
+    listing = read(org_ids=org_ids, query=filters.query, snapshot=snapshot)
     last = list_filters.last_page(listing.total, filters.per_page)
     if filters.page > last and listing.total:
         # A page past the end (the fleet shrank, or a hand-edited URL): show the last one.
         filters = list_filters.parse(
             {**request.GET.dict(), "page": str(last)}, scope=scope, now=now
         )
-        listing = read(org_ids=org_ids, query=filters.query)
+        listing = read(org_ids=org_ids, query=filters.query, snapshot=snapshot)
     counts = listing.counts
     if filters.status and not listing.degraded:
         # The chips show both numbers for the rest of the filter.
-        counts = count(org_ids=org_ids, query=list_filters.without_status(filters.query)).counts
+        counts = count(
+            org_ids=org_ids, query=list_filters.without_status(filters.query), snapshot=snapshot
+        ).counts
     params = filters.params()
     base = reverse("devices:list")
     choices = list(tenancy.organizations_for(request.user))

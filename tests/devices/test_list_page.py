@@ -193,6 +193,30 @@ def test_without_redis_the_page_says_degraded_and_still_lists(
     assert shown_ids(response)
 
 
+def test_the_page_has_no_banner_while_its_data_is_fresh(client_of, noc, polled):
+    response = client_of(noc).get("/devices/?status=down")
+
+    assert response.context["banner"] is None
+
+
+def test_the_page_warns_above_the_list_when_its_data_is_stale(client_of, noc, polled, settings):
+    # Polls due every millisecond: the data polled above is three intervals old at once.
+    settings.POLL_INTERVAL_SECONDS = 0.001
+
+    response = client_of(noc).get("/devices/?status=down")
+
+    assert response.context["banner"]["level"] == "warning"
+    assert "No poll has run since" in response.content.decode()
+    assert shown_ids(response)
+
+
+def test_without_redis_the_page_shows_the_degraded_banner(client_of, noc, still_fleet, redis_down):
+    response = client_of(noc).get("/devices/?status=down")
+
+    assert response.context["banner"]["level"] == "error"
+    assert "Degraded: the fleet cache (Redis) is unreachable" in response.content.decode()
+
+
 def test_without_redis_and_upstream_the_page_explains_in_words(
     client_of, noc, redis_down, upstream_down
 ):
