@@ -15,6 +15,7 @@ run them against the simulator with a key prefix of their own. Celery tasks
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import threading
@@ -22,7 +23,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import closing
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -213,6 +214,27 @@ _LIST_QUERY = {"update_status": True, "pending": True}
 
 
 def _full_poll(model, api_factory, config, started, keep_alive, pages, writer) -> PollReport:
+    with _collector_paused():
+        return _full_poll_of(model, api_factory, config, started, keep_alive, pages, writer)
+
+
+@contextmanager
+def _collector_paused():
+    """Python's cyclic garbage collector off for the duration. A full poll keeps an
+    index entry per device until it publishes (acyclic tuples); at 100,000 devices
+    the collector's passes over them and the rest of the process cost about 0.5 s
+    of the poller's time and freed nothing. Whatever cyclic garbage the poll leaves
+    is collected by the first pass after it."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _full_poll_of(model, api_factory, config, started, keep_alive, pages, writer) -> PollReport:
     builder = model.new_snapshot(started, abandon_after=timedelta(seconds=config.abandon_after))
     prefix, generation = model.keys.p, builder.generation
     try:
