@@ -124,6 +124,7 @@ def _list_context(
     if not scope.all:
         choices = [o for o in choices if o.upstream_id in scope.ids]
     can_act = _can_act(request.user)
+    rows = list_rows.fleet_rows(listing.items, names, selectable=can_act, now=now)
     # The filter form is only in the full page: htmx swaps never re-render it.
     type_choices = (
         []
@@ -138,7 +139,8 @@ def _list_context(
         "title": "Devices",
         "filters": filters,
         "listing": listing,
-        "rows": list_rows.fleet_rows(listing.items, names, selectable=can_act, now=now),
+        "rows": rows,
+        "rows_html": list_rows.table_body(rows),
         "counts": counts,
         "age": describe_age(now - listing.as_of) if listing.as_of else None,
         "organizations": choices,
