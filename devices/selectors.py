@@ -15,6 +15,7 @@ None: every organization) and applies it inside the query.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -29,6 +30,7 @@ from devices.freshness import Banner
 from devices.read_model import (
     FLAP_MIN_TRANSITIONS,
     CountPoint,
+    DevicePage,
     DeviceQuery,
     Flapper,
     PollHealth,
@@ -122,16 +124,47 @@ def device_list(
 ) -> DeviceList:
     """One page of a query; `snapshot`: the request's (`fleet_snapshot`), or read here."""
     snapshot = snapshot or fleet_snapshot()
+    info = snapshot.info
     if snapshot.unreachable:
         return _upstream_list(query, org_ids, notes=())
-    if snapshot.info is None:
+    if info is None:
         return _upstream_list(query, org_ids, notes=(NOTE_FILLING,))
     try:
-        page = configured.read_model().query(query, org_ids, info=snapshot.info)
+        page = _page_of(configured.read_model(), query, org_ids, info)
     except redis.RedisError as error:
         log.warning("fleet cache unreachable, listing from the upstream: %s", error)
         return _upstream_list(query, org_ids, notes=())
-    return DeviceList(items=page.items, total=page.total, counts=page.counts, as_of=page.as_of)
+    # The snapshot's own time: a poll that changed nothing moves it without a new version.
+    return DeviceList(
+        items=list(page.items), total=page.total, counts=dict(page.counts), as_of=info.as_of
+    )
+
+
+# A page of a query is fixed by the snapshot it is read from: its generation and version.
+# ASSUMPTION (the read model's own cached results rest on it too): every write that
+# changes a device bumps the version, and a full poll makes a new generation. So a page
+# asked again of the same snapshot, as every open list asks every 10 s, is answered from
+# this process's memory instead of walking Redis's indexes and decoding the devices
+# again; a change to the fleet makes a new key. The key also holds the prefix, the scope
+# and the time the generation's full poll started (a read model emptied and refilled
+# under the same prefix numbers its generations from 1 again). Kept PAGE_MEMO_SECONDS at
+# most, PAGE_MEMO_SIZE pages (all dropped when full; pages ask for 200 devices at most).
+PAGE_MEMO_SECONDS = 60.0
+PAGE_MEMO_SIZE = 64
+_page_memo: dict[tuple, tuple[float, DevicePage]] = {}
+
+
+def _page_of(model, query: DeviceQuery, org_ids, info: SnapshotInfo) -> DevicePage:
+    key = (model.keys.p, info.generation, info.full_as_of, info.version, org_ids, query)
+    now = time.monotonic()
+    kept = _page_memo.get(key)
+    if kept is not None and now - kept[0] < PAGE_MEMO_SECONDS:
+        return kept[1]
+    page = model.query(query, org_ids, info=info)
+    if len(_page_memo) >= PAGE_MEMO_SIZE:
+        _page_memo.clear()
+    _page_memo[key] = (now, page)
+    return page
 
 
 def fleet_counts(

@@ -1,6 +1,8 @@
 """The devices page: filters from the URL, tenancy, htmx partials, bad input, degraded modes."""
 
 import re
+from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 
@@ -70,6 +72,48 @@ def test_a_tenant_never_sees_another_organizations_devices(
     assert shown_ids(mine) and {fleet[i] for i in shown_ids(mine)} == {ORG_A}
     assert {fleet[i] for i in shown_ids(edited)} == {ORG_A}
     assert "not one of your organizations" in edited.content.decode()
+
+
+def test_a_tenant_asking_the_page_a_noc_user_just_read_sees_only_their_own(
+    client_of, noc, tenant_admin, polled, all_devices
+):
+    fleet = {d.id: d.organization_id for d in all_devices()}
+
+    everyone = shown_ids(client_of(noc).get("/devices/", {"per_page": "200"}))
+    mine = shown_ids(client_of(tenant_admin).get("/devices/", {"per_page": "200"}))
+
+    assert {fleet[i] for i in everyone} > {ORG_A}
+    assert mine and {fleet[i] for i in mine} == {ORG_A}
+
+
+def test_a_device_that_changes_after_a_read_shows_its_new_state_on_the_next(
+    client_of, noc, polled, model
+):
+    client = client_of(noc)
+    first = shown_ids(client.get("/devices/", {"status": "down"}))
+    changed = model.get_device(first[0]).device
+    now = datetime.now(UTC)
+
+    model.update_devices([replace(changed, status="Up", status_change=now)], observed_at=now)
+
+    newest_up = client.get("/devices/", {"status": "up", "sort": "-status_change"})
+    assert first[0] not in shown_ids(client.get("/devices/", {"status": "down"}))
+    assert first[0] in shown_ids(newest_up)
+
+
+def test_a_fleet_cache_emptied_and_filled_again_is_read_afresh(
+    client_of, noc, polled, model, api_factory, poll_config, redis_client, key_prefix
+):
+    client = client_of(noc)
+    first = shown_ids(client.get("/devices/", {"status": "down"}))
+    for key in redis_client.scan_iter(match=key_prefix + "*", count=1000):
+        redis_client.delete(key)
+    polled.set_status(first[0], up=True)
+
+    # The new fleet's first generation has the same number as the old one's.
+    polling.poll_fleet(model=model, api_factory=api_factory, config=poll_config, mode="full")
+
+    assert first[0] not in shown_ids(client.get("/devices/", {"status": "down"}))
 
 
 def test_search_finds_a_device_by_serial(client_of, noc, polled, all_devices):
