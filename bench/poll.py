@@ -91,12 +91,12 @@ def ingest(sim, parallel: int, writers: PageWriters | None) -> float:
         return time.perf_counter() - started
 
 
-def freshness(devices: int, parallel: int) -> None:
+def freshness(devices: int, parallel: int, writers: PageWriters | None) -> None:
     config = PollConfig(page_size=PAGE, parallel=parallel)
     with simulator(devices, latency_ms=DEFAULT_LATENCY_MS) as sim, fresh_model() as model:
         factory = api_factory(sim)
         started = time.perf_counter()
-        poll_fleet(model=model, api_factory=factory, config=config, mode="full")
+        poll_fleet(model=model, api_factory=factory, config=config, mode="full", writers=writers)
         full = time.perf_counter() - started
         started = time.perf_counter()
         report_ = poll_fleet(model=model, api_factory=factory, config=config, mode="incremental")
@@ -159,21 +159,21 @@ def main(argv: list[str]) -> None:
         for devices in sizes(argv, default="100000"):
             breakdown(devices)
         return
-    if "--freshness" in argv:
-        for devices in sizes(argv):
-            freshness(devices, parallel)
-        return
-    rounds = int(argv[argv.index("--rounds") + 1]) if "--rounds" in argv else 3
     processes = int(argv[argv.index("--processes") + 1]) if "--processes" in argv else CPUS
-    separate = "--simulator-process" in argv
-    start_simulator = simulator_process if separate else simulator
-    suffix = "_separate_simulator" if separate else ""
     # The page writers of a running Celery worker are started by its first poll and
-    # kept; here they are started before the timed rounds.
+    # kept; here they are started before anything is timed.
     writers = PageWriters(REDIS_URL, processes) if processes > 0 else None
     if writers is not None:
         writers.start()
     report("poll_page_writer_processes", processes, "processes")
+    if "--freshness" in argv:
+        for devices in sizes(argv):
+            freshness(devices, parallel, writers)
+        return
+    rounds = int(argv[argv.index("--rounds") + 1]) if "--rounds" in argv else 3
+    separate = "--simulator-process" in argv
+    start_simulator = simulator_process if separate else simulator
+    suffix = "_separate_simulator" if separate else ""
     for devices in sizes(argv):
         with start_simulator(devices) as sim:
             floor(sim, devices, parallel)  # warm up connections and caches
