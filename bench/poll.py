@@ -21,7 +21,7 @@ duration of a full poll and of an incremental poll (changes since the last one).
 With --breakdown it times, on one thread and per device (CPU time of this
 process), the stages of the poller's path that the floor does not pay: decoding
 a page body (orjson, as the client does), the cache dict
-(records.device_cache_from_api, as ControlAPI.list_device_cache_page does), its
+(records.device_cache_from_api, as client.read_device_cache_page does), its
 JSON (orjson), the index entry (read_model.index_entry_from_cache), and the
 whole write of a snapshot (SnapshotBuilder.add of every page, then publish:
 index entries, JSON, redis-py's command encoding; Redis's own work excluded).

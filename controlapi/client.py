@@ -155,38 +155,6 @@ class ControlAPI:
         params.update(limit=int(limit), offset=int(offset))
         return self._get_page(DEVICES, params, Device.from_api)
 
-    def list_device_cache_page(
-        self,
-        *,
-        status: bool | None = None,
-        organization: int | None = None,
-        type: int | None = None,
-        last_status_change_from: datetime | None = None,
-        pending: bool | None = None,
-        update_status: bool = False,
-        limit: int = 100,
-        offset: int = 0,
-    ) -> Page[dict[str, Any]]:
-        """list_devices, with each device as its cache dict (`Device.to_cache()`) read
-        straight from the upstream record by `records.device_cache_from_api`: the same
-        normalisation at the same boundary, without building Device records.
-
-        It is `read_device_cache_page(list_device_page_body(...))`, so a success body
-        that cannot be read raises BadResponse without being fetched again (the caller
-        decides; the poller does retry it)."""
-        return read_device_cache_page(
-            self.list_device_page_body(
-                status=status,
-                organization=organization,
-                type=type,
-                last_status_change_from=last_status_change_from,
-                pending=pending,
-                update_status=update_status,
-                limit=limit,
-                offset=offset,
-            )
-        )
-
     def list_device_page_body(
         self,
         *,
@@ -200,10 +168,11 @@ class ControlAPI:
         offset: int = 0,
     ) -> bytes:
         """One page of devices as the upstream's raw body, to be read by
-        `read_device_cache_page`, possibly in another process: the full poll hands each
-        page's body to a worker process, which reads and stores it. Error answers raise
-        here as for every method (and are retried as GETs are); a success body is not
-        read here."""
+        `read_device_cache_page` (each device as its cache dict), possibly in another
+        process: the full poll hands each page's body to a worker process, which reads
+        and stores it. Error answers raise here as for every method (and are retried as
+        GETs are); a success body is not read here, so one that cannot be read is not
+        fetched again by the client (the poller does fetch it again)."""
         params = _device_filters(
             status, organization, type, last_status_change_from, pending, update_status
         )
@@ -516,10 +485,12 @@ def _decode(response: requests.Response) -> tuple[Any, bool]:
 
 
 def read_device_cache_page(body: bytes) -> Page[dict[str, Any]]:
-    """A body from `ControlAPI.list_device_page_body` read as `list_device_cache_page`
-    reads it: each device as its cache dict. Raises BadResponse when the body is not a
-    list of devices. Module-level and needing no client, so that a worker process
-    reads pages with the client's own rules.
+    """A body from `ControlAPI.list_device_page_body` read as a page of devices, each as
+    its cache dict (`Device.to_cache()`) straight from the upstream record by
+    `records.device_cache_from_api`: the same normalisation at the same boundary as
+    `list_devices`, without building Device records. Raises BadResponse when the body
+    is not a list of devices. Module-level and needing no client, so that a worker
+    process reads pages with the client's own rules.
 
     Without the response, a body orjson refuses goes to `json.loads`, which finds a
     UTF-16 or UTF-32 encoding by itself but not a declared 8-bit charset.

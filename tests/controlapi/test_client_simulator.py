@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from controlapi import ControlAPI, errors
+from controlapi.client import read_device_cache_page
 from controlapi.records import Device, DeviceOperation, HeadlessOperation, Profile
 from simulator import catalog
 from tests.conftest import ALL_TOKEN, TENANT_ORGS, TENANT_TOKEN
@@ -86,7 +87,7 @@ def test_list_devices_returns_one_page_of_normalised_devices(api):
 
 def test_device_cache_page_holds_the_cache_form_of_the_same_devices(api):
     # No update_status: the simulated fleet does not change between the two reads.
-    cached = api.list_device_cache_page(status=True, limit=10, offset=5)
+    cached = read_device_cache_page(api.list_device_page_body(status=True, limit=10, offset=5))
     listed = api.list_devices(status=True, limit=10, offset=5)
     assert cached.count == listed.count and cached.next_offset == listed.next_offset == 15
     assert list(cached.items) == [device.to_cache() for device in listed.items]
