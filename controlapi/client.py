@@ -149,14 +149,15 @@ class ControlAPI:
     ) -> Page[Device]:
         """One page of devices. `status` True: Up, False: Down. `update_status` makes the
         upstream ask every device's agent first: slow, for background pollers only."""
-        params = _device_filters(
-            status, organization, type, last_status_change_from, pending, update_status
-        )
-        params.update(limit=int(limit), offset=int(offset))
+        params = _device_params(
+            status, organization, type, last_status_change_from, pending, update_status,
+            limit, offset,
+        )  # fmt: skip
         return self._get_page(DEVICES, params, Device.from_api)
 
-    def list_device_page_body(
+    def read_device_page(
         self,
+        read: Callable[[bytes], T],
         *,
         status: bool | None = None,
         organization: int | None = None,
@@ -166,18 +167,18 @@ class ControlAPI:
         update_status: bool = False,
         limit: int = 100,
         offset: int = 0,
-    ) -> bytes:
-        """One page of devices as the upstream's raw body, to be read by
-        `read_device_cache_page` (each device as its cache dict), possibly in another
-        process: the full poll hands each page's body to a worker process, which reads
-        and stores it. Error answers raise here as for every method (and are retried as
-        GETs are); a success body is not read here, so one that cannot be read is not
-        fetched again by the client (the poller does fetch it again)."""
-        params = _device_filters(
-            status, organization, type, last_status_change_from, pending, update_status
-        )
-        params.update(limit=int(limit), offset=int(offset))
-        return self._call("GET", DEVICES, params=params, raw=True)
+    ) -> T:
+        """One page of devices as `read(body)` makes it of the upstream's raw body: the
+        full poll's `read` hands the body to a worker process, which reads it with
+        `read_device_cache_page` (each device as its cache dict) and stores it. `read`
+        runs inside the client's retries: a BadResponse it raises (a body cut or
+        garbled on the way) fetches the page again as any failed GET is; whatever else
+        it raises propagates. Error answers raise as for every method."""
+        params = _device_params(
+            status, organization, type, last_status_change_from, pending, update_status,
+            limit, offset,
+        )  # fmt: skip
+        return self._call("GET", DEVICES, params=params, read_body=read)
 
     def iter_devices(
         self,
@@ -191,10 +192,10 @@ class ControlAPI:
         limit: int = 100,
     ) -> Iterator[Device]:
         """Every device matching the filters, page after page, following `next` links."""
-        params = _device_filters(
-            status, organization, type, last_status_change_from, pending, update_status
-        )
-        params.update(limit=int(limit), offset=0)
+        params = _device_params(
+            status, organization, type, last_status_change_from, pending, update_status,
+            limit, offset=0,
+        )  # fmt: skip
         return self._iter_pages(DEVICES, params, Device.from_api)
 
     def get_device(
@@ -374,17 +375,18 @@ class ControlAPI:
         params=None,
         body: Mapping[str, Any] | None = None,
         expect_body: bool = True,
-        raw: bool = False,
+        read_body: Callable[[bytes], Any] | None = None,
     ) -> Any:
         """One request; GETs retried per the retry policy, writes sent exactly once.
-        `raw`: a success answer's body is returned as bytes, unread."""
+        `read_body`: a success answer is what it makes of the raw body (inside the
+        retries, so a BadResponse it raises is retried as any other)."""
         json_body = _jsonable(body) if body is not None else None
         secrets = self._secrets(body)
         started = time.monotonic()
         retry = 0
         while True:
             try:
-                return self._send(method, path, params, json_body, expect_body, secrets, raw)
+                return self._send(method, path, params, json_body, expect_body, secrets, read_body)
             except _RETRYABLE as error:
                 if method != "GET":
                     raise
@@ -397,7 +399,7 @@ class ControlAPI:
                 time.sleep(wait)
                 retry += 1
 
-    def _send(self, method, path, params, json_body, expect_body, secrets, raw) -> Any:
+    def _send(self, method, path, params, json_body, expect_body, secrets, read_body) -> Any:
         try:
             response = self.session.request(
                 method,
@@ -420,12 +422,14 @@ class ControlAPI:
         # Other RequestExceptions (InvalidURL, MissingSchema...) are configuration
         # mistakes, not outages: they propagate as they are.
         with response:
-            return self._read(method, path, response, expect_body, secrets, raw)
+            return self._read(method, path, response, expect_body, secrets, read_body)
 
-    def _read(self, method, path, response: requests.Response, expect_body, secrets, raw) -> Any:
+    def _read(
+        self, method, path, response: requests.Response, expect_body, secrets, read_body
+    ) -> Any:
         status = response.status_code
-        if raw and 200 <= status < 300:
-            return response.content
+        if read_body is not None and 200 <= status < 300:
+            return read_body(response.content)
         payload, decoded = _decode(response)
         if 200 <= status < 300:
             if not expect_body:
@@ -485,7 +489,7 @@ def _decode(response: requests.Response) -> tuple[Any, bool]:
 
 
 def read_device_cache_page(body: bytes) -> Page[dict[str, Any]]:
-    """A body from `ControlAPI.list_device_page_body` read as a page of devices, each as
+    """A body of the device list (`ControlAPI.read_device_page`) read as a page of devices, each as
     its cache dict (`Device.to_cache()`) straight from the upstream record by
     `records.device_cache_from_api`: the same normalisation at the same boundary as
     `list_devices`, without building Device records. Raises BadResponse when the body
@@ -521,7 +525,10 @@ def _device_path(device_id: int) -> str:
     return f"{DEVICES}{_object_id(device_id)}/"
 
 
-def _device_filters(status, organization, type_, changed_from, pending, update_status) -> dict:
+def _device_params(
+    status, organization, type_, changed_from, pending, update_status, limit, offset
+) -> dict:
+    """The query of one page of the device list: its filters, then limit and offset."""
     params: dict[str, Any] = {}
     if status is not None:
         params["status"] = "true" if status else "false"
@@ -535,6 +542,7 @@ def _device_filters(status, organization, type_, changed_from, pending, update_s
         params["pending"] = "true"
     if update_status:
         params["update_status"] = "true"
+    params.update(limit=int(limit), offset=int(offset))
     return params
 
 

@@ -7,7 +7,7 @@ at 100,000 devices when it shares one interpreter with the fetches. `PageWriters
 does that work in a few worker processes, beside the fetches and on every core;
 `LocalWriter` does it in the caller's process (POLL_PROCESSES=0, and tests that
 want one process). Both have one method, `write(prefix, generation, body)`, which
-reads a body from `ControlAPI.list_device_page_body` with the client's own rules
+reads a body from `ControlAPI.read_device_page` with the client's own rules
 (`controlapi.client.read_device_cache_page`) and stores it with the read model's
 (`devices.read_model.write_page`): this module only moves the work.
 

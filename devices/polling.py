@@ -241,8 +241,13 @@ def _full_poll_of(model, api_factory, config, started, keep_alive, pages, writer
         # Fetch threads hand each page's body to the writer (worker processes, or
         # this one), which reads and stores it; here each page's index entries are
         # adopted in offset order (see docs/PERFORMANCE.md, "Ingest").
+        def write(body):
+            # In the client's retries: a body the writer cannot read as devices (cut or
+            # garbled on the way; nothing of it was written) is fetched again.
+            return writer.write(prefix, generation, body), body
+
         def fetch_and_write(api, offset, size):
-            written, body = _write_page_body(api, writer, prefix, generation, offset, size)
+            written, body = api.read_device_page(write, limit=size, offset=offset, **_LIST_QUERY)
             return written.count, (written, body)
 
         fleet = _pages(api_factory, config, keep_alive, fetch_and_write)
@@ -271,25 +276,6 @@ def _full_poll_of(model, api_factory, config, started, keep_alive, pages, writer
         transitions=published.transitions,
         organizations=published.organizations,
     )
-
-
-def _write_page_body(api, writer, prefix, generation, offset, size):
-    """Fetch one page's body and have the writer store it. A body the writer cannot
-    read as devices is fetched again as the client retries its other GETs (it may
-    have been cut or garbled on the way); nothing of it was written."""
-    started = time.monotonic()
-    retry = 0
-    while True:
-        body = api.list_device_page_body(limit=size, offset=offset, **_LIST_QUERY)
-        try:
-            return writer.write(prefix, generation, body), body
-        except errors.BadResponse as error:
-            wait = api.retry_policy.delay(retry, time.monotonic() - started, None)
-            if wait is None:
-                raise
-            log.warning("%s; fetching the page again in %.2f s", error, wait)
-            time.sleep(wait)
-            retry += 1
 
 
 def _incremental_poll(model, api_factory, config, started, keep_alive, pages) -> PollReport:

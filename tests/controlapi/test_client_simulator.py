@@ -87,7 +87,7 @@ def test_list_devices_returns_one_page_of_normalised_devices(api):
 
 def test_device_cache_page_holds_the_cache_form_of_the_same_devices(api):
     # No update_status: the simulated fleet does not change between the two reads.
-    cached = read_device_cache_page(api.list_device_page_body(status=True, limit=10, offset=5))
+    cached = api.read_device_page(read_device_cache_page, status=True, limit=10, offset=5)
     listed = api.list_devices(status=True, limit=10, offset=5)
     assert cached.count == listed.count and cached.next_offset == listed.next_offset == 15
     assert list(cached.items) == [device.to_cache() for device in listed.items]

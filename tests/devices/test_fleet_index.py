@@ -13,7 +13,7 @@ def test_a_cache_dict_and_its_record_give_the_same_index_entry(simulator, still_
     with ControlAPI(simulator.api_url, ALL_TOKEN, max_retries=0) as api:
         query = {"limit": 100, "offset": 0, "pending": True}
         records = api.list_devices(**query).items
-        dicts = read_device_cache_page(api.list_device_page_body(**query)).items
+        dicts = api.read_device_page(read_device_cache_page, **query).items
 
     assert [d.id for d in records] == [row["id"] for row in dicts]
     assert [index_entry(d) for d in records] == [index_entry_from_cache(row) for row in dicts]

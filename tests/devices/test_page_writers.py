@@ -54,7 +54,7 @@ def test_worker_processes_store_pages_exactly_as_the_poller_itself_does(
     # last_connection on every answer).
     with api_factory() as api:
         bodies = [
-            api.list_device_page_body(limit=25, offset=offset, update_status=True, pending=True)
+            api.read_device_page(bytes, limit=25, offset=offset, update_status=True, pending=True)
             for offset in range(0, 300, 25)
         ]
     here = ReadModel(redis_client, key_prefix + "here:")
