@@ -1,6 +1,7 @@
 """Client behaviour that needs no upstream at all, or one the simulator cannot play
 (a redirect, a closed port). A tiny local http.server stands in only for the redirect."""
 
+import contextlib
 import socket
 import threading
 from datetime import datetime
@@ -24,6 +25,18 @@ def closed_port_url():
     return f"http://127.0.0.1:{port}/api/v1"
 
 
+@contextlib.contextmanager
+def _serving(handler: type[BaseHTTPRequestHandler]):
+    """A local http.server on a free port, answering with `handler`: the API root's URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/api/v1"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 @pytest.fixture
 def redirecting_server():
     """Answers every request with a 301 to another host's path, counting requests by method."""
@@ -42,12 +55,8 @@ def redirecting_server():
         def log_message(self, *args):
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/api/v1", seen
-    server.shutdown()
-    server.server_close()
+    with _serving(Handler) as url:
+        yield url, seen
 
 
 def test_closed_port_is_unavailable_and_certainly_not_sent(closed_port_url):
@@ -130,12 +139,8 @@ def answering_server():
         def log_message(self, *args):
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/api/v1", answer
-    server.shutdown()
-    server.server_close()
+    with _serving(Handler) as url:
+        yield url, answer
 
 
 DEVICE_JSON = '{"id": 7, "name": "Router-\u00e9t\u00e9", "latitude": "40.7128"}'
