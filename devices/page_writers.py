@@ -125,15 +125,7 @@ class PageWriters:
     def start(self) -> None:
         """Start every worker now (they start on first use otherwise): a worker takes
         a few hundred milliseconds to import what it needs."""
-        started = []
-        while True:
-            with self._guard:
-                if len(self._running) >= self.processes:
-                    break
-                worker = _Worker.start()
-                self._running.add(worker)
-            started.append(worker)
-        for worker in started:
+        while (worker := self._start_if_room()) is not None:
             self._idle.put(worker)
 
     def close(self) -> None:
@@ -153,15 +145,22 @@ class PageWriters:
                 return self._idle.get_nowait()
             except queue.Empty:
                 pass
-            with self._guard:
-                if len(self._running) < self.processes:
-                    worker = _Worker.start()
-                    self._running.add(worker)
-                    return worker
+            worker = self._start_if_room()
+            if worker is not None:
+                return worker
             try:
                 return self._idle.get(timeout=_CHECKOUT_POLL)
             except queue.Empty:
                 continue  # a worker may have died meanwhile: one may be started again
+
+    def _start_if_room(self) -> _Worker | None:
+        """A new worker, if fewer than `processes` run; None otherwise."""
+        with self._guard:
+            if len(self._running) >= self.processes:
+                return None
+            worker = _Worker.start()
+            self._running.add(worker)
+            return worker
 
     def _discard(self, worker: _Worker) -> None:
         with self._guard:
