@@ -15,7 +15,9 @@ search scan reads many bucket keys in one script.
 # ARGV: 1 mode: "0" page the sort index as is (no filter); "1" materialise the
 #       intersection of sort index and filters into the result (once, kept for
 #       ARGV[2] ms); "2" page a score range [ARGV[7], ARGV[8]] of the sort index
-#       (one status of the status index, which is in name order within a status);
+#       (one status of the status index, which is in name order within a status;
+#       ARGV[7] is "-inf" or an inclusive bound, so the range starts at the rank
+#       ZCOUNT gives for the scores below it, and is paged by rank: log n + page);
 #       3 first rank, 4 last rank, 5 "1" for descending,
 #       6 "up"/"down" when a status filter fixes the counts, else "".
 # Returns {total, up, down, ids, device JSONs}.
@@ -60,12 +62,18 @@ else
 end
 local ids
 if mode == '2' then
-  local count = tonumber(ARGV[4]) - tonumber(ARGV[3]) + 1
-  if ARGV[5] == '1' then
-    ids = redis.call('ZRANGE', KEYS[6], ARGV[8], ARGV[7], 'BYSCORE', 'REV',
-                     'LIMIT', ARGV[3], count)
+  -- Not BYSCORE with LIMIT: that skips its offset one element at a time.
+  local first, last = tonumber(ARGV[3]), math.min(tonumber(ARGV[4]), total - 1)
+  local below = 0
+  if ARGV[7] ~= '-inf' then below = redis.call('ZCOUNT', KEYS[6], '-inf', '(' .. ARGV[7]) end
+  if first > last then
+    ids = {}
+  elseif ARGV[5] == '1' then
+    -- Reverse ranks count from the top: the scores above the range come first.
+    local above = redis.call('ZCARD', KEYS[6]) - below - total
+    ids = redis.call('ZRANGE', KEYS[6], above + first, above + last, 'REV')
   else
-    ids = redis.call('ZRANGE', KEYS[6], ARGV[7], ARGV[8], 'BYSCORE', 'LIMIT', ARGV[3], count)
+    ids = redis.call('ZRANGE', KEYS[6], below + first, below + last)
   end
 elseif ARGV[5] == '1' then
   ids = redis.call('ZRANGE', KEYS[1], ARGV[3], ARGV[4], 'REV')

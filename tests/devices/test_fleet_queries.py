@@ -158,6 +158,33 @@ def test_pages_follow_each_other_without_gaps_or_repeats(model, cached_fleet):
     assert seen == [d.id for d in up]
 
 
+@pytest.mark.parametrize("descending", [False, True])
+@pytest.mark.parametrize("sort", ["name", "status"])
+@pytest.mark.parametrize("status", [True, False])
+def test_a_deep_page_of_one_status_in_name_order(model, cached_fleet, sort, descending, status):
+    expected = sorted(
+        (d for d in cached_fleet if d.is_up == status),
+        key=EXPECTED_ORDER["name"],
+        reverse=descending,
+    )
+    middle = len(expected) // 2
+
+    page = model.query(
+        DeviceQuery(status=status, sort=sort, descending=descending, offset=middle, limit=7),
+        None,
+    )
+    past_the_end = model.query(
+        DeviceQuery(status=status, sort=sort, descending=descending, offset=len(expected) - 2),
+        None,
+    )
+
+    assert middle > 7
+    assert [d.id for d in page.items] == [d.id for d in expected[middle : middle + 7]]
+    assert page.total == len(expected)
+    # The last page stops at the last device of that status, not in the other status.
+    assert [d.id for d in past_the_end.items] == [d.id for d in expected[-2:]]
+
+
 def _searchable(device):
     fields = (
         device.name,
