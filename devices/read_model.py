@@ -476,7 +476,6 @@ class ReadModel:
         self.result_ttl_ms = int(result_ttl.total_seconds() * 1000)
         self.history = history
         self._page = client.register_script(read_model_lua.PAGE)
-        self._scan_page = client.register_script(read_model_lua.SCAN_PAGE)
         self._derive = client.register_script(read_model_lua.DERIVE)
         self._search = client.register_script(read_model_lua.SEARCH)
 
@@ -580,21 +579,14 @@ class ReadModel:
             # log n + page, nothing to intersect (the commonest NOC view).
             mode, sort_key = "2", k.sort(g, "status")
             low, high = _status_range(q.status)
-        stop = q.offset + q.limit - 1
-        answer = None
-        if mode == "1" and not needle and q.changed_since is None:
-            # Only plain sets: try walking the sort index first (see SCAN_PAGE).
-            answer = self._scan_page(
-                keys=[sort_key, k.dev(g), k.status(g, True), k.status(g, False),
-                      result + ":n", result, *filters],
-                args=[q.offset, q.limit, 1 if q.descending else 0, SCAN_BUDGET,
-                      self.result_ttl_ms, known],
-            )  # fmt: skip
-        total, up, down, ids, rows = answer or self._page(
+        # Walking the sort index needs plain sets (SMISMEMBER): not the changed-since
+        # window (a sorted set) nor a fresh search result.
+        budget = SCAN_BUDGET if not needle and q.changed_since is None else 0
+        total, up, down, ids, rows = self._page(
             keys=[result, result + ":n", k.dev(g), k.status(g, True), k.status(g, False),
                   sort_key, *([] if mode == "2" else filters)],
-            args=[mode, self.result_ttl_ms, q.offset, stop, 1 if q.descending else 0,
-                  known, low, high],
+            args=[mode, self.result_ttl_ms, q.offset, q.offset + q.limit - 1,
+                  1 if q.descending else 0, known, low, high, budget],
         )  # fmt: skip
         items = [_device(row) for row in rows if row]
         return DevicePage(
