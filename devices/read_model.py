@@ -25,6 +25,9 @@ Key layout (P = prefix, g = generation):
     P fleet:g:up / :down         set of ids per status
     P fleet:g:org:<id> / :type:<id> / :pending   sets of ids per filter value
     P fleet:g:orgs / :types      the organization and type ids present
+    P fleet:g:cells              hash "<org>:<type>:<pending 0|1>:<u|d>" -> devices in
+                                 that cell (org/type "" when none), and "ready" -> 1;
+                                 the exact counts of filters on these fields only
     P fleet:g:serial             hash serial number -> id (exact, case-sensitive)
     P fleet:g:text:<n>           search-text bucket n: lines "text<TAB>id<LF>"
     P fleet:g:q:<version>:...    cached query results and their counts (short TTL)
@@ -390,6 +393,9 @@ class Keys:
     def orgs(self, g: int) -> str:
         return self.gen(g, "orgs")
 
+    def cells(self, g: int) -> str:
+        return self.gen(g, "cells")
+
     def types(self, g: int) -> str:
         return self.gen(g, "types")
 
@@ -433,6 +439,7 @@ class Keys:
             self.pending(g),
             self.orgs(g),
             self.types(g),
+            self.cells(g),
             self.serials(g),
             *self.texts(g),
         ]
@@ -444,6 +451,17 @@ def _bucket(device_id: int) -> int:
 
 def _line(entry: IndexEntry) -> str:
     return f"{entry.search_text}\t{entry.id}\n"
+
+
+def _cell(organization_id: int | None, type_id: int | None, pending: bool, up: bool) -> str:
+    """The field of `P fleet:g:cells` counting the devices with these values."""
+    org = "" if organization_id is None else organization_id
+    kind = "" if type_id is None else type_id
+    return f"{org}:{kind}:{1 if pending else 0}:{'u' if up else 'd'}"
+
+
+def _cell_of(entry: IndexEntry) -> str:
+    return _cell(entry.organization_id, entry.type_id, bool(entry.pending), entry.up)
 
 
 def _pending_fields(entry: IndexEntry | None) -> set[str]:
@@ -581,12 +599,23 @@ class ReadModel:
             low, high = _status_range(q.status)
         # Walking the sort index needs plain sets (SMISMEMBER): not the changed-since
         # window (a sorted set) nor a fresh search result.
-        budget = SCAN_BUDGET if not needle and q.changed_since is None else 0
+        plain = not needle and q.changed_since is None
+        budget = SCAN_BUDGET if plain else 0
+        # Filters on organization, status, type and pending only: the counts are
+        # sums of cells (no set operation over the matching devices).
+        orgs, kind, pending = "", "*", "*"
+        if plain:
+            if org_ids is not None:
+                orgs = ",".join(map(str, sorted(allowed)))
+            else:
+                orgs = "*" if q.organization is None else str(q.organization)
+            kind = "*" if q.type is None else str(q.type)
+            pending = "1" if q.pending_only else "*"
         total, up, down, ids, rows = self._page(
             keys=[result, result + ":n", k.dev(g), k.status(g, True), k.status(g, False),
-                  sort_key, *([] if mode == "2" else filters)],
+                  sort_key, k.cells(g), *([] if mode == "2" else filters)],
             args=[mode, self.result_ttl_ms, q.offset, q.offset + q.limit - 1,
-                  1 if q.descending else 0, known, low, high, budget],
+                  1 if q.descending else 0, known, low, high, budget, orgs, kind, pending],
         )  # fmt: skip
         items = [_device(row) for row in rows if row]
         return DevicePage(
@@ -744,6 +773,8 @@ class ReadModel:
         texts = {}
         if buckets:
             texts = dict(zip(buckets, pipe.mget([k.text(g, b) for b in buckets]), strict=True))
+        # A generation published without cells keeps none (queries count from the sets).
+        cells = bool(pipe.exists(k.cells(g)))
 
         rows = {i: _json(latest[i].to_cache()) for i in new}
         # A device seen again unchanged (incremental polls overlap) is not rewritten,
@@ -755,6 +786,8 @@ class ReadModel:
             entry, before = new[i], old.get(i)
             self._unindex(pipe, g, before, entry)
             self._index(pipe, g, entry, name_scores[str(i)])
+            if cells:
+                self._move_cell(pipe, g, before, entry)
             pipe.hset(k.dev(g), str(i), rows[i])
             bucket = _text(texts.get(_bucket(i))) or ""
             texts[_bucket(i)] = _without_line(bucket, i) + _line(entry)
@@ -795,9 +828,12 @@ class ReadModel:
         rows = pipe.hmget(k.dev(g), [str(i) for i in ids])
         gone = [index_entry_from_cache(orjson.loads(row)) for row in rows if row is not None]
         texts = dict(zip(buckets, pipe.mget([k.text(g, b) for b in buckets]), strict=True))
+        cells = bool(pipe.exists(k.cells(g)))
         pipe.multi()
         for entry in gone:
             i = str(entry.id)
+            if cells:
+                self._move_cell(pipe, g, entry, None)
             pipe.srem(k.status(g, entry.up), i)
             if entry.organization_id is not None:
                 pipe.srem(k.org(g, entry.organization_id), i)
@@ -830,6 +866,17 @@ class ReadModel:
             pipe.hdel(self.keys.pending_seen, *cleared)
         for name in kept:
             pipe.hsetnx(self.keys.pending_seen, name, seen_at.timestamp())
+
+    def _move_cell(self, pipe, g: int, before: IndexEntry | None, after: IndexEntry | None) -> None:
+        """Keep the cell counts in step with one rewritten, added or removed device."""
+        was = None if before is None else _cell_of(before)
+        now = None if after is None else _cell_of(after)
+        if was == now:
+            return
+        if was is not None:
+            pipe.hincrby(self.keys.cells(g), was, -1)
+        if now is not None:
+            pipe.hincrby(self.keys.cells(g), now, 1)
 
     def _track_serial(
         self, pipe, g: int, before: IndexEntry | None, after: IndexEntry | None
@@ -1393,14 +1440,18 @@ class SnapshotBuilder:
                 )
             for b, lines in self._lines.items():
                 pipe.set(k.text(g, b), "".join(lines.values()))
+            # A few hundred cells (organization x type x pending x status), counted here
+            # from the entries rather than written page by page.
+            cells = Counter((e.organization_id, e.type_id, bool(e.pending), e.up) for e in entries)
+            pipe.hset(k.cells(g), mapping={"ready": 1, **{_cell(*c): n for c, n in cells.items()}})
             pipe.execute()
 
         previous = model.snapshot_info()
         transitions = self._transitions_from(previous) if previous else []
         org_counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-        for e in entries:
-            if e.organization_id is not None:
-                org_counts[e.organization_id][0 if e.up else 1] += 1
+        for (org, _, _, up), n in cells.items():
+            if org is not None:
+                org_counts[org][0 if up else 1] += n
 
         snapshot_time = as_of or self.started_at
         # First-seen times of pending entries: the whole fleet was seen, so entries

@@ -11,7 +11,8 @@ search scan reads many bucket keys in one script.
 
 # One page of a list query, in one round trip.
 # KEYS: 1 result (a cached intersection, or the sort index itself), 2 its counts
-#       hash, 3 device hash, 4 up set, 5 down set, 6 sort index, 7.. filter keys.
+#       hash, 3 device hash, 4 up set, 5 down set, 6 sort index, 7 cells hash
+#       (see `cell_counts`), 8.. filter keys.
 # ARGV: 1 mode: "0" page the sort index as is (no filter); "1" filtered: page the
 #       cached intersection when there is one, else walk the sort index (see
 #       `walk`) when ARGV[9] (a candidate budget) is above 0 and that looks
@@ -22,7 +23,8 @@ search scan reads many bucket keys in one script.
 #       bound, so the range starts at the rank ZCOUNT gives for the scores below
 #       it, and is paged by rank: log n + page);
 #       3 first rank, 4 last rank, 5 "1" for descending,
-#       6 "up"/"down" when a status filter fixes the counts, else "".
+#       6 "up"/"down" when a status filter fixes the counts, else "";
+#       10-12 which cells the filters select (see `cell_counts`).
 # Counts are exact and kept in the counts hash as long as the result.
 # Returns {total, up, down, ids, device JSONs}.
 PAGE = """
@@ -38,13 +40,59 @@ local function rows_of(ids)
   if #ids == 0 then return {} end
   return redis.call('HMGET', KEYS[3], unpack(ids))
 end
+-- The counts of filters on organization, status, type and pending only, summed
+-- from the generation's cells (organization x type x pending x status) instead of
+-- a set operation over the matching devices. ARGV 10: "" (the filters are not
+-- only these: nil), "*" (any organization) or the organization ids, comma
+-- separated; 11: "*" or the type id; 12: "1" (pending only) or "*".
+-- nil too when the generation has no cells.
+local function cell_counts()
+  if ARGV[10] == '' then return nil end
+  local flat = redis.call('HGETALL', KEYS[7])
+  if #flat == 0 then return nil end
+  local orgs
+  if ARGV[10] ~= '*' then
+    orgs = {}
+    for o in string.gmatch(ARGV[10], '[^,]+') do orgs[o] = true end
+  end
+  local kind, pending = ARGV[11], ARGV[12]
+  local u, d = 0, 0
+  for i = 1, #flat, 2 do
+    local o, t, p, s = string.match(flat[i], '^([^:]*):([^:]*):([01]):([ud])$')
+    if s and (not orgs or orgs[o]) and (kind == '*' or t == kind)
+        and (pending == '*' or p == '1') then
+      if s == 'u' then u = u + tonumber(flat[i + 1]) else d = d + tonumber(flat[i + 1]) end
+    end
+  end
+  if known == 'up' then d = 0 elseif known == 'down' then u = 0 end
+  return u + d, u, d
+end
 local function count_result(n)
+  total, up, down = cell_counts()
+  if total then return end
   total = n
   if known ~= '' then
     up, down = fixed(total)
   else
     -- Up and Down split the fleet; count the (usually far smaller) Down side.
     down = redis.call('ZINTERCARD', 2, KEYS[1], KEYS[5])
+    up = total - down
+  end
+end
+-- Exact counts without building a sorted result (SINTERCARD over the filters).
+local function count_sets()
+  local filters = {}
+  for f = 8, #KEYS do filters[#filters + 1] = KEYS[f] end
+  if #filters == 1 then
+    total = redis.call('SCARD', filters[1])
+  else
+    total = redis.call('SINTERCARD', #filters, unpack(filters))
+  end
+  if known ~= '' then
+    up, down = fixed(total)
+  else
+    -- Up and Down split the fleet; count the (usually far smaller) Down side.
+    down = redis.call('SINTERCARD', #filters + 1, KEYS[5], unpack(filters))
     up = total - down
   end
 end
@@ -64,7 +112,7 @@ local function walk(budget)
   -- materialising costs (about the smallest filter's size); walk only when
   -- cheaper, and never further than that.
   local share, smallest = 1.0, size
-  for f = 7, #KEYS do
+  for f = 8, #KEYS do
     local n = redis.call('SCARD', KEYS[f])
     smallest = math.min(smallest, n)
     share = share * n / math.max(size, 1)
@@ -84,7 +132,7 @@ local function walk(budget)
     end
     -- One SMISMEMBER per filter per chunk (not one call per device): the
     -- survivors of each filter go on to the next.
-    for f = 7, #KEYS do
+    for f = 8, #KEYS do
       if #ids == 0 then break end
       local flags = redis.call('SMISMEMBER', KEYS[f], unpack(ids))
       local kept = {}
@@ -116,33 +164,20 @@ if mode == '1' then
     local picked = walk(tonumber(ARGV[9]))
     if picked then
       if not total then
-        -- Exact counts without building a sorted result.
-        local filters = {}
-        for f = 7, #KEYS do filters[#filters + 1] = KEYS[f] end
-        if #filters == 1 then
-          total = redis.call('SCARD', filters[1])
-        else
-          total = redis.call('SINTERCARD', #filters, unpack(filters))
-        end
-        if known ~= '' then
-          up, down = fixed(total)
-        else
-          -- Up and Down split the fleet; count the (usually far smaller) Down side.
-          down = redis.call('SINTERCARD', #filters + 1, KEYS[5], unpack(filters))
-          up = total - down
-        end
+        total, up, down = cell_counts()
+        if not total then count_sets() end
         keep_counts()
       end
       return {total, up, down, picked, rows_of(picked)}
     end
   end
   if not built then
-    local args = {'ZINTERSTORE', KEYS[1], #KEYS - 5}
-    for i = 6, #KEYS do args[#args + 1] = KEYS[i] end
+    local args = {'ZINTERSTORE', KEYS[1], #KEYS - 6, KEYS[6]}
+    for i = 8, #KEYS do args[#args + 1] = KEYS[i] end
     -- The sort index gives the score; filters only decide membership.
     args[#args + 1] = 'WEIGHTS'
     args[#args + 1] = 1
-    for i = 7, #KEYS do args[#args + 1] = 0 end
+    for i = 8, #KEYS do args[#args + 1] = 0 end
     local stored = redis.call(unpack(args))
     if stored > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
     if not total then count_result(stored) end
