@@ -494,7 +494,7 @@ class ReadModel:
         self.result_ttl_ms = int(result_ttl.total_seconds() * 1000)
         self.history = history
         self._page = client.register_script(read_model_lua.PAGE)
-        self._derive = client.register_script(read_model_lua.DERIVE)
+        self._union = client.register_script(read_model_lua.UNION)
         self._search = client.register_script(read_model_lua.SEARCH)
 
     # --- the current snapshot ------------------------------------------------------
@@ -577,11 +577,14 @@ class ReadModel:
             filters.append(k.type(g, q.type))
         if q.pending_only:
             filters.append(k.pending(g))
-        if q.changed_since is not None:
-            filters.append(self._changed_since_key(info, q.changed_since))
         needle = normalise_search(q.search)
         if needle:
             filters.append(self._search_key(info, needle))
+        since = ""
+        if q.changed_since is not None:
+            # The window is the last filter; the page's script derives it when needed.
+            since = repr(q.changed_since.timestamp())
+            filters.append(k.query(g, info.version, f"since:{since}"))
 
         sort_key = k.sort(g, q.sort)
         known = "" if q.status is None else ("up" if q.status else "down")
@@ -613,9 +616,11 @@ class ReadModel:
             pending = "1" if q.pending_only else "*"
         total, up, down, ids, rows = self._page(
             keys=[result, result + ":n", k.dev(g), k.status(g, True), k.status(g, False),
-                  sort_key, k.cells(g), *([] if mode == "2" else filters)],
+                  sort_key, k.cells(g), k.sort(g, "status_change"),
+                  *([] if mode == "2" else filters)],
             args=[mode, self.result_ttl_ms, q.offset, q.offset + q.limit - 1,
-                  1 if q.descending else 0, known, low, high, budget, orgs, kind, pending],
+                  1 if q.descending else 0, known, low, high, budget, orgs, kind, pending,
+                  since],
         )  # fmt: skip
         items = [_device(row) for row in rows if row]
         return DevicePage(
@@ -631,19 +636,7 @@ class ReadModel:
             return self.keys.org(g, next(iter(org_ids)))
         ids = sorted(org_ids)
         dest = self.keys.query(g, info.version, "orgs:" + ",".join(map(str, ids)))
-        self._derive(
-            keys=[dest, *(self.keys.org(g, o) for o in ids)], args=["union", self.result_ttl_ms]
-        )
-        return dest
-
-    def _changed_since_key(self, info: SnapshotInfo, since: datetime) -> str:
-        g = info.generation
-        at = since.timestamp()
-        dest = self.keys.query(g, info.version, f"since:{at!r}")
-        self._derive(
-            keys=[dest, self.keys.sort(g, "status_change")],
-            args=["since", self.result_ttl_ms, repr(at)],
-        )
+        self._union(keys=[dest, *(self.keys.org(g, o) for o in ids)], args=[self.result_ttl_ms])
         return dest
 
     def _search_key(self, info: SnapshotInfo, needle: str) -> str:

@@ -12,7 +12,7 @@ search scan reads many bucket keys in one script.
 # One page of a list query, in one round trip.
 # KEYS: 1 result (a cached intersection, or the sort index itself), 2 its counts
 #       hash, 3 device hash, 4 up set, 5 down set, 6 sort index, 7 cells hash
-#       (see `cell_counts`), 8.. filter keys.
+#       (see `cell_counts`), 8 status-change index, 9.. filter keys.
 # ARGV: 1 mode: "0" page the sort index as is (no filter); "1" filtered: page the
 #       cached intersection when there is one, else walk the sort index (see
 #       `walk`) when ARGV[9] (a candidate budget) is above 0 and that looks
@@ -24,7 +24,10 @@ search scan reads many bucket keys in one script.
 #       it, and is paged by rank: log n + page);
 #       3 first rank, 4 last rank, 5 "1" for descending,
 #       6 "up"/"down" when a status filter fixes the counts, else "";
-#       10-12 which cells the filters select (see `cell_counts`).
+#       10-12 which cells the filters select (see `cell_counts`);
+#       13 the lower score of a changed-since window, else "": the window is then
+#       the last filter key, derived here from the status-change index when it is
+#       needed and missing (ZRANGESTORE, kept ARGV[2] ms like the result).
 # Counts are exact and kept in the counts hash as long as the result.
 # Returns {total, up, down, ids, device JSONs}.
 PAGE = """
@@ -82,7 +85,7 @@ end
 -- Exact counts without building a sorted result (SINTERCARD over the filters).
 local function count_sets()
   local filters = {}
-  for f = 8, #KEYS do filters[#filters + 1] = KEYS[f] end
+  for f = 9, #KEYS do filters[#filters + 1] = KEYS[f] end
   if #filters == 1 then
     total = redis.call('SCARD', filters[1])
   else
@@ -112,7 +115,7 @@ local function walk(budget)
   -- materialising costs (about the smallest filter's size); walk only when
   -- cheaper, and never further than that.
   local share, smallest = 1.0, size
-  for f = 8, #KEYS do
+  for f = 9, #KEYS do
     local n = redis.call('SCARD', KEYS[f])
     smallest = math.min(smallest, n)
     share = share * n / math.max(size, 1)
@@ -132,7 +135,7 @@ local function walk(budget)
     end
     -- One SMISMEMBER per filter per chunk (not one call per device): the
     -- survivors of each filter go on to the next.
-    for f = 8, #KEYS do
+    for f = 9, #KEYS do
       if #ids == 0 then break end
       local flags = redis.call('SMISMEMBER', KEYS[f], unpack(ids))
       local kept = {}
@@ -172,12 +175,16 @@ if mode == '1' then
     end
   end
   if not built then
-    local args = {'ZINTERSTORE', KEYS[1], #KEYS - 6, KEYS[6]}
-    for i = 8, #KEYS do args[#args + 1] = KEYS[i] end
+    if ARGV[13] ~= '' and redis.call('EXISTS', KEYS[#KEYS]) == 0 then
+      redis.call('ZRANGESTORE', KEYS[#KEYS], KEYS[8], ARGV[13], '+inf', 'BYSCORE')
+      redis.call('PEXPIRE', KEYS[#KEYS], ARGV[2])
+    end
+    local args = {'ZINTERSTORE', KEYS[1], #KEYS - 7, KEYS[6]}
+    for i = 9, #KEYS do args[#args + 1] = KEYS[i] end
     -- The sort index gives the score; filters only decide membership.
     args[#args + 1] = 'WEIGHTS'
     args[#args + 1] = 1
-    for i = 8, #KEYS do args[#args + 1] = 0 end
+    for i = 9, #KEYS do args[#args + 1] = 0 end
     local stored = redis.call(unpack(args))
     if stored > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
     if not total then count_result(stored) end
@@ -219,19 +226,15 @@ end
 return {total, up, down, ids, rows_of(ids)}
 """
 
-# A derived filter key, built once per snapshot version and kept a short while.
-# KEYS: 1 destination, 2.. sources. ARGV: 1 "union" (of sets) or "since" (a score
-# range of one sorted set, from ARGV[3] up), 2 lifetime in ms, 3 lower score.
-DERIVE = """
+# The union of several organizations' sets (a tenant's scope), built once per
+# snapshot version and kept a short while.
+# KEYS: 1 destination, 2.. the organizations' sets. ARGV: 1 lifetime in ms.
+UNION = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-if ARGV[1] == 'union' then
-  local args = {'SUNIONSTORE', KEYS[1]}
-  for i = 2, #KEYS do args[#args + 1] = KEYS[i] end
-  redis.call(unpack(args))
-else
-  redis.call('ZRANGESTORE', KEYS[1], KEYS[2], ARGV[3], '+inf', 'BYSCORE')
-end
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
+local args = {'SUNIONSTORE', KEYS[1]}
+for i = 2, #KEYS do args[#args + 1] = KEYS[i] end
+redis.call(unpack(args))
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return 1
 """
 

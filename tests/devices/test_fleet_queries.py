@@ -72,6 +72,31 @@ def test_changed_since_filter_matches_the_upstream(model, cached_fleet, upstream
     assert _ids(page) == _upstream_ids(upstream, last_status_change_from=since)
 
 
+def test_changed_since_pages_and_counts_with_other_filters(model, cached_fleet):
+    changes = sorted(d.status_change for d in cached_fleet if d.status_change)
+    since = changes[len(changes) // 3]
+    expected = sorted(
+        (d for d in cached_fleet if d.status_change and d.status_change >= since and d.is_up),
+        key=EXPECTED_ORDER["status_change"],
+        reverse=True,
+    )
+
+    pages = [
+        model.query(
+            DeviceQuery(changed_since=since, status=True, sort="status_change",
+                        descending=True, offset=offset, limit=10),
+            None,
+        )
+        for offset in range(0, len(expected) + 10, 10)
+    ]  # fmt: skip
+
+    assert len(expected) > 10
+    assert [d.id for p in pages for d in p.items] == [d.id for d in expected]
+    assert {(p.total, p.counts["up"], p.counts["down"]) for p in pages} == {
+        (len(expected), len(expected), 0)
+    }
+
+
 def test_pending_only_lists_devices_with_pending_settings(model, cached_fleet):
     page = _everything(model, pending_only=True)
 
