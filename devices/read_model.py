@@ -1433,8 +1433,9 @@ class SnapshotBuilder:
                 )
             for b, lines in self._lines.items():
                 pipe.set(k.text(g, b), "".join(lines.values()))
-            # A few hundred cells (organization x type x pending x status), counted here
-            # from the entries rather than written page by page.
+            # One cell per organization x type x pending x status present, counted here
+            # from the entries rather than written page by page. ASSUMPTION: a few
+            # thousand cells at most (a cold query reads them all with one HGETALL).
             cells = Counter((e.organization_id, e.type_id, bool(e.pending), e.up) for e in entries)
             pipe.hset(k.cells(g), mapping={"ready": 1, **{_cell(*c): n for c, n in cells.items()}})
             pipe.execute()
