@@ -10,7 +10,10 @@ stage on the stored bodies, best of `--rounds` passes, in µs per device:
 - to_cache: Device.to_cache on every device;
 - cache_from_api: records.device_cache_from_api, the cache dict straight from
   the upstream record (what from_api + to_cache give, in one step);
-- from_cache: Device.from_cache on every cache dict read back from its JSON.
+- from_cache: Device.from_cache on every cache dict read back from its JSON;
+- page_general / page_compiled: a whole body to its cache dicts, as a page writer
+  reads it: decode + device_cache_from_api, and records.device_list_from_json (the
+  compiled decoder that client.read_device_cache_page tries first).
 
     .venv/bin/python bench/records.py [--sizes 10000] [--rounds 5]
 """
@@ -77,6 +80,17 @@ def measure(devices: int, rounds: int) -> None:
         assert straight == dicts, "device_cache_from_api must equal from_api + to_cache"
         report(f"records_cache_from_api_{devices}", cache_from_api, "us/device")
     report(f"records_from_cache_{devices}", from_cache, "us/device")
+    compiled = getattr(records, "device_list_from_json", None)
+    if compiled is not None:
+        general, by_general = best(
+            devices,
+            rounds,
+            lambda: [[direct(r) for r in orjson.loads(b)["results"]] for b in bodies],
+        )
+        by_compiler, listed = best(devices, rounds, lambda: [compiled(b) for b in bodies])
+        assert [page["results"] for page in listed] == by_general
+        report(f"records_page_general_{devices}", general, "us/device")
+        report(f"records_page_compiled_{devices}", by_compiler, "us/device")
 
 
 def main(argv: list[str]) -> None:
