@@ -15,6 +15,7 @@ None: every organization) and applies it inside the query.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -148,10 +149,12 @@ def device_list(
 # again; a change to the fleet makes a new key. The key also holds the prefix, the scope
 # and the time the generation's full poll started (a read model emptied and refilled
 # under the same prefix numbers its generations from 1 again). Kept PAGE_MEMO_SECONDS at
-# most, PAGE_MEMO_SIZE pages (all dropped when full; pages ask for 200 devices at most).
+# most, PAGE_MEMO_SIZE pages (pages ask for 200 devices at most); when full, the oldest
+# page goes, so a burst of searches does not drop the pages the open lists keep asking.
 PAGE_MEMO_SECONDS = 60.0
 PAGE_MEMO_SIZE = 64
-_page_memo: dict[tuple, tuple[float, DevicePage]] = {}
+_page_memo: dict[tuple, tuple[float, DevicePage]] = {}  # in the order the pages were read
+_page_memo_guard = threading.Lock()  # a worker's threads share it
 
 
 def _page_of(model, query: DeviceQuery, org_ids, info: SnapshotInfo) -> DevicePage:
@@ -161,9 +164,11 @@ def _page_of(model, query: DeviceQuery, org_ids, info: SnapshotInfo) -> DevicePa
     if kept is not None and now - kept[0] < PAGE_MEMO_SECONDS:
         return kept[1]
     page = model.query(query, org_ids, info=info)
-    if len(_page_memo) >= PAGE_MEMO_SIZE:
-        _page_memo.clear()
-    _page_memo[key] = (now, page)
+    with _page_memo_guard:
+        _page_memo.pop(key, None)  # an expired copy: the new one goes last
+        while len(_page_memo) >= PAGE_MEMO_SIZE:
+            del _page_memo[next(iter(_page_memo))]
+        _page_memo[key] = (now, page)
     return page
 
 

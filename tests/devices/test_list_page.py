@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from dashboard.models import Role
-from devices import polling
+from devices import polling, selectors
+from devices.read_model import DeviceQuery
 from tests.users import (  # noqa: F401 -- fixtures, used by name
     ORG_A,
     ORG_B,
@@ -99,6 +100,27 @@ def test_a_device_that_changes_after_a_read_shows_its_new_state_on_the_next(
     newest_up = client.get("/devices/", {"status": "up", "sort": "-status_change"})
     assert first[0] not in shown_ids(client.get("/devices/", {"status": "down"}))
     assert first[0] in shown_ids(newest_up)
+
+
+def test_a_burst_of_new_pages_keeps_the_pages_read_last_in_memory(polled, model, monkeypatch):
+    """A page kept in memory is answered without asking the read model: when the memo
+    is full the oldest page makes room, not every page (a burst of searches must not
+    make every open list walk Redis again)."""
+    asked = []
+    query = model.query
+    monkeypatch.setattr(model, "query", lambda q, *a, **kw: asked.append(q) or query(q, *a, **kw))
+    monkeypatch.setattr(selectors, "_page_memo", {})
+    info = model.snapshot_info()
+    burst = [DeviceQuery(search=f"needle-{n}") for n in range(selectors.PAGE_MEMO_SIZE + 1)]
+    for q in burst:
+        selectors._page_of(model, q, None, info)
+    asked.clear()
+
+    selectors._page_of(model, burst[-2], None, info)
+    selectors._page_of(model, burst[1], None, info)
+    selectors._page_of(model, burst[0], None, info)
+
+    assert asked == [burst[0]]
 
 
 def test_a_fleet_cache_emptied_and_filled_again_is_read_afresh(
