@@ -4,6 +4,7 @@ the cache form reads back as the same device."""
 
 import dataclasses
 import json
+import logging
 from datetime import UTC, datetime, timedelta, timezone
 
 import orjson
@@ -246,3 +247,16 @@ def test_compiled_reader_leaves_odd_devices_to_the_general_path(change):
     body = orjson.dumps({"count": 1, "results": [device]})
     assert device_list_from_json(body) is None
     assert read_device_cache_page(body) == _general_path(body)
+
+
+def test_pages_taking_the_general_path_are_reported_once_with_the_reason(monkeypatch, caplog):
+    monkeypatch.setattr(records, "_general_path_noted", False)
+    body = orjson.dumps({"count": 1, "results": [{"id": 7, "name": "cpe-7", "vlan": 12}]})
+
+    with caplog.at_level(logging.INFO, logger="controlapi"):
+        read_device_cache_page(body)
+        read_device_cache_page(body)
+
+    said = [r for r in caplog.records if r.levelno == logging.INFO]
+    assert len(said) == 1
+    assert "general path" in said[0].getMessage() and "vlan" in said[0].getMessage()
