@@ -23,11 +23,11 @@ from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from controlapi import errors
 from controlapi.pages import Page, page_from_payload
 from controlapi.records import (
+    CacheRow,
     Device,
     DeviceOperation,
     HeadlessOperation,
     Profile,
-    device_cache_from_api,
     device_list_from_json,
     looks_secret,
 )
@@ -171,7 +171,7 @@ class ControlAPI:
     ) -> T:
         """One page of devices as `read(body)` makes it of the upstream's raw body: the
         full poll's `read` hands the body to a worker process, which reads it with
-        `read_device_cache_page` (each device as its cache dict) and stores it. `read`
+        `read_device_cache_page` (each device in its cache form) and stores it. `read`
         runs inside the client's retries: a BadResponse it raises (a body cut or
         garbled on the way) fetches the page again as any failed GET is; whatever else
         it raises propagates. Error answers raise as for every method."""
@@ -489,15 +489,14 @@ def _decode(response: requests.Response) -> tuple[Any, bool]:
         return None, False
 
 
-def read_device_cache_page(body: bytes) -> Page[dict[str, Any]]:
-    """A body of the device list (`ControlAPI.read_device_page`) read as a page of devices, each as
-    its cache dict (`Device.to_cache()`) straight from the upstream record by
-    `records.device_cache_from_api`: the same normalisation at the same boundary as
-    `list_devices`, without building Device records. Raises BadResponse when the body
-    is not a list of devices. Module-level and needing no client, so that a worker
-    process reads pages with the client's own rules. A well-formed body is read by
-    `records.device_list_from_json`'s compiled decoder (the same result, about half the
-    CPU: docs/PERFORMANCE.md, "Ingest"); anything else as below.
+def read_device_cache_page(body: bytes) -> Page[CacheRow]:
+    """A body of the device list (`ControlAPI.read_device_page`) read as a page of devices,
+    each as a `records.CacheRow` (the device, and its cache form as JSON): the same
+    normalisation at the same boundary as `list_devices`. Raises BadResponse when the
+    body is not a list of devices. Module-level and needing no client, so that a
+    worker process reads pages with the client's own rules. A well-formed body is read
+    by `records.device_list_from_json`'s compiled decoder (the same devices, a fraction
+    of the CPU: docs/PERFORMANCE.md, "Ingest"); anything else by `Device.from_api`.
 
     Without the response, a body orjson refuses goes to `json.loads`, which finds a
     UTF-16 or UTF-32 encoding by itself but not a declared 8-bit charset.
@@ -515,13 +514,19 @@ def read_device_cache_page(body: bytes) -> Page[dict[str, Any]]:
     except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         raise _unreadable("GET", DEVICES, None, "not JSON") from exc
     try:
-        return page_from_payload(payload, device_cache_from_api)
+        return page_from_payload(payload, _cache_row)
     except (ValueError, TypeError, AttributeError) as exc:
         raise _unreadable("GET", DEVICES, None, str(exc)) from exc
 
 
-def _as_read(item: dict[str, Any]) -> dict[str, Any]:
+def _as_read(item: CacheRow) -> CacheRow:
     return item
+
+
+def _cache_row(raw: Mapping) -> CacheRow:
+    # orjson refuses an integer beyond 64 bits (TypeError): the page is then unreadable.
+    device = Device.from_api(raw)
+    return CacheRow(device, orjson.dumps(device.to_cache()))
 
 
 def _object_id(value: int) -> int:

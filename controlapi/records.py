@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
-from typing import Any
+from typing import Annotated, Any, Literal, NamedTuple
 
 import msgspec
 
@@ -37,6 +37,7 @@ from controlapi.pages import Page
 log = logging.getLogger("controlapi")
 
 __all__ = [
+    "CacheRow",
     "Device",
     "DeviceOperation",
     "HeadlessDeviceStatus",
@@ -175,9 +176,9 @@ def _require_mapping(raw: object, what: str) -> Mapping:
 # --- pending settings ----------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class PendingSetting:
-    """One change the upstream is still waiting for the device to confirm."""
+class PendingSetting(NamedTuple):
+    """One change the upstream is still waiting for the device to confirm. (A tuple:
+    its cache form is the pair [name, value], which is how it encodes as JSON.)"""
 
     name: str
     value: str | None = None
@@ -370,37 +371,49 @@ def _cache_form(data: dict[str, Any], raw_get: Callable[[str], Any]) -> dict[str
     return data
 
 
+class CacheRow(NamedTuple):
+    """A device as a full poll stores it: the device (a Device, or the compiled
+    reader's record of the same fields with the same values, decimals as their text),
+    for its index entry, and its cache form as JSON (`Device.to_cache()`), its row."""
+
+    device: Any
+    json: bytes
+
+
 def device_list_from_json(body: bytes) -> dict[str, Any] | None:
     """A device-list body read by a compiled decoder: its `count`, `next`, `previous` and
-    `results`, each device as `device_cache_from_api` gives it; or None when the body is
-    not the common well-formed case, which `device_cache_from_api` then reads.
+    `results`, each device a CacheRow; or None when the body is not the common
+    well-formed case, which `Device.from_api` then reads.
 
     The poller reads the whole fleet this way on every full poll, and most of
-    `device_cache_from_api`'s cost is checking, field by field in Python, that a value
-    is of the class it is taken as (`_AS_IS_OR_READ`). `_ListedDevice` declares exactly
-    those classes, so msgspec makes the same checks while it decodes; the fields that
-    always go through a reader (status, times, decimals, pending settings) go through
-    the same readers here. It declines (None) a body that is not JSON, a device that has
-    a value of another class in such a field, a field it does not know (those go to
-    `extra`, or are dropped as credentials, by the general path) or no id, so that what
-    it returns is exactly what the general path would (a property test checks).
+    `Device.from_api`'s cost is checking, field by field in Python, that a value is
+    of the class it is taken as (`_AS_IS_OR_READ`), and reading times. `_ListedDevice`
+    declares those classes, and reads status and times itself where that gives what
+    their readers give (`_LISTED_CLASSES`), so msgspec does that work while it
+    decodes; decimals and pending settings go through their readers, and each device
+    is encoded as it is, its fields being the cache form's in its order. It declines
+    (None) a body that is not JSON, a device that has a value of another class in
+    such a field, a field it does not know (those go to `extra`, or are dropped as
+    credentials, by the general path) or no id, so that what it returns reads back
+    (`Device.from_cache`) and indexes exactly as the general path's (a property test
+    checks). Its times are written as msgspec writes them ("Z" for UTC).
     """
     try:
         answer = _LISTED_PAGE.decode(body)
     except msgspec.DecodeError as exc:  # ValidationError included
         _note_general_path(str(exc))
         return None
-    caches = []
+    rows = []
     for device in answer.results:
-        raw = msgspec.structs.asdict(device)
-        data = raw.copy()
-        for name, as_is, read in _DEVICE_READ_ALWAYS:
-            value = raw[name]
-            data[name] = value if value.__class__ in as_is else read(value)
-        data["extra"] = _EMPTY
-        caches.append(_cache_form(data, raw.__getitem__))
+        for name, read in _DEVICE_LISTED_READERS:
+            setattr(device, name, read(getattr(device, name)))
+        # The cache form ends with `extra`, which a listed device has empty.
+        rows.append(CacheRow(device, _encode_json(device)[:-1] + b',"extra":{}}'))
     return {"count": answer.count, "next": answer.next, "previous": answer.previous,
-            "results": caches}  # fmt: skip
+            "results": rows}  # fmt: skip
+
+
+_encode_json = msgspec.json.Encoder().encode
 
 
 _general_path_noted = False
@@ -455,14 +468,25 @@ _DEVICE_KINDS = (
 )  # fmt: skip
 _DEVICE_READERS = tuple((name, *_AS_IS_OR_READ[kind]) for name, kind in _DEVICE_KINDS)
 # The compiled reader's declaration of the same fields (`device_list_from_json`): a
-# kind whose values are taken as they are has exactly those classes; any other value
-# goes to the general path. The other kinds are decoded as any JSON value and read by
-# their readers. A missing field reads as its reader reads a missing value; the id is
-# required.
+# kind whose values are taken as they are has exactly those classes; status and times
+# are read by msgspec itself, only where that gives what their readers give (the exact
+# words "Up" and "Down"; a time with an offset); any other value goes to the general
+# path. Decimals and pending settings are decoded as any JSON value and read by their
+# readers (decimals into their text, as stored). A missing field reads as its reader
+# reads a missing value; the id is required.
 _LISTED_CLASSES = {"id": int, "str": str | None, "text": str, "flag": bool, "int": int | None,
-                   "bool": bool | None}  # fmt: skip
-_DEVICE_READ_ALWAYS = tuple(
-    (name, *_AS_IS_OR_READ[kind]) for name, kind in _DEVICE_KINDS if kind not in _LISTED_CLASSES
+                   "bool": bool | None, "status": Literal["Up", "Down"],
+                   "time": Annotated[datetime, msgspec.Meta(tz=True)] | None}  # fmt: skip
+
+
+def _decimal_text(value: object) -> str | None:
+    number = _decimal(value)
+    return None if number is None else str(number)
+
+
+_LISTED_READERS = {"decimal": _decimal_text, "pending": parse_pending_settings}
+_DEVICE_LISTED_READERS = tuple(
+    (name, _LISTED_READERS[kind]) for name, kind in _DEVICE_KINDS if kind in _LISTED_READERS
 )
 _ListedDevice = msgspec.defstruct(
     "_ListedDevice",

@@ -68,7 +68,7 @@ from typing import Any, NamedTuple
 import orjson
 import redis
 
-from controlapi.records import Device, Profile
+from controlapi.records import CacheRow, Device, Profile
 from devices import read_model_lua
 
 SORT_KEYS = ("name", "status", "status_change", "last_connection")
@@ -104,6 +104,11 @@ FLAP_WINDOW = timedelta(hours=1)
 def _json(data: Any) -> bytes:
     # orjson: the standard encoder was a fifth of the time to ingest 100,000 devices.
     return orjson.dumps(data)
+
+
+def cache_row(fields: Mapping[str, Any]) -> CacheRow:
+    """A cache dict as `write_page` takes devices: the device, and the dict's JSON."""
+    return CacheRow(Device.from_cache(fields), _json(fields))
 
 
 def _device(row: bytes) -> Device:
@@ -161,13 +166,15 @@ def _index_entry_of(values: tuple) -> IndexEntry:
 
 
 def index_entry(device: Device) -> IndexEntry:
-    """The index entry of a Device record (in-place writes and removals)."""
+    """The index entry of a Device record, or of the client's compiled record of the
+    same fields (controlapi.records.CacheRow)."""
+    pending = device.pending_settings
     return _entry(
         device.id,
         device.status,
         device.organization_id,
         device.type,
-        tuple(p.name for p in device.pending_settings),
+        tuple([p.name for p in pending]) if pending else (),
         device.name,
         _epoch(device.status_change),
         _epoch(device.last_connection),
@@ -185,12 +192,13 @@ def index_entry_from_cache(row: Mapping[str, Any]) -> IndexEntry:
     builds one per device, straight from the client's cache dicts. Keys missing from
     an older stored row read as `Device.from_cache` reads them."""
     get = row.get
+    pending = get("pending_settings")
     return _entry(
         row["id"],
         get("status"),
         get("organization_id"),
         get("type"),
-        tuple(pair[0] for pair in get("pending_settings") or ()),
+        tuple([pair[0] for pair in pending]) if pending else (),
         get("name") or "",
         _epoch_of_iso(get("status_change")),
         _epoch_of_iso(get("last_connection")),
@@ -217,21 +225,28 @@ def _entry(
 ) -> IndexEntry:
     """The one place the index rules live, whichever form the device comes in."""
     present = [f for f in (name, serial_number, customer_id, location_name, address) if f]
-    # Separator characters inside a field are rare: clean each field only then.
-    if _HAS_SEPARATOR.search("".join(present)):
+    # Separator characters inside a field are rare (and not printable): clean each
+    # field only then.
+    joined = "".join(present)
+    if not joined.isprintable() and _HAS_SEPARATOR.search(joined):
         present = [f.translate(_SEPARATORS) for f in present]
-    return IndexEntry(
-        device_id,
-        status == "Up",
-        organization_id,
-        type_id,
-        pending,
-        # Case-insensitive name order; the id breaks ties so the order is total.
-        (name.casefold(), device_id),
-        status_change,
-        last_connection,
-        _FIELD_SEP.join(present).lower(),
-        serial_number or "",
+    # tuple.__new__: a full poll builds one per device, and the generated __new__
+    # costs twice as much.
+    return tuple.__new__(
+        IndexEntry,
+        (
+            device_id,
+            status == "Up",
+            organization_id,
+            type_id,
+            pending,
+            # Case-insensitive name order; the id breaks ties so the order is total.
+            (name.casefold(), device_id),
+            status_change,
+            last_connection,
+            _FIELD_SEP.join(present).lower(),
+            serial_number or "",
+        ),
     )
 
 
@@ -1262,13 +1277,13 @@ def _without_line(bucket: str, device_id: int) -> str:
 
 
 def write_page(
-    client: redis.Redis, prefix: str, generation: int, devices: Iterable[Mapping[str, Any]]
+    client: redis.Redis, prefix: str, generation: int, devices: Iterable[CacheRow]
 ) -> list[IndexEntry]:
     """Write one page of devices into a generation that is not published yet: each
-    device's cache dict (what `controlapi.client.read_device_cache_page` gives, or
-    `Device.to_cache()`) is stored as it is, encoded once, and its set memberships and
-    time scores are written from its index entry. One pipeline, no per-device round
-    trip. Returns the index entries, in page order, for `SnapshotBuilder.adopt`.
+    device's row is its cache JSON (the CacheRows `controlapi.client.read_device_cache_page`
+    gives, or `cache_row(Device.to_cache())`), stored as it is, and its set memberships
+    and time scores are written from its index entry. One pipeline, no per-device
+    round trip. Returns the index entries, in page order, for `SnapshotBuilder.adopt`.
 
     A function of plain values (not of a ReadModel), so that worker processes run it
     (devices.page_writers). A device twice on the page keeps its later copy's row; its
@@ -1284,11 +1299,11 @@ def write_page(
     serials: dict[str, str] = {}
     changed: dict[str, float] = {}
     seen: dict[str, float] = {}
-    for device in devices:
-        entry = index_entry_from_cache(device)
+    for device, row in devices:
+        entry = index_entry(device)
         entries.append(entry)
         i = str(entry.id)
-        rows[i] = _json(device)
+        rows[i] = row
         statuses[entry.up].append(i)
         if entry.organization_id is not None:
             orgs[entry.organization_id].append(i)
@@ -1362,7 +1377,7 @@ class SnapshotBuilder:
     def add(self, devices: Iterable[Mapping[str, Any]]) -> None:
         """Write one page of devices (cache dicts) and adopt it, in this process."""
         model = self.model
-        devices = list(devices)
+        devices = [cache_row(d) for d in devices]
         entries = write_page(model.client, model.keys.p, self.generation, devices)
         if self.adopt(entries):
             # The fleet shifted under the offsets: this page's copies must win.

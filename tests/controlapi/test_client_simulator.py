@@ -6,6 +6,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
+import orjson
 import pytest
 import requests
 
@@ -90,8 +91,9 @@ def test_device_cache_page_holds_the_cache_form_of_the_same_devices(api):
     cached = api.read_device_page(read_device_cache_page, status=True, limit=10, offset=5)
     listed = api.list_devices(status=True, limit=10, offset=5)
     assert cached.count == listed.count and cached.next_offset == listed.next_offset == 15
-    assert list(cached.items) == [device.to_cache() for device in listed.items]
-    assert all(item["status"] == "Up" for item in cached.items)
+    stored = [Device.from_cache(orjson.loads(item.json)) for item in cached.items]
+    assert stored == list(listed.items)
+    assert all(item.device.status == "Up" for item in cached.items)
 
 
 def test_list_devices_filters_by_status_organization_and_type(api):

@@ -1,5 +1,7 @@
 """The index entry of a device: the same whether read from its record or its cache dict."""
 
+import orjson
+
 from controlapi import ControlAPI
 from controlapi.client import read_device_cache_page
 from controlapi.records import Device
@@ -7,20 +9,23 @@ from devices.read_model import index_entry, index_entry_from_cache
 from tests.conftest import ALL_TOKEN
 
 
-def test_a_cache_dict_and_its_record_give_the_same_index_entry(simulator, still_fleet):
-    # The full poll indexes cache dicts, the in-place writes records: a rule that
-    # drifted between the two would file a device differently after a refresh.
+def test_a_cache_row_a_stored_row_and_a_record_give_the_same_index_entry(simulator, still_fleet):
+    # The full poll indexes the client's compiled records, a stored row is indexed
+    # again when it changes or goes, the in-place writes index records: a rule that
+    # drifted between them would file a device differently after a refresh.
     with ControlAPI(simulator.api_url, ALL_TOKEN, max_retries=0) as api:
         query = {"limit": 100, "offset": 0, "pending": True}
         records = api.list_devices(**query).items
-        dicts = api.read_device_page(read_device_cache_page, **query).items
+        rows = api.read_device_page(read_device_cache_page, **query).items
+    stored = [orjson.loads(row.json) for row in rows]
 
-    assert [d.id for d in records] == [row["id"] for row in dicts]
-    assert [index_entry(d) for d in records] == [index_entry_from_cache(row) for row in dicts]
+    assert any(d.pending_settings for d in records)
+    assert [d.id for d in records] == [row["id"] for row in stored]
+    by_record = [index_entry(d) for d in records]
+    assert [index_entry(row.device) for row in rows] == by_record
+    assert [index_entry_from_cache(row) for row in stored] == by_record
     # Stored rows read back (Device.from_cache) index the same way too.
-    assert [index_entry(Device.from_cache(row)) for row in dicts] == [
-        index_entry_from_cache(row) for row in dicts
-    ]
+    assert [index_entry(Device.from_cache(row)) for row in stored] == by_record
 
 
 def test_the_index_entry_reads_every_indexed_field_of_a_cache_dict():
