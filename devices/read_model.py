@@ -155,15 +155,6 @@ class IndexEntry(NamedTuple):
     search_text: str
     serial_number: str  # "" when the device has none
 
-    def __reduce__(self):
-        # A full poll's worker processes send one entry per device to the poller;
-        # rebuilt by tuple.__new__, unpickling skips the generated __new__ (half the cost).
-        return (_index_entry_of, (tuple(self),))
-
-
-def _index_entry_of(values: tuple) -> IndexEntry:
-    return tuple.__new__(IndexEntry, values)
-
 
 def index_entry(device: Device) -> IndexEntry:
     """The index entry of a Device record, or of the client's compiled record of the
