@@ -253,6 +253,14 @@ def _receive(pipe: IO[bytes]) -> Any | None:
 # --- the worker's side ---------------------------------------------------------------
 
 
+def writer_client(url: str) -> redis.Redis:
+    """A page writer's Redis client: as the poller's own (devices.configured), patient
+    with long pipelines, and packing each command whole (_WholeCommands)."""
+    return redis.Redis.from_url(
+        url, socket_connect_timeout=5, socket_timeout=60, command_packer=_WholeCommands()
+    )
+
+
 class _WholeCommands:
     """Packs each command with one call to hiredis. redis-py's own hiredis packer first
     checks every argument's class in Python, which was a fifth of a worker's CPU: a
@@ -278,14 +286,7 @@ def _serve(requests: IO[bytes], replies: IO[bytes]) -> None:
         try:
             client = clients.get(url)
             if client is None:
-                # As the pollers' own client (devices.configured): patient with long
-                # pipelines. Commands packed whole (_WholeCommands).
-                client = clients[url] = redis.Redis.from_url(
-                    url,
-                    socket_connect_timeout=5,
-                    socket_timeout=60,
-                    command_packer=_WholeCommands(),
-                )
+                client = clients[url] = writer_client(url)
             writer = LocalWriter(client)
             if operation == "page":
                 reply = ("ok", writer.write(prefix, generation, *arguments))
