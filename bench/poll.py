@@ -19,12 +19,12 @@ duration of a full poll and of an incremental poll (changes since the last one).
     .venv/bin/python bench/poll.py --freshness [--sizes ...] [--parallel 8]
 
 With --breakdown it times, on one thread and per device (CPU time of this
-process), the stages of the poller's path that the floor does not pay: decoding
-a page body (orjson, as the client does), the cache dict
-(records.device_cache_from_api, as client.read_device_cache_page does), its
-JSON (orjson), the index entry (read_model.index_entry_from_cache), and the
-whole write of a snapshot (SnapshotBuilder.add of every page, then publish:
-index entries, JSON, redis-py's command encoding; Redis's own work excluded).
+process), the stages of the poll's path that the floor does not pay: reading a
+page body into its rows (client.read_device_cache_page: the compiled decoder,
+each device's row JSON included), the index entry (read_model.index_entry), and
+the whole write of a snapshot (write_page of every page through a page writer's
+Redis client, adopting it, then publish: index entries, command encoding; Redis's
+own work excluded).
 
     .venv/bin/python bench/poll.py --breakdown [--sizes 100000]
 """
@@ -36,7 +36,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
-import orjson
 import requests
 from fleet_cache_setup import (
     REDIS_URL,
@@ -49,10 +48,10 @@ from fleet_cache_setup import (
     sizes,
 )
 
-from controlapi.records import device_cache_from_api
-from devices.page_writers import PageWriters
+from controlapi.client import read_device_cache_page
+from devices.page_writers import PageWriters, writer_client
 from devices.polling import PollConfig, poll_fleet
-from devices.read_model import index_entry_from_cache
+from devices.read_model import index_entry, write_page
 
 PAGE = 100  # the upstream's maximum page size
 CPUS = os.cpu_count() or 1  # page writer processes by default, as POLL_PROCESSES
@@ -130,25 +129,20 @@ def breakdown(devices: int) -> None:
         result = work()
         return (time.process_time() - started) / devices * 1e6, result
 
-    decode, payloads = per_device(lambda: [orjson.loads(body)["results"] for body in bodies])
-    normalise, pages = per_device(
-        lambda: [[device_cache_from_api(raw) for raw in page] for page in payloads]
-    )
-    encode, _ = per_device(lambda: [orjson.dumps(row) for page in pages for row in page])
-    index, _ = per_device(lambda: [index_entry_from_cache(row) for page in pages for row in page])
+    read, pages = per_device(lambda: [read_device_cache_page(body) for body in bodies])
+    index, _ = per_device(lambda: [index_entry(row.device) for page in pages for row in page])
     with fresh_model() as model:
         started_at = datetime.now(UTC)
         builder = model.new_snapshot(started_at, abandon_after=timedelta(hours=1))
+        client = writer_client(REDIS_URL)
 
         def write():
             for page in pages:
-                builder.add(page)
+                builder.adopt(write_page(client, model.keys.p, builder.generation, page.items))
             builder.publish()
 
         snapshot, _ = per_device(write)
-    report(f"poll_cpu_decode_{devices}", decode, "us/device")
-    report(f"poll_cpu_cache_from_api_{devices}", normalise, "us/device")
-    report(f"poll_cpu_cache_json_{devices}", encode, "us/device")
+    report(f"poll_cpu_read_page_{devices}", read, "us/device")
     report(f"poll_cpu_index_entry_{devices}", index, "us/device")
     report(f"poll_cpu_snapshot_write_{devices}", snapshot, "us/device")
 
