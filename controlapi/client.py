@@ -28,6 +28,7 @@ from controlapi.records import (
     DeviceOperation,
     HeadlessOperation,
     Profile,
+    device_cache_from_api,
     device_list_from_json,
     looks_secret,
 )
@@ -496,7 +497,8 @@ def read_device_cache_page(body: bytes) -> Page[CacheRow]:
     body is not a list of devices. Module-level and needing no client, so that a
     worker process reads pages with the client's own rules. A well-formed body is read
     by `records.device_list_from_json`'s compiled decoder (the same devices, a fraction
-    of the CPU: docs/PERFORMANCE.md, "Ingest"); anything else by `Device.from_api`.
+    of the CPU: docs/PERFORMANCE.md, "Ingest"); anything else by
+    `records.device_cache_from_api`.
 
     Without the response, a body orjson refuses goes to `json.loads`, which finds a
     UTF-16 or UTF-32 encoding by itself but not a declared 8-bit charset.
@@ -525,8 +527,8 @@ def _as_read(item: CacheRow) -> CacheRow:
 
 def _cache_row(raw: Mapping) -> CacheRow:
     # orjson refuses an integer beyond 64 bits (TypeError): the page is then unreadable.
-    device = Device.from_api(raw)
-    return CacheRow(device, orjson.dumps(device.to_cache()))
+    fields = device_cache_from_api(raw)
+    return CacheRow(fields, orjson.dumps(fields))
 
 
 def _object_id(value: int) -> int:

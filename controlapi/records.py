@@ -372,9 +372,11 @@ def _cache_form(data: dict[str, Any], raw_get: Callable[[str], Any]) -> dict[str
 
 
 class CacheRow(NamedTuple):
-    """A device as a full poll stores it: the device (a Device, or the compiled
-    reader's record of the same fields with the same values, decimals as their text),
-    for its index entry, and its cache form as JSON (`Device.to_cache()`), its row."""
+    """A device as a full poll stores it: the device, for its index entry, and its
+    cache form (`Device.to_cache()`) as JSON, its row. The device is the compiled
+    reader's record (a Device's fields with a Device's values, decimals as their
+    text) or, from the general path, the cache dict itself (building a Device there
+    too would double that path's cost)."""
 
     device: Any
     json: bytes
@@ -383,10 +385,10 @@ class CacheRow(NamedTuple):
 def device_list_from_json(body: bytes) -> dict[str, Any] | None:
     """A device-list body read by a compiled decoder: its `count`, `next`, `previous` and
     `results`, each device a CacheRow; or None when the body is not the common
-    well-formed case, which `Device.from_api` then reads.
+    well-formed case, which `device_cache_from_api` then reads.
 
     The poller reads the whole fleet this way on every full poll, and most of
-    `Device.from_api`'s cost is checking, field by field in Python, that a value is
+    `device_cache_from_api`'s cost is checking, field by field in Python, that a value is
     of the class it is taken as (`_AS_IS_OR_READ`), and reading times. `_ListedDevice`
     declares those classes, and reads status and times itself where that gives what
     their readers give (`_LISTED_CLASSES`), so msgspec does that work while it

@@ -106,9 +106,9 @@ def _json(data: Any) -> bytes:
     return orjson.dumps(data)
 
 
-def cache_row(fields: Mapping[str, Any]) -> CacheRow:
-    """A cache dict as `write_page` takes devices: the device, and the dict's JSON."""
-    return CacheRow(Device.from_cache(fields), _json(fields))
+def cache_row(fields: dict[str, Any]) -> CacheRow:
+    """A cache dict as `write_page` takes devices: the dict, and its JSON."""
+    return CacheRow(fields, _json(fields))
 
 
 def _device(row: bytes) -> Device:
@@ -1291,7 +1291,8 @@ def write_page(
     changed: dict[str, float] = {}
     seen: dict[str, float] = {}
     for device, row in devices:
-        entry = index_entry(device)
+        # The client's compiled record, or a cache dict (CacheRow).
+        entry = index_entry_from_cache(device) if device.__class__ is dict else index_entry(device)
         entries.append(entry)
         i = str(entry.id)
         rows[i] = row
@@ -1365,7 +1366,7 @@ class SnapshotBuilder:
     def devices(self) -> int:
         return len(self._entries)
 
-    def add(self, devices: Iterable[Mapping[str, Any]]) -> None:
+    def add(self, devices: Iterable[dict[str, Any]]) -> None:
         """Write one page of devices (cache dicts) and adopt it, in this process."""
         model = self.model
         devices = [cache_row(d) for d in devices]

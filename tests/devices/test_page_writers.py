@@ -3,6 +3,7 @@ poller's own process, a page that cannot be read is fetched again or fails the p
 in words, and a dead worker or an unreachable Redis fails the poll without losing
 the previous snapshot."""
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import orjson
@@ -214,3 +215,46 @@ def test_a_body_that_is_not_a_device_list_is_refused_before_anything_is_written(
 
     assert not list(redis_client.scan_iter(match=f"{key_prefix}fleet:{builder.generation}:*"))
     builder.abandon()
+
+
+def test_pages_the_compiled_reader_declines_are_stored_as_the_same_devices(
+    api_factory, still_fleet, redis_client, key_prefix
+):
+    # A field the contract does not name sends a page to the client's general path,
+    # whose devices reach write_page as cache dicts, not records: the snapshot must
+    # hold the same devices, indexed the same way.
+    with api_factory() as api:
+        bodies = [
+            api.read_device_page(bytes, limit=50, offset=offset, update_status=True, pending=True)
+            for offset in range(0, 150, 50)
+        ]
+    odd_bodies = []
+    for body in bodies:
+        page = orjson.loads(body)
+        for device in page["results"]:
+            device["vlan"] = 12
+        odd_bodies.append(orjson.dumps(page))
+    writer = LocalWriter(redis_client)
+    snapshots = {}
+    for name, pages in (("compiled", bodies), ("general", odd_bodies)):
+        model = ReadModel(redis_client, key_prefix + name + ":")
+        builder = model.new_snapshot(datetime.now(UTC), abandon_after=timedelta(hours=1))
+        for body in pages:
+            builder.adopt(writer.write(model.keys.p, builder.generation, body).entries)
+        builder.publish()
+        snapshots[name] = model
+
+    compiled, general = snapshots["compiled"], snapshots["general"]
+    query = DeviceQuery(limit=200, sort="last_connection")
+    assert [d.id for d in general.query(query, None).items] == [
+        d.id for d in compiled.query(query, None).items
+    ]
+    stored = _generation_contents(redis_client, general)
+    assert all(b'"vlan": 12' in row or b'"vlan":12' in row for row in stored["dev"].values())
+    for device in compiled.query(query, None).items:
+        again = general.get_device(device.id).device
+        assert again.extra == {"vlan": 12}
+        assert dataclasses.replace(again, extra=device.extra) == device
+    assert {k: v for k, v in stored.items() if k != "dev"} == {
+        k: v for k, v in _generation_contents(redis_client, compiled).items() if k != "dev"
+    }
