@@ -11,7 +11,7 @@ import pytest
 
 from controlapi import ControlAPI, errors
 from devices import polling
-from devices.page_writers import LocalWriter, PageWriters
+from devices.page_writers import LocalWriter, PageWriters, writer_client
 from devices.read_model import DeviceQuery, ReadModel
 from tests.conftest import ALL_TOKEN
 
@@ -258,3 +258,23 @@ def test_pages_the_compiled_reader_declines_are_stored_as_the_same_devices(
     assert {k: v for k, v in stored.items() if k != "dev"} == {
         k: v for k, v in _generation_contents(redis_client, compiled).items() if k != "dev"
     }
+
+
+def test_the_writers_client_sends_every_kind_of_argument_as_redis_py_does(redis_url, key_prefix):
+    # The writers' client packs commands itself (writer_client): what it stores must
+    # read back as redis-py's own packer would have stored it.
+    client = writer_client(redis_url)
+    scores, row = key_prefix + "scores", key_prefix + "row"
+
+    client.zadd(scores, {"7": 1.5, b"8": 2, "9": -1.0})
+    client.hset(row, mapping={"json": b'{"id":7,"name":"caf\\u00e9"}', "n": 7, "name": "café"})
+    client.execute_command("CLIENT SETNAME", "page-writer")  # a command named in two words
+
+    assert client.zrange(scores, 0, -1, withscores=True) == [(b"9", -1.0), (b"7", 1.5), (b"8", 2.0)]
+    assert client.hgetall(row) == {
+        b"json": b'{"id":7,"name":"caf\\u00e9"}',
+        b"n": b"7",
+        b"name": "café".encode(),
+    }
+    assert client.client_getname() == "page-writer"  # (redis-py decodes this reply)
+    client.close()
