@@ -1,9 +1,10 @@
 """Where a full poll reads and stores its pages: in worker processes, or in its own.
 
-For every page of the fleet a full poll reads the upstream's JSON into cache dicts
-and writes them into the new generation (rows, set memberships, time scores): about
-45 µs of Python per device (docs/PERFORMANCE.md, "Ingest"), most of a poll's time
-at 100,000 devices when it shares one interpreter with the fetches. `PageWriters`
+For every page of the fleet a full poll reads the upstream's JSON into rows (each
+device's cache JSON) and writes them into the new generation (rows, set
+memberships, time scores): about 45 µs of Python per device when this was built,
+about 30 µs now (docs/PERFORMANCE.md, "Ingest"), most of a poll's time at 100,000
+devices when it shares one interpreter with the fetches. `PageWriters`
 does that work in a few worker processes, beside the fetches and on every core;
 `LocalWriter` does it in the caller's process (POLL_PROCESSES=0, and tests that
 want one process). Both have one method, `write(prefix, generation, body)`, which

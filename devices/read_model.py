@@ -180,9 +180,9 @@ def index_entry(device: Device) -> IndexEntry:
 def index_entry_from_cache(row: Mapping[str, Any]) -> IndexEntry:
     """The index entry of a device's cache dict (`Device.to_cache()`, or
     `controlapi.records.device_cache_from_api`): the same entry as
-    `index_entry(Device.from_cache(row))`, without building the record. A full poll
-    builds one per device, straight from the client's cache dicts. Keys missing from
-    an older stored row read as `Device.from_cache` reads them."""
+    `index_entry(Device.from_cache(row))`, without building the record: for stored
+    rows, and for the pages a full poll's client reads by its general path. Keys
+    missing from an older stored row read as `Device.from_cache` reads them."""
     get = row.get
     pending = get("pending_settings")
     return _entry(
