@@ -23,7 +23,7 @@ pages use to mask such values.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -350,17 +350,12 @@ def device_cache_from_api(raw: Mapping) -> dict[str, Any]:
     from an upstream device record, for the poller, which stores every device's cache
     JSON on every poll. The same rules, checked at the same boundary (raises ValueError
     for a record that is not an object or has no id)."""
-    return _cache_form(_device_fields(raw), raw.get)
-
-
-def _cache_form(data: dict[str, Any], raw_get: Callable[[str], Any]) -> dict[str, Any]:
-    """A device's normalised fields (`_device_fields`) in their cache form; `raw_get`
-    gives the upstream's own value of a field (a time already written in ISO form is
-    kept as written)."""
+    data = _device_fields(raw)
+    get = raw.get
     for name in _DEVICE_TIMES:
         moment = data[name]
         if moment is not None:
-            data[name] = _iso_from_api(raw_get(name), moment)
+            data[name] = _iso_from_api(get(name), moment)
     for name in _DEVICE_DECIMALS:
         number = data[name]
         if number is not None:
@@ -424,7 +419,8 @@ _general_path_noted = False
 def _note_general_path(reason: str) -> None:
     """Say once per process, at INFO, why a device-list body took the general path: an
     upstream whose records carry a field the contract does not name sends every page
-    there (the same result at about twice the CPU), which operators should hear of."""
+    there (the same result at about three times the CPU), which operators should hear
+    of."""
     global _general_path_noted
     if _general_path_noted:
         log.debug("device list read by the general path: %s", reason)
