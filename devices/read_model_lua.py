@@ -70,17 +70,21 @@ local function cell_counts()
   if known == 'up' then d = 0 elseif known == 'down' then u = 0 end
   return u + d, u, d
 end
+-- Up and Down of `total`: fixed by a status filter, else Up and Down split the
+-- fleet and `count_down()` counts the (usually far smaller) Down side.
+local function split(count_down)
+  if known ~= '' then
+    up, down = fixed(total)
+  else
+    down = count_down()
+    up = total - down
+  end
+end
 local function count_result(n)
   total, up, down = cell_counts()
   if total then return end
   total = n
-  if known ~= '' then
-    up, down = fixed(total)
-  else
-    -- Up and Down split the fleet; count the (usually far smaller) Down side.
-    down = redis.call('ZINTERCARD', 2, KEYS[1], KEYS[5])
-    up = total - down
-  end
+  split(function() return redis.call('ZINTERCARD', 2, KEYS[1], KEYS[5]) end)
 end
 -- Exact counts without building a sorted result (SINTERCARD over the filters).
 local function count_sets()
@@ -91,13 +95,7 @@ local function count_sets()
   else
     total = redis.call('SINTERCARD', #filters, unpack(filters))
   end
-  if known ~= '' then
-    up, down = fixed(total)
-  else
-    -- Up and Down split the fleet; count the (usually far smaller) Down side.
-    down = redis.call('SINTERCARD', #filters + 1, KEYS[5], unpack(filters))
-    up = total - down
-  end
+  split(function() return redis.call('SINTERCARD', #filters + 1, KEYS[5], unpack(filters)) end)
 end
 local function keep_counts()
   redis.call('HSET', KEYS[2], 'total', total, 'up', up, 'down', down)
