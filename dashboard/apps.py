@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class DashboardConfig(AppConfig):
     name = "dashboard"
     verbose_name = "Dashboard: organizations, access and audit"
+
+    def ready(self):
+        from dashboard import checks  # noqa: F401 (registers the Redis version check)

@@ -6,10 +6,19 @@ tasks are found in each installed app's tasks.py.
 
 import os
 
-from celery import Celery
+from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
 
 app = Celery("dashboard")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@signals.celeryd_init.connect
+@signals.beat_init.connect
+def refuse_old_redis(**kwargs):
+    """A worker or beat on a Redis too old for the read model would fail every poll: refuse."""
+    from dashboard.checks import refuse_old_redis
+
+    refuse_old_redis()
