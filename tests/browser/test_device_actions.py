@@ -67,6 +67,32 @@ def test_debug_off_after_debug_on(cached_fleet, dashboard_url, device_of_org, no
     expect(debug).to_have_text("off")
 
 
+def test_debug_off_right_after_debug_on_is_not_confirmed(
+    cached_fleet, dashboard_url, device_of_org, noc, page, login, screenshot
+):
+    """The control API queues nothing for Debug off while debug:on is still pending: the page
+    says so and never calls it confirmed, while debug ends up on."""
+    device = device_of_org(5)
+    cached_fleet.settings(op_delay_seconds=30)
+    open_device(page, login, noc, device)
+    page.get_by_role("button", name="Debug on", exact=True).click()
+    expect(page.locator(".action-record").first).to_contain_text("Debug on: accepted")
+    page.get_by_role("button", name="Debug off", exact=True).click()
+    off = page.locator(".action-record").first
+    expect(off).to_contain_text("debug off was not queued")
+    expect(off).to_contain_text("Not applied")
+    cached_fleet.advance(31)  # debug on applies
+    on = page.locator(".action-record").nth(1)
+    expect(on).to_contain_text("Confirmed by the device", timeout=15_000)
+    expect(off).not_to_contain_text("Confirmed")
+    screenshot("device-actions-debug-off-contradicted")
+    page.reload()
+    debug = page.locator("#device-fields dt", has_text="Debug").locator(
+        "xpath=following-sibling::dd[1]"
+    )
+    expect(debug).to_have_text("on")
+
+
 def test_firmware_update_takes_an_image_id_and_shows_it_pending(
     cached_fleet, dashboard_url, device_of_org, tenant_admin, page, login
 ):
