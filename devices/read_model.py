@@ -40,6 +40,7 @@ Key layout (P = prefix, g = generation):
     P hist:orgs                  set of organization ids with a counts series
     P hist:org:<id> / :all       stream of Up/Down counts per poll
     P flight:device:<id>...      single-flight lock and result of one device fetch
+    P refresh:<token>            how one "Refresh" press ended (devices.refresh_requests)
     P lock:<poll>                the lock that keeps polls from overlapping
 
 Indexes hold device ids only (the JSON lives once in the device hash), so a
@@ -432,6 +433,9 @@ class Keys:
 
     def flight_result(self, device_id: int, token: str) -> str:
         return f"{self.p}flight:device:{device_id}:{token}"
+
+    def refresh_request(self, token: str) -> str:
+        return f"{self.p}refresh:{token}"
 
     def poll_lock(self, poll: str) -> str:
         return f"{self.p}lock:{poll}"

@@ -182,6 +182,22 @@ def test_refresh_updates_the_page_by_itself(
     expect(page.get_by_role("button", name="Refresh")).to_be_visible()
 
 
+def test_refresh_during_an_outage_stops_at_once_and_says_why(
+    cached_fleet, dashboard_url, device_of_org, operator, page, login, celery_eager, screenshot
+):
+    device = device_of_org(5)
+    open_device(page, login, operator, device)
+    cached_fleet.set_faults(outage_seconds=120)
+    page.get_by_role("button", name="Refresh").click()
+    panel = page.locator("#freshness")
+    expect(panel).to_contain_text("The refresh failed")
+    expect(panel).to_contain_text("Service temporarily unavailable (outage)")
+    expect(panel).not_to_contain_text("did not finish in time")
+    expect(panel.locator(".spinner")).to_have_count(0)
+    expect(page.get_by_role("button", name="Refresh")).to_be_visible()
+    screenshot("device-refresh-outage")
+
+
 def test_a_viewer_sees_no_action_buttons_and_a_forged_post_changes_nothing(
     cached_fleet, dashboard_url, device_of_org, viewer, page, login
 ):
