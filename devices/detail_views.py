@@ -76,6 +76,10 @@ def detail_context(request, read, *, action_error: str = "", typed: dict | None 
         if allowed[name]
     ]
     recent = list(ActionRecord.objects.filter(device_id=device.id)[:RECENT_ACTIONS])
+    firmware_images = []
+    if allowed["firmware"]:
+        scope = tenancy.scope_for(request.user, tenancy.FIRMWARE)
+        firmware_images = selectors.firmware_images(device=device, org_ids=scope.org_ids_or_none())
     for record in recent:
         record.resend_key = new_key()
     return {
@@ -86,6 +90,7 @@ def detail_context(request, read, *, action_error: str = "", typed: dict | None 
         "point": map_point(device.latitude, device.longitude),
         "plain_actions": [a for a in actions if not a["spec"].danger],
         "danger_actions": [a for a in actions if a["spec"].danger],
+        "firmware_images": firmware_images,
         "can_refresh": tenancy.can(request.user, tenancy.REFRESH, org),
         "can_edit": tenancy.can(request.user, tenancy.DEVICE_EDIT, org),
         "can_delete": tenancy.can(request.user, tenancy.DEVICE_DELETE, org),

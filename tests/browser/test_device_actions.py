@@ -94,11 +94,15 @@ def test_debug_off_right_after_debug_on_is_not_confirmed(
 
 
 def test_firmware_update_takes_an_image_id_and_shows_it_pending(
-    cached_fleet, dashboard_url, device_of_org, tenant_admin, page, login
+    cached_fleet, dashboard_url, device_of_org, tenant_admin, page, login, screenshot
 ):
     device = device_of_org(5)
     image = catalog.DEVICE_TYPES_BY_ID[device.type].firmware[-1]
     open_device(page, login, tenant_admin, device)
+    # The device's own image is offered, with its version.
+    expect(page.locator("#firmware-images option").first).to_contain_text("reported by")
+    page.get_by_label("Firmware image id").scroll_into_view_if_needed()
+    screenshot("device-actions-firmware")
     cached_fleet.clear_log()
     page.get_by_label("Firmware image id").fill(str(image.id))
     page.get_by_role("button", name="Firmware update").dblclick()
