@@ -115,6 +115,19 @@ def _on_off(flag: bool) -> str:
     return "on" if flag else "off"
 
 
+def _own_entry(spec: ActionSpec, device: Device):
+    """The pending entry that tracks this very action: for debug, only one for the same value
+    (a pending "debug:on" says nothing about a Debug off)."""
+    entry = _pending_entry(device, spec.pending)
+    if (
+        entry is not None
+        and spec.debug is not None
+        and entry.value not in (None, _on_off(spec.debug))
+    ):
+        return None
+    return entry
+
+
 def _contradiction(spec: ActionSpec, device: Device) -> str:
     """Why the upstream's answer to a debug action shows it will not apply, in words; "" when
     it does not say so. The upstream compares the request with the flag the device has
@@ -267,7 +280,7 @@ def _send(record: ActionRecord, spec: ActionSpec, device: Device, clean, user) -
         _cache_answer(answer)
         state, follow = ActionRecord.State.SENT, ActionRecord.Follow.WAITING
         answered_change = answer.last_change
-        entry = _pending_entry(answer, spec.pending)
+        entry = _own_entry(spec, answer)
         contradiction = _contradiction(spec, answer)
         if contradiction:
             follow = ActionRecord.Follow.CONTRADICTED
@@ -276,6 +289,8 @@ def _send(record: ActionRecord, spec: ActionSpec, device: Device, clean, user) -
             seen = entry is not None
             shown = f" ({entry.name}: {entry.value})" if entry and entry.value else ""
             message = f"{spec.label}: accepted by the control API{shown}."
+            if spec.debug is not None and entry is None:
+                message += f" The device already has debug {_on_off(spec.debug)}."
     _finish(
         record, state, message, upstream_status=status, follow=follow, pending_seen=seen,
         answered_change=answered_change,
@@ -314,7 +329,7 @@ def device_action_resend(
         raise ActionInputError(
             f"Could not check the device before sending again ({error}); nothing was sent."
         ) from error
-    entry = _pending_entry(device, spec.pending)
+    entry = _own_entry(spec, device)
     if entry is None:
         return device_action(
             device_id=device_id, user=user, action=original.action,

@@ -130,3 +130,38 @@ def test_a_failure_without_an_answer_still_offers_send_again(
     response = post_action(client, device.id, "sync", "a" * 32)
     assert ActionRecord.objects.get(key="a" * 32).upstream_status == 503
     assert "send again" in client.get(response["Location"]).content.decode()
+
+
+def test_send_again_of_debug_off_is_not_taken_as_pending_by_a_pending_debug_on(
+    cached_fleet, device_of_org, noc, client_of, settings
+):
+    """Debug off timed out; meanwhile debug:on is what is pending. That is not the lost
+    request having arrived: the re-send goes out and its answer is shown as contradicting."""
+    device = device_of_org(5)
+    client = client_of(noc)
+    cached_fleet.settings(op_delay_seconds=30)
+    post_action(client, device.id, "debug-on", "a" * 32)
+    settings.ACTION_READ_TIMEOUT = 1
+    cached_fleet.set_faults(next_hangs=1, hang_seconds=1.5, method="PATCH")
+    post_action(client, device.id, "debug-off", "b" * 32)
+    lost = ActionRecord.objects.get(key="b" * 32)
+    assert lost.state == ActionRecord.State.UNKNOWN
+    cached_fleet.clear_faults()
+    client.post(f"/devices/{device.id}/actions/{lost.pk}/resend/", {"key": "r" * 32})
+    again = ActionRecord.objects.get(key="r" * 32)
+    assert again.state != ActionRecord.State.ALREADY_PENDING
+    assert again.follow == ActionRecord.Follow.CONTRADICTED
+    assert "debug off was not queued" in again.message
+
+
+def test_debug_on_for_a_device_that_has_it_on_says_so_and_is_confirmed(
+    cached_fleet, device_of_org, noc, client_of
+):
+    device = device_of_org(5)
+    client = client_of(noc)
+    post_action(client, device.id, "debug-on", "a" * 32)
+    cached_fleet.advance(5)
+    post_action(client, device.id, "debug-on", "b" * 32)
+    again = ActionRecord.objects.get(key="b" * 32)
+    assert again.message.endswith("The device already has debug on.")
+    assert "Confirmed by the device" in follow(client, device.id, again).content.decode()
