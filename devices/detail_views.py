@@ -16,7 +16,7 @@ from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 
 from dashboard import tenancy
 from dashboard.models import Organization
-from devices import selectors, services, tasks
+from devices import refresh_requests, selectors, services, tasks
 from operations.models import ActionRecord
 
 RECENT_ACTIONS = 8
@@ -76,6 +76,10 @@ def detail_context(request, read, *, action_error: str = "", typed: dict | None 
         if allowed[name]
     ]
     recent = list(ActionRecord.objects.filter(device_id=device.id)[:RECENT_ACTIONS])
+    firmware_images = []
+    if allowed["firmware"]:
+        scope = tenancy.scope_for(request.user, tenancy.FIRMWARE)
+        firmware_images = selectors.firmware_images(device=device, org_ids=scope.org_ids_or_none())
     for record in recent:
         record.resend_key = new_key()
     return {
@@ -86,6 +90,7 @@ def detail_context(request, read, *, action_error: str = "", typed: dict | None 
         "point": map_point(device.latitude, device.longitude),
         "plain_actions": [a for a in actions if not a["spec"].danger],
         "danger_actions": [a for a in actions if a["spec"].danger],
+        "firmware_images": firmware_images,
         "can_refresh": tenancy.can(request.user, tenancy.REFRESH, org),
         "can_edit": tenancy.can(request.user, tenancy.DEVICE_EDIT, org),
         "can_delete": tenancy.can(request.user, tenancy.DEVICE_DELETE, org),
@@ -122,21 +127,29 @@ def device_detail(request, device_id: int):
     return render(request, template, context)
 
 
-def _freshness(request, read, *, since: float | None, status: int = 200):
+def _freshness(request, read, *, since: float | None, status: int = 200, token="", note=""):
     context = {
         "device": read.device,
         "read": read,
         "since": since,
+        "refresh_request": token,
+        "refresh_note": note,
         "can_refresh": tenancy.can(request.user, tenancy.REFRESH, read.device.organization_id),
     }
     response = render(request, "devices/detail.html#freshness", context, status=status)
     return response
 
 
+def _refresh_ended(request, read, *, note: str = ""):
+    """The panel without its spinner; htmx stops polling it."""
+    return HttpResponseStopPolling(_freshness(request, read, since=None, note=note).content)
+
+
 @require_GET
 @tenancy.scoped_view()
 def device_freshness(request, device_id: int):
-    """The data-age panel. With `since`: polled until the cache is newer than `since`."""
+    """The data-age panel. With `since`: polled until the refresh task named by `request` ends
+    or, when its end is unknown, until the cache is newer than `since` (up to a time limit)."""
     read = selectors.device_for_user(user=request.user, device_id=device_id, detail=False)
     try:
         since = float(request.GET.get("since", ""))
@@ -144,19 +157,23 @@ def device_freshness(request, device_id: int):
         since = None
     if since is None:
         return _freshness(request, read, since=None)
+    token = request.GET.get("request", "")
+    ended = refresh_requests.outcome(token)
+    if ended is not None and not ended.ok:
+        reason = ended.error.rstrip(".")
+        return _refresh_ended(
+            request, read, note=f"The refresh failed: {reason}. Showing the last copy."
+        )
     landed = read.as_of is not None and read.as_of.timestamp() >= since
-    if landed or time.time() - since > REFRESH_WAIT_SECONDS:
-        response = _freshness(request, read, since=None)
-        stop = HttpResponseStopPolling(response.content)
-        if landed:
-            trigger_client_event(stop, "device-refreshed")
-        else:
-            stop.content = response.content.replace(
-                b"<!--refresh-note-->",
-                b'<p class="muted">The refresh did not finish in time; showing the last copy.</p>',
-            )
+    if landed or ended is not None:
+        stop = _refresh_ended(request, read)
+        trigger_client_event(stop, "device-refreshed")
         return stop
-    return _freshness(request, read, since=since)
+    if time.time() - since > REFRESH_WAIT_SECONDS:
+        return _refresh_ended(
+            request, read, note="The refresh did not finish in time; showing the last copy."
+        )
+    return _freshness(request, read, since=since, token=token)
 
 
 @require_POST
@@ -169,7 +186,8 @@ def device_refresh(request, device_id: int):
     if not tenancy.can(request.user, tenancy.REFRESH, read.device.organization_id):
         return _freshness(request, read, since=None, status=200)
     since = datetime.now(UTC).timestamp()
-    tasks.refresh_device.delay(device_id)
+    token = refresh_requests.start()
+    tasks.refresh_device.delay(device_id, token)
     if not request.htmx:
         return redirect("devices:detail", device_id)
-    return _freshness(request, read, since=since)
+    return _freshness(request, read, since=since, token=token)

@@ -40,6 +40,7 @@ Key layout (P = prefix, g = generation):
     P hist:orgs                  set of organization ids with a counts series
     P hist:org:<id> / :all       stream of Up/Down counts per poll
     P flight:device:<id>...      single-flight lock and result of one device fetch
+    P refresh:<token>            how one "Refresh" press ended (devices.refresh_requests)
     P lock:<poll>                the lock that keeps polls from overlapping
 
 Indexes hold device ids only (the JSON lives once in the device hash), so a
@@ -57,6 +58,7 @@ so first-seen times written then carry over.)
 from __future__ import annotations
 
 import hashlib
+import random
 import re
 import time
 from collections import Counter, defaultdict
@@ -309,6 +311,15 @@ class CachedDevice:
     as_of: datetime
 
 
+class FirmwareSeen(NamedTuple):
+    """A firmware image that cached devices report: its id, the software version those
+    that have installed it run (None when unknown) and how many devices report it."""
+
+    image: int
+    version: str | None
+    devices: int
+
+
 @dataclass(frozen=True, slots=True)
 class Transition:
     device_id: int
@@ -432,6 +443,9 @@ class Keys:
 
     def flight_result(self, device_id: int, token: str) -> str:
         return f"{self.p}flight:device:{device_id}:{token}"
+
+    def refresh_request(self, token: str) -> str:
+        return f"{self.p}refresh:{token}"
 
     def poll_lock(self, poll: str) -> str:
         return f"{self.p}lock:{poll}"
@@ -709,6 +723,43 @@ class ReadModel:
             for (t, _), row in zip(found, rows, strict=True)
         }
         return dict(sorted(names.items(), key=lambda item: (item[1].casefold(), item[0])))
+
+    def firmware_images(
+        self, type_id: int, org_ids: frozenset[int] | None, *, sample: int = 500
+    ) -> list[FirmwareSeen]:
+        """The firmware images that devices of `type_id` within `org_ids` (None: all) report,
+        newest image id first, read from at most `sample` of them. Only a detail read carries
+        the image (a list poll does not), so these are the images the cache happens to know."""
+        info = self.snapshot_info()
+        if info is None or (org_ids is not None and not org_ids):
+            return []
+        g, k = info.generation, self.keys
+        if org_ids is None:
+            ids = self.client.srandmember(k.type(g, type_id), sample)
+        else:
+            ids = list(
+                self.client.sinter(k.type(g, type_id), self._organizations_key(info, org_ids))
+            )
+            ids = random.sample(ids, sample) if len(ids) > sample else ids
+        if not ids:
+            return []
+        counts: Counter[int] = Counter()
+        versions: dict[int, Counter[str]] = defaultdict(Counter)
+        for row in self.client.hmget(k.dev(g), ids):
+            data = orjson.loads(row) if row else {}
+            image = data.get("firmware_image")
+            if not isinstance(image, int):
+                continue
+            counts[image] += 1
+            # While an update is pending the device still runs the previous image's version.
+            if data.get("software_version") and not data.get("firmware_image_is_pending"):
+                versions[image][data["software_version"]] += 1
+        return [
+            FirmwareSeen(
+                image, versions[image].most_common(1)[0][0] if versions[image] else None, n
+            )
+            for image, n in sorted(counts.items(), reverse=True)
+        ]
 
     def find_serials(self, serials: Iterable[str]) -> dict[str, int]:
         """serial number -> device id for those of `serials` in the current snapshot

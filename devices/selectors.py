@@ -33,6 +33,7 @@ from devices.read_model import (
     CountPoint,
     DevicePage,
     DeviceQuery,
+    FirmwareSeen,
     Flapper,
     PollHealth,
     SnapshotInfo,
@@ -393,6 +394,22 @@ def fetch_device(device_id: int, *, update_status: bool = False) -> Device:
         # Without Redis there is nothing to share: read it directly.
         with configured.degraded_upstream()() as api:
             return api.get_device(device_id, pending=True, update_status=update_status)
+
+
+def firmware_images(*, device: Device, org_ids: frozenset[int] | None) -> list[FirmwareSeen]:
+    """Firmware images to suggest for `device`: those its type's devices in `org_ids` report
+    in the cache, and its own. Empty when nothing is known; any image id may still be typed."""
+    seen: list[FirmwareSeen] = []
+    if device.type is not None:
+        try:
+            seen = configured.read_model().firmware_images(device.type, org_ids)
+        except redis.RedisError as error:
+            log.warning("fleet cache unreachable, no firmware images: %s", error)
+    own = device.firmware_image
+    if own is not None and all(s.image != own for s in seen):
+        version = None if device.firmware_image_is_pending else device.software_version
+        seen = sorted([*seen, FirmwareSeen(own, version, 1)], reverse=True)
+    return seen
 
 
 def forget_device(device_id: int) -> None:

@@ -63,6 +63,9 @@ class ActionSpec:
     pending: str
     send: Callable[[Any, int, Mapping[str, Any]], Device]
     danger: bool = False  # typed confirmation of the device's name
+    # The debug flag a debug action asks for: only the device's own flag confirms it, since
+    # the upstream queues nothing when the request equals the flag it has applied so far.
+    debug: bool | None = None
 
 
 ACTIONS: dict[str, ActionSpec] = {
@@ -75,9 +78,9 @@ ACTIONS: dict[str, ActionSpec] = {
         ActionSpec("reconf", "Re-apply configuration", tenancy.RECONF, "reconf",
                    lambda api, i, p: api.reconfigure(i)),
         ActionSpec("debug-on", "Debug on", tenancy.DEBUG, "debug",
-                   lambda api, i, p: api.set_debug(i, True)),
+                   lambda api, i, p: api.set_debug(i, True), debug=True),
         ActionSpec("debug-off", "Debug off", tenancy.DEBUG, "debug",
-                   lambda api, i, p: api.set_debug(i, False)),
+                   lambda api, i, p: api.set_debug(i, False), debug=False),
         ActionSpec("firmware", "Firmware update", tenancy.FIRMWARE, "firmware_update",
                    lambda api, i, p: api.schedule_firmware(i, p["firmware_image"])),
         ActionSpec("factory-reset", "Factory reset", tenancy.FACTORY_RESET, "factory_reset",
@@ -106,6 +109,45 @@ def _cache_answer(device: Device) -> None:
 
 def _pending_entry(device: Device, name: str):
     return next((p for p in device.pending_settings if p.name == name), None)
+
+
+def _on_off(flag: bool) -> str:
+    return "on" if flag else "off"
+
+
+def _own_entry(spec: ActionSpec, device: Device):
+    """The pending entry that tracks this very action: for debug, only one for the same value
+    (a pending "debug:on" says nothing about a Debug off)."""
+    entry = _pending_entry(device, spec.pending)
+    if (
+        entry is not None
+        and spec.debug is not None
+        and entry.value not in (None, _on_off(spec.debug))
+    ):
+        return None
+    return entry
+
+
+def _contradiction(spec: ActionSpec, device: Device) -> str:
+    """Why the upstream's answer to a debug action shows it will not apply, in words; "" when
+    it does not say so. The upstream compares the request with the flag the device has
+    applied, so a Debug off sent while "debug:on" is still pending queues nothing."""
+    if spec.debug is None:
+        return ""
+    wanted = _on_off(spec.debug)
+    entry = _pending_entry(device, spec.pending)
+    if entry is not None and entry.value and entry.value != wanted:
+        return (
+            f"debug {entry.value} is still pending on the device ({entry.name}: {entry.value}), "
+            f"so debug {wanted} was not queued and debug will be {entry.value}. "
+            f"Send {spec.label} again once that change has applied"
+        )
+    if entry is None and device.debug is not None and device.debug != spec.debug:
+        return (
+            f"the device reports debug {_on_off(device.debug)} with nothing pending, "
+            f"so debug {wanted} was not queued"
+        )
+    return ""
 
 
 def check_action_input(spec: ActionSpec, device: Device, parameters: Mapping[str, Any]) -> dict:
@@ -232,16 +274,26 @@ def _send(record: ActionRecord, spec: ActionSpec, device: Device, clean, user) -
         if isinstance(error, errors.NotFound):
             selectors.forget_device(device.id)
     duration_ms = int((time.monotonic() - started) * 1000)
+    follow, seen, answered_change = ActionRecord.Follow.NONE, False, None
     if answer is not None:
         status = 200
         _cache_answer(answer)
-        entry = _pending_entry(answer, spec.pending)
-        shown = f" ({entry.name}: {entry.value})" if entry and entry.value else ""
-        state = ActionRecord.State.SENT
-        message = f"{spec.label}: accepted by the control API{shown}; waiting for the device."
+        state, follow = ActionRecord.State.SENT, ActionRecord.Follow.WAITING
+        answered_change = answer.last_change
+        entry = _own_entry(spec, answer)
+        contradiction = _contradiction(spec, answer)
+        if contradiction:
+            follow = ActionRecord.Follow.CONTRADICTED
+            message = f"{spec.label}: the control API answered, but not as asked: {contradiction}."
+        else:
+            seen = entry is not None
+            shown = f" ({entry.name}: {entry.value})" if entry and entry.value else ""
+            message = f"{spec.label}: accepted by the control API{shown}."
+            if spec.debug is not None and entry is None:
+                message += f" The device already has debug {_on_off(spec.debug)}."
     _finish(
-        record, state, message, upstream_status=status,
-        follow=ActionRecord.Follow.WAITING if answer is not None else ActionRecord.Follow.NONE,
+        record, state, message, upstream_status=status, follow=follow, pending_seen=seen,
+        answered_change=answered_change,
     )  # fmt: skip
     audit.record_action(
         user=user, action=spec.name, result=result, organization_id=device.organization_id,
@@ -266,15 +318,18 @@ def device_action_resend(
     spec = ACTIONS[original.action]
     # Visibility first (404), then a fresh read of pending_settings.
     selectors.device_for_user(user=user, device_id=device_id, detail=False)
-    if original.state not in (ActionRecord.State.UNKNOWN, ActionRecord.State.FAILED):
-        raise ActionInputError("Only an action that failed or whose outcome is unknown is resent.")
+    if not original.may_resend:
+        raise ActionInputError(
+            "Only an action whose outcome is unknown, or that failed without the control API "
+            "refusing it, is sent again."
+        )
     try:
         device = selectors.fetch_device(device_id)
     except (errors.ControlAPIError, RefreshTimeout) as error:
         raise ActionInputError(
             f"Could not check the device before sending again ({error}); nothing was sent."
         ) from error
-    entry = _pending_entry(device, spec.pending)
+    entry = _own_entry(spec, device)
     if entry is None:
         return device_action(
             device_id=device_id, user=user, action=original.action,
@@ -292,7 +347,7 @@ def device_action_resend(
         record, ActionRecord.State.ALREADY_PENDING,
         f"Already pending on the device ({shown}): the earlier request did arrive. "
         "Nothing was sent again.",
-        follow=ActionRecord.Follow.WAITING,
+        follow=ActionRecord.Follow.WAITING, pending_seen=True, answered_change=device.last_change,
     )  # fmt: skip
     audit.record_action(
         user=user, action=spec.name, result=audit.OK, organization_id=device.organization_id,
@@ -311,8 +366,8 @@ def _resend_parameters(original: ActionRecord, device: Device) -> dict:
 
 
 def action_follow(*, record: ActionRecord) -> ActionRecord:
-    """Advance a record's follow state: re-read the device (single flight) and look for
-    its pending entry. Confirmed when the entry is gone; timed out after `follow_limit()`."""
+    """Advance a record's follow state from a fresh read of the device (single flight);
+    timed out after `follow_limit()`. See `_follow_verdict` for what confirms an action."""
     if record.follow != ActionRecord.Follow.WAITING:
         return record
     now = _now()
@@ -327,12 +382,51 @@ def action_follow(*, record: ActionRecord) -> ActionRecord:
     except (errors.ControlAPIError, RefreshTimeout) as error:
         log.info("following action %s: device not read: %s", record.pk, error)
         return record
-    if _pending_entry(device, record.pending_name) is None:
+    follow, note = _follow_verdict(record, device)
+    changes: dict[str, Any] = {}
+    if follow != ActionRecord.Follow.WAITING:
+        changes = {"follow": follow, **({"message": note} if note else {})}
+        if follow == ActionRecord.Follow.CONFIRMED:
+            changes["confirmed_at"] = now
+    elif not record.pending_seen and _pending_entry(device, record.pending_name):
+        changes = {"pending_seen": True}
+    if changes:
         ActionRecord.objects.filter(pk=record.pk, follow=ActionRecord.Follow.WAITING).update(
-            follow=ActionRecord.Follow.CONFIRMED, confirmed_at=now
+            **changes
         )
         record.refresh_from_db()
     return record
+
+
+def _follow_verdict(record: ActionRecord, device: Device) -> tuple[str, str]:
+    """(follow state, new message or "") that one read of the device gives the action.
+
+    A debug action is confirmed by the device's flag alone, once nothing is pending for it,
+    and contradicted when the flag ends up the other way. Any other action is confirmed when
+    its pending entry is gone, after the entry was seen or the device changed since the
+    answer. A read older than the answer (a fetch already in flight when it was sent)
+    proves nothing.
+    """
+    waiting = ActionRecord.Follow.WAITING, ""
+    answered, changed = record.answered_change, device.last_change
+    if answered and changed and changed < answered:
+        return waiting
+    entry = _pending_entry(device, record.pending_name)
+    spec = ACTIONS.get(record.action)
+    if spec is not None and spec.debug is not None:
+        if entry is not None or device.debug is None:
+            return waiting
+        if device.debug == spec.debug:
+            return ActionRecord.Follow.CONFIRMED, ""
+        return ActionRecord.Follow.CONTRADICTED, (
+            f"{spec.label} did not apply: the device reports debug "
+            f"{_on_off(device.debug)} with nothing pending."
+        )
+    if entry is not None:
+        return waiting
+    if record.pending_seen or (answered and changed and changed > answered):
+        return ActionRecord.Follow.CONFIRMED, ""
+    return waiting
 
 
 # --- create, edit, delete ------------------------------------------------------------

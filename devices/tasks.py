@@ -21,7 +21,7 @@ from django.db import DatabaseError
 
 from controlapi import errors
 from dashboard.models import ensure_organizations
-from devices import configured, polling
+from devices import configured, polling, refresh_requests
 from devices.models import Claim
 
 log = logging.getLogger(__name__)
@@ -99,7 +99,8 @@ def poll_profiles(self):
     expires=60,
     ignore_result=True,
 )
-def refresh_device(device_id: int):
+def refresh_device(device_id: int, request_token: str = ""):
+    """`request_token`: the "Refresh" press waiting for this task, told how it ended."""
     try:
         device = polling.refresh_device(
             model=configured.read_model(for_pages=False),
@@ -109,11 +110,11 @@ def refresh_device(device_id: int):
             # A device that came Up on "refresh now" ends its claim, as after a poll.
             on_transitions=_release_claims_of_devices_up_again,
         )
-    except errors.ControlAPIError as error:
+    except (errors.ControlAPIError, polling.RefreshTimeout) as error:
         log.warning("refresh of device %s failed: %s", device_id, error)
+        refresh_requests.finish(request_token, error=str(error))
         return f"failed: {error}"
-    except polling.RefreshTimeout as error:
-        return f"failed: {error}"
+    refresh_requests.finish(request_token)
     return f"device {device.id}: {device.status}"
 
 

@@ -30,6 +30,7 @@ class ActionRecord(models.Model):
         WAITING = "waiting", "Waiting for the device"
         CONFIRMED = "confirmed", "Confirmed by the device"
         TIMED_OUT = "timed_out", "Not confirmed in time"
+        CONTRADICTED = "contradicted", "Contradicted by the device"
         NONE = "none", "Not followed"
 
     key = models.CharField(max_length=64, unique=True)
@@ -44,6 +45,11 @@ class ActionRecord(models.Model):
     upstream_status = models.PositiveSmallIntegerField(null=True, blank=True)
     # The pending_settings entry that tracks the action until the device confirms it.
     pending_name = models.CharField(max_length=64, blank=True)
+    # Whether that entry was seen pending (in the answer or a later read): only then does
+    # its absence mean the device did the work.
+    pending_seen = models.BooleanField(default=False)
+    # The device's last_change in the upstream's answer: the action's time on its clock.
+    answered_change = models.DateTimeField(null=True, blank=True)
     follow = models.CharField(max_length=16, choices=Follow.choices, default=Follow.NONE)
     resend_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="resends"
@@ -58,6 +64,18 @@ class ActionRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} on device {self.device_id} ({self.state})"
+
+    @property
+    def may_resend(self) -> bool:
+        """Sending again makes sense when the outcome is unknown or the failure was not the
+        control API refusing the request itself (a 4xx other than 429: the same input fails
+        the same way)."""
+        if self.state == self.State.UNKNOWN:
+            return True
+        if self.state != self.State.FAILED:
+            return False
+        status = self.upstream_status
+        return status is None or status == 429 or status >= 500
 
 
 class ImportJob(models.Model):

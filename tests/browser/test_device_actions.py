@@ -67,12 +67,42 @@ def test_debug_off_after_debug_on(cached_fleet, dashboard_url, device_of_org, no
     expect(debug).to_have_text("off")
 
 
+def test_debug_off_right_after_debug_on_is_not_confirmed(
+    cached_fleet, dashboard_url, device_of_org, noc, page, login, screenshot
+):
+    """The control API queues nothing for Debug off while debug:on is still pending: the page
+    says so and never calls it confirmed, while debug ends up on."""
+    device = device_of_org(5)
+    cached_fleet.settings(op_delay_seconds=30)
+    open_device(page, login, noc, device)
+    page.get_by_role("button", name="Debug on", exact=True).click()
+    expect(page.locator(".action-record").first).to_contain_text("Debug on: accepted")
+    page.get_by_role("button", name="Debug off", exact=True).click()
+    off = page.locator(".action-record").first
+    expect(off).to_contain_text("debug off was not queued")
+    expect(off).to_contain_text("Not applied")
+    cached_fleet.advance(31)  # debug on applies
+    on = page.locator(".action-record").nth(1)
+    expect(on).to_contain_text("Confirmed by the device", timeout=15_000)
+    expect(off).not_to_contain_text("Confirmed")
+    screenshot("device-actions-debug-off-contradicted")
+    page.reload()
+    debug = page.locator("#device-fields dt", has_text="Debug").locator(
+        "xpath=following-sibling::dd[1]"
+    )
+    expect(debug).to_have_text("on")
+
+
 def test_firmware_update_takes_an_image_id_and_shows_it_pending(
-    cached_fleet, dashboard_url, device_of_org, tenant_admin, page, login
+    cached_fleet, dashboard_url, device_of_org, tenant_admin, page, login, screenshot
 ):
     device = device_of_org(5)
     image = catalog.DEVICE_TYPES_BY_ID[device.type].firmware[-1]
     open_device(page, login, tenant_admin, device)
+    # The device's own image is offered, with its version.
+    expect(page.locator("#firmware-images option").first).to_contain_text("reported by")
+    page.get_by_label("Firmware image id").scroll_into_view_if_needed()
+    screenshot("device-actions-firmware")
     cached_fleet.clear_log()
     page.get_by_label("Firmware image id").fill(str(image.id))
     page.get_by_role("button", name="Firmware update").dblclick()
@@ -154,6 +184,22 @@ def test_refresh_updates_the_page_by_itself(
     # The field groups reload when the refresh landed; the status shows Down.
     expect(page.locator("#device-fields")).to_contain_text("Down", timeout=10_000)
     expect(page.get_by_role("button", name="Refresh")).to_be_visible()
+
+
+def test_refresh_during_an_outage_stops_at_once_and_says_why(
+    cached_fleet, dashboard_url, device_of_org, operator, page, login, celery_eager, screenshot
+):
+    device = device_of_org(5)
+    open_device(page, login, operator, device)
+    cached_fleet.set_faults(outage_seconds=120)
+    page.get_by_role("button", name="Refresh").click()
+    panel = page.locator("#freshness")
+    expect(panel).to_contain_text("The refresh failed")
+    expect(panel).to_contain_text("Service temporarily unavailable (outage)")
+    expect(panel).not_to_contain_text("did not finish in time")
+    expect(panel.locator(".spinner")).to_have_count(0)
+    expect(page.get_by_role("button", name="Refresh")).to_be_visible()
+    screenshot("device-refresh-outage")
 
 
 def test_a_viewer_sees_no_action_buttons_and_a_forged_post_changes_nothing(
