@@ -166,6 +166,12 @@ class ZonedDateTimeMixin:
 
         return local.replace(tzinfo=zoneinfo.ZoneInfo(zone_name))
 
+    def local(self, moment, zone_name):
+        """An aware datetime as the naive wall time of `zone_name`, as a widget shows it."""
+        import zoneinfo
+
+        return moment.astimezone(zoneinfo.ZoneInfo(zone_name)).replace(tzinfo=None)
+
 
 class HeadlessForm(ZonedDateTimeMixin, forms.Form):
     device_serial = forms.CharField(max_length=255, label="Device serial number")
@@ -219,16 +225,33 @@ class MaintenanceForm(ZonedDateTimeMixin, forms.Form):
     time_zone = forms.ChoiceField(label="Time zone of the next maintenance")
     configuration = KeyValuesField(required=False, help_text="One key=value per line.")
 
-    def __init__(self, *args, current_status: str, default_zone: str, **kwargs):
+    def __init__(self, *args, current_status: str, default_zone: str, stored_next=None, **kwargs):
         super().__init__(*args, **kwargs)
         allowed = TRANSITIONS.get(current_status, list(TRANSITIONS))
         self.fields["operational_status"].choices = [(s, s.capitalize()) for s in allowed]
         self.fields["time_zone"].choices = zone_choices()
         self.fields["time_zone"].initial = default_zone
+        self.stored_next = stored_next
+        if stored_next is not None:
+            # The widget takes a naive local time: the stored instant in the zone shown below.
+            self.fields["next_maintenance"].initial = self.local(stored_next, default_zone)
 
     def clean(self):
         data = super().clean()
         when, zone = data.get("next_maintenance"), data.get("time_zone")
         if when is not None and zone:
-            data["next_maintenance"] = self.aware(when.replace(tzinfo=None), zone)
+            when = self.aware(when.replace(tzinfo=None), zone)
+            stored = self.stored_next
+            # The widget has no seconds: an untouched date keeps the stored one exactly.
+            if stored is not None and when == stored.replace(second=0, microsecond=0):
+                when = stored
+            data["next_maintenance"] = when
         return data
+
+    def next_maintenance_field(self) -> dict:
+        """What the PUT says of the date: the date when there is one, null when the user
+        emptied a stored one, nothing when there was none (never clear what we do not know)."""
+        when = self.cleaned_data.get("next_maintenance")
+        if when is not None:
+            return {"next_maintenance": when}
+        return {"next_maintenance": None} if self.stored_next is not None else {}

@@ -138,3 +138,22 @@ def test_status_refresh_reads_the_transaction(cached_fleet, device_of_org, tenan
     record.refresh_from_db()
     assert record.status == "scheduled"
     assert record.status_checked_at is not None
+
+
+def maintenance_puts(sim_control):
+    return [e["body"] for e in sim_control.request_log()["entries"] if e["method"] == "PUT"]
+
+
+def test_emptying_a_stored_next_maintenance_clears_it_and_an_unknown_one_is_left_alone(
+    cached_fleet, device_of_org, tenant_admin, client_of
+):
+    device = device_of_org(5)
+    client = client_of(tenant_admin)
+    maintenance(client, device.id, next_maintenance="")  # nothing stored: nothing to clear
+    maintenance(client, device.id)
+    maintenance(client, device.id, next_maintenance="")  # the user emptied the stored date
+    first, second, third = maintenance_puts(cached_fleet)
+    assert "next_maintenance" not in first
+    assert second["next_maintenance"] == "2030-04-15T09:00:00-05:00"
+    assert third["next_maintenance"] is None
+    assert MaintenanceSnapshot.objects.get(device_id=device.id).answer["next_maintenance"] is None
