@@ -22,13 +22,22 @@ from dashboard import audit, tenancy
 from dashboard.upstream import control_api
 from devices import configured
 from devices.read_model import DeviceQuery
-from devices.services import WriteOutcomeUnknown, action_timeout
+from devices.services import NotAllowed, WriteOutcomeUnknown, action_timeout
 from operations.models import HeadlessRecord
 
 OPERATION_TYPES = [
     ("firmware_update", "Firmware update"),
     ("configuration_update", "Configuration update"),
 ]
+
+
+# Said alike for a serial the inventory lacks and one of an organization the user cannot
+# see, so that the answer does not tell whether another organization has it.
+UNKNOWN_SERIAL = "No device with this serial number in the inventory."
+
+
+class UnknownSerial(Exception):
+    """The serial is not one the user may know of."""
 
 
 def device_by_serial(serial: str):
@@ -56,15 +65,20 @@ def headless_create(
     scheduled_time: datetime,
     parameters: Mapping[str, Any],
 ) -> HeadlessRecord:
-    """Schedule an operation by serial and keep its transaction id. 404 when the serial is
-    a device of an organization where the user may not schedule."""
+    """Schedule an operation by serial and keep its transaction id. UnknownSerial when the
+    serial is a device of an organization the user cannot see, NotAllowed when they see it
+    but may not schedule there."""
     if scheduled_time.tzinfo is None:
         raise ValueError("scheduled_time must be timezone-aware")
     device = device_by_serial(device_serial)
     org_id = device.organization_id if device else None
-    if device is not None:
-        tenancy.ensure_allowed(user, tenancy.HEADLESS, org_id)
-    elif tenancy.scope_for(user, tenancy.HEADLESS).is_empty:
+    if device is not None and not tenancy.can(user, tenancy.HEADLESS, org_id):
+        if tenancy.can(user, tenancy.VIEW, org_id):
+            raise NotAllowed(
+                "Your role in this device's organization does not allow scheduling operations."
+            )
+        raise UnknownSerial(UNKNOWN_SERIAL)
+    if device is None and tenancy.scope_for(user, tenancy.HEADLESS).is_empty:
         raise Http404("You may not schedule operations.")
     started = time.monotonic()
     result, status, message, answer = audit.OK, None, "", None
