@@ -263,10 +263,15 @@ class MaintenanceForm(ZonedDateTimeMixin, forms.Form):
             data["next_maintenance"] = when
         return data
 
-    def next_maintenance_field(self) -> dict:
-        """What the PUT says of the date: the date when there is one, null when the user
-        emptied a stored one, nothing when there was none (never clear what we do not know)."""
-        when = self.cleaned_data.get("next_maintenance")
-        if when is not None:
-            return {"next_maintenance": when}
-        return {"next_maintenance": None} if self.stored_next is not None else {}
+    def payload(self, stored: dict) -> dict:
+        """The PUT body: the status, every field with a value, and an empty value for a
+        stored one the user emptied. A field empty here and in the kept answer `stored` is
+        left out: the record cannot be read back, so a save never clears what we do not know."""
+        data = self.cleaned_data
+        body = {"operational_status": data["operational_status"]}
+        for name in ("assigned_user", "maintenance_notes", "configuration", "next_maintenance"):
+            if data.get(name):
+                body[name] = data[name]
+            elif stored.get(name):
+                body[name] = {} if name == "configuration" else None
+        return body

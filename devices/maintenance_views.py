@@ -49,17 +49,9 @@ def device_maintenance(request, device_id: int):
     form = MaintenanceForm(request.POST or None, initial=initial, current_status=current,
                            default_zone=zone, stored_next=stored_next)  # fmt: skip
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        fields = {
-            "operational_status": data["operational_status"],
-            "assigned_user": data["assigned_user"] or None,
-            "maintenance_notes": data["maintenance_notes"] or None,
-            "configuration": data["configuration"],
-        }
-        fields.update(form.next_maintenance_field())
         try:
             services.device_maintenance_update(user=request.user, device_id=device_id,
-                                               fields=fields)  # fmt: skip
+                                               fields=form.payload(last))  # fmt: skip
         except errors.ValidationFailed as error:
             for name, texts in error.field_errors.items():
                 for text in texts:

@@ -190,16 +190,21 @@ def maintenance_puts(sim_control):
     return [e["body"] for e in sim_control.request_log()["entries"] if e["method"] == "PUT"]
 
 
-def test_emptying_a_stored_next_maintenance_clears_it_and_an_unknown_one_is_left_alone(
+def test_emptied_stored_values_are_cleared_and_unknown_ones_left_alone(
     cached_fleet, device_of_org, tenant_admin, client_of
 ):
     device = device_of_org(5)
     client = client_of(tenant_admin)
-    maintenance(client, device.id, next_maintenance="")  # nothing stored: nothing to clear
+    empty = {"assigned_user": "", "maintenance_notes": "", "configuration": "",
+             "next_maintenance": ""}  # fmt: skip
+    maintenance(client, device.id, **empty)  # nothing kept yet: nothing to clear
     maintenance(client, device.id)
-    maintenance(client, device.id, next_maintenance="")  # the user emptied the stored date
+    maintenance(client, device.id, **empty)  # the user emptied every stored value
     first, second, third = maintenance_puts(cached_fleet)
-    assert "next_maintenance" not in first
+    assert first == {"operational_status": "maintenance"}
     assert second["next_maintenance"] == "2030-04-15T09:00:00-05:00"
-    assert third["next_maintenance"] is None
-    assert MaintenanceSnapshot.objects.get(device_id=device.id).answer["next_maintenance"] is None
+    assert third == {"operational_status": "maintenance", "assigned_user": None,
+                     "maintenance_notes": None, "configuration": {},
+                     "next_maintenance": None}  # fmt: skip
+    answer = MaintenanceSnapshot.objects.get(device_id=device.id).answer
+    assert answer["next_maintenance"] is None and answer["assigned_user"] is None
