@@ -41,11 +41,8 @@ class UnknownSerial(Exception):
 
 
 def device_by_serial(serial: str):
-    """The cached device with exactly this serial number, or None."""
-    try:
-        page = configured.read_model().query(DeviceQuery(search=serial, limit=20), None)
-    except redis.RedisError:
-        return None
+    """The cached device with exactly this serial number, or None. Raises redis.RedisError."""
+    page = configured.read_model().query(DeviceQuery(search=serial, limit=20), None)
     return next((d for d in page.items if d.serial_number == serial), None)
 
 
@@ -70,7 +67,17 @@ def headless_create(
     but may not schedule there."""
     if scheduled_time.tzinfo is None:
         raise ValueError("scheduled_time must be timezone-aware")
-    device = device_by_serial(device_serial)
+    try:
+        device = device_by_serial(device_serial)
+    except redis.RedisError:
+        # Without the cache the serial's organization is unknown: only all-organization
+        # staff may go on, a tenant could otherwise reach another organization's device.
+        if not tenancy.scope_for(user, tenancy.HEADLESS).all:
+            raise NotAllowed(
+                "The fleet cache cannot be read, so the serial's organization cannot be "
+                "checked: try again in a minute."
+            ) from None
+        device = None
     org_id = device.organization_id if device else None
     if device is not None and not tenancy.can(user, tenancy.HEADLESS, org_id):
         if tenancy.can(user, tenancy.VIEW, org_id):

@@ -137,6 +137,22 @@ def test_a_viewer_of_the_devices_organization_is_told_their_role_does_not_allow_
     assert not HeadlessRecord.objects.exists()
 
 
+def test_without_the_fleet_cache_a_tenant_cannot_schedule_and_noc_staff_can(
+    cached_fleet, device_of_org, tenant_admin, noc, client_of, settings
+):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there: a real failure
+    serial = device_of_org(11).serial_number
+    response = schedule(client_of(tenant_admin), serial)
+    assert response.status_code == 400
+    assert response.context["form"].errors == {
+        "device_serial": ["The fleet cache cannot be read, so the serial's organization cannot "
+                          "be checked: try again in a minute."]
+    }  # fmt: skip
+    assert not HeadlessRecord.objects.exists()
+    assert schedule(client_of(noc), serial).status_code == 302
+    assert HeadlessRecord.objects.get().organization_id is None
+
+
 def test_a_time_in_the_past_is_refused_with_its_time_zone(
     cached_fleet, device_of_org, tenant_admin, client_of
 ):
