@@ -3,7 +3,9 @@
 Tenant scoping (documented assumption): a user sees an operation when its device's
 organization is one of theirs; an operation for a serial that was not in the fleet
 cache when it was created has no known organization and is seen by its creator and
-by all-organization (NOC) staff only.
+by all-organization (NOC) staff only. While the fleet cache cannot be read, only
+all-organization staff may schedule: nobody else's serial can be checked. A serial of an
+organization the user cannot see is answered as one the inventory lacks.
 """
 
 from __future__ import annotations
