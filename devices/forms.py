@@ -6,6 +6,7 @@ on create, left out of an edit unless typed.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from django import forms
@@ -166,6 +167,12 @@ class ZonedDateTimeMixin:
 
         return local.replace(tzinfo=zoneinfo.ZoneInfo(zone_name))
 
+    def local(self, moment, zone_name):
+        """An aware datetime as the naive wall time of `zone_name`, as a widget shows it."""
+        import zoneinfo
+
+        return moment.astimezone(zoneinfo.ZoneInfo(zone_name)).replace(tzinfo=None)
+
 
 class HeadlessForm(ZonedDateTimeMixin, forms.Form):
     device_serial = forms.CharField(max_length=255, label="Device serial number")
@@ -187,13 +194,27 @@ class HeadlessForm(ZonedDateTimeMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["time_zone"].choices = zone_choices()
         self.fields["time_zone"].initial = default_zone
+        self.fields["scheduled_time"].help_text = (
+            f"Read in the time zone chosen below (by default {default_zone}, the dashboard's "
+            "display time zone); it cannot be in the past."
+        )
 
     def clean(self):
         data = super().clean()
         when, zone = data.get("scheduled_time"), data.get("time_zone")
         if when is not None and zone:
             # The field is read naive in the active zone; the zone chosen here wins.
-            data["scheduled_time"] = self.aware(when.replace(tzinfo=None), zone)
+            local = when.replace(tzinfo=None)
+            data["scheduled_time"] = self.aware(local, zone)
+            now = datetime.now(UTC).replace(second=0, microsecond=0)
+            # The upstream runs a past time at once, unasked: refused here (this minute is
+            # still accepted, the widget having no seconds).
+            if data["scheduled_time"] < now:
+                self.add_error(
+                    "scheduled_time",
+                    f"{local:%Y-%m-%d %H:%M} ({zone}) is in the past: it is now "
+                    f"{self.local(now, zone):%Y-%m-%d %H:%M} in {zone}. Choose a later time.",
+                )
         return data
 
 
@@ -219,16 +240,38 @@ class MaintenanceForm(ZonedDateTimeMixin, forms.Form):
     time_zone = forms.ChoiceField(label="Time zone of the next maintenance")
     configuration = KeyValuesField(required=False, help_text="One key=value per line.")
 
-    def __init__(self, *args, current_status: str, default_zone: str, **kwargs):
+    def __init__(self, *args, current_status: str, default_zone: str, stored_next=None, **kwargs):
         super().__init__(*args, **kwargs)
         allowed = TRANSITIONS.get(current_status, list(TRANSITIONS))
         self.fields["operational_status"].choices = [(s, s.capitalize()) for s in allowed]
         self.fields["time_zone"].choices = zone_choices()
         self.fields["time_zone"].initial = default_zone
+        self.stored_next = stored_next
+        if stored_next is not None:
+            # The widget takes a naive local time: the stored instant in the zone shown below.
+            self.fields["next_maintenance"].initial = self.local(stored_next, default_zone)
 
     def clean(self):
         data = super().clean()
         when, zone = data.get("next_maintenance"), data.get("time_zone")
         if when is not None and zone:
-            data["next_maintenance"] = self.aware(when.replace(tzinfo=None), zone)
+            when = self.aware(when.replace(tzinfo=None), zone)
+            stored = self.stored_next
+            # The widget has no seconds: an untouched date keeps the stored one exactly.
+            if stored is not None and when == stored.replace(second=0, microsecond=0):
+                when = stored
+            data["next_maintenance"] = when
         return data
+
+    def payload(self, stored: dict) -> dict:
+        """The PUT body: the status, every field with a value, and an empty value for a
+        stored one the user emptied. A field empty here and in the kept answer `stored` is
+        left out: the record cannot be read back, so a save never clears what we do not know."""
+        data = self.cleaned_data
+        body = {"operational_status": data["operational_status"]}
+        for name in ("assigned_user", "maintenance_notes", "configuration", "next_maintenance"):
+            if data.get(name):
+                body[name] = data[name]
+            elif stored.get(name):
+                body[name] = {} if name == "configuration" else None
+        return body

@@ -3,6 +3,8 @@ from the last answer we kept (the API has no GET for it)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
@@ -12,6 +14,16 @@ from dashboard import tenancy
 from devices import selectors, services
 from devices.forms import MaintenanceForm, key_values_text
 from operations.models import MaintenanceSnapshot
+
+
+def stored_datetime(answer: dict, name: str) -> datetime | None:
+    """A date-time of the kept answer (ISO-8601 with an offset), or None when absent or not
+    readable (an unreadable one is then not offered in the form)."""
+    try:
+        value = datetime.fromisoformat(answer.get(name) or "")
+    except (TypeError, ValueError):
+        return None
+    return value if value.tzinfo is not None else None
 
 
 @tenancy.scoped_view()
@@ -33,22 +45,13 @@ def device_maintenance(request, device_id: int):
         "maintenance_notes": last.get("maintenance_notes") or "",
         "configuration": key_values_text(last.get("configuration")),
     }
-    zone = settings.DISPLAY_TIME_ZONE
+    zone, stored_next = settings.DISPLAY_TIME_ZONE, stored_datetime(last, "next_maintenance")
     form = MaintenanceForm(request.POST or None, initial=initial, current_status=current,
-                           default_zone=zone)  # fmt: skip
+                           default_zone=zone, stored_next=stored_next)  # fmt: skip
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        fields = {
-            "operational_status": data["operational_status"],
-            "assigned_user": data["assigned_user"] or None,
-            "maintenance_notes": data["maintenance_notes"] or None,
-            "configuration": data["configuration"],
-        }
-        if data["next_maintenance"]:
-            fields["next_maintenance"] = data["next_maintenance"]
         try:
             services.device_maintenance_update(user=request.user, device_id=device_id,
-                                               fields=fields)  # fmt: skip
+                                               fields=form.payload(last))  # fmt: skip
         except errors.ValidationFailed as error:
             for name, texts in error.field_errors.items():
                 for text in texts:

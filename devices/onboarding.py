@@ -1,8 +1,8 @@
 """Bulk onboarding: the CSV format, and every check a row passes before anything is sent.
 
 The one place that reads an uploaded device CSV. `check_file` is a dry run: it only
-reads the file, the user's organizations and the cached fleet's serial numbers; it
-never calls the control API. Its `FileCheck` is what the upload page reports and
+reads the file, the organizations (the user's and the known ones) and the cached fleet's
+serial numbers; it never calls the control API. Its `FileCheck` is what the upload page reports and
 what `operations.imports` stores as a job.
 
 Rules (each row):
@@ -14,6 +14,7 @@ Rules (each row):
   `latitude` -90..90 and `longitude` -180..180 are decimals;
 - the organization must be one where the user may create devices (tenancy
   DEVICE_CREATE): a tenant's row for another organization fails with a message;
+  and one the dashboard knows (an `Organization`): the upstream would refuse any other;
 - a serial number may appear once in the file and must not be in the cached fleet
   (exact, case-sensitive match, as the upstream's uniqueness is assumed to be).
   ASSUMPTION: the cache can lag a full poll behind; a serial created meanwhile is
@@ -35,6 +36,7 @@ from decimal import Decimal, InvalidOperation
 import redis
 
 from dashboard import tenancy
+from dashboard.models import Organization
 from devices import configured
 from devices.forms import DEVICE_FIELDS
 
@@ -132,13 +134,16 @@ def check_file(data: bytes, *, user, fleet_serials: SerialLookup | None = None) 
         result.columns = [h.strip() for h in header]
         _check_header(result)
         scope = tenancy.scope_for(user, tenancy.DEVICE_CREATE)
+        known = frozenset(Organization.objects.values_list("upstream_id", flat=True))
         for cells in reader:
             if not any(c.strip() for c in cells):
                 continue  # blank lines are not rows
             if len(result.rows) >= MAX_ROWS:
                 result.problems.append(f"More than {MAX_ROWS} rows: split the file.")
                 break
-            result.rows.append(check_row(reader.line_num, result.columns, cells, scope=scope))
+            result.rows.append(
+                check_row(reader.line_num, result.columns, cells, scope=scope, known=known)
+            )
     except csv.Error as error:
         result.problems.append(f"Line {reader.line_num}: not valid CSV ({error}).")
         return result
@@ -165,8 +170,11 @@ def _check_header(result: FileCheck) -> None:
         result.problems.append(f"Column(s) given twice: {', '.join(repeated)}.")
 
 
-def check_row(line: int, columns: list[str], cells: list[str], *, scope) -> RowCheck:
-    """One row's own checks (not the duplicate checks, which need every row)."""
+def check_row(
+    line: int, columns: list[str], cells: list[str], *, scope, known: frozenset[int]
+) -> RowCheck:
+    """One row's own checks (not the duplicate checks, which need every row); `known` holds
+    the upstream ids of the organizations the dashboard knows."""
     errors: list[str] = []
     if len(cells) > len(columns):
         errors.append(f"{len(cells)} cells but {len(columns)} columns: check the commas.")
@@ -185,7 +193,8 @@ def check_row(line: int, columns: list[str], cells: list[str], *, scope) -> RowC
         if any(ch in value for ch in "\t\r\n"):
             errors.append(f"{name}: must not contain a line break or a tab.")
         elif name in WHOLE_NUMBERS:
-            if not value.isdigit() or int(value) < 1:
+            # ASCII only: isdigit() also takes "²", which int() refuses, and other scripts.
+            if not (value.isascii() and value.isdigit()) or int(value) < 1:
                 errors.append(f"{name}: must be a whole number of at least 1, not {value!r}.")
             else:
                 row.fields[name] = int(value)
@@ -203,6 +212,10 @@ def check_row(line: int, columns: list[str], cells: list[str], *, scope) -> RowC
             f"organization_id: you may not create devices in organization {org_id}; "
             "use one of your organizations."
         )
+    elif org_id is not None and org_id not in known:
+        # Only all-organization staff get here (a member's organizations are all known).
+        errors.append(f"organization_id: organization {org_id} is not known to the dashboard; "
+                      "check the id.")  # fmt: skip
     row.fields = {k: v for k, v in row.fields.items() if v is not None}
     return row
 

@@ -3,7 +3,9 @@
 Tenant scoping (documented assumption): a user sees an operation when its device's
 organization is one of theirs; an operation for a serial that was not in the fleet
 cache when it was created has no known organization and is seen by its creator and
-by all-organization (NOC) staff only.
+by all-organization (NOC) staff only. While the fleet cache cannot be read, only
+all-organization staff may schedule: nobody else's serial can be checked. A serial of an
+organization the user cannot see is answered as one the inventory lacks.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from dashboard import audit, tenancy
 from dashboard.upstream import control_api
 from devices import configured
 from devices.read_model import DeviceQuery
-from devices.services import WriteOutcomeUnknown, action_timeout
+from devices.services import NotAllowed, WriteOutcomeUnknown, action_timeout
 from operations.models import HeadlessRecord
 
 OPERATION_TYPES = [
@@ -31,12 +33,18 @@ OPERATION_TYPES = [
 ]
 
 
+# Said alike for a serial the inventory lacks and one of an organization the user cannot
+# see, so that the answer does not tell whether another organization has it.
+UNKNOWN_SERIAL = "No device with this serial number in the inventory."
+
+
+class UnknownSerial(Exception):
+    """The serial is not one the user may know of."""
+
+
 def device_by_serial(serial: str):
-    """The cached device with exactly this serial number, or None."""
-    try:
-        page = configured.read_model().query(DeviceQuery(search=serial, limit=20), None)
-    except redis.RedisError:
-        return None
+    """The cached device with exactly this serial number, or None. Raises redis.RedisError."""
+    page = configured.read_model().query(DeviceQuery(search=serial, limit=20), None)
     return next((d for d in page.items if d.serial_number == serial), None)
 
 
@@ -56,15 +64,30 @@ def headless_create(
     scheduled_time: datetime,
     parameters: Mapping[str, Any],
 ) -> HeadlessRecord:
-    """Schedule an operation by serial and keep its transaction id. 404 when the serial is
-    a device of an organization where the user may not schedule."""
+    """Schedule an operation by serial and keep its transaction id. UnknownSerial when the
+    serial is a device of an organization the user cannot see, NotAllowed when they see it
+    but may not schedule there."""
     if scheduled_time.tzinfo is None:
         raise ValueError("scheduled_time must be timezone-aware")
-    device = device_by_serial(device_serial)
+    try:
+        device = device_by_serial(device_serial)
+    except redis.RedisError:
+        # Without the cache the serial's organization is unknown: only all-organization
+        # staff may go on, a tenant could otherwise reach another organization's device.
+        if not tenancy.scope_for(user, tenancy.HEADLESS).all:
+            raise NotAllowed(
+                "The fleet cache cannot be read, so the serial's organization cannot be "
+                "checked: try again in a minute."
+            ) from None
+        device = None
     org_id = device.organization_id if device else None
-    if device is not None:
-        tenancy.ensure_allowed(user, tenancy.HEADLESS, org_id)
-    elif tenancy.scope_for(user, tenancy.HEADLESS).is_empty:
+    if device is not None and not tenancy.can(user, tenancy.HEADLESS, org_id):
+        if tenancy.can(user, tenancy.VIEW, org_id):
+            raise NotAllowed(
+                "Your role in this device's organization does not allow scheduling operations."
+            )
+        raise UnknownSerial(UNKNOWN_SERIAL)
+    if device is None and tenancy.scope_for(user, tenancy.HEADLESS).is_empty:
         raise Http404("You may not schedule operations.")
     started = time.monotonic()
     result, status, message, answer = audit.OK, None, "", None

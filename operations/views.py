@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from controlapi import errors
 from dashboard import tenancy
 from devices.forms import HeadlessForm
-from devices.services import WriteOutcomeUnknown
+from devices.services import NotAllowed, WriteOutcomeUnknown
 from operations import services
 
 
@@ -28,8 +28,10 @@ def scheduled(request):
                 operation_type=data["operation_type"], scheduled_time=data["scheduled_time"],
                 parameters=data["parameters"],
             )  # fmt: skip
-        except errors.NotFound:
-            form.add_error("device_serial", "No device with this serial number in the inventory.")
+        except (errors.NotFound, services.UnknownSerial):
+            form.add_error("device_serial", services.UNKNOWN_SERIAL)
+        except NotAllowed as error:
+            form.add_error("device_serial", str(error))
         except errors.ValidationFailed as error:
             for name, texts in error.field_errors.items():
                 for text in texts:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
+from operations import imports
 from tests.operations.fixtures import (  # noqa: F401 -- fixtures, used by name
     cached_fleet,
     celery_eager,
@@ -64,3 +65,37 @@ def test_import_a_csv_with_good_and_bad_rows(
     assert {r["password"] for r in rows} == {""}
     assert rows[1]["error"] == "latitude: must be between -90 and 90, not 91."
     assert cached_fleet.request_log(last=0)["counts"]["POST /api/v1/inventory_device/"] == 3
+
+
+def test_every_row_table_follows_the_progress(
+    cached_fleet, dashboard_url, noc, page, login, monkeypatch, screenshot
+):
+    # No worker picks the job up by itself: the test runs it while the page is open and
+    # polling, as a worker would after the person clicked "Create".
+    queued = []
+    monkeypatch.setattr(imports, "_enqueue", queued.append)
+    login(noc.username, PASSWORD)
+    page.goto("/devices/import/")
+    unknown_org = b"\nbrw-f,BRW-F-1,12,99,,,pw-f"  # an organization the dashboard does not know
+    page.get_by_label("CSV file").set_input_files(
+        {"name": "onboarding.csv", "mimeType": "text/csv", "buffer": FILE + unknown_org}
+    )
+    page.get_by_role("button", name="Check the file").click()
+    report = page.locator("#import-rows")
+    expect(report.locator("tr[data-line='7']")).to_contain_text("Invalid: not sent")
+    expect(report.locator("tr[data-line='7']")).to_contain_text(
+        "organization_id: organization 99 is not known to the dashboard; check the id."
+    )
+    page.get_by_role("button", name="Create 3 devices").click()
+    expect(report.locator("tr[data-line='2']")).to_contain_text("Waiting to be sent")
+
+    imports.run_import(queued[0])
+    progress = page.locator("#import-progress")
+    expect(progress.locator("[data-job-state]")).to_have_text("Finished", timeout=15_000)
+    expect(report.locator("tr[data-line='2']")).to_contain_text("Created")
+    expect(report.locator("tr[data-line='3']")).to_contain_text("Created")
+    expect(report.locator("tr[data-line='4']")).to_contain_text("Refused or not sent")
+    expect(report.locator("tr[data-line='4']")).to_contain_text('Invalid pk "99999"')
+    expect(report.locator("tr[data-line='5']")).to_contain_text("Invalid: not sent")
+    report.scroll_into_view_if_needed()
+    screenshot("device-import-rows-follow")

@@ -6,9 +6,10 @@ import io
 import pytest
 import redis
 
+from dashboard.models import Role
 from devices import onboarding
 from tests.operations.fixtures import cached_fleet, fleet_devices, upstream  # noqa: F401
-from tests.users import noc, organizations, tenant_admin  # noqa: F401 -- fixtures
+from tests.users import make_user, noc, organizations, tenant_admin  # noqa: F401 -- fixtures
 
 pytestmark = pytest.mark.django_db
 
@@ -178,3 +179,37 @@ def test_the_template_has_every_column_and_a_valid_example(noc):
     )
     assert result.columns == list(onboarding.COLUMNS)
     assert len(result.rows) == 1 and result.rows[0].valid
+
+
+def test_a_row_for_an_organization_the_dashboard_does_not_know_is_invalid(noc):
+    rows = [GOOD, {**GOOD, "serial_number": "IMP-0002", "organization_id": "99"}]
+    result = check(noc, rows)
+    assert result.rows[0].valid
+    assert result.rows[1].errors == [
+        "organization_id: organization 99 is not known to the dashboard; check the id."
+    ]
+
+
+def test_a_tenant_row_for_an_organization_the_dashboard_does_not_know_reveals_nothing(
+    tenant_admin,
+):
+    result = check(tenant_admin, [{**GOOD, "organization_id": "99"}])
+    assert result.rows[0].errors == [
+        "organization_id: you may not create devices in organization 99; "
+        "use one of your organizations."
+    ]
+
+
+def test_a_row_for_an_organization_where_the_user_only_views_is_invalid(organizations):
+    user = make_user("mixed", memberships=[(5, Role.ADMIN), (7, Role.VIEWER)])
+    result = check(user, [{**GOOD, "organization_id": "7"}])
+    assert result.rows[0].errors == [
+        "organization_id: you may not create devices in organization 7; "
+        "use one of your organizations."
+    ]
+
+
+@pytest.mark.parametrize("value", ["²", "٣", "５"])
+def test_digits_of_other_scripts_are_not_whole_numbers(noc, value):
+    errors = only_errors(check(noc, [{**GOOD, "type": value}]))
+    assert errors == [f"type: must be a whole number of at least 1, not {value!r}."]

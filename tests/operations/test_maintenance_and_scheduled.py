@@ -2,7 +2,7 @@
 
 import pytest
 
-from dashboard.models import AuditEntry
+from dashboard.models import AuditEntry, Role
 from operations.models import HeadlessRecord, MaintenanceSnapshot
 from tests.operations.fixtures import (  # noqa: F401 -- fixtures, used by name
     cached_fleet,
@@ -12,6 +12,7 @@ from tests.operations.fixtures import (  # noqa: F401 -- fixtures, used by name
 )
 from tests.users import (  # noqa: F401 -- fixtures, used by name
     client_of,
+    make_user,
     noc,
     operator,
     organizations,
@@ -106,12 +107,73 @@ def test_an_unknown_serial_is_said_in_words(cached_fleet, tenant_admin, client_o
     assert "No device with this serial number" in response.content.decode()
 
 
-def test_scheduling_for_another_organizations_device_is_404(
+def test_another_organizations_serial_is_answered_on_the_form_as_an_unknown_one(
     cached_fleet, device_of_org, tenant_admin, client_of
 ):
-    response = schedule(client_of(tenant_admin), device_of_org(11).serial_number)
-    assert response.status_code == 404
+    client = client_of(tenant_admin)
+    unknown = schedule(client, "NO-SUCH-SERIAL")
+    serial = device_of_org(11).serial_number
+    response = schedule(client, serial)
+    assert response.status_code == unknown.status_code == 400
+    assert response.context["form"].errors == {
+        "device_serial": ["No device with this serial number in the inventory."]
+    }
+    assert response.context["form"].errors == unknown.context["form"].errors
+    assert f'value="{serial}"' in response.content.decode()  # the form is kept
     assert not HeadlessRecord.objects.exists()
+
+
+def test_a_viewer_of_the_devices_organization_is_told_their_role_does_not_allow_it(
+    cached_fleet, device_of_org, client_of, organizations
+):
+    # Admin in 5, viewer in 7: the device of 7 is known to them, so it is not denied.
+    user = make_user("mixed", memberships=[(5, Role.ADMIN), (7, Role.VIEWER)])
+    response = schedule(client_of(user), device_of_org(7).serial_number)
+    assert response.status_code == 400
+    assert response.context["form"].errors == {
+        "device_serial": ["Your role in this device's organization does not allow scheduling "
+                          "operations."]
+    }  # fmt: skip
+    assert not HeadlessRecord.objects.exists()
+
+
+def test_without_the_fleet_cache_a_tenant_cannot_schedule_and_noc_staff_can(
+    cached_fleet, device_of_org, tenant_admin, noc, client_of, settings
+):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there: a real failure
+    serial = device_of_org(11).serial_number
+    response = schedule(client_of(tenant_admin), serial)
+    assert response.status_code == 400
+    assert response.context["form"].errors == {
+        "device_serial": ["The fleet cache cannot be read, so the serial's organization cannot "
+                          "be checked: try again in a minute."]
+    }  # fmt: skip
+    assert not HeadlessRecord.objects.exists()
+    assert schedule(client_of(noc), serial).status_code == 302
+    assert HeadlessRecord.objects.get().organization_id is None
+
+
+def test_a_time_in_the_past_is_refused_with_its_time_zone(
+    cached_fleet, device_of_org, tenant_admin, client_of
+):
+    response = schedule(client_of(tenant_admin), device_of_org(5).serial_number,
+                        scheduled_time="2020-01-16T02:00")  # fmt: skip
+    assert response.status_code == 400
+    error = response.context["form"].errors["scheduled_time"][0]
+    assert error.startswith("2020-01-16 02:00 (Europe/Madrid) is in the past: it is now ")
+    assert error.endswith(" in Europe/Madrid. Choose a later time.")
+    assert not HeadlessRecord.objects.exists()
+    posts = [e for e in cached_fleet.request_log()["entries"] if e["method"] == "POST"]
+    assert posts == []
+
+
+def test_the_form_says_in_which_time_zone_the_time_is_read(tenant_admin, client_of, settings):
+    settings.DISPLAY_TIME_ZONE = "America/Guayaquil"
+    form = client_of(tenant_admin).get("/operations/").context["form"]
+    assert form["scheduled_time"].help_text == (
+        "Read in the time zone chosen below (by default America/Guayaquil, the dashboard's "
+        "display time zone); it cannot be in the past."
+    )
 
 
 def test_a_tenant_sees_only_operations_of_their_organizations(
@@ -138,3 +200,27 @@ def test_status_refresh_reads_the_transaction(cached_fleet, device_of_org, tenan
     record.refresh_from_db()
     assert record.status == "scheduled"
     assert record.status_checked_at is not None
+
+
+def maintenance_puts(sim_control):
+    return [e["body"] for e in sim_control.request_log()["entries"] if e["method"] == "PUT"]
+
+
+def test_emptied_stored_values_are_cleared_and_unknown_ones_left_alone(
+    cached_fleet, device_of_org, tenant_admin, client_of
+):
+    device = device_of_org(5)
+    client = client_of(tenant_admin)
+    empty = {"assigned_user": "", "maintenance_notes": "", "configuration": "",
+             "next_maintenance": ""}  # fmt: skip
+    maintenance(client, device.id, **empty)  # nothing kept yet: nothing to clear
+    maintenance(client, device.id)
+    maintenance(client, device.id, **empty)  # the user emptied every stored value
+    first, second, third = maintenance_puts(cached_fleet)
+    assert first == {"operational_status": "maintenance"}
+    assert second["next_maintenance"] == "2030-04-15T09:00:00-05:00"
+    assert third == {"operational_status": "maintenance", "assigned_user": None,
+                     "maintenance_notes": None, "configuration": {},
+                     "next_maintenance": None}  # fmt: skip
+    answer = MaintenanceSnapshot.objects.get(device_id=device.id).answer
+    assert answer["next_maintenance"] is None and answer["assigned_user"] is None

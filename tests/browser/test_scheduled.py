@@ -1,0 +1,55 @@
+"""Scheduling a headless operation in Chromium: refusals are answered on the form, which keeps
+what was typed."""
+
+from playwright.sync_api import expect
+
+from tests.operations.fixtures import (  # noqa: F401 -- fixtures, used by name
+    cached_fleet,
+    device_of_org,
+    fleet_devices,
+    upstream,
+)
+from tests.users import PASSWORD, organizations, tenant_admin  # noqa: F401
+
+UNKNOWN = "No device with this serial number in the inventory."
+
+
+def fill(page, serial, when="2031-01-16T02:00", zone="Europe/Madrid"):
+    page.get_by_label("Device serial number").fill(serial)
+    page.get_by_label("Scheduled time", exact=True).fill(when)
+    page.get_by_label("Time zone of the scheduled time").select_option(zone)
+    page.get_by_label("Parameters").fill("firmware_image=47")
+    page.get_by_role("button", name="Schedule").click()
+
+
+def test_another_organizations_serial_is_answered_on_the_form_like_an_unknown_one(
+    cached_fleet, dashboard_url, device_of_org, tenant_admin, page, login
+):
+    login(tenant_admin.username, PASSWORD)
+    page.goto("/operations/")
+    fill(page, "NO-SUCH-SERIAL")
+    expect(page.locator("#id_device_serial-error")).to_have_text(UNKNOWN)
+
+    serial = device_of_org(11).serial_number
+    fill(page, serial)
+    expect(page.get_by_role("heading", name="Scheduled operations")).to_be_visible()
+    expect(page.locator("#id_device_serial-error")).to_have_text(UNKNOWN)
+    expect(page.get_by_label("Device serial number")).to_have_value(serial)
+    expect(page.get_by_label("Parameters")).to_have_value("firmware_image=47")
+
+
+def test_a_time_in_the_past_is_refused_with_its_time_zone(
+    cached_fleet, dashboard_url, device_of_org, tenant_admin, page, login, screenshot
+):
+    login(tenant_admin.username, PASSWORD)
+    page.goto("/operations/")
+    fill(page, device_of_org(5).serial_number, when="2020-01-16T02:00", zone="Europe/Madrid")
+    error = page.locator("#id_scheduled_time-error")
+    expect(error).to_contain_text("2020-01-16 02:00 (Europe/Madrid) is in the past: it is now")
+    expect(error).to_contain_text("in Europe/Madrid. Choose a later time.")
+    expect(page.get_by_label("Scheduled time", exact=True)).to_have_value("2020-01-16T02:00")
+    expect(page.get_by_role("table", name="Scheduled operations")).to_contain_text(
+        "No scheduled operations yet."
+    )
+    screenshot("scheduled-in-the-past")
+    assert not [e for e in cached_fleet.request_log()["entries"] if e["method"] == "POST"]
