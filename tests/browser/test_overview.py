@@ -128,3 +128,18 @@ def test_redis_lost_mid_refresh_shows_the_degraded_banner_and_keeps_the_page(
     expect(page.get_by_text("No organization has a device Down")).to_have_count(0)
     assert page.evaluate("window.wallScreenMark") == 1
     screenshot("overview-refreshed-without-redis")
+
+
+def test_a_refresh_after_the_session_ended_goes_to_the_login_page(fleet, noc, page, login):
+    open_wall_screen(page, login, noc)
+    other = page.context.new_page()
+    other.goto("/")
+    other.get_by_role("button", name="Log out").click()
+    other.wait_for_url("**/accounts/login/**")
+
+    page.clock.run_for(REFRESH_MS)
+
+    # The whole page goes to the login form; the form is never swapped into the overview.
+    page.wait_for_url("**/accounts/login/**")
+    expect(page.get_by_label("Username")).to_have_count(1)
+    expect(page.get_by_role("heading", name="Overview")).to_have_count(0)

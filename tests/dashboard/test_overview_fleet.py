@@ -113,3 +113,11 @@ def test_before_the_first_poll_the_counts_are_unknown_not_zero(client_of, noc, c
     assert "Counts and charts appear when the first fleet poll has finished." in content
     assert all(row["up"] is None and row["down"] is None for row in response.context["rows"])
     assert "no devices" not in content and "No organization has a device Down" not in content
+
+
+def test_a_refresh_after_the_session_ended_reloads_the_page(client):
+    refresh = client.get("/", {"organization": ""}, **REFRESH)
+    page = client.get("/")
+
+    assert refresh["HX-Refresh"] == "true" and b"Log in" not in refresh.content
+    assert page.status_code == 302 and "/accounts/login/" in page["Location"]
