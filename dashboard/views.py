@@ -52,16 +52,7 @@ def overview(request):
     organizations = list(organizations)
     roles = tenancy.roles_by_organization(request.user, [org.upstream_id for org in organizations])
     fleet = fleet_overview(scope, now=datetime.now(UTC))
-    rows = []
-    for org in organizations:
-        row = {"organization": org, "role": roles[org.upstream_id],
-               "up": None, "down": None, "total": None, "up_share": None}  # fmt: skip
-        if fleet.counts is not None:  # unknown counts stay blank: zeros would read as a dead fleet
-            up, down = fleet.counts.get(org.upstream_id, (0, 0))
-            total = up + down
-            share = round(100 * up / total) if total else None
-            row.update(up=up, down=down, total=total, up_share=share)
-        rows.append(row)
+    rows = [_organization_row(org, roles[org.upstream_id], fleet.counts) for org in organizations]
     context = {
         "rows": rows,
         "nav": "overview",
@@ -78,6 +69,17 @@ def overview(request):
         context["banner"] = found.as_dict() if found else None
         return render(request, "dashboard/overview.html#overview-refresh", context)
     return render(request, "dashboard/overview.html", context)
+
+
+def _organization_row(org, role, counts) -> dict:
+    row = {"organization": org, "role": role,
+           "up": None, "down": None, "total": None, "up_share": None}  # fmt: skip
+    if counts is not None:  # unknown counts stay blank: zeros would read as a dead fleet
+        up, down = counts.get(org.upstream_id, (0, 0))
+        total = up + down
+        share = round(100 * up / total) if total else None
+        row.update(up=up, down=down, total=total, up_share=share)
+    return row
 
 
 def _shown_organization(request) -> int | None:
