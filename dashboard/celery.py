@@ -22,3 +22,14 @@ def refuse_old_redis(**kwargs):
     from dashboard.checks import refuse_old_redis
 
     refuse_old_redis()
+
+
+@signals.worker_ready.connect
+def poll_at_start_up(sender=None, **kwargs):
+    """A worker that starts polls the fleet and the profiles at once: beat's first beat
+    comes one interval later (five minutes for profiles), and pages meanwhile read the
+    upstream. The poll locks keep a second worker starting meanwhile from polling again."""
+    # Imported here: the tasks need Django set up, which the worker has done by now.
+    from devices.tasks import start_up_polls
+
+    start_up_polls()

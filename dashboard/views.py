@@ -1,45 +1,99 @@
 """The dashboard's own pages: overview, organization switcher, health (audit: audit_views)."""
 
 from datetime import UTC, datetime
+from functools import wraps
 
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseClientRefresh
 
 from dashboard import tenancy
 
 # The audit page lives in dashboard.audit_views; its page size is imported from there.
 from dashboard.audit_views import AUDIT_PAGE_SIZE  # noqa: E402,F401
 from devices.overview import fleet_overview
+from devices.selectors import fleet_banner
+from devices.views import REFRESH_SECONDS
 from profiles.selectors import profile_health_summary
 
 
+def _reload_when_logged_out(view):
+    """A refresh whose session has ended reloads the whole page, which then goes to the
+    login form, instead of getting the login form swapped into the page."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.htmx and not request.user.is_authenticated:
+            return HttpResponseClientRefresh()
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 @require_GET
+@vary_on_headers("HX-Request")
+@_reload_when_logged_out
 @tenancy.scoped_view()
 def overview(request):
+    """The wall-screen page. Its parts refresh themselves (htmx, every REFRESH_SECONDS,
+    as the device list): a refresh gets them and the banner, out of band, not the page."""
+    refresh = bool(request.htmx) and not request.htmx.boosted
+    shown = _shown_organization(request) if refresh else request.active_organization
+    scope = tenancy.scope_for(request.user, tenancy.VIEW)
+    scope = scope if shown is None else scope.narrowed_to(shown)
     organizations = tenancy.organizations_for(request.user)
-    if request.active_organization is not None:
-        organizations = organizations.filter(upstream_id=request.active_organization)
+    if shown is not None:
+        organizations = organizations.filter(upstream_id=shown)
     organizations = list(organizations)
     roles = tenancy.roles_by_organization(request.user, [org.upstream_id for org in organizations])
-    fleet = fleet_overview(request.scope, now=datetime.now(UTC))
-    rows = []
-    for org in organizations:
-        up, down = fleet.counts.get(org.upstream_id, (0, 0))
-        total = up + down
-        share = round(100 * up / total) if total else None
-        rows.append({"organization": org, "role": roles[org.upstream_id], "up": up,
-                     "down": down, "total": total, "up_share": share})  # fmt: skip
+    fleet = fleet_overview(scope, now=datetime.now(UTC))
+    rows = [_organization_row(org, roles[org.upstream_id], fleet.counts) for org in organizations]
     context = {
         "rows": rows,
         "nav": "overview",
         "fleet": fleet,
         "most_down": sorted((r for r in rows if r["down"]), key=lambda r: -r["down"])[:5],
-        "profile_health": profile_health_summary(request.scope),
+        "profile_health": profile_health_summary(scope),
+        "refresh_seconds": REFRESH_SECONDS,
+        # The refresh asks for the organization shown, so it keeps it.
+        "refresh_url": f"{reverse('overview')}?{urlencode({'organization': shown or ''})}",
     }
+    if refresh:
+        # The layout's banner is not read for htmx requests: the refresh brings its own.
+        found = fleet_banner()
+        context["banner"] = found.as_dict() if found else None
+        return render(request, "dashboard/overview.html#overview-refresh", context)
     return render(request, "dashboard/overview.html", context)
+
+
+def _organization_row(org, role, counts) -> dict:
+    row = {"organization": org, "role": role,
+           "up": None, "down": None, "total": None, "up_share": None}  # fmt: skip
+    if counts is not None:  # unknown counts stay blank: zeros would read as a dead fleet
+        up, down = counts.get(org.upstream_id, (0, 0))
+        total = up + down
+        share = round(100 * up / total) if total else None
+        row.update(up=up, down=down, total=total, up_share=share)
+    return row
+
+
+def _shown_organization(request) -> int | None:
+    """The organization a refresh shows: the one its page was drawn for (None: all),
+    even if the switcher changed in another tab since, while the user may still see
+    it; otherwise the switcher's."""
+    if "organization" not in request.GET:
+        return request.active_organization
+    raw = request.GET["organization"]
+    if raw == "":
+        return None
+    if tenancy.is_switchable(request.user, raw):
+        return int(raw)
+    return request.active_organization
 
 
 @require_POST

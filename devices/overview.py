@@ -17,7 +17,8 @@ WINDOWS = (("24 hours", timedelta(hours=24)), ("7 days", timedelta(days=7)))
 
 @dataclass
 class FleetOverview:
-    counts: dict[int, tuple[int, int]] = field(default_factory=dict)  # org -> (up, down)
+    # org -> (up, down); None when they could not be read (never shown as zeros)
+    counts: dict[int, tuple[int, int]] | None = None
     charts: list[tuple[str, charts.Chart]] = field(default_factory=list)
     polls: dict[str, PollHealth] | None = None
     error: str | None = None
@@ -27,7 +28,11 @@ def fleet_overview(scope: OrgScope, *, now: datetime) -> FleetOverview:
     answer = FleetOverview(polls=selectors.poll_health())
     org_ids = scope.org_ids_or_none()
     try:
-        counts = configured.read_model().current_org_counts()
+        model = configured.read_model()
+        if model.snapshot_info() is None:
+            answer.error = "Counts and charts appear when the first fleet poll has finished."
+            return answer
+        counts = model.current_org_counts()
     except redis.RedisError:
         answer.error = "Counts and charts need the fleet cache (Redis), which is unreachable."
         return answer

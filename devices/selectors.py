@@ -71,6 +71,9 @@ class DeviceList:
     degraded: bool = False
     error: str | None = None
     notes: tuple[str, ...] = ()
+    # Read from the upstream because no poll has finished yet, while Redis is up: the
+    # page must not call the cache unavailable.
+    filling: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +133,7 @@ def device_list(
     if snapshot.unreachable:
         return _upstream_list(query, org_ids, notes=())
     if info is None:
-        return _upstream_list(query, org_ids, notes=(NOTE_FILLING,))
+        return _upstream_list(query, org_ids, notes=(NOTE_FILLING,), filling=True)
     try:
         page = _page_of(configured.read_model(), query, org_ids, info)
     except redis.RedisError as error:
@@ -202,11 +205,16 @@ def fleet_counts(
         degraded=counted.degraded,
         error=counted.error,
         notes=counted.notes,
+        filling=counted.filling,
     )
 
 
 def _upstream_list(
-    query: DeviceQuery, org_ids: frozenset[int] | None, *, notes: tuple[str, ...]
+    query: DeviceQuery,
+    org_ids: frozenset[int] | None,
+    *,
+    notes: tuple[str, ...],
+    filling: bool = False,
 ) -> DeviceList:
     notes = (*notes, NOTE_UPSTREAM_ORDER)
     if query.search.strip():
@@ -219,7 +227,9 @@ def _upstream_list(
         allowed = org_ids if query.organization is None else org_ids & {query.organization}
         segments = sorted(allowed)
         if not segments:
-            return DeviceList([], 0, {"up": 0, "down": 0}, _now(), degraded=True, notes=notes)
+            return DeviceList(
+                [], 0, {"up": 0, "down": 0}, _now(), degraded=True, notes=notes, filling=filling
+            )
     filters = {
         "status": query.status,
         "type": query.type,
@@ -231,12 +241,14 @@ def _upstream_list(
             items, total = _segmented_page(api, segments, filters, query.offset, limit)
             counts = _upstream_counts(api, segments, filters, total)
     except errors.ControlAPIError as error:
+        cache = "is still being filled" if filling else "is unavailable"
         message = _words(
-            "The fleet cache is unavailable and the control API could not be read either:",
-            error,
+            f"The fleet cache {cache} and the control API could not be read either:", error
         )
-        return DeviceList([], 0, None, None, degraded=True, error=message, notes=notes)
-    return DeviceList(items, total, counts, _now(), degraded=True, notes=notes)
+        return DeviceList(
+            [], 0, None, None, degraded=True, error=message, notes=notes, filling=filling
+        )
+    return DeviceList(items, total, counts, _now(), degraded=True, notes=notes, filling=filling)
 
 
 def _segmented_page(api, segments, filters, offset, limit) -> tuple[list[Device], int]:

@@ -76,7 +76,7 @@ def poll_fleet(self, mode: str | None = None):
 
 @shared_task(name="devices.tasks.poll_profiles", **_poll_options)
 def poll_profiles(self):
-    interval = float(getattr(settings, "PROFILE_POLL_INTERVAL_SECONDS", 300))
+    interval = _profile_interval()
     try:
         report = polling.poll_profiles(
             model=configured.read_model(for_pages=False), api_factory=configured.upstream()
@@ -88,6 +88,17 @@ def poll_profiles(self):
     if report.skipped:
         return "skipped: another profile poll is running"
     return f"{report.devices} profiles"
+
+
+def start_up_polls() -> None:
+    """Send the first fleet poll (full when there is no snapshot, or an old one) and the first
+    profile poll; each expires after its interval, as a beat's does."""
+    poll_fleet.apply_async(expires=configured.poll_interval())
+    poll_profiles.apply_async(expires=_profile_interval())
+
+
+def _profile_interval() -> float:
+    return float(getattr(settings, "PROFILE_POLL_INTERVAL_SECONDS", 300))
 
 
 # "Refresh now": nobody waits for it after a minute, and a lost one is simply
