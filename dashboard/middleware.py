@@ -1,12 +1,17 @@
-"""Render every time in the display zone (DISPLAY_TIME_ZONE); storage stays UTC."""
+"""Middleware of the dashboard: the display time zone, and htmx requests whose session ended."""
 
 import zoneinfo
+from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.shortcuts import resolve_url
 from django.utils import timezone
+from django_htmx.http import HttpResponseClientRefresh
 
 
 class DisplayTimeZoneMiddleware:
+    """Render every time in the display zone (DISPLAY_TIME_ZONE); storage stays UTC."""
+
     def __init__(self, get_response):
         self.get_response = get_response
         self.zone = zoneinfo.ZoneInfo(settings.DISPLAY_TIME_ZONE)
@@ -17,3 +22,22 @@ class DisplayTimeZoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+class HtmxLoginRedirectMiddleware:
+    """A part's refresh (htmx) whose session has ended reloads the whole page, which then goes to
+    the login form, instead of getting the login form swapped into the middle of the page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.login_path = resolve_url(settings.LOGIN_URL)
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            getattr(request, "htmx", False)
+            and response.status_code in (301, 302)
+            and urlsplit(response.get("Location", "")).path == self.login_path
+        ):
+            return HttpResponseClientRefresh()
+        return response

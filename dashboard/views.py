@@ -1,7 +1,6 @@
 """The dashboard's own pages: overview, organization switcher, health (audit: audit_views)."""
 
 from datetime import UTC, datetime
-from functools import wraps
 
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -10,7 +9,6 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.http import HttpResponseClientRefresh
 
 from dashboard import tenancy
 
@@ -22,22 +20,8 @@ from devices.views import REFRESH_SECONDS
 from profiles.selectors import profile_health_summary
 
 
-def _reload_when_logged_out(view):
-    """A refresh whose session has ended reloads the whole page, which then goes to the
-    login form, instead of getting the login form swapped into the page."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if request.htmx and not request.user.is_authenticated:
-            return HttpResponseClientRefresh()
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
 @require_GET
 @vary_on_headers("HX-Request")
-@_reload_when_logged_out
 @tenancy.scoped_view()
 def overview(request):
     """The wall-screen page. Its parts refresh themselves (htmx, every REFRESH_SECONDS,

@@ -1,4 +1,6 @@
-"""/healthz/auth: the page benchmark's floor, a trivial page behind login."""
+"""Pages behind login: /healthz/auth (the page benchmark's floor), and refreshing parts after logout."""
+
+import pytest
 
 from tests.users import client_of, viewer  # noqa: F401 -- fixtures, used by name
 
@@ -15,3 +17,14 @@ def test_the_logged_in_health_check_answers_a_user(client_of, viewer):
 
     assert response.status_code == 200
     assert response.content == b"ok\n"
+
+
+@pytest.mark.parametrize("path", ["/", "/devices/", "/triage/", "/devices/1001/"])
+def test_a_refreshing_part_whose_session_ended_reloads_its_page(client, path):
+    """A part's refresh (htmx) after logout reloads the page, which then goes to the login form;
+    the login form is never swapped into the middle of a page."""
+    refresh = client.get(path, HTTP_HX_REQUEST="true")
+    assert refresh.status_code == 200
+    assert refresh["HX-Refresh"] == "true"
+    assert b"Log in" not in refresh.content
+    assert client.get(path).status_code == 302  # a plain request still goes to the login form
