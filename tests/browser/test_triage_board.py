@@ -1,4 +1,5 @@
-"""The triage board in real Chromium: its periodic refresh keeps what is being typed.
+"""The triage board in real Chromium: its periodic refresh keeps what is being typed, and its
+row actions stay on screen at the widths NOC screens have.
 
 The page's clock is Playwright's: `page.clock.run_for` moves time past the board's refresh
 interval at once, so no test waits for a real 10 s tick.
@@ -116,3 +117,30 @@ def test_the_board_refreshes_again_once_a_typed_note_is_cleared(board, fleet):
 
     expect(board.locator(f'[data-kind=down] tr[data-device-id="{device.id}"]')).to_be_visible()
     expect(board.locator("#triage-paused")).to_be_hidden()
+
+
+@pytest.mark.parametrize("width", [640, 1024, 1280, 1920])
+def test_row_actions_are_on_screen_and_the_page_does_not_scroll_sideways(
+    fleet, noc, page, login, screenshot, width
+):
+    login(noc.username, PASSWORD)
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto("/triage/")
+    # A claim with a long note is the widest a row gets.
+    row = page.locator("[data-kind=down] .triage-row").first
+    row.get_by_placeholder("note (optional)").fill(
+        "power cut at the site since 02:10, the landlord has the key, calling back at 03:00 "
+        "ticket INC-2026-004711-NORLINK-TORONTO-REGIONAL-OFFICE"
+    )
+    row.get_by_role("button", name="I'm on it").click()
+    expect(row.locator(".claim")).to_be_visible()
+    screenshot(f"triage-{width}")
+
+    buttons = page.locator(".triage-actions button")
+    assert buttons.count() > 0
+    for box in (buttons.nth(i).bounding_box() for i in range(buttons.count())):
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    # A wide screen is used: the board is not held to a reading column.
+    table = page.locator("[data-kind=down]").bounding_box()
+    assert table["width"] >= width - 64
