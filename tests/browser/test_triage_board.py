@@ -141,6 +141,11 @@ def test_row_actions_are_on_screen_and_the_page_does_not_scroll_sideways(
     for box in (buttons.nth(i).bounding_box() for i in range(buttons.count())):
         assert box["x"] >= 0 and box["x"] + box["width"] <= width
     assert page.evaluate("document.documentElement.scrollWidth") <= width
+    if width >= 1024:  # from a laptop up, whole rows show without scrolling the table
+        wraps = page.locator(".table-wrap").evaluate_all(
+            "wraps => wraps.map(w => w.scrollWidth - w.clientWidth)"
+        )
+        assert set(wraps) == {0}
     # A wide screen is used: the board is not held to a reading column.
     table = page.locator("[data-kind=down]").bounding_box()
     assert table["width"] >= width - 64
