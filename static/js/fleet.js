@@ -16,8 +16,7 @@
   window.fleetRefreshAllowed = function () {
     if (document.hidden) return false;
     var active = document.activeElement;
-    if (active && active.closest && active.closest("#device-rows, .claim-form, #triage-board form")) return false;
-    if (active && typing(active) && active.closest("#triage-board")) return false;
+    if (active && active.closest && active.closest("#device-rows")) return false;
     var text = window.getSelection && String(window.getSelection());
     if (text) return false;
     if (document.querySelector("dialog[open]")) return false;
