@@ -1,4 +1,5 @@
-"""Pages behind login: /healthz/auth (the page benchmark's floor), and refreshing parts after logout."""
+"""Pages behind login: /healthz/auth (the page benchmark's floor), and parts refreshing after
+the session ended."""
 
 import pytest
 
