@@ -1,0 +1,62 @@
+"""The device page in Chromium with a slow control API, and the danger zone's typed name:
+the page shows the cached fields at once and fills the rest; a wrong name brings the person
+back to the form with the error in view."""
+
+from django.conf import settings
+from playwright.sync_api import expect
+
+from controlapi import ControlAPI
+from tests.operations.fixtures import (  # noqa: F401 -- fixtures, used by name
+    cached_fleet,
+    device_of_org,
+    fleet_devices,
+    upstream,
+)
+from tests.users import PASSWORD, organizations, tenant_admin, viewer  # noqa: F401
+
+
+def test_the_page_shows_the_cache_at_once_and_fills_the_detail_fields(
+    cached_fleet, dashboard_url, device_of_org, viewer, page, login, screenshot
+):
+    device = device_of_org(5)
+    with ControlAPI(settings.CONTROL_API_URL, settings.CONTROL_API_TOKEN) as api:
+        record = api.get_device(device.id, pending=True)
+    login(viewer.username, PASSWORD)
+    cached_fleet.set_faults(latency_ms=3000)
+    page.goto(f"/devices/{device.id}/")
+    fields = page.locator("#device-fields")
+    expect(fields).to_contain_text(device.serial_number)
+    expect(page.locator("#detail-loading")).to_be_visible()
+    screenshot("device-detail-loading")
+    expect(fields).to_contain_text(record.username)
+    expect(fields).to_contain_text(record.unique_identifier)
+    expect(page.locator("#detail-loading")).to_have_count(0)
+    screenshot("device-detail-loaded")
+
+
+def test_during_an_outage_the_fields_read_earlier_show_with_their_age(
+    cached_fleet, dashboard_url, device_of_org, viewer, page, login, screenshot
+):
+    device = device_of_org(5)
+    with ControlAPI(settings.CONTROL_API_URL, settings.CONTROL_API_TOKEN) as api:
+        record = api.get_device(device.id, pending=True)
+    login(viewer.username, PASSWORD)
+    page.goto(f"/devices/{device.id}/")
+    expect(page.locator("#device-fields")).to_contain_text(record.username)
+    # The next poll stores the list shape again, without the detail-only fields.
+    from devices import configured
+    from devices.polling import FULL, PollConfig, poll_fleet
+
+    poll_fleet(
+        model=configured.read_model(for_pages=False),
+        api_factory=configured.upstream(),
+        config=PollConfig(page_size=100, parallel=2, lock_ttl=5.0),
+        mode=FULL,
+    )
+    cached_fleet.set_faults(outage_seconds=600)
+    page.reload()
+    fields = page.locator("#device-fields")
+    expect(fields).to_contain_text("Could not load the device's own record")
+    expect(fields).to_contain_text(record.username)
+    expect(fields.locator(".detail-age").first).to_be_visible()
+    screenshot("device-detail-outage")
