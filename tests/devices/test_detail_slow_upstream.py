@@ -118,3 +118,45 @@ def test_a_kept_detail_record_of_another_organization_is_not_shown(cached_fleet,
     assert read.device is not None
     assert read.detail_kept is None
     assert read.device.username is None
+
+
+def test_the_edit_page_answers_at_once_and_loads_the_form_in_a_part(
+    cached_fleet, device_of_org, tenant_admin, client_of
+):
+    device = device_of_org(5)
+    client = client_of(tenant_admin)
+    cached_fleet.set_faults(latency_ms=LATENCY_SECONDS * 1000)
+    started = time.monotonic()
+    response = client.get(f"/devices/{device.id}/edit/")
+    assert time.monotonic() - started < LATENCY_SECONDS
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="edit-loading"' in html
+    assert "Save changes" not in html  # no form without the stored values
+    cached_fleet.clear_faults()
+    part = client.get(f"/devices/{device.id}/edit/form/", HTTP_HX_REQUEST="true").content.decode()
+    assert "Save changes" in part
+    assert f'value="{device.serial_number}"' in part
+    assert "<html" not in part
+
+
+def test_the_edit_form_is_not_offered_when_the_record_cannot_be_read(
+    cached_fleet, device_of_org, tenant_admin, client_of
+):
+    device = device_of_org(5)
+    cached_fleet.set_faults(outage_seconds=600)
+    client = client_of(tenant_admin)
+    response = client.get(f"/devices/{device.id}/edit/form/", HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    part = response.content.decode()
+    assert "Could not load the device's current record" in part
+    assert "Save changes" not in part
+    assert "Try again" in part
+
+
+def test_the_edit_form_part_is_404_for_an_outsider(
+    cached_fleet, device_of_org, outsider, client_of
+):
+    device = device_of_org(5)
+    response = client_of(outsider).get(f"/devices/{device.id}/edit/form/")
+    assert response.status_code == 404
