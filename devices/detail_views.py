@@ -75,6 +75,11 @@ def detail_context(
 ) -> dict:
     """The page's context; `part`: for the fields part, which has waited for the record."""
     device = read.device
+    # A danger action's error goes next to its typed name, where the page returns to.
+    danger = typed.get("action") if typed else None
+    danger_error = ""
+    if danger in services.ACTIONS and services.ACTIONS[danger].danger:
+        danger_error, action_error = action_error, ""
     org = device.organization_id
     allowed = {
         name: tenancy.can(request.user, spec.permission, org)
@@ -103,6 +108,7 @@ def detail_context(
         "can_schedule": tenancy.can(request.user, tenancy.HEADLESS, org),
         "recent": recent,
         "action_error": action_error,
+        "danger_error": danger_error,
         "typed": typed or {},
         **_detail_state(read, part),
         "nav": "devices",

@@ -196,6 +196,11 @@ def device_delete(request, device_id: int):
             else:
                 messages.success(request, f"Device {device.name} deleted.")
                 return redirect("/devices/")
+    if form.errors.get("confirm_name"):
+        # The page answers at the top: focus brings the refused name and its error into view.
+        form.fields["confirm_name"].widget.attrs.update(
+            {"autofocus": True, "aria-invalid": "true", "aria-describedby": "confirm-name-error"}
+        )
     status = 200 if request.method == "GET" else (409 if error_text else 400)
     context = {"form": form, "device": device, "error_text": error_text, "nav": "devices",
                "title": f"Delete {device.name}"}  # fmt: skip

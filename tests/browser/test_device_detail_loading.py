@@ -60,3 +60,34 @@ def test_during_an_outage_the_fields_read_earlier_show_with_their_age(
     expect(fields).to_contain_text(record.username)
     expect(fields.locator(".detail-age").first).to_be_visible()
     screenshot("device-detail-outage")
+
+
+def test_a_wrong_name_in_the_danger_zone_brings_the_error_into_view(
+    cached_fleet, dashboard_url, device_of_org, tenant_admin, page, login, screenshot
+):
+    device = device_of_org(5)
+    login(tenant_admin.username, PASSWORD)
+    page.goto(f"/devices/{device.id}/")
+    box = page.get_by_label("Device name, to confirm factory reset", exact=True)
+    box.fill("not-the-name")
+    page.get_by_role("button", name="Factory reset", exact=True).click()
+    error = page.get_by_text(f"Type the device's name ({device.name}) exactly")
+    expect(error).to_be_in_viewport()
+    box = page.get_by_label("Device name, to confirm factory reset", exact=True)
+    expect(box).to_be_focused()
+    expect(box).to_have_value("not-the-name")
+    screenshot("device-danger-zone-error")
+
+
+def test_a_wrong_name_on_the_delete_page_returns_to_the_name(
+    cached_fleet, dashboard_url, device_of_org, tenant_admin, page, login
+):
+    device = device_of_org(5)
+    login(tenant_admin.username, PASSWORD)
+    page.goto(f"/devices/{device.id}/delete/")
+    page.get_by_label("to confirm").fill("not-the-name")
+    page.get_by_role("button", name="Delete device").click()
+    expect(page.get_by_text(f"Type the device's name ({device.name}) exactly")).to_be_in_viewport()
+    box = page.get_by_label("to confirm")
+    expect(box).to_be_focused()
+    expect(box).to_have_value("not-the-name")
