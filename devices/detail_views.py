@@ -23,7 +23,7 @@ from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 from controlapi.records import has_detail_fields
 from dashboard import tenancy
 from dashboard.models import Organization
-from devices import selectors, services, tasks
+from devices import freshness, selectors, services, tasks
 from operations.models import ActionRecord
 
 RECENT_ACTIONS = 8
@@ -122,7 +122,14 @@ def _detail_state(read, part: bool) -> dict:
     loading = not part and not read.detail_current
     failed = part and read.stale and not read.detail_current
     blank = (loading or failed) and not has_detail_fields(read.device)
-    return {"detail_loading": loading, "detail_failed": failed, "detail_blank": blank}
+    kept = read.detail_kept
+    age = freshness.describe_age(datetime.now(UTC) - kept) if kept else ""
+    return {
+        "detail_loading": loading,
+        "detail_failed": failed,
+        "detail_blank": blank,
+        "detail_age": age,
+    }
 
 
 def render_unavailable(request, device_id: int, error):

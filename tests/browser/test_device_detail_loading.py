@@ -15,6 +15,21 @@ from tests.operations.fixtures import (  # noqa: F401 -- fixtures, used by name
 from tests.users import PASSWORD, organizations, tenant_admin, viewer  # noqa: F401
 
 
+def test_the_edit_page_answers_at_once_and_fills_the_form_when_the_record_arrives(
+    cached_fleet, dashboard_url, device_of_org, tenant_admin, page, login, screenshot
+):
+    device = device_of_org(5)
+    login(tenant_admin.username, PASSWORD)
+    cached_fleet.set_faults(latency_ms=3000)
+    page.goto(f"/devices/{device.id}/edit/")
+    expect(page.locator("#edit-loading")).to_be_visible()
+    expect(page.get_by_role("button", name="Save changes")).to_have_count(0)
+    screenshot("device-edit-loading")
+    expect(page.get_by_label("Name", exact=True)).to_have_value(device.name)
+    expect(page.get_by_label("Serial number", exact=True)).to_have_value(device.serial_number)
+    screenshot("device-edit-loaded")
+
+
 def test_the_page_shows_the_cache_at_once_and_fills_the_detail_fields(
     cached_fleet, dashboard_url, device_of_org, viewer, page, login, screenshot
 ):
