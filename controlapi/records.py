@@ -345,6 +345,26 @@ class Device:
         return _new_device(values)
 
 
+# The fields only the detail answer carries (None in a list answer, and so in a polled row).
+DETAIL_ONLY_FIELDS = (
+    "unique_identifier",
+    "product_class",
+    "serial_number_alt",
+    "firmware_image",
+    "firmware_image_is_pending",
+    "username",
+    "update_frequency",
+    "last_change",
+    "debug",
+)
+
+
+def has_detail_fields(device: Device) -> bool:
+    """Whether `device` came from a detail answer (a list answer lacks `update_frequency`
+    and `last_change`; a device has at least one of them once the upstream stored it)."""
+    return device.update_frequency is not None or device.last_change is not None
+
+
 def device_cache_from_api(raw: Mapping) -> dict[str, Any]:
     """`Device.from_api(raw).to_cache()` in one step: the normalised cache dict straight
     from an upstream device record, for the poller, which stores every device's cache

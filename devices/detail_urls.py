@@ -16,6 +16,7 @@ urlpatterns = [
         name="import-fixes",
     ),
     path("devices/<int:device_id>/edit/", edit_views.device_edit, name="edit"),
+    path("devices/<int:device_id>/edit/form/", edit_views.device_edit_form, name="edit-form"),
     path("devices/<int:device_id>/delete/", edit_views.device_delete, name="delete"),
     path(
         "devices/<int:device_id>/maintenance/",

@@ -1,5 +1,11 @@
 """One device's page: every field of the detail record, its pending work, its age,
-the action buttons the user's role allows and the recent actions, followed live."""
+the action buttons the user's role allows and the recent actions, followed live.
+
+The page answers from the cache at once. The pollers read lists, which lack the
+detail-only fields; when the cached copy lacks them, the page shows those of the last
+detail record read (marked with its age) and loads the record in its fields part
+(htmx), which says so when the control API cannot be read.
+"""
 
 from __future__ import annotations
 
@@ -14,9 +20,10 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 
+from controlapi.records import has_detail_fields
 from dashboard import tenancy
 from dashboard.models import Organization
-from devices import refresh_requests, selectors, services, tasks
+from devices import freshness, refresh_requests, selectors, services, tasks
 from operations.models import ActionRecord
 
 RECENT_ACTIONS = 8
@@ -63,8 +70,16 @@ def organization_name(org_id: int | None) -> str:
     return org.name if org else Organization.placeholder_name(org_id)
 
 
-def detail_context(request, read, *, action_error: str = "", typed: dict | None = None) -> dict:
+def detail_context(
+    request, read, *, action_error: str = "", typed: dict | None = None, part: bool = False
+) -> dict:
+    """The page's context; `part`: for the fields part, which has waited for the record."""
     device = read.device
+    # A danger action's error goes next to its typed name, where the page returns to.
+    danger = typed.get("action") if typed else None
+    danger_error = ""
+    if danger in services.ACTIONS and services.ACTIONS[danger].danger:
+        danger_error, action_error = action_error, ""
     org = device.organization_id
     allowed = {
         name: tenancy.can(request.user, spec.permission, org)
@@ -98,9 +113,27 @@ def detail_context(request, read, *, action_error: str = "", typed: dict | None 
         "can_schedule": tenancy.can(request.user, tenancy.HEADLESS, org),
         "recent": recent,
         "action_error": action_error,
+        "danger_error": danger_error,
         "typed": typed or {},
+        **_detail_state(read, part),
         "nav": "devices",
         "title": device.name or f"Device {device.id}",
+    }
+
+
+def _detail_state(read, part: bool) -> dict:
+    """Whether the detail-only fields are loading (the page asks for its fields part),
+    could not be loaded (the part, after a failed read), and whether they are blank."""
+    loading = not part and not read.detail_current
+    failed = part and read.stale and not read.detail_current
+    blank = (loading or failed) and not has_detail_fields(read.device)
+    kept = read.detail_kept
+    age = freshness.describe_age(datetime.now(UTC) - kept) if kept else ""
+    return {
+        "detail_loading": loading,
+        "detail_failed": failed,
+        "detail_blank": blank,
+        "detail_age": age,
     }
 
 
@@ -117,13 +150,23 @@ def render_unavailable(request, device_id: int, error):
 @vary_on_headers("HX-Request")
 @tenancy.scoped_view()
 def device_detail(request, device_id: int):
+    # The fields part (htmx, or `?detail=1` without JavaScript) waits for the detail record;
+    # the page itself never does.
+    part = bool(request.htmx)
+    wait = part or request.GET.get("detail") == "1"
     try:
-        read = selectors.device_for_user(user=request.user, device_id=device_id)
+        read = selectors.device_for_user(
+            user=request.user, device_id=device_id, detail=wait, kept_detail=True
+        )
     except selectors.DeviceUnavailable as error:
+        if part:
+            # htmx swaps no error answer: the part itself says what went wrong.
+            context = {"device_id": device_id, "error": str(error)}
+            return render(request, "devices/detail.html#fields-unavailable", context)
         return render_unavailable(request, device_id, error)
-    context = detail_context(request, read)
+    context = detail_context(request, read, part=wait)
     # The freshness panel asks for the fields again once a refresh landed.
-    template = "devices/detail.html#device-fields" if request.htmx else "devices/detail.html"
+    template = "devices/detail.html#device-fields" if part else "devices/detail.html"
     return render(request, template, context)
 
 

@@ -1,5 +1,10 @@
 """Create, edit and delete a device. Upstream 400s land on their fields; nothing typed is
-lost; an edit never overwrites a change made upstream since the form was opened."""
+lost; an edit never overwrites a change made upstream since the form was opened.
+
+The edit page answers at once and loads its form in a part of its own (htmx, or the
+part's own address without JavaScript): the form needs the device's current record, so
+that it is filled with every stored value and a save never clears one.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,12 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
 
 from controlapi import errors
 from dashboard import tenancy
-from devices import selectors, services
+from devices import polling, selectors, services
 from devices.forms import (
     DEVICE_FIELDS,
     DeleteForm,
@@ -50,47 +57,80 @@ def device_create(request):
     return render(request, "devices/edit.html", context, status=status)
 
 
+def _refused_edit(request, device_id: int):
+    """A redirect to the device page when the user may not edit it; None when they may.
+    Http404 for a device outside the user's scope (checked on the cached copy)."""
+    read = selectors.device_for_user(user=request.user, device_id=device_id, detail=False)
+    if tenancy.can(request.user, tenancy.DEVICE_EDIT, read.device.organization_id):
+        return None
+    messages.error(request, "Your role in this organization does not allow editing devices.")
+    return redirect("devices:detail", device_id)
+
+
+def _edit_context(device_id: int, **values) -> dict:
+    return {"creating": False, "device_id": device_id, "nav": "devices",
+            "title": f"Edit device {device_id}", **values}  # fmt: skip
+
+
 @tenancy.scoped_view()
 def device_edit(request, device_id: int):
-    read = selectors.device_for_user(user=request.user, device_id=device_id, detail=False)
-    if not tenancy.can(request.user, tenancy.DEVICE_EDIT, read.device.organization_id):
-        messages.error(request, "Your role in this organization does not allow editing devices.")
-        return redirect("devices:detail", device_id)
+    refused = _refused_edit(request, device_id)
+    if refused:
+        return refused
+    if request.method != "POST":
+        # No form yet: the page loads it (device_edit_form) without waiting here.
+        return render(request, "devices/edit.html", _edit_context(device_id))
     orgs = organization_choices(tenancy.scope_for(request.user, tenancy.DEVICE_EDIT))
     conflict = None
-    if request.method == "POST":
-        opened = request.POST.get("last_change", "")
-        initial = _initial_from_post(request.POST)
-        form = DeviceForm(request.POST, initial=initial, organizations=orgs, creating=False)
-        if form.is_valid():
-            try:
-                services.device_update(
-                    user=request.user, device_id=device_id,
-                    changes=form.payload(only_changed=True), opened_last_change=opened,
-                )  # fmt: skip
-            except services.EditConflict as error:
-                conflict = _comparison(form, error.current)
-                opened = services.last_change_token(error.current)
-            except errors.ValidationFailed as error:
-                form.add_upstream_errors(error.field_errors)
-            except services.WriteOutcomeUnknown as error:
-                form.add_error(None, f"{error} Reload the device to see whether it changed.")
-            except errors.ControlAPIError as error:
-                form.add_error(None, str(error))
-            else:
-                messages.success(request, "Device saved.")
-                return redirect("devices:detail", device_id)
-    else:
+    opened = request.POST.get("last_change", "")
+    initial = _initial_from_post(request.POST)
+    form = DeviceForm(request.POST, initial=initial, organizations=orgs, creating=False)
+    if form.is_valid():
+        try:
+            services.device_update(
+                user=request.user, device_id=device_id,
+                changes=form.payload(only_changed=True), opened_last_change=opened,
+            )  # fmt: skip
+        except services.EditConflict as error:
+            conflict = _comparison(form, error.current)
+            opened = services.last_change_token(error.current)
+        except errors.ValidationFailed as error:
+            form.add_upstream_errors(error.field_errors)
+        except services.WriteOutcomeUnknown as error:
+            form.add_error(None, f"{error} Reload the device to see whether it changed.")
+        except (errors.ControlAPIError, polling.RefreshTimeout) as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Device saved.")
+            return redirect("devices:detail", device_id)
+    context = _edit_context(device_id, form=form, last_change=opened,
+                            original=_original_fields(form), conflict=conflict)  # fmt: skip
+    return render(request, "devices/edit.html", context, status=409 if conflict else 400)
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+@tenancy.scoped_view()
+def device_edit_form(request, device_id: int):
+    """The edit form, filled from the device's current record: the edit page's part
+    (htmx), or the whole page. Without the record it offers no form, only a retry."""
+    refused = _refused_edit(request, device_id)
+    if refused:
+        return refused
+    template = "devices/edit.html#device-form" if request.htmx else "devices/edit.html"
+    try:
         current = selectors.fetch_device(device_id)
-        opened = services.last_change_token(current)
-        form = DeviceForm(initial=device_initial(current), organizations=orgs, creating=False)
-    context = {
-        "form": form, "creating": False, "device_id": device_id, "last_change": opened,
-        "original": _original_fields(form), "conflict": conflict, "nav": "devices",
-        "title": f"Edit device {device_id}",
-    }  # fmt: skip
-    status = 200 if request.method == "GET" else (409 if conflict else 400)
-    return render(request, "devices/edit.html", context, status=status)
+    except (errors.ControlAPIError, polling.RefreshTimeout) as error:
+        # htmx swaps no error answer: the part says what went wrong, with a 200.
+        status = 200 if request.htmx else 503
+        context = _edit_context(device_id, load_error=str(error))
+        return render(request, template, context, status=status)
+    tenancy.ensure_allowed(request.user, tenancy.DEVICE_EDIT, current.organization_id)
+    orgs = organization_choices(tenancy.scope_for(request.user, tenancy.DEVICE_EDIT))
+    form = DeviceForm(initial=device_initial(current), organizations=orgs, creating=False)
+    context = _edit_context(device_id, form=form, last_change=services.last_change_token(current),
+                            original=_original_fields(form))  # fmt: skip
+    return render(request, template, context)
 
 
 def _original_fields(form) -> dict:
@@ -156,6 +196,11 @@ def device_delete(request, device_id: int):
             else:
                 messages.success(request, f"Device {device.name} deleted.")
                 return redirect("/devices/")
+    if form.errors.get("confirm_name"):
+        # The page answers at the top: focus brings the refused name and its error into view.
+        form.fields["confirm_name"].widget.attrs.update(
+            {"autofocus": True, "aria-invalid": "true", "aria-describedby": "confirm-name-error"}
+        )
     status = 200 if request.method == "GET" else (409 if error_text else 400)
     context = {"form": form, "device": device, "error_text": error_text, "nav": "devices",
                "title": f"Delete {device.name}"}  # fmt: skip

@@ -485,6 +485,8 @@ def _fetch_and_share(
                 model.remove_devices([device_id])
             raise
         seen_at = _now()
+        # Kept apart from the row, which the next poll rewrites without the detail-only fields.
+        model.keep_detail(device, read_at=seen_at)
         transitions = model.update_devices([device], observed_at=seen_at)
         # The status change a refresh sees is history too: polls that follow compare
         # with the refreshed copy and so never report it themselves.

@@ -41,6 +41,9 @@ Key layout (P = prefix, g = generation):
     P hist:org:<id> / :all       stream of Up/Down counts per poll
     P flight:device:<id>...      single-flight lock and result of one device fetch
     P refresh:<token>            how one "Refresh" press ended (devices.refresh_requests)
+    P detail:device:<id>         string: the last detail record read of one device and
+                                 when (across generations; polls store the list shape,
+                                 which lacks the detail-only fields; KEPT_DETAIL_TTL)
     P lock:<poll>                the lock that keeps polls from overlapping
 
 Indexes hold device ids only (the JSON lives once in the device hash), so a
@@ -102,6 +105,8 @@ MAX_PAGE_SIZE = 500
 # definition; the selectors and the triage board use these defaults.
 FLAP_MIN_TRANSITIONS = 3
 FLAP_WINDOW = timedelta(hours=1)
+# How long the last detail record read of a device is kept for pages to fall back on.
+KEPT_DETAIL_TTL = timedelta(days=7)
 
 
 def _json(data: Any) -> bytes:
@@ -447,6 +452,9 @@ class Keys:
     def refresh_request(self, token: str) -> str:
         return f"{self.p}refresh:{token}"
 
+    def kept_detail(self, device_id: int) -> str:
+        return f"{self.p}detail:device:{device_id}"
+
     def poll_lock(self, poll: str) -> str:
         return f"{self.p}lock:{poll}"
 
@@ -683,6 +691,20 @@ class ReadModel:
             as_of = max(as_of, _from_epoch(fresh))
         return CachedDevice(_device(row), as_of)
 
+    def keep_detail(self, device: Device, *, read_at: datetime) -> None:
+        """Keep `device`, a detail record read from the upstream at `read_at`, for
+        `kept_detail` (pages show its detail-only fields when the upstream fails)."""
+        data = {"device": device.to_cache(), "read_at": _epoch(read_at)}
+        self.client.set(self.keys.kept_detail(device.id), _json(data), ex=KEPT_DETAIL_TTL)
+
+    def kept_detail(self, device_id: int) -> CachedDevice | None:
+        """The last detail record kept for the device and when it was read; None if none."""
+        raw = self.client.get(self.keys.kept_detail(device_id))
+        if raw is None:
+            return None
+        data = orjson.loads(raw)
+        return CachedDevice(Device.from_cache(data["device"]), _from_epoch(data["read_at"]))
+
     def organizations(self) -> set[int]:
         """The organization ids present in the current snapshot."""
         info = self.snapshot_info()
@@ -859,8 +881,11 @@ class ReadModel:
         return transitions
 
     def remove_devices(self, device_ids: Iterable[int]) -> int:
-        """Remove devices from the current generation (gone upstream); returns how many."""
+        """Remove devices from the current generation (gone upstream), and their kept
+        detail records; returns how many were in the generation."""
         ids = sorted(set(device_ids))
+        if ids:
+            self.client.delete(*(self.keys.kept_detail(i) for i in ids))
         with self.client.pipeline() as pipe:
             while True:
                 try:

@@ -17,14 +17,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 import redis
 from django.http import Http404
 
 from controlapi import errors
-from controlapi.records import Device, Profile
+from controlapi.records import DETAIL_ONLY_FIELDS, Device, Profile, has_detail_fields
 from dashboard import tenancy
 from devices import configured, freshness, polling
 from devices.freshness import Banner
@@ -83,11 +83,22 @@ class DeviceDetail:
     degraded: bool = False
     error: str | None = None  # set when the device could not be read, or read fresh
     stale: bool = False  # from the cache although older than wanted (upstream failed)
+    reason: str | None = None  # the upstream's own words when that read failed
+    # When the detail-only fields shown were read, if they come from the device's last
+    # detail record kept (`kept_detail`) rather than with the rest of this copy.
+    detail_kept: datetime | None = None
 
     @property
     def warning(self) -> str:
         """What a page says above a cached copy shown because a fresh read failed."""
         return f"{self.error} Showing the cached copy." if self.stale and self.error else ""
+
+    @property
+    def detail_current(self) -> bool:
+        """The detail-only fields came with this copy (not kept from an earlier read)."""
+        return (
+            self.device is not None and self.detail_kept is None and has_detail_fields(self.device)
+        )
 
 
 class DeviceUnavailable(Exception):
@@ -306,18 +317,13 @@ ANY_AGE = timedelta.max
 SERVICE_REFRESH_WAIT = 6.0
 
 
-def _has_detail_fields(device: Device) -> bool:
-    """The pollers read lists, which lack the detail-only fields (`username`,
-    `update_frequency`, `last_change`...); a refresh stores the detail record."""
-    return device.update_frequency is not None or device.last_change is not None
-
-
 def device_detail(
     *,
     device_id: int,
     org_ids: frozenset[int] | None,
     max_age: timedelta | None = None,
     detail: bool = False,
+    kept_detail: bool = False,
 ) -> DeviceDetail | None:
     """One device, or None when it does not exist, is outside `org_ids` or outside
     the dashboard's own token (a 404, the same for all three).
@@ -328,6 +334,11 @@ def device_detail(
     pending entries' values) once for all concurrent readers and written back to
     the cache. If that fetch fails, the cached copy is answered `stale` with the
     reason in `error`; with no cached copy, `device` is None and `error` says why.
+
+    With `kept_detail`, a copy answered without the detail-only fields (the pollers
+    read lists, which lack them) takes them from the device's last detail record kept
+    (`ReadModel.kept_detail`), if that was read while the device was in the same
+    organization; `detail_kept` then says when it was read.
     """
     if max_age is None:
         max_age = timedelta(seconds=configured.poll_interval() * freshness.STALE_AFTER_INTERVALS)
@@ -342,9 +353,10 @@ def device_detail(
     if (
         cached is not None
         and _now() - cached.as_of <= max_age
-        and (not detail or _has_detail_fields(cached.device))
+        and (not detail or has_detail_fields(cached.device))
     ):
-        return DeviceDetail(cached.device, cached.as_of)
+        answer = DeviceDetail(cached.device, cached.as_of)
+        return _with_kept_detail(model, answer) if kept_detail else answer
     try:
         device = polling.refresh_device(
             model=model,
@@ -359,27 +371,62 @@ def device_detail(
     except (errors.ControlAPIError, polling.RefreshTimeout, redis.RedisError) as error:
         message = _words("Could not read the device from the control API:", error)
         if cached is not None:
-            return DeviceDetail(cached.device, cached.as_of, error=message, stale=True)
-        return DeviceDetail(None, None, error=message)
+            answer = DeviceDetail(
+                cached.device, cached.as_of, error=message, stale=True, reason=str(error)
+            )
+            return _with_kept_detail(model, answer) if kept_detail else answer
+        return DeviceDetail(None, None, error=message, reason=str(error))
     if not _allowed(device, org_ids):
         return None
     return DeviceDetail(device, _now())
 
 
+def _with_kept_detail(model, answer: DeviceDetail) -> DeviceDetail:
+    """`answer` with the detail-only fields of the device's kept detail record, when
+    its copy lacks them. The kept record must be of the same organization as the
+    copy, which the caller has already checked against the user's scope."""
+    device = answer.device
+    if has_detail_fields(device):
+        return answer
+    try:
+        kept = model.kept_detail(device.id)
+    except redis.RedisError as error:
+        log.warning("could not read the kept detail of device %s: %s", device.id, error)
+        return answer
+    if (
+        kept is None
+        or kept.device.organization_id != device.organization_id
+        or not has_detail_fields(kept.device)
+    ):
+        return answer
+    fields = {name: getattr(kept.device, name) for name in DETAIL_ONLY_FIELDS}
+    return replace(answer, device=replace(device, **fields), detail_kept=kept.as_of)
+
+
 def device_for_user(
-    *, user, device_id: int, action: str = tenancy.VIEW, detail: bool = True
+    *,
+    user,
+    device_id: int,
+    action: str = tenancy.VIEW,
+    detail: bool = True,
+    kept_detail: bool = False,
 ) -> DeviceDetail:
     """The device for a page or a service acting on it, within the user's
     organizations for `action` (checked on the organization the device really has).
 
     The cached copy however old (pages show its age and offer a refresh); with
-    `detail`, one upstream read if the cached copy lacks the detail-only fields.
+    `detail`, one upstream read if the cached copy lacks the detail-only fields; with
+    `kept_detail`, those of the last detail record read when the copy lacks them.
     Raises Http404 when the device is unknown or outside the scope, and
     DeviceUnavailable when it is in no cache and the upstream could not be read.
     """
     scope = tenancy.scope_for(user, action)
     read = device_detail(
-        device_id=device_id, org_ids=scope.org_ids_or_none(), max_age=ANY_AGE, detail=detail
+        device_id=device_id,
+        org_ids=scope.org_ids_or_none(),
+        max_age=ANY_AGE,
+        detail=detail,
+        kept_detail=kept_detail,
     )
     if read is None:
         raise Http404("No such device.")

@@ -27,7 +27,7 @@ from django.db import IntegrityError, transaction
 from django.http import Http404
 
 from controlapi import errors
-from controlapi.records import Device
+from controlapi.records import Device, has_detail_fields
 from dashboard import audit, tenancy
 from dashboard.upstream import control_api
 from devices import configured, selectors
@@ -102,7 +102,10 @@ def _now() -> datetime:
 
 def _cache_answer(device: Device) -> None:
     try:
-        configured.read_model().update_devices([device], observed_at=_now())
+        model = configured.read_model()
+        if has_detail_fields(device):  # a write answers with the detail record
+            model.keep_detail(device, read_at=_now())
+        model.update_devices([device], observed_at=_now())
     except redis.RedisError as error:  # the next poll brings it in
         log.warning("could not cache device %s after a write: %s", device.id, error)
 

@@ -148,7 +148,7 @@ def test_a_wrong_name_in_the_danger_zone_sends_nothing(
     zone = page.locator(".danger-zone")
     zone.get_by_label("confirm factory reset").fill("not-the-name")
     zone.get_by_role("button", name="Factory reset", exact=True).click()
-    expect(page.locator("#action-error")).to_contain_text("exactly to confirm")
+    expect(page.locator("#confirm-factory-reset-error")).to_contain_text("exactly to confirm")
     expect(page.locator(".danger-zone").get_by_label("confirm factory reset")).to_have_value(
         "not-the-name"
     )

@@ -45,8 +45,9 @@ def api():
 
 
 def edit_form(client, device_id):
-    """The edit form's fields as a browser would post them back (hidden ones included)."""
-    html = client.get(f"/devices/{device_id}/edit/").content.decode()
+    """The edit form's fields as a browser would post them back (hidden ones included); the
+    form is the part the edit page loads."""
+    html = client.get(f"/devices/{device_id}/edit/form/", HTTP_HX_REQUEST="true").content.decode()
     data = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html))
     data.pop("csrfmiddlewaretoken", None)
     for name in (

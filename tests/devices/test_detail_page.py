@@ -102,8 +102,10 @@ def test_pending_settings_are_listed_in_words(cached_fleet, device_of_org, noc, 
     client = client_of(noc)
     with ControlAPI(settings.CONTROL_API_URL, settings.CONTROL_API_TOKEN) as api:
         api.reboot(device.id)
-    html = client.get(f"/devices/{device.id}/").content.decode()
-    # The cached copy is the list shape: the page reads the detail record, pending included.
+    # The cached copy is the list shape: the page loads the detail record, pending included,
+    # in its fields part.
+    assert 'id="detail-loading"' in client.get(f"/devices/{device.id}/").content.decode()
+    html = client.get(f"/devices/{device.id}/", HTTP_HX_REQUEST="true").content.decode()
     assert "Reboot scheduled" in html
 
 
@@ -119,6 +121,7 @@ def test_a_scheduled_reboot_is_shown_with_its_time(cached_fleet, device_of_org, 
     with ControlAPI(settings.CONTROL_API_URL, settings.CONTROL_API_TOKEN) as api:
         due = next(p.value for p in api.reboot(device.id).pending_settings)
 
-    html = client_of(noc).get(f"/devices/{device.id}/").content.decode()
+    part = client_of(noc).get(f"/devices/{device.id}/", HTTP_HX_REQUEST="true")
+    html = part.content.decode()
 
     assert due and f"Reboot scheduled at {due}" in html
