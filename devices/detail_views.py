@@ -106,6 +106,8 @@ def detail_context(
         "plain_actions": [a for a in actions if not a["spec"].danger],
         "danger_actions": [a for a in actions if a["spec"].danger],
         "firmware_images": firmware_images,
+        # The fields part brings the device's own image, which the page's row may have lacked.
+        "firmware_oob": part and allowed["firmware"],
         "can_refresh": tenancy.can(request.user, tenancy.REFRESH, org),
         "can_edit": tenancy.can(request.user, tenancy.DEVICE_EDIT, org),
         "can_delete": tenancy.can(request.user, tenancy.DEVICE_DELETE, org),
