@@ -213,6 +213,23 @@ def request_scope(request, action: str = VIEW) -> OrgScope:
     return scope if active is None else scope.narrowed_to(active)
 
 
+def outside_scope_message(request, org_id: int, *, verb: str = "see") -> str:
+    """Why a page will not use organization `org_id` from its URL, in one sentence.
+
+    When the switcher is the reason it says so (NOC staff may see every organization);
+    otherwise the words are the same whether the organization exists or not.
+    """
+    active = getattr(request, "active_organization", None)
+    if active is not None and scope_for(request.user, VIEW).allows(org_id):
+        name = Organization.objects.filter(upstream_id=active).values_list("name", flat=True)
+        label = f"{name.first() or 'organization'} (#{active})"
+        return (
+            f"You are switched to {label}; to {verb} organization #{org_id}, choose it or "
+            "all organizations in the Organization switcher at the top."
+        )
+    return f"You cannot {verb} organization #{org_id}: it is not one of your organizations."
+
+
 def scoped_view(action: str = VIEW):
     """Require login and set `request.scope` (and `request.active_organization`).
 

@@ -76,8 +76,9 @@ def plan_from_request(request) -> Plan:
         if request.POST.get("all_matching"):
             raw_filter = request.POST.get("filter", "")
             filters = list_filters.parse(
-                QueryDict(raw_filter), scope=request.scope, now=datetime.now(UTC)
-            )
+                QueryDict(raw_filter), scope=request.scope, now=datetime.now(UTC),
+                outside=lambda org: tenancy.outside_scope_message(request, org),
+            )  # fmt: skip
             if filters.errors:
                 plan.error = " ".join(filters.errors)
                 return plan

@@ -15,7 +15,7 @@ for it anyway); it is never applied.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
@@ -102,8 +102,19 @@ def _positive_int(raw: str) -> int | None:
     return int(raw) if raw.isdigit() and 0 < int(raw) < 2**31 else None
 
 
-def parse(params: Mapping, *, scope: OrgScope, now: datetime) -> ListFilters:
-    """Read the URL query into a DeviceQuery; never raises for a bad value."""
+def _not_yours(org_id: int) -> str:
+    return f"You cannot see organization #{org_id}: it is not one of your organizations."
+
+
+def parse(
+    params: Mapping,
+    *,
+    scope: OrgScope,
+    now: datetime,
+    outside: Callable[[int], str] = _not_yours,
+) -> ListFilters:
+    """Read the URL query into a DeviceQuery; never raises for a bad value. `outside` words
+    why an organization outside `scope` is not used (`tenancy.outside_scope_message`)."""
     errors: list[str] = []
     values: dict = {}
 
@@ -123,9 +134,7 @@ def parse(params: Mapping, *, scope: OrgScope, now: datetime) -> ListFilters:
         if org is None:
             errors.append(f"Organization “{raw}” is not an organization id (a whole number).")
         elif not scope.allows(org):
-            errors.append(
-                f"Organization #{org} is not one of your organizations; showing all of yours."
-            )
+            errors.append(outside(org))
         else:
             organization = org
             values["organization"] = org
