@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -61,6 +62,12 @@ def switch_organization(request):
     ):
         target = "/"
     return redirect(target)
+
+
+@require_GET
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page links: send them to the static one."""
+    return redirect(static("favicon.ico"))
 
 
 @require_GET
