@@ -54,6 +54,11 @@ def filtered_entries(request):
         orgs = orgs.filter(upstream_id__in=request.scope.ids)
     choices = [(o.upstream_id, f"{o.name} (#{o.upstream_id})") for o in orgs]
     form = AuditFilterForm(request.GET or None, organizations=choices)
+    raw = request.GET.get("organization", "").strip()
+    if raw.isdigit():
+        # Outside the choices: say why in words, not Django's "not one of the available choices".
+        why = tenancy.outside_scope_message(request, int(raw))
+        form.fields["organization"].error_messages["invalid_choice"] = why
     entries = audit.entries_for(request.scope)
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
@@ -80,6 +85,8 @@ def _with_organization_names(entries):
     )
     for entry in entries:
         entry.organization_name = names.get(entry.organization_id, "")
+        entry.action_label = audit.action_label(entry.action)
+        entry.parameter_words = audit.describe_parameters(entry.parameters)
     return entries
 
 
@@ -117,7 +124,8 @@ def _csv_rows(entries):
         yield writer.writerow([
             entry.created_at.isoformat(), entry.username, entry.organization_id,
             names.get(entry.organization_id, ""), entry.device_id, entry.device_name,
-            entry.action, entry.parameters, entry.get_result_display(), entry.upstream_status,
+            entry.action, audit.parameters_json(entry.parameters), entry.get_result_display(),
+            entry.upstream_status,
             entry.duration_ms, entry.error_message, entry.request_id,
         ])  # fmt: skip
 

@@ -1,0 +1,78 @@
+"""The audit trail in words: actions and parameters as a NOC engineer reads them, the CSV's
+parameters as JSON, and an organization the page will not use said plainly."""
+
+import csv
+import io
+import json
+
+from dashboard import audit
+from devices.services import ACTIONS
+from tests.users import ORG_A, ORG_B, ORG_OTHER
+
+
+def record(user, org_id, action, parameters):
+    return audit.record_action(
+        user=user, action=action, result=audit.OK, organization_id=org_id,
+        device_id=1001, device_name="cpe-1", parameters=parameters,
+    )  # fmt: skip
+
+
+def test_a_scheduled_operation_reads_as_words_not_its_code_name(client_of, noc, tenant_admin):
+    record(tenant_admin, ORG_A, "headless_create", {"operation_type": "firmware_update"})
+
+    content = client_of(noc).get("/audit/").content.decode()
+
+    assert "Schedule an operation by serial number" in content
+    assert "headless_create" not in content
+
+
+def test_every_device_action_has_words_in_the_trail():
+    assert set(ACTIONS) <= set(audit.ACTION_LABELS)
+
+
+def test_an_empty_parameter_reads_as_none_given(client_of, noc, tenant_admin):
+    record(
+        tenant_admin, ORG_A, "maintenance",
+        {"operational_status": "maintenance", "assigned_user": None, "maintenance_notes": ""},
+    )  # fmt: skip
+
+    content = client_of(noc).get("/audit/").content.decode()
+
+    assert "no assigned user" in content and "no maintenance notes" in content
+    assert "operational status: maintenance" in content
+    assert "assigned_user=None" not in content and "None" not in content
+
+
+def test_the_csv_holds_the_parameters_as_json_with_secrets_masked(client_of, noc, tenant_admin):
+    record(
+        tenant_admin, ORG_A, "device_create",
+        {"name": "cpe-9", "password": "hunter2", "assigned_user": None, "tags": ["a", "b"]},
+    )  # fmt: skip
+
+    body = b"".join(client_of(noc).get("/audit/export.csv").streaming_content).decode()
+
+    (row,) = csv.DictReader(io.StringIO(body))
+    assert json.loads(row["parameters"]) == {
+        "name": "cpe-9", "password": "[redacted]", "assigned_user": None, "tags": ["a", "b"],
+    }  # fmt: skip
+    assert "hunter2" not in body
+
+
+def test_noc_switched_to_one_organization_filtering_another_is_told_why(client_of, noc):
+    client = client_of(noc)
+    client.post("/organization/", {"organization": ORG_B})
+
+    content = client.get("/audit/", {"organization": ORG_A}).content.decode()
+
+    assert "not one of the available choices" not in content
+    assert "not one of your organizations" not in content
+    assert "You are switched to Test organization 7 (#7)" in content
+
+
+def test_a_tenant_filtering_another_organization_is_told_it_is_not_theirs(client_of, tenant_admin):
+    content = client_of(tenant_admin).get("/audit/", {"organization": ORG_OTHER}).content.decode()
+
+    assert "not one of the available choices" not in content
+    assert f"You cannot see organization #{ORG_OTHER}: it is not one of your organizations." in (
+        content
+    )
