@@ -16,6 +16,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from dashboard import audit
+
 
 class ActionRecord(models.Model):
     class State(models.TextChoices):
@@ -58,6 +60,10 @@ class ActionRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} on device {self.device_id} ({self.state})"
+
+    @property
+    def action_label(self) -> str:
+        return audit.action_label(self.action)
 
 
 class ImportJob(models.Model):
