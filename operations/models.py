@@ -126,6 +126,13 @@ class ImportRow(models.Model):
         return f"Row {self.line} of import {self.job_id} ({self.state})"
 
 
+# The operations the form offers, by name (the upstream's word -> the page's).
+OPERATION_LABELS = {
+    "firmware_update": "Firmware update",
+    "configuration_update": "Configuration update",
+}
+
+
 class HeadlessRecord(models.Model):
     txn_id = models.CharField(max_length=128, unique=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -146,6 +153,11 @@ class HeadlessRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.txn_id} {self.operation_type} for {self.device_serial}"
+
+    @property
+    def operation_label(self) -> str:
+        word = self.operation_type
+        return OPERATION_LABELS.get(word) or word.replace("_", " ").capitalize()
 
 
 class MaintenanceSnapshot(models.Model):

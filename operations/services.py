@@ -23,12 +23,9 @@ from dashboard.upstream import control_api
 from devices import configured
 from devices.read_model import DeviceQuery
 from devices.services import WriteOutcomeUnknown, action_timeout
-from operations.models import HeadlessRecord
+from operations.models import OPERATION_LABELS, HeadlessRecord
 
-OPERATION_TYPES = [
-    ("firmware_update", "Firmware update"),
-    ("configuration_update", "Configuration update"),
-]
+OPERATION_TYPES = list(OPERATION_LABELS.items())
 
 
 def device_by_serial(serial: str):

@@ -58,5 +58,6 @@ def refresh(request, record_id: int):
     except errors.ControlAPIError as error:
         messages.error(request, f"Could not read the operation's status: {error}")
     else:
-        messages.info(request, f"{record.txn_id}: {record.status or 'unknown'}.")
+        said = f"reports “{record.status}”" if record.status else "reports no status yet"
+        messages.info(request, f"Transaction {record.txn_id}: the control API {said}.")
     return redirect("operations:scheduled")
