@@ -63,6 +63,12 @@ def action_label(action: str) -> str:
     return ACTION_LABELS.get(action) or action.replace("_", " ").replace("-", " ").capitalize()
 
 
+def action_named(text: str) -> str:
+    """The stored action name for what a person typed: a label as shown, or the name itself."""
+    wanted = text.casefold()
+    return next((name for name, label in ACTION_LABELS.items() if label.casefold() == wanted), text)
+
+
 def describe_parameters(parameters: Mapping[str, Any]) -> str:
     """An entry's parameters for people: "operational status: maintenance; no assigned user"."""
     parts = []

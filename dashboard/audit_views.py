@@ -66,7 +66,7 @@ def filtered_entries(request):
             entries,
             username=data["user"].strip(),
             organization_id=data["organization"],
-            action=data["action"].strip(),
+            action=audit.action_named(data["action"].strip()),
             result=data["result"],
             since=_day_start(data["since"]) if data["since"] else None,
             until=_day_start(data["until"] + timedelta(days=1)) if data["until"] else None,

@@ -76,3 +76,12 @@ def test_a_tenant_filtering_another_organization_is_told_it_is_not_theirs(client
     assert f"You cannot see organization #{ORG_OTHER}: it is not one of your organizations." in (
         content
     )
+
+
+def test_the_action_filter_takes_the_words_the_page_shows(client_of, noc, tenant_admin):
+    kept = record(tenant_admin, ORG_A, "headless_create", {})
+    record(tenant_admin, ORG_A, "reboot", {})
+
+    response = client_of(noc).get("/audit/", {"action": "schedule an operation by serial number"})
+
+    assert [e.id for e in response.context["entries"]] == [kept.id]
