@@ -250,11 +250,14 @@ def _overdue_signal(last_sync: datetime | None, frequency: str | None, now: date
         shown = "—" if last_sync is None else f"{describe_age(now - last_sync)} ago"
         word = frequency or "not given"
         return Signal(
-            name, shown, f"sync frequency {word!s}: no period known", UNKNOWN,
+            name, shown, f"No period known for the sync frequency “{word}”", UNKNOWN,
             f"Sync frequency {word}: cannot tell whether a sync is overdue",
         )  # fmt: skip
     limit = period * OVERDUE_AFTER_PERIODS
-    threshold = f"overdue after {describe_age(limit)} ({OVERDUE_AFTER_PERIODS} × {frequency})"
+    threshold = (
+        f"Degraded when not synced for over {describe_age(limit)} "
+        f"({OVERDUE_AFTER_PERIODS} × “{frequency}”)"
+    )
     if last_sync is None:
         return Signal(name, "never", threshold, UNKNOWN, "No sync recorded yet")
     age = now - last_sync
@@ -266,7 +269,7 @@ def _overdue_signal(last_sync: datetime | None, frequency: str | None, now: date
 
 def _stale_test_signal(last_tested: datetime | None, now: datetime) -> Signal:
     name = "Last tested"
-    threshold = f"stale after {describe_age(STALE_TEST_AFTER)}"
+    threshold = f"Degraded when not tested for over {describe_age(STALE_TEST_AFTER)}"
     if last_tested is None:
         return Signal(name, "never", threshold, UNKNOWN, "No connection test recorded")
     age = now - last_tested
