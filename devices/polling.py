@@ -191,17 +191,12 @@ def _choose_mode(model: ReadModel, config: PollConfig, now: datetime) -> str:
     return INCREMENTAL
 
 
-def _sentence(error: Exception) -> str:
-    """The error's words as one sentence: upstream texts end with or without a full stop."""
-    text = str(error).strip()
-    return text if text.endswith((".", "!", "?", "…")) else f"{text}."
-
-
 def _reason(error: Exception, pages_done: int) -> str:
+    said = errors.as_sentence(error)
     if not pages_done:
-        return f"{_sentence(error)} The previous snapshot is kept."
+        return f"{said} The previous snapshot is kept."
     pages = f"{pages_done} page{'s' if pages_done != 1 else ''}"
-    return f"{_sentence(error)} The poll stopped after {pages}; the previous snapshot is kept."
+    return f"{said} The poll stopped after {pages}; the previous snapshot is kept."
 
 
 class _PageCounter:
@@ -410,7 +405,7 @@ def poll_profiles(
         )
         return PollReport(mode=FULL, devices=len(details), pages=fetched, duration=duration)
     except (errors.ControlAPIError, ValueError) as error:
-        reason = f"{_sentence(error)} The previous profile snapshot is kept."
+        reason = f"{errors.as_sentence(error)} The previous profile snapshot is kept."
         _record_failure(model, PROFILES, started, clock, reason, fetched, FULL)
         raise PollFailed(reason) from error
     finally:
