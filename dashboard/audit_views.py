@@ -55,9 +55,13 @@ def filtered_entries(request):
     choices = [(o.upstream_id, f"{o.name} (#{o.upstream_id})") for o in orgs]
     form = AuditFilterForm(request.GET or None, organizations=choices)
     raw = request.GET.get("organization", "").strip()
-    if raw.isdigit():
+    if raw:
         # Outside the choices: say why in words, not Django's "not one of the available choices".
-        why = tenancy.outside_scope_message(request, int(raw))
+        why = (
+            tenancy.outside_scope_message(request, int(raw))
+            if raw.isdigit()
+            else f"Organization “{raw}” is not an organization id (a whole number)."
+        )
         form.fields["organization"].error_messages["invalid_choice"] = why
     entries = audit.entries_for(request.scope)
     if form.is_bound and form.is_valid():

@@ -216,11 +216,14 @@ def request_scope(request, action: str = VIEW) -> OrgScope:
 def outside_scope_message(request, org_id: int, *, verb: str = "see") -> str:
     """Why a page will not use organization `org_id` from its URL, in one sentence.
 
-    When the switcher is the reason it says so (NOC staff may see every organization);
-    otherwise the words are the same whether the organization exists or not.
+    When the switcher is the reason it says so; NOC staff (who may see every organization)
+    asking for one the dashboard has no row for hear that. Anyone else hears the same
+    words whether the organization exists or not.
     """
     active = getattr(request, "active_organization", None)
-    if active is not None and scope_for(request.user, VIEW).allows(org_id):
+    if scope_for(request.user, VIEW).allows(org_id):
+        if active is None or active == org_id:
+            return f"No organization #{org_id} is known to the dashboard."
         name = Organization.objects.filter(upstream_id=active).values_list("name", flat=True)
         label = f"{name.first() or 'organization'} (#{active})"
         return (

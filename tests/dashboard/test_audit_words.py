@@ -85,3 +85,17 @@ def test_the_action_filter_takes_the_words_the_page_shows(client_of, noc, tenant
     response = client_of(noc).get("/audit/", {"action": "schedule an operation by serial number"})
 
     assert [e.id for e in response.context["entries"]] == [kept.id]
+
+
+def test_noc_filtering_an_organization_the_dashboard_does_not_know_is_told_so(client_of, noc):
+    content = client_of(noc).get("/audit/", {"organization": 99999}).content.decode()
+
+    assert "not one of your organizations" not in content
+    assert "No organization #99999 is known to the dashboard." in content
+
+
+def test_an_organization_filter_that_is_not_a_number_is_said_in_words(client_of, noc):
+    content = client_of(noc).get("/audit/", {"organization": "abc"}).content.decode()
+
+    assert "not one of the available choices" not in content
+    assert "Organization “abc” is not an organization id (a whole number)." in content
