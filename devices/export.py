@@ -72,8 +72,9 @@ def _refused(request, errors, *, status: int, filters=None):
     """Nothing exported: the reasons in the site's layout, with the list at the same filter."""
     query = urlencode(filters.params()) if filters is not None else ""
     context = {"nav": "devices", "title": "Nothing was exported", "errors": errors,
-               "list_url": reverse("devices:list") + (f"?{query}" if query else "")}  # fmt: skip
-    return render(request, "devices/export_refused.html", context, status=status)
+               "back_url": reverse("devices:list") + (f"?{query}" if query else ""),
+               "back_label": "Back to the devices"}  # fmt: skip
+    return render(request, "export_refused.html", context, status=status)
 
 
 def csv_response(request):

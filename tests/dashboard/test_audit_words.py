@@ -99,3 +99,17 @@ def test_an_organization_filter_that_is_not_a_number_is_said_in_words(client_of,
 
     assert "not one of the available choices" not in content
     assert "Organization “abc” is not an organization id (a whole number)." in content
+
+
+def test_a_tenants_audit_export_of_another_organization_is_a_page_saying_so(
+    client_of, tenant_admin
+):
+    response = client_of(tenant_admin).get("/audit/export.csv", {"organization": ORG_OTHER})
+
+    content = response.content.decode()
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
+    assert 'class="topbar"' in content
+    assert f"You cannot export organization #{ORG_OTHER}: it is not one of your organizations." in (
+        content
+    )
