@@ -35,7 +35,7 @@ def redact(value: Any) -> Any:
 
 
 # What each action is called on the audit page; the stored name stays the filter's and the
-# CSV's key. ASSUMPTION: a name missing here is shown with its underscores as spaces.
+# CSV's key. A name missing here is shown with its underscores as spaces.
 ACTION_LABELS = {
     "reboot": "Reboot",
     "sync": "Sync configuration",
