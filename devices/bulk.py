@@ -83,7 +83,7 @@ def plan_from_request(request) -> Plan:
                 plan.error = " ".join(filters.errors)
                 return plan
             devices = list_selectors.all_matching(view_ids, filters.without_paging(limit=1))
-            plan.description = f"all devices matching {raw_filter or 'no filter'}"
+            plan.description = list_filters.describe(filters)
             plan.form.update(all_matching="1", filter=raw_filter)
         else:
             ids = _ids(request.POST.get("devices", ""))

@@ -232,6 +232,26 @@ def parse(
     )
 
 
+def describe(filters: ListFilters) -> str:
+    """The filter in words, e.g. "all Down devices in organization #5 matching “cpe”"."""
+    words = ["all", {"up": "Up", "down": "Down"}.get(filters.status, ""), "devices"]
+    if filters.organization is not None:
+        words.append(f"in organization #{filters.organization}")
+    if filters.type is not None:
+        words.append(f"of type #{filters.type}")
+    if filters.changed:
+        words.append(f"whose status changed in the last {CHANGED_PICKS[filters.changed][0]}")
+    elif filters.changed_from is not None:
+        words.append(
+            f"whose status changed since {filters.changed_from.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+        )
+    if filters.pending:
+        words.append("with pending settings")
+    if filters.q:
+        words.append(f"matching “{filters.q}”")
+    return " ".join(word for word in words if word)
+
+
 def _parse_moment(raw: str) -> datetime | None:
     """An ISO-8601 time; without an offset it is taken as UTC (ASSUMPTION: the page says so).
     A "+" of an offset typed into a URL by hand arrives as a space: it is put back."""
