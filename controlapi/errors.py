@@ -158,6 +158,12 @@ ERROR_FOR_STATUS: Mapping[int, type[ControlAPIError]] = {
 _DETAIL_LIMIT = 300
 
 
+def as_sentence(error: BaseException) -> str:
+    """`str(error)` ending with one full stop (or its own ? ! …), so a sentence can follow."""
+    text = str(error).strip()
+    return text if text.endswith((".", "!", "?", "…")) else f"{text}."
+
+
 def error_class_for(status: int) -> type[ControlAPIError]:
     if status >= 500:
         return UpstreamError

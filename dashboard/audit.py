@@ -6,6 +6,7 @@ entry says who, what, on which device of which organization, and how it ended.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -31,6 +32,62 @@ def redact(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [redact(item) for item in value]
     return value
+
+
+# What each action is called on the audit page; the stored name stays the filter's and the
+# CSV's key. A name missing here is shown with its underscores as spaces.
+ACTION_LABELS = {
+    "reboot": "Reboot",
+    "sync": "Sync configuration",
+    "reconf": "Re-apply configuration",
+    "debug-on": "Debug on",
+    "debug-off": "Debug off",
+    "firmware": "Firmware update",
+    "factory-reset": "Factory reset",
+    "device-factory-reset": "Device-only factory reset",
+    "refresh": "Refresh from the control API",
+    "device_create": "Create a device",
+    "device_edit": "Edit a device",
+    "device_delete": "Delete a device",
+    "device_import": "Import devices from a CSV file",
+    "maintenance": "Update the maintenance record",
+    "headless_create": "Schedule an operation by serial number",
+    "export": "Export devices as CSV",
+    "claim": "Claim a device (I'm on it)",
+    "release_claim": "Release a claim",
+    "bulk_cancel": "Cancel a bulk action",
+}
+
+
+def action_label(action: str) -> str:
+    return ACTION_LABELS.get(action) or action.replace("_", " ").replace("-", " ").capitalize()
+
+
+def action_named(text: str) -> str:
+    """The stored action name for what a person typed: a label as shown, or the name itself."""
+    wanted = text.casefold()
+    return next((name for name, label in ACTION_LABELS.items() if label.casefold() == wanted), text)
+
+
+def describe_parameters(parameters: Mapping[str, Any]) -> str:
+    """An entry's parameters for people: "operational status: maintenance; no assigned user"."""
+    parts = []
+    for key, value in redact(dict(parameters or {})).items():
+        name = key.replace("_", " ")
+        if value is None or value == "":
+            parts.append(f"no {name}")
+        elif isinstance(value, bool):
+            parts.append(f"{name}: {'yes' if value else 'no'}")
+        elif isinstance(value, dict | list):
+            parts.append(f"{name}: {json.dumps(value, ensure_ascii=False)}")
+        else:
+            parts.append(f"{name}: {value}")
+    return "; ".join(parts)
+
+
+def parameters_json(parameters: Mapping[str, Any]) -> str:
+    """An entry's parameters as JSON (the CSV's column), secrets masked."""
+    return json.dumps(redact(dict(parameters or {})), ensure_ascii=False, sort_keys=True)
 
 
 def _is_secret(key: str) -> bool:

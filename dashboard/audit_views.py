@@ -13,6 +13,7 @@ from django import forms
 from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
@@ -47,13 +48,23 @@ def _day_start(day):
     return timezone.make_aware(datetime.combine(day, time.min), timezone.get_current_timezone())
 
 
-def filtered_entries(request):
-    """(form, entries) for the request's filters, inside the user's organizations."""
+def filtered_entries(request, *, verb: str = "see"):
+    """(form, entries) for the request's filters, inside the user's organizations. `verb`
+    words an organization outside them ("see", "export")."""
     orgs = Organization.objects.all()
     if not request.scope.all:
         orgs = orgs.filter(upstream_id__in=request.scope.ids)
     choices = [(o.upstream_id, f"{o.name} (#{o.upstream_id})") for o in orgs]
     form = AuditFilterForm(request.GET or None, organizations=choices)
+    raw = request.GET.get("organization", "").strip()
+    if raw:
+        # Outside the choices: say why in words, not Django's "not one of the available choices".
+        why = (
+            tenancy.outside_scope_message(request, int(raw), verb=verb)
+            if raw.isdigit()
+            else f"Organization “{raw}” is not an organization id (a whole number)."
+        )
+        form.fields["organization"].error_messages["invalid_choice"] = why
     entries = audit.entries_for(request.scope)
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
@@ -61,7 +72,7 @@ def filtered_entries(request):
             entries,
             username=data["user"].strip(),
             organization_id=data["organization"],
-            action=data["action"].strip(),
+            action=audit.action_named(data["action"].strip()),
             result=data["result"],
             since=_day_start(data["since"]) if data["since"] else None,
             until=_day_start(data["until"] + timedelta(days=1)) if data["until"] else None,
@@ -80,6 +91,8 @@ def _with_organization_names(entries):
     )
     for entry in entries:
         entry.organization_name = names.get(entry.organization_id, "")
+        entry.action_label = audit.action_label(entry.action)
+        entry.parameter_words = audit.describe_parameters(entry.parameters)
     return entries
 
 
@@ -117,7 +130,8 @@ def _csv_rows(entries):
         yield writer.writerow([
             entry.created_at.isoformat(), entry.username, entry.organization_id,
             names.get(entry.organization_id, ""), entry.device_id, entry.device_name,
-            entry.action, entry.parameters, entry.get_result_display(), entry.upstream_status,
+            entry.action, audit.parameters_json(entry.parameters), entry.get_result_display(),
+            entry.upstream_status,
             entry.duration_ms, entry.error_message, entry.request_id,
         ])  # fmt: skip
 
@@ -125,8 +139,14 @@ def _csv_rows(entries):
 @require_GET
 @tenancy.scoped_view()
 def audit_export(request):
-    """The filtered trail as CSV, streamed row by row (no size limit in memory)."""
-    _, entries = filtered_entries(request)
+    """The filtered trail as CSV, streamed row by row (no size limit in memory); a filter
+    that cannot apply exports nothing and says why, in the site's layout."""
+    form, entries = filtered_entries(request, verb="export")
+    if form.is_bound and not form.is_valid():
+        errors = [text for texts in form.errors.values() for text in texts]
+        back = {"back_url": reverse("audit"), "back_label": "Back to the audit trail"}
+        context = {"nav": "audit", "title": "Nothing was exported", "errors": errors, **back}
+        return render(request, "export_refused.html", context, status=400)
     response = StreamingHttpResponse(_csv_rows(entries), content_type="text/csv")
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
     response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.csv"'

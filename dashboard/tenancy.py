@@ -213,6 +213,26 @@ def request_scope(request, action: str = VIEW) -> OrgScope:
     return scope if active is None else scope.narrowed_to(active)
 
 
+def outside_scope_message(request, org_id: int, *, verb: str = "see") -> str:
+    """Why a page will not use organization `org_id` from its URL, in one sentence.
+
+    When the switcher is the reason it says so; NOC staff (who may see every organization)
+    asking for one the dashboard has no row for hear that. Anyone else hears the same
+    words whether the organization exists or not.
+    """
+    active = getattr(request, "active_organization", None)
+    if scope_for(request.user, VIEW).allows(org_id):
+        if active is None or active == org_id:
+            return f"No organization #{org_id} is known to the dashboard."
+        name = Organization.objects.filter(upstream_id=active).values_list("name", flat=True)
+        label = f"{name.first() or 'organization'} (#{active})"
+        return (
+            f"You are switched to {label}; to {verb} organization #{org_id}, choose it or "
+            "all organizations in the Organization switcher at the top."
+        )
+    return f"You cannot {verb} organization #{org_id}: it is not one of your organizations."
+
+
 def scoped_view(action: str = VIEW):
     """Require login and set `request.scope` (and `request.active_organization`).
 

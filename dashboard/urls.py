@@ -9,6 +9,7 @@ urlpatterns = [
     path("audit/", audit_views.audit_list, name="audit"),
     path("audit/export.csv", audit_views.audit_export, name="audit-export"),
     path("organization/", views.switch_organization, name="switch-organization"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("healthz", views.healthz, name="healthz"),
     path("healthz/auth", views.healthz_auth, name="healthz-auth"),
     path(

@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
@@ -99,6 +100,12 @@ def switch_organization(request):
     ):
         target = "/"
     return redirect(target)
+
+
+@require_GET
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page links: send them to the static one."""
+    return redirect(static("favicon.ico"))
 
 
 @require_GET

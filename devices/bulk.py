@@ -76,13 +76,14 @@ def plan_from_request(request) -> Plan:
         if request.POST.get("all_matching"):
             raw_filter = request.POST.get("filter", "")
             filters = list_filters.parse(
-                QueryDict(raw_filter), scope=request.scope, now=datetime.now(UTC)
-            )
+                QueryDict(raw_filter), scope=request.scope, now=datetime.now(UTC),
+                outside=lambda org: tenancy.outside_scope_message(request, org),
+            )  # fmt: skip
             if filters.errors:
                 plan.error = " ".join(filters.errors)
                 return plan
             devices = list_selectors.all_matching(view_ids, filters.without_paging(limit=1))
-            plan.description = f"all devices matching {raw_filter or 'no filter'}"
+            plan.description = list_filters.describe(filters)
             plan.form.update(all_matching="1", filter=raw_filter)
         else:
             ids = _ids(request.POST.get("devices", ""))

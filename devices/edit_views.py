@@ -97,7 +97,8 @@ def device_edit(request, device_id: int):
         except errors.ValidationFailed as error:
             form.add_upstream_errors(error.field_errors)
         except services.WriteOutcomeUnknown as error:
-            form.add_error(None, f"{error} Reload the device to see whether it changed.")
+            said = errors.as_sentence(error)
+            form.add_error(None, f"{said} Reload the device to see whether it changed.")
         except (errors.ControlAPIError, polling.RefreshTimeout) as error:
             form.add_error(None, str(error))
         else:
@@ -190,7 +191,8 @@ def device_delete(request, device_id: int):
                     "Wait until the pending work is done, then try again."
                 )
             except services.WriteOutcomeUnknown as error:
-                error_text = f"{error} Open the device to see whether it still exists."
+                said = errors.as_sentence(error)
+                error_text = f"{said} Open the device to see whether it still exists."
             except errors.ControlAPIError as error:
                 error_text = str(error)
             else:

@@ -12,12 +12,16 @@ from __future__ import annotations
 import csv
 import dataclasses
 from datetime import UTC, datetime
+from functools import partial
 
 import redis
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import StreamingHttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import urlencode
 
 from controlapi.records import Device
-from dashboard import audit
+from dashboard import audit, tenancy
 from dashboard.models import Organization
 from devices import list_filters, list_selectors
 
@@ -64,24 +68,29 @@ def rows(devices, names: dict[int, str]):
         yield writer.writerow([*cells, name])
 
 
+def _refused(request, errors, *, status: int, filters=None):
+    """Nothing exported: the reasons in the site's layout, with the list at the same filter."""
+    query = urlencode(filters.params()) if filters is not None else ""
+    context = {"nav": "devices", "title": "Nothing was exported", "errors": errors,
+               "back_url": reverse("devices:list") + (f"?{query}" if query else ""),
+               "back_label": "Back to the devices"}  # fmt: skip
+    return render(request, "export_refused.html", context, status=status)
+
+
 def csv_response(request):
     now = datetime.now(UTC)
-    filters = list_filters.parse(request.GET, scope=request.scope, now=now)
+    outside = partial(tenancy.outside_scope_message, request, verb="export")
+    filters = list_filters.parse(request.GET, scope=request.scope, now=now, outside=outside)
     if filters.errors:
-        return HttpResponse(
-            "Nothing exported: " + " ".join(filters.errors), status=400, content_type="text/plain"
-        )
+        return _refused(request, filters.errors, status=400, filters=filters)
     org_ids = request.scope.org_ids_or_none()
     query = filters.without_paging(limit=1)
     try:
         devices = list_selectors.iter_matching(org_ids, query)
         first = next(devices, None)  # fail here, not halfway through the stream
     except redis.RedisError:
-        return HttpResponse(
-            "The export needs the fleet cache (Redis), which is unreachable. Try again shortly.",
-            status=503,
-            content_type="text/plain",
-        )
+        why = "The export needs the fleet cache (Redis), which is unreachable. Try again shortly."
+        return _refused(request, [why], status=503, filters=filters)
     known = Organization.objects.all()
     if not request.scope.all:
         known = known.filter(upstream_id__in=request.scope.ids)

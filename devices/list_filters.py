@@ -15,7 +15,7 @@ for it anyway); it is never applied.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
@@ -102,8 +102,19 @@ def _positive_int(raw: str) -> int | None:
     return int(raw) if raw.isdigit() and 0 < int(raw) < 2**31 else None
 
 
-def parse(params: Mapping, *, scope: OrgScope, now: datetime) -> ListFilters:
-    """Read the URL query into a DeviceQuery; never raises for a bad value."""
+def _not_yours(org_id: int) -> str:
+    return f"You cannot see organization #{org_id}: it is not one of your organizations."
+
+
+def parse(
+    params: Mapping,
+    *,
+    scope: OrgScope,
+    now: datetime,
+    outside: Callable[[int], str] = _not_yours,
+) -> ListFilters:
+    """Read the URL query into a DeviceQuery; never raises for a bad value. `outside` words
+    why an organization outside `scope` is not used (`tenancy.outside_scope_message`)."""
     errors: list[str] = []
     values: dict = {}
 
@@ -123,9 +134,7 @@ def parse(params: Mapping, *, scope: OrgScope, now: datetime) -> ListFilters:
         if org is None:
             errors.append(f"Organization “{raw}” is not an organization id (a whole number).")
         elif not scope.allows(org):
-            errors.append(
-                f"Organization #{org} is not one of your organizations; showing all of yours."
-            )
+            errors.append(outside(org))
         else:
             organization = org
             values["organization"] = org
@@ -221,6 +230,26 @@ def parse(params: Mapping, *, scope: OrgScope, now: datetime) -> ListFilters:
         per_page=per_page,
         errors=tuple(errors),
     )
+
+
+def describe(filters: ListFilters) -> str:
+    """The filter in words, e.g. "all Down devices in organization #5 matching “cpe”"."""
+    words = ["all", {"up": "Up", "down": "Down"}.get(filters.status, ""), "devices"]
+    if filters.organization is not None:
+        words.append(f"in organization #{filters.organization}")
+    if filters.type is not None:
+        words.append(f"of type #{filters.type}")
+    if filters.changed:
+        words.append(f"whose status changed in the last {CHANGED_PICKS[filters.changed][0]}")
+    elif filters.changed_from is not None:
+        words.append(
+            f"whose status changed since {filters.changed_from.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+        )
+    if filters.pending:
+        words.append("with pending settings")
+    if filters.q:
+        words.append(f"matching “{filters.q}”")
+    return " ".join(word for word in words if word)
 
 
 def _parse_moment(raw: str) -> datetime | None:

@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from dashboard import audit
+
 
 class Claim(models.Model):
     """ "I'm on it": one person has taken a device that needs attention, with a short note.
@@ -53,6 +55,10 @@ class BulkJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} on {self.total} devices ({self.state})"
+
+    @property
+    def action_label(self) -> str:
+        return audit.action_label(self.action)
 
     @property
     def finished(self) -> bool:

@@ -192,8 +192,11 @@ def _choose_mode(model: ReadModel, config: PollConfig, now: datetime) -> str:
 
 
 def _reason(error: Exception, pages_done: int) -> str:
-    where = f" after {pages_done} page{'s' if pages_done != 1 else ''}" if pages_done else ""
-    return f"{error}{where}; the previous snapshot is kept."
+    said = errors.as_sentence(error)
+    if not pages_done:
+        return f"{said} The previous snapshot is kept."
+    pages = f"{pages_done} page{'s' if pages_done != 1 else ''}"
+    return f"{said} The poll stopped after {pages}; the previous snapshot is kept."
 
 
 class _PageCounter:
@@ -402,7 +405,7 @@ def poll_profiles(
         )
         return PollReport(mode=FULL, devices=len(details), pages=fetched, duration=duration)
     except (errors.ControlAPIError, ValueError) as error:
-        reason = f"{error}; the previous profile snapshot is kept."
+        reason = f"{errors.as_sentence(error)} The previous profile snapshot is kept."
         _record_failure(model, PROFILES, started, clock, reason, fetched, FULL)
         raise PollFailed(reason) from error
     finally:

@@ -59,7 +59,7 @@ def _now() -> datetime:
 
 
 def _words(prefix: str, error: Exception) -> str:
-    return f"{prefix} {error}"
+    return f"{prefix} {errors.as_sentence(error)}"
 
 
 @dataclass(frozen=True, slots=True)

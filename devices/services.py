@@ -330,7 +330,8 @@ def device_action_resend(
         device = selectors.fetch_device(device_id)
     except (errors.ControlAPIError, RefreshTimeout) as error:
         raise ActionInputError(
-            f"Could not check the device before sending again ({error}); nothing was sent."
+            "Could not check the device before sending again, so nothing was sent: "
+            + errors.as_sentence(error)
         ) from error
     entry = _own_entry(spec, device)
     if entry is None:

@@ -211,7 +211,7 @@ def quick_action(*, user, device_id: int, action: str) -> str:
         audit.record_action(user=user, action=tenancy.REFRESH, result=audit.FAILED,
                             organization_id=org, device_id=device_id,
                             device_name=read.device.name, error_message=str(error))  # fmt: skip
-        return f"Could not refresh {read.device.name}: {error}"
+        return f"Could not refresh {read.device.name}: {errors.as_sentence(error)}"
     audit.record_action(user=user, action=tenancy.REFRESH, result=audit.OK, organization_id=org,
                         device_id=device_id, device_name=device.name)  # fmt: skip
     return f"{device.name} is {device.status}."

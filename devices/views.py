@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
-from functools import wraps
+from functools import partial, wraps
 
 from django.conf import settings
 from django.contrib import messages
@@ -88,7 +88,8 @@ def _list_context(
     select's (none: a number box)."""
     now = _now()
     scope = request.scope
-    filters = list_filters.parse(request.GET, scope=scope, now=now)
+    outside = partial(tenancy.outside_scope_message, request)
+    filters = list_filters.parse(request.GET, scope=scope, now=now, outside=outside)
     org_ids = scope.org_ids_or_none()
     # The page's reads and the layout's banner share one read of the snapshot.
     snapshot = request.fleet_snapshot = selectors.fleet_snapshot()
@@ -97,7 +98,7 @@ def _list_context(
     if filters.page > last and listing.total:
         # A page past the end (the fleet shrank, or a hand-edited URL): show the last one.
         filters = list_filters.parse(
-            {**request.GET.dict(), "page": str(last)}, scope=scope, now=now
+            {**request.GET.dict(), "page": str(last)}, scope=scope, now=now, outside=outside
         )
         listing = read(org_ids=org_ids, query=filters.query, snapshot=snapshot)
     counts = listing.counts

@@ -16,6 +16,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from dashboard import audit
+
 
 class ActionRecord(models.Model):
     class State(models.TextChoices):
@@ -76,6 +78,9 @@ class ActionRecord(models.Model):
             return False
         status = self.upstream_status
         return status is None or status == 429 or status >= 500
+
+    def action_label(self) -> str:
+        return audit.action_label(self.action)
 
 
 class ImportJob(models.Model):
@@ -138,6 +143,13 @@ class ImportRow(models.Model):
         return f"Row {self.line} of import {self.job_id} ({self.state})"
 
 
+# The operations the form offers, by name (the upstream's word -> the page's).
+OPERATION_LABELS = {
+    "firmware_update": "Firmware update",
+    "configuration_update": "Configuration update",
+}
+
+
 class HeadlessRecord(models.Model):
     txn_id = models.CharField(max_length=128, unique=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -158,6 +170,11 @@ class HeadlessRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.txn_id} {self.operation_type} for {self.device_serial}"
+
+    @property
+    def operation_label(self) -> str:
+        word = self.operation_type
+        return OPERATION_LABELS.get(word) or word.replace("_", " ").capitalize()
 
 
 class MaintenanceSnapshot(models.Model):

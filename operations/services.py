@@ -25,12 +25,9 @@ from dashboard.upstream import control_api
 from devices import configured
 from devices.read_model import DeviceQuery
 from devices.services import NotAllowed, WriteOutcomeUnknown, action_timeout
-from operations.models import HeadlessRecord
+from operations.models import OPERATION_LABELS, HeadlessRecord
 
-OPERATION_TYPES = [
-    ("firmware_update", "Firmware update"),
-    ("configuration_update", "Configuration update"),
-]
+OPERATION_TYPES = list(OPERATION_LABELS.items())
 
 
 # Said alike for a serial the inventory lacks and one of an organization the user cannot

@@ -58,7 +58,9 @@ def refresh(request, record_id: int):
     try:
         record = services.headless_refresh(user=request.user, record_id=record_id)
     except errors.ControlAPIError as error:
-        messages.error(request, f"Could not read the operation's status: {error}")
+        said = errors.as_sentence(error)
+        messages.error(request, f"Could not read the operation's status: {said}")
     else:
-        messages.info(request, f"{record.txn_id}: {record.status or 'unknown'}.")
+        said = f"reports “{record.status}”" if record.status else "reports no status yet"
+        messages.info(request, f"Transaction {record.txn_id}: the control API {said}.")
     return redirect("operations:scheduled")

@@ -161,17 +161,21 @@ def _newer_signals(profile: Profile, now: datetime) -> list[Signal]:
     return [
         _word_signal(
             "Connectivity", health.get("connectivity"), _CONNECTIVITY_OK, _CONNECTIVITY_BAD,
-            threshold="healthy is healthy; unreachable, down, failed… is failing",
+            threshold=_threshold("“healthy”, “ok” or “connected”",
+                                 "“unreachable”, “down”, “failed” and the like"),
+            said=("Connectivity is good", "Connectivity is failing: reported as “{word}”"),
         ),
         _word_signal(
             "Authentication", health.get("authentication"), _AUTH_OK, _AUTH_BAD,
-            threshold="valid is healthy; invalid, expired, revoked… is failing",
+            threshold=_threshold("“valid” or “ok”", "“invalid”, “expired”, “revoked” and the like"),
+            said=("The credentials are valid", "Authentication is failing: reported as “{word}”"),
         ),
         _error_count_signal(health.get("error_count_24h")),
         _last_error_signal(health.get("last_error"), reported="error_count_24h" in health),
         _word_signal(
             "Last sync result", profile.last_sync_status, _RESULT_OK, _RESULT_BAD,
-            threshold="success is healthy; failed is failing; anything else degraded",
+            threshold=_threshold("“success” or “completed”", "“failed” or “error”"),
+            said=("The last sync succeeded", "The last sync failed"),
         ),
         _overdue_signal(profile.last_sync, profile.sync_frequency, now),
     ]  # fmt: skip
@@ -184,27 +188,37 @@ def _older_signals(profile: Profile, now: datetime) -> list[Signal]:
             profile.test_status,
             _RESULT_OK,
             _RESULT_BAD,
-            threshold="success is healthy; failure is failing",
+            threshold=_threshold("“success” or “passed”", "“failure” or “failed”"),
+            said=("The connection test passed", "The connection test failed"),
         ),
         _stale_test_signal(profile.last_tested, now),
     ]
 
 
-def _word_signal(name, value, ok: set, bad: set, *, threshold: str) -> Signal:
+def _threshold(healthy: str, failing: str) -> str:
+    return f"Healthy when reported as {healthy}; failing when {failing}; any other word degraded"
+
+
+def _word_signal(
+    name, value, ok: set, bad: set, *, threshold: str, said: tuple[str, str]
+) -> Signal:
+    """`said`: the reason when the word is a healthy one, and when it is a failing one."""
     if value is None or str(value).strip() == "":
         return Signal(name, "—", threshold, UNKNOWN, f"{name}: not reported")
     word = str(value).strip()
     lowered = word.lower()
     if lowered in ok:
-        return Signal(name, word, threshold, HEALTHY, f"{name} is {word}")
+        return Signal(name, word, threshold, HEALTHY, said[0])
     if lowered in bad:
-        return Signal(name, word, threshold, FAILING, f"{name} is {word}")
-    return Signal(name, word, threshold, DEGRADED, f"{name} is {word}, not a healthy value")
+        return Signal(name, word, threshold, FAILING, said[1].format(word=word))
+    return Signal(
+        name, word, threshold, DEGRADED, f"{name} is reported as “{word}”, not a healthy value"
+    )
 
 
 def _error_count_signal(value) -> Signal:
     name = "Errors in 24 h"
-    threshold = f"0 healthy; {ERRORS_DEGRADED_AT}–{ERRORS_FAILING_AT - 1} degraded; {ERRORS_FAILING_AT} or more failing"  # noqa: E501
+    threshold = f"Healthy at 0; degraded from {ERRORS_DEGRADED_AT} to {ERRORS_FAILING_AT - 1}; failing from {ERRORS_FAILING_AT}"  # noqa: E501
     try:
         count = int(value)
     except (TypeError, ValueError):
@@ -220,7 +234,7 @@ def _error_count_signal(value) -> Signal:
 
 def _last_error_signal(value, *, reported: bool) -> Signal:
     name = "Last error"
-    threshold = "none is healthy; any error is degraded"
+    threshold = "Healthy when no error is reported; any error is degraded"
     if value is None or str(value).strip() == "":
         # A null last_error next to an error count means "no error"; alone it means nothing.
         state = HEALTHY if reported else UNKNOWN
@@ -236,11 +250,14 @@ def _overdue_signal(last_sync: datetime | None, frequency: str | None, now: date
         shown = "—" if last_sync is None else f"{describe_age(now - last_sync)} ago"
         word = frequency or "not given"
         return Signal(
-            name, shown, f"sync frequency {word!s}: no period known", UNKNOWN,
+            name, shown, f"No period known for the sync frequency “{word}”", UNKNOWN,
             f"Sync frequency {word}: cannot tell whether a sync is overdue",
         )  # fmt: skip
     limit = period * OVERDUE_AFTER_PERIODS
-    threshold = f"overdue after {describe_age(limit)} ({OVERDUE_AFTER_PERIODS} × {frequency})"
+    threshold = (
+        f"Degraded when not synced for over {describe_age(limit)} "
+        f"({OVERDUE_AFTER_PERIODS} × “{frequency}”)"
+    )
     if last_sync is None:
         return Signal(name, "never", threshold, UNKNOWN, "No sync recorded yet")
     age = now - last_sync
@@ -252,7 +269,7 @@ def _overdue_signal(last_sync: datetime | None, frequency: str | None, now: date
 
 def _stale_test_signal(last_tested: datetime | None, now: datetime) -> Signal:
     name = "Last tested"
-    threshold = f"stale after {describe_age(STALE_TEST_AFTER)}"
+    threshold = f"Degraded when not tested for over {describe_age(STALE_TEST_AFTER)}"
     if last_tested is None:
         return Signal(name, "never", threshold, UNKNOWN, "No connection test recorded")
     age = now - last_tested

@@ -90,7 +90,8 @@ def read_profiles(*, name: str = "") -> ProfileSource:
     except errors.ControlAPIError as error:
         return ProfileSource(
             items=[], as_of=None, source=None, notice=why,
-            error=f"{why}, and the control API could not be read either: {error}",
+            error=f"{why}, and the control API could not be read either: "
+                  f"{errors.as_sentence(error)}",
         )  # fmt: skip
     notice = (
         f"{why}: read directly from the control API instead. The list it gives has no"
@@ -119,7 +120,7 @@ def read_profile(profile_id: int) -> tuple[Profile | None, ProfileSource]:
         return None, ProfileSource(items=[], as_of=started, source=UPSTREAM, notice=why)
     except errors.ControlAPIError as error:
         raise ProfileUnreadable(
-            f"{why}, and the control API could not be read either: {error}"
+            f"{why}, and the control API could not be read either: {errors.as_sentence(error)}"
         ) from error
     notice = f"{why}: read directly from the control API instead."
     return profile, ProfileSource(items=[], as_of=started, source=UPSTREAM, notice=notice)

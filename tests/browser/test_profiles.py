@@ -60,5 +60,5 @@ def test_a_failing_profiles_detail_says_why(polled, noc, page, login, screenshot
     expect(page.get_by_role("heading", name="Health: Failing")).to_be_visible()
     signals = page.locator(".health-signals")
     expect(signals.locator("tr.signal-failing").first).to_be_visible()
-    expect(signals).to_contain_text("Last sync result is failed")
+    expect(signals).to_contain_text("The last sync failed")
     screenshot("profile-detail")

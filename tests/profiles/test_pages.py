@@ -148,7 +148,7 @@ def test_an_older_profile_shows_its_connection_test_and_host(polled, client_of, 
     content = client_of(noc).get(f"/profiles/{profile.id}/").content.decode()
     assert "Connection test" in content
     assert profile.host in content
-    assert "older (connection test)" in content
+    assert "The control API sends this profile in its older format" in content
 
 
 def test_a_failing_profile_says_why(polled, client_of, noc):

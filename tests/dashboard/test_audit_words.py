@@ -1,0 +1,115 @@
+"""The audit trail in words: actions and parameters as a NOC engineer reads them, the CSV's
+parameters as JSON, and an organization the page will not use said plainly."""
+
+import csv
+import io
+import json
+
+from dashboard import audit
+from devices.services import ACTIONS
+from tests.users import ORG_A, ORG_B, ORG_OTHER
+
+
+def record(user, org_id, action, parameters):
+    return audit.record_action(
+        user=user, action=action, result=audit.OK, organization_id=org_id,
+        device_id=1001, device_name="cpe-1", parameters=parameters,
+    )  # fmt: skip
+
+
+def test_a_scheduled_operation_reads_as_words_not_its_code_name(client_of, noc, tenant_admin):
+    record(tenant_admin, ORG_A, "headless_create", {"operation_type": "firmware_update"})
+
+    content = client_of(noc).get("/audit/").content.decode()
+
+    assert "Schedule an operation by serial number" in content
+    assert "headless_create" not in content
+
+
+def test_every_device_action_has_words_in_the_trail():
+    assert set(ACTIONS) <= set(audit.ACTION_LABELS)
+
+
+def test_an_empty_parameter_reads_as_none_given(client_of, noc, tenant_admin):
+    record(
+        tenant_admin, ORG_A, "maintenance",
+        {"operational_status": "maintenance", "assigned_user": None, "maintenance_notes": ""},
+    )  # fmt: skip
+
+    content = client_of(noc).get("/audit/").content.decode()
+
+    assert "no assigned user" in content and "no maintenance notes" in content
+    assert "operational status: maintenance" in content
+    assert "assigned_user=None" not in content and "None" not in content
+
+
+def test_the_csv_holds_the_parameters_as_json_with_secrets_masked(client_of, noc, tenant_admin):
+    record(
+        tenant_admin, ORG_A, "device_create",
+        {"name": "cpe-9", "password": "hunter2", "assigned_user": None, "tags": ["a", "b"]},
+    )  # fmt: skip
+
+    body = b"".join(client_of(noc).get("/audit/export.csv").streaming_content).decode()
+
+    (row,) = csv.DictReader(io.StringIO(body))
+    assert json.loads(row["parameters"]) == {
+        "name": "cpe-9", "password": "[redacted]", "assigned_user": None, "tags": ["a", "b"],
+    }  # fmt: skip
+    assert "hunter2" not in body
+
+
+def test_noc_switched_to_one_organization_filtering_another_is_told_why(client_of, noc):
+    client = client_of(noc)
+    client.post("/organization/", {"organization": ORG_B})
+
+    content = client.get("/audit/", {"organization": ORG_A}).content.decode()
+
+    assert "not one of the available choices" not in content
+    assert "not one of your organizations" not in content
+    assert "You are switched to Test organization 7 (#7)" in content
+
+
+def test_a_tenant_filtering_another_organization_is_told_it_is_not_theirs(client_of, tenant_admin):
+    content = client_of(tenant_admin).get("/audit/", {"organization": ORG_OTHER}).content.decode()
+
+    assert "not one of the available choices" not in content
+    assert f"You cannot see organization #{ORG_OTHER}: it is not one of your organizations." in (
+        content
+    )
+
+
+def test_the_action_filter_takes_the_words_the_page_shows(client_of, noc, tenant_admin):
+    kept = record(tenant_admin, ORG_A, "headless_create", {})
+    record(tenant_admin, ORG_A, "reboot", {})
+
+    response = client_of(noc).get("/audit/", {"action": "schedule an operation by serial number"})
+
+    assert [e.id for e in response.context["entries"]] == [kept.id]
+
+
+def test_noc_filtering_an_organization_the_dashboard_does_not_know_is_told_so(client_of, noc):
+    content = client_of(noc).get("/audit/", {"organization": 99999}).content.decode()
+
+    assert "not one of your organizations" not in content
+    assert "No organization #99999 is known to the dashboard." in content
+
+
+def test_an_organization_filter_that_is_not_a_number_is_said_in_words(client_of, noc):
+    content = client_of(noc).get("/audit/", {"organization": "abc"}).content.decode()
+
+    assert "not one of the available choices" not in content
+    assert "Organization “abc” is not an organization id (a whole number)." in content
+
+
+def test_a_tenants_audit_export_of_another_organization_is_a_page_saying_so(
+    client_of, tenant_admin
+):
+    response = client_of(tenant_admin).get("/audit/export.csv", {"organization": ORG_OTHER})
+
+    content = response.content.decode()
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
+    assert 'class="topbar"' in content
+    assert f"You cannot export organization #{ORG_OTHER}: it is not one of your organizations." in (
+        content
+    )

@@ -1,0 +1,51 @@
+"""The control API's errors inside the dashboard's own sentences: each ends with one full stop
+before the next sentence begins, whether the upstream's text ended with one or not."""
+
+import re
+
+from controlapi import errors
+from tests.users import client_of, noc, organizations  # noqa: F401 -- fixtures, used by name
+
+
+def test_an_error_reads_as_one_sentence_with_or_without_the_upstreams_full_stop():
+    bare = errors.UpstreamError("GET", "/inventory_device/", 502)
+    dotted = errors.error_from_response(
+        "GET", "/inventory_device/", 503, {"detail": "Service temporarily unavailable (outage)."}
+    )
+
+    assert errors.as_sentence(bare) == (
+        "The control API failed on its side (502) for GET /inventory_device/."
+    )
+    assert errors.as_sentence(dotted).endswith("(outage).")
+
+
+def sentences_run_together(text: str) -> list[str]:
+    """Places where a sentence starts right after a word or a path, with no full stop."""
+    return re.findall(r"[\w/)] (?:Try again|The board comes back)", text)
+
+
+def test_the_device_list_without_redis_or_upstream_says_it_in_sentences(
+    client_of, noc, redis_down, upstream_down
+):
+    content = client_of(noc).get("/devices/").content.decode()
+
+    assert "could not be read either" in content
+    assert sentences_run_together(content) == []
+
+
+def test_the_triage_board_without_redis_or_upstream_says_it_in_sentences(
+    client_of, noc, redis_down, upstream_down
+):
+    content = client_of(noc).get("/triage/").content.decode()
+
+    assert "could not be read either" in content
+    assert sentences_run_together(content) == []
+
+
+def test_an_unreadable_device_says_it_in_sentences(client_of, noc, redis_down, upstream_down):
+    response = client_of(noc).get("/devices/1001/")
+
+    content = response.content.decode()
+    assert response.status_code == 503
+    assert "could not be read either" in content
+    assert ".)." not in content and sentences_run_together(content) == []
