@@ -17,11 +17,14 @@ which is part of every cached query result's key.
 Key layout (P = prefix, g = generation):
 
     P fleet:seq                  counter of generations
-    P fleet:current              hash: gen, version, as_of, full_as_of, devices
+    P fleet:current              hash: gen, version, as_of, full_as_of, devices, sortver
     P fleet:gc                   zset gen -> time after which it may be deleted
     P fleet:g:dev                hash id -> device JSON (Device.to_cache), stored once
     P fleet:g:fresh              hash id -> time a device was last refreshed alone
     P fleet:g:sort:<key>         zset of ids per sort key (name, status, changed, seen)
+    P fleet:g:sorted:<v>:<key>   zset of ids by rank in a built sort (BUILT_SORTS), v the
+                                 sort version (`fleet:current` "sortver"); kept
+                                 BUILT_SORT_SECONDS after its last use
     P fleet:g:up / :down         set of ids per status
     P fleet:g:org:<id> / :type:<id> / :pending   sets of ids per filter value
     P fleet:g:orgs / :types      the organization and type ids present
@@ -264,9 +267,21 @@ def _natural(text: str) -> list:
     return [int(p) if p.isdigit() else p for p in _DIGITS.split(text.casefold())]
 
 
+# The stored row's fields each built sort reads (besides the name, which breaks ties).
+_BUILT_SORT_READS = {
+    "organization": ("organization_id",),
+    "type": ("type", "type_short_name"),
+    "serial": ("serial_number",),
+    "customer_id": ("customer_id",),
+    "location": ("location_name",),
+    "software": ("software_version",),
+}
+
+
 def _built_sort_value(sort: str, order: tuple[int, ...]) -> Callable[[dict], tuple]:
-    """The key a built sort orders a stored row by: devices with a value first, by it
-    (text case-insensitively), then by name and id; devices without one last."""
+    """The key a built sort orders a device by (a dict of the `_BUILT_SORT_READS` fields,
+    "name" and "id"): devices with a value first, by it (text case-insensitively), then
+    by name and id; devices without one last."""
 
     def by(value: Callable[[dict], Any]) -> Callable[[dict], tuple]:
         def key(d: dict) -> tuple:
@@ -298,7 +313,7 @@ def _built_sort_value(sort: str, order: tuple[int, ...]) -> Callable[[dict], tup
         )
     if sort == "software":
         return by(lambda d: _natural(d["software_version"]) if d.get("software_version") else None)
-    return text({"serial": "serial_number", "location": "location_name"}.get(sort, sort))
+    return text(_BUILT_SORT_READS[sort][0])
 
 
 def _epoch_of_iso(text: str | None) -> float:
@@ -571,6 +586,8 @@ class ReadModel:
         self._page = client.register_script(read_model_lua.PAGE)
         self._union = client.register_script(read_model_lua.UNION)
         self._search = client.register_script(read_model_lua.SEARCH)
+        self._row_fields = client.register_script(read_model_lua.ROW_FIELDS)
+        self._store_order = client.register_script(read_model_lua.STORE_ORDER)
 
     # --- the current snapshot ------------------------------------------------------
 
@@ -717,27 +734,24 @@ class ReadModel:
         if self.client.expire(key, BUILT_SORT_SECONDS):
             return key
         value_of = _built_sort_value(q.sort, order)
+        reads = ("name", *_BUILT_SORT_READS[q.sort])
         ranked: dict[int, tuple] = {}
-        cursor = 0
+        cursor, width = 0, len(reads) + 1
         while True:
-            # HSCAN in chunks: Redis is never blocked for the whole fleet's rows.
-            cursor, chunk = self.client.hscan(k.dev(g), cursor, count=2000)
-            for row in chunk.values():
-                d = orjson.loads(row)
+            # In chunks: Redis is never blocked for the whole fleet's rows.
+            reply = self._row_fields(keys=[k.dev(g)], args=[cursor, 2000, *reads])
+            cursor = int(reply[0])
+            for at in range(1, len(reply), width):
+                d = {
+                    f: orjson.loads(v)
+                    for f, v in zip(reads, reply[at + 1 : at + width], strict=True)
+                }
+                d["id"] = int(reply[at])
                 ranked[d["id"]] = value_of(d)
             if not cursor:
                 break
         ids = sorted(ranked, key=ranked.__getitem__)
-        # Built under a name of its own and renamed whole: a reader never pages a half.
-        building = f"{key}:building:{_digest(repr(time.time_ns()))}"
-        with self.client.pipeline(transaction=False) as pipe:
-            for start in range(0, len(ids), 10_000):
-                chunk_ids = ids[start : start + 10_000]
-                pipe.zadd(building, {i: start + n for n, i in enumerate(chunk_ids)})
-            if ids:
-                pipe.rename(building, key)
-                pipe.expire(key, BUILT_SORT_SECONDS)
-            pipe.execute()
+        self._store_order(keys=[key], args=[",".join(map(str, ids)), BUILT_SORT_SECONDS])
         return key
 
     def _organizations_key(self, info: SnapshotInfo, org_ids: frozenset[int]) -> str:
