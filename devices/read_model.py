@@ -267,53 +267,27 @@ def _natural(text: str) -> list:
     return [int(p) if p.isdigit() else p for p in _DIGITS.split(text.casefold())]
 
 
-# The stored row's fields each built sort reads (besides the name, which breaks ties).
+# The stored row's field each built sort that reads rows orders by (organization and
+# type are ordered from their sets: `ReadModel._store_group_order`).
 _BUILT_SORT_READS = {
-    "organization": ("organization_id",),
-    "type": ("type", "type_short_name"),
-    "serial": ("serial_number",),
-    "customer_id": ("customer_id",),
-    "location": ("location_name",),
-    "software": ("software_version",),
+    "serial": "serial_number",
+    "customer_id": "customer_id",
+    "location": "location_name",
+    "software": "software_version",
 }
 
 
-def _built_sort_value(sort: str, order: tuple[int, ...]) -> Callable[[dict], tuple]:
-    """The key a built sort orders a device by (a dict of the `_BUILT_SORT_READS` fields,
-    "name" and "id"): devices with a value first, by it (text case-insensitively), then
-    by name and id; devices without one last."""
+def _built_sort_value(sort: str) -> Callable[[int, str | None, str | None], tuple]:
+    """The key a built sort orders a device by (its id, name and the sort's field):
+    devices with a value first, by it (text case-insensitively; software versions with
+    digit runs as numbers), then by name and id; devices without one last."""
+    order = _natural if sort == "software" else str.casefold
 
-    def by(value: Callable[[dict], Any]) -> Callable[[dict], tuple]:
-        def key(d: dict) -> tuple:
-            v = value(d)
-            name = (d.get("name") or "").casefold()
-            return (1, name, d["id"]) if v in (None, "") else (0, v, name, d["id"])
+    def key(device_id: int, name: str | None, value: str | None) -> tuple:
+        name = (name or "").casefold()
+        return (0, order(value), name, device_id) if value else (1, name, device_id)
 
-        return key
-
-    def text(field: str) -> Callable[[dict], tuple]:
-        return by(lambda d: (d.get(field) or "").casefold())
-
-    if sort == "organization":
-        rank = {org: n for n, org in enumerate(order)}
-        return by(
-            lambda d: (
-                None
-                if d.get("organization_id") is None
-                else (rank.get(d["organization_id"], len(rank)), d["organization_id"])
-            )
-        )
-    if sort == "type":
-        return by(
-            lambda d: (
-                None
-                if d.get("type") is None
-                else ((d.get("type_short_name") or f"type {d['type']}").casefold(), d["type"])
-            )
-        )
-    if sort == "software":
-        return by(lambda d: _natural(d["software_version"]) if d.get("software_version") else None)
-    return text(_BUILT_SORT_READS[sort][0])
+    return key
 
 
 def _epoch_of_iso(text: str | None) -> float:
@@ -733,26 +707,50 @@ class ReadModel:
         key = k.built_sort(g, info.sort_version, q.sort, _digest(_json(order)) if order else "")
         if self.client.expire(key, BUILT_SORT_SECONDS):
             return key
-        value_of = _built_sort_value(q.sort, order)
-        reads = ("name", *_BUILT_SORT_READS[q.sort])
+        if q.sort in ("organization", "type"):
+            self._store_group_order(info, q.sort, order, key)
+            return key
+        value_of = _built_sort_value(q.sort)
         ranked: dict[int, tuple] = {}
-        cursor, width = 0, len(reads) + 1
+        cursor = 0
         while True:
             # In chunks: Redis is never blocked for the whole fleet's rows.
-            reply = self._row_fields(keys=[k.dev(g)], args=[cursor, 2000, *reads])
+            reply = self._row_fields(
+                keys=[k.dev(g)], args=[cursor, 2000, "name", _BUILT_SORT_READS[q.sort]]
+            )
             cursor = int(reply[0])
-            for at in range(1, len(reply), width):
-                d = {
-                    f: orjson.loads(v)
-                    for f, v in zip(reads, reply[at + 1 : at + width], strict=True)
-                }
-                d["id"] = int(reply[at])
-                ranked[d["id"]] = value_of(d)
+            for at in range(1, len(reply), 3):
+                device_id = int(reply[at])
+                name, value = orjson.loads(reply[at + 1]), orjson.loads(reply[at + 2])
+                ranked[device_id] = value_of(device_id, name, value)
             if not cursor:
                 break
         ids = sorted(ranked, key=ranked.__getitem__)
         self._store_order(keys=[key], args=[",".join(map(str, ids)), BUILT_SORT_SECONDS])
         return key
+
+    def _store_group_order(
+        self, info: SnapshotInfo, sort: str, order: tuple[int, ...], key: str
+    ) -> None:
+        """The organization or type order from the generation's sets, inside Redis (one
+        ZUNIONSTORE, no rows read): the name index's scores plus, per group, its rank
+        times _STATUS_STEP below zero, so the groups come in order, each in name order,
+        and devices in none (name scores only) last."""
+        g, k = info.generation, self.keys
+        if sort == "organization":
+            rank = {org: n for n, org in enumerate(order)}
+            present = (int(o) for o in self.client.smembers(k.orgs(g)))
+            groups = [
+                k.org(g, o) for o in sorted(present, key=lambda o: (rank.get(o, len(rank)), o))
+            ]
+        else:
+            groups = [k.type(g, t) for t in self.device_types(None)]  # by name
+        weights = {k.sort(g, "name"): 1.0}
+        weights.update({group: (n - len(groups)) * _STATUS_STEP for n, group in enumerate(groups)})
+        with self.client.pipeline() as pipe:
+            pipe.zunionstore(key, weights)
+            pipe.expire(key, BUILT_SORT_SECONDS)
+            pipe.execute()
 
     def _organizations_key(self, info: SnapshotInfo, org_ids: frozenset[int]) -> str:
         g = info.generation
