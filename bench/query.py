@@ -110,6 +110,7 @@ def built_sorts(model, devices_count):
     first, later, memory = [], [], []
     for sort in BUILT_SORTS:
         first.append(timed(model, DeviceQuery(sort=sort, limit=PAGE)))
+        report(f"query_built_sort_first_{sort}_{devices_count}", first[-1], "ms")
         later.append(timed(model, DeviceQuery(sort=sort, offset=PAGE * 10, limit=PAGE)))
         info = model.snapshot_info()
         key = model.keys.built_sort(info.generation, info.sort_version, sort)

@@ -67,6 +67,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 import orjson
@@ -262,9 +263,11 @@ def _entry(
 _DIGITS = re.compile(r"(\d+)")
 
 
-def _natural(text: str) -> list:
-    """A software version's order: digit runs compare as numbers (1.10 after 1.9)."""
-    return [int(p) if p.isdigit() else p for p in _DIGITS.split(text.casefold())]
+@lru_cache(maxsize=4096)
+def _natural(text: str) -> tuple:
+    """A software version's order: digit runs compare as numbers (1.10 after 1.9). Kept
+    per text: a fleet runs few versions, and a built sort asks once per device."""
+    return tuple(int(p) if p.isdigit() else p for p in _DIGITS.split(text.casefold()))
 
 
 # The stored row's field each built sort that reads rows orders by (organization and

@@ -20,7 +20,7 @@ def cached_fleet(model, api_factory, poll_config, still_fleet, all_devices):
 
 def _natural(text):
     # Digit runs compare as numbers: software 1.10 comes after 1.9.
-    return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text.casefold())]
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text.casefold()))
 
 
 def _text_order(value_of):
