@@ -142,3 +142,14 @@ def test_an_unknown_sort_is_named_and_the_list_is_sorted_by_name(client_of, noc,
     assert response.status_code == 200
     assert "Cannot sort by" in response.content.decode()
     assert response.context["filters"].query.sort == "name"
+
+
+@pytest.mark.parametrize("sort", ["-organization", "software"])
+def test_without_redis_a_new_sort_still_lists_and_says_sorting_needs_the_cache(
+    client_of, noc, still_fleet, redis_down, sort
+):
+    response = client_of(noc).get("/devices/", {"sort": sort})
+
+    assert response.status_code == 200
+    assert "sorting needs the cache" in response.content.decode()
+    assert shown_ids(response)
