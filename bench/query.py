@@ -9,6 +9,10 @@ A fixed mix, the same at every size (seed 7):
 - search: 60 distinct needles taken from the fleet (parts of names, serials,
   customer ids, locations, addresses; a few that match nothing), alone or with a
   status filter. Every needle is new, so every search scans ("cold").
+- built sorts (organization, type, serial, customer id, location, software: the
+  sorts without an index kept by the polls), once per size: the first ask, which
+  builds the sort's index from the stored rows, a later page of the same sort,
+  and the built index's memory per device while it is kept (MEMORY USAGE).
 Each query is timed end to end through ReadModel.query (Redis round trips and
 building the Device records of the page included).
 
@@ -24,7 +28,7 @@ from datetime import timedelta
 
 from fleet_cache_setup import cached_fleet, report, sizes
 
-from devices.read_model import SORT_KEYS, DeviceQuery
+from devices.read_model import BUILT_SORTS, INDEXED_SORTS, DeviceQuery
 
 PAGE = 50
 
@@ -48,7 +52,7 @@ def filter_mix(rng, devices, as_of):
                 changed_since=as_of - timedelta(hours=rng.choice([1, 6, 24]))
                 if rng.random() < 0.15
                 else None,
-                sort=rng.choice(SORT_KEYS),
+                sort=rng.choice(INDEXED_SORTS),
                 descending=rng.random() < 0.5,
             )
         )
@@ -100,6 +104,25 @@ def one_pass(model, devices_count):
     return cold, warm, searches
 
 
+def built_sorts(model, devices_count):
+    """The first ask of each built sort (it builds the index), a later page of it, and
+    the index's bytes per device: medians over the six sorts."""
+    first, later, memory = [], [], []
+    for sort in BUILT_SORTS:
+        first.append(timed(model, DeviceQuery(sort=sort, limit=PAGE)))
+        report(f"query_built_sort_first_{sort}_{devices_count}", first[-1], "ms")
+        later.append(timed(model, DeviceQuery(sort=sort, offset=PAGE * 10, limit=PAGE)))
+        info = model.snapshot_info()
+        key = model.keys.built_sort(info.generation, info.sort_version, sort)
+        if sort != "organization":  # ordered by id here: no order given
+            used = model.client.memory_usage(key, samples=0) or 0
+            memory.append(used / devices_count)
+    report(f"query_built_sort_first_{devices_count}", statistics.median(first), "ms")
+    report(f"query_built_sort_first_max_{devices_count}", max(first), "ms")
+    report(f"query_built_sort_later_{devices_count}", statistics.median(later), "ms")
+    report(f"query_built_sort_bytes_per_device_{devices_count}", statistics.median(memory), "B")
+
+
 def run(devices_count, passes):
     """Each figure is the median over `passes` passes of the mix: this machine is
     shared, and one busy moment moves a single pass's p95 a lot."""
@@ -115,6 +138,7 @@ def run(devices_count, passes):
             figures["filter_sort_cold_p95"].append(percentile(cold, 95))
             figures["search_p50"].append(statistics.median(searches))
             figures["search_p95"].append(percentile(searches, 95))
+        built_sorts(model, devices_count)
     for name, values in figures.items():
         report(f"query_{name}_{devices_count}", statistics.median(values), "ms")
     return statistics.median(figures["filter_sort_p95"])

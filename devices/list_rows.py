@@ -34,14 +34,18 @@ NONE = "—"  # an empty cell
 # which is reversed once per page, not once per row.
 _MARK = "987654321987654321"
 
+# Each cell has its column's class (devices.views.COLUMNS): narrower screens hide some.
 _ROW = (
     '<tr class="fleet-row" data-device-id="{id}" data-href="{url}">{select}'
-    '<td class="status-cell"><span class="badge badge-status-{status_class}">{status}</span>'
-    "{since}</td>"
-    '<td><a class="device-link" href="{url}">{title}</a></td>'
-    '<td class="num">{serial}</td><td>{customer}</td><td>{organization}</td><td>{type}</td>'
-    '<td>{location}</td><td>{software}</td><td class="num">{address}</td>'
-    '<td title="{seen_title}">{seen}</td><td>{pending}</td></tr>\n'
+    '<td class="status-cell col-status">'
+    '<span class="badge badge-status-{status_class}">{status}</span>{since}</td>'
+    '<td class="col-name"><a class="device-link" href="{url}">{title}</a></td>'
+    '<td class="num col-serial">{serial}</td><td class="col-customer">{customer}</td>'
+    '<td class="col-org">{organization}</td><td class="col-type">{type}</td>'
+    '<td class="col-location">{location}</td><td class="col-software">{software}</td>'
+    '<td class="num col-address">{address}</td>'
+    '<td class="col-seen" title="{seen_title}">{seen}</td>'
+    '<td class="col-pending">{pending}</td></tr>\n'
 )
 _SELECT = (
     '<td class="select-col"><input type="checkbox" name="device" value="{id}" form="bulk-form"'

@@ -23,6 +23,7 @@ def iter_matching(org_ids: frozenset[int] | None, query: DeviceQuery) -> Iterato
     can move a device across a page edge. Raises redis.RedisError.
     """
     model = configured.read_model()
+    query = selectors.with_organization_order(query)
     offset = 0
     while True:
         page = model.query(replace(query, offset=offset, limit=MAX_PAGE_SIZE), org_ids)

@@ -17,11 +17,14 @@ which is part of every cached query result's key.
 Key layout (P = prefix, g = generation):
 
     P fleet:seq                  counter of generations
-    P fleet:current              hash: gen, version, as_of, full_as_of, devices
+    P fleet:current              hash: gen, version, as_of, full_as_of, devices, sortver
     P fleet:gc                   zset gen -> time after which it may be deleted
     P fleet:g:dev                hash id -> device JSON (Device.to_cache), stored once
     P fleet:g:fresh              hash id -> time a device was last refreshed alone
     P fleet:g:sort:<key>         zset of ids per sort key (name, status, changed, seen)
+    P fleet:g:sorted:<v>:<key>   zset of ids by rank in a built sort (BUILT_SORTS), v the
+                                 sort version (`fleet:current` "sortver"); kept
+                                 BUILT_SORT_SECONDS after its last use
     P fleet:g:up / :down         set of ids per status
     P fleet:g:org:<id> / :type:<id> / :pending   sets of ids per filter value
     P fleet:g:orgs / :types      the organization and type ids present
@@ -69,6 +72,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 import orjson
@@ -77,13 +81,27 @@ import redis
 from controlapi.records import CacheRow, Device, Profile
 from devices import read_model_lua
 
-SORT_KEYS = ("name", "status", "status_change", "last_connection")
+# Sorts kept as a sorted index per generation, written by every poll.
 _SORT_INDEX = {
     "name": "name",
     "status": "status",
     "status_change": "changed",
     "last_connection": "seen",
 }
+INDEXED_SORTS = tuple(_SORT_INDEX)
+# Sorts whose index is built from the stored rows when first asked and kept a while
+# (`ReadModel._built_sort`): an index per key on every poll would cost ~96 bytes per
+# device each, past the memory target (docs/PERFORMANCE.md, "Memory").
+BUILT_SORTS = ("organization", "type", "serial", "customer_id", "location", "software")
+SORT_KEYS = INDEXED_SORTS + BUILT_SORTS
+# The row fields a built sort reads; a write that changes one of them outdates the built
+# indexes (the device's name too: it breaks ties).
+_BUILT_SORT_FIELDS = (
+    "name", "organization_id", "type", "type_short_name", "serial_number", "customer_id",
+    "location_name", "software_version",
+)  # fmt: skip
+# A built sort index lives this long after it was last used.
+BUILT_SORT_SECONDS = 300
 # Search text lives in this many buckets (by id), so updating one device in place
 # rewrites one small string, not the whole fleet's.
 SEARCH_BUCKETS = 256
@@ -249,6 +267,39 @@ def _entry(
     )
 
 
+_DIGITS = re.compile(r"(\d+)")
+
+
+@lru_cache(maxsize=4096)
+def _natural(text: str) -> tuple:
+    """A software version's order: digit runs compare as numbers (1.10 after 1.9). Kept
+    per text: a fleet runs few versions, and a built sort asks once per device."""
+    return tuple(int(p) if p.isdigit() else p for p in _DIGITS.split(text.casefold()))
+
+
+# The stored row's field each built sort that reads rows orders by (organization and
+# type are ordered from their sets: `ReadModel._store_group_order`).
+_BUILT_SORT_READS = {
+    "serial": "serial_number",
+    "customer_id": "customer_id",
+    "location": "location_name",
+    "software": "software_version",
+}
+
+
+def _built_sort_value(sort: str) -> Callable[[int, str | None, str | None], tuple]:
+    """The key a built sort orders a device by (its id, name and the sort's field):
+    devices with a value first, by it (text case-insensitively; software versions with
+    digit runs as numbers), then by name and id; devices without one last."""
+    order = _natural if sort == "software" else str.casefold
+
+    def key(device_id: int, name: str | None, value: str | None) -> tuple:
+        name = (name or "").casefold()
+        return (0, order(value), name, device_id) if value else (1, name, device_id)
+
+    return key
+
+
 def _epoch_of_iso(text: str | None) -> float:
     return _NO_TIME if text is None else datetime.fromisoformat(text).timestamp()
 
@@ -275,6 +326,9 @@ class DeviceQuery:
     descending: bool = False
     offset: int = 0
     limit: int = 50
+    # The organization sort's order of organization ids (their names are the
+    # dashboard's); organizations not listed follow, by id.
+    organization_order: tuple[int, ...] = ()
 
     def __post_init__(self):
         if self.sort not in SORT_KEYS:
@@ -302,6 +356,9 @@ class SnapshotInfo:
     as_of: datetime  # the fleet's status is at least this recent
     full_as_of: datetime  # start of the full poll that built the generation
     devices: int
+    # Bumped by in-place writes that change what a built sort reads (names the built
+    # sort indexes, so an outdated one is never read again).
+    sort_version: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -401,6 +458,9 @@ class Keys:
     def sort(self, g: int, sort: str) -> str:
         return self.gen(g, f"sort:{_SORT_INDEX[sort]}")
 
+    def built_sort(self, g: int, sort_version: int, sort: str, order: str = "") -> str:
+        return self.gen(g, f"sorted:{sort_version}:{sort}{':' + order if order else ''}")
+
     def status(self, g: int, up: bool) -> str:
         return self.gen(g, "up" if up else "down")
 
@@ -462,7 +522,7 @@ class Keys:
         return [
             self.dev(g),
             self.fresh(g),
-            *(self.sort(g, s) for s in SORT_KEYS),
+            *(self.sort(g, s) for s in INDEXED_SORTS),
             self.status(g, True),
             self.status(g, False),
             self.pending(g),
@@ -525,6 +585,8 @@ class ReadModel:
         self._page = client.register_script(read_model_lua.PAGE)
         self._union = client.register_script(read_model_lua.UNION)
         self._search = client.register_script(read_model_lua.SEARCH)
+        self._row_fields = client.register_script(read_model_lua.ROW_FIELDS)
+        self._store_order = client.register_script(read_model_lua.STORE_ORDER)
 
     # --- the current snapshot ------------------------------------------------------
 
@@ -539,6 +601,7 @@ class ReadModel:
             as_of=_from_epoch(values["as_of"]),
             full_as_of=_from_epoch(values.get("full_as_of", values["as_of"])),
             devices=int(values.get("devices", 0)),
+            sort_version=int(values.get("sortver", 0)),
         )
 
     def new_snapshot(self, started_at: datetime, *, abandon_after: timedelta) -> SnapshotBuilder:
@@ -615,12 +678,12 @@ class ReadModel:
             since = repr(q.changed_since.timestamp())
             filters.append(k.query(g, info.version, f"since:{since}"))
 
-        sort_key = k.sort(g, q.sort)
+        sort_key = k.sort(g, q.sort) if q.sort in _SORT_INDEX else self._built_sort(info, q)
         known = "" if q.status is None else ("up" if q.status else "down")
         low, high = "-inf", "+inf"
         if filters:
             mode = "1"
-            digest = _digest(_json([q.sort, sorted(filters)]))
+            digest = _digest(_json([sort_key, sorted(filters)]))
             result = k.query(g, info.version, f"r:{digest}")
         else:
             mode, result = "0", sort_key
@@ -658,6 +721,61 @@ class ReadModel:
             counts={"up": int(up), "down": int(down)},
             as_of=info.as_of,
         )
+
+    def _built_sort(self, info: SnapshotInfo, q: DeviceQuery) -> str:
+        """The sorted index of a sort in BUILT_SORTS: ids scored by their rank in that
+        order, built from the generation's rows on first use and kept BUILT_SORT_SECONDS
+        after its last. An in-place write that changes a field it reads bumps the sort
+        version, which names a new index (the old one just expires)."""
+        g, k = info.generation, self.keys
+        order = q.organization_order if q.sort == "organization" else ()
+        key = k.built_sort(g, info.sort_version, q.sort, _digest(_json(order)) if order else "")
+        if self.client.expire(key, BUILT_SORT_SECONDS):
+            return key
+        if q.sort in ("organization", "type"):
+            self._store_group_order(info, q.sort, order, key)
+            return key
+        value_of = _built_sort_value(q.sort)
+        ranked: dict[int, tuple] = {}
+        cursor = 0
+        while True:
+            # In chunks: Redis is never blocked for the whole fleet's rows.
+            reply = self._row_fields(
+                keys=[k.dev(g)], args=[cursor, 2000, "name", _BUILT_SORT_READS[q.sort]]
+            )
+            cursor = int(reply[0])
+            for at in range(1, len(reply), 3):
+                device_id = int(reply[at])
+                name, value = orjson.loads(reply[at + 1]), orjson.loads(reply[at + 2])
+                ranked[device_id] = value_of(device_id, name, value)
+            if not cursor:
+                break
+        ids = sorted(ranked, key=ranked.__getitem__)
+        self._store_order(keys=[key], args=[",".join(map(str, ids)), BUILT_SORT_SECONDS])
+        return key
+
+    def _store_group_order(
+        self, info: SnapshotInfo, sort: str, order: tuple[int, ...], key: str
+    ) -> None:
+        """The organization or type order from the generation's sets, inside Redis (one
+        ZUNIONSTORE, no rows read): the name index's scores plus, per group, its rank
+        times _STATUS_STEP below zero, so the groups come in order, each in name order,
+        and devices in none (name scores only) last."""
+        g, k = info.generation, self.keys
+        if sort == "organization":
+            rank = {org: n for n, org in enumerate(order)}
+            present = (int(o) for o in self.client.smembers(k.orgs(g)))
+            groups = [
+                k.org(g, o) for o in sorted(present, key=lambda o: (rank.get(o, len(rank)), o))
+            ]
+        else:
+            groups = [k.type(g, t) for t in self.device_types(None)]  # by name
+        weights = {k.sort(g, "name"): 1.0}
+        weights.update({group: (n - len(groups)) * _STATUS_STEP for n, group in enumerate(groups)})
+        with self.client.pipeline() as pipe:
+            pipe.zunionstore(key, weights)
+            pipe.expire(key, BUILT_SORT_SECONDS)
+            pipe.execute()
 
     def _organizations_key(self, info: SnapshotInfo, org_ids: frozenset[int]) -> str:
         g = info.generation
@@ -830,11 +948,12 @@ class ReadModel:
         if ids:
             pipe.watch(k.dev(g), *(k.text(g, b) for b in buckets))
         old_rows = pipe.hmget(k.dev(g), ids) if ids else []
-        old = {
-            int(i): index_entry_from_cache(orjson.loads(row))
+        old_cache = {
+            int(i): orjson.loads(row)
             for i, row in zip(ids, old_rows, strict=True)
             if row is not None
         }
+        old = {i: index_entry_from_cache(row) for i, row in old_cache.items()}
         new = {i: index_entry(d) for i, d in latest.items()}
         name_scores = dict(
             zip(ids, pipe.zmscore(k.sort(g, "name"), ids) if ids else [], strict=True)
@@ -849,10 +968,16 @@ class ReadModel:
         # A generation published without cells keeps none (queries count from the sets).
         cells = bool(pipe.exists(k.cells(g)))
 
-        rows = {i: _json(latest[i].to_cache()) for i in new}
+        caches = {i: latest[i].to_cache() for i in new}
+        rows = {i: _json(cache) for i, cache in caches.items()}
         # A device seen again unchanged (incremental polls overlap) is not rewritten,
         # so cached query results survive a quiet poll.
         changed = [i for i, row in zip(ids, old_rows, strict=True) if rows[int(i)] != row]
+        # Most in-place writes change a status only: the built sorts stay valid then.
+        resorted = any(
+            _built_sort_fields(old_cache.get(int(i))) != _built_sort_fields(caches[int(i)])
+            for i in changed
+        )
         transitions = []
         pipe.multi()
         for i in map(int, changed):
@@ -874,6 +999,8 @@ class ReadModel:
             pipe.set(k.text(g, b), texts[b])
         if changed:
             pipe.hincrby(k.current, "version", 1)
+        if resorted:
+            pipe.hincrby(k.current, "sortver", 1)
         pipe.hset(k.current, "devices", info.devices + sum(1 for i in new if i not in old))
         if as_of is not None and as_of > info.as_of:
             pipe.hset(k.current, "as_of", as_of.timestamp())
@@ -916,7 +1043,7 @@ class ReadModel:
             if entry.type_id is not None:
                 pipe.srem(k.type(g, entry.type_id), i)
             pipe.srem(k.pending(g), i)
-            for sort in SORT_KEYS:
+            for sort in INDEXED_SORTS:
                 pipe.zrem(k.sort(g, sort), i)
             pipe.hdel(k.dev(g), i)
             pipe.hdel(k.fresh(g), i)
@@ -927,6 +1054,8 @@ class ReadModel:
         for b in buckets:
             pipe.set(k.text(g, b), texts[b])
         pipe.hincrby(k.current, "version", 1)
+        if gone:
+            pipe.hincrby(k.current, "sortver", 1)
         pipe.hset(k.current, "devices", max(info.devices - len(gone), 0))
         pipe.execute()
         return len(gone)
@@ -1332,6 +1461,11 @@ def _transition(device: Device, was_up: bool, observed_at: datetime) -> Transiti
 
 def _in_scope(t: Transition, org_ids: frozenset[int] | None) -> bool:
     return org_ids is None or t.organization_id in org_ids
+
+
+def _built_sort_fields(row: Mapping[str, Any] | None) -> tuple | None:
+    """What the built sorts read of a stored row (None: no row)."""
+    return None if row is None else tuple(row.get(f) for f in _BUILT_SORT_FIELDS)
 
 
 def _without_line(bucket: str, device_id: int) -> str:

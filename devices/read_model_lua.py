@@ -275,3 +275,67 @@ if #batch > 0 then redis.call('SADD', KEYS[1], unpack(batch)) end
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return found
 """
+
+# Some top-level fields of the devices in one HSCAN chunk of the device hash, for a
+# built sort: it reads every device, and sending the whole rows to Python (and decoding
+# them there) was most of its time.
+# KEYS: 1 device hash. ARGV: 1 HSCAN cursor, 2 COUNT, 3.. field names.
+# Returns {next cursor, id, value of each field, id, ...}; a value is its JSON text
+# (a string with its quotes, a number, true/false or null), "null" when absent. Stored
+# rows hold the top-level fields before "pending_settings" and "extra" (Device.to_cache's
+# order), so only what comes before them is searched: the nested values never match.
+ROW_FIELDS = """
+local reply = redis.call('HSCAN', KEYS[1], ARGV[1], 'COUNT', ARGV[2])
+local out = {reply[1]}
+local flat = reply[2]
+for i = 1, #flat, 2 do
+  local row = flat[i + 1]
+  local limit = string.find(row, ',"pending_settings":', 1, true) or #row
+  out[#out + 1] = flat[i]
+  for f = 3, #ARGV do
+    local value = 'null'
+    local s, e = string.find(row, '"' .. ARGV[f] .. '":', 1, true)
+    if s and s < limit then
+      if string.byte(row, e + 1) == 34 then
+        -- A string: up to the first quote not escaped (an even run of backslashes).
+        local pos = e + 2
+        while true do
+          local q = string.find(row, '"', pos, true)
+          if not q then break end
+          local b = q - 1
+          while string.byte(row, b) == 92 do b = b - 1 end
+          if (q - 1 - b) % 2 == 0 then
+            value = string.sub(row, e + 1, q)
+            break
+          end
+          pos = q + 1
+        end
+      else
+        value = string.match(row, '^[^,}]*', e + 1)
+      end
+    end
+    out[#out + 1] = value
+  end
+end
+return out
+"""
+
+# A built sort's index, whole: the ids in order, scored by rank, written in one script
+# so no reader pages half of it (and without packing an argument per device in Python).
+# KEYS: 1 the index. ARGV: 1 the ids in order, comma separated; 2 lifetime in s.
+STORE_ORDER = """
+redis.call('DEL', KEYS[1])
+local batch, rank = {}, 0
+for id in string.gmatch(ARGV[1], '[^,]+') do
+  batch[#batch + 1] = rank
+  batch[#batch + 1] = id
+  rank = rank + 1
+  if #batch >= 4000 then
+    redis.call('ZADD', KEYS[1], unpack(batch))
+    batch = {}
+  end
+end
+if #batch > 0 then redis.call('ZADD', KEYS[1], unpack(batch)) end
+if rank > 0 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
+return rank
+"""

@@ -21,11 +21,13 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 import redis
+from django.db.models.functions import Lower
 from django.http import Http404
 
 from controlapi import errors
 from controlapi.records import DETAIL_ONLY_FIELDS, Device, Profile, has_detail_fields
 from dashboard import tenancy
+from dashboard.models import Organization
 from devices import configured, freshness, polling
 from devices.freshness import Banner
 from devices.read_model import (
@@ -146,7 +148,7 @@ def device_list(
     if info is None:
         return _upstream_list(query, org_ids, notes=(NOTE_FILLING,), filling=True)
     try:
-        page = _page_of(configured.read_model(), query, org_ids, info)
+        page = _page_of(configured.read_model(), with_organization_order(query), org_ids, info)
     except redis.RedisError as error:
         log.warning("fleet cache unreachable, listing from the upstream: %s", error)
         return _upstream_list(query, org_ids, notes=())
@@ -154,6 +156,17 @@ def device_list(
     return DeviceList(
         items=list(page.items), total=page.total, counts=dict(page.counts), as_of=info.as_of
     )
+
+
+def with_organization_order(query: DeviceQuery) -> DeviceQuery:
+    """`query` with the organization sort's order filled in: organizations by the
+    dashboard's names, as the list shows them (the read model knows only ids)."""
+    if query.sort != "organization" or query.organization_order:
+        return query
+    order = Organization.objects.order_by(Lower("name"), "upstream_id").values_list(
+        "upstream_id", flat=True
+    )
+    return replace(query, organization_order=tuple(order))
 
 
 # A page of a query is fixed by the snapshot it is read from: its generation and version.

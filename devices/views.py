@@ -30,13 +30,25 @@ from devices.models import BulkJob
 from devices.read_model import SORT_KEYS
 
 REFRESH_SECONDS = 10
-SORT_LABELS = {
-    "status": "Status",
-    "name": "Name",
-    "status_change": "Changed",
-    "last_connection": "Last connection",
-}
-assert set(SORT_LABELS) == set(SORT_KEYS)  # a new sort key needs a column header
+# The table's columns in order: (CSS class, heading, the sort keys its links sort by). The
+# class lets narrower screens hide the less important columns (static/css/app.css); the
+# rows (devices/list_rows.py) give their cells the same classes.
+COLUMNS = (
+    ("col-status", "Status", ("status", "status_change")),
+    ("col-name", "Name", ("name",)),
+    ("col-serial", "Serial", ("serial",)),
+    ("col-customer", "Customer id", ("customer_id",)),
+    ("col-org", "Organization", ("organization",)),
+    ("col-type", "Type", ("type",)),
+    ("col-location", "Location", ("location",)),
+    ("col-software", "Software", ("software",)),
+    ("col-address", "Address", ()),
+    ("col-seen", "Last connection", ("last_connection",)),
+    ("col-pending", "Pending", ()),
+)
+# A link's words where they are not the column's heading.
+SORT_WORDS = {"status_change": ("since", "Sort by status change")}
+assert {k for *_, keys in COLUMNS for k in keys} == set(SORT_KEYS)  # a sort needs a column
 
 
 def _now() -> datetime:
@@ -160,7 +172,9 @@ def _list_context(
             )
             for word in ("all", "up", "down")
         },
-        "sort_links": _sort_links(base, params, filters.sort),
+        "header": _header(base, params, filters.sort),
+        "sorted_by": filters.query.sort,
+        "can_create": not tenancy.scope_for(request.user, tenancy.DEVICE_CREATE).is_empty,
         "previous_url": _url(base, {**params, "page": str(filters.page - 1)})
         if filters.page > 1
         else None,
@@ -211,21 +225,33 @@ def _without(params: dict, *names: str) -> dict:
     return {k: v for k, v in params.items() if k not in names}
 
 
-def _sort_links(base: str, params: dict, current: str) -> dict[str, dict]:
-    """Each column's link: ascending first, descending when already ascending."""
-    links = {}
+def _header(base: str, params: dict, current: str) -> list[dict]:
+    """The table's heading cells: each sortable column links to its sort (ascending first,
+    descending when already ascending); the active sort's cell says which way
+    (`aria-sort`) and shows an arrow."""
     rest = _without(params, "sort", "page")
-    for key, label in SORT_LABELS.items():
-        active = current.lstrip("-") == key
-        descending = current.startswith("-")
-        target = f"-{key}" if active and not descending else key
-        query = {**rest, **({"sort": target} if target != list_filters.DEFAULT_SORT else {})}
-        links[key] = {
-            "url": _url(base, query),
-            "label": label,
-            "aria": ("descending" if descending else "ascending") if active else "none",
-        }
-    return links
+    key, descending = current.lstrip("-"), current.startswith("-")
+    cells = []
+    for css, heading, keys in COLUMNS:
+        links = []
+        for sort in keys:
+            active = sort == key
+            target = f"-{sort}" if active and not descending else sort
+            query = {**rest, **({"sort": target} if target != list_filters.DEFAULT_SORT else {})}
+            label, aria_label = SORT_WORDS.get(sort, (heading, ""))
+            links.append(
+                {
+                    "url": _url(base, query),
+                    "label": label,
+                    "aria_label": aria_label,
+                    "arrow": ("▼" if descending else "▲") if active else "",
+                }
+            )
+        aria = "none" if keys else ""
+        if key in keys:
+            aria = "descending" if descending else "ascending"
+        cells.append({"css": css, "heading": heading, "links": links, "aria": aria})
+    return cells
 
 
 @require_GET

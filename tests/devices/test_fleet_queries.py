@@ -387,7 +387,7 @@ def test_the_answer_says_how_old_its_data_is(model, cached_fleet):
 
 @pytest.mark.parametrize(
     "bad",
-    [{"sort": "serial"}, {"limit": 0}, {"limit": 501}, {"offset": -1}],
+    [{"sort": "colour"}, {"limit": 0}, {"limit": 501}, {"offset": -1}],
 )
 def test_a_malformed_query_is_refused_with_a_message(bad):
     with pytest.raises(ValueError, match=r"\w+"):

@@ -1,0 +1,38 @@
+"""The device page leads to the device's scheduled operations, for everyone who may see it."""
+
+import re
+from html import unescape
+
+import pytest
+
+from tests.operations.fixtures import (  # noqa: F401 -- fixtures, used by name
+    cached_fleet,
+    device_of_org,
+    fleet_devices,
+    upstream,
+)
+from tests.users import (  # noqa: F401 -- fixtures, used by name
+    client_of,
+    noc,
+    organizations,
+    tenant_admin,
+    viewer,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("who", ["viewer", "tenant_admin", "noc"])
+def test_the_device_page_links_to_its_scheduled_operations(
+    request, cached_fleet, device_of_org, client_of, who
+):
+    client = client_of(request.getfixturevalue(who))
+    device = device_of_org(5)
+
+    html = client.get(f"/devices/{device.id}/").content.decode()
+
+    found = re.search(r'<a [^>]*href="(/operations/[^"]*)"[^>]*>\s*Scheduled operations\s*<', html)
+    assert found, "no link to the scheduled operations"
+    target = unescape(found.group(1))
+    assert f"serial={device.serial_number}" in target.replace("%2D", "-")
+    assert client.get(target).status_code == 200

@@ -1,0 +1,141 @@
+"""Sorting the fleet by the columns a NOC sorts by beyond name, status and times:
+organization, type, serial, customer id, location and software version (against real
+Redis and the simulator's fleet)."""
+
+import re
+
+import pytest
+
+from controlapi import ControlAPI
+from devices import polling
+from devices.read_model import DeviceQuery
+from tests.conftest import ALL_TOKEN
+
+
+@pytest.fixture
+def cached_fleet(model, api_factory, poll_config, still_fleet, all_devices):
+    polling.poll_fleet(model=model, api_factory=api_factory, config=poll_config, mode="full")
+    return all_devices()
+
+
+def _natural(text):
+    # Digit runs compare as numbers: software 1.10 comes after 1.9.
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text.casefold()))
+
+
+def _text_order(value_of):
+    """Devices with a value first, by it (case-insensitively), then by name and id;
+    devices without one last."""
+
+    def key(d):
+        value = value_of(d)
+        return (
+            (0, value.casefold(), d.name.casefold(), d.id)
+            if value
+            else (1, d.name.casefold(), d.id)
+        )
+
+    return key
+
+
+def _type_label(d):
+    return (d.type_short_name or f"type {d.type}") if d.type is not None else ""
+
+
+EXPECTED_ORDER = {
+    "serial": _text_order(lambda d: d.serial_number),
+    "customer_id": _text_order(lambda d: d.customer_id),
+    "location": _text_order(lambda d: d.location_name),
+    "type": lambda d: (
+        (0, _type_label(d).casefold(), d.type, d.name.casefold(), d.id)
+        if d.type is not None
+        else (1, d.name.casefold(), d.id)
+    ),
+    "software": lambda d: (
+        (0, _natural(d.software_version), d.name.casefold(), d.id)
+        if d.software_version
+        else (1, d.name.casefold(), d.id)
+    ),
+}
+
+
+def _all(model, org_ids=None, **query):
+    return model.query(DeviceQuery(limit=500, **query), org_ids)
+
+
+@pytest.mark.parametrize("descending", [False, True])
+@pytest.mark.parametrize("sort", sorted(EXPECTED_ORDER))
+def test_each_new_sort_orders_the_whole_fleet(model, cached_fleet, sort, descending):
+    page = _all(model, sort=sort, descending=descending)
+
+    expected = sorted(cached_fleet, key=EXPECTED_ORDER[sort], reverse=descending)
+    assert page.total == len(cached_fleet)
+    assert [d.id for d in page.items] == [d.id for d in expected]
+
+
+@pytest.mark.parametrize("sort", sorted(EXPECTED_ORDER))
+def test_each_new_sort_orders_a_filtered_page_and_keeps_exact_counts(model, cached_fleet, sort):
+    organization = cached_fleet[0].organization_id
+
+    page = model.query(
+        DeviceQuery(status=True, organization=organization, sort=sort, offset=3, limit=20), None
+    )
+
+    matching = [d for d in cached_fleet if d.is_up and d.organization_id == organization]
+    expected = sorted(matching, key=EXPECTED_ORDER[sort])[3:23]
+    assert [d.id for d in page.items] == [d.id for d in expected]
+    assert page.total == len(matching)
+    assert page.counts == {"up": len(matching), "down": 0}
+
+
+def test_organization_sort_follows_the_given_order_of_organizations(model, cached_fleet):
+    orgs = sorted({d.organization_id for d in cached_fleet if d.organization_id is not None})
+    order = tuple(reversed(orgs))  # as the dashboard's names would order them
+
+    page = _all(model, sort="organization", organization_order=order)
+
+    def key(d):
+        if d.organization_id is None:
+            return (1, d.name.casefold(), d.id)
+        return (0, order.index(d.organization_id), d.name.casefold(), d.id)
+
+    assert [d.id for d in page.items] == [d.id for d in sorted(cached_fleet, key=key)]
+    descending = _all(model, sort="organization", organization_order=order, descending=True)
+    assert [d.id for d in descending.items] == [d.id for d in page.items][::-1]
+
+
+def test_a_tenant_sorting_by_serial_sees_only_its_devices(model, cached_fleet):
+    organization = cached_fleet[0].organization_id
+
+    page = _all(model, org_ids=frozenset({organization}), sort="serial")
+
+    expected = sorted(
+        (d for d in cached_fleet if d.organization_id == organization),
+        key=EXPECTED_ORDER["serial"],
+    )
+    assert [d.id for d in page.items] == [d.id for d in expected]
+
+
+def test_a_changed_serial_moves_the_device_in_the_serial_order(
+    model, cached_fleet, api_factory, simulator
+):
+    device = cached_fleet[7]
+    assert _all(model, sort="serial").items[0].id != device.id
+    with ControlAPI(simulator.api_url, ALL_TOKEN, max_retries=0) as api:
+        api.update_device(device.id, {"serial_number": "000-FIRST"})
+
+    polling.refresh_device(
+        model=model, api_factory=api_factory, device_id=device.id, update_status=False
+    )
+
+    assert _all(model, sort="serial").items[0].id == device.id
+
+
+def test_a_removed_device_leaves_the_serial_order(model, cached_fleet):
+    first = _all(model, sort="serial").items[0]
+
+    model.remove_devices([first.id])
+
+    page = _all(model, sort="serial")
+    assert first.id not in {d.id for d in page.items}
+    assert page.total == len(cached_fleet) - 1
