@@ -18,7 +18,7 @@ def _in_view(page, locator) -> bool:
     )
 
 
-@pytest.mark.parametrize("width", [1280, 1920])
+@pytest.mark.parametrize("width", [1280, 1440, 1920])
 def test_the_device_list_fits_the_screen_with_row_actions_in_view(
     fleet, noc, page, login, screenshot, width
 ):
