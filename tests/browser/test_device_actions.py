@@ -101,6 +101,8 @@ def test_firmware_update_takes_an_image_id_and_shows_it_pending(
     open_device(page, login, tenant_admin, device)
     # The device's own image is offered, with its version.
     expect(page.locator("#firmware-images option").first).to_contain_text("reported by")
+    # and the help beside the box says so once the device's record has arrived.
+    expect(page.locator("#firmware-help")).to_contain_text("Pick an image")
     page.get_by_label("Firmware image id").scroll_into_view_if_needed()
     screenshot("device-actions-firmware")
     cached_fleet.clear_log()
