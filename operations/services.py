@@ -45,9 +45,12 @@ def device_by_serial(serial: str):
     return next((d for d in page.items if d.serial_number == serial), None)
 
 
-def headless_visible(user):
+def headless_visible(user, *, serial: str = ""):
+    """The operations `user` may see, newest first; only those of `serial` when one is given."""
     scope = tenancy.scope_for(user, tenancy.VIEW)
     records = HeadlessRecord.objects.all()
+    if serial:
+        records = records.filter(device_serial__iexact=serial)
     if scope.all:
         return records
     return records.filter(Q(organization_id__in=scope.ids) | Q(organization_id=None, user=user))

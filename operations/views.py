@@ -18,7 +18,9 @@ from operations import services
 def scheduled(request):
     zone = settings.DISPLAY_TIME_ZONE
     can_schedule = not tenancy.scope_for(request.user, tenancy.HEADLESS).is_empty
-    initial = {"device_serial": request.GET.get("serial", "")}
+    # `?serial=` (the device page's link): that device's operations, and the form filled for it.
+    serial = request.GET.get("serial", "").strip()
+    initial = {"device_serial": serial}
     form = HeadlessForm(request.POST or None, initial=initial, default_zone=zone)
     if request.method == "POST" and can_schedule and form.is_valid():
         data = form.cleaned_data
@@ -44,7 +46,8 @@ def scheduled(request):
     context = {
         "form": form,
         "can_schedule": can_schedule,
-        "records": services.headless_visible(request.user)[:200],
+        "records": services.headless_visible(request.user, serial=serial)[:200],
+        "serial": serial,
         "nav": "operations",
         "title": "Scheduled operations",
     }

@@ -38,3 +38,22 @@ def test_a_status_refresh_says_what_the_control_api_reports(
 
     assert f"Transaction {record.txn_id}: the control API reports “scheduled”." in content
     assert f"{record.txn_id}: scheduled." not in content
+
+
+def test_the_device_pages_link_lists_only_that_devices_operations(
+    cached_fleet, device_of_org, fleet_devices, tenant_admin, client_of
+):
+    client = client_of(tenant_admin)
+    mine = device_of_org(5)
+    other = next(
+        d for d in fleet_devices if d.organization_id == 5 and d.serial_number != mine.serial_number
+    )
+    schedule(client, mine.serial_number)
+    schedule(client, other.serial_number)
+
+    content = client.get("/operations/", {"serial": mine.serial_number.lower()}).content.decode()
+
+    assert f"Showing the operations of serial <strong>{mine.serial_number.lower()}" in content
+    assert mine.serial_number in content and other.serial_number not in content
+    everything = client.get("/operations/").content.decode()
+    assert mine.serial_number in everything and other.serial_number in everything
