@@ -221,3 +221,19 @@ def test_a_viewer_sees_no_action_buttons_and_a_forged_post_changes_nothing(
     assert response.ok  # followed the redirect back to the page: refused in words, not a 403
     assert "does not allow this action" in response.text()
     assert writes(cached_fleet, device.id) == 0
+
+
+def test_an_action_refused_for_its_input_returns_with_the_error_in_view(
+    cached_fleet, dashboard_url, device_of_org, tenant_admin, page, login
+):
+    """A browser that does not check the box itself (noValidate here) sends a bad image id: the
+    page comes back scrolled to the error beside the actions, with what was typed."""
+    device = device_of_org(5)
+    open_device(page, login, tenant_admin, device)
+    page.locator("#firmware-image").evaluate("box => { box.form.noValidate = true; }")
+    page.get_by_label("Firmware image id").fill("0")
+    page.get_by_role("button", name="Firmware update").click()
+    error = page.locator("#action-error")
+    expect(error).to_contain_text("Type the firmware image id")
+    expect(error).to_be_in_viewport()
+    expect(page.get_by_label("Firmware image id")).to_have_value("0")
