@@ -70,9 +70,10 @@ def action_named(text: str) -> str:
 
 
 def describe_parameters(parameters: Mapping[str, Any]) -> str:
-    """An entry's parameters for people: "operational status: maintenance; no assigned user"."""
+    """An entry's parameters for people: "no assigned user; operational status: maintenance",
+    by name (PostgreSQL's JSON keeps no order of its own)."""
     parts = []
-    for key, value in redact(dict(parameters or {})).items():
+    for key, value in sorted(redact(dict(parameters or {})).items()):
         name = key.replace("_", " ")
         if value is None or value == "":
             parts.append(f"no {name}")

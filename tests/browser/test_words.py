@@ -28,7 +28,7 @@ def test_the_audit_trail_reads_as_words(dashboard_url, noc, tenant_admin, page, 
 
     table = page.locator("#audit-table")
     expect(table).to_contain_text("Schedule an operation by serial number")
-    expect(table).to_contain_text("operational status: maintenance; no assigned user")
+    expect(table).to_contain_text("no assigned user; operational status: maintenance")
     expect(table).not_to_contain_text("headless_create")
     expect(table).not_to_contain_text("assigned_user=None")
     table.scroll_into_view_if_needed()

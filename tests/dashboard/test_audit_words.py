@@ -113,3 +113,13 @@ def test_a_tenants_audit_export_of_another_organization_is_a_page_saying_so(
     assert f"You cannot export organization #{ORG_OTHER}: it is not one of your organizations." in (
         content
     )
+
+
+def test_parameters_read_in_the_same_order_whatever_order_the_database_kept():
+    """PostgreSQL's JSON sorts keys its own way, SQLite keeps them as written: the page must
+    read the same on both."""
+    written = {"operational_status": "maintenance", "assigned_user": None}
+    stored = dict(reversed(written.items()))
+
+    assert audit.describe_parameters(written) == audit.describe_parameters(stored)
+    assert audit.describe_parameters(written) == "no assigned user; operational status: maintenance"
