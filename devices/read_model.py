@@ -47,6 +47,8 @@ Key layout (P = prefix, g = generation):
     P detail:device:<id>         string: the last detail record read of one device and
                                  when (across generations; polls store the list shape,
                                  which lacks the detail-only fields; KEPT_DETAIL_TTL)
+    P detail:profile:<id>        string: the last record a page read of one connection
+                                 profile from the upstream and when (KEPT_DETAIL_TTL)
     P lock:<poll>                the lock that keeps polls from overlapping
 
 Indexes hold device ids only (the JSON lives once in the device hash), so a
@@ -373,6 +375,12 @@ class CachedDevice:
     as_of: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class KeptProfile:
+    profile: Profile
+    as_of: datetime  # when it was read from the upstream
+
+
 class FirmwareSeen(NamedTuple):
     """A firmware image that cached devices report: its id, the software version those
     that have installed it run (None when unknown) and how many devices report it."""
@@ -514,6 +522,9 @@ class Keys:
 
     def kept_detail(self, device_id: int) -> str:
         return f"{self.p}detail:device:{device_id}"
+
+    def kept_profile(self, profile_id: int) -> str:
+        return f"{self.p}detail:profile:{profile_id}"
 
     def poll_lock(self, poll: str) -> str:
         return f"{self.p}lock:{poll}"
@@ -1435,6 +1446,24 @@ class ReadModel:
             items=[Profile.from_cache(item) for item in document["items"]],
             as_of=_from_epoch(document["as_of"]),
         )
+
+    def keep_profile(self, profile: Profile, *, read_at: datetime) -> None:
+        """Keep `profile`, read from the upstream at `read_at`, for `kept_profile`
+        (its page shows it when neither the snapshot nor the upstream has it)."""
+        data = {"profile": profile.to_cache(), "read_at": _epoch(read_at)}
+        self.client.set(self.keys.kept_profile(profile.id), _json(data), ex=KEPT_DETAIL_TTL)
+
+    def kept_profile(self, profile_id: int) -> KeptProfile | None:
+        """The profile record last kept and when it was read; None if none."""
+        raw = self.client.get(self.keys.kept_profile(profile_id))
+        if raw is None:
+            return None
+        data = orjson.loads(raw)
+        return KeptProfile(Profile.from_cache(data["profile"]), _from_epoch(data["read_at"]))
+
+    def forget_profile(self, profile_id: int) -> None:
+        """Drop the kept record of a profile the upstream no longer has."""
+        self.client.delete(self.keys.kept_profile(profile_id))
 
 
 def _status_score(up: bool, name_score: float) -> float:

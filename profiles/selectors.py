@@ -6,8 +6,12 @@ no snapshot yet (never polled) or Redis cannot be read, the list and the detail
 read the upstream directly (`dashboard.upstream.control_api()`, no
 update_status, a short timeout) and say so. The upstream's list carries no
 health data, so a list read that way shows every profile as "unknown". If that
-fails too the page says why, in words. The health summary (for the overview)
-reads the snapshot only: the overview must never wait on the upstream.
+fails too the page says why, in words. The detail also reads the upstream for a
+profile the snapshot lacks (one created since the last poll) and keeps what it
+read in the read model (`ReadModel.keep_profile`), so that when the upstream
+fails later the page shows that copy, with its age, rather than nothing. The
+health summary (for the overview) reads the snapshot only: the overview must
+never wait on the upstream.
 
 Tenancy. ASSUMPTION: profiles carry no organization id upstream; the newer
 shape names an organization, the older one none. NOC staff (scope.all) see every
@@ -16,7 +20,9 @@ of one of their organizations (`dashboard.models.Organization.name`, compared
 without surrounding spaces and ignoring case). A profile without an
 organization is NOC-only. The list follows the organization switcher
 (`request.scope`); the detail checks the user's whole scope, like
-`tenancy.ensure_allowed`, and answers None (the view: 404) to outsiders.
+`tenancy.ensure_allowed`, and answers None (the view: 404) to outsiders; it looks
+only among the profiles the scope shows, in the snapshot and in a kept copy, so
+a hidden profile gets the very answers a missing one gets.
 
 Secrets. `ProfileDetail` holds the profile's nested data already masked
 (`profiles.masking.mask_secrets`); the record itself never reaches a template.
@@ -44,6 +50,7 @@ log = logging.getLogger(__name__)
 
 SNAPSHOT = "snapshot"
 UPSTREAM = "upstream"
+KEPT = "kept"  # the copy a page last read from the upstream (one profile only)
 
 # A page that falls back to the upstream must still answer quickly.
 FALLBACK_TIMEOUT = (3.05, 10)
@@ -58,7 +65,7 @@ class ProfileSource:
 
     items: list[Profile]
     as_of: datetime | None
-    source: str | None  # SNAPSHOT, UPSTREAM, or None when nothing could be read
+    source: str | None  # SNAPSHOT, UPSTREAM, KEPT, or None when nothing could be read
     notice: str | None = None  # why the snapshot was not used
     error: str | None = None  # why nothing could be read
 
@@ -101,29 +108,68 @@ def read_profiles(*, name: str = "") -> ProfileSource:
 
 
 class ProfileUnreadable(Exception):
-    """Neither the snapshot nor the upstream could be read; the message says why."""
+    """Nothing could be read of the profile (no snapshot has it, the upstream failed and
+    no copy was kept); the message says why."""
 
 
-def read_profile(profile_id: int) -> tuple[Profile | None, ProfileSource]:
-    """One profile (None: it does not exist) and where it was read from.
+def _read_kept(profile_id: int):
+    """The copy of the profile kept from an earlier upstream read, or None. Never raises."""
+    try:
+        return configured.read_model().kept_profile(profile_id)
+    except redis.RedisError as error:
+        log.warning("kept profile unreadable: %s", type(error).__name__)
+    except (ValueError, KeyError, TypeError):
+        log.warning("kept profile is not in the expected form", exc_info=True)
+    return None
 
-    Raises ProfileUnreadable when neither the snapshot nor the upstream answers."""
+
+def _keep(profile: Profile | None, profile_id: int, read_at: datetime) -> None:
+    """Keep what the upstream sent (None: it has no such profile). Never raises."""
+    try:
+        model = configured.read_model()
+        if profile is None:
+            model.forget_profile(profile_id)
+        else:
+            model.keep_profile(profile, read_at=read_at)
+    except redis.RedisError as error:
+        log.warning("profile not kept: %s", type(error).__name__)
+
+
+def read_profile(profile_id: int, scope: OrgScope) -> tuple[Profile | None, ProfileSource]:
+    """The profile if the scope shows it (None: it does not exist or the scope does not
+    show it) and where it was read from.
+
+    From the snapshot when it has the profile; else from the upstream, once, keeping
+    what it sent; when the upstream fails, the copy kept from an earlier read. Only
+    profiles the scope shows are looked up anywhere, so a hidden profile gets exactly
+    the answers a missing one gets. Raises ProfileUnreadable when nothing was read."""
     snapshot, why = _read_snapshot()
     if snapshot is not None:
-        found = next((p for p in snapshot.items if p.id == profile_id), None)
-        return found, ProfileSource(items=[], as_of=snapshot.as_of, source=SNAPSHOT)
-    started = datetime.now(UTC)
+        found = next((p for p in visible(snapshot.items, scope) if p.id == profile_id), None)
+        if found is not None:
+            return found, ProfileSource(items=[], as_of=snapshot.as_of, source=SNAPSHOT)
+        why = f"This profile was not in the last profile poll ({_age(snapshot.as_of)} ago)"
+    read_at = datetime.now(UTC)
     try:
         with control_api(timeout=FALLBACK_TIMEOUT, max_retries=1) as api:
             profile = api.get_profile(profile_id)
     except errors.NotFound:
-        return None, ProfileSource(items=[], as_of=started, source=UPSTREAM, notice=why)
+        _keep(None, profile_id, read_at)
+        return None, ProfileSource(items=[], as_of=read_at, source=UPSTREAM, notice=why)
     except errors.ControlAPIError as error:
-        raise ProfileUnreadable(
+        failure = (
             f"{why}, and the control API could not be read either: {errors.as_sentence(error)}"
-        ) from error
+        )
+        kept = _read_kept(profile_id)
+        if kept is None or not visible([kept.profile], scope):
+            raise ProfileUnreadable(failure) from error
+        notice = f"{failure} This is the copy last read from the control API."
+        return kept.profile, ProfileSource(items=[], as_of=kept.as_of, source=KEPT, notice=notice)
+    _keep(profile, profile_id, read_at)
+    if not visible([profile], scope):
+        return None, ProfileSource(items=[], as_of=read_at, source=UPSTREAM, notice=why)
     notice = f"{why}: read directly from the control API instead."
-    return profile, ProfileSource(items=[], as_of=started, source=UPSTREAM, notice=notice)
+    return profile, ProfileSource(items=[], as_of=read_at, source=UPSTREAM, notice=notice)
 
 
 # --- tenancy ---------------------------------------------------------------------------
@@ -287,8 +333,8 @@ def profile_detail(*, scope: OrgScope, profile_id: int) -> ProfileDetail | None:
     """The profile as the page shows it; None when it does not exist or the scope
     does not show it (the same answer, so outsiders learn nothing).
     Raises ProfileUnreadable when it cannot be read at all."""
-    profile, source = read_profile(profile_id)
-    if profile is None or not visible([profile], scope):
+    profile, source = read_profile(profile_id, scope)
+    if profile is None:
         return None
     return ProfileDetail(
         id=profile.id,

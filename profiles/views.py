@@ -53,8 +53,10 @@ def profile_detail(request, profile_id: int):
     try:
         detail = selectors.profile_detail(scope=scope, profile_id=profile_id)
     except selectors.ProfileUnreadable as error:
+        # The dashboard works; it has nothing to show yet: the page says why, like the
+        # list does, rather than answering as if the site itself were down.
         context = {"nav": "profiles", "error": str(error), "profile_id": profile_id}
-        return render(request, "profiles/unavailable.html", context, status=503)
+        return render(request, "profiles/unavailable.html", context)
     if detail is None:
         raise Http404("No such profile.")
     return render(request, "profiles/detail.html", {"nav": "profiles", "profile": detail})

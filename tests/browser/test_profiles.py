@@ -62,3 +62,40 @@ def test_a_failing_profiles_detail_says_why(polled, noc, page, login, screenshot
     expect(signals.locator("tr.signal-failing").first).to_be_visible()
     expect(signals).to_contain_text("The last sync failed")
     screenshot("profile-detail")
+
+
+@pytest.fixture
+def no_snapshot(settings, redis_url, key_prefix):
+    """The live server reads this test's key prefix, where no profile poll has run."""
+    settings.REDIS_URL = redis_url
+    settings.READ_MODEL_KEY_PREFIX = key_prefix
+
+
+def test_a_profile_that_cannot_be_read_says_why_then_keeps_what_it_read(
+    no_snapshot, sim_control, noc, page, login, screenshot
+):
+    login(noc.username, PASSWORD)
+    sim_control.set_faults(outage_seconds=3600)
+    page.goto("/profiles/3/")
+    expect(page.get_by_role("heading", name="Profile #3 cannot be read right now")).to_be_visible()
+    expect(page.get_by_role("alert")).to_contain_text(
+        "The profiles have not been polled yet, and the control API could not be read either"
+    )
+    expect(page.get_by_role("navigation", name="Main")).to_be_visible()  # the site's layout
+    screenshot("profile-unreadable")
+
+    sim_control.clear_faults()
+    page.get_by_role("link", name="Try again").click()
+    expect(page.get_by_role("heading", name="Health:")).to_be_visible()
+    name = page.locator("h1").inner_text()
+
+    sim_control.set_faults(outage_seconds=3600)
+    page.reload()
+    expect(page.locator("h1")).to_have_text(name)
+    expect(page.locator(".notice-warning")).to_contain_text(
+        "This is the copy last read from the control API."
+    )
+    expect(page.locator(".as-of")).to_contain_text(
+        "when this profile was last read from the control API"
+    )
+    screenshot("profile-kept-copy")
