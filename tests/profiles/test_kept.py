@@ -45,10 +45,19 @@ def test_before_the_first_poll_with_the_upstream_down_the_page_says_why(
         "The profiles have not been polled yet, and the control API could not be read either"
         in content
     )
-    assert "outage" in content  # the upstream's own words
+    assert "Service temporarily unavailable (outage)." in content  # the upstream's own words
     assert "There is no earlier copy of this profile to show." in content
     assert 'href="/profiles/3/">Try again</a>' in content
     assert 'href="/profiles/">Connection profiles</a>' in content  # the site's layout
+
+
+def test_before_the_first_poll_an_error_burst_is_told_in_words(
+    profile_model, upstream, sim_control, client_of, noc
+):
+    sim_control.set_faults(next_errors=2, error_status=502)
+    response = client_of(noc).get("/profiles/3/")
+    assert response.status_code == 200
+    assert "The control API failed on its side (502)" in response.content.decode()
 
 
 def test_with_a_snapshot_and_the_upstream_down_the_page_shows_the_snapshot_with_its_age(
@@ -77,15 +86,20 @@ def test_a_profile_missing_from_the_snapshot_is_read_from_the_upstream(
     assert "read directly from the control API instead" in content
 
 
+# An outage, or a burst of errors long enough to outlast the page's one retry.
+FAILURES = {"outage": {"outage_seconds": 3600}, "error burst": {"next_errors": 2}}
+
+
+@pytest.mark.parametrize("failure", FAILURES.values(), ids=FAILURES.keys())
 def test_a_profile_read_once_is_shown_from_the_kept_copy_when_the_upstream_fails(
-    profile_model, upstream, raw_profiles, outage, client_of, noc
+    profile_model, upstream, raw_profiles, sim_control, client_of, noc, failure
 ):
     wanted = raw_profiles[2]
     client = client_of(noc)
     first = client.get(f"/profiles/{wanted['id']}/")  # no snapshot: read from the upstream
     assert "read from the control API." in first.content.decode()
 
-    outage()
+    sim_control.set_faults(**failure)
     response = client.get(f"/profiles/{wanted['id']}/")
     content = response.content.decode()
     assert response.status_code == 200
