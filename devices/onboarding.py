@@ -10,7 +10,8 @@ Rules (each row):
   other column is named and blocks the whole file (a typo would silently drop data);
 - `name`, `serial_number`, `type`, `organization_id` are required (the contract's
   assumed required fields);
-- `type`, `organization_id` and `update_frequency` are whole numbers ≥ 1;
+- `type`, `organization_id` and `update_frequency` are whole numbers from 1 to
+  `dashboard.integers.ID_MAX` (ASCII digits);
   `latitude` -90..90 and `longitude` -180..180 are decimals;
 - the organization must be one where the user may create devices (tenancy
   DEVICE_CREATE): a tenant's row for another organization fails with a message;
@@ -35,7 +36,7 @@ from decimal import Decimal, InvalidOperation
 
 import redis
 
-from dashboard import tenancy
+from dashboard import integers, tenancy
 from dashboard.models import Organization
 from devices import configured
 from devices.forms import DEVICE_FIELDS
@@ -193,11 +194,10 @@ def check_row(
         if any(ch in value for ch in "\t\r\n"):
             errors.append(f"{name}: must not contain a line break or a tab.")
         elif name in WHOLE_NUMBERS:
-            # ASCII only: isdigit() also takes "²", which int() refuses, and other scripts.
-            if not (value.isascii() and value.isdigit()) or int(value) < 1:
-                errors.append(f"{name}: must be a whole number of at least 1, not {value!r}.")
-            else:
-                row.fields[name] = int(value)
+            try:
+                row.fields[name] = integers.parse_int(value, minimum=1, maximum=integers.ID_MAX)
+            except ValueError as error:
+                errors.append(f"{name}: {error}.")
         elif name in COORDINATES:
             row.fields[name] = _coordinate(name, value, errors)
         elif len(value) > MAX_TEXT:
