@@ -23,6 +23,7 @@ pytestmark = pytest.mark.django_db
 
 OUT_OF_RANGE = "is out of range: choose a date and time between the years 2000 and 2099."
 HUGE = "99999999999999999999"  # past 64 bits
+COORDINATE_COLUMNS = "name,serial_number,type,organization_id,latitude"
 
 QUERIES = [
     ("/devices/?page=①", "Page “①” is not a page number; showing the first page."),
@@ -69,10 +70,8 @@ def test_a_hostile_query_value_is_named_in_words(cached_fleet, noc, client_of, u
     assert said in text_of(response)
 
 
-def upload(client, line):
-    data = io.BytesIO(
-        f"name,serial_number,type,organization_id,update_frequency\n{line}\n".encode()
-    )
+def upload(client, line, columns="name,serial_number,type,organization_id,update_frequency"):
+    data = io.BytesIO(f"{columns}\n{line}\n".encode())
     data.name = "devices.csv"
     return client.post("/devices/import/", {"file": data}, follow=True)
 
@@ -155,6 +154,10 @@ FORMS = {
     "import update frequency past 64 bits": (
         lambda c, d: upload(c, f"cpe-x,IMP-X4,12,5,{HUGE}"),
         f"update_frequency: must be at most 2147483647, not '{HUGE}'.",
+    ),
+    "import latitude of ten million decimal places": (
+        lambda c, d: upload(c, "cpe-x,IMP-X5,12,5,1e-9999999", columns=COORDINATE_COLUMNS),
+        "latitude: at most 6 decimal places, not '1e-9999999'.",
     ),
 }
 
