@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
-from dashboard import audit, tenancy
+from dashboard import audit, integers, moments, tenancy
 from dashboard.models import AuditEntry, Organization
 
 AUDIT_PAGE_SIZE = 50
@@ -34,9 +34,13 @@ class AuditFilterForm(forms.Form):
     organization = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
     action = forms.CharField(required=False, max_length=64)
     result = forms.ChoiceField(required=False, choices=[("", "Any"), *AuditEntry.Result.choices])
-    since = forms.DateField(required=False, label="From (date)")
-    until = forms.DateField(required=False, label="To (date, inclusive)")
-    device = forms.IntegerField(required=False, min_value=1, label="Device id")
+    since = forms.DateField(required=False, label="From (date)", validators=[moments.validate_date])
+    until = forms.DateField(
+        required=False, label="To (date, inclusive)", validators=[moments.validate_date]
+    )
+    device = forms.IntegerField(
+        required=False, min_value=1, max_value=integers.ID_MAX, label="Device id"
+    )
 
     def __init__(self, *args, organizations, **kwargs):
         super().__init__(*args, **kwargs)
@@ -59,9 +63,10 @@ def filtered_entries(request, *, verb: str = "see"):
     raw = request.GET.get("organization", "").strip()
     if raw:
         # Outside the choices: say why in words, not Django's "not one of the available choices".
+        org_id = integers.int_or_none(raw, minimum=1, maximum=integers.ID_MAX)
         why = (
-            tenancy.outside_scope_message(request, int(raw), verb=verb)
-            if raw.isdigit()
+            tenancy.outside_scope_message(request, org_id, verb=verb)
+            if org_id is not None
             else f"Organization “{raw}” is not an organization id (a whole number)."
         )
         form.fields["organization"].error_messages["invalid_choice"] = why

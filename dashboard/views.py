@@ -1,8 +1,9 @@
 """The dashboard's own pages: overview, organization switcher, health (audit: audit_views)."""
 
 from datetime import UTC, datetime
+from urllib.parse import urlsplit, urlunsplit
 
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
@@ -11,7 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from dashboard import tenancy
+from dashboard import integers, tenancy
 
 # The audit page lives in dashboard.audit_views; its page size is imported from there.
 from dashboard.audit_views import AUDIT_PAGE_SIZE  # noqa: E402,F401
@@ -76,8 +77,9 @@ def _shown_organization(request) -> int | None:
     raw = request.GET["organization"]
     if raw == "":
         return None
-    if tenancy.is_switchable(request.user, raw):
-        return int(raw)
+    org_id = integers.int_or_none(raw, minimum=1, maximum=integers.ID_MAX)
+    if org_id is not None and tenancy.is_switchable(request.user, org_id):
+        return org_id
     return request.active_organization
 
 
@@ -87,19 +89,27 @@ def switch_organization(request):
     """Narrow pages to one organization, or back to all of the user's ('' or absent)."""
     raw = request.POST.get("organization", "").strip()
     if raw:
-        try:
-            org_id = int(raw)
-        except ValueError:
-            raise Http404("No such organization.") from None
+        org_id = integers.int_or_none(raw, minimum=1, maximum=integers.ID_MAX)
+        if org_id is None:
+            raise Http404("No such organization.")
         tenancy.set_active_organization(request, org_id)
     else:
         tenancy.set_active_organization(request, None)
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        target = "/"
-    return redirect(target)
+    return HttpResponseRedirect(_back_to(request))
+
+
+def _back_to(request) -> str:
+    """Where the switcher returns: `next` when it is a path of this site, else the page the
+    form was on (its Referer, when of this site), else the overview."""
+    for target in (request.POST.get("next", ""), request.headers.get("Referer", "")):
+        parts = urlsplit(target)
+        path = urlunsplit(("", "", parts.path, parts.query, ""))
+        # Only a path of ours: a bare word would be taken for a URL name, another host leaves.
+        if path.startswith("/") and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            return path
+    return "/"
 
 
 @require_GET

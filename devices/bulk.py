@@ -26,7 +26,7 @@ import redis
 from django.db import transaction
 from django.http import Http404, QueryDict
 
-from dashboard import audit, tenancy
+from dashboard import audit, integers, tenancy
 from devices import configured, list_filters, list_selectors, services
 from devices.models import BulkItem, BulkJob
 from operations.models import ActionRecord
@@ -86,7 +86,11 @@ def plan_from_request(request) -> Plan:
             plan.description = list_filters.describe(filters)
             plan.form.update(all_matching="1", filter=raw_filter)
         else:
-            ids = _ids(request.POST.get("devices", ""))
+            try:
+                ids = _ids(request.POST.get("devices", ""))
+            except ValueError as error:
+                plan.error = str(error)
+                return plan
             model = configured.read_model()
             devices = [c.device for i in ids if (c := model.get_device(i)) is not None]
             devices = [d for d in devices if request.scope.allows(d.organization_id)]
@@ -116,11 +120,15 @@ def plan_from_request(request) -> Plan:
 
 
 def _ids(raw: str) -> list[int]:
+    """The selection's device ids; ValueError in words for a part that is not one."""
     ids = []
-    for part in raw.split(","):
-        part = part.strip()
-        if part.isdigit():
-            ids.append(int(part))
+    for part in filter(None, (p.strip() for p in raw.split(","))):
+        device_id = integers.int_or_none(part, minimum=1, maximum=integers.ID_MAX)
+        if device_id is None:
+            raise ValueError(
+                f"“{part[:40]}” is not a device id (a whole number): select the devices again."
+            )
+        ids.append(device_id)
     return list(dict.fromkeys(ids))[: MAX_DEVICES + 1]
 
 

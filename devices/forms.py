@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django import forms
 
+from dashboard import integers, moments
 from dashboard.models import Organization
 
 # Every POST field of the contract (POST /inventory_device/), in the order of the form.
@@ -120,7 +121,8 @@ class DeleteForm(forms.Form):
 
 
 def parse_key_values(text: str) -> dict:
-    """'key=value' lines into a dict; values 'true'/'false' and whole numbers are typed."""
+    """'key=value' lines into a dict; values 'true'/'false' and whole numbers (ASCII digits,
+    within 64 bits) are typed, any other value is text."""
     result = {}
     for number, line in enumerate(text.splitlines(), start=1):
         line = line.strip()
@@ -133,8 +135,12 @@ def parse_key_values(text: str) -> dict:
         lowered = value.lower()
         if lowered in ("true", "false"):
             typed = lowered == "true"
-        elif value.lstrip("-").isdigit():
-            typed = int(value)
+        elif integers.is_whole(value):
+            try:
+                typed = integers.parse_int(value, minimum=integers.INT64_MIN,
+                                           maximum=integers.INT64_MAX)  # fmt: skip
+            except ValueError as error:
+                raise forms.ValidationError(f"Line {number}: {key.strip()} {error}.") from None
         else:
             typed = value
         result[key.strip()] = typed
@@ -163,9 +169,11 @@ class ZonedDateTimeMixin:
     """A local date-time plus an explicit time zone, cleaned into an aware datetime."""
 
     def aware(self, local, zone_name):
+        """ValueError in words when outside the bounds of `dashboard.moments`."""
         import zoneinfo
 
-        return local.replace(tzinfo=zoneinfo.ZoneInfo(zone_name))
+        moment = local.replace(tzinfo=zoneinfo.ZoneInfo(zone_name))
+        return moments.check(moment, as_typed=f"{local.isoformat(' ', 'minutes')} ({zone_name})")
 
     def local(self, moment, zone_name):
         """An aware datetime as the naive wall time of `zone_name`, as a widget shows it."""
@@ -205,7 +213,11 @@ class HeadlessForm(ZonedDateTimeMixin, forms.Form):
         if when is not None and zone:
             # The field is read naive in the active zone; the zone chosen here wins.
             local = when.replace(tzinfo=None)
-            data["scheduled_time"] = self.aware(local, zone)
+            try:
+                data["scheduled_time"] = self.aware(local, zone)
+            except ValueError as error:
+                self.add_error("scheduled_time", str(error))
+                return data
             now = datetime.now(UTC).replace(second=0, microsecond=0)
             # The upstream runs a past time at once, unasked: refused here (this minute is
             # still accepted, the widget having no seconds).
@@ -255,7 +267,11 @@ class MaintenanceForm(ZonedDateTimeMixin, forms.Form):
         data = super().clean()
         when, zone = data.get("next_maintenance"), data.get("time_zone")
         if when is not None and zone:
-            when = self.aware(when.replace(tzinfo=None), zone)
+            try:
+                when = self.aware(when.replace(tzinfo=None), zone)
+            except ValueError as error:
+                self.add_error("next_maintenance", str(error))
+                return data
             stored = self.stored_next
             # The widget has no seconds: an untouched date keeps the stored one exactly.
             if stored is not None and when == stored.replace(second=0, microsecond=0):

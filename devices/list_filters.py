@@ -19,8 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
-from django.utils.dateparse import parse_datetime
-
+from dashboard import integers, moments
 from dashboard.tenancy import OrgScope
 from devices.read_model import MAX_SEARCH_LENGTH, SORT_KEYS, DeviceQuery
 
@@ -99,7 +98,7 @@ def _first(params: Mapping, name: str) -> str:
 
 
 def _positive_int(raw: str) -> int | None:
-    return int(raw) if raw.isdigit() and 0 < int(raw) < 2**31 else None
+    return integers.int_or_none(raw, minimum=1, maximum=integers.ID_MAX)
 
 
 def _not_yours(org_id: int) -> str:
@@ -159,15 +158,10 @@ def parse(
             picks = ", ".join(CHANGED_PICKS)
             errors.append(f"“{raw}” is not a quick pick for status changes: use {picks}.")
     elif custom:
-        moment = _parse_moment(custom)
-        if moment is None:
-            errors.append(
-                f"“{custom}” is not a date and time: use e.g. 2024-01-15T08:00 "
-                "(an offset like +01:00 may follow; without one it is UTC)."
-            )
-        else:
-            values["changed_from"] = moment
-            changed_since = moment
+        try:
+            changed_since = values["changed_from"] = moments.parse_iso(custom)
+        except ValueError as error:
+            errors.append(str(error))
 
     raw = _first(params, "pending").lower()
     pending = False
@@ -189,8 +183,9 @@ def parse(
     per_page = DEFAULT_PAGE_SIZE
     raw = _first(params, "per_page")
     if raw:
-        if raw.isdigit() and int(raw) in PAGE_SIZES:
-            per_page = int(raw)
+        size = integers.int_or_none(raw, minimum=1, maximum=max(PAGE_SIZES))
+        if size in PAGE_SIZES:
+            per_page = size
         else:
             sizes = ", ".join(map(str, PAGE_SIZES))
             errors.append(f"Page size “{raw}” is not offered ({sizes}); showing {per_page}.")
@@ -250,18 +245,6 @@ def describe(filters: ListFilters) -> str:
     if filters.q:
         words.append(f"matching “{filters.q}”")
     return " ".join(word for word in words if word)
-
-
-def _parse_moment(raw: str) -> datetime | None:
-    """An ISO-8601 time; without an offset it is taken as UTC (ASSUMPTION: the page says so).
-    A "+" of an offset typed into a URL by hand arrives as a space: it is put back."""
-    try:
-        moment = parse_datetime(raw.replace(" ", "+") if "T" in raw and " " in raw else raw)
-    except ValueError:
-        return None
-    if moment is None:
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def type_choices(types: Mapping[int, str], selected: int | None) -> list[tuple[int, str]]:

@@ -10,20 +10,21 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 
 from controlapi import errors
-from dashboard import tenancy
+from dashboard import moments, tenancy
 from devices import selectors, services
 from devices.forms import MaintenanceForm, key_values_text
 from operations.models import MaintenanceSnapshot
 
 
 def stored_datetime(answer: dict, name: str) -> datetime | None:
-    """A date-time of the kept answer (ISO-8601 with an offset), or None when absent or not
-    readable (an unreadable one is then not offered in the form)."""
+    """A date-time of the kept answer (ISO-8601 with an offset), or None when absent, not
+    readable, or outside `dashboard.moments`' years (no widget could show it); such a one is
+    then not offered in the form."""
     try:
         value = datetime.fromisoformat(answer.get(name) or "")
     except (TypeError, ValueError):
         return None
-    return value if value.tzinfo is not None else None
+    return value if value.tzinfo is not None and moments.within(value) else None
 
 
 @tenancy.scoped_view()

@@ -10,8 +10,9 @@ Rules (each row):
   other column is named and blocks the whole file (a typo would silently drop data);
 - `name`, `serial_number`, `type`, `organization_id` are required (the contract's
   assumed required fields);
-- `type`, `organization_id` and `update_frequency` are whole numbers ≥ 1;
-  `latitude` -90..90 and `longitude` -180..180 are decimals;
+- `type`, `organization_id` and `update_frequency` are whole numbers from 1 to
+  `dashboard.integers.ID_MAX` (ASCII digits);
+  `latitude` -90..90 and `longitude` -180..180 are decimals of at most 6 places;
 - the organization must be one where the user may create devices (tenancy
   DEVICE_CREATE): a tenant's row for another organization fails with a message;
   and one the dashboard knows (an `Organization`): the upstream would refuse any other;
@@ -35,7 +36,7 @@ from decimal import Decimal, InvalidOperation
 
 import redis
 
-from dashboard import tenancy
+from dashboard import integers, tenancy
 from dashboard.models import Organization
 from devices import configured
 from devices.forms import DEVICE_FIELDS
@@ -44,6 +45,7 @@ COLUMNS = DEVICE_FIELDS
 REQUIRED = ("name", "serial_number", "type", "organization_id")
 WHOLE_NUMBERS = ("type", "organization_id", "update_frequency")
 COORDINATES = {"latitude": Decimal(90), "longitude": Decimal(180)}
+COORDINATE_PLACES = 6  # as the device form (and the upstream) takes them
 MAX_ROWS = 5000  # a bigger onboarding is split into several files
 MAX_BYTES = 5 * 1024 * 1024
 MAX_TEXT = 255  # the contract's text fields (the form's max_length)
@@ -193,11 +195,10 @@ def check_row(
         if any(ch in value for ch in "\t\r\n"):
             errors.append(f"{name}: must not contain a line break or a tab.")
         elif name in WHOLE_NUMBERS:
-            # ASCII only: isdigit() also takes "²", which int() refuses, and other scripts.
-            if not (value.isascii() and value.isdigit()) or int(value) < 1:
-                errors.append(f"{name}: must be a whole number of at least 1, not {value!r}.")
-            else:
-                row.fields[name] = int(value)
+            try:
+                row.fields[name] = integers.parse_int(value, minimum=1, maximum=integers.ID_MAX)
+            except ValueError as error:
+                errors.append(f"{name}: {error}.")
         elif name in COORDINATES:
             row.fields[name] = _coordinate(name, value, errors)
         elif len(value) > MAX_TEXT:
@@ -231,6 +232,10 @@ def _coordinate(name: str, value: str, errors: list[str]) -> str | None:
         return None
     if not -limit <= number <= limit:
         errors.append(f"{name}: must be between -{limit} and {limit}, not {value}.")
+        return None
+    if number.as_tuple().exponent < -COORDINATE_PLACES:
+        # Also keeps "1e-99999999" from being written out as that many digits.
+        errors.append(f"{name}: at most {COORDINATE_PLACES} decimal places, not {value!r}.")
         return None
     return f"{number:f}"  # as a decimal string, as the upstream writes coordinates
 

@@ -276,7 +276,8 @@ _DIGITS = re.compile(r"(\d+)")
 def _natural(text: str) -> tuple:
     """A software version's order: digit runs compare as numbers (1.10 after 1.9). Kept
     per text: a fleet runs few versions, and a built sort asks once per device."""
-    return tuple(int(p) if p.isdigit() else p for p in _DIGITS.split(text.casefold()))
+    # split() puts the captured digit runs at odd places; isdigit() would also take "²".
+    return tuple(int(p) if i % 2 else p for i, p in enumerate(_DIGITS.split(text.casefold())))
 
 
 # The stored row's field each built sort that reads rows orders by (organization and

@@ -28,7 +28,7 @@ from django.http import Http404
 
 from controlapi import errors
 from controlapi.records import Device, has_detail_fields
-from dashboard import audit, tenancy
+from dashboard import audit, integers, tenancy
 from dashboard.upstream import control_api
 from devices import configured, selectors
 from devices.polling import RefreshTimeout
@@ -157,10 +157,11 @@ def check_action_input(spec: ActionSpec, device: Device, parameters: Mapping[str
     """The parameters the action sends, or ActionInputError in words."""
     clean: dict[str, Any] = {}
     if spec.name == "firmware":
-        raw = str(parameters.get("firmware_image", "")).strip()
-        if not raw.isdigit() or int(raw) < 1:
+        raw = str(parameters.get("firmware_image", ""))
+        image = integers.int_or_none(raw, minimum=1, maximum=integers.ID_MAX)
+        if image is None:
             raise ActionInputError("Type the firmware image id: a whole number, e.g. 47.")
-        clean["firmware_image"] = int(raw)
+        clean["firmware_image"] = image
     if spec.danger:
         typed = str(parameters.get("confirm_name", "")).strip()
         if not device.name or typed != device.name:

@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.http import Http404
 
 from controlapi import errors
-from dashboard import audit, tenancy
+from dashboard import audit, moments, tenancy
 from dashboard.upstream import control_api
 from devices import configured
 from devices.read_model import DeviceQuery
@@ -67,8 +67,9 @@ def headless_create(
     """Schedule an operation by serial and keep its transaction id. UnknownSerial when the
     serial is a device of an organization the user cannot see, NotAllowed when they see it
     but may not schedule there."""
-    if scheduled_time.tzinfo is None:
-        raise ValueError("scheduled_time must be timezone-aware")
+    if scheduled_time.tzinfo is None or not moments.within(scheduled_time):
+        # The form refuses both: nothing is sent that could not then be recorded.
+        raise ValueError("scheduled_time must be timezone-aware and within dashboard.moments")
     try:
         device = device_by_serial(device_serial)
     except redis.RedisError:
@@ -114,10 +115,14 @@ def headless_create(
     )  # fmt: skip
     if answer is None:
         raise raised
+    # The upstream's time when it is one we can store, else the one we sent: the operation
+    # exists upstream, so it is recorded whatever the answer says.
+    answered = answer.scheduled_time
     return HeadlessRecord.objects.create(
         txn_id=answer.id, user=user, device_serial=device_serial,
         device_id=device.id if device else None, organization_id=org_id,
-        operation_type=operation_type, scheduled_time=answer.scheduled_time or scheduled_time,
+        operation_type=operation_type,
+        scheduled_time=answered if answered and moments.within(answered) else scheduled_time,
         parameters=dict(parameters), status=answer.status or "",
     )  # fmt: skip
 
