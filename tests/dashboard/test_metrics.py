@@ -7,6 +7,9 @@ import uuid
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+import dashboard.metrics
+import dashboard.upstream
+from dashboard.upstream_calls import UpstreamCallTally
 from devices import polling
 from operations.models import ActionRecord
 from tests.devices.conftest import (  # noqa: F401 -- fixtures, used by name
@@ -23,7 +26,12 @@ BEARER = {"HTTP_AUTHORIZATION": f"Bearer {TOKEN}"}
 
 
 @pytest.fixture
-def metrics_settings(db, cache_settings, redis_url):
+def metrics_settings(db, cache_settings, redis_url, monkeypatch):
+    # A tally of the test's own: counts an earlier test left waiting (its Redis was down)
+    # would otherwise land in this test's keys.
+    tally = UpstreamCallTally()
+    monkeypatch.setattr(dashboard.upstream, "upstream_calls", tally)
+    monkeypatch.setattr(dashboard.metrics, "upstream_calls", tally)
     cache_settings.METRICS_TOKEN = TOKEN
     cache_settings.METRICS_ALLOWED_ADDRESSES = []
     cache_settings.CELERY_BROKER_URL = redis_url
