@@ -32,6 +32,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from dashboard.upstream_calls import UPSTREAM_CALLS_KEY, upstream_calls
 from devices import configured, polling
+from devices.read_model import DeviceQuery
 
 log = logging.getLogger(__name__)
 
@@ -80,10 +81,31 @@ class FleetCollector:
             "Devices in the fleet cache per organization and status.",
             labels=["organization", "status"],
         )
-        for org, (n_up, n_down) in sorted(model.current_org_counts().items()):
+        info = model.snapshot_info()
+        by_org = model.current_org_counts()
+        for org, (n_up, n_down) in sorted(by_org.items()):
             devices.add_metric([str(org), "up"], n_up)
             devices.add_metric([str(org), "down"], n_down)
+        if info is not None:
+            # Devices without an organization are in no organization's set: the rest.
+            fleet = model.query(DeviceQuery(limit=1), None, info=info).counts
+            known = {
+                "up": sum(up for up, _ in by_org.values()),
+                "down": sum(down for _, down in by_org.values()),
+            }
+            for status in ("up", "down"):
+                rest = fleet[status] - known[status]
+                if rest > 0:
+                    devices.add_metric(["none", status], rest)
         yield devices
+
+        snapshot = GaugeMetricFamily(
+            "noc_fleet_snapshot_timestamp_seconds",
+            "When the poll that produced the pages' fleet data started (Unix time).",
+        )
+        if info is not None:
+            snapshot.add_metric([], info.as_of.timestamp())
+        yield snapshot
 
         last_success = GaugeMetricFamily(
             "noc_poll_last_success_timestamp_seconds",

@@ -2,7 +2,9 @@
 of django-prometheus and the fleet's read at scrape time, matching the read model; never a
 500 when Redis or the broker is away."""
 
+import dataclasses
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -140,6 +142,11 @@ def test_fleet_gauges_match_the_read_model(
     for org, (up, down) in counts.items():
         assert _value(samples, "noc_devices", organization=str(org), status="up") == up
         assert _value(samples, "noc_devices", organization=str(org), status="down") == down
+    listed = sum(v for (name, _), v in samples.items() if name == "noc_devices")
+    assert listed == model.snapshot_info().devices
+    assert _value(samples, "noc_fleet_snapshot_timestamp_seconds") == pytest.approx(
+        model.snapshot_info().as_of.timestamp()
+    )
     assert _value(samples, "noc_poll_duration_seconds", poller="fleet") == pytest.approx(
         health.duration
     )
@@ -147,6 +154,23 @@ def test_fleet_gauges_match_the_read_model(
         samples, "noc_poll_last_success_timestamp_seconds", poller="fleet"
     ) == pytest.approx(health.last_success.timestamp())
     assert _value(samples, "noc_dependency_up", dependency="redis") == 1
+
+
+def test_devices_without_an_organization_are_counted_apart(
+    client, metrics_settings, model, api_factory, poll_config
+):
+    polling.poll_fleet(model=model, api_factory=api_factory, config=poll_config, mode="full")
+    device = model.get_device(1001).device
+    model.update_devices(
+        [dataclasses.replace(device, organization_id=None)], observed_at=datetime.now(UTC)
+    )
+    status = "up" if device.is_up else "down"
+
+    samples = _samples(client.get("/metrics", **BEARER))
+
+    assert _value(samples, "noc_devices", organization="none", status=status) == 1
+    listed = sum(v for (name, _), v in samples.items() if name == "noc_devices")
+    assert listed == model.snapshot_info().devices
 
 
 def test_poll_failures_are_counted_by_reason(
