@@ -92,7 +92,12 @@ def check_fleet_poll() -> str:
         raise NotReady("No fleet poll has succeeded yet.")
     age = max(0.0, (datetime.now(UTC) - health.last_success).total_seconds())
     if age > limit:
-        why = f" The last attempt failed: {health.last_error}" if health.failures else ""
+        # The error itself stays on the overview page: it may name an upstream or Redis host.
+        why = (
+            f" The last {health.failures} attempts failed; the overview page says why."
+            if health.failures
+            else ""
+        )
         raise NotReady(
             f"The last successful fleet poll started {_age(age)} ago, "
             f"more than the {_age(limit)} allowed (READY_MAX_POLL_AGE_SECONDS).{why}"

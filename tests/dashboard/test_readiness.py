@@ -82,6 +82,25 @@ def test_an_old_fleet_poll_is_named_with_its_age(client, ready, model):
     assert "READY_MAX_POLL_AGE_SECONDS" in reasons
 
 
+def test_failed_attempts_are_counted_without_their_words(client, ready, model):
+    long_ago = datetime.now(UTC) - timedelta(hours=2)
+    model.poll_succeeded(polling.FLEET, at=long_ago, duration=1, devices=1, pages=1, mode="full")
+    for _ in range(2):
+        model.poll_failed(
+            polling.FLEET,
+            at=datetime.now(UTC),
+            duration=1,
+            error="The poll stopped: ConnectionError('Error 111 connecting to 10.9.8.7:6379.')",
+            pages=0,
+            mode="full",
+        )
+
+    reasons = _reasons(client.get("/readyz"))
+
+    assert "The last 2 attempts failed; the overview page says why." in reasons
+    assert "10.9.8.7" not in reasons
+
+
 def test_a_fleet_never_polled_is_named(db, client, cache_settings, redis_client, key_prefix):
     cache_settings.CELERY_BROKER_URL = cache_settings.REDIS_URL
     worker_heartbeat.beat(redis_client, key_prefix, "celery@worker-1")
