@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime
@@ -73,6 +74,13 @@ _CUT_AFTER_SENDING = (
     requests.exceptions.ContentDecodingError,
 )
 
+# An observer of upstream calls: (method, endpoint with ids as "{id}", outcome), where the
+# outcome is the HTTP status ("200", "503"), or without one "unreachable" (no connection),
+# "no_answer" (timeout or cut after sending) or "not_sent" (a malformed request).
+CallObserver = Callable[[str, str, str], None]
+
+_ID_SEGMENT = re.compile(r"/\d+(?=/|$)")
+
 # Secrets shorter than this are not scrubbed from messages: replacing "a" everywhere
 # would garble the message and protect nothing.
 _MIN_SECRET_LENGTH = 4
@@ -85,6 +93,8 @@ class ControlAPI:
     (connect, read) seconds for every request. `session` lets a caller bring its own
     requests.Session (its adapters and pool are then the caller's, and close() leaves
     it open). GETs are retried as `RetryPolicy` describes; writes never are.
+    `observer` is told of every request sent, retries included (metrics); its own
+    failure never fails the call.
     """
 
     def __init__(
@@ -99,6 +109,7 @@ class ControlAPI:
         max_retry_time: float = 30.0,
         user_agent: str = DEFAULT_USER_AGENT,
         pool_size: int = DEFAULT_POOL_SIZE,
+        observer: CallObserver | None = None,
     ):
         if not token:
             raise ValueError("the control API needs a token")
@@ -120,6 +131,7 @@ class ControlAPI:
             session.mount("http://", adapter)
             session.mount("https://", adapter)
         self.session = session
+        self.observer = observer
 
     def __repr__(self) -> str:  # no token here
         return f"<ControlAPI {self.base_url}>"
@@ -402,6 +414,12 @@ class ControlAPI:
                 retry += 1
 
     def _send(self, method, path, params, json_body, expect_body, secrets, read_body) -> Any:
+        response = self._request(method, path, params, json_body)
+        with response:
+            return self._read(method, path, response, expect_body, secrets, read_body)
+
+    def _request(self, method, path, params, json_body) -> requests.Response:
+        outcome = "not_sent"  # a configuration mistake (InvalidURL...) never reached the wire
         try:
             response = self.session.request(
                 method,
@@ -415,16 +433,30 @@ class ControlAPI:
                 # drops the token: a redirect is an error, never followed.
                 allow_redirects=False,
             )
+            outcome = str(response.status_code)
+            return response
         except requests.exceptions.ConnectTimeout as exc:
+            outcome = "unreachable"
             raise errors.Unavailable(method, path, None, None, False) from exc
         except requests.exceptions.ConnectionError as exc:
-            raise errors.Unavailable(method, path, None, None, _maybe_sent(exc)) from exc
+            maybe_sent = _maybe_sent(exc)
+            outcome = "no_answer" if maybe_sent else "unreachable"
+            raise errors.Unavailable(method, path, None, None, maybe_sent) from exc
         except _CUT_AFTER_SENDING as exc:
+            outcome = "no_answer"
             raise errors.Unavailable(method, path, None, None, True) from exc
         # Other RequestExceptions (InvalidURL, MissingSchema...) are configuration
         # mistakes, not outages: they propagate as they are.
-        with response:
-            return self._read(method, path, response, expect_body, secrets, read_body)
+        finally:
+            self._observe(method, path, outcome)
+
+    def _observe(self, method: str, path: str, outcome: str) -> None:
+        if self.observer is None:
+            return
+        try:
+            self.observer(method, endpoint_of(path), outcome)
+        except Exception:  # noqa: BLE001 -- counting a call must never fail it
+            log.warning("the upstream call observer failed", exc_info=True)
 
     def _read(
         self, method, path, response: requests.Response, expect_body, secrets, read_body
@@ -536,6 +568,11 @@ def _object_id(value: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"an object id must be an int, not {type(value).__name__}")
     return value
+
+
+def endpoint_of(path: str) -> str:
+    """A path with its object ids as "{id}": one metric label per endpoint, not per device."""
+    return _ID_SEGMENT.sub("/{id}", path)
 
 
 def _device_path(device_id: int) -> str:

@@ -7,3 +7,6 @@ class DashboardConfig(AppConfig):
 
     def ready(self):
         from dashboard import checks  # noqa: F401 (registers the Redis version check)
+        from dashboard.metrics import register
+
+        register()  # the fleet's metrics, read at each scrape of /metrics

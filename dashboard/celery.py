@@ -33,3 +33,34 @@ def poll_at_start_up(sender=None, **kwargs):
     from devices.tasks import start_up_polls
 
     start_up_polls()
+
+
+_heartbeat = None
+
+
+@signals.worker_ready.connect
+def start_heartbeat(sender=None, **kwargs):
+    """The worker says it is alive every few seconds (/readyz reads it)."""
+    global _heartbeat
+    from django.conf import settings
+
+    from devices import configured, worker_heartbeat
+
+    hostname = getattr(sender, "hostname", None) or "worker"
+    _heartbeat = worker_heartbeat.Heartbeat(
+        configured.read_model().client, settings.READ_MODEL_KEY_PREFIX, hostname
+    ).start()
+
+
+@signals.worker_shutdown.connect
+def stop_heartbeat(**kwargs):
+    if _heartbeat is not None:
+        _heartbeat.stop()
+
+
+@signals.task_postrun.connect
+def flush_upstream_calls(**kwargs):
+    """A task's upstream calls waiting for Redis go with its end, not with a later call."""
+    from dashboard.upstream_calls import upstream_calls
+
+    upstream_calls.flush()

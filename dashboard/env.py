@@ -76,6 +76,19 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def env_networks(name: str) -> list:
+    """A comma-separated list of IP addresses or networks (10.0.0.5, 10.1.0.0/16, ::1)."""
+    import ipaddress
+
+    networks = []
+    for item in env_list(name, []):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise _bad(name, item, "expected IP addresses or networks such as 10.0.0.0/8") from None
+    return networks
+
+
 def env_url(name: str, default: str, *, schemes: tuple[str, ...] = ("http", "https")) -> str:
     """A URL with one of `schemes` and a host; returned without a trailing slash."""
     url = _raw(name) or default

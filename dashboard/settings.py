@@ -17,6 +17,7 @@ from dashboard.env import (
     env_database,
     env_int,
     env_list,
+    env_networks,
     env_str,
     env_timezone,
     env_url,
@@ -100,6 +101,16 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# /readyz answers 503 when the last successful fleet poll started longer ago than this.
+READY_MAX_POLL_AGE_SECONDS = env_int(
+    "READY_MAX_POLL_AGE_SECONDS", max(300, 3 * POLL_INTERVAL_SECONDS), minimum=POLL_INTERVAL_SECONDS
+)
+# Who may read /metrics: a bearer token and/or client addresses; with neither, it is 404.
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+METRICS_ALLOWED_ADDRESSES = env_networks("METRICS_ALLOWED_ADDRESSES")
+# Migrations are not metrics here; exporting them would query the database at every start.
+PROMETHEUS_EXPORT_MIGRATIONS = False
+
 # Benchmark only (bench/pages.py): serves /devices/naive/, the device list read from
 # the upstream on every request, to compare against the cached page. 404 when off.
 BENCHMARK_VIEWS = env_bool("BENCHMARK_VIEWS", False)
@@ -115,6 +126,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "template_partials",
+    "django_prometheus",
     "dashboard",
     "devices",
     "profiles",
@@ -122,6 +134,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First and last: request counts and latencies per view (/metrics).
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -133,6 +147,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "dashboard.middleware.HtmxLoginRedirectMiddleware",
     "dashboard.middleware.DisplayTimeZoneMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "dashboard.urls"

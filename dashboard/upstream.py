@@ -7,6 +7,7 @@ or token. Views never call it: they read the read model.
 from django.conf import settings
 
 from controlapi import ControlAPI
+from dashboard.upstream_calls import upstream_calls
 
 
 def control_api(**overrides):
@@ -16,6 +17,8 @@ def control_api(**overrides):
     """
     options = {
         "timeout": (settings.CONTROL_API_CONNECT_TIMEOUT, settings.CONTROL_API_READ_TIMEOUT),
+        # Every call is counted for /metrics (noc_upstream_calls_total).
+        "observer": upstream_calls,
         **overrides,
     }
     return ControlAPI(settings.CONTROL_API_URL, settings.CONTROL_API_TOKEN, **options)

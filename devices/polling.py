@@ -34,6 +34,7 @@ from controlapi import errors
 from controlapi.records import Device
 from devices.locks import KeepAlive, RedisLock
 from devices.page_writers import LocalWriter, PageWriters, WriterFailed
+from devices.poll_failures import failure_kind
 from devices.read_model import ReadModel, Transition
 
 log = logging.getLogger(__name__)
@@ -148,18 +149,18 @@ def poll_fleet(
     except (errors.ControlAPIError, PollFailed, WriterFailed, ValueError) as error:
         # ValueError: a page the client could not read as devices.
         reason = _reason(error, pages.count)
-        _record_failure(model, FLEET, started, clock, reason, pages.count, chosen)
+        _record_failure(model, FLEET, started, clock, reason, pages.count, chosen, error)
         raise PollFailed(reason) from error
     except Exception as error:
         # Anything else (a time limit, Redis gone): still tell the operations panel.
         reason = f"The poll stopped: {error!r}"
-        _record_failure(model, FLEET, started, clock, reason, pages.count, chosen)
+        _record_failure(model, FLEET, started, clock, reason, pages.count, chosen, error)
         raise
     finally:
         _release(lock)
 
 
-def _record_failure(model, poll, started, clock, reason, pages, mode) -> None:
+def _record_failure(model, poll, started, clock, reason, pages, mode, error) -> None:
     log.warning("%s poll (%s) failed: %s", poll, mode, reason)
     try:
         model.poll_failed(
@@ -169,6 +170,7 @@ def _record_failure(model, poll, started, clock, reason, pages, mode) -> None:
             error=reason,
             pages=pages,
             mode=mode,
+            kind=failure_kind(error),
         )
     except redis.RedisError:
         log.warning("%s poll failed and Redis is unreachable: %s", poll, reason)
@@ -406,7 +408,7 @@ def poll_profiles(
         return PollReport(mode=FULL, devices=len(details), pages=fetched, duration=duration)
     except (errors.ControlAPIError, ValueError) as error:
         reason = f"{errors.as_sentence(error)} The previous profile snapshot is kept."
-        _record_failure(model, PROFILES, started, clock, reason, fetched, FULL)
+        _record_failure(model, PROFILES, started, clock, reason, fetched, FULL, error)
         raise PollFailed(reason) from error
     finally:
         _release(lock)

@@ -37,6 +37,7 @@ Key layout (P = prefix, g = generation):
     P triage:pending_seen        hash "<id>|<entry name>" -> when a poll first saw that
                                  pending entry (across generations; see "Pending age")
     P health:<poll>              hash: the poll's health for the operations panel
+    P health:<poll>:failures     hash reason -> failed attempts (devices.poll_failures)
     P profiles                   string: the profile snapshot as one JSON document
     P hist:transitions           stream of status transitions (the fleet timeline)
     P hist:device:<id>           zset of one device's transitions
@@ -505,6 +506,9 @@ class Keys:
 
     def health(self, poll: str) -> str:
         return f"{self.p}health:{poll}"
+
+    def failure_kinds(self, poll: str) -> str:
+        return f"{self.p}health:{poll}:failures"
 
     def device_history(self, device_id: int) -> str:
         return f"{self.p}hist:device:{device_id}"
@@ -1207,8 +1211,17 @@ class ReadModel:
             pipe.execute()
 
     def poll_failed(
-        self, poll: str, *, at: datetime, duration: float, error: str, pages: int, mode: str
+        self,
+        poll: str,
+        *,
+        at: datetime,
+        duration: float,
+        error: str,
+        pages: int,
+        mode: str,
+        kind: str = "other",
     ) -> None:
+        """`kind`: the failure's reason in one word (devices.poll_failures), counted apart."""
         key = self.keys.health(poll)
         with self.client.pipeline() as pipe:
             pipe.hset(
@@ -1224,6 +1237,7 @@ class ReadModel:
             )
             pipe.hincrby(key, "failures", 1)
             pipe.hincrby(key, "failures_total", 1)
+            pipe.hincrby(self.keys.failure_kinds(poll), kind, 1)
             pipe.hdel(key, "running_since")
             pipe.execute()
 
@@ -1246,6 +1260,12 @@ class ReadModel:
             mode=raw.get("mode"),
             running_since=_from_epoch(raw.get("running_since")),
         )
+
+    def poll_failure_kinds(self, poll: str) -> dict[str, int]:
+        """Failed attempts of one poller by reason (devices.poll_failures) since Redis
+        was last emptied: the metrics' counters."""
+        stored = self.client.hgetall(self.keys.failure_kinds(poll))
+        return {kind.decode(): int(count) for kind, count in stored.items()}
 
     # --- history -------------------------------------------------------------------
 

@@ -62,7 +62,11 @@ class ActionRecord(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["device_id", "-created_at"])]
+        indexes = [
+            models.Index(fields=["device_id", "-created_at"]),
+            # /metrics counts actions by action and state at every scrape (noc_actions).
+            models.Index(fields=["action", "state"], name="action_outcome_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.action} on device {self.device_id} ({self.state})"
