@@ -125,6 +125,9 @@ def headless_create(
     except errors.Unavailable as error:
         result = audit.UNKNOWN if error.maybe_sent else audit.FAILED
         message, raised = str(error), WriteOutcomeUnknown(str(error)) if error.maybe_sent else error
+    except errors.UnreadableAnswer as error:  # accepted: probably scheduled
+        result, status, message = audit.UNKNOWN, error.status, str(error)
+        raised = WriteOutcomeUnknown(message)
     except errors.ControlAPIError as error:
         result, status, message, raised = audit.FAILED, error.status, str(error), error
     audit.record_action(
