@@ -64,3 +64,18 @@ def test_a_bulk_action_says_it_needs_the_cache_and_sends_nothing(
     )
     assert not BulkJob.objects.exists()
     assert sent(redis_down) == []
+
+
+def test_before_the_first_poll_a_bulk_action_says_the_cache_is_filling_and_sends_nothing(
+    upstream, device_of_org, tenant_admin, client_of
+):
+    # Redis answers but holds no fleet yet: no device's organization is known.
+    response = client_of(tenant_admin).post(
+        "/devices/bulk/start/", {"action": "reboot", "devices": str(device_of_org(5).id)}
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Bulk actions need the fleet cache, which is still being filled" in html
+    assert "with your role" not in html
+    assert not BulkJob.objects.exists()
+    assert sent(upstream) == []
