@@ -641,16 +641,16 @@ def _scrub(text: str, secrets: tuple[str, ...]) -> str:
 
 def _unreadable(method: str, path: str, status: int | None, why: str) -> errors.BadResponse:
     """A success answer we cannot read. For a write the upstream did accept the change,
-    and the operator must know that before trying again."""
+    and the operator must know that before trying again (UnreadableAnswer)."""
     code = f" ({status})" if status is not None else ""
     if method == "GET":
         text = f"The control API sent an answer that could not be read{code} for GET {path}"
-    else:
-        text = (
-            f"The control API accepted {method} {path}{code} but its answer could not be read;"
-            " the change was probably applied"
-        )
-    return errors.BadResponse(method, path, status, f"{text} ({why})")
+        return errors.BadResponse(method, path, status, f"{text} ({why})")
+    text = (
+        f"The control API accepted {method} {path}{code} but its answer could not be read;"
+        " the change was probably applied"
+    )
+    return errors.UnreadableAnswer(method, path, status, f"{text} ({why})")
 
 
 def _maybe_sent(exc: requests.exceptions.ConnectionError) -> bool:

@@ -143,6 +143,11 @@ class BadResponse(ControlAPIError):
     summary = "The control API sent an answer that could not be read"
 
 
+class UnreadableAnswer(BadResponse):
+    """A write the upstream accepted (2xx) whose answer could not be read: the change was
+    probably applied, so its outcome is unknown, never a failure to send again blindly."""
+
+
 # The one table from HTTP status to error class; any 5xx is UpstreamError.
 ERROR_FOR_STATUS: Mapping[int, type[ControlAPIError]] = {
     400: ValidationFailed,

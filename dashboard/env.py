@@ -116,13 +116,24 @@ def env_timezone(name: str, default: str) -> str:
     return value
 
 
+# SQLite with more than one writer (a bulk job writing while a user saves): WAL lets readers
+# go on beside the writer; IMMEDIATE takes the write lock when a transaction starts, so a
+# second writer waits (up to `timeout` seconds) instead of failing with "database is locked"
+# when its read-then-write transaction cannot be upgraded.
+SQLITE_OPTIONS = {
+    "init_command": "PRAGMA journal_mode=WAL;",
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+}
+
+
 def env_database(name: str, default: str, *, conn_max_age: int = 0) -> dict:
     """A database URL (sqlite:///path, postgres://user@host:port/db) as a DATABASES entry."""
     import dj_database_url
 
     url = _raw(name) or default
     try:
-        return dj_database_url.parse(url, conn_max_age=conn_max_age)
+        config = dj_database_url.parse(url, conn_max_age=conn_max_age)
     except ValueError:
         # The URL may hold a password: name the value without it.
         raise _bad(
@@ -131,6 +142,9 @@ def env_database(name: str, default: str, *, conn_max_age: int = 0) -> dict:
             "expected a database URL such as "
             "postgres://user@host:5432/name or sqlite:///path/db.sqlite3",
         ) from None
+    if config.get("ENGINE") == "django.db.backends.sqlite3":
+        config["OPTIONS"] = {**SQLITE_OPTIONS, **config.get("OPTIONS", {})}
+    return config
 
 
 def _without_password(url: str) -> str:

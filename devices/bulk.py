@@ -73,6 +73,13 @@ def plan_from_request(request) -> Plan:
     plan = Plan(action=action, label=spec.label, form={"action": action})
     view_ids = request.scope.org_ids_or_none()
     try:
+        if configured.read_model().snapshot_info() is None:
+            # No device's organization is known yet: an empty plan would blame the role.
+            plan.error = (
+                "Bulk actions need the fleet cache, which is still being filled: "
+                "try again in a minute."
+            )
+            return plan
         if request.POST.get("all_matching"):
             raw_filter = request.POST.get("filter", "")
             filters = list_filters.parse(

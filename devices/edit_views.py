@@ -27,8 +27,8 @@ from devices.forms import (
 )
 
 UNKNOWN_CREATE = (
-    "No answer from the control API after the device was sent: it may have been created. "
-    "Search for its serial number before trying again."
+    "The control API sent no answer that could be read after the device was sent: it may "
+    "have been created. Search for its serial number before trying again."
 )
 
 

@@ -152,7 +152,7 @@ def check_file(data: bytes, *, user, fleet_serials: SerialLookup | None = None) 
     if not result.rows and not result.problems:
         result.problems.append("The file has a header but no rows.")
     _check_duplicates(result.rows)
-    _check_fleet(result, fleet_serials or cached_serials)
+    _check_fleet(result, fleet_serials or cached_serials, show_ids=scope.all)
     return result
 
 
@@ -253,28 +253,38 @@ def _check_duplicates(rows: list[RowCheck]) -> None:
             row.errors.append(f"serial_number: {row.serial_number} is also on line {others}.")
 
 
-def _check_fleet(result: FileCheck, fleet_serials: SerialLookup) -> None:
+class FleetNotFilled(Exception):
+    """No poll has filled the fleet cache yet: no serial can be checked against it."""
+
+
+def _check_fleet(result: FileCheck, fleet_serials: SerialLookup, *, show_ids: bool) -> None:
+    """Refuse rows whose serial the fleet has. Only all-organization staff are told the
+    device's id: for anyone else it may be another organization's device."""
     wanted = {r.serial_number for r in result.rows if r.valid}
     if not wanted:
         return
     try:
         known = fleet_serials(wanted)
-    except redis.RedisError:
+    except (redis.RedisError, FleetNotFilled) as error:
+        why = "is still being filled" if isinstance(error, FleetNotFilled) else "is unreachable"
         result.notes.append(
-            "The fleet cache is unreachable: serial numbers were not checked against the "
+            f"The fleet cache {why}: serial numbers were not checked against the "
             "fleet. The control API refuses a serial it already has."
         )
         return
     for row in result.rows:
         device_id = known.get(row.serial_number)
         if row.valid and device_id is not None:
-            row.errors.append(
-                f"serial_number: {row.serial_number} is already in the fleet (device {device_id})."
-            )
+            where = f"the fleet (device {device_id})" if show_ids else "the inventory"
+            row.errors.append(f"serial_number: {row.serial_number} is already in {where}.")
 
 
 def cached_serials(serials: Iterable[str]) -> dict[str, int]:
     """serial -> device id for those of `serials` in the cached fleet (every organization:
     a serial is unique across the whole inventory). One lookup in the read model's serial
-    index, whatever the file's size. Raises redis.RedisError."""
-    return configured.read_model().find_serials(serials)
+    index, whatever the file's size. Raises redis.RedisError, or FleetNotFilled before the
+    first poll."""
+    model = configured.read_model()
+    if model.snapshot_info() is None:
+        raise FleetNotFilled
+    return model.find_serials(serials)

@@ -6,7 +6,8 @@ retried), records one audit entry and, when the upstream answered with the
 device, puts that answer into the read model.
 
 Outcome unknown: when a write timed out after it was sent (`Unavailable` with
-`maybe_sent`), the action is recorded as UNKNOWN, never as failed or done, and
+`maybe_sent`), or was accepted with an answer that could not be read
+(`UnreadableAnswer`), the action is recorded as UNKNOWN, never as failed or done, and
 nothing sends it again by itself. A deliberate "send again" first re-reads the
 device's `pending_settings` (`device_action_resend`).
 """
@@ -272,6 +273,16 @@ def _send(record: ActionRecord, spec: ActionSpec, device: Device, clean, user) -
         else:
             result = audit.FAILED
             state, message = ActionRecord.State.FAILED, f"Not sent: {error}"
+    except errors.UnreadableAnswer as error:
+        result, status, state, message = (
+            audit.UNKNOWN,
+            error.status,
+            ActionRecord.State.UNKNOWN,
+            (
+                "The control API accepted the request but its answer could not be read: it was "
+                "probably applied. Check the device before sending it again."
+            ),
+        )
     except errors.ControlAPIError as error:
         result, status = audit.FAILED, error.status
         state, message = ActionRecord.State.FAILED, str(error)
@@ -457,7 +468,8 @@ def _timed_write(*, user, action, device_id, device_name, organization_id, param
     """Run one upstream write, audit it (OK, FAILED or UNKNOWN), return its answer.
 
     Raises the upstream's ControlAPIError (ValidationFailed, Conflict...) after auditing,
-    or WriteOutcomeUnknown when it timed out after sending.
+    or WriteOutcomeUnknown when it timed out after sending or its accepted answer could
+    not be read.
     """
     started = time.monotonic()
     result, status, message, answer = audit.OK, None, "", None
@@ -469,6 +481,9 @@ def _timed_write(*, user, action, device_id, device_name, organization_id, param
         result = audit.UNKNOWN if error.maybe_sent else audit.FAILED
         message = str(error)
         raised = WriteOutcomeUnknown(message) if error.maybe_sent else error
+    except errors.UnreadableAnswer as error:  # accepted: probably applied
+        result, status, message = audit.UNKNOWN, error.status, str(error)
+        raised = WriteOutcomeUnknown(message)
     except errors.ControlAPIError as error:
         result, status, message, raised = audit.FAILED, error.status, str(error), error
     audit.record_action(

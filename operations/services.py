@@ -1,12 +1,14 @@
 """Headless (scheduled) operations: created by serial, tracked by the transaction ids we keep.
 
 Tenant scoping (documented assumption): a user sees an operation when its device's
-organization is one of theirs; an operation for a serial that was not in the fleet
-cache when it was created has no known organization and is seen by its creator and
-by all-organization (NOC) staff only. While the fleet cache cannot be read, only
-all-organization staff may schedule: nobody else's serial can be checked. A serial of an
-organization the user cannot see is answered as one the inventory lacks.
-"""
+organization is one of theirs. A serial is sent for someone with less than all
+organizations only when it is exactly (letter case included) the serial of one of their
+devices in the fleet cache: the upstream matches serials its own way, so anything else
+could reach another organization's device. A serial of an organization the user cannot
+see, or in another letter case, is answered as one the inventory lacks. While the fleet
+cache cannot say who owns a serial (Redis unreachable, or no poll has filled it yet),
+only all-organization staff may schedule, and their operation then has no known
+organization (seen by its creator and by all-organization staff only)."""
 
 from __future__ import annotations
 
@@ -23,7 +25,6 @@ from controlapi import errors
 from dashboard import audit, moments, tenancy
 from dashboard.upstream import control_api
 from devices import configured
-from devices.read_model import DeviceQuery
 from devices.services import NotAllowed, WriteOutcomeUnknown, action_timeout
 from operations.models import OPERATION_LABELS, HeadlessRecord
 
@@ -39,10 +40,32 @@ class UnknownSerial(Exception):
     """The serial is not one the user may know of."""
 
 
+class OwnerUnknown(Exception):
+    """The fleet cache cannot say which device has a serial; the message says why."""
+
+
+CACHE_UNREADABLE = (
+    "The fleet cache cannot be read, so the serial's organization cannot be checked: "
+    "try again in a minute."
+)
+CACHE_FILLING = (
+    "The fleet cache is still being filled, so the serial's organization cannot be "
+    "checked yet: try again in a minute."
+)
+
+
 def device_by_serial(serial: str):
-    """The cached device with exactly this serial number, or None. Raises redis.RedisError."""
-    page = configured.read_model().query(DeviceQuery(search=serial, limit=20), None)
-    return next((d for d in page.items if d.serial_number == serial), None)
+    """The cached device whose serial number is exactly `serial`, or None. Raises
+    OwnerUnknown when the cache cannot answer: Redis unreachable, or nothing polled yet."""
+    try:
+        model = configured.read_model()
+        if model.snapshot_info() is None:
+            raise OwnerUnknown(CACHE_FILLING)
+        device_id = model.find_serials([serial]).get(serial)
+        cached = None if device_id is None else model.get_device(device_id)
+    except redis.RedisError:
+        raise OwnerUnknown(CACHE_UNREADABLE) from None
+    return cached.device if cached is not None else None
 
 
 def headless_visible(user, *, serial: str = ""):
@@ -64,32 +87,33 @@ def headless_create(
     scheduled_time: datetime,
     parameters: Mapping[str, Any],
 ) -> HeadlessRecord:
-    """Schedule an operation by serial and keep its transaction id. UnknownSerial when the
-    serial is a device of an organization the user cannot see, NotAllowed when they see it
-    but may not schedule there."""
+    """Schedule an operation by serial and keep its transaction id. For anyone with less
+    than all organizations: UnknownSerial unless the serial is exactly one of their devices'
+    in the cache, NotAllowed when they see its organization but may not schedule there or
+    when the cache cannot say who owns it (nothing is sent then)."""
     if scheduled_time.tzinfo is None or not moments.within(scheduled_time):
         # The form refuses both: nothing is sent that could not then be recorded.
         raise ValueError("scheduled_time must be timezone-aware and within dashboard.moments")
+    scope = tenancy.scope_for(user, tenancy.HEADLESS)
     try:
         device = device_by_serial(device_serial)
-    except redis.RedisError:
-        # Without the cache the serial's organization is unknown: only all-organization
-        # staff may go on, a tenant could otherwise reach another organization's device.
-        if not tenancy.scope_for(user, tenancy.HEADLESS).all:
-            raise NotAllowed(
-                "The fleet cache cannot be read, so the serial's organization cannot be "
-                "checked: try again in a minute."
-            ) from None
+    except OwnerUnknown as error:
+        # Only all-organization staff may go on: the organization does not matter to them.
+        if not scope.all:
+            raise NotAllowed(str(error)) from None
         device = None
     org_id = device.organization_id if device else None
-    if device is not None and not tenancy.can(user, tenancy.HEADLESS, org_id):
+    if device is None:
+        if scope.is_empty:
+            raise Http404("You may not schedule operations.")
+        if not scope.all:
+            raise UnknownSerial(UNKNOWN_SERIAL)
+    elif not scope.allows(org_id):
         if tenancy.can(user, tenancy.VIEW, org_id):
             raise NotAllowed(
                 "Your role in this device's organization does not allow scheduling operations."
             )
         raise UnknownSerial(UNKNOWN_SERIAL)
-    if device is None and tenancy.scope_for(user, tenancy.HEADLESS).is_empty:
-        raise Http404("You may not schedule operations.")
     started = time.monotonic()
     result, status, message, answer = audit.OK, None, "", None
     try:
@@ -102,6 +126,9 @@ def headless_create(
     except errors.Unavailable as error:
         result = audit.UNKNOWN if error.maybe_sent else audit.FAILED
         message, raised = str(error), WriteOutcomeUnknown(str(error)) if error.maybe_sent else error
+    except errors.UnreadableAnswer as error:  # accepted: probably scheduled
+        result, status, message = audit.UNKNOWN, error.status, str(error)
+        raised = WriteOutcomeUnknown(message)
     except errors.ControlAPIError as error:
         result, status, message, raised = audit.FAILED, error.status, str(error), error
     audit.record_action(

@@ -237,3 +237,18 @@ def test_an_action_refused_for_its_input_returns_with_the_error_in_view(
     expect(error).to_contain_text("Type the firmware image id")
     expect(error).to_be_in_viewport()
     expect(page.get_by_label("Firmware image id")).to_have_value("0")
+
+
+def test_an_accepted_action_with_an_unreadable_answer_is_shown_as_outcome_unknown(
+    cached_fleet, dashboard_url, device_of_org, tenant_admin, page, login, screenshot
+):
+    device = device_of_org(5)
+    open_device(page, login, tenant_admin, device)
+    cached_fleet.set_faults(next_malformed=1, malformed="non_json", method="PATCH")
+    page.get_by_role("button", name="Reboot", exact=True).click()
+    record = page.locator(".action-record").first
+    expect(record).to_contain_text("Outcome unknown")
+    expect(record).to_contain_text("its answer could not be read: it was probably applied")
+    expect(record).not_to_contain_text("Refused or failed")
+    screenshot("action-unreadable-answer")
+    assert writes(cached_fleet, device.id) == 1

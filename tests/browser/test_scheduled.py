@@ -53,3 +53,37 @@ def test_a_time_in_the_past_is_refused_with_its_time_zone(
     )
     screenshot("scheduled-in-the-past")
     assert not [e for e in cached_fleet.request_log()["entries"] if e["method"] == "POST"]
+
+
+def headless_posts(sim_control):
+    entries = sim_control.request_log(last=1000)["entries"]
+    return [e for e in entries if e["method"] == "POST" and "headless" in e["path"]]
+
+
+def test_another_organizations_serial_in_lower_case_is_refused_and_not_sent(
+    cached_fleet, dashboard_url, device_of_org, tenant_admin, page, login, screenshot
+):
+    login(tenant_admin.username, PASSWORD)
+    page.goto("/operations/")
+    serial = device_of_org(11).serial_number.lower()
+    fill(page, serial)
+    expect(page.locator("#id_device_serial-error")).to_have_text(UNKNOWN)
+    expect(page.get_by_label("Device serial number")).to_have_value(serial)
+    screenshot("scheduled-serial-in-lower-case")
+    assert headless_posts(cached_fleet) == []
+
+
+def test_while_the_cache_cannot_say_who_owns_a_serial_nothing_is_sent(
+    upstream, dashboard_url, device_of_org, tenant_admin, page, login, screenshot
+):
+    # Redis answers but no poll has filled the fleet cache yet.
+    login(tenant_admin.username, PASSWORD)
+    page.goto("/operations/")
+    fill(page, device_of_org(11).serial_number)
+    expect(page.locator("#id_device_serial-error")).to_have_text(
+        "The fleet cache is still being filled, so the serial's organization cannot be "
+        "checked yet: try again in a minute."
+    )
+    expect(page.get_by_label("Parameters")).to_have_value("firmware_image=47")
+    screenshot("scheduled-cache-filling")
+    assert headless_posts(upstream) == []

@@ -484,11 +484,28 @@ def test_malformed_body_that_persists_is_a_bad_response(make_client, sim_control
 def test_malformed_answer_to_a_write_says_the_change_was_probably_applied(api, sim_control):
     device_id = first_device(api).id
     sim_control.set_faults(next_malformed=1, malformed="truncated", method="PATCH")
-    with pytest.raises(errors.BadResponse) as caught:
+    with pytest.raises(errors.UnreadableAnswer) as caught:
         api.reboot(device_id)
     assert "probably applied" in str(caught.value)
     assert count(sim_control, "PATCH", f"/inventory_device/{device_id}/") == 1
     assert "reboot_scheduled" in {s.name for s in api.get_device(device_id).pending_settings}
+
+
+@pytest.mark.parametrize("kind", ["non_json", "truncated"])
+def test_an_accepted_write_whose_answer_cannot_be_read_is_told_apart(api, sim_control, kind):
+    device_id = first_device(api).id
+    sim_control.set_faults(next_malformed=1, malformed=kind, method="PATCH")
+    with pytest.raises(errors.UnreadableAnswer) as caught:
+        api.update_device(device_id, {"description": "changed"})
+    assert caught.value.status == 200
+    assert api.get_device(device_id).description == "changed"
+
+
+def test_an_unreadable_answer_to_a_get_is_not_an_accepted_write(make_client, sim_control):
+    sim_control.set_faults(next_malformed=1, malformed="non_json")
+    with pytest.raises(errors.BadResponse) as caught:
+        make_client(max_retries=0).list_devices()
+    assert not isinstance(caught.value, errors.UnreadableAnswer)
 
 
 def test_no_error_message_contains_the_token(api, sim_control):

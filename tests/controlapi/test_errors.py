@@ -96,6 +96,7 @@ def test_unavailable_says_whether_a_write_may_have_happened(maybe_sent):
         errors.error_from_response("GET", "/inventory_device/", 429, None, retry_after=2.0),
         errors.Unavailable("PATCH", "/inventory_device/1/", None, None, True),
         errors.BadResponse("GET", "/inventory_device/", 200, "not JSON"),
+        errors.UnreadableAnswer("PATCH", "/inventory_device/1/", 200, "not JSON"),
     ],
     ids=lambda e: type(e).__name__,
 )

@@ -104,6 +104,29 @@ def test_serials_are_looked_up_in_the_cached_fleet(noc, cached_fleet, fleet_devi
     assert result.rows[1].valid
 
 
+def test_a_tenant_is_not_told_the_id_of_a_device_already_in_the_inventory(
+    tenant_admin, cached_fleet, fleet_devices
+):
+    # The serial may be another organization's device: the control API refuses it all the
+    # same, but its id is not the tenant's to learn.
+    taken = next(d for d in fleet_devices if d.organization_id == 11)
+    result = onboarding.check_file(
+        csv_bytes([{**GOOD, "serial_number": taken.serial_number}]), user=tenant_admin
+    )
+    assert result.rows[0].errors == [
+        f"serial_number: {taken.serial_number} is already in the inventory."
+    ]
+
+
+def test_before_the_first_poll_serials_are_said_to_be_unchecked(noc, upstream):
+    result = onboarding.check_file(csv_bytes([GOOD]), user=noc)
+    assert result.rows[0].valid
+    assert result.notes == [
+        "The fleet cache is still being filled: serial numbers were not checked against the "
+        "fleet. The control API refuses a serial it already has."
+    ]
+
+
 def test_an_unreachable_cache_is_said_and_does_not_block(noc):
     def down(serials):
         raise redis.ConnectionError("refused")

@@ -224,3 +224,74 @@ def test_emptied_stored_values_are_cleared_and_unknown_ones_left_alone(
                      "next_maintenance": None}  # fmt: skip
     answer = MaintenanceSnapshot.objects.get(device_id=device.id).answer
     assert answer["next_maintenance"] is None and answer["assigned_user"] is None
+
+
+def headless_posts(sim_control):
+    return [
+        e
+        for e in sim_control.request_log(last=1000)["entries"]
+        if e["method"] == "POST" and "headless_operation" in e["path"]
+    ]
+
+
+CANNOT_CHECK = (
+    "The fleet cache cannot be read, so the serial's organization cannot be checked: "
+    "try again in a minute."
+)
+
+
+def test_without_the_fleet_cache_nothing_is_sent_for_a_tenant(
+    cached_fleet, device_of_org, tenant_admin, client_of, settings
+):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there: a real failure
+    for serial in (device_of_org(11).serial_number, device_of_org(5).serial_number):
+        response = schedule(client_of(tenant_admin), serial)
+        assert response.status_code == 400
+        assert response.context["form"].errors == {"device_serial": [CANNOT_CHECK]}
+        assert "cannot be checked: try again in a minute." in response.content.decode()
+    assert headless_posts(cached_fleet) == []
+    assert not HeadlessRecord.objects.exists()
+
+
+def test_before_the_first_poll_a_tenant_cannot_schedule_and_nothing_is_sent(
+    upstream, device_of_org, tenant_admin, noc, client_of
+):
+    # Redis answers, but holds no fleet yet (just started, or emptied): no owner is known.
+    serial = device_of_org(11).serial_number
+    response = schedule(client_of(tenant_admin), serial)
+    assert response.status_code == 400
+    assert response.context["form"].errors == {
+        "device_serial": ["The fleet cache is still being filled, so the serial's organization "
+                          "cannot be checked yet: try again in a minute."]
+    }  # fmt: skip
+    assert headless_posts(upstream) == []
+    assert schedule(client_of(noc), serial).status_code == 302  # the organization is not needed
+    assert len(headless_posts(upstream)) == 1
+
+
+def test_another_organizations_serial_in_other_letter_case_is_refused_and_not_sent(
+    cached_fleet, device_of_org, tenant_admin, client_of
+):
+    serial = device_of_org(11).serial_number
+    for variant in (serial.lower(), serial.swapcase()):
+        assert variant != serial
+        response = schedule(client_of(tenant_admin), variant)
+        assert response.status_code == 400
+        assert response.context["form"].errors == {
+            "device_serial": ["No device with this serial number in the inventory."]
+        }
+    assert headless_posts(cached_fleet) == []
+    assert not HeadlessRecord.objects.exists()
+
+
+def test_a_tenant_is_sent_only_a_serial_that_is_exactly_one_of_their_devices(
+    cached_fleet, device_of_org, tenant_admin, client_of
+):
+    own = device_of_org(5).serial_number
+    response = schedule(client_of(tenant_admin), own.lower())
+    assert response.context["form"].errors == {
+        "device_serial": ["No device with this serial number in the inventory."]
+    }
+    assert headless_posts(cached_fleet) == []
+    assert schedule(client_of(tenant_admin), own).status_code == 302
+    assert [e["body"]["device_serial"] for e in headless_posts(cached_fleet)] == [own]
