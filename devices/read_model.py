@@ -1221,11 +1221,12 @@ class ReadModel:
         id or None, why); a full poll's replace those recorded before (it read the whole
         fleet), an incremental poll's are added to them."""
         key = self.keys.health(poll)
-        named, total = list(set_aside), len(set_aside)
+        named, total = [tuple(r) for r in set_aside], len(set_aside)
         if mode != "full":
             kept = self.poll_health(poll)
-            known = {device_id for device_id, _ in named if device_id is not None}
-            earlier = [r for r in kept.set_aside if r[0] is None or r[0] not in known]
+            # One entry per device (per reason, for a record without an id).
+            known = {_set_aside_key(r) for r in named}
+            earlier = [r for r in kept.set_aside if _set_aside_key(r) not in known]
             total += kept.set_aside_total - (len(kept.set_aside) - len(earlier))
             named = earlier + named
         with self.client.pipeline() as pipe:
@@ -1489,6 +1490,10 @@ class ReadModel:
             items=[Profile.from_cache(item) for item in document["items"]],
             as_of=_from_epoch(document["as_of"]),
         )
+
+
+def _set_aside_key(record: tuple[int | None, str]) -> int | str:
+    return record[1] if record[0] is None else record[0]
 
 
 def _status_score(up: bool, name_score: float) -> float:

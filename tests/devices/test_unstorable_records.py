@@ -161,3 +161,17 @@ def test_the_device_pages_of_the_record_say_why(
     said = response.content.decode()
     assert f"sent device {HOSTILE} with a value the dashboard cannot store" in said
     assert "update_frequency is not a number" in said
+
+
+def test_incremental_polls_name_a_record_once(model):
+    now = datetime.now(UTC)
+    orphan = (None, "a record the dashboard cannot read (a device without an id)")
+    for mode in (polling.FULL, polling.INCREMENTAL, polling.INCREMENTAL):
+        model.poll_succeeded(
+            polling.FLEET, at=now, duration=1.0, devices=5, pages=1, mode=mode,
+            set_aside=[(HOSTILE, WHY), orphan],
+        )  # fmt: skip
+
+    health = model.poll_health(polling.FLEET)
+
+    assert health.set_aside == ((HOSTILE, WHY), orphan) and health.set_aside_total == 2
