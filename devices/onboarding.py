@@ -10,7 +10,8 @@ Rules (each row):
   other column is named and blocks the whole file (a typo would silently drop data);
 - `name`, `serial_number`, `type`, `organization_id` are required (the contract's
   assumed required fields);
-- `type`, `organization_id` and `update_frequency` are whole numbers ≥ 1;
+- `type`, `organization_id` and `update_frequency` are whole numbers from 1 to
+  2,147,483,647 (the device form's bound);
   `latitude` -90..90 and `longitude` -180..180 are decimals;
 - the organization must be one where the user may create devices (tenancy
   DEVICE_CREATE): a tenant's row for another organization fails with a message;
@@ -38,7 +39,7 @@ import redis
 from dashboard import tenancy
 from dashboard.models import Organization
 from devices import configured
-from devices.forms import DEVICE_FIELDS
+from devices.forms import DEVICE_FIELDS, MAX_NUMBER
 
 COLUMNS = DEVICE_FIELDS
 REQUIRED = ("name", "serial_number", "type", "organization_id")
@@ -196,6 +197,8 @@ def check_row(
             # ASCII only: isdigit() also takes "²", which int() refuses, and other scripts.
             if not (value.isascii() and value.isdigit()) or int(value) < 1:
                 errors.append(f"{name}: must be a whole number of at least 1, not {value!r}.")
+            elif int(value) > MAX_NUMBER:  # the device form's bound
+                errors.append(f"{name}: must be at most {MAX_NUMBER}, not {value!r}.")
             else:
                 row.fields[name] = int(value)
         elif name in COORDINATES:
