@@ -6,6 +6,7 @@ management commands all use this one class. See docs/CLIENT.md.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import re
@@ -29,9 +30,11 @@ from controlapi.records import (
     DeviceOperation,
     HeadlessOperation,
     Profile,
+    UnstorableDevice,
     device_cache_from_api,
     device_list_from_json,
     looks_secret,
+    storable_row,
 )
 from controlapi.retries import RetryPolicy, parse_retry_after
 
@@ -526,11 +529,13 @@ def read_device_cache_page(body: bytes) -> Page[CacheRow]:
     """A body of the device list (`ControlAPI.read_device_page`) read as a page of devices,
     each as a `records.CacheRow` (the device, and its cache form as JSON): the same
     normalisation at the same boundary as `list_devices`. Raises BadResponse when the
-    body is not a list of devices. Module-level and needing no client, so that a
-    worker process reads pages with the client's own rules. A well-formed body is read
-    by `records.device_list_from_json`'s compiled decoder (the same devices, a fraction
-    of the CPU: docs/PERFORMANCE.md, "Ingest"); anything else by
-    `records.device_cache_from_api`.
+    body is not a list of devices; a device record that cannot be read or stored
+    (`records.UnstorableDevice`) is left out of the items and named in the page's
+    `set_aside`, so that one bad record never fails a poll. Module-level and needing
+    no client, so that a worker process reads pages with the client's own rules. A
+    well-formed body is read by `records.device_list_from_json`'s compiled decoder (the
+    same devices, a fraction of the CPU: docs/PERFORMANCE.md, "Ingest"); anything else
+    by `records.device_cache_from_api`.
 
     Without the response, a body orjson refuses goes to `json.loads`, which finds a
     UTF-16 or UTF-32 encoding by itself but not a declared 8-bit charset.
@@ -547,20 +552,33 @@ def read_device_cache_page(body: bytes) -> Page[CacheRow]:
             payload = json.loads(body)
     except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         raise _unreadable("GET", DEVICES, None, "not JSON") from exc
+    set_aside: list[UnstorableDevice] = []
     try:
-        return page_from_payload(payload, _cache_row)
+        page = page_from_payload(payload, lambda raw: _cache_row(raw, set_aside))
     except (ValueError, TypeError, AttributeError) as exc:
         raise _unreadable("GET", DEVICES, None, str(exc)) from exc
+    if not set_aside:
+        return page
+    kept = tuple(item for item in page.items if item is not None)
+    return dataclasses.replace(page, items=kept, set_aside=tuple(set_aside))
 
 
 def _as_read(item: CacheRow) -> CacheRow:
     return item
 
 
-def _cache_row(raw: Mapping) -> CacheRow:
-    # orjson refuses an integer beyond 64 bits (TypeError): the page is then unreadable.
-    fields = device_cache_from_api(raw)
-    return CacheRow(fields, orjson.dumps(fields))
+def _cache_row(raw: Mapping, set_aside: list[UnstorableDevice]) -> CacheRow | None:
+    """A device's CacheRow, or None with the record added to `set_aside` when it cannot
+    be read (no id) or stored (a value beyond what the store holds): one bad record
+    must not keep the rest of the fleet out of the cache."""
+    try:
+        fields = device_cache_from_api(raw)
+        return CacheRow(fields, storable_row(fields))
+    except UnstorableDevice as record:
+        set_aside.append(record)
+    except ValueError as error:  # not an object, or no id
+        set_aside.append(UnstorableDevice(None, f"a record the dashboard cannot read ({error})"))
+    return None
 
 
 def _object_id(value: int) -> int:

@@ -24,6 +24,9 @@ class Page(Generic[T]):
     previous_offset: int | None = None
     # The query string of the `next` link, which the page iterator follows as is.
     next_query: tuple[tuple[str, str], ...] | None = field(default=None, repr=False)
+    # Records of the page left out of `items` because they could not be read or stored
+    # (controlapi.records.UnstorableDevice; only the device-cache reader sets them).
+    set_aside: tuple = ()
 
     @property
     def has_next(self) -> bool:

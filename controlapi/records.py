@@ -31,6 +31,7 @@ from types import MappingProxyType
 from typing import Annotated, Any, Literal, NamedTuple
 
 import msgspec
+import orjson
 
 from controlapi.pages import Page
 
@@ -39,6 +40,7 @@ log = logging.getLogger("controlapi")
 __all__ = [
     "CacheRow",
     "Device",
+    "UnstorableDevice",
     "DeviceOperation",
     "HeadlessDeviceStatus",
     "HeadlessOperation",
@@ -50,6 +52,7 @@ __all__ = [
     "device_list_from_json",
     "looks_secret",
     "parse_pending_settings",
+    "storable_row",
 ]
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
@@ -397,6 +400,41 @@ class CacheRow(NamedTuple):
     json: bytes
 
 
+class UnstorableDevice(ValueError):
+    """A device record the dashboard cannot store: not an object, no id, or a value its
+    cache cannot hold (an integer beyond 64 bits, text that is not Unicode). The
+    poller sets such a record aside and stores the rest of the fleet."""
+
+    def __init__(self, device_id: int | None, reason: str):
+        super().__init__(f"id {device_id}: {reason}" if device_id is not None else reason)
+        self.device_id = device_id
+        self.reason = reason
+
+
+def storable_row(fields: Mapping[str, Any]) -> bytes:
+    """A cache dict's JSON as the read model stores it (orjson), or UnstorableDevice
+    naming the fields it cannot hold. Only a failure pays for finding them."""
+    try:
+        return orjson.dumps(fields)
+    except TypeError:
+        raise UnstorableDevice(fields.get("id"), _unstorable_reason(fields)) from None
+
+
+def _unstorable_reason(fields: Mapping[str, Any]) -> str:
+    said = []
+    for name, value in fields.items():
+        try:
+            orjson.dumps(value)
+        except TypeError:
+            what = (
+                "a number" if isinstance(value, int | float)
+                else "text" if isinstance(value, str)
+                else "a value"
+            )  # fmt: skip
+            said.append(f"{name} is not {what} the dashboard can store")
+    return " and ".join(said) or "it is not a record the dashboard can store"
+
+
 def device_list_from_json(body: bytes) -> dict[str, Any] | None:
     """A device-list body read by a compiled decoder: its `count`, `next`, `previous` and
     `results`, each device a CacheRow; or None when the body is not the common
@@ -492,7 +530,10 @@ _DEVICE_READERS = tuple((name, *_AS_IS_OR_READ[kind]) for name, kind in _DEVICE_
 # path. Decimals and pending settings are decoded as any JSON value and read by their
 # readers (decimals into their text, as stored). A missing field reads as its reader
 # reads a missing value; the id is required.
-_LISTED_CLASSES = {"id": int, "str": str | None, "text": str, "flag": bool, "int": int | None,
+# Integers are bounded to 64 bits (msgspec reads larger ones; the store cannot hold
+# them), so such a body takes the general path, which sets that device aside.
+_INT64 = Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)]
+_LISTED_CLASSES = {"id": _INT64, "str": str | None, "text": str, "flag": bool, "int": _INT64 | None,
                    "bool": bool | None, "status": Literal["Up", "Down"],
                    "time": Annotated[datetime, msgspec.Meta(tz=True)] | None}  # fmt: skip
 

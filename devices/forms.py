@@ -32,6 +32,24 @@ DEVICE_FIELDS = (
 )
 
 
+# The largest device type id or update frequency a form sends: the range of the
+# dashboard's own id columns (PositiveIntegerField). The contract gives no bound, and
+# a number past it is a slip of the keyboard that the fleet cache might not hold.
+MAX_NUMBER = integers.ID_MAX
+
+
+def _bounded(message: str, *, required: bool = True, label: str) -> forms.IntegerField:
+    """A whole number from 1 to MAX_NUMBER; `message` says so when it is not."""
+    message = message.format(max=MAX_NUMBER)
+    return forms.IntegerField(
+        required=required,
+        min_value=1,
+        max_value=MAX_NUMBER,
+        label=label,
+        error_messages={"min_value": message, "max_value": message},
+    )
+
+
 def organization_choices(scope) -> list[tuple[int, str]]:
     """The organizations a scope allows, as (upstream id, label), by name."""
     orgs = Organization.objects.all()
@@ -45,7 +63,7 @@ class DeviceForm(forms.Form):
     serial_number = forms.CharField(max_length=255)
     serial_number_alt = forms.CharField(max_length=255, required=False, label="Alternative serial")
     customer_id = forms.CharField(max_length=255, required=False, label="Customer id")
-    type = forms.IntegerField(min_value=1, label="Device type id")
+    type = _bounded("A device type id is a whole number from 1 to {max}.", label="Device type id")
     organization_id = forms.TypedChoiceField(coerce=int, label="Organization")
     location_name = forms.CharField(max_length=255, required=False, label="Location name")
     latitude = forms.DecimalField(
@@ -63,8 +81,10 @@ class DeviceForm(forms.Form):
         label="Management password",
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
     )
-    update_frequency = forms.IntegerField(
-        required=False, min_value=1, label="Update frequency (seconds)"
+    update_frequency = _bounded(
+        "The update frequency is a whole number of seconds from 1 to {max}.",
+        required=False,
+        label="Update frequency (seconds)",
     )
 
     def __init__(self, *args, organizations, creating: bool, **kwargs):

@@ -22,10 +22,41 @@ class FleetOverview:
     charts: list[tuple[str, charts.Chart]] = field(default_factory=list)
     polls: dict[str, PollHealth] | None = None
     error: str | None = None
+    # poll -> the sentence naming the records it set aside (absent when none)
+    set_aside: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def poll_rows(self) -> list[tuple[str, PollHealth, str]]:
+        """(poll, its health, the records it set aside in words or "") for the panel."""
+        return [(n, h, self.set_aside.get(n, "")) for n, h in (self.polls or {}).items()]
+
+
+def set_aside_sentence(health: PollHealth, *, name_them: bool) -> str:
+    """The records a poll could not store, in words: by id and why for NOC staff
+    (`name_them`), counted only for others, who must not learn of other
+    organizations' devices. "" when there are none."""
+    total = max(health.set_aside_total, len(health.set_aside))
+    if not total:
+        return ""
+    said = f"{total} device record{'s' if total != 1 else ''} set aside"
+    if not name_them:
+        return f"{said}: the control API sent values the dashboard cannot store."
+    named = [
+        reason if device_id is None else f"id {device_id}: {reason}"
+        for device_id, reason in health.set_aside
+    ]
+    more = total - len(named)
+    if more > 0:
+        named.append(f"and {more} more")
+    return f"{said}: {'; '.join(named)}."
 
 
 def fleet_overview(scope: OrgScope, *, now: datetime) -> FleetOverview:
     answer = FleetOverview(polls=selectors.poll_health())
+    for poll, health in (answer.polls or {}).items():
+        sentence = set_aside_sentence(health, name_them=scope.all)
+        if sentence:
+            answer.set_aside[poll] = sentence
     org_ids = scope.org_ids_or_none()
     try:
         model = configured.read_model()

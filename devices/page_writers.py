@@ -57,20 +57,22 @@ _CHECKOUT_POLL = 1.0
 class WrittenPage(NamedTuple):
     count: int  # the fleet's size as this page's answer gave it
     entries: list[IndexEntry]  # the page's devices, in page order
+    # (device id or None, why) of each record left out: it could not be read or stored
+    set_aside: tuple[tuple[int | None, str], ...] = ()
 
     def __reduce__(self):
         # A worker sends one entry per device to the poller, whose interpreter is the
         # poll's bottleneck: msgpack (msgspec) decodes them in half the time pickle
         # takes, and encodes them in an eighth.
-        return (_written_page_of, (self.count, _ENTRIES.encode(self.entries)))
+        return (_written_page_of, (self.count, _ENTRIES.encode(self.entries), self.set_aside))
 
 
 _ENTRIES = msgspec.msgpack.Encoder()
 _ENTRIES_OF = msgspec.msgpack.Decoder(list[IndexEntry])
 
 
-def _written_page_of(count: int, entries: bytes) -> WrittenPage:
-    return WrittenPage(count, _ENTRIES_OF.decode(entries))
+def _written_page_of(count: int, entries: bytes, set_aside=()) -> WrittenPage:
+    return WrittenPage(count, _ENTRIES_OF.decode(entries), set_aside)
 
 
 class WriterFailed(Exception):
@@ -85,7 +87,9 @@ class LocalWriter:
 
     def write(self, prefix: str, generation: int, body: bytes) -> WrittenPage:
         page = read_device_cache_page(body)  # BadResponse when the body is not a device list
-        return WrittenPage(page.count, write_page(self.client, prefix, generation, page.items))
+        entries = write_page(self.client, prefix, generation, page.items)
+        set_aside = tuple((record.device_id, record.reason) for record in page.set_aside)
+        return WrittenPage(page.count, entries, set_aside)
 
     def write_names(self, prefix: str, generation: int, chunks: list[tuple[int, list[int]]]):
         for start, ids in chunks:
@@ -233,7 +237,14 @@ class _Worker:
 
 
 def _send(pipe: IO[bytes], message: Any) -> None:
-    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    _send_pickled(pipe, _pickled(message))
+
+
+def _pickled(message: Any) -> bytes:
+    return pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _send_pickled(pipe: IO[bytes], data: bytes) -> None:
     pipe.write(_LENGTH.pack(len(data)))
     pipe.write(data)
     pipe.flush()
@@ -297,7 +308,11 @@ def _serve(requests: IO[bytes], replies: IO[bytes]) -> None:
             reply = ("unreadable", error)
         except Exception as error:  # told to the poller, which records the poll as failed
             reply = ("failed", f"{type(error).__name__}: {error}")
-        _send(replies, reply)
+        try:
+            data = _pickled(reply)
+        except Exception as error:  # a reply that cannot be sent must not stop the worker
+            data = _pickled(("failed", f"{type(error).__name__}: {error}"))
+        _send_pickled(replies, data)
 
 
 def _main() -> None:

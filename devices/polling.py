@@ -28,9 +28,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import orjson
 import redis
 
 from controlapi import errors
+from controlapi.client import read_device_cache_page
 from controlapi.records import Device
 from devices.locks import KeepAlive, RedisLock
 from devices.page_writers import LocalWriter, PageWriters, WriterFailed
@@ -83,6 +85,8 @@ class PollReport:
     duration: float = 0.0
     transitions: list[Transition] = field(default_factory=list)
     organizations: frozenset[int] = frozenset()
+    # Records left out because they could not be read or stored: (device id or None, why).
+    set_aside: list[tuple[int | None, str]] = field(default_factory=list)
 
 
 class PollFailed(Exception):
@@ -136,6 +140,11 @@ def poll_fleet(
             else:
                 report = _incremental_poll(model, api_factory, config, started, keep_alive, pages)
         report.duration = time.monotonic() - clock
+        for device_id, reason in report.set_aside:
+            log.warning(
+                "%s poll (%s) set aside a device record: %s", FLEET, chosen,
+                reason if device_id is None else f"id {device_id}: {reason}",
+            )  # fmt: skip
         model.poll_succeeded(
             FLEET,
             at=started,
@@ -143,6 +152,7 @@ def poll_fleet(
             devices=report.devices,
             pages=report.pages,
             mode=chosen,
+            set_aside=report.set_aside,
         )
         model.collect_garbage(_now())
         return report
@@ -242,6 +252,8 @@ def _collector_paused():
 def _full_poll_of(model, api_factory, config, started, keep_alive, pages, writer) -> PollReport:
     builder = model.new_snapshot(started, abandon_after=timedelta(seconds=config.abandon_after))
     prefix, generation = model.keys.p, builder.generation
+    set_aside: dict[int | None, str] = {}  # a device met on two pages is named once
+    unnamed: list[str] = []
     try:
         # Fetch threads hand each page's body to the writer (worker processes, or
         # this one), which reads and stores it; here each page's index entries are
@@ -258,6 +270,11 @@ def _full_poll_of(model, api_factory, config, started, keep_alive, pages, writer
         fleet = _pages(api_factory, config, keep_alive, fetch_and_write)
         with closing(fleet):
             for written, body in fleet:
+                for device_id, reason in written.set_aside:
+                    if device_id is None:
+                        unnamed.append(reason)
+                    else:
+                        set_aside[device_id] = reason
                 if builder.adopt(written.entries):
                     # Devices already seen on an earlier page (the fleet shifted under
                     # the offsets): this later page's copies must win, and pages are
@@ -280,6 +297,7 @@ def _full_poll_of(model, api_factory, config, started, keep_alive, pages, writer
         pages=pages.count,
         transitions=published.transitions,
         organizations=published.organizations,
+        set_aside=[*set_aside.items(), *((None, reason) for reason in unnamed)],
     )
 
 
@@ -287,12 +305,17 @@ def _incremental_poll(model, api_factory, config, started, keep_alive, pages) ->
     info = model.snapshot_info()
     since = info.as_of - timedelta(seconds=config.overlap)
     changed: list[Device] = []
+    set_aside = []
 
     def fetch(api, offset, size):
-        page = api.list_devices(
-            limit=size, offset=offset, **_LIST_QUERY, last_status_change_from=since
-        )
-        return page.count, page.items
+        # Read as a full poll reads its pages, so that a record it cannot read or store
+        # is set aside the same way; the few changed devices are then made records.
+        page = api.read_device_page(
+            read_device_cache_page,
+            limit=size, offset=offset, **_LIST_QUERY, last_status_change_from=since,
+        )  # fmt: skip
+        set_aside.extend((record.device_id, record.reason) for record in page.set_aside)
+        return page.count, [Device.from_cache(orjson.loads(row.json)) for row in page.items]
 
     fleet = _pages(api_factory, config, keep_alive, fetch)
     with closing(fleet):
@@ -301,7 +324,8 @@ def _incremental_poll(model, api_factory, config, started, keep_alive, pages) ->
             pages.done()
     if keep_alive.lost.is_set():
         raise LockLost("the poll lock expired before publishing")
-    transitions = model.update_devices(changed, observed_at=started, as_of=started)
+    transitions, unstorable = model.update_devices(changed, observed_at=started, as_of=started)
+    set_aside.extend((record.device_id, record.reason) for record in unstorable)
     model.record_transitions(transitions, now=_now())
     model.record_org_counts(model.current_org_counts(), at=started)
     return PollReport(
@@ -312,6 +336,7 @@ def _incremental_poll(model, api_factory, config, started, keep_alive, pages) ->
         organizations=frozenset(
             d.organization_id for d in changed if d.organization_id is not None
         ),
+        set_aside=set_aside,
     )
 
 
@@ -490,9 +515,14 @@ def _fetch_and_share(
                 model.remove_devices([device_id])
             raise
         seen_at = _now()
+        transitions, unstorable = model.update_devices([device], observed_at=seen_at)
+        if unstorable:
+            error = _unstorable_error(device_id, unstorable[0])
+            answer = {"error": str(error), "status": error.status}
+            model.client.set(result_key, json.dumps(answer), ex=int(result_ttl))
+            raise error
         # Kept apart from the row, which the next poll rewrites without the detail-only fields.
         model.keep_detail(device, read_at=seen_at)
-        transitions = model.update_devices([device], observed_at=seen_at)
         # The status change a refresh sees is history too: polls that follow compare
         # with the refreshed copy and so never report it themselves.
         model.record_transitions(transitions, now=seen_at)
@@ -503,6 +533,19 @@ def _fetch_and_share(
     if transitions and on_transitions is not None:
         on_transitions(transitions)
     return device
+
+
+def _unstorable_error(device_id: int, record) -> errors.BadResponse:
+    """The error a refresh raises for a device the cache cannot hold (told in words, as
+    any unreadable answer is), after a warning naming it."""
+    log.warning("refresh of device %s set its record aside: %s", device_id, record.reason)
+    return errors.BadResponse(
+        "GET",
+        f"/inventory_device/{device_id}/",
+        None,
+        f"The control API sent device {device_id} with a value the dashboard cannot store "
+        f"({record.reason}). Correct the device in the control API.",
+    )
 
 
 def _shared_answer(device_id: int, answer: dict) -> Device:

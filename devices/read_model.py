@@ -81,7 +81,7 @@ from typing import Any, NamedTuple
 import orjson
 import redis
 
-from controlapi.records import CacheRow, Device, Profile
+from controlapi.records import CacheRow, Device, Profile, UnstorableDevice, storable_row
 from devices import read_model_lua
 
 # Sorts kept as a sorted index per generation, written by every poll.
@@ -128,6 +128,8 @@ FLAP_MIN_TRANSITIONS = 3
 FLAP_WINDOW = timedelta(hours=1)
 # How long the last detail record read of a device is kept for pages to fall back on.
 KEPT_DETAIL_TTL = timedelta(days=7)
+# How many set-aside records the poll health names (the rest are counted).
+SET_ASIDE_NAMED = 20
 
 
 def _json(data: Any) -> bytes:
@@ -429,6 +431,19 @@ class PollHealth:
     last_error: str | None = None
     mode: str | None = None  # "full" or "incremental" (fleet), "full" (profiles)
     running_since: datetime | None = None
+    # Records the polls left out because they could not be stored: (device id or None,
+    # why), the last full poll's and those of the incremental polls since, at most
+    # SET_ASIDE_NAMED of them; `set_aside_total` counts them all.
+    set_aside: tuple[tuple[int | None, str], ...] = ()
+    set_aside_total: int = 0
+
+
+class InPlaceWrite(NamedTuple):
+    """What `ReadModel.update_devices` did: the status transitions it observed, and the
+    devices it could not store (left as they were)."""
+
+    transitions: list[Transition]
+    set_aside: tuple[UnstorableDevice, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -828,8 +843,9 @@ class ReadModel:
     def keep_detail(self, device: Device, *, read_at: datetime) -> None:
         """Keep `device`, a detail record read from the upstream at `read_at`, for
         `kept_detail` (pages show its detail-only fields when the upstream fails)."""
-        data = {"device": device.to_cache(), "read_at": _epoch(read_at)}
-        self.client.set(self.keys.kept_detail(device.id), _json(data), ex=KEPT_DETAIL_TTL)
+        row = storable_row(device.to_cache())  # UnstorableDevice: nothing is kept
+        data = b'{"device":%s,"read_at":%s}' % (row, _json(_epoch(read_at)))
+        self.client.set(self.keys.kept_detail(device.id), data, ex=KEPT_DETAIL_TTL)
 
     def kept_detail(self, device_id: int) -> CachedDevice | None:
         """The last detail record kept for the device and when it was read; None if none."""
@@ -935,29 +951,47 @@ class ReadModel:
         *,
         observed_at: datetime,
         as_of: datetime | None = None,
-    ) -> list[Transition]:
+    ) -> InPlaceWrite:
         """Update devices in place in the current generation; returns the status
-        transitions this observed. `as_of`, when given, moves the snapshot's time
-        forward (an incremental poll saw every change up to then).
+        transitions this observed, and the devices set aside because they cannot be
+        stored (their cached copy, if any, stays as it was). `as_of`, when given, moves
+        the snapshot's time forward (an incremental poll saw every change up to then).
 
         Optimistic: WATCH the keys involved and retry if a concurrent writer (a
         refresh racing an incremental poll) changed them first, so the index
         memberships are always derived from the value actually replaced.
         """
         latest = {d.id: d for d in devices}
+        # Encoded once, before the transaction (which may be retried); a device the
+        # store cannot hold is set aside so that it never blocks the others.
+        caches, rows, set_aside = {}, {}, []
+        for i, device in list(latest.items()):
+            cache = device.to_cache()
+            try:
+                rows[i] = storable_row(cache)
+            except UnstorableDevice as record:
+                set_aside.append(record)
+                del latest[i]
+                continue
+            caches[i] = cache
         with self.client.pipeline() as pipe:
             while True:
                 try:
                     pipe.watch(self.keys.current)
                     info = self.snapshot_info(pipe)
                     if info is None:
-                        return []  # nothing to update yet: the next full poll fills it
-                    transitions = self._write_in_place(pipe, info, latest, observed_at, as_of)
-                    return transitions
+                        # nothing to update yet: the next full poll fills it
+                        return InPlaceWrite([], tuple(set_aside))
+                    transitions = self._write_in_place(
+                        pipe, info, latest, caches, rows, observed_at, as_of
+                    )
+                    return InPlaceWrite(transitions, tuple(set_aside))
                 except redis.WatchError:
                     continue
 
-    def _write_in_place(self, pipe, info, latest, observed_at, as_of) -> list[Transition]:
+    def _write_in_place(
+        self, pipe, info, latest, caches, rows, observed_at, as_of
+    ) -> list[Transition]:
         g, k = info.generation, self.keys
         ids = [str(i) for i in latest]
         buckets = sorted({_bucket(i) for i in latest})
@@ -984,8 +1018,6 @@ class ReadModel:
         # A generation published without cells keeps none (queries count from the sets).
         cells = bool(pipe.exists(k.cells(g)))
 
-        caches = {i: latest[i].to_cache() for i in new}
-        rows = {i: _json(cache) for i, cache in caches.items()}
         # A device seen again unchanged (incremental polls overlap) is not rewritten,
         # so cached query results survive a quiet poll.
         changed = [i for i, row in zip(ids, old_rows, strict=True) if rows[int(i)] != row]
@@ -1191,9 +1223,28 @@ class ReadModel:
         )
 
     def poll_succeeded(
-        self, poll: str, *, at: datetime, duration: float, devices: int, pages: int, mode: str
+        self,
+        poll: str,
+        *,
+        at: datetime,
+        duration: float,
+        devices: int,
+        pages: int,
+        mode: str,
+        set_aside: Sequence[tuple[int | None, str]] = (),
     ) -> None:
+        """Record a finished poll. `set_aside`: the records it could not store, (device
+        id or None, why); a full poll's replace those recorded before (it read the whole
+        fleet), an incremental poll's are added to them."""
         key = self.keys.health(poll)
+        named, total = [tuple(r) for r in set_aside], len(set_aside)
+        if mode != "full":
+            kept = self.poll_health(poll)
+            # One entry per device (per reason, for a record without an id).
+            known = {_set_aside_key(r) for r in named}
+            earlier = [r for r in kept.set_aside if _set_aside_key(r) not in known]
+            total += kept.set_aside_total - (len(kept.set_aside) - len(earlier))
+            named = earlier + named
         with self.client.pipeline() as pipe:
             pipe.hset(
                 key,
@@ -1205,6 +1256,8 @@ class ReadModel:
                     "pages": pages,
                     "failures": 0,
                     "mode": mode,
+                    "set_aside": _json([list(r) for r in named[:SET_ASIDE_NAMED]]),
+                    "set_aside_total": total,
                 },
             )
             pipe.hdel(key, "running_since")
@@ -1259,6 +1312,8 @@ class ReadModel:
             last_error=raw.get("last_error"),
             mode=raw.get("mode"),
             running_since=_from_epoch(raw.get("running_since")),
+            set_aside=tuple(tuple(r) for r in orjson.loads(raw.get("set_aside") or "[]")),
+            set_aside_total=number("set_aside_total", int) or 0,
         )
 
     def poll_failure_kinds(self, poll: str) -> dict[str, int]:
@@ -1485,6 +1540,10 @@ class ReadModel:
     def forget_profile(self, profile_id: int) -> None:
         """Drop the kept record of a profile the upstream no longer has."""
         self.client.delete(self.keys.kept_profile(profile_id))
+
+
+def _set_aside_key(record: tuple[int | None, str]) -> int | str:
+    return record[1] if record[0] is None else record[0]
 
 
 def _status_score(up: bool, name_score: float) -> float:

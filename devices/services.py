@@ -104,9 +104,12 @@ def _now() -> datetime:
 def _cache_answer(device: Device) -> None:
     try:
         model = configured.read_model()
+        unstorable = model.update_devices([device], observed_at=_now()).set_aside
+        if unstorable:  # the write was done: only the cache cannot hold its answer
+            log.warning("device %s not cached after a write: %s", device.id, unstorable[0])
+            return
         if has_detail_fields(device):  # a write answers with the detail record
             model.keep_detail(device, read_at=_now())
-        model.update_devices([device], observed_at=_now())
     except redis.RedisError as error:  # the next poll brings it in
         log.warning("could not cache device %s after a write: %s", device.id, error)
 

@@ -42,6 +42,11 @@ class SimulatorControl:
     def set_status(self, device_id: int, up: bool) -> dict:
         return self._call("POST", f"devices/{device_id}/status", json={"up": up})
 
+    def answer_fields(self, device_id: int, **fields) -> dict:
+        """Make the device's records carry these values as they are, unchecked (an
+        upstream that stored them so), e.g. answer_fields(1001, type=10**29)."""
+        return self._call("POST", f"devices/{device_id}/fields", json={"fields": fields})
+
     def request_log(self, last: int = 100, clear: bool = False) -> dict:
         """{"total", "counts": {"GET /api/v1/inventory_device/": n}, "entries": [...]}"""
         params = {"last": last}

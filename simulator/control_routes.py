@@ -81,6 +81,22 @@ def set_status(sim, request, body):
     return 200, {"id": device.id, "status": "Up" if device.up else "Down"}
 
 
+def answered_fields(sim, request, body):
+    """Make the device's records carry these values as they are (no check at all), as an
+    upstream that stored them unchecked would: e.g. a 30-digit `type`."""
+    try:
+        device = sim.state.devices.get(int(request.path_params["device_id"]))
+    except ValueError:
+        device = None
+    if device is None:
+        raise errors.not_found()
+    fields = body.get("fields")
+    if not isinstance(fields, dict) or "id" in fields:
+        raise errors.field_error("fields", "An object of device fields (not the id).")
+    device.answered.update(fields)
+    return 200, {"id": device.id, "fields": device.answered}
+
+
 def request_log(sim, request, body):
     query = request.query_params
     try:
@@ -198,6 +214,7 @@ ROUTES = [
     _route("/_sim/reset", reset, ["POST"]),
     _route("/_sim/resize", resize, ["POST"]),
     _route("/_sim/devices/{device_id}/status", set_status, ["POST"]),
+    _route("/_sim/devices/{device_id}/fields", answered_fields, ["POST"]),
     _route("/_sim/requests", request_log, ["GET", "DELETE"]),
     _route("/_sim/organizations", organizations, ["GET"]),
     _route("/_sim/catalog", device_catalog, ["GET"]),

@@ -77,6 +77,9 @@ class Device:
     debug: bool
     flapper: bool = False
     pending: list[PendingOp] = field(default_factory=list)
+    # Values its records carry as they are, whatever they are (`/_sim/devices/{id}/fields`):
+    # an upstream that stored them unchecked, for tests of what the dashboard survives.
+    answered: dict = field(default_factory=dict)
 
     @property
     def connected_once(self) -> bool:

@@ -28,7 +28,7 @@ def pending_settings(device: Device, detailed: bool) -> str | None:
 def list_item(device: Device, detailed_pending: bool) -> dict:
     dtype = catalog.DEVICE_TYPES_BY_ID[device.type_id]
     location = _LOCATIONS_BY_ID.get(device.location_id) if device.location_id else None
-    return {
+    record = {
         "id": device.id,
         "uuid": device.uuid,
         "name": device.name,
@@ -55,6 +55,9 @@ def list_item(device: Device, detailed_pending: bool) -> dict:
         "created": iso(device.created),
         "pending_settings": pending_settings(device, detailed_pending),
     }
+    if device.answered:
+        record.update((k, v) for k, v in device.answered.items() if k in record)
+    return record
 
 
 def detail(device: Device, detailed_pending: bool) -> dict:
@@ -72,4 +75,5 @@ def detail(device: Device, detailed_pending: bool) -> dict:
             "debug": device.debug,
         }
     )
+    record.update(device.answered)
     return record

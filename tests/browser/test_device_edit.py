@@ -68,3 +68,30 @@ def test_a_delete_refused_with_409_is_explained(
     page.get_by_label("to confirm").fill(device.name)
     page.get_by_role("button", name="Delete device").click()
     expect(page.locator("#delete-error")).to_contain_text("work still depends on it")
+
+
+def test_create_with_a_number_too_large_says_so_on_its_field(
+    upstream, dashboard_url, tenant_admin, page, login, screenshot
+):
+    """A 30-digit update frequency was accepted upstream and the page answered 500; the
+    form now bounds it, keeps what was typed, and sends nothing."""
+    login(tenant_admin.username, PASSWORD)
+    page.goto("/devices/new/")
+    page.get_by_label("Name", exact=True).fill("lab-router")
+    page.get_by_label("Serial number", exact=True).fill("LAB-0002")
+    page.get_by_label("Device type id").fill("12")
+    page.get_by_label("Organization").select_option("5")
+    page.get_by_label("Management password").fill("pw-secret-1")
+    page.get_by_label("Update frequency (seconds)").fill("123456789012345678901234567890")
+    page.get_by_role("button", name="Create device").click()
+
+    expect(page.locator(".error")).to_contain_text(
+        "The update frequency is a whole number of seconds from 1 to 2147483647."
+    )
+    expect(page.get_by_label("Update frequency (seconds)")).to_have_value(
+        "123456789012345678901234567890"
+    )
+    expect(page.get_by_label("Name", exact=True)).to_have_value("lab-router")
+    assert not [e for e in upstream.request_log()["entries"] if e["method"] == "POST"]
+    page.get_by_label("Update frequency (seconds)").scroll_into_view_if_needed()
+    screenshot("device-create-number-too-large")

@@ -143,3 +143,20 @@ def test_a_refresh_after_the_session_ended_goes_to_the_login_page(fleet, noc, pa
     page.wait_for_url("**/accounts/login/**")
     expect(page.get_by_label("Username")).to_have_count(1)
     expect(page.get_by_role("heading", name="Overview")).to_have_count(0)
+
+
+def test_the_poller_health_panel_names_a_record_set_aside(fleet, noc, page, login, screenshot):
+    """A device record the dashboard cannot store (a 30-digit type, which a real upstream
+    accepted) no longer fails every poll: the poll succeeds and the panel names it."""
+    fleet.answer_fields(1042, type=123456789012345678901234567890)
+    fleet.poll()
+
+    login(noc.username, PASSWORD)
+
+    panel = page.locator("section", has=page.get_by_role("heading", name="Poller health"))
+    expect(panel).to_contain_text(
+        "1 device record set aside: id 1042: type is not a number the dashboard can store."
+    )
+    expect(panel).not_to_contain_text("failure")
+    panel.scroll_into_view_if_needed()
+    screenshot("overview-record-set-aside")

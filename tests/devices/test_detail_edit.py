@@ -186,3 +186,33 @@ def test_delete_is_404_for_an_outsider(cached_fleet, device_of_org, outsider, cl
         .status_code
         == 404
     )
+
+
+THIRTY_DIGITS = "123456789012345678901234567890"
+
+
+@pytest.mark.parametrize("field", ["type", "update_frequency"])
+def test_create_refuses_a_number_too_large_on_its_field_and_sends_nothing(
+    upstream, tenant_admin, client_of, field
+):
+    response = client_of(tenant_admin).post("/devices/new/", {**NEW, field: THIRTY_DIGITS})
+
+    assert response.status_code == 400
+    assert "2147483647" in response.context["form"].errors[field][0]
+    html = response.content.decode()
+    assert f'value="{THIRTY_DIGITS}"' in html  # what was typed is kept
+    assert not [e for e in upstream.request_log()["entries"] if e["method"] == "POST"]
+
+
+def test_edit_refuses_an_update_frequency_too_large(
+    cached_fleet, device_of_org, tenant_admin, client_of
+):
+    device = device_of_org(5)
+    client = client_of(tenant_admin)
+    data = {**edit_form(client, device.id), "update_frequency": THIRTY_DIGITS}
+
+    response = client.post(f"/devices/{device.id}/edit/", data)
+
+    assert response.status_code == 400
+    assert "seconds from 1 to 2147483647" in response.context["form"].errors["update_frequency"][0]
+    assert writes(cached_fleet, device.id) == 0

@@ -236,3 +236,10 @@ def test_a_row_for_an_organization_where_the_user_only_views_is_invalid(organiza
 def test_digits_of_other_scripts_are_not_whole_numbers(noc, value):
     errors = only_errors(check(noc, [{**GOOD, "type": value}]))
     assert errors == [f"type: must be a whole number of at least 1, not {value!r}."]
+
+
+@pytest.mark.parametrize("column", ["type", "organization_id", "update_frequency"])
+def test_whole_numbers_too_large_for_the_dashboard_are_refused(noc, column):
+    value = "123456789012345678901234567890"
+    errors = only_errors(check(noc, [{**GOOD, column: value}]))
+    assert errors == [f"{column}: must be at most 2147483647, not {value!r}."]

@@ -1,4 +1,5 @@
-"""The /_sim/ control endpoints: token, reset, resize, status, request log, organizations."""
+"""The /_sim/ control endpoints: token, reset, resize, status, answered fields, request log,
+organizations."""
 
 import pytest
 import requests
@@ -65,6 +66,24 @@ def test_set_status_takes_a_device_down(api, sim_control):
     sim_control.set_status(1001, up=False)
     device = api.get("/inventory_device/1001/").json()
     assert device["status"] == "Down"
+
+
+def test_answered_fields_are_sent_as_they_are_until_the_reset(api, sim_control):
+    huge = 123456789012345678901234567890
+    sim_control.answer_fields(1001, type=huge, update_frequency="soon")
+
+    listed = api.get("/inventory_device/", limit=1).json()["results"][0]
+    detail = api.get("/inventory_device/1001/").json()
+
+    assert listed["type"] == detail["type"] == huge
+    assert "update_frequency" not in listed and detail["update_frequency"] == "soon"
+    sim_control.reset()
+    assert api.get("/inventory_device/1001/").json()["type"] != huge
+
+
+def test_answered_fields_refuse_the_id(sim_control):
+    with pytest.raises(SimulatorControlError, match="400"):
+        sim_control.answer_fields(1001, id=5)
 
 
 def test_organizations_lists_ids_names_and_sizes(sim_control):
