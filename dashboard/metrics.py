@@ -187,9 +187,9 @@ class FleetCollector:
 
 
 def records_set_aside(health) -> int | None:
-    """Records the last poll set aside, when the poll health counts them (`set_aside`);
-    None until it does, and the metric is then left out."""
-    return getattr(health, "set_aside", None)
+    """How many records the polls set aside (`set_aside_total`; `set_aside` names only the
+    first few); None for a poll health that does not count them, and the metric is left out."""
+    return getattr(health, "set_aside_total", None)
 
 
 @lru_cache(maxsize=4)

@@ -240,16 +240,13 @@ def test_without_redis_or_broker_the_metrics_still_answer_and_say_so(client, met
     assert not any(name == "noc_devices" for name, _ in samples)
 
 
-def test_records_set_aside_are_reported_when_the_poll_health_counts_them():
+def test_records_set_aside_are_reported_by_their_total_not_the_few_named():
     from dashboard.metrics import records_set_aside
     from devices.read_model import PollHealth
 
-    assert records_set_aside(PollHealth()) in (None, 0)
-
-    class Counted:
-        set_aside = 4
-
-    assert records_set_aside(Counted()) == 4
+    assert records_set_aside(PollHealth()) == 0
+    named = ((1042, "type is not a number the dashboard can store"),)
+    assert records_set_aside(PollHealth(set_aside=named, set_aside_total=3)) == 3
 
 
 def test_a_malformed_address_list_stops_start_up_naming_it(monkeypatch):
