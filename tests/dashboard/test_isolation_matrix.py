@@ -1,0 +1,114 @@
+"""The isolation matrix, generated from the URL configuration: a view added later is covered
+without a test written for it.
+
+- Every view is declared public below, or sends a stranger to the login form.
+- For every view that takes a device id, an outsider (admin of organization 11 only) asking
+  for a device of organization 5, one that does not exist, or an id past any range, with GET
+  and POST, gets 404 (405 where the method is not served), and nothing is written upstream.
+- Every view answers each role below 500 when asked with ids that do not exist.
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from tests.operations.fixtures import (  # noqa: F401 -- fixtures, used by name
+    cached_fleet,
+    device_of_org,
+    fleet_devices,
+    upstream,
+)
+from tests.users import (  # noqa: F401 -- fixtures, used by name
+    client_of,
+    noc,
+    organizations,
+    outsider,
+    tenant_admin,
+    viewer,
+)
+
+pytestmark = pytest.mark.django_db
+
+# Views anyone may open; every other one must send a stranger to the login form.
+PUBLIC = {
+    "accounts/login/",
+    "accounts/logout/",
+    "favicon.ico",
+    "healthz",
+    "readyz",
+    "metrics",  # closed by its own token or address list
+}
+# The naive device list, served only to the page benchmark (devices.views._benchmark_only).
+BENCHMARK_ONLY = {"devices/naive/"}
+MISSING_ID = 999_999_999
+HUGE_ID = 2**40
+ACTION = "reboot"
+
+
+def _patterns(patterns=None, prefix=""):
+    for entry in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(entry, URLResolver):
+            if str(entry.pattern).startswith("admin/"):
+                continue  # Django's admin: staff only, by Django's own rules
+            yield from _patterns(entry.url_patterns, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            yield prefix + str(entry.pattern)
+
+
+ROUTES = sorted(set(_patterns()))
+
+
+def _path(route: str, **ids) -> str:
+    """The route with its converters filled: ids as given, else MISSING_ID; the action slug."""
+    path = route
+    for name in ("device_id", "job_id", "record_id", "profile_id"):
+        path = path.replace(f"<int:{name}>", str(ids.get(name, MISSING_ID)))
+    return "/" + path.replace("<slug:action>", ACTION)
+
+
+def test_the_matrix_sees_the_views_it_must():
+    assert "devices/<int:device_id>/" in ROUTES and "operations/" in ROUTES
+    assert not [r for r in ROUTES if "<" in _path(r)], "a converter the matrix cannot fill"
+
+
+@pytest.mark.parametrize("route", [r for r in ROUTES if r not in PUBLIC | BENCHMARK_ONLY])
+def test_a_view_not_declared_public_sends_a_stranger_to_log_in(client, route):
+    """By the method it serves; the other may answer 405 first, which tells nothing."""
+    answers = [client.get(_path(route)), client.post(_path(route))]
+    assert {a.status_code for a in answers} <= {302, 405}, route
+    assert any(a.status_code == 302 and a["Location"].startswith("/accounts/login/")
+               for a in answers), route  # fmt: skip
+
+
+def test_the_benchmark_only_list_is_not_served_outside_benchmarks(client_of, noc):
+    for route in BENCHMARK_ONLY:
+        assert client_of(noc).get(_path(route)).status_code == 404
+
+
+DEVICE_ROUTES = [r for r in ROUTES if "<int:device_id>" in r]
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+@pytest.mark.parametrize("route", DEVICE_ROUTES)
+def test_an_outsider_gets_404_for_any_device_not_theirs_and_nothing_is_written(
+    cached_fleet, device_of_org, outsider, client_of, route, method
+):
+    client = client_of(outsider)
+    before = _writes(cached_fleet)
+    for device_id in (device_of_org(5).id, MISSING_ID, HUGE_ID):
+        response = getattr(client, method)(_path(route, device_id=device_id))
+        assert response.status_code in (404, 405), (route, method, device_id)
+    assert _writes(cached_fleet) == before
+
+
+@pytest.mark.parametrize("route", [r for r in ROUTES if r not in PUBLIC])
+def test_every_view_answers_every_role_below_500(
+    cached_fleet, noc, tenant_admin, viewer, client_of, route
+):
+    for user in (noc, tenant_admin, viewer):
+        response = client_of(user).get(_path(route))
+        assert response.status_code < 500, (route, user.username, response.status_code)
+
+
+def _writes(sim) -> int:
+    counts = sim.request_log(last=0)["counts"]
+    return sum(n for key, n in counts.items() if not key.startswith("GET "))
