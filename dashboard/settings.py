@@ -88,7 +88,16 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Above the polls' hard time limit (630 s), so a long poll's unacknowledged message is
 # never handed to a second worker while the first still runs (docs/ARCHITECTURE.md).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A bulk job whose worker gave no sign of life for this long (it sends one device in at
+# most ~20 s) is taken for dead and queued again; beat looks every 30 s (docs/OPERATIONS.md).
+BULK_JOB_STALL_SECONDS = env_int("BULK_JOB_STALL_SECONDS", 60, minimum=60)
+BULK_JOB_WATCHDOG_SECONDS = 30
 CELERY_BEAT_SCHEDULE = {
+    "resume-stalled-bulk-jobs": {
+        "task": "devices.bulk_tasks.resume_stalled_bulk_jobs",
+        "schedule": timedelta(seconds=BULK_JOB_WATCHDOG_SECONDS),
+        "options": {"expires": BULK_JOB_WATCHDOG_SECONDS},
+    },
     "poll-fleet": {
         "task": "devices.tasks.poll_fleet",
         "schedule": timedelta(seconds=POLL_INTERVAL_SECONDS),
