@@ -9,6 +9,7 @@ import os
 import sys
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -79,8 +80,10 @@ POLL_LOCK_SECONDS = env_int("POLL_LOCK_SECONDS", 60, minimum=10)
 POLL_SOFT_TIME_LIMIT_SECONDS = env_int("POLL_SOFT_TIME_LIMIT_SECONDS", 600, minimum=30)
 
 CELERY_BROKER_URL = REDIS_URL
-# kombu's Redis transport, repaired so a worker survives a Redis restart (dashboard/broker.py).
-CELERY_BROKER_TRANSPORT = "dashboard.broker:Transport"
+# kombu's Redis transport, repaired so a worker survives a Redis restart (dashboard/broker.py);
+# other schemes (a Sentinel URL, a socket) keep kombu's own transport for them.
+if urlsplit(REDIS_URL).scheme in ("redis", "rediss"):
+    CELERY_BROKER_TRANSPORT = "dashboard.broker:Transport"
 CELERY_TASK_IGNORE_RESULT = True  # tasks write to the read model, nobody awaits a result
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A worker polling the fleet must not hold a second poll message meanwhile.

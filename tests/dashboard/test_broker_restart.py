@@ -1,4 +1,4 @@
-"""A Redis restart under a running Celery worker: the worker reconnects and goes on working.
+"""A Redis restart under a running Celery worker and beat: both reconnect and go on working.
 
 A real worker process, a real Redis (the server ./run starts) killed while a poll is running
 (an unacknowledged message, which the worker hands back on the lost connection) and started
@@ -79,8 +79,8 @@ def broker(tmp_path):
 
 
 @pytest.fixture
-def worker(broker, simulator, key_prefix, tmp_path):
-    log_path = tmp_path / "worker.log"
+def celery(broker, simulator, key_prefix, tmp_path):
+    """Start `celery -A dashboard NAME ...` on the throwaway broker; its log in tmp_path."""
     env = dict(
         os.environ,
         REDIS_URL=broker.url,
@@ -90,25 +90,41 @@ def worker(broker, simulator, key_prefix, tmp_path):
         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",  # never the suite's database
         DEBUG="1",
         POLL_PROCESSES="0",
+        POLL_INTERVAL_SECONDS="5",  # beat's shortest: a fleet poll message every 5 s
     )
     env.pop("DJANGO_SETTINGS_MODULE", None)
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "celery", "-A", "dashboard", "worker", "--loglevel", "INFO",
-             "--concurrency", "2"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
-    process.log_path = log_path
-    yield process
-    os.killpg(process.pid, signal.SIGKILL)  # the worker and its pool processes
-    process.wait()
+    started = []
+
+    def start(name, *arguments):
+        log_path = tmp_path / f"{name}.log"
+        with open(log_path, "w") as log:
+            process = subprocess.Popen(  # noqa: S603
+                [sys.executable, "-m", "celery", "-A", "dashboard", name, "--loglevel", "INFO",
+                 *arguments],
+                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            )  # fmt: skip
+        process.log_path = log_path
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        os.killpg(process.pid, signal.SIGKILL)  # with its pool processes
+        process.wait()
 
 
-def _log(worker):
-    return worker.log_path.read_text(errors="replace")
+def _log(process):
+    return process.log_path.read_text(errors="replace")
 
 
-def test_the_worker_survives_a_redis_restart_and_runs_the_next_task(worker, broker, sim_control):
+def _after_loss(worker):
+    return _log(worker).split("Connection to broker lost", 1)[1]
+
+
+def test_the_worker_and_beat_survive_a_redis_restart_and_go_on(celery, broker, tmp_path,
+                                                                sim_control):  # fmt: skip
+    worker = celery("worker", "--concurrency", "2")
+    beat = celery("beat", "--schedule", str(tmp_path / "beat-schedule"))
     # The profiles answer slowly: the start-up profile poll is still running (its message
     # unacknowledged) when Redis goes away, while the worker waits for more work.
     sim_control.set_faults(latency_ms=4000, path="*/inventory_connection_profile/*")
@@ -120,7 +136,7 @@ def test_the_worker_survives_a_redis_restart_and_runs_the_next_task(worker, brok
     sim_control.clear_faults()
 
     def reconnected():
-        after_loss = _log(worker).split("Connection to broker lost", 1)[1]
+        after_loss = _after_loss(worker)
         if "Unrecoverable error" in after_loss:
             raise AssertionError("the worker gave up:\n" + after_loss[-3000:])
         return "Connected to" in after_loss
@@ -132,4 +148,7 @@ def test_the_worker_survives_a_redis_restart_and_runs_the_next_task(worker, brok
         task_id = app.send_task("devices.tasks.poll_profiles", connection=connection).id
     done = re.compile(rf"poll_profiles\[{task_id}\] succeeded in [\d.]+s: '\d+ profiles'")
     _wait(lambda: done.search(_log(worker)), "the worker to run the task sent after the restart")
-    assert worker.poll() is None
+    # Beat sent its polls through the restarted Redis too (the worker sends its own only
+    # when it starts).
+    _wait(lambda: "devices.tasks.poll_fleet[" in _after_loss(worker), "a poll sent by beat")
+    assert worker.poll() is None and beat.poll() is None
