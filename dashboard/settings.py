@@ -9,6 +9,7 @@ import os
 import sys
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -80,6 +81,10 @@ POLL_LOCK_SECONDS = env_int("POLL_LOCK_SECONDS", 60, minimum=10)
 POLL_SOFT_TIME_LIMIT_SECONDS = env_int("POLL_SOFT_TIME_LIMIT_SECONDS", 600, minimum=30)
 
 CELERY_BROKER_URL = REDIS_URL
+# kombu's Redis transport, repaired so a worker survives a Redis restart (dashboard/broker.py);
+# other schemes (a Sentinel URL, a socket) keep kombu's own transport for them.
+if urlsplit(REDIS_URL).scheme in ("redis", "rediss"):
+    CELERY_BROKER_TRANSPORT = "dashboard.broker:Transport"
 CELERY_TASK_IGNORE_RESULT = True  # tasks write to the read model, nobody awaits a result
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A worker polling the fleet must not hold a second poll message meanwhile.
@@ -87,7 +92,16 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Above the polls' hard time limit (630 s), so a long poll's unacknowledged message is
 # never handed to a second worker while the first still runs (docs/ARCHITECTURE.md).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A bulk job whose worker gave no sign of life for this long (it sends one device in at
+# most ~20 s) is taken for dead and queued again; beat looks every 30 s (docs/OPERATIONS.md).
+BULK_JOB_STALL_SECONDS = env_int("BULK_JOB_STALL_SECONDS", 60, minimum=60)
+BULK_JOB_WATCHDOG_SECONDS = 30
 CELERY_BEAT_SCHEDULE = {
+    "resume-stalled-bulk-jobs": {
+        "task": "devices.bulk_tasks.resume_stalled_bulk_jobs",
+        "schedule": timedelta(seconds=BULK_JOB_WATCHDOG_SECONDS),
+        "options": {"expires": BULK_JOB_WATCHDOG_SECONDS},
+    },
     "poll-fleet": {
         "task": "devices.tasks.poll_fleet",
         "schedule": timedelta(seconds=POLL_INTERVAL_SECONDS),

@@ -13,6 +13,14 @@ Never twice: a worker claims an item with a conditional update
 is derived from the item, so an item left in "sending" by a worker that died is
 retried with the same key, and the service answers with the first attempt's
 record instead of sending again.
+
+Never stalled: the worker running a job beats (BulkJob.heartbeat_at) after each
+device. A job queued or running whose heartbeat is older than
+BULK_JOB_STALL_SECONDS (its worker was killed: its unacknowledged message would
+only come back after the broker's visibility timeout, an hour) is queued again by
+beat's `resume_stalled_jobs`, at most every 30 s. The resumed run takes the devices
+not yet sent; a device whose send the dead worker had begun is not sent again but
+reported "outcome unknown", as on the device page.
 """
 
 from __future__ import annotations
@@ -20,9 +28,10 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import redis
+from django.conf import settings
 from django.db import transaction
 from django.http import Http404, QueryDict
 
@@ -155,13 +164,40 @@ def start_job(*, user, plan: Plan, enqueue=True) -> BulkJob:
     return job
 
 
-def _enqueue(job_id: int) -> None:
+def _enqueue(job_id: int, *, resumed: bool = False) -> None:
     from devices.bulk_tasks import run_bulk_job  # the task module imports this one
 
     try:
-        run_bulk_job.delay(job_id)
+        run_bulk_job.delay(job_id, resumed=resumed)
     except Exception as error:  # noqa: BLE001 -- any broker failure: the job page says "queued"
         log.warning("bulk job %s not queued: %s", job_id, error)
+
+
+def stall_seconds() -> int:
+    return int(getattr(settings, "BULK_JOB_STALL_SECONDS", 60))
+
+
+def resume_stalled_jobs(now: datetime | None = None) -> list[int]:
+    """Queue again the jobs queued or running without a heartbeat for stall_seconds()."""
+    now = now or datetime.now(UTC)
+    stalled = BulkJob.objects.filter(
+        state__in=[BulkJob.State.QUEUED, BulkJob.State.RUNNING],
+        heartbeat_at__lt=now - timedelta(seconds=stall_seconds()),
+    ).values_list("pk", "heartbeat_at")
+    resumed = []
+    for job_id, heartbeat in stalled:
+        # Conditional, so two watchdogs never queue one job twice; the new heartbeat gives
+        # the queued run stall_seconds() to start before it is queued once more.
+        if BulkJob.objects.filter(pk=job_id, heartbeat_at=heartbeat).update(heartbeat_at=now):
+            log.warning("bulk job %s: no sign of its worker since %s, queued again", job_id,
+                        heartbeat.isoformat(timespec="seconds"))  # fmt: skip
+            _enqueue(job_id, resumed=True)
+            resumed.append(job_id)
+    return resumed
+
+
+def _beat(job_id: int) -> None:
+    BulkJob.objects.filter(pk=job_id).update(heartbeat_at=datetime.now(UTC))
 
 
 def item_key(item: BulkItem) -> str:
@@ -169,14 +205,19 @@ def item_key(item: BulkItem) -> str:
     return f"bulk-{item.job_id:08d}-{item.pk:010d}"
 
 
-def run_job(job_id: int) -> BulkJob:
-    """Send the job's actions, device by device; safe to run again (a retried task)."""
+def run_job(job_id: int, *, resumed: bool = False) -> BulkJob:
+    """Send the job's actions, device by device; safe to run again (a retried task).
+
+    `resumed`: queued again by resume_stalled_jobs, so the worker that ran it before is
+    taken for dead and a send it had begun is reported unknown, never sent again.
+    """
     job = BulkJob.objects.select_related("user").get(pk=job_id)
     if job.finished:
         return job
     BulkJob.objects.filter(pk=job.pk, state=BulkJob.State.QUEUED).update(
         state=BulkJob.State.RUNNING
     )
+    _beat(job.pk)
     # Pending items, and items a dead worker left mid-send (same key: never sent twice).
     for item in job.items.filter(state__in=[BulkItem.State.PENDING, BulkItem.State.SENDING]):
         if BulkJob.objects.filter(pk=job.pk, cancel_requested=True).exists():
@@ -187,11 +228,18 @@ def run_job(job_id: int) -> BulkJob:
         ).update(state=BulkItem.State.SENDING, action_key=key)
         if not claimed:
             continue
-        state, message = _send_one(job, item, key)
-        BulkItem.objects.filter(pk=item.pk, state=BulkItem.State.SENDING).update(
-            state=state, message=message[:500]
-        )
+        outcome = _send_one(job, item, key, resumed=resumed)
+        if outcome is not None:
+            state, message = outcome
+            BulkItem.objects.filter(pk=item.pk, state=BulkItem.State.SENDING).update(
+                state=state, message=message[:500]
+            )
+        _beat(job.pk)
     job.refresh_from_db()
+    if job.items.filter(state=BulkItem.State.SENDING).exists():
+        # Another worker is still sending one: it finishes the job (or, if it died, the
+        # watchdog resumes it).
+        return job
     if job.cancel_requested:
         job.items.filter(state=BulkItem.State.PENDING).update(
             state=BulkItem.State.SKIPPED, message="Cancelled before it was sent."
@@ -204,9 +252,16 @@ def run_job(job_id: int) -> BulkJob:
     return job
 
 
-def _send_one(job: BulkJob, item: BulkItem, key: str) -> tuple[str, str]:
+UNKNOWN_MESSAGE = (
+    "The worker stopped while sending this: it may or may not have reached the device. "
+    "Open the device and check before sending it again."
+)
+
+
+def _send_one(job: BulkJob, item: BulkItem, key: str, *, resumed: bool) -> tuple[str, str] | None:
+    """The item's new state and message; None when another worker is still sending it."""
     try:
-        record, _ = services.device_action(
+        record, replayed = services.device_action(
             device_id=item.device_id, user=job.user, action=job.action, idempotency_key=key
         )
     except Http404:
@@ -216,6 +271,15 @@ def _send_one(job: BulkJob, item: BulkItem, key: str) -> tuple[str, str]:
     except Exception as error:  # noqa: BLE001 -- one device's surprise must not stop the job
         log.exception("bulk job %s, device %s", job.pk, item.device_id)
         return BulkItem.State.FAILED, f"Not sent: {error}"
+    if replayed and record.state == ActionRecord.State.SENDING:
+        # The record was made just before the request went out, by a run that never
+        # wrote down the answer.
+        if not resumed:
+            return None
+        ActionRecord.objects.filter(pk=record.pk, state=ActionRecord.State.SENDING).update(
+            state=ActionRecord.State.UNKNOWN, message=UNKNOWN_MESSAGE, finished_at=datetime.now(UTC)
+        )
+        return BulkItem.State.FAILED, UNKNOWN_MESSAGE
     if record.state in DONE_STATES:
         return BulkItem.State.DONE, record.message
     return BulkItem.State.FAILED, record.message

@@ -49,6 +49,9 @@ class BulkJob(models.Model):
     cancel_requested = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Last sign of life of the worker running the job (or of its queuing): a job queued or
+    # running without one for BULK_JOB_STALL_SECONDS is queued again (devices.bulk).
+    heartbeat_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["-created_at"]

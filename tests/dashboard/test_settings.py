@@ -78,6 +78,8 @@ def test_celery_uses_redis_and_schedules_both_polls_at_their_intervals():
     assert loaded["beat"] == {
         "poll-fleet": ["devices.tasks.poll_fleet", 45.0],
         "poll-profiles": ["devices.tasks.poll_profiles", 600.0],
+        # A bulk job whose worker died is resumed (devices.bulk.resume_stalled_jobs).
+        "resume-stalled-bulk-jobs": ["devices.bulk_tasks.resume_stalled_bulk_jobs", 30.0],
     }
 
 

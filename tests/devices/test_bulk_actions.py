@@ -173,3 +173,114 @@ def test_another_users_job_is_404(client_of, operator, outsider, polled, all_dev
     job = start(client_of(operator), {"action": "reboot", "devices": str(chosen[0].id)})
 
     assert client_of(outsider).get(f"/devices/bulk/{job.pk}/").status_code == 404
+
+
+@pytest.fixture
+def eager():
+    """Tasks run in the test's process: the watchdog's queued job runs at once."""
+    from dashboard.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+def _as_left_by_a_killed_worker(job, user, sent, mid_send, heartbeat_age):
+    """The state a worker killed mid-job leaves: `sent` items sent and written down,
+    `mid_send` claimed with its action record made (the request may have gone out),
+    the job running with its last heartbeat `heartbeat_age` ago."""
+    from django.utils import timezone
+
+    from devices import services
+    from operations.models import ActionRecord
+
+    for item in sent:
+        key = bulk.item_key(item)
+        record, _ = services.device_action(
+            device_id=item.device_id, user=user, action=job.action, idempotency_key=key
+        )
+        assert record.state == ActionRecord.State.SENT
+        BulkItem.objects.filter(pk=item.pk).update(state=BulkItem.State.DONE)
+    ActionRecord.objects.create(key=bulk.item_key(mid_send), user=user,
+                                device_id=mid_send.device_id, action=job.action)  # fmt: skip
+    BulkItem.objects.filter(pk=mid_send.pk).update(state=BulkItem.State.SENDING,
+                                                   action_key=bulk.item_key(mid_send))  # fmt: skip
+    BulkJob.objects.filter(pk=job.pk).update(
+        state=BulkJob.State.RUNNING, heartbeat_at=timezone.now() - heartbeat_age
+    )
+
+
+def test_a_job_whose_worker_was_killed_is_resumed_and_sends_each_remaining_device_once(
+    client_of, operator, polled, all_devices, eager
+):
+    from datetime import timedelta
+
+    from devices.bulk_tasks import resume_stalled_bulk_jobs
+    from operations.models import ActionRecord
+
+    chosen = org_devices(all_devices, ORG_A, 8)
+    job = start(client_of(operator), {"action": "reboot",
+                                      "devices": ",".join(str(d.id) for d in chosen)})  # fmt: skip
+    items = list(job.items.order_by("pk"))
+    stale = timedelta(seconds=bulk.stall_seconds() + 1)
+    _as_left_by_a_killed_worker(job, operator, sent=items[:3], mid_send=items[3],
+                                heartbeat_age=stale)  # fmt: skip
+    polled.clear_log()
+
+    resume_stalled_bulk_jobs()  # what beat sends every 30 s
+
+    remaining = sorted(f"/api/v1/inventory_device/{item.device_id}/" for item in items[4:])
+    assert sorted(patches(polled)) == remaining  # each once; none of the first four again
+    job.refresh_from_db()
+    assert job.state == BulkJob.State.DONE
+    assert bulk.progress(job) | {} == {"done": 7, "failed": 1, "skipped": 0, "remaining": 0,
+                                       "finished": 8, "total": 8, "percent": 100}  # fmt: skip
+    mid_send = BulkItem.objects.get(pk=items[3].pk)
+    assert "may or may not have reached the device" in mid_send.message
+    record = ActionRecord.objects.get(key=bulk.item_key(items[3]))
+    assert record.state == ActionRecord.State.UNKNOWN and record.may_resend
+
+
+def test_a_job_whose_worker_is_alive_is_not_resumed(
+    client_of, operator, polled, all_devices, eager
+):
+    from datetime import timedelta
+
+    from devices.bulk_tasks import resume_stalled_bulk_jobs
+
+    chosen = org_devices(all_devices, ORG_A, 4)
+    job = start(client_of(operator), {"action": "reboot",
+                                      "devices": ",".join(str(d.id) for d in chosen)})  # fmt: skip
+    items = list(job.items.order_by("pk"))
+    _as_left_by_a_killed_worker(job, operator, sent=items[:1], mid_send=items[1],
+                                heartbeat_age=timedelta(seconds=5))  # fmt: skip
+    polled.clear_log()
+
+    resume_stalled_bulk_jobs()
+
+    assert patches(polled) == []
+    assert BulkJob.objects.get(pk=job.pk).state == BulkJob.State.RUNNING
+
+
+def test_a_queued_job_whose_message_was_lost_is_started(
+    client_of, operator, polled, all_devices, eager
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from devices.bulk_tasks import resume_stalled_bulk_jobs
+
+    chosen = org_devices(all_devices, ORG_A, 3)
+    job = start(client_of(operator), {"action": "sync",
+                                      "devices": ",".join(str(d.id) for d in chosen)})  # fmt: skip
+    BulkJob.objects.filter(pk=job.pk).update(
+        heartbeat_at=timezone.now() - timedelta(seconds=bulk.stall_seconds() + 1)
+    )
+    polled.clear_log()
+
+    resume_stalled_bulk_jobs()
+
+    assert sorted(patches(polled)) == sorted(f"/api/v1/inventory_device/{d.id}/" for d in chosen)
+    assert BulkJob.objects.get(pk=job.pk).state == BulkJob.State.DONE
