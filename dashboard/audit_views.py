@@ -69,7 +69,8 @@ def filtered_entries(request, *, verb: str = "see"):
             if org_id is not None
             else f"Organization “{raw}” is not an organization id (a whole number)."
         )
-        form.fields["organization"].error_messages["invalid_choice"] = why
+        # Django formats the message with %(value)s: a "%" typed by the user must stay text.
+        form.fields["organization"].error_messages["invalid_choice"] = why.replace("%", "%%")
     entries = audit.entries_for(request.scope)
     if form.is_bound and form.is_valid():
         data = form.cleaned_data

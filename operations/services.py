@@ -73,7 +73,10 @@ def headless_visible(user, *, serial: str = ""):
     scope = tenancy.scope_for(user, tenancy.VIEW)
     records = HeadlessRecord.objects.all()
     if serial:
-        records = records.filter(device_serial__iexact=serial)
+        # No serial holds a NUL, and PostgreSQL refuses one in a query.
+        records = (
+            records.none() if "\x00" in serial else records.filter(device_serial__iexact=serial)
+        )
     if scope.all:
         return records
     return records.filter(Q(organization_id__in=scope.ids) | Q(organization_id=None, user=user))
