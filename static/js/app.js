@@ -13,6 +13,18 @@
     button.setAttribute("aria-pressed", dark ? "true" : "false");
   }
 
+  function startRefresh(element) {
+    var seconds = parseFloat(element.getAttribute("data-refresh-every"));
+    if (element.refreshTimer || !(seconds > 0)) return;
+    element.refreshTimer = setInterval(function () {
+      if (!document.body.contains(element)) { clearInterval(element.refreshTimer); return; }
+      if (document.hidden) return;
+      var guard = window[element.getAttribute("data-refresh-guard") || ""];
+      if (typeof guard === "function" && !guard()) return;
+      htmx.trigger(element, "refresh");
+    }, seconds * 1000);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     document.documentElement.classList.add("js");
 
@@ -25,6 +37,18 @@
         showTheme(button);
       });
     });
+
+    // Periodic refreshes: htmx trigger filters ("every 30s [cond]") are evaluated as code, which
+    // the Content-Security-Policy forbids; so an element with data-refresh-every="N" gets a
+    // "refresh" event every N seconds instead, unless the page is hidden or the global function
+    // named by its data-refresh-guard says to wait.
+    if (window.htmx) {
+      htmx.onLoad(function (root) {
+        var found = Array.prototype.slice.call(root.querySelectorAll("[data-refresh-every]"));
+        if (root.matches && root.matches("[data-refresh-every]")) found.push(root);
+        found.forEach(startRefresh);
+      });
+    }
 
     // The organization switcher submits on change; its button remains for no-JS use.
     document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
