@@ -264,7 +264,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "dashboard.account_views.locked_out"
 # The address is REMOTE_ADDR only: a client-sent X-Forwarded-For must not pick its own address.
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
-# Axes logs each attempt with the username itself; the audit trail records them instead.
+# No Axes banner at each process start; its log lines mask usernames and addresses anyway.
 AXES_VERBOSE = False
 
 # Sessions end after this many seconds without a request (SessionRenewalMiddleware pushes the
