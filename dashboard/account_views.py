@@ -16,6 +16,9 @@ def insecure_transport(request) -> bool:
     secure_cookies = settings.CSRF_COOKIE_SECURE or settings.SESSION_COOKIE_SECURE
     if not secure_cookies or request.is_secure():
         return False
+    # A TLS proxy said HTTPS without SECURE_PROXY_SSL_HEADER trusting it: enough not to warn.
+    if request.META.get("HTTP_X_FORWARDED_PROTO", "").lower() == "https":
+        return False
     host, _port = split_domain_port(request.META.get("HTTP_HOST", ""))
     return host not in LOOPBACK_HOSTS and not host.endswith(".localhost")
 

@@ -133,6 +133,9 @@ def test_the_login_page_says_when_secure_cookies_meet_plain_http(client, setting
     assert "SECURE_COOKIES=0" in page
 
     assert "plain HTTP" not in client.get(LOGIN, secure=True).content.decode()
+    # Behind a TLS proxy the browser did use HTTPS.
+    behind_proxy = client.get(LOGIN, HTTP_X_FORWARDED_PROTO="https").content.decode()
+    assert "plain HTTP" not in behind_proxy
     # Browsers keep Secure cookies from localhost even over plain HTTP.
     assert "plain HTTP" not in client.get(LOGIN, HTTP_HOST="localhost:8000").content.decode()
 
