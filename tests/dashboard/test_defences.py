@@ -107,6 +107,18 @@ def test_the_idle_time_of_a_session_comes_from_the_environment():
     assert result.stdout.strip() == "900"
 
 
+def test_the_login_limits_come_from_the_environment():
+    result = run_python(
+        "from django.conf import settings\n"
+        "print(settings.AXES_FAILURE_LIMIT, settings.AXES_COOLOFF_TIME.total_seconds())",
+        DEBUG="1",
+        LOGIN_FAILURE_LIMIT="3",
+        LOGIN_LOCKOUT_MINUTES="60",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["3", "3600.0"]
+
+
 @pytest.mark.django_db
 def test_a_login_without_a_request_still_checks_the_password(operator):
     # Management commands and the shell authenticate without a request (no address to count).
