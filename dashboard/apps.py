@@ -8,7 +8,7 @@ class DashboardConfig(AppConfig):
     def ready(self):
         from dashboard import (
             checks,  # noqa: F401 (registers the Redis version check)
-            login_audit,  # noqa: F401 (audits logins, failures, lockouts)
+            login_audit,  # noqa: F401 (audits failed logins and lockouts)
         )
         from dashboard.metrics import register
 

@@ -13,6 +13,10 @@
     button.setAttribute("aria-pressed", dark ? "true" : "false");
   }
 
+  // Periodic refreshes: htmx trigger filters ("every 30s [cond]") are evaluated as code, which
+  // the Content-Security-Policy forbids; so an element with data-refresh-every="N" gets a
+  // "refresh" event every N seconds instead, unless the page is hidden or the global function
+  // named by its data-refresh-guard says to wait. htmx calls onLoad for the page and each swap.
   function startRefresh(element) {
     var seconds = parseFloat(element.getAttribute("data-refresh-every"));
     if (element.refreshTimer || !(seconds > 0)) return;
@@ -23,6 +27,14 @@
       if (typeof guard === "function" && !guard()) return;
       htmx.trigger(element, "refresh");
     }, seconds * 1000);
+  }
+
+  if (window.htmx) {
+    htmx.onLoad(function (root) {
+      var found = Array.prototype.slice.call(root.querySelectorAll("[data-refresh-every]"));
+      if (root.matches && root.matches("[data-refresh-every]")) found.push(root);
+      found.forEach(startRefresh);
+    });
   }
 
   document.addEventListener("DOMContentLoaded", function () {
@@ -37,18 +49,6 @@
         showTheme(button);
       });
     });
-
-    // Periodic refreshes: htmx trigger filters ("every 30s [cond]") are evaluated as code, which
-    // the Content-Security-Policy forbids; so an element with data-refresh-every="N" gets a
-    // "refresh" event every N seconds instead, unless the page is hidden or the global function
-    // named by its data-refresh-guard says to wait.
-    if (window.htmx) {
-      htmx.onLoad(function (root) {
-        var found = Array.prototype.slice.call(root.querySelectorAll("[data-refresh-every]"));
-        if (root.matches && root.matches("[data-refresh-every]")) found.push(root);
-        found.forEach(startRefresh);
-      });
-    }
 
     // The organization switcher submits on change; its button remains for no-JS use.
     document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {

@@ -41,3 +41,19 @@ def test_the_login_page_runs_without_a_csp_violation(page, violations):
     page.goto("/accounts/login/")
     expect(page.get_by_role("button", name="Log in")).to_be_visible()
     assert violations == []
+
+
+def test_the_device_list_refreshes_itself_under_the_policy(fleet, noc, page, login, violations):
+    login(noc.username, PASSWORD)
+    page.clock.install()
+    device = next(d for d in fleet.devices(status=True))
+    page.goto(f"/devices/?q={device.serial_number}")
+    row = page.locator(f'.fleet-row[data-device-id="{device.id}"]')
+    expect(row.locator(".col-status .badge")).to_have_text(device.status)
+    fleet.set_status(device.id, up=False)
+    fleet.poll()  # as the worker's next poll would
+
+    page.clock.run_for(PAST_A_REFRESH_MS)
+
+    expect(row.locator(".col-status .badge")).not_to_have_text(device.status)
+    assert violations == []
