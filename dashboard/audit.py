@@ -56,6 +56,8 @@ ACTION_LABELS = {
     "claim": "Claim a device (I'm on it)",
     "release_claim": "Release a claim",
     "bulk_cancel": "Cancel a bulk action",
+    "login_failed": "Failed login",
+    "login_locked_out": "Login locked out",
 }
 
 
@@ -109,14 +111,17 @@ def record_action(
     error_message: str = "",
     duration_ms: int | None = None,
     request_id: str = "",
+    username: str = "",
 ) -> AuditEntry:
-    """Append one entry. `result` is OK, FAILED or UNKNOWN (timed out after sending)."""
+    """Append one entry. `result` is OK, FAILED or UNKNOWN (timed out after sending).
+
+    `username` names who it was when there is no user to name (a failed login)."""
     if result not in AuditEntry.Result.values:
         raise ValueError(f"Unknown audit result {result!r}.")
     authenticated = user is not None and getattr(user, "is_authenticated", False)
     return AuditEntry.objects.create(
         user=user if authenticated else None,
-        username=user.get_username() if authenticated else "(system)",
+        username=user.get_username() if authenticated else (username or "(system)"),
         action=action,
         result=result,
         organization_id=organization_id,

@@ -41,3 +41,26 @@ class HtmxLoginRedirectMiddleware:
         ):
             return HttpResponseClientRefresh()
         return response
+
+
+class SessionRenewalMiddleware:
+    """Sessions expire after SESSION_COOKIE_AGE seconds without a request: a logged-in request
+    pushes the expiry back, but writes the session at most once per SESSION_RENEW_SECONDS, so
+    the wall screen's refreshes every few seconds do not each write to the database."""
+
+    KEY = "_renewed_at"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        session = getattr(request, "session", None)
+        if session is not None and session.get("_auth_user_id"):
+            now = int(timezone.now().timestamp())
+            renewed_at = session.get(self.KEY)
+            if (
+                not isinstance(renewed_at, int)
+                or now - renewed_at >= settings.SESSION_RENEW_SECONDS
+            ):
+                session[self.KEY] = now  # marks it modified: saved, cookie set with a new expiry
+        return self.get_response(request)

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from dashboard import audit_views, metrics, readiness, views
+from dashboard import account_views, audit_views, metrics, readiness, views
 
 urlpatterns = [
     path("", views.overview, name="overview"),
@@ -16,7 +16,7 @@ urlpatterns = [
     path("metrics", metrics.metrics_view, name="metrics"),
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        account_views.LoginView.as_view(),
         name="login",
     ),
     # Django's LogoutView accepts POST only, so logging out needs the CSRF token.

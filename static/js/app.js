@@ -13,6 +13,30 @@
     button.setAttribute("aria-pressed", dark ? "true" : "false");
   }
 
+  // Periodic refreshes: htmx trigger filters ("every 30s [cond]") are evaluated as code, which
+  // the Content-Security-Policy forbids; so an element with data-refresh-every="N" gets a
+  // "refresh" event every N seconds instead, unless the page is hidden or the global function
+  // named by its data-refresh-guard says to wait. htmx calls onLoad for the page and each swap.
+  function startRefresh(element) {
+    var seconds = parseFloat(element.getAttribute("data-refresh-every"));
+    if (element.refreshTimer || !(seconds > 0)) return;
+    element.refreshTimer = setInterval(function () {
+      if (!document.body.contains(element)) { clearInterval(element.refreshTimer); return; }
+      if (document.hidden) return;
+      var guard = window[element.getAttribute("data-refresh-guard") || ""];
+      if (typeof guard === "function" && !guard()) return;
+      htmx.trigger(element, "refresh");
+    }, seconds * 1000);
+  }
+
+  if (window.htmx) {
+    htmx.onLoad(function (root) {
+      var found = Array.prototype.slice.call(root.querySelectorAll("[data-refresh-every]"));
+      if (root.matches && root.matches("[data-refresh-every]")) found.push(root);
+      found.forEach(startRefresh);
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     document.documentElement.classList.add("js");
 

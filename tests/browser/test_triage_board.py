@@ -46,7 +46,7 @@ def let_a_refresh_pass(page):
     """Moves the page's clock past one refresh interval and waits for any refresh it started."""
     page.clock.run_for(PAST_A_REFRESH_MS)
     page.wait_for_function(
-        "window.boardRequests.started === window.boardRequests.ended", polling=50
+        "() => window.boardRequests.started === window.boardRequests.ended", polling=50
     )
 
 
