@@ -12,6 +12,8 @@ OUR_VARIABLES = {
     "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "CONTROL_API_URL", "CONTROL_API_TOKEN", "REDIS_URL",
     "DATABASE_URL", "POLL_INTERVAL_SECONDS", "PROFILE_POLL_INTERVAL_SECONDS", "TIME_ZONE",
     "DISPLAY_TIME_ZONE", "LOG_LEVEL", "DJANGO_SETTINGS_MODULE",
+    # set by the browser tests' harness in this process; never in a deployment
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
 }  # fmt: skip
 
 PRINT_SETTINGS = """
