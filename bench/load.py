@@ -19,7 +19,7 @@ second until its data is fresh again: not read from the control API directly, an
 "Data as of ..." no older than the end of the faults.
 
     .venv/bin/python bench/load.py [--users 50] [--seconds 60] [--devices 5000]
-        [--poll-interval 10] [--workers 2] [--threads 4]
+        [--poll-interval 10] [--workers 2] [--threads 4] [--keep-alive 5]
 
 Prints `load_requests`, `load_errors_5xx` (each listed), `load_failures` (any other
 failure: a connection error, a status that is not 200, a page without its content),
@@ -286,7 +286,11 @@ def main(argv: list[str]) -> int:
             processes.start("web", [PYTHON, "-m", "gunicorn", "dashboard.wsgi", "--bind",
                             f"127.0.0.1:{web_port}", "--workers", option(argv, "--workers", "2"),
                             "--threads", option(argv, "--threads", "4"), "--worker-class",
-                            "gthread", "--log-level", "warning"], env)  # fmt: skip
+                            "gthread", "--log-level", "warning",
+                            # Idle connections outlive a user's longest pause (2 s): with
+                            # gunicorn's 2 s the server closes one as the user reuses it,
+                            # which a browser retries and locust reports as a reset.
+                            "--keep-alive", option(argv, "--keep-alive", "5")], env)  # fmt: skip
             wait_for(f"{base}/healthz")
             watcher = log_in(base, "noc-admin")
             if wait_until_fresh(watcher, base, time.time() - 3600, 180) is None:
