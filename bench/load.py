@@ -21,7 +21,8 @@ second until its data is fresh again: not read from the control API directly, an
     .venv/bin/python bench/load.py [--users 50] [--seconds 60] [--devices 5000]
         [--poll-interval 10] [--workers 2] [--threads 4] [--keep-alive 5]
 
-Prints `load_requests`, `load_errors_5xx` (each listed), `load_failures` (any other
+Prints `load_requests` (and how many were answered while the upstream and while Redis
+were down), `load_errors_5xx` (each listed), `load_failures` (any other
 failure: a connection error, a status that is not 200, a page without its content),
 `load_<page>_{p50,p95}` (ms) and `_count`, `load_fresh_after_faults` (s) and
 `load_fresh_limit` (two poll intervals, s). Exits 1 if any response was 5xx or the
@@ -141,12 +142,14 @@ class Recorder:
         self.times: dict[str, list[float]] = {}
         self.server_errors: list[str] = []
         self.failures: list[str] = []
+        self.answered_at: list[float] = []  # seconds after the start, each response
         self.started = time.monotonic()
 
     def __call__(self, name, response_time, response, exception, **_):
         self.times.setdefault(name, []).append(response_time)
         status = getattr(response, "status_code", 0)
         at = time.monotonic() - self.started
+        self.answered_at.append(at)
         if status >= 500:
             self.server_errors.append(f"t={at:.1f}s {name} {response.url} {status}")
         elif exception:
@@ -326,6 +329,14 @@ def main(argv: list[str]) -> int:
             report("load_users", users, "users")
             report("load_seconds", seconds, "s")
             report("load_requests", sum(map(len, recorder.times.values())), "requests")
+
+            def answered(start, end):
+                return sum(start <= at < end for at in recorder.answered_at)
+
+            outage = answered(OUTAGE_AT, OUTAGE_AT + OUTAGE_SECONDS)
+            report("load_requests_while_upstream_down", outage, "requests")
+            redis_down = answered(REDIS_DOWN_AT, REDIS_DOWN_AT + REDIS_DOWN_SECONDS)
+            report("load_requests_while_redis_down", redis_down, "requests")
             report("load_errors_5xx", len(recorder.server_errors), "responses")
             for line in recorder.server_errors:
                 print(f"  5xx: {line}")
