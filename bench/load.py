@@ -85,12 +85,13 @@ class Processes:
 
     def stop_all(self) -> None:
         for process in reversed(self.started):
-            if process.poll() is None:
+            for sig in (signal.SIGTERM, signal.SIGKILL):  # then whatever of it is left
                 try:
-                    os.killpg(process.pid, signal.SIGTERM)
+                    os.killpg(process.pid, sig)
                 except ProcessLookupError:
-                    continue
-                stop(process)
+                    break
+                if sig == signal.SIGTERM:
+                    stop(process)
 
 
 class Members:
