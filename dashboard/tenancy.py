@@ -230,6 +230,11 @@ def outside_scope_message(request, org_id: int, *, verb: str = "see") -> str:
             f"You are switched to {label}; to {verb} organization #{org_id}, choose it or "
             "all organizations in the Organization switcher at the top."
         )
+    return not_yours_message(org_id, verb=verb)
+
+
+def not_yours_message(org_id: int, *, verb: str = "see") -> str:
+    """The same words whether the organization exists or not."""
     return f"You cannot {verb} organization #{org_id}: it is not one of your organizations."
 
 

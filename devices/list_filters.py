@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from dashboard import integers, moments
-from dashboard.tenancy import OrgScope
+from dashboard.tenancy import OrgScope, not_yours_message
 from devices.read_model import MAX_SEARCH_LENGTH, SORT_KEYS, DeviceQuery
 
 PAGE_SIZES = (25, 50, 100, 200)
@@ -101,16 +101,12 @@ def _positive_int(raw: str) -> int | None:
     return integers.int_or_none(raw, minimum=1, maximum=integers.ID_MAX)
 
 
-def _not_yours(org_id: int) -> str:
-    return f"You cannot see organization #{org_id}: it is not one of your organizations."
-
-
 def parse(
     params: Mapping,
     *,
     scope: OrgScope,
     now: datetime,
-    outside: Callable[[int], str] = _not_yours,
+    outside: Callable[[int], str] = not_yours_message,
 ) -> ListFilters:
     """Read the URL query into a DeviceQuery; never raises for a bad value. `outside` words
     why an organization outside `scope` is not used (`tenancy.outside_scope_message`)."""
