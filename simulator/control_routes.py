@@ -68,13 +68,19 @@ def resize(sim, request, body):
     return 200, {"devices": len(sim.state.devices), "seed": sim.state.seed}
 
 
-def set_status(sim, request, body):
+def _device(sim, request):
+    """The device named by the path, or the API's 404."""
     try:
         device = sim.state.devices.get(int(request.path_params["device_id"]))
     except ValueError:
         device = None
     if device is None:
         raise errors.not_found()
+    return device
+
+
+def set_status(sim, request, body):
+    device = _device(sim, request)
     if not isinstance(body.get("up"), bool):
         raise errors.field_error("up", "Must be a valid boolean.")
     sim.state.set_up(device, body["up"], sim.state.now())
@@ -84,12 +90,7 @@ def set_status(sim, request, body):
 def answered_fields(sim, request, body):
     """Make the device's records carry these values as they are (no check at all), as an
     upstream that stored them unchecked would: e.g. a 30-digit `type`."""
-    try:
-        device = sim.state.devices.get(int(request.path_params["device_id"]))
-    except ValueError:
-        device = None
-    if device is None:
-        raise errors.not_found()
+    device = _device(sim, request)
     fields = body.get("fields")
     if not isinstance(fields, dict) or "id" in fields:
         raise errors.field_error("fields", "An object of device fields (not the id).")
