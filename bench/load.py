@@ -47,7 +47,7 @@ import requests
 from gevent.pool import Pool
 from locust import HttpUser, between, task
 from locust.env import Environment
-from pages import PYTHON, ROOT, free_port, manage, percentile, stop, wait_for
+from pages import PYTHON, ROOT, free_port, log_in, manage, percentile, stop, wait_for
 from fleet_cache_setup import TOKEN, report
 
 PASSWORD = secrets.token_urlsafe(16)
@@ -112,28 +112,10 @@ class Members:
 
     def log_in_all(self, base: str, users: int) -> None:
         names = [self.ROLES[i % len(self.ROLES)][0] for i in range(users)]
-        self.jars = Pool(8).map(lambda name: (name, log_in(base, name).cookies), names)
+        self.jars = Pool(8).map(lambda name: (name, log_in(base, name, PASSWORD).cookies), names)
 
     def deal(self):
         return self.jars.pop()
-
-
-def log_in(base: str, username: str) -> requests.Session:
-    session = requests.Session()
-    session.get(f"{base}/accounts/login/", timeout=30).raise_for_status()
-    response = session.post(
-        f"{base}/accounts/login/",
-        data={
-            "username": username,
-            "password": PASSWORD,
-            "csrfmiddlewaretoken": session.cookies["csrftoken"],
-        },  # fmt: skip
-        allow_redirects=False,
-        timeout=60,
-    )
-    if response.status_code != 302:
-        raise RuntimeError(f"login of {username} failed: {response.status_code}")
-    return session
 
 
 class Recorder:
@@ -296,7 +278,7 @@ def main(argv: list[str]) -> int:
                             # which a browser retries and locust reports as a reset.
                             "--keep-alive", option(argv, "--keep-alive", "5")], env)  # fmt: skip
             wait_for(f"{base}/healthz")
-            watcher = log_in(base, "noc-admin")
+            watcher = log_in(base, "noc-admin", PASSWORD)
             if wait_until_fresh(watcher, base, time.time() - 3600, 180) is None:
                 raise RuntimeError("the first poll did not fill the read model")
             Member.members.log_in_all(base, users)

@@ -112,21 +112,21 @@ def search_needles(model, wanted: int) -> list[str]:
     return needles[:wanted]
 
 
-def log_in(base: str) -> requests.Session:
+def log_in(base: str, username: str = USERNAME, password: str = PASSWORD) -> requests.Session:
     session = requests.Session()
     session.get(f"{base}/accounts/login/", timeout=30).raise_for_status()
     response = session.post(
         f"{base}/accounts/login/",
         data={
-            "username": USERNAME,
-            "password": PASSWORD,
+            "username": username,
+            "password": password,
             "csrfmiddlewaretoken": session.cookies["csrftoken"],
         },  # fmt: skip
         allow_redirects=False,
         timeout=60,
     )
     if response.status_code != 302:
-        raise RuntimeError(f"login failed: {response.status_code}")
+        raise RuntimeError(f"login of {username} failed: {response.status_code}")
     return session
 
 
