@@ -42,13 +42,12 @@ _heartbeat = None
 def start_heartbeat(sender=None, **kwargs):
     """The worker says it is alive every few seconds (/readyz reads it)."""
     global _heartbeat
-    from django.conf import settings
 
     from devices import configured, worker_heartbeat
 
     hostname = getattr(sender, "hostname", None) or "worker"
     _heartbeat = worker_heartbeat.Heartbeat(
-        configured.read_model().client, settings.READ_MODEL_KEY_PREFIX, hostname
+        configured.read_model().client, configured.key_prefix(), hostname
     ).start()
 
 

@@ -37,10 +37,6 @@ from devices.read_model import DeviceQuery
 log = logging.getLogger(__name__)
 
 
-def _prefix() -> str:
-    return getattr(settings, "READ_MODEL_KEY_PREFIX", "noc:")
-
-
 # --- the collector: read at scrape time ------------------------------------------------
 
 
@@ -152,7 +148,7 @@ class FleetCollector:
             "unreachable / no_answer / not_sent), from every web and worker process.",
             labels=["method", "endpoint", "outcome"],
         )
-        stored = model.client.hgetall(_prefix() + UPSTREAM_CALLS_KEY)
+        stored = model.client.hgetall(configured.key_prefix() + UPSTREAM_CALLS_KEY)
         for field, n in sorted(stored.items()):
             method, endpoint, outcome = field.decode().split(" ", 2)
             calls.add_metric([method, endpoint, outcome], int(n))

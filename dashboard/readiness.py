@@ -70,7 +70,7 @@ def check_broker() -> str:
 
 def check_worker() -> str:
     try:
-        found = worker_heartbeat.latest(configured.read_model().client, _prefix())
+        found = worker_heartbeat.latest(configured.read_model().client, configured.key_prefix())
     except redis.RedisError as error:
         raise NotReady("No worker can be seen: Redis does not answer.") from error
     if found is None:
@@ -139,10 +139,6 @@ def readyz(request):
     if not ready:
         body["reasons"] = [c.words for c in results if not c.ok]
     return JsonResponse(body, status=200 if ready else 503)
-
-
-def _prefix() -> str:
-    return getattr(settings, "READ_MODEL_KEY_PREFIX", "noc:")
 
 
 def _age(seconds: float) -> str:

@@ -12,7 +12,6 @@ import time
 from collections import Counter
 
 import redis
-from django.conf import settings
 
 # The upstream calls of every process, added up in Redis: field "<method> <endpoint> <outcome>".
 UPSTREAM_CALLS_KEY = "metrics:upstream_calls"
@@ -52,7 +51,7 @@ class UpstreamCallTally:
     def _flush(self, counts: Counter[str]) -> None:
         from devices import configured
 
-        key = settings.READ_MODEL_KEY_PREFIX + UPSTREAM_CALLS_KEY
+        key = configured.key_prefix() + UPSTREAM_CALLS_KEY
         try:
             with configured.read_model().client.pipeline(transaction=False) as pipe:
                 for field, n in counts.items():

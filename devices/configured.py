@@ -52,11 +52,13 @@ def _client(url: str, for_pages: bool) -> redis.Redis:
     return redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=60)
 
 
+def key_prefix() -> str:
+    """The prefix of every key the dashboard keeps in Redis."""
+    return _setting("READ_MODEL_KEY_PREFIX", "noc:")
+
+
 def read_model(*, for_pages: bool = True) -> ReadModel:
-    return ReadModel(
-        _client(settings.REDIS_URL, for_pages),
-        _setting("READ_MODEL_KEY_PREFIX", "noc:"),
-    )
+    return ReadModel(_client(settings.REDIS_URL, for_pages), key_prefix())
 
 
 def poll_interval() -> float:
