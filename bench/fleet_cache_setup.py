@@ -17,8 +17,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import redis  # noqa: E402
 
 from controlapi import ControlAPI  # noqa: E402
-from devices.polling import PollConfig, poll_fleet  # noqa: E402
-from devices.read_model import ReadModel  # noqa: E402
+from fleet.polling import PollConfig, poll_fleet  # noqa: E402
+from fleet.read_model import ReadModel  # noqa: E402
 from simulator.server import SimulatorServer  # noqa: E402
 
 TOKEN = "bench-token"

@@ -243,7 +243,7 @@ def main(argv: list[str]) -> int:
                       "--save", "", "--appendonly", "no", "--dir", tmp]  # fmt: skip
         env = {
             **os.environ,
-            "DJANGO_SETTINGS_MODULE": "dashboard.settings",
+            "DJANGO_SETTINGS_MODULE": "config.settings",
             "DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3",
             "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
             "CONTROL_API_URL": f"{sim}/api/v1",
@@ -264,12 +264,12 @@ def main(argv: list[str]) -> int:
             organizations = [o["id"] for o in listed.json()["results"]]
             manage(env, "migrate", "--noinput")
             Member.members = Members(env, organizations)
-            processes.start("worker", [PYTHON, "-m", "celery", "-A", "dashboard", "worker",
+            processes.start("worker", [PYTHON, "-m", "celery", "-A", "config", "worker",
                             "--concurrency", "2", "--loglevel", "WARNING"], env)  # fmt: skip
-            processes.start("beat", [PYTHON, "-m", "celery", "-A", "dashboard", "beat",
+            processes.start("beat", [PYTHON, "-m", "celery", "-A", "config", "beat",
                             "--schedule", f"{tmp}/beat-schedule", "--loglevel", "WARNING"],
                             env)  # fmt: skip
-            processes.start("web", [PYTHON, "-m", "gunicorn", "dashboard.wsgi", "--bind",
+            processes.start("web", [PYTHON, "-m", "gunicorn", "config.wsgi", "--bind",
                             f"127.0.0.1:{web_port}", "--workers", option(argv, "--workers", "2"),
                             "--threads", option(argv, "--threads", "4"), "--worker-class",
                             "gthread", "--log-level", "warning",

@@ -41,8 +41,8 @@ from datetime import UTC, datetime
 
 from fleet_cache_setup import REDIS_URL, TOKEN, api_factory, fresh_model, report, simulator_process
 
-from devices.polling import PollConfig, poll_fleet
-from devices.read_model import DeviceQuery
+from fleet.polling import PollConfig, poll_fleet
+from fleet.read_model import DeviceQuery
 
 ORGANIZATION = 5
 QUERY = f"status=down&organization={ORGANIZATION}&sort=-status_change&per_page=50"
@@ -64,7 +64,7 @@ def option(argv: list[str], name: str, default: str) -> str:
 def django_client(model, api_url: str, database: str, organizations):
     """A logged-in test client of the dashboard reading `model` (Django set up here)."""
     os.environ.update(
-        DJANGO_SETTINGS_MODULE="dashboard.settings",
+        DJANGO_SETTINGS_MODULE="config.settings",
         DATABASE_URL=f"sqlite:///{database}",
         REDIS_URL=REDIS_URL,
         READ_MODEL_KEY_PREFIX=model.keys.p,
@@ -83,8 +83,8 @@ def django_client(model, api_url: str, database: str, organizations):
     from django.core.management import call_command
     from django.test import Client
 
-    from dashboard.membership import grant
-    from dashboard.models import ensure_organizations
+    from accounts.membership import grant
+    from accounts.models import ensure_organizations
 
     call_command("migrate", verbosity=0)
     ensure_organizations(sorted(organizations))

@@ -43,8 +43,8 @@ from types import SimpleNamespace
 import requests
 from fleet_cache_setup import REDIS_URL, TOKEN, api_factory, fresh_model, report
 
-from devices.polling import PollConfig, poll_fleet
-from devices.read_model import DeviceQuery
+from fleet.polling import PollConfig, poll_fleet
+from fleet.read_model import DeviceQuery
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -177,7 +177,7 @@ def main(argv: list[str]) -> None:
             report(f"pages_fill_full_poll_{devices}", time.perf_counter() - started, "s")
             env = {
                 **os.environ,
-                "DJANGO_SETTINGS_MODULE": "dashboard.settings",
+                "DJANGO_SETTINGS_MODULE": "config.settings",
                 "DATABASE_URL": option(argv, "--database-url", f"sqlite:///{tmp}/bench.sqlite3"),
                 "REDIS_URL": REDIS_URL,
                 "READ_MODEL_KEY_PREFIX": model.keys.p,
@@ -196,9 +196,9 @@ def main(argv: list[str]) -> None:
             manage(env, "create_member", USERNAME, "--password", PASSWORD, "--noc",
                    "--role", "viewer")  # fmt: skip
             ids = ",".join(map(str, sorted(polled.organizations)))
-            manage(env, "shell", "-c", "from dashboard.models import ensure_organizations; "
+            manage(env, "shell", "-c", "from accounts.models import ensure_organizations; "
                    f"ensure_organizations([{ids}])")  # fmt: skip
-            web = start([PYTHON, "-m", "gunicorn", "dashboard.wsgi", "--bind",
+            web = start([PYTHON, "-m", "gunicorn", "config.wsgi", "--bind",
                          f"127.0.0.1:{web_port}", "--workers", workers, "--threads", threads,
                          "--worker-class", "gthread", "--log-level", "warning"], env)  # fmt: skip
             base = f"http://127.0.0.1:{web_port}"

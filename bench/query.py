@@ -28,7 +28,7 @@ from datetime import timedelta
 
 from fleet_cache_setup import cached_fleet, report, sizes
 
-from devices.read_model import BUILT_SORTS, INDEXED_SORTS, DeviceQuery
+from fleet.read_model import BUILT_SORTS, INDEXED_SORTS, DeviceQuery
 
 PAGE = 50
 

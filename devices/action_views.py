@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
-from dashboard import tenancy
+from accounts import tenancy
 from devices import selectors, services
 from devices.detail_views import detail_context, render_unavailable
 from operations.models import ActionRecord

@@ -35,7 +35,8 @@ from django.conf import settings
 from django.db import transaction
 from django.http import Http404, QueryDict
 
-from dashboard import audit, integers, tenancy
+from accounts import audit, tenancy
+from common import integers
 from devices import configured, list_filters, list_selectors, services
 from devices.models import BulkItem, BulkJob
 from operations.models import ActionRecord

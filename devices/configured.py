@@ -19,10 +19,10 @@ from django.conf import settings
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from dashboard.upstream import control_api
-from devices.page_writers import PageWriters
-from devices.polling import PollConfig
-from devices.read_model import ReadModel
+from devices.upstream import control_api
+from fleet.page_writers import PageWriters
+from fleet.polling import PollConfig
+from fleet.read_model import ReadModel
 
 # Pages must fall into degraded mode at once when Redis is away, not after a
 # default 5-second timeout and three retries per call.

@@ -20,10 +20,11 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 
+from accounts import tenancy
+from accounts.models import Organization
 from controlapi.records import has_detail_fields
-from dashboard import tenancy
-from dashboard.models import Organization
-from devices import freshness, refresh_requests, selectors, services, tasks
+from devices import refresh_requests, selectors, services, tasks
+from fleet import freshness
 from operations.models import ActionRecord
 
 RECENT_ACTIONS = 8

@@ -15,9 +15,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
+from accounts import tenancy
 from controlapi import errors
-from dashboard import tenancy
-from devices import polling, selectors, services
+from devices import selectors, services
 from devices.forms import (
     DEVICE_FIELDS,
     DeleteForm,
@@ -25,6 +25,7 @@ from devices.forms import (
     device_initial,
     organization_choices,
 )
+from fleet import polling
 
 UNKNOWN_CREATE = (
     "The control API sent no answer that could be read after the device was sent: it may "

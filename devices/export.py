@@ -20,9 +20,9 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from accounts import audit, tenancy
+from accounts.models import Organization
 from controlapi.records import Device
-from dashboard import audit, tenancy
-from dashboard.models import Organization
 from devices import list_filters, list_selectors
 
 EXCLUDED = {"extra"}

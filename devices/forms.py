@@ -11,8 +11,8 @@ from decimal import Decimal
 
 from django import forms
 
-from dashboard import integers, moments
-from dashboard.models import Organization
+from accounts.models import Organization
+from common import integers, moments
 
 # Every POST field of the contract (POST /inventory_device/), in the order of the form.
 DEVICE_FIELDS = (
@@ -189,7 +189,7 @@ class ZonedDateTimeMixin:
     """A local date-time plus an explicit time zone, cleaned into an aware datetime."""
 
     def aware(self, local, zone_name):
-        """ValueError in words when outside the bounds of `dashboard.moments`."""
+        """ValueError in words when outside the bounds of `common.moments`."""
         import zoneinfo
 
         moment = local.replace(tzinfo=zoneinfo.ZoneInfo(zone_name))

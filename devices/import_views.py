@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseStopPolling
 
-from dashboard import tenancy
+from accounts import tenancy
 from devices import onboarding
 from operations import imports
 from operations.models import ImportJob, ImportRow

@@ -19,9 +19,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
-from dashboard import integers, moments
-from dashboard.tenancy import OrgScope, not_yours_message
-from devices.read_model import MAX_SEARCH_LENGTH, SORT_KEYS, DeviceQuery
+from accounts.tenancy import OrgScope, not_yours_message
+from common import integers, moments
+from fleet.read_model import MAX_SEARCH_LENGTH, SORT_KEYS, DeviceQuery
 
 PAGE_SIZES = (25, 50, 100, 200)
 DEFAULT_PAGE_SIZE = 50

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
+from accounts.models import Organization
 from controlapi.records import Device
-from dashboard.models import Organization
 from devices import configured, selectors
-from devices.read_model import MAX_PAGE_SIZE, DeviceQuery
+from fleet.read_model import MAX_PAGE_SIZE, DeviceQuery
 
 
 def iter_matching(org_ids: frozenset[int] | None, query: DeviceQuery) -> Iterator[Device]:

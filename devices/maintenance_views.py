@@ -9,8 +9,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
 
+from accounts import tenancy
+from common import moments
 from controlapi import errors
-from dashboard import moments, tenancy
 from devices import selectors, services
 from devices.forms import MaintenanceForm, key_values_text
 from operations.models import MaintenanceSnapshot
@@ -18,7 +19,7 @@ from operations.models import MaintenanceSnapshot
 
 def stored_datetime(answer: dict, name: str) -> datetime | None:
     """A date-time of the kept answer (ISO-8601 with an offset), or None when absent, not
-    readable, or outside `dashboard.moments`' years (no widget could show it); such a one is
+    readable, or outside `common.moments`' years (no widget could show it); such a one is
     then not offered in the form."""
     try:
         value = datetime.fromisoformat(answer.get(name) or "")

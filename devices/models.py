@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from dashboard import audit
+from accounts import audit
 
 
 class Claim(models.Model):

@@ -11,7 +11,7 @@ Rules (each row):
 - `name`, `serial_number`, `type`, `organization_id` are required (the contract's
   assumed required fields);
 - `type`, `organization_id` and `update_frequency` are whole numbers from 1 to
-  `dashboard.integers.ID_MAX` (ASCII digits);
+  `common.integers.ID_MAX` (ASCII digits);
   `latitude` -90..90 and `longitude` -180..180 are decimals of at most 6 places;
 - the organization must be one where the user may create devices (tenancy
   DEVICE_CREATE): a tenant's row for another organization fails with a message;
@@ -36,8 +36,9 @@ from decimal import Decimal, InvalidOperation
 
 import redis
 
-from dashboard import integers, tenancy
-from dashboard.models import Organization
+from accounts import tenancy
+from accounts.models import Organization
+from common import integers
 from devices import configured
 from devices.forms import DEVICE_FIELDS
 

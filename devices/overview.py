@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 
 import redis
 
-from dashboard.tenancy import OrgScope
+from accounts.tenancy import OrgScope
 from devices import charts, configured, selectors
-from devices.read_model import PollHealth
+from fleet.read_model import PollHealth
 
 WINDOWS = (("24 hours", timedelta(hours=24)), ("7 days", timedelta(days=7)))
 

@@ -24,13 +24,14 @@ import redis
 from django.db.models.functions import Lower
 from django.http import Http404
 
+from accounts import tenancy
+from accounts.models import Organization
 from controlapi import errors
 from controlapi.records import DETAIL_ONLY_FIELDS, Device, Profile, has_detail_fields
-from dashboard import tenancy
-from dashboard.models import Organization
-from devices import configured, freshness, polling
-from devices.freshness import Banner
-from devices.read_model import (
+from devices import configured
+from fleet import freshness, polling
+from fleet.freshness import Banner
+from fleet.read_model import (
     FLAP_MIN_TRANSITIONS,
     CountPoint,
     DevicePage,
@@ -523,7 +524,7 @@ def fleet_banner(
 ) -> Banner | None:
     """The banner the page layout shows: None while the fleet data is fresh.
 
-    For `dashboard.context_processors.banner`; never raises, never calls the upstream.
+    For `overview.context_processors.banner`; never raises, never calls the upstream.
     `snapshot`: the request's (`fleet_snapshot`), or read here. The poll's health is
     read only when the banner needs it (no snapshot, or a stale one).
     """

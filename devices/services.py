@@ -1,7 +1,7 @@
 """Writes on devices: the actions, create, edit, delete. Keyword-only, one call each.
 
 Every service checks the user's organizations itself (404 outside them), calls
-the upstream once through `dashboard.upstream.control_api()` (writes are never
+the upstream once through `devices.upstream.control_api()` (writes are never
 retried), records one audit entry and, when the upstream answered with the
 device, puts that answer into the read model.
 
@@ -27,12 +27,13 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import Http404
 
+from accounts import audit, tenancy
+from common import integers
 from controlapi import errors
 from controlapi.records import Device, has_detail_fields
-from dashboard import audit, integers, tenancy
-from dashboard.upstream import control_api
 from devices import configured, selectors
-from devices.polling import RefreshTimeout
+from devices.upstream import control_api
+from fleet.polling import RefreshTimeout
 from operations.models import ActionRecord
 
 log = logging.getLogger(__name__)

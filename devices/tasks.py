@@ -1,13 +1,13 @@
-"""Celery tasks of the fleet cache: thin, they read settings and call devices.polling.
+"""Celery tasks of the fleet cache: thin, they read settings and call fleet.polling.
 
 Delivery choices (the reasons are in docs/ARCHITECTURE.md, "Fleet cache"):
 - acks_late + reject_on_worker_lost: a worker killed mid-poll leaves its message
   unacknowledged, so the poll is delivered again instead of lost;
-- the Redis poll lock (devices.locks) keeps a redelivered or overlapping poll
+- the Redis poll lock (fleet.locks) keeps a redelivered or overlapping poll
   from running at the same time as another;
 - soft/hard time limits below the broker's visibility timeout, so a running poll
   is never handed to a second worker while the first still works on it;
-- beat messages expire after one interval (dashboard/settings.py), so a backlog
+- beat messages expire after one interval (config/settings.py), so a backlog
   of beats collapses instead of running one poll per missed beat.
 """
 
@@ -19,10 +19,11 @@ from celery import shared_task
 from django.conf import settings
 from django.db import DatabaseError
 
+from accounts.models import ensure_organizations
 from controlapi import errors
-from dashboard.models import ensure_organizations
-from devices import configured, polling, refresh_requests
+from devices import configured, refresh_requests
 from devices.models import Claim
+from fleet import polling
 
 log = logging.getLogger(__name__)
 

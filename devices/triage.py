@@ -28,12 +28,13 @@ import redis
 from django.conf import settings
 from django.http import Http404
 
+from accounts import audit, tenancy
 from controlapi import errors
 from controlapi.records import Device
-from dashboard import audit, tenancy
-from devices import configured, list_selectors, polling, selectors, services
+from devices import configured, list_selectors, selectors, services
 from devices.models import Claim
-from devices.read_model import DeviceQuery
+from fleet import polling
+from fleet.read_model import DeviceQuery
 
 log = logging.getLogger(__name__)
 

@@ -21,13 +21,13 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseStopPolling
 
-from dashboard import tenancy
-from dashboard.models import Organization
+from accounts import tenancy
+from accounts.models import Organization
 from devices import bulk, export, list_filters, list_rows, list_selectors, selectors
 from devices import triage as triage_reads
-from devices.freshness import describe_age
 from devices.models import BulkJob
-from devices.read_model import SORT_KEYS
+from fleet.freshness import describe_age
+from fleet.read_model import SORT_KEYS
 
 REFRESH_SECONDS = 10
 # The table's columns in order: (CSS class, heading, the sort keys its links sort by). The

@@ -36,10 +36,10 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.http import Http404
 
+from accounts import audit
 from controlapi import errors
-from dashboard import audit
-from dashboard.upstream import control_api
 from devices import onboarding, services
+from devices.upstream import control_api
 from operations.models import ImportJob, ImportRow
 
 log = logging.getLogger(__name__)

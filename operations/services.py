@@ -21,11 +21,12 @@ import redis
 from django.db.models import Q
 from django.http import Http404
 
+from accounts import audit, tenancy
+from common import moments
 from controlapi import errors
-from dashboard import audit, moments, tenancy
-from dashboard.upstream import control_api
 from devices import configured
 from devices.services import NotAllowed, WriteOutcomeUnknown, action_timeout
+from devices.upstream import control_api
 from operations.models import OPERATION_LABELS, HeadlessRecord
 
 OPERATION_TYPES = list(OPERATION_LABELS.items())
@@ -96,7 +97,7 @@ def headless_create(
     when the cache cannot say who owns it (nothing is sent then)."""
     if scheduled_time.tzinfo is None or not moments.within(scheduled_time):
         # The form refuses both: nothing is sent that could not then be recorded.
-        raise ValueError("scheduled_time must be timezone-aware and within dashboard.moments")
+        raise ValueError("scheduled_time must be timezone-aware and within common.moments")
     scope = tenancy.scope_for(user, tenancy.HEADLESS)
     try:
         device = device_by_serial(device_serial)

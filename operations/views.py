@@ -7,8 +7,8 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts import tenancy
 from controlapi import errors
-from dashboard import tenancy
 from devices.forms import HeadlessForm
 from devices.services import NotAllowed, WriteOutcomeUnknown
 from operations import services

@@ -1,9 +1,9 @@
 """Reads for the profile pages: from the read model, judged, scoped, masked.
 
-Where the data comes from. The profile poll (devices.polling.poll_profiles)
+Where the data comes from. The profile poll (fleet.polling.poll_profiles)
 keeps every profile's detail in one Redis snapshot; pages read it. If there is
 no snapshot yet (never polled) or Redis cannot be read, the list and the detail
-read the upstream directly (`dashboard.upstream.control_api()`, no
+read the upstream directly (`devices.upstream.control_api()`, no
 update_status, a short timeout) and say so. The upstream's list carries no
 health data, so a list read that way shows every profile as "unknown". If that
 fails too the page says why, in words. The detail also reads the upstream for a
@@ -16,7 +16,7 @@ never wait on the upstream.
 Tenancy. ASSUMPTION: profiles carry no organization id upstream; the newer
 shape names an organization, the older one none. NOC staff (scope.all) see every
 profile. Anyone else sees a profile when its organization name equals the name
-of one of their organizations (`dashboard.models.Organization.name`, compared
+of one of their organizations (`accounts.models.Organization.name`, compared
 without surrounding spaces and ignoring case). A profile without an
 organization is NOC-only. The list follows the organization switcher
 (`request.scope`); the detail checks the user's whole scope, like
@@ -37,12 +37,12 @@ from typing import Any
 
 import redis
 
+from accounts.models import Organization
+from accounts.tenancy import OrgScope
 from controlapi import errors
 from controlapi.records import Profile
-from dashboard.models import Organization
-from dashboard.tenancy import OrgScope
-from dashboard.upstream import control_api
 from devices import configured
+from devices.upstream import control_api
 from profiles import health
 from profiles.masking import mask_secrets, mask_url
 

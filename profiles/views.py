@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
-from dashboard import tenancy
+from accounts import tenancy
 from profiles import health, selectors
 
 PAGE_SIZE = 25

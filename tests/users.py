@@ -11,7 +11,7 @@ else. Every user's password is PASSWORD.
 import pytest
 from django.contrib.auth import get_user_model
 
-from dashboard.models import Membership, NocRole, Organization, Role
+from accounts.models import Membership, NocRole, Organization, Role
 
 PASSWORD = "correct horse battery staple"  # noqa: S105 -- test users only
 ORG_A = 5  # the tenant's main organization

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
-from dashboard import audit
+from accounts import audit
 from tests.users import (  # noqa: F401 -- fixtures, used by name
     PASSWORD,
     noc,

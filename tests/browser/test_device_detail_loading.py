@@ -60,7 +60,7 @@ def test_during_an_outage_the_fields_read_earlier_show_with_their_age(
     expect(page.locator("#device-fields")).to_contain_text(record.username)
     # The next poll stores the list shape again, without the detail-only fields.
     from devices import configured
-    from devices.polling import FULL, PollConfig, poll_fleet
+    from fleet.polling import FULL, PollConfig, poll_fleet
 
     poll_fleet(
         model=configured.read_model(for_pages=False),

@@ -3,11 +3,11 @@
 import pytest
 from playwright.sync_api import expect
 
+from config.celery import app
 from controlapi import ControlAPI
-from dashboard.celery import app
-from devices import polling
-from devices.polling import PollConfig
-from devices.read_model import ReadModel
+from fleet import polling
+from fleet.polling import PollConfig
+from fleet.read_model import ReadModel
 from simulator.control import SimulatorControl
 from tests.conftest import ALL_TOKEN
 from tests.users import ORG_A, ORG_B, ORG_OTHER, PASSWORD

@@ -7,8 +7,8 @@ import pytest
 from playwright.sync_api import expect
 
 from controlapi import ControlAPI
-from devices.polling import poll_profiles
-from devices.read_model import ReadModel
+from fleet.polling import poll_profiles
+from fleet.read_model import ReadModel
 from profiles import health
 from tests.conftest import ALL_TOKEN
 from tests.users import PASSWORD

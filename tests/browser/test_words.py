@@ -3,7 +3,7 @@ site's icon on every page."""
 
 from playwright.sync_api import expect
 
-from dashboard import audit
+from accounts import audit
 from tests.users import (  # noqa: F401 -- fixtures, used by name
     PASSWORD,
     noc,

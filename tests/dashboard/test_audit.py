@@ -6,9 +6,9 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from dashboard import audit
-from dashboard.models import AuditEntry
-from dashboard.views import AUDIT_PAGE_SIZE
+from accounts import audit
+from accounts.models import AuditEntry
+from overview.views import AUDIT_PAGE_SIZE
 from tests.users import ORG_A, ORG_B, ORG_OTHER
 
 

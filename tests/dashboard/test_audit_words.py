@@ -5,7 +5,7 @@ import csv
 import io
 import json
 
-from dashboard import audit
+from accounts import audit
 from devices.services import ACTIONS
 from tests.users import ORG_A, ORG_B, ORG_OTHER
 

@@ -4,7 +4,7 @@ A real worker process, a real Redis (the server ./run starts) killed while a pol
 (an unacknowledged message, which the worker hands back on the lost connection) and started
 again on the same port. With celery 5.7 and kombu 5.7 unrepaired, the worker logged
 "Unrecoverable error: AttributeError(... 'hostname')" and never consumed again
-(dashboard/broker.py)."""
+(config/broker.py)."""
 
 import os
 import re
@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 import redis
 
-from dashboard.celery import app
-from devices import redis_server
+from config.celery import app
+from fleet import redis_server
 from tests.conftest import ALL_TOKEN
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,7 +80,7 @@ def broker(tmp_path):
 
 @pytest.fixture
 def celery(broker, simulator, key_prefix, tmp_path):
-    """Start `celery -A dashboard NAME ...` on the throwaway broker; its log in tmp_path."""
+    """Start `celery -A config NAME ...` on the throwaway broker; its log in tmp_path."""
     env = dict(
         os.environ,
         REDIS_URL=broker.url,
@@ -99,7 +99,7 @@ def celery(broker, simulator, key_prefix, tmp_path):
         log_path = tmp_path / f"{name}.log"
         with open(log_path, "w") as log:
             process = subprocess.Popen(  # noqa: S603
-                [sys.executable, "-m", "celery", "-A", "dashboard", name, "--loglevel", "INFO",
+                [sys.executable, "-m", "celery", "-A", "config", name, "--loglevel", "INFO",
                  *arguments],
                 cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             )  # fmt: skip

@@ -7,8 +7,8 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 
-from dashboard import tenancy
-from dashboard.models import NocRole, Organization, Role
+from accounts import tenancy
+from accounts.models import NocRole, Organization, Role
 
 PW = "a-long-demo-passphrase-42"
 

@@ -10,7 +10,7 @@ from django.contrib.sessions.models import Session
 from django.test import Client
 from django.utils import timezone
 
-from dashboard.models import AuditEntry
+from accounts.models import AuditEntry
 from tests.dashboard.test_settings import run_python
 from tests.users import PASSWORD
 

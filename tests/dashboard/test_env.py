@@ -3,7 +3,7 @@
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from dashboard.env import (
+from config.env import (
     env_bool,
     env_database,
     env_int,

@@ -10,7 +10,7 @@ import io
 
 import pytest
 
-from dashboard import integers
+from common import integers
 from operations.models import HeadlessRecord, MaintenanceSnapshot
 from tests.operations.fixtures import (  # noqa: F401 -- fixtures, used by name
     cached_fleet,

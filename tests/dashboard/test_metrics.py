@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-import dashboard.metrics
-import dashboard.upstream
-from dashboard.upstream_calls import UpstreamCallTally
-from devices import polling
+import devices.upstream
+import monitoring.metrics
+from devices.upstream_calls import UpstreamCallTally
+from fleet import polling
 from operations.models import ActionRecord
 from tests.devices.conftest import (  # noqa: F401 -- fixtures, used by name
     CLOSED_PORT_URL,
@@ -32,8 +32,8 @@ def metrics_settings(db, cache_settings, redis_url, monkeypatch):
     # A tally of the test's own: counts an earlier test left waiting (its Redis was down)
     # would otherwise land in this test's keys.
     tally = UpstreamCallTally()
-    monkeypatch.setattr(dashboard.upstream, "upstream_calls", tally)
-    monkeypatch.setattr(dashboard.metrics, "upstream_calls", tally)
+    monkeypatch.setattr(devices.upstream, "upstream_calls", tally)
+    monkeypatch.setattr(monitoring.metrics, "upstream_calls", tally)
     cache_settings.METRICS_TOKEN = TOKEN
     cache_settings.METRICS_ALLOWED_ADDRESSES = []
     cache_settings.CELERY_BROKER_URL = redis_url
@@ -188,7 +188,7 @@ def test_poll_failures_are_counted_by_reason(
 
 
 def test_upstream_calls_are_counted_by_endpoint_and_status(client, metrics_settings, simulator):
-    from dashboard.upstream import control_api
+    from devices.upstream import control_api
 
     with control_api() as api:
         api.get_device(1001)
@@ -241,8 +241,8 @@ def test_without_redis_or_broker_the_metrics_still_answer_and_say_so(client, met
 
 
 def test_records_set_aside_are_reported_by_their_total_not_the_few_named():
-    from dashboard.metrics import records_set_aside
-    from devices.read_model import PollHealth
+    from fleet.read_model import PollHealth
+    from monitoring.metrics import records_set_aside
 
     assert records_set_aside(PollHealth()) == 0
     named = ((1042, "type is not a number the dashboard can store"),)
@@ -252,7 +252,7 @@ def test_records_set_aside_are_reported_by_their_total_not_the_few_named():
 def test_a_malformed_address_list_stops_start_up_naming_it(monkeypatch):
     from django.core.exceptions import ImproperlyConfigured
 
-    from dashboard.env import env_networks
+    from config.env import env_networks
 
     monkeypatch.setenv("METRICS_ALLOWED_ADDRESSES", "10.0.0.0/8, prometheus.local")
 

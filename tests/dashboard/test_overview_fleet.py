@@ -2,7 +2,7 @@
 
 import pytest
 
-from devices import polling
+from fleet import polling
 from tests.devices.conftest import (  # noqa: F401 -- fixtures, used by name
     all_devices,
     api_factory,

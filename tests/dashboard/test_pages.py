@@ -5,8 +5,8 @@ import re
 import pytest
 from django_htmx.middleware import HtmxMiddleware
 
-from dashboard import context_processors
-from dashboard.models import Membership
+from accounts.models import Membership
+from overview import context_processors
 from tests.users import ORG_A, ORG_B, ORG_OTHER, PASSWORD
 
 PAGES = ["/", "/devices/", "/triage/", "/profiles/", "/audit/"]

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.db import OperationalError
 
-from devices import polling, worker_heartbeat
+from fleet import polling, worker_heartbeat
 from tests.dashboard.test_redis_server import old_redis  # noqa: F401 -- fixture
 from tests.devices.conftest import (  # noqa: F401 -- fixtures, used by name
     CLOSED_PORT_URL,
@@ -124,7 +124,7 @@ def test_a_silent_worker_is_named(client, ready, redis_client, key_prefix):
 
 def test_a_database_that_does_not_answer_is_named(client, ready, monkeypatch):
     # The test database cannot be stopped under the test: its cursor fails as a dead one does.
-    from dashboard import readiness
+    from monitoring import readiness
 
     def refuse():
         raise OperationalError("connection refused")

@@ -16,7 +16,7 @@ import redis
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
-from devices import redis_server
+from fleet import redis_server
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -113,7 +113,7 @@ def test_the_celery_worker_and_beat_refuse_an_old_redis(old_redis, command, tmp_
     environment = {**os.environ, "REDIS_URL": old_redis, "DEBUG": "1"}
     command = [arg.replace("schedule", str(tmp_path / "schedule")) for arg in command]
     finished = subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "celery", "-A", "dashboard", *command],
+        [sys.executable, "-m", "celery", "-A", "config", *command],
         cwd=ROOT,
         env=environment,
         capture_output=True,
@@ -126,7 +126,7 @@ def test_the_celery_worker_and_beat_refuse_an_old_redis(old_redis, command, tmp_
 
 def test_run_says_which_server_it_uses(embedded_valkey):
     finished = subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "devices.redis_server", "check", embedded_valkey],
+        [sys.executable, "-m", "fleet.redis_server", "check", embedded_valkey],
         cwd=ROOT,
         capture_output=True,
         text=True,

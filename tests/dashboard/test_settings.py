@@ -19,7 +19,7 @@ OUR_VARIABLES = {
 PRINT_SETTINGS = """
 import json
 from django.conf import settings
-from dashboard.celery import app
+from config.celery import app
 print(json.dumps({
     "DEBUG": settings.DEBUG,
     "CONTROL_API_URL": settings.CONTROL_API_URL,
@@ -41,7 +41,7 @@ print(json.dumps({
 def run_python(code, **env):
     """Run `code` in a new interpreter with only `env` of our variables set."""
     clean = {k: v for k, v in os.environ.items() if k not in OUR_VARIABLES}
-    clean.update(DJANGO_SETTINGS_MODULE="dashboard.settings", **env)
+    clean.update(DJANGO_SETTINGS_MODULE="config.settings", **env)
     setup = "import django; django.setup()\n"
     return subprocess.run(
         [sys.executable, "-c", setup + code],
@@ -116,7 +116,7 @@ def test_the_api_token_never_reaches_the_log():
     token = "tok-0123456789-secret"
     code = (
         "import logging\n"
-        "log = logging.getLogger('devices.polling')\n"
+        "log = logging.getLogger('fleet.polling')\n"
         f"log.warning('GET failed: Authorization: Bearer {token}')\n"
         f"logging.getLogger('django.request').error('upstream said %s', 'bad token {token}')\n"
     )

@@ -7,7 +7,7 @@ import pytest
 from django.db import transaction
 from django.db.utils import ConnectionHandler
 
-from dashboard.env import env_database
+from config.env import env_database
 
 
 @pytest.fixture

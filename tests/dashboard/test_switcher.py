@@ -1,6 +1,6 @@
 """The active-organization switcher: narrows pages to one of the user's organizations."""
 
-from dashboard.models import Membership
+from accounts.models import Membership
 from tests.users import ORG_A, ORG_B, ORG_OTHER
 
 

@@ -1,11 +1,11 @@
-"""Who may see and do what, in which organizations: dashboard.tenancy."""
+"""Who may see and do what, in which organizations: accounts.tenancy."""
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 
-from dashboard import tenancy
-from dashboard.models import Membership, Organization, Role, ensure_organizations
+from accounts import tenancy
+from accounts.models import Membership, Organization, Role, ensure_organizations
 from tests.users import ORG_A, ORG_B, ORG_OTHER
 
 OPERATOR_ONLY = ["refresh", "reboot", "sync", "reconfigure", "debug"]

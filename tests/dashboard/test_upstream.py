@@ -1,6 +1,6 @@
-"""dashboard.upstream: the client is built from settings, and only from there."""
+"""devices.upstream: the client is built from settings, and only from there."""
 
-from dashboard.upstream import control_api
+from devices.upstream import control_api
 from tests.conftest import TENANT_ORGS, TENANT_TOKEN
 
 

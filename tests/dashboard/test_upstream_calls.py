@@ -1,7 +1,7 @@
 """Upstream calls are added up in Redis, so /metrics reports every process's; while Redis is
 away an upstream call does not wait on it, and the counts arrive once it is back."""
 
-from dashboard.upstream_calls import RETRY_FLUSH_AFTER, UPSTREAM_CALLS_KEY, UpstreamCallTally
+from devices.upstream_calls import RETRY_FLUSH_AFTER, UPSTREAM_CALLS_KEY, UpstreamCallTally
 from tests.devices.conftest import CLOSED_PORT_URL, cache_settings  # noqa: F401 -- fixture
 
 LIST_OK = "GET /inventory_device/ 200"

@@ -6,9 +6,9 @@ from datetime import timedelta
 import pytest
 
 from controlapi import ControlAPI
-from devices.page_writers import PageWriters
-from devices.polling import PollConfig
-from devices.read_model import ReadModel
+from fleet.page_writers import PageWriters
+from fleet.polling import PollConfig
+from fleet.read_model import ReadModel
 from tests.conftest import ALL_TOKEN
 
 

@@ -4,9 +4,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from dashboard import tenancy
-from devices import list_filters, polling
+from accounts import tenancy
+from devices import list_filters
 from devices.models import BulkJob
+from fleet import polling
 from tests.operations.fixtures import (  # noqa: F401 -- fixtures, used by name
     cached_fleet,
     device_of_org,

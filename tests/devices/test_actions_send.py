@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from dashboard.models import AuditEntry
+from accounts.models import AuditEntry
 from operations.models import ActionRecord
 from tests.operations.fixtures import (  # noqa: F401 -- fixtures, used by name
     cached_fleet,

@@ -2,9 +2,10 @@
 
 import pytest
 
-from dashboard.models import AuditEntry
-from devices import bulk, polling
+from accounts.models import AuditEntry
+from devices import bulk
 from devices.models import BulkItem, BulkJob
+from fleet import polling
 from tests.users import (  # noqa: F401 -- fixtures, used by name
     ORG_A,
     ORG_B,
@@ -115,7 +116,7 @@ def test_devices_outside_the_role_are_left_out_and_counted(client_of, noc_viewer
 
 @pytest.fixture
 def noc_viewer_and_op(organizations):
-    from dashboard.models import Role
+    from accounts.models import Role
     from tests.users import make_user
 
     return make_user("mixed", memberships=[(ORG_A, Role.OPERATOR), (ORG_B, Role.VIEWER)])
@@ -178,7 +179,7 @@ def test_another_users_job_is_404(client_of, operator, outsider, polled, all_dev
 @pytest.fixture
 def eager():
     """Tasks run in the test's process: the watchdog's queued job runs at once."""
-    from dashboard.celery import app
+    from config.celery import app
 
     previous = app.conf.task_always_eager
     app.conf.task_always_eager = True

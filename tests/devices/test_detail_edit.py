@@ -6,8 +6,8 @@ import re
 import pytest
 from django.conf import settings
 
+from accounts.models import AuditEntry
 from controlapi import ControlAPI
-from dashboard.models import AuditEntry
 from tests.operations.fixtures import (  # noqa: F401 -- fixtures, used by name
     cached_fleet,
     device_of_org,

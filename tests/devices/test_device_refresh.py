@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from controlapi import errors
-from devices import polling
-from devices.read_model import DeviceQuery
+from fleet import polling
+from fleet.read_model import DeviceQuery
 
 
 def test_concurrent_misses_make_one_upstream_call(model, api_factory, still_fleet):

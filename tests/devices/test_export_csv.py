@@ -5,8 +5,8 @@ import io
 
 import pytest
 
-from dashboard.models import AuditEntry
-from devices import polling
+from accounts.models import AuditEntry
+from fleet import polling
 from tests.users import (  # noqa: F401 -- fixtures, used by name
     ORG_A,
     ORG_B,

@@ -2,8 +2,8 @@
 
 from datetime import UTC, datetime, timedelta
 
-from devices import polling
-from devices.read_model import DeviceQuery, Transition
+from fleet import polling
+from fleet.read_model import DeviceQuery, Transition
 from tests.conftest import TENANT_ORGS
 
 

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from celery.exceptions import SoftTimeLimitExceeded
 
-from devices import polling
-from devices.read_model import DeviceQuery
+from fleet import polling
+from fleet.read_model import DeviceQuery
 
 
 def _ids(page):

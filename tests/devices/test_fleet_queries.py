@@ -7,8 +7,8 @@ import pytest
 
 from controlapi import ControlAPI
 from controlapi.records import PendingSetting
-from devices import polling
-from devices.read_model import DeviceQuery
+from fleet import polling
+from fleet.read_model import DeviceQuery
 from tests.conftest import ALL_TOKEN, TENANT_ORGS
 
 

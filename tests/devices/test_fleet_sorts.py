@@ -7,8 +7,8 @@ import re
 import pytest
 
 from controlapi import ControlAPI
-from devices import polling
-from devices.read_model import DeviceQuery
+from fleet import polling
+from fleet.read_model import DeviceQuery
 from tests.conftest import ALL_TOKEN
 
 

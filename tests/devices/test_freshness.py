@@ -4,7 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from devices import freshness, polling, selectors
+from devices import selectors
+from fleet import freshness, polling
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ import re
 
 import pytest
 
-from dashboard.models import Organization
-from devices import polling
+from accounts.models import Organization
+from fleet import polling
 from tests.devices.test_fleet_sorts import EXPECTED_ORDER
 from tests.users import (  # noqa: F401 -- fixtures, used by name
     ORG_A,

@@ -6,9 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from dashboard.models import Role
-from devices import polling, selectors
-from devices.read_model import DeviceQuery
+from accounts.models import Role
+from devices import selectors
+from fleet import polling
+from fleet.read_model import DeviceQuery
 from tests.users import (  # noqa: F401 -- fixtures, used by name
     ORG_A,
     ORG_B,

@@ -10,9 +10,9 @@ import orjson
 import pytest
 
 from controlapi import ControlAPI, errors
-from devices import polling
-from devices.page_writers import LocalWriter, PageWriters, writer_client
-from devices.read_model import DeviceQuery, ReadModel
+from fleet import polling
+from fleet.page_writers import LocalWriter, PageWriters, writer_client
+from fleet.read_model import DeviceQuery, ReadModel
 from tests.conftest import ALL_TOKEN
 
 from .conftest import CLOSED_PORT_URL

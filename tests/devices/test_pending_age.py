@@ -2,7 +2,7 @@
 each entry, on every poll, whether or not anyone reads the triage board."""
 
 from controlapi import ControlAPI
-from devices import polling
+from fleet import polling
 from tests.conftest import ALL_TOKEN
 
 

@@ -4,9 +4,9 @@ import pytest
 import redis
 
 from controlapi import errors
-from devices import polling
-from devices.page_writers import WriterFailed
-from devices.poll_failures import failure_kind
+from fleet import polling
+from fleet.page_writers import WriterFailed
+from fleet.poll_failures import failure_kind
 from tests.devices.conftest import api_factory, model, poll_config  # noqa: F401 -- fixtures
 
 

@@ -3,8 +3,8 @@
 import threading
 import time
 
-from devices import polling
-from devices.locks import KeepAlive, RedisLock
+from fleet import polling
+from fleet.locks import KeepAlive, RedisLock
 
 
 def test_overlapping_polls_run_one_poll(model, api_factory, poll_config, still_fleet):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from devices import polling
+from fleet import polling
 
 
 def test_an_outage_reads_as_two_sentences(model, api_factory, poll_config, still_fleet):

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from devices import polling
+from fleet import polling
 from tests.users import (  # noqa: F401 -- fixtures, used by name
     ORG_A,
     ORG_B,

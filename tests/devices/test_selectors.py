@@ -4,8 +4,9 @@ from datetime import timedelta
 
 import pytest
 
-from devices import polling, selectors
-from devices.read_model import DeviceQuery
+from devices import selectors
+from fleet import polling
+from fleet.read_model import DeviceQuery
 from tests.conftest import TENANT_ORGS
 
 DEVICE_PATH = "/api/v1/inventory_device/"

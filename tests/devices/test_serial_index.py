@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from devices import polling
+from fleet import polling
 
 
 @pytest.fixture

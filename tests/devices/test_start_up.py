@@ -5,10 +5,11 @@ Redis is unavailable."""
 import pytest
 from celery.signals import worker_ready
 
-from dashboard.celery import app
-from devices import polling, selectors
-from devices.locks import RedisLock
-from devices.read_model import DeviceQuery
+from config.celery import app
+from devices import selectors
+from fleet import polling
+from fleet.locks import RedisLock
+from fleet.read_model import DeviceQuery
 from tests.devices.conftest import upstream_down  # noqa: F401 -- a fixture
 from tests.users import client_of, noc, organizations  # noqa: F401 -- fixtures, used by name
 

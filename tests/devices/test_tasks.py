@@ -3,11 +3,12 @@ create the organizations the fleet shows."""
 
 import pytest
 
-from dashboard.models import Organization
-from devices import configured, polling, tasks
-from devices.locks import RedisLock
+from accounts.models import Organization
+from devices import configured, tasks
 from devices.models import Claim
-from devices.read_model import DeviceQuery
+from fleet import polling
+from fleet.locks import RedisLock
+from fleet.read_model import DeviceQuery
 
 # A successful poll creates the organizations it saw, in the database.
 pytestmark = pytest.mark.django_db

@@ -4,9 +4,9 @@ import re
 
 import pytest
 
-from dashboard.models import AuditEntry
-from devices import polling
+from accounts.models import AuditEntry
 from devices.models import Claim
+from fleet import polling
 from tests.users import (  # noqa: F401 -- fixtures, used by name
     ORG_A,
     ORG_OTHER,

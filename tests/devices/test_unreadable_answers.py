@@ -3,7 +3,7 @@ probably applied, so it is "outcome unknown" (checked before any send-again), ne
 
 import pytest
 
-from dashboard.models import AuditEntry
+from accounts.models import AuditEntry
 from operations.models import ActionRecord, HeadlessRecord
 from tests.devices.test_detail_edit import NEW, edit_form
 from tests.operations.fixtures import (  # noqa: F401 -- fixtures, used by name

@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 import pytest
 
 from controlapi import errors
-from devices import polling, services
-from devices.read_model import DeviceQuery
+from devices import services
+from fleet import polling
+from fleet.read_model import DeviceQuery
 from tests.devices.conftest import (  # noqa: F401 -- fixtures, used by name
     all_devices,
     api_factory,
@@ -48,7 +49,7 @@ def test_a_full_poll_sets_aside_a_record_it_cannot_store_and_stores_the_rest(
 ):
     still_fleet.answer_fields(HOSTILE, type=HUGE)
 
-    with caplog.at_level(logging.WARNING, logger="devices.polling"):
+    with caplog.at_level(logging.WARNING, logger="fleet.polling"):
         report = _poll(model, api_factory, poll_config, polling.FULL, writers=page_writers)
 
     page = model.query(DeviceQuery(limit=500), None)
@@ -70,7 +71,7 @@ def test_an_incremental_poll_stores_the_other_changes_and_names_the_record(
         still_fleet.set_status(device_id, up=True)
         still_fleet.set_status(device_id, up=False)
 
-    with caplog.at_level(logging.WARNING, logger="devices.polling"):
+    with caplog.at_level(logging.WARNING, logger="fleet.polling"):
         report = _poll(model, api_factory, poll_config, polling.INCREMENTAL)
 
     assert report.set_aside == [(HOSTILE, WHY)]

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from devices import polling
-from devices.read_model import DeviceQuery
+from fleet import polling
+from fleet.read_model import DeviceQuery
 
 
 @pytest.mark.parametrize("version", ["²", "①"])

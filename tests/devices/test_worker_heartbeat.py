@@ -2,7 +2,7 @@
 
 import time
 
-from devices import worker_heartbeat
+from fleet import worker_heartbeat
 
 
 def test_a_started_heartbeat_beats_and_a_stopped_one_is_forgotten(redis_client, key_prefix):

@@ -9,7 +9,7 @@ import pytest
 
 from controlapi import ControlAPI
 from devices import configured
-from devices.polling import PollConfig, poll_fleet
+from fleet.polling import PollConfig, poll_fleet
 from tests.conftest import ALL_TOKEN
 
 
@@ -71,7 +71,7 @@ def celery_eager():
     A real worker is exercised by the demo; here the task runs inside the request, so the
     test sees its effect without a broker round trip. Only the tests that ask for it.
     """
-    from dashboard.celery import app
+    from config.celery import app
 
     previous = app.conf.task_always_eager
     app.conf.task_always_eager = True

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from dashboard import audit
-from dashboard.models import AuditEntry
+from accounts import audit
+from accounts.models import AuditEntry
 from tests.users import (  # noqa: F401 -- fixtures, used by name
     client_of,
     noc,

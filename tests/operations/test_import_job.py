@@ -15,8 +15,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from accounts.models import AuditEntry, Membership
 from controlapi import ControlAPI
-from dashboard.models import AuditEntry, Membership
 from operations import imports
 from operations.models import ImportJob, ImportRow
 from operations.tasks import run_import_job

@@ -6,7 +6,7 @@ import io
 import pytest
 import redis
 
-from dashboard.models import Role
+from accounts.models import Role
 from devices import onboarding
 from tests.operations.fixtures import cached_fleet, fleet_devices, upstream  # noqa: F401
 from tests.users import make_user, noc, organizations, tenant_admin  # noqa: F401 -- fixtures

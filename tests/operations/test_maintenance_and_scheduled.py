@@ -2,7 +2,7 @@
 
 import pytest
 
-from dashboard.models import AuditEntry, Role
+from accounts.models import AuditEntry, Role
 from operations.models import HeadlessRecord, MaintenanceSnapshot
 from tests.operations.fixtures import (  # noqa: F401 -- fixtures, used by name
     cached_fleet,

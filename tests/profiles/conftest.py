@@ -7,8 +7,8 @@ import pytest
 import requests
 
 from controlapi import ControlAPI
-from devices.polling import poll_profiles
-from devices.read_model import ReadModel
+from fleet.polling import poll_profiles
+from fleet.read_model import ReadModel
 from tests.conftest import ALL_TOKEN
 from tests.users import (  # noqa: F401 -- fixtures, used by name
     client_of,

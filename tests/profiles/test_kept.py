@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from dashboard.models import Organization
+from accounts.models import Organization
 from tests.users import ORG_A
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from dashboard.models import Organization
+from accounts.models import Organization
 from profiles import views
 from tests.users import ORG_A
 

@@ -2,7 +2,7 @@
 
 from django.template.loader import render_to_string
 
-from dashboard import tenancy
+from accounts import tenancy
 from profiles.selectors import profile_health_summary
 
 

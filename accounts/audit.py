@@ -1,0 +1,173 @@
+"""The audit trail: every action a person asks for is written here, once.
+
+Services call `record_action` after the upstream answered (or did not); the
+entry says who, what, on which device of which organization, and how it ended.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from accounts.models import AuditEntry
+from config.log_redaction import redact as redact_text
+
+OK = AuditEntry.Result.OK
+FAILED = AuditEntry.Result.FAILED
+UNKNOWN = AuditEntry.Result.UNKNOWN
+
+REDACTED = "[redacted]"
+# Parameter names whose values are secrets (matched as substrings, case-insensitive).
+SECRET_WORDS = ("password", "secret", "token", "credential", "api_key", "apikey", "private_key")
+
+
+def redact(value: Any) -> Any:
+    """A copy of `value` with every secret-looking key's value replaced."""
+    if isinstance(value, Mapping):
+        return {
+            str(key): REDACTED if _is_secret(str(key)) else redact(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [redact(item) for item in value]
+    return value
+
+
+# What each action is called on the audit page; the stored name stays the filter's and the
+# CSV's key. A name missing here is shown with its underscores as spaces.
+ACTION_LABELS = {
+    "reboot": "Reboot",
+    "sync": "Sync configuration",
+    "reconf": "Re-apply configuration",
+    "debug-on": "Debug on",
+    "debug-off": "Debug off",
+    "firmware": "Firmware update",
+    "factory-reset": "Factory reset",
+    "device-factory-reset": "Device-only factory reset",
+    "refresh": "Refresh from the control API",
+    "device_create": "Create a device",
+    "device_edit": "Edit a device",
+    "device_delete": "Delete a device",
+    "device_import": "Import devices from a CSV file",
+    "maintenance": "Update the maintenance record",
+    "headless_create": "Schedule an operation by serial number",
+    "export": "Export devices as CSV",
+    "claim": "Claim a device (I'm on it)",
+    "release_claim": "Release a claim",
+    "bulk_cancel": "Cancel a bulk action",
+    "login_failed": "Failed login",
+    "login_locked_out": "Login locked out",
+}
+
+
+def action_label(action: str) -> str:
+    return ACTION_LABELS.get(action) or action.replace("_", " ").replace("-", " ").capitalize()
+
+
+def action_named(text: str) -> str:
+    """The stored action name for what a person typed: a label as shown, or the name itself."""
+    wanted = text.casefold()
+    return next((name for name, label in ACTION_LABELS.items() if label.casefold() == wanted), text)
+
+
+def describe_parameters(parameters: Mapping[str, Any]) -> str:
+    """An entry's parameters for people: "no assigned user; operational status: maintenance",
+    by name (PostgreSQL's JSON keeps no order of its own)."""
+    parts = []
+    for key, value in sorted(redact(dict(parameters or {})).items()):
+        name = key.replace("_", " ")
+        if value is None or value == "":
+            parts.append(f"no {name}")
+        elif isinstance(value, bool):
+            parts.append(f"{name}: {'yes' if value else 'no'}")
+        elif isinstance(value, dict | list):
+            parts.append(f"{name}: {json.dumps(value, ensure_ascii=False)}")
+        else:
+            parts.append(f"{name}: {value}")
+    return "; ".join(parts)
+
+
+def parameters_json(parameters: Mapping[str, Any]) -> str:
+    """An entry's parameters as JSON (the CSV's column), secrets masked."""
+    return json.dumps(redact(dict(parameters or {})), ensure_ascii=False, sort_keys=True)
+
+
+def _is_secret(key: str) -> bool:
+    lowered = key.lower()
+    return any(word in lowered for word in SECRET_WORDS)
+
+
+def record_action(
+    *,
+    user,
+    action: str,
+    result: str,
+    organization_id: int | None = None,
+    device_id: int | None = None,
+    device_name: str = "",
+    parameters: Mapping[str, Any] | None = None,
+    upstream_status: int | None = None,
+    error_message: str = "",
+    duration_ms: int | None = None,
+    request_id: str = "",
+    username: str = "",
+) -> AuditEntry:
+    """Append one entry. `result` is OK, FAILED or UNKNOWN (timed out after sending).
+
+    `username` names who it was when there is no user to name (a failed login)."""
+    if result not in AuditEntry.Result.values:
+        raise ValueError(f"Unknown audit result {result!r}.")
+    authenticated = user is not None and getattr(user, "is_authenticated", False)
+    return AuditEntry.objects.create(
+        user=user if authenticated else None,
+        username=user.get_username() if authenticated else (username or "(system)"),
+        action=action,
+        result=result,
+        organization_id=organization_id,
+        device_id=device_id,
+        device_name=device_name or "",
+        parameters=redact(dict(parameters or {})),
+        upstream_status=upstream_status,
+        # Upstream error text can echo a request; keep the token out of the trail too.
+        error_message=redact_text(error_message or ""),
+        duration_ms=duration_ms,
+        request_id=request_id or "",
+    )
+
+
+def entries_for(scope):
+    """Audit entries inside an OrgScope, newest first."""
+    entries = AuditEntry.objects.all()
+    if not scope.all:
+        entries = entries.filter(organization_id__in=scope.ids)
+    return entries
+
+
+def filter_entries(
+    entries,
+    *,
+    username: str = "",
+    organization_id: int | None = None,
+    action: str = "",
+    result: str = "",
+    since=None,
+    until=None,
+    device_id: int | None = None,
+):
+    """Narrow entries (already scoped with `entries_for`) by the audit page's filters."""
+    if username:
+        entries = entries.filter(username=username)
+    if organization_id is not None:
+        entries = entries.filter(organization_id=organization_id)
+    if action:
+        entries = entries.filter(action=action)
+    if result:
+        entries = entries.filter(result=result)
+    if since is not None:
+        entries = entries.filter(created_at__gte=since)
+    if until is not None:
+        entries = entries.filter(created_at__lt=until)
+    if device_id is not None:
+        entries = entries.filter(device_id=device_id)
+    return entries

@@ -1,0 +1,340 @@
+"""Django settings: every value comes from the environment, here and nowhere else.
+
+Each variable, its default and its meaning is listed in `.env.example` at the
+repository root. A malformed value stops start-up with a message naming it
+(see `config/env.py`).
+"""
+
+import os
+import sys
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+from config.env import (
+    env_bool,
+    env_database,
+    env_int,
+    env_list,
+    env_networks,
+    env_str,
+    env_timezone,
+    env_url,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+# Assumption: pytest is imported only when the test suite runs. The tests then get
+# a fixed secret key and a fast password hasher; nothing else differs.
+RUNNING_TESTS = "pytest" in sys.modules
+
+# Off by default so that a forgotten variable never exposes debug pages in
+# production; the demo script and local development set DEBUG=1.
+DEBUG = env_bool("DEBUG", False)
+
+SECRET_KEY = env_str("SECRET_KEY")
+if not SECRET_KEY:
+    if DEBUG or RUNNING_TESTS:
+        SECRET_KEY = "insecure-development-key-set-SECRET_KEY-in-production"  # noqa: S105
+    else:
+        raise ImproperlyConfigured(
+            "Environment variable SECRET_KEY is required when DEBUG is off "
+            "(set DEBUG=1 for local development)."
+        )
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+# --- the upstream and the background work -----------------------------------
+
+# Defaults point at the local simulator and its documented demo token.
+CONTROL_API_URL = env_url("CONTROL_API_URL", "http://127.0.0.1:8001/api/v1")
+CONTROL_API_TOKEN = env_str("CONTROL_API_TOKEN", "demo-token")
+# Only `demo_setup` uses it: the token of the simulator's /_sim/ control endpoints.
+SIMULATOR_CONTROL_TOKEN = env_str("SIMULATOR_CONTROL_TOKEN", "sim-control")
+# Seconds to connect and to read one upstream answer.
+CONTROL_API_CONNECT_TIMEOUT = env_int("CONTROL_API_CONNECT_TIMEOUT", 3, minimum=1)
+CONTROL_API_READ_TIMEOUT = env_int("CONTROL_API_READ_TIMEOUT", 30, minimum=1)
+
+REDIS_URL = env_url("REDIS_URL", "redis://127.0.0.1:6379/0", schemes=("redis", "rediss"))
+# Every Redis key the read model writes starts with this, so several dashboards
+# (or the tests) can share one Redis.
+READ_MODEL_KEY_PREFIX = env_str("READ_MODEL_KEY_PREFIX", "noc:")
+
+# Floor of 5 s: a faster poll would only load the upstream, pages never wait on it.
+POLL_INTERVAL_SECONDS = env_int("POLL_INTERVAL_SECONDS", 30, minimum=5)
+PROFILE_POLL_INTERVAL_SECONDS = env_int("PROFILE_POLL_INTERVAL_SECONDS", 300, minimum=5)
+# A full poll rebuilds the snapshot (deletions and renames show up); between full polls,
+# cheap incremental ones ask only for devices whose status changed.
+FULL_POLL_INTERVAL_SECONDS = env_int(
+    "FULL_POLL_INTERVAL_SECONDS", max(600, POLL_INTERVAL_SECONDS), minimum=POLL_INTERVAL_SECONDS
+)
+POLL_PAGE_SIZE = env_int("POLL_PAGE_SIZE", 100, minimum=1, maximum=100)  # the upstream's maximum
+POLL_PARALLEL_REQUESTS = env_int("POLL_PARALLEL_REQUESTS", 8, minimum=1, maximum=64)
+# Worker processes a full poll reads and stores its pages in (fleet.page_writers):
+# one per core by default; 0 does that work in the Celery worker's own process.
+POLL_PROCESSES = env_int("POLL_PROCESSES", os.cpu_count() or 1, minimum=0, maximum=64)
+# The poll lock's expiry: how long a killed worker can block polling.
+POLL_LOCK_SECONDS = env_int("POLL_LOCK_SECONDS", 60, minimum=10)
+POLL_SOFT_TIME_LIMIT_SECONDS = env_int("POLL_SOFT_TIME_LIMIT_SECONDS", 600, minimum=30)
+
+CELERY_BROKER_URL = REDIS_URL
+# kombu's Redis transport, repaired so a worker survives a Redis restart (config/broker.py);
+# other schemes (a Sentinel URL, a socket) keep kombu's own transport for them.
+if urlsplit(REDIS_URL).scheme in ("redis", "rediss"):
+    CELERY_BROKER_TRANSPORT = "config.broker:Transport"
+CELERY_TASK_IGNORE_RESULT = True  # tasks write to the read model, nobody awaits a result
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker polling the fleet must not hold a second poll message meanwhile.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Above the polls' hard time limit (630 s), so a long poll's unacknowledged message is
+# never handed to a second worker while the first still runs (docs/ARCHITECTURE.md).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A bulk job whose worker gave no sign of life for this long (it sends one device in at
+# most ~20 s) is taken for dead and queued again; beat looks every 30 s (docs/OPERATIONS.md).
+BULK_JOB_STALL_SECONDS = env_int("BULK_JOB_STALL_SECONDS", 60, minimum=60)
+BULK_JOB_WATCHDOG_SECONDS = 30
+CELERY_BEAT_SCHEDULE = {
+    "resume-stalled-bulk-jobs": {
+        "task": "devices.bulk_tasks.resume_stalled_bulk_jobs",
+        "schedule": timedelta(seconds=BULK_JOB_WATCHDOG_SECONDS),
+        "options": {"expires": BULK_JOB_WATCHDOG_SECONDS},
+    },
+    "poll-fleet": {
+        "task": "devices.tasks.poll_fleet",
+        "schedule": timedelta(seconds=POLL_INTERVAL_SECONDS),
+        # A poll that waited longer than its interval is stale: the next one replaces it.
+        "options": {"expires": POLL_INTERVAL_SECONDS},
+    },
+    "poll-profiles": {
+        "task": "devices.tasks.poll_profiles",
+        "schedule": timedelta(seconds=PROFILE_POLL_INTERVAL_SECONDS),
+        "options": {"expires": PROFILE_POLL_INTERVAL_SECONDS},
+    },
+}
+
+# /readyz answers 503 when the last successful fleet poll started longer ago than this.
+READY_MAX_POLL_AGE_SECONDS = env_int(
+    "READY_MAX_POLL_AGE_SECONDS", max(300, 3 * POLL_INTERVAL_SECONDS), minimum=POLL_INTERVAL_SECONDS
+)
+# Who may read /metrics: a bearer token and/or client addresses; with neither, it is 404.
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+METRICS_ALLOWED_ADDRESSES = env_networks("METRICS_ALLOWED_ADDRESSES")
+# Migrations are not metrics here; exporting them would query the database at every start.
+PROMETHEUS_EXPORT_MIGRATIONS = False
+
+# Benchmark only (bench/pages.py): serves /devices/naive/, the device list read from
+# the upstream on every request, to compare against the cached page. 404 when off.
+BENCHMARK_VIEWS = env_bool("BENCHMARK_VIEWS", False)
+
+# --- Django ------------------------------------------------------------------
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "template_partials",
+    "django_prometheus",
+    "axes",
+    "accounts",
+    "devices",
+    "profiles",
+    "operations",
+    "overview",
+]
+
+MIDDLEWARE = [
+    # First and last: request counts and latencies per view (/metrics).
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "accounts.middleware.SessionRenewalMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "accounts.middleware.HtmxLoginRedirectMiddleware",
+    "accounts.middleware.DisplayTimeZoneMiddleware",
+    # After authentication: answers a locked-out login with the lockout page.
+    "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "overview.context_processors.banner",
+                "overview.context_processors.tenancy_context",
+                "overview.context_processors.display",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": env_database(
+        "DATABASE_URL",
+        f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0),
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+if RUNNING_TESTS:
+    # Hashing at full strength would dominate the run time of the tests.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Axes first: it refuses a locked-out username and address before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "accounts.auth_backends.LoginThrottle",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/accounts/login/"
+
+LANGUAGE_CODE = "en-us"
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = env_timezone("TIME_ZONE", "UTC")
+# The zone pages show times in (and say so); storage is always UTC.
+DISPLAY_TIME_ZONE = env_timezone("DISPLAY_TIME_ZONE", TIME_ZONE)
+CELERY_TIMEZONE = TIME_ZONE
+
+# --- static files: ours and the packages', served by WhiteNoise, never a CDN ---
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+# After `collectstatic` files get hashed names and far-future caching; before it
+# (runserver, the demo) WhiteNoise serves them straight from the apps and packages.
+_COLLECTED = (STATIC_ROOT / "staticfiles.json").exists() and not (DEBUG or RUNNING_TESTS)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if _COLLECTED
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = not _COLLECTED
+# Looks files up per request instead of indexing STATIC_ROOT at start-up (which warns
+# when collectstatic has not run): right for development and the tests.
+WHITENOISE_AUTOREFRESH = DEBUG or RUNNING_TESTS
+
+# --- security ---------------------------------------------------------------
+
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SESSION_COOKIE_HTTPONLY = True
+# Off by default: production usually terminates TLS at a proxy that redirects.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+# Probes and scrapers often speak plain HTTP to the container: no redirect for them.
+SECURE_REDIRECT_EXEMPT = [r"^healthz", r"^readyz$", r"^metrics$"]
+if env_bool("SECURE_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+if not DEBUG:
+    # Cookies only over HTTPS; set SECURE_COOKIES=0 to try a production build over plain HTTP.
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+    # Preloading binds the whole domain to HTTPS for months: the domain's owner decides.
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+
+# Login throttling: after LOGIN_FAILURE_LIMIT failed logins for one username from one
+# address, that pair is refused for LOGIN_LOCKOUT_MINUTES after the last failure.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+# The address is REMOTE_ADDR only: a client-sent X-Forwarded-For must not pick its own address.
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+# No Axes banner at each process start; its log lines mask usernames and addresses anyway.
+AXES_VERBOSE = False
+
+# Sessions end after this many seconds without a request (SessionRenewalMiddleware pushes the
+# expiry back, writing the session at most once a minute).
+SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 8 * 3600, minimum=300)
+SESSION_RENEW_SECONDS = 60
+
+# Explains a refused form when secure cookies meet plain HTTP, instead of a bare 403.
+CSRF_FAILURE_VIEW = "accounts.views.csrf_failure"
+
+# Content-Security-Policy: scripts, styles and images from this site only; no inline code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# --- logging: to stderr, with the API token and bearer headers redacted --------
+
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
+if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+    raise ImproperlyConfigured(
+        f"Environment variable LOG_LEVEL={LOG_LEVEL!r} is not valid: "
+        "expected DEBUG, INFO, WARNING, ERROR or CRITICAL."
+    )
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"redact_secrets": {"()": "config.log_redaction.RedactSecrets"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_secrets"],
+        },
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # Django's default config gives these loggers handlers of their own; route them
+        # through ours so the redaction applies and nothing prints twice.
+        "django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        "django.server": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        # urllib3 at DEBUG prints every request line; keep it quiet unless asked.
+        "urllib3": {"level": "WARNING"},
+    },
+}

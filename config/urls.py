@@ -1,0 +1,31 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from accounts import audit_views
+from accounts import views as account_views
+from monitoring import metrics, readiness
+from overview import views
+
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("audit/", audit_views.audit_list, name="audit"),
+    path("audit/export.csv", audit_views.audit_export, name="audit-export"),
+    path("organization/", views.switch_organization, name="switch-organization"),
+    path("favicon.ico", views.favicon, name="favicon"),
+    path("healthz", views.healthz, name="healthz"),
+    path("healthz/auth", views.healthz_auth, name="healthz-auth"),
+    path("readyz", readiness.readyz, name="readyz"),
+    path("metrics", metrics.metrics_view, name="metrics"),
+    path(
+        "accounts/login/",
+        account_views.LoginView.as_view(),
+        name="login",
+    ),
+    # Django's LogoutView accepts POST only, so logging out needs the CSRF token.
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+    path("", include("devices.urls")),
+    path("profiles/", include("profiles.urls")),
+    path("operations/", include("operations.urls")),
+]
