@@ -9,6 +9,9 @@ import redis
 from simulator.control import SimulatorControl
 from simulator.server import SimulatorServer
 
+# Fixtures every folder may ask for by name: users and roles, the fleet, operations.
+pytest_plugins = ["tests.users", "tests.fixtures.fleet", "tests.fixtures.operations"]
+
 ALL_TOKEN = "test-all-orgs-token"
 TENANT_TOKEN = "test-tenant-token"
 TENANT_ORGS = frozenset({5, 7})

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from simulator import catalog
-from tests.operations.fixtures import (  # noqa: F401 -- fixtures, used by name
+from tests.fixtures.operations import (  # noqa: F401 -- fixtures, used by name
     cached_fleet,
     celery_eager,
     device_of_org,

@@ -8,7 +8,7 @@ from pathlib import Path
 from playwright.sync_api import expect
 
 from operations import imports
-from tests.operations.fixtures import (  # noqa: F401 -- fixtures, used by name
+from tests.fixtures.operations import (  # noqa: F401 -- fixtures, used by name
     cached_fleet,
     celery_eager,
     upstream,

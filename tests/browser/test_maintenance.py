@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from playwright.sync_api import expect
 
 from operations.models import MaintenanceSnapshot
-from tests.operations.fixtures import (  # noqa: F401 -- fixtures, used by name
+from tests.fixtures.operations import (  # noqa: F401 -- fixtures, used by name
     cached_fleet,
     device_of_org,
     fleet_devices,

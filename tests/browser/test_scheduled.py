@@ -3,7 +3,7 @@ what was typed."""
 
 from playwright.sync_api import expect
 
-from tests.operations.fixtures import (  # noqa: F401 -- fixtures, used by name
+from tests.fixtures.operations import (  # noqa: F401 -- fixtures, used by name
     cached_fleet,
     device_of_org,
     fleet_devices,

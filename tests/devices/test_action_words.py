@@ -8,7 +8,7 @@ from accounts import tenancy
 from devices import list_filters
 from devices.models import BulkJob
 from fleet import polling
-from tests.operations.fixtures import (  # noqa: F401 -- fixtures, used by name
+from tests.fixtures.operations import (  # noqa: F401 -- fixtures, used by name
     cached_fleet,
     device_of_org,
     fleet_devices,

@@ -5,7 +5,7 @@ from html import unescape
 
 import pytest
 
-from tests.operations.fixtures import (  # noqa: F401 -- fixtures, used by name
+from tests.fixtures.operations import (  # noqa: F401 -- fixtures, used by name
     cached_fleet,
     device_of_org,
     fleet_devices,

@@ -4,7 +4,7 @@ import pytest
 from django.conf import settings
 
 from controlapi import ControlAPI
-from tests.operations.fixtures import (  # noqa: F401 -- fixtures, used by name
+from tests.fixtures.operations import (  # noqa: F401 -- fixtures, used by name
     cached_fleet,
     device_of_org,
     fleet_devices,

@@ -11,7 +11,7 @@ from django.conf import settings
 from controlapi import ControlAPI
 from devices import configured, selectors
 from fleet.polling import FULL, PollConfig, poll_fleet
-from tests.operations.fixtures import (  # noqa: F401 -- fixtures, used by name
+from tests.fixtures.operations import (  # noqa: F401 -- fixtures, used by name
     cached_fleet,
     device_of_org,
     fleet_devices,

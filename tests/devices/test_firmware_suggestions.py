@@ -9,7 +9,7 @@ from controlapi import ControlAPI
 from devices import selectors
 from simulator import catalog
 from tests.conftest import ALL_TOKEN
-from tests.operations.fixtures import (  # noqa: F401 -- fixtures, used by name
+from tests.fixtures.operations import (  # noqa: F401 -- fixtures, used by name
     cached_fleet,
     device_of_org,
     fleet_devices,

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from devices import refresh_requests
-from tests.operations.fixtures import (  # noqa: F401 -- fixtures, used by name
+from tests.fixtures.operations import (  # noqa: F401 -- fixtures, used by name
     cached_fleet,
     celery_eager,
     device_of_org,

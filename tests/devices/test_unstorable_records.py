@@ -11,7 +11,7 @@ from controlapi import errors
 from devices import services
 from fleet import polling
 from fleet.read_model import DeviceQuery
-from tests.devices.conftest import (  # noqa: F401 -- fixtures, used by name
+from tests.fixtures.fleet import (  # noqa: F401 -- fixtures, used by name
     all_devices,
     api_factory,
     cache_settings,

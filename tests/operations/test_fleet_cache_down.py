@@ -7,7 +7,7 @@ import pytest
 
 from devices.models import BulkJob, Claim
 from operations.models import ActionRecord, MaintenanceSnapshot
-from tests.operations.fixtures import (  # noqa: F401 -- fixtures, used by name
+from tests.fixtures.operations import (  # noqa: F401 -- fixtures, used by name
     cached_fleet,
     device_of_org,
     fleet_devices,

@@ -21,7 +21,7 @@ from operations import imports
 from operations.models import ImportJob, ImportRow
 from operations.tasks import run_import_job
 from tests.conftest import ALL_TOKEN
-from tests.operations.fixtures import (  # noqa: F401 -- fixtures, used by name
+from tests.fixtures.operations import (  # noqa: F401 -- fixtures, used by name
     cached_fleet,
     celery_eager,
     fleet_devices,

@@ -8,7 +8,7 @@ import redis
 
 from accounts.models import Role
 from devices import onboarding
-from tests.operations.fixtures import cached_fleet, fleet_devices, upstream  # noqa: F401
+from tests.fixtures.operations import cached_fleet, fleet_devices, upstream  # noqa: F401
 from tests.users import make_user, noc, organizations, tenant_admin  # noqa: F401 -- fixtures
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,7 @@ import pytest
 
 from accounts.models import AuditEntry, Role
 from operations.models import HeadlessRecord, MaintenanceSnapshot
-from tests.operations.fixtures import (  # noqa: F401 -- fixtures, used by name
+from tests.fixtures.operations import (  # noqa: F401 -- fixtures, used by name
     cached_fleet,
     device_of_org,
     fleet_devices,

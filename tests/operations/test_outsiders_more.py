@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from operations.models import ActionRecord, HeadlessRecord
-from tests.operations.fixtures import (  # noqa: F401 -- fixtures, used by name
+from tests.fixtures.operations import (  # noqa: F401 -- fixtures, used by name
     cached_fleet,
     device_of_org,
     fleet_devices,

@@ -3,7 +3,7 @@
 import pytest
 
 from fleet import polling
-from tests.devices.conftest import (  # noqa: F401 -- fixtures, used by name
+from tests.fixtures.fleet import (  # noqa: F401 -- fixtures, used by name
     all_devices,
     api_factory,
     cache_settings,

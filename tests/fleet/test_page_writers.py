@@ -14,8 +14,7 @@ from fleet import polling
 from fleet.page_writers import LocalWriter, PageWriters, writer_client
 from fleet.read_model import DeviceQuery, ReadModel
 from tests.conftest import ALL_TOKEN
-
-from .conftest import CLOSED_PORT_URL
+from tests.fixtures.fleet import CLOSED_PORT_URL
 
 
 def _full(model, api_factory, poll_config, **kwargs):

@@ -7,7 +7,7 @@ The fleet is in the read model first (a poll before the fault), as in production
 import pytest
 
 from operations.models import ActionRecord
-from tests.operations.fixtures import (  # noqa: F401 -- fixtures, used by name
+from tests.fixtures.operations import (  # noqa: F401 -- fixtures, used by name
     cached_fleet,
     device_of_org,
     fleet_devices,

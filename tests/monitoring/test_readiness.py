@@ -8,8 +8,7 @@ import pytest
 from django.db import OperationalError
 
 from fleet import polling, worker_heartbeat
-from tests.dashboard.test_redis_server import old_redis  # noqa: F401 -- fixture
-from tests.devices.conftest import (  # noqa: F401 -- fixtures, used by name
+from tests.fixtures.fleet import (  # noqa: F401 -- fixtures, used by name
     CLOSED_PORT_URL,
     api_factory,
     cache_settings,
@@ -17,6 +16,7 @@ from tests.devices.conftest import (  # noqa: F401 -- fixtures, used by name
     poll_config,
     redis_down,
 )
+from tests.fleet.test_redis_server import old_redis  # noqa: F401 -- fixture
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import AuditEntry
-from tests.dashboard.test_settings import run_python
+from tests.config.test_settings import run_python
 from tests.users import PASSWORD
 
 LOGIN = "/accounts/login/"

@@ -11,7 +11,7 @@ without a test written for it.
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from tests.operations.fixtures import (  # noqa: F401 -- fixtures, used by name
+from tests.fixtures.operations import (  # noqa: F401 -- fixtures, used by name
     cached_fleet,
     device_of_org,
     fleet_devices,

@@ -14,7 +14,7 @@ import monitoring.metrics
 from devices.upstream_calls import UpstreamCallTally
 from fleet import polling
 from operations.models import ActionRecord
-from tests.devices.conftest import (  # noqa: F401 -- fixtures, used by name
+from tests.fixtures.fleet import (  # noqa: F401 -- fixtures, used by name
     CLOSED_PORT_URL,
     api_factory,
     cache_settings,
