@@ -8,27 +8,26 @@ _TRUE = {"1", "true", "True"}
 _FALSE = {"0", "false", "False"}
 
 
-def parse_bool(name: str, raw: str | None) -> bool | None:
-    if raw is None:
-        return None
+def _truth(raw: str, name: str, message: str) -> bool:
     if raw in _TRUE:
         return True
     if raw in _FALSE:
         return False
-    raise field_error(name, f"'{raw}' is not a valid boolean: use 1|true|True or 0|false|False.")
+    raise field_error(name, message)
+
+
+def parse_bool(name: str, raw: str | None) -> bool | None:
+    if raw is None:
+        return None
+    return _truth(raw, name, f"'{raw}' is not a valid boolean: use 1|true|True or 0|false|False.")
 
 
 def parse_status(raw: str | None) -> bool | None:
     """status=1|true|True means Up, 0|false|False means Down; anything else is a 400."""
     if raw is None:
         return None
-    if raw in _TRUE:
-        return True
-    if raw in _FALSE:
-        return False
-    raise field_error(
-        "status", f"'{raw}' is not a valid status: use 1|true|True (Up) or 0|false|False (Down)."
-    )
+    message = f"'{raw}' is not a valid status: use 1|true|True (Up) or 0|false|False (Down)."
+    return _truth(raw, "status", message)
 
 
 def parse_int(name: str, raw: str | None, minimum: int | None = None) -> int | None:
