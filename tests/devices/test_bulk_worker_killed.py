@@ -1,0 +1,159 @@
+"""A real Celery worker killed (SIGKILL, with its pool processes) in the middle of a bulk
+reboot: the watchdog queues the job again, a second worker finishes it, and each device is
+rebooted exactly once.
+
+test_bulk_actions.py builds by hand the state a killed worker leaves; here a worker process
+really dies while its reboot request is at the simulator (each PATCH takes LATENCY_MS
+there). That device's reboot arrives, but nobody wrote down its answer: the resumed job does
+not send it again and says the outcome is unknown (devices/bulk.py).
+
+The worker reads and writes the test's own database (the job the page made, the items it
+sends), so the test runs in real transactions, and under SQLite on a file copy of the
+suite's in-memory database for its duration.
+"""
+
+import contextlib
+import signal
+import sqlite3
+import time
+from urllib.parse import quote
+
+import pytest
+from django.db import connections
+
+from config.celery import app
+from devices import bulk, configured
+from devices.models import BulkItem, BulkJob
+from operations.models import ActionRecord
+from tests.conftest import ALL_TOKEN, kill_group, wait_until
+from tests.users import ORG_A, client_of, operator, organizations  # noqa: F401 -- fixtures
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+DEVICES = 10
+SENT_BEFORE_KILL = 3
+LATENCY_MS = 1500  # each reboot request waits this long at the simulator before it applies
+IN_FLIGHT_SECONDS = 0.5  # this long after its action record is made, a request is at the
+# simulator (sent within milliseconds) and not yet answered (LATENCY_MS)
+STALL_SECONDS = 2  # the watchdog's BULK_JOB_STALL_SECONDS here (a worker beats every 1.5 s)
+
+
+@pytest.fixture
+def worker_database(transactional_db, tmp_path):
+    """A DATABASE_URL of the test's database for a worker process: the pytest-django test
+    database under PostgreSQL; under SQLite a file copy of the in-memory one, which this
+    process uses too until the end of the test."""
+    connection = connections["default"]
+    config = connection.settings_dict
+    if connection.vendor != "sqlite":
+        password = f":{quote(config['PASSWORD'], safe='')}" if config["PASSWORD"] else ""
+        port = f":{config['PORT']}" if config["PORT"] else ""
+        yield (
+            f"postgres://{quote(config['USER'], safe='')}{password}@"
+            f"{config['HOST'] or 'localhost'}{port}/{config['NAME']}"
+        )
+        return
+    path = tmp_path / "test.sqlite3"
+    connection.ensure_connection()
+    in_memory = connection.connection
+    with contextlib.closing(sqlite3.connect(path)) as copy:
+        in_memory.backup(copy)
+    name = config["NAME"]
+    connection.connection = None  # set aside, open: closing it would drop the database
+    config["NAME"] = str(path)
+    try:
+        yield f"sqlite:///{path}"
+    finally:
+        connection.close()
+        config["NAME"] = name
+        connection.connection = in_memory
+
+
+@pytest.fixture
+def on_the_broker(broker, simulator, settings):
+    """This process (the page) reads the fleet cache and queues tasks where the workers do:
+    the `broker` fixture's Redis."""
+    settings.REDIS_URL = broker.url
+    settings.CONTROL_API_URL = simulator.api_url
+    settings.CONTROL_API_TOKEN = ALL_TOKEN
+    previous = app.conf.broker_url
+    _send_to(broker.url)
+    yield broker
+    _send_to(previous)
+
+
+def _send_to(url):
+    """Point this process's Celery app at the broker at `url`: the setting, and the pools of
+    connections and producers it made for the broker of its first task sent, if any."""
+    app.conf.broker_url = url
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+def _newly_in_flight(job):
+    """A check for wait_until: the item whose request went out since the check before (its
+    action record made, no answer written down), once SENT_BEFORE_KILL items are done."""
+    keys = [bulk.item_key(item) for item in job.items.all()]
+    seen = set()
+
+    def check():
+        records = ActionRecord.objects.filter(key__in=keys, state=ActionRecord.State.SENDING)
+        sending = set(records.values_list("key", flat=True))
+        new = sending - seen
+        seen.update(sending)
+        if new and job.items.filter(state=BulkItem.State.DONE).count() >= SENT_BEFORE_KILL:
+            return BulkItem.objects.get(job=job, action_key=new.pop())
+        return None
+
+    return check
+
+
+def test_a_worker_killed_mid_job_is_replaced_and_each_device_is_rebooted_exactly_once(
+    worker_database, client_of, operator, still_fleet, all_devices, on_the_broker, celery,
+    settings,
+):  # fmt: skip
+    still_fleet.set_faults(latency_ms=LATENCY_MS, method="PATCH", path="*/inventory_device/*")
+    first = celery("worker", "--concurrency", "2", DATABASE_URL=worker_database)
+    wait_until(lambda: configured.read_model().snapshot_info(), "the worker's start-up poll")
+    chosen = [d for d in all_devices() if d.organization_id == ORG_A][:DEVICES]
+    assert len(chosen) == DEVICES
+
+    response = client_of(operator).post(
+        "/devices/bulk/start/", {"action": "reboot", "devices": ",".join(str(d.id) for d in chosen)}
+    )
+    assert response.status_code == 302, response.content
+    job = BulkJob.objects.get()
+
+    mid_send = wait_until(_newly_in_flight(job), f"{SENT_BEFORE_KILL} devices sent")
+    time.sleep(IN_FLIGHT_SECONDS)  # the request has reached the simulator, which holds it
+    kill_group(first)
+    assert first.returncode == -signal.SIGKILL
+    # Killed before the answer came: nothing wrote the reboot down.
+    assert BulkItem.objects.get(pk=mid_send.pk).state == BulkItem.State.SENDING
+
+    celery("worker", "--concurrency", "2", DATABASE_URL=worker_database)
+    # Beat's watchdog task, called here: a worker's setting cannot go under 60 s, a
+    # test should not wait that long.
+    settings.BULK_JOB_STALL_SECONDS = STALL_SECONDS
+    wait_until(lambda: bulk.resume_stalled_jobs() == [job.pk], "the job to be taken for stalled")
+    wait_until(
+        lambda: BulkJob.objects.get(pk=job.pk).finished, "the second worker to finish the job"
+    )
+
+    patches = {
+        request: count
+        for request, count in still_fleet.request_log(last=0)["counts"].items()
+        if request.startswith("PATCH ")
+    }
+    assert patches == {f"PATCH /api/v1/inventory_device/{d.id}/": 1 for d in chosen}
+    job.refresh_from_db()
+    assert job.state == BulkJob.State.DONE
+    assert bulk.progress(job) == {
+        "done": DEVICES - 1, "failed": 1, "skipped": 0, "remaining": 0,
+        "finished": DEVICES, "total": DEVICES, "percent": 100,
+    }  # fmt: skip
+    mid_send.refresh_from_db()
+    assert mid_send.state == BulkItem.State.FAILED
+    assert "may or may not have reached the device" in mid_send.message
+    record = ActionRecord.objects.get(key=mid_send.action_key)
+    assert record.state == ActionRecord.State.UNKNOWN and record.may_resend
