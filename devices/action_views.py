@@ -17,7 +17,7 @@ from django_htmx.http import HttpResponseStopPolling
 from accounts import tenancy
 from devices import selectors, services
 from devices.detail_views import detail_context, render_unavailable
-from operations.models import ActionRecord
+from devices.models import ActionRecord
 
 
 def _back_to(device_id: int, record: ActionRecord):

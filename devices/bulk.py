@@ -38,8 +38,7 @@ from django.http import Http404, QueryDict
 from accounts import audit, tenancy
 from common import integers
 from devices import configured, list_filters, list_selectors, services
-from devices.models import BulkItem, BulkJob
-from operations.models import ActionRecord
+from devices.models import ActionRecord, BulkItem, BulkJob
 
 log = logging.getLogger(__name__)
 

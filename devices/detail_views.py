@@ -24,8 +24,8 @@ from accounts import tenancy
 from accounts.models import Organization
 from controlapi.records import has_detail_fields
 from devices import refresh_requests, selectors, services, tasks
+from devices.models import ActionRecord
 from fleet import freshness
-from operations.models import ActionRecord
 
 RECENT_ACTIONS = 8
 # How long the freshness panel waits for a requested refresh before it says so.

@@ -32,9 +32,9 @@ from common import integers
 from controlapi import errors
 from controlapi.records import Device, has_detail_fields
 from devices import configured, selectors
+from devices.models import ActionRecord
 from devices.upstream import control_api
 from fleet.polling import RefreshTimeout
-from operations.models import ActionRecord
 
 log = logging.getLogger(__name__)
 

@@ -167,7 +167,7 @@ class FleetCollector:
 
     def _from_database(self):
         # Imported here: models need the app registry, ready only after settings load.
-        from operations.models import ActionRecord
+        from devices.models import ActionRecord
 
         actions = GaugeMetricFamily(
             "noc_actions",

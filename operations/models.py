@@ -1,7 +1,5 @@
 """What the dashboard itself must remember about the work it sent upstream.
 
-- `ActionRecord`: one device action a person asked for, under a one-time
-  idempotency key, so a double click or a replayed form never sends twice.
 - `ImportJob` / `ImportRow`: a bulk onboarding upload, each row with its own
   state, so a retried job neither drops nor re-creates a row.
 - `HeadlessRecord`: the transaction ids of headless operations the dashboard
@@ -15,76 +13,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-
-from accounts import audit
-
-
-class ActionRecord(models.Model):
-    class State(models.TextChoices):
-        SENDING = "sending", "Sending"
-        SENT = "sent", "Accepted by the control API"
-        FAILED = "failed", "Refused or failed"
-        UNKNOWN = "unknown", "Outcome unknown"
-        REFUSED = "refused", "Not allowed: nothing sent"
-        ALREADY_PENDING = "already_pending", "Already pending: nothing sent"
-
-    class Follow(models.TextChoices):
-        WAITING = "waiting", "Waiting for the device"
-        CONFIRMED = "confirmed", "Confirmed by the device"
-        TIMED_OUT = "timed_out", "Not confirmed in time"
-        CONTRADICTED = "contradicted", "Contradicted by the device"
-        NONE = "none", "Not followed"
-
-    key = models.CharField(max_length=64, unique=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    device_id = models.PositiveBigIntegerField(db_index=True)
-    device_name = models.CharField(max_length=255, blank=True)
-    organization_id = models.PositiveIntegerField(null=True, blank=True)
-    action = models.CharField(max_length=32)
-    parameters = models.JSONField(default=dict, blank=True)
-    state = models.CharField(max_length=16, choices=State.choices, default=State.SENDING)
-    message = models.TextField(blank=True)
-    upstream_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    # The pending_settings entry that tracks the action until the device confirms it.
-    pending_name = models.CharField(max_length=64, blank=True)
-    # Whether that entry was seen pending (in the answer or a later read): only then does
-    # its absence mean the device did the work.
-    pending_seen = models.BooleanField(default=False)
-    # The device's last_change in the upstream's answer: the action's time on its clock.
-    answered_change = models.DateTimeField(null=True, blank=True)
-    follow = models.CharField(max_length=16, choices=Follow.choices, default=Follow.NONE)
-    resend_of = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="resends"
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    confirmed_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        indexes = [
-            models.Index(fields=["device_id", "-created_at"]),
-            # /metrics counts actions by action and state at every scrape (noc_actions).
-            models.Index(fields=["action", "state"], name="action_outcome_idx"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.action} on device {self.device_id} ({self.state})"
-
-    @property
-    def may_resend(self) -> bool:
-        """Sending again makes sense when the outcome is unknown or the failure was not the
-        control API refusing the request itself (a 4xx other than 429: the same input fails
-        the same way)."""
-        if self.state == self.State.UNKNOWN:
-            return True
-        if self.state != self.State.FAILED:
-            return False
-        status = self.upstream_status
-        return status is None or status == 429 or status >= 500
-
-    def action_label(self) -> str:
-        return audit.action_label(self.action)
 
 
 class ImportJob(models.Model):

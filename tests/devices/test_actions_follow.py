@@ -3,7 +3,7 @@ the upstream answered; an answer or a state that contradicts the request is said
 
 import pytest
 
-from operations.models import ActionRecord
+from devices.models import ActionRecord
 from tests.fixtures.operations import (  # noqa: F401 -- fixtures, used by name
     cached_fleet,
     device_of_org,

@@ -6,7 +6,7 @@ import time
 import pytest
 
 from accounts.models import AuditEntry
-from operations.models import ActionRecord
+from devices.models import ActionRecord
 from tests.fixtures.operations import (  # noqa: F401 -- fixtures, used by name
     cached_fleet,
     device_of_org,

@@ -194,7 +194,7 @@ def _as_left_by_a_killed_worker(job, user, sent, mid_send, heartbeat_age):
     from django.utils import timezone
 
     from devices import services
-    from operations.models import ActionRecord
+    from devices.models import ActionRecord
 
     for item in sent:
         key = bulk.item_key(item)
@@ -218,7 +218,7 @@ def test_a_job_whose_worker_was_killed_is_resumed_and_sends_each_remaining_devic
     from datetime import timedelta
 
     from devices.bulk_tasks import resume_stalled_bulk_jobs
-    from operations.models import ActionRecord
+    from devices.models import ActionRecord
 
     chosen = org_devices(all_devices, ORG_A, 8)
     job = start(client_of(operator), {"action": "reboot",

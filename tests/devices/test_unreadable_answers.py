@@ -4,7 +4,8 @@ probably applied, so it is "outcome unknown" (checked before any send-again), ne
 import pytest
 
 from accounts.models import AuditEntry
-from operations.models import ActionRecord, HeadlessRecord
+from devices.models import ActionRecord
+from operations.models import HeadlessRecord
 from tests.devices.test_detail_edit import NEW, edit_form
 from tests.fixtures.operations import (  # noqa: F401 -- fixtures, used by name
     cached_fleet,

@@ -11,9 +11,9 @@ from prometheus_client.parser import text_string_to_metric_families
 
 import devices.upstream
 import monitoring.metrics
+from devices.models import ActionRecord
 from devices.upstream_calls import UpstreamCallTally
 from fleet import polling
-from operations.models import ActionRecord
 from tests.fixtures.fleet import (  # noqa: F401 -- fixtures, used by name
     CLOSED_PORT_URL,
     api_factory,

@@ -5,8 +5,8 @@ API itself; a serial, which it cannot look up, is refused: see the scheduled ope
 
 import pytest
 
-from devices.models import BulkJob, Claim
-from operations.models import ActionRecord, MaintenanceSnapshot
+from devices.models import ActionRecord, BulkJob, Claim
+from operations.models import MaintenanceSnapshot
 from tests.fixtures.operations import (  # noqa: F401 -- fixtures, used by name
     cached_fleet,
     device_of_org,

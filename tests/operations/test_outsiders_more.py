@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from operations.models import ActionRecord, HeadlessRecord
+from devices.models import ActionRecord
+from operations.models import HeadlessRecord
 from tests.fixtures.operations import (  # noqa: F401 -- fixtures, used by name
     cached_fleet,
     device_of_org,

@@ -6,7 +6,7 @@ The fleet is in the read model first (a poll before the fault), as in production
 
 import pytest
 
-from operations.models import ActionRecord
+from devices.models import ActionRecord
 from tests.fixtures.operations import (  # noqa: F401 -- fixtures, used by name
     cached_fleet,
     device_of_org,
