@@ -27,5 +27,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("devices.urls")),
     path("profiles/", include("profiles.urls")),
-    path("operations/", include("operations.urls")),
+    path("", include("operations.urls")),
 ]

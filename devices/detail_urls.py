@@ -1,28 +1,14 @@
-"""URLs of one device's pages: detail, actions, create/edit/delete, maintenance, operations."""
+"""URLs of one device's pages: detail, actions, create/edit/delete."""
 
 from django.urls import path
 
-from devices import action_views, detail_views, edit_views, import_views, maintenance_views
+from devices import action_views, detail_views, edit_views
 
 urlpatterns = [
     path("devices/new/", edit_views.device_create, name="create"),
-    path("devices/import/", import_views.import_upload, name="import"),
-    path("devices/import/template.csv", import_views.import_template, name="import-template"),
-    path("devices/import/<int:job_id>/", import_views.import_job, name="import-job"),
-    path("devices/import/<int:job_id>/start/", import_views.import_start, name="import-start"),
-    path(
-        "devices/import/<int:job_id>/to-fix.csv",
-        import_views.import_fixes_csv,
-        name="import-fixes",
-    ),
     path("devices/<int:device_id>/edit/", edit_views.device_edit, name="edit"),
     path("devices/<int:device_id>/edit/form/", edit_views.device_edit_form, name="edit-form"),
     path("devices/<int:device_id>/delete/", edit_views.device_delete, name="delete"),
-    path(
-        "devices/<int:device_id>/maintenance/",
-        maintenance_views.device_maintenance,
-        name="maintenance",
-    ),
     path("devices/<int:device_id>/", detail_views.device_detail, name="detail"),
     path("devices/<int:device_id>/freshness/", detail_views.device_freshness, name="freshness"),
     path("devices/<int:device_id>/refresh/", detail_views.device_refresh, name="refresh"),

@@ -468,7 +468,7 @@ class NotAllowed(Exception):
     """The user can see the device but their role does not allow this change."""
 
 
-def _timed_write(*, user, action, device_id, device_name, organization_id, parameters, call):
+def timed_write(*, user, action, device_id, device_name, organization_id, parameters, call):
     """Run one upstream write, audit it (OK, FAILED or UNKNOWN), return its answer.
 
     Raises the upstream's ControlAPIError (ValidationFailed, Conflict...) after auditing,
@@ -506,7 +506,7 @@ def device_create(*, user, fields: Mapping[str, Any]) -> Device:
     """POST a new device into an organization where the user may create (404 elsewhere)."""
     org_id = fields.get("organization_id")
     tenancy.ensure_allowed(user, tenancy.DEVICE_CREATE, org_id)
-    device = _timed_write(
+    device = timed_write(
         user=user, action="device_create", device_id=None, device_name=fields.get("name", ""),
         organization_id=org_id, parameters=fields, call=lambda api: api.create_device(fields),
     )  # fmt: skip
@@ -530,7 +530,7 @@ def device_update(
         tenancy.ensure_allowed(user, tenancy.DEVICE_EDIT, changes["organization_id"])
     if not changes:
         return current
-    device = _timed_write(
+    device = timed_write(
         user=user, action="device_edit", device_id=device_id, device_name=current.name,
         organization_id=current.organization_id, parameters=changes,
         call=lambda api: api.update_device(device_id, changes),
@@ -550,66 +550,9 @@ def device_delete(*, user, device_id: int) -> None:
     device = read.device
     if not tenancy.can(user, tenancy.DEVICE_DELETE, device.organization_id):
         raise NotAllowed("Your role in this organization does not allow deleting devices.")
-    _timed_write(
+    timed_write(
         user=user, action="device_delete", device_id=device_id, device_name=device.name,
         organization_id=device.organization_id, parameters={},
         call=lambda api: api.delete_device(device_id),
     )  # fmt: skip
     selectors.forget_device(device_id)
-
-
-# --- the maintenance record ------------------------------------------------------------
-
-
-def device_maintenance_update(*, user, device_id: int, fields: Mapping[str, Any]):
-    """PUT the device's operational record and keep the answer (the API has no GET for it)."""
-    from operations.models import MaintenanceSnapshot
-
-    device = selectors.device_for_user(user=user, device_id=device_id, detail=False).device
-    if not tenancy.can(user, tenancy.MAINTENANCE, device.organization_id):
-        raise NotAllowed("Your role in this organization does not allow maintenance records.")
-    body = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in fields.items()}
-    answer = _timed_write(
-        user=user, action="maintenance", device_id=device_id, device_name=device.name,
-        organization_id=device.organization_id, parameters=body,
-        call=lambda api: api.update_device_operation(device_id, body),
-    )  # fmt: skip
-    MaintenanceSnapshot.objects.update_or_create(
-        device_id=device_id,
-        defaults={
-            "organization_id": device.organization_id,
-            "answer": maintenance_to_json(answer),
-            "updated_at": _now(),
-            "updated_by": user.get_username(),
-        },
-    )
-    return answer
-
-
-def maintenance_to_json(op) -> dict:
-    def iso(value):
-        return value.isoformat() if value else None
-
-    return {
-        "operational_status": op.operational_status,
-        "assigned_user": op.assigned_user,
-        "maintenance_notes": op.maintenance_notes,
-        "next_maintenance": iso(op.next_maintenance),
-        "configuration": _plain(op.configuration or {}),
-        "last_updated": iso(op.last_updated),
-        "updated_by": op.updated_by,
-        "operational_history": [
-            {"timestamp": iso(h.timestamp), "action": h.action, "from_status": h.from_status,
-             "to_status": h.to_status, "performed_by": h.performed_by}
-            for h in op.operational_history
-        ],
-    }  # fmt: skip
-
-
-def _plain(value):
-    """Read-only mappings and tuples from a record, as plain JSON-able data."""
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value

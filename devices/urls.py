@@ -5,8 +5,8 @@ from devices import detail_urls, views
 app_name = "devices"
 
 # The device pages are split by concern: the fleet list, its export and bulk actions, and
-# triage here; one device's pages (detail, actions, edit, maintenance, scheduled operations)
-# in detail_urls.
+# triage here; one device's pages (detail, actions, edit) in detail_urls. Bulk onboarding and
+# the maintenance record are the operations app's (operations.urls), under /devices/ too.
 urlpatterns = [
     path("devices/", views.device_list, name="list"),
     path("devices/export.csv", views.device_export, name="export"),

@@ -1,6 +1,6 @@
 """Bulk onboarding jobs: store a checked CSV, create its devices one row at a time.
 
-A job is stored from `devices.onboarding.check_file` (the dry run: nothing sent). Starting
+A job is stored from `operations.onboarding.check_file` (the dry run: nothing sent). Starting
 it enqueues `operations.tasks.run_import_job`, which calls `run_import` — safe to run
 again, and to run twice at once:
 
@@ -38,8 +38,9 @@ from django.http import Http404
 
 from accounts import audit
 from controlapi import errors
-from devices import onboarding, services
+from devices import services
 from devices.upstream import control_api
+from operations import onboarding
 from operations.models import ImportJob, ImportRow
 
 log = logging.getLogger(__name__)

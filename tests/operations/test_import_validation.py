@@ -1,4 +1,4 @@
-"""The CSV checks of bulk onboarding, one rule each (devices.onboarding.check_file)."""
+"""The CSV checks of bulk onboarding, one rule each (operations.onboarding.check_file)."""
 
 import csv
 import io
@@ -7,7 +7,7 @@ import pytest
 import redis
 
 from accounts.models import Role
-from devices import onboarding
+from operations import onboarding
 from tests.fixtures.operations import cached_fleet, fleet_devices, upstream  # noqa: F401
 from tests.users import make_user, noc, organizations, tenant_admin  # noqa: F401 -- fixtures
 

@@ -15,8 +15,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseStopPolling
 
 from accounts import tenancy
-from devices import onboarding
-from operations import imports
+from operations import imports, onboarding
 from operations.models import ImportJob, ImportRow
 
 SHOWN_ROWS = 1000  # the report page lists this many rows; the CSV of rows to fix has all
@@ -41,7 +40,7 @@ def import_upload(request):
         else:
             check = onboarding.check_file(upload.read(), user=request.user)
             job = imports.create_job(user=request.user, filename=upload.name, check=check)
-            return redirect("devices:import-job", job_id=job.pk)
+            return redirect("operations:import-job", job_id=job.pk)
     context = {
         "error": error,
         "recent": ImportJob.objects.filter(user=request.user)[:10],
@@ -51,7 +50,7 @@ def import_upload(request):
         "nav": "devices",
         "title": "Import devices",
     }
-    return render(request, "devices/import.html", context, status=400 if error else 200)
+    return render(request, "operations/import.html", context, status=400 if error else 200)
 
 
 @require_GET
@@ -90,11 +89,11 @@ def import_job(request, job_id: int):
     job = imports.job_for_user(user=request.user, job_id=job_id)
     context = _job_context(job)
     if request.htmx:
-        response = render(request, "devices/import_job.html#import-progress", context)
+        response = render(request, "operations/import_job.html#import-progress", context)
         if job.state == ImportJob.State.DONE:
             return HttpResponseStopPolling(response.content)  # the last frame, then no more
         return response
-    return render(request, "devices/import_job.html", context)
+    return render(request, "operations/import_job.html", context)
 
 
 @require_POST
@@ -102,7 +101,7 @@ def import_job(request, job_id: int):
 def import_start(request, job_id: int):
     job = imports.job_for_user(user=request.user, job_id=job_id)
     imports.start_job(job=job, user=request.user)
-    return redirect("devices:import-job", job_id=job.pk)
+    return redirect("operations:import-job", job_id=job.pk)
 
 
 @require_GET

@@ -14,6 +14,7 @@ from common import moments
 from controlapi import errors
 from devices import selectors, services
 from devices.forms import MaintenanceForm, key_values_text
+from operations import maintenance
 from operations.models import MaintenanceSnapshot
 
 
@@ -52,7 +53,7 @@ def device_maintenance(request, device_id: int):
                            default_zone=zone, stored_next=stored_next)  # fmt: skip
     if request.method == "POST" and form.is_valid():
         try:
-            services.device_maintenance_update(user=request.user, device_id=device_id,
+            maintenance.device_maintenance_update(user=request.user, device_id=device_id,
                                                fields=form.payload(last))  # fmt: skip
         except errors.ValidationFailed as error:
             for name, texts in error.field_errors.items():
@@ -62,11 +63,11 @@ def device_maintenance(request, device_id: int):
             form.add_error(None, str(error))
         else:
             messages.success(request, "Maintenance record saved.")
-            return redirect("devices:maintenance", device_id)
+            return redirect("operations:maintenance", device_id)
     context = {
         "device": device, "form": form, "snapshot": snapshot, "last": last,
         "history": list(reversed(last.get("operational_history", []))),
         "nav": "devices", "title": f"Maintenance of {device.name}",
     }  # fmt: skip
-    return render(request, "devices/edit_maintenance.html", context,
+    return render(request, "operations/edit_maintenance.html", context,
                   status=400 if request.method == "POST" else 200)  # fmt: skip

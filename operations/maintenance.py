@@ -1,0 +1,66 @@
+"""The maintenance (operational) record of one device: PUT upstream, and the answer kept
+(the API has no GET for it)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from accounts import tenancy
+from devices import selectors, services
+from operations.models import MaintenanceSnapshot
+
+
+def device_maintenance_update(*, user, device_id: int, fields: Mapping[str, Any]):
+    """PUT the device's operational record and keep the answer (the API has no GET for it)."""
+    device = selectors.device_for_user(user=user, device_id=device_id, detail=False).device
+    if not tenancy.can(user, tenancy.MAINTENANCE, device.organization_id):
+        raise services.NotAllowed(
+            "Your role in this organization does not allow maintenance records."
+        )
+    body = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in fields.items()}
+    answer = services.timed_write(
+        user=user, action="maintenance", device_id=device_id, device_name=device.name,
+        organization_id=device.organization_id, parameters=body,
+        call=lambda api: api.update_device_operation(device_id, body),
+    )  # fmt: skip
+    MaintenanceSnapshot.objects.update_or_create(
+        device_id=device_id,
+        defaults={
+            "organization_id": device.organization_id,
+            "answer": maintenance_to_json(answer),
+            "updated_at": datetime.now(UTC),
+            "updated_by": user.get_username(),
+        },
+    )
+    return answer
+
+
+def maintenance_to_json(op) -> dict:
+    def iso(value):
+        return value.isoformat() if value else None
+
+    return {
+        "operational_status": op.operational_status,
+        "assigned_user": op.assigned_user,
+        "maintenance_notes": op.maintenance_notes,
+        "next_maintenance": iso(op.next_maintenance),
+        "configuration": _plain(op.configuration or {}),
+        "last_updated": iso(op.last_updated),
+        "updated_by": op.updated_by,
+        "operational_history": [
+            {"timestamp": iso(h.timestamp), "action": h.action, "from_status": h.from_status,
+             "to_status": h.to_status, "performed_by": h.performed_by}
+            for h in op.operational_history
+        ],
+    }  # fmt: skip
+
+
+def _plain(value):
+    """Read-only mappings and tuples from a record, as plain JSON-able data."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
