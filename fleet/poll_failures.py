@@ -9,6 +9,7 @@ from __future__ import annotations
 import redis
 
 from controlapi import errors
+from fleet.page_writers import WriterFailed
 
 TOKEN_REFUSED = "token_refused"
 FORBIDDEN = "forbidden"
@@ -22,6 +23,15 @@ PAGE_WRITER = "page_writer"
 REDIS = "redis"
 TIME_LIMIT = "time_limit"
 OTHER = "other"
+
+
+class PollFailed(Exception):
+    """A poll stopped; the previous snapshot stays. The message says why, in words."""
+
+
+class LockLost(PollFailed):
+    pass
+
 
 _BY_CLASS: tuple[tuple[type[BaseException], str], ...] = (
     (errors.Unauthorized, TOKEN_REFUSED),
@@ -38,10 +48,6 @@ _BY_CLASS: tuple[tuple[type[BaseException], str], ...] = (
 
 def failure_kind(error: BaseException) -> str:
     """The reason a poll stopped on `error`, one of the names above."""
-    # Imported here: polling imports this module, and these live beside the poll.
-    from fleet.page_writers import WriterFailed
-    from fleet.polling import LockLost
-
     if isinstance(error, LockLost):
         return LOCK_LOST
     if isinstance(error, WriterFailed):

@@ -36,7 +36,7 @@ from controlapi.client import read_device_cache_page
 from controlapi.records import Device
 from fleet.locks import KeepAlive, RedisLock
 from fleet.page_writers import LocalWriter, PageWriters, WriterFailed
-from fleet.poll_failures import failure_kind
+from fleet.poll_failures import LockLost, PollFailed, failure_kind
 from fleet.read_model import ReadModel, Transition
 
 log = logging.getLogger(__name__)
@@ -87,14 +87,6 @@ class PollReport:
     organizations: frozenset[int] = frozenset()
     # Records left out because they could not be read or stored: (device id or None, why).
     set_aside: list[tuple[int | None, str]] = field(default_factory=list)
-
-
-class PollFailed(Exception):
-    """A poll stopped; the previous snapshot stays. The message says why, in words."""
-
-
-class LockLost(PollFailed):
-    pass
 
 
 def _now() -> datetime:
