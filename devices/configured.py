@@ -14,20 +14,14 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-import redis
 from django.conf import settings
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 
+from devices.redis_clients import client, key_prefix
 from devices.upstream import control_api
 from fleet.page_writers import PageWriters
 from fleet.polling import PollConfig
 from fleet.read_model import ReadModel
 
-# Pages must fall into degraded mode at once when Redis is away, not after a
-# default 5-second timeout and three retries per call.
-PAGE_REDIS_CONNECT_TIMEOUT = 0.5
-PAGE_REDIS_READ_TIMEOUT = 2.0
 # Degraded pages read the upstream directly: a short read timeout and no retry,
 # so a page answers (with an error in words) even when the upstream hangs.
 DEGRADED_UPSTREAM_TIMEOUT = (2.0, 5.0)
@@ -37,28 +31,8 @@ def _setting(name: str, default):
     return getattr(settings, name, default)
 
 
-@lru_cache(maxsize=8)
-def _client(url: str, for_pages: bool) -> redis.Redis:
-    # One client (and connection pool) per process and role; redis-py resets the
-    # pool in a forked worker by itself.
-    if for_pages:
-        return redis.Redis.from_url(
-            url,
-            socket_connect_timeout=PAGE_REDIS_CONNECT_TIMEOUT,
-            socket_timeout=PAGE_REDIS_READ_TIMEOUT,
-            retry=Retry(NoBackoff(), 0),
-        )
-    # Pollers may run a long pipeline; they wait longer and retry a dropped connection.
-    return redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=60)
-
-
-def key_prefix() -> str:
-    """The prefix of every key the dashboard keeps in Redis."""
-    return _setting("READ_MODEL_KEY_PREFIX", "noc:")
-
-
 def read_model(*, for_pages: bool = True) -> ReadModel:
-    return ReadModel(_client(settings.REDIS_URL, for_pages), key_prefix())
+    return ReadModel(client(for_pages=for_pages), key_prefix())
 
 
 def poll_interval() -> float:

@@ -1,8 +1,7 @@
 """Upstream calls counted by every process (web and Celery worker) and added up in Redis,
 so /metrics, served by any web process, reports them all (noc_upstream_calls_total).
 
-Its own module: devices.upstream wires it into every client, and must not import the
-read model's configuration (which imports devices.upstream) at import time.
+devices.upstream wires it into every client.
 """
 
 from __future__ import annotations
@@ -12,6 +11,8 @@ import time
 from collections import Counter
 
 import redis
+
+from devices.redis_clients import client, key_prefix
 
 # The upstream calls of every process, added up in Redis: field "<method> <endpoint> <outcome>".
 UPSTREAM_CALLS_KEY = "metrics:upstream_calls"
@@ -49,11 +50,9 @@ class UpstreamCallTally:
             self._flush(counts)
 
     def _flush(self, counts: Counter[str]) -> None:
-        from devices import configured
-
-        key = configured.key_prefix() + UPSTREAM_CALLS_KEY
+        key = key_prefix() + UPSTREAM_CALLS_KEY
         try:
-            with configured.read_model().client.pipeline(transaction=False) as pipe:
+            with client(for_pages=True).pipeline(transaction=False) as pipe:
                 for field, n in counts.items():
                     pipe.hincrby(key, field, n)
                 pipe.execute()
