@@ -4,7 +4,8 @@ A plan is made from the form (the ticked rows, or "all N matching" the list's
 filter), inside the user's organizations, and shows how many devices in which
 organizations before anything is sent. Devices where the user's role does not
 allow the action are left out and counted. The job is a BulkJob with one
-BulkItem per device, run by a Celery task (devices.bulk_tasks) device by device
+BulkItem per device, queued by what the caller passes (the view and the watchdog: the
+Celery task devices.bulk_tasks.run_bulk_job) and run device by device
 through the single-device service (`devices.services.device_action`), which
 audits each device's action.
 
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -148,7 +150,7 @@ def _ids(raw: str) -> list[int]:
     return list(dict.fromkeys(ids))[: MAX_DEVICES + 1]
 
 
-def start_job(*, user, plan: Plan, enqueue=True) -> BulkJob:
+def start_job(*, user, plan: Plan, enqueue: Callable[[int], None] | None) -> BulkJob:
     job = BulkJob.objects.create(
         user=user, action=plan.action, total=len(plan.targets), description=plan.description[:500]
     )
@@ -158,27 +160,21 @@ def start_job(*, user, plan: Plan, enqueue=True) -> BulkJob:
         )
         for t in plan.targets
     )
-    if enqueue:
+    if enqueue is not None:
         # After the commit, so the worker finds the job's rows.
-        transaction.on_commit(lambda: _enqueue(job.pk))
+        transaction.on_commit(lambda: enqueue(job.pk))
     return job
-
-
-def _enqueue(job_id: int, *, resumed: bool = False) -> None:
-    from devices.bulk_tasks import run_bulk_job  # the task module imports this one
-
-    try:
-        run_bulk_job.delay(job_id, resumed=resumed)
-    except Exception as error:  # noqa: BLE001 -- any broker failure: the job page says "queued"
-        log.warning("bulk job %s not queued: %s", job_id, error)
 
 
 def stall_seconds() -> int:
     return int(getattr(settings, "BULK_JOB_STALL_SECONDS", 60))
 
 
-def resume_stalled_jobs(now: datetime | None = None) -> list[int]:
-    """Queue again the jobs queued or running without a heartbeat for stall_seconds()."""
+def resume_stalled_jobs(
+    *, requeue: Callable[[int], None], now: datetime | None = None
+) -> list[int]:
+    """Queue again, with `requeue(job id)`, the jobs queued or running without a heartbeat
+    for stall_seconds()."""
     now = now or datetime.now(UTC)
     stalled = BulkJob.objects.filter(
         state__in=[BulkJob.State.QUEUED, BulkJob.State.RUNNING],
@@ -191,7 +187,7 @@ def resume_stalled_jobs(now: datetime | None = None) -> list[int]:
         if BulkJob.objects.filter(pk=job_id, heartbeat_at=heartbeat).update(heartbeat_at=now):
             log.warning("bulk job %s: no sign of its worker since %s, queued again", job_id,
                         heartbeat.isoformat(timespec="seconds"))  # fmt: skip
-            _enqueue(job_id, resumed=True)
+            requeue(job_id)
             resumed.append(job_id)
     return resumed
 

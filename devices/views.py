@@ -23,7 +23,7 @@ from django_htmx.http import HttpResponseStopPolling
 
 from accounts import tenancy
 from accounts.models import Organization
-from devices import bulk, export, list_filters, list_rows, list_selectors, selectors
+from devices import bulk, bulk_tasks, export, list_filters, list_rows, list_selectors, selectors
 from devices import triage as triage_reads
 from devices.models import BulkJob
 from fleet.freshness import describe_age
@@ -364,7 +364,7 @@ def bulk_start(request):
         return render(request, "devices/list_bulk_confirm.html",
                       {"nav": "devices", "title": "Confirm bulk action", "plan": plan},
                       status=400)  # fmt: skip
-    job = bulk.start_job(user=request.user, plan=plan)
+    job = bulk.start_job(user=request.user, plan=plan, enqueue=bulk_tasks.queue_job)
     return redirect("devices:bulk-job", job_id=job.pk)
 
 

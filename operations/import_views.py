@@ -15,7 +15,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseStopPolling
 
 from accounts import tenancy
-from operations import imports, onboarding
+from operations import imports, onboarding, tasks
 from operations.models import ImportJob, ImportRow
 
 SHOWN_ROWS = 1000  # the report page lists this many rows; the CSV of rows to fix has all
@@ -100,7 +100,7 @@ def import_job(request, job_id: int):
 @tenancy.scoped_view()
 def import_start(request, job_id: int):
     job = imports.job_for_user(user=request.user, job_id=job_id)
-    imports.start_job(job=job, user=request.user)
+    imports.start_job(job=job, user=request.user, enqueue=tasks.queue_import)
     return redirect("operations:import-job", job_id=job.pk)
 
 

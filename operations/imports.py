@@ -1,8 +1,9 @@
 """Bulk onboarding jobs: store a checked CSV, create its devices one row at a time.
 
 A job is stored from `operations.onboarding.check_file` (the dry run: nothing sent). Starting
-it enqueues `operations.tasks.run_import_job`, which calls `run_import` — safe to run
-again, and to run twice at once:
+it queues the job with what the caller passes (the view: `operations.tasks.queue_import`, the
+Celery task `run_import_job`), which calls `run_import` — safe to run again, and to run twice
+at once:
 
 - a row is sent only after it was claimed with a conditional update
   (`UPDATE ... SET state='sending' WHERE id=... AND state='pending'`), so two workers
@@ -30,6 +31,7 @@ import csv
 import io
 import logging
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
@@ -119,8 +121,9 @@ def can_start(job: ImportJob) -> bool:
     )
 
 
-def start_job(*, job: ImportJob, user, enqueue: bool = True) -> bool:
-    """VALIDATED -> RUNNING once (a second click does nothing), audited, then queued."""
+def start_job(*, job: ImportJob, user, enqueue: Callable[[int], None] | None) -> bool:
+    """VALIDATED -> RUNNING once (a second click does nothing), audited, then queued with
+    `enqueue(job id)` unless that is None."""
     if not can_start(job):
         return False
     started = ImportJob.objects.filter(pk=job.pk, state=ImportJob.State.VALIDATED).update(
@@ -136,19 +139,10 @@ def start_job(*, job: ImportJob, user, enqueue: bool = True) -> bool:
         parameters={"import_job": job.pk, "filename": job.filename, "rows": rows.count(),
                     "organizations": orgs},
     )  # fmt: skip
-    if enqueue:
+    if enqueue is not None:
         # After the commit, so that the worker finds the job running.
-        transaction.on_commit(lambda: _enqueue(job.pk))
+        transaction.on_commit(lambda: enqueue(job.pk))
     return True
-
-
-def _enqueue(job_id: int) -> None:
-    from operations.tasks import run_import_job  # the task module imports this one
-
-    try:
-        run_import_job.delay(job_id)
-    except Exception as error:  # noqa: BLE001 -- any broker failure: the page shows it waiting
-        log.warning("import job %s not queued: %s", job_id, error)
 
 
 # --- running ---------------------------------------------------------------------------

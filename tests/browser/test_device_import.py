@@ -7,7 +7,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
-from operations import imports
+from operations import imports, tasks
 from tests.fixtures.operations import (  # noqa: F401 -- fixtures, used by name
     cached_fleet,
     celery_eager,
@@ -73,7 +73,7 @@ def test_every_row_table_follows_the_progress(
     # No worker picks the job up by itself: the test runs it while the page is open and
     # polling, as a worker would after the person clicked "Create".
     queued = []
-    monkeypatch.setattr(imports, "_enqueue", queued.append)
+    monkeypatch.setattr(tasks, "queue_import", queued.append)
     login(noc.username, PASSWORD)
     page.goto("/devices/import/")
     unknown_org = b"\nbrw-f,BRW-F-1,12,99,,,pw-f"  # an organization the dashboard does not know

@@ -266,7 +266,7 @@ def test_progress_partial_keeps_polling_while_running(cached_fleet, noc, client_
     client = client_of(noc)
     upload(client, GOOD_FILE)
     job = last_job()
-    imports.start_job(job=job, user=noc, enqueue=False)
+    imports.start_job(job=job, user=noc, enqueue=None)
     response = client.get(f"/devices/import/{job.pk}/", headers={"HX-Request": "true"})
     assert response.status_code == 200 and "hx-trigger" in response.content.decode()
 
@@ -292,7 +292,7 @@ def test_a_membership_removed_before_sending_fails_the_row_unsent(
 ):
     upload(client_of(tenant_admin), rows_csv("imp-a,IMP-A-1,12,5,,pw,x"))
     job = last_job()
-    imports.start_job(job=job, user=tenant_admin, enqueue=False)
+    imports.start_job(job=job, user=tenant_admin, enqueue=None)
     Membership.objects.filter(user=tenant_admin).delete()
     cached_fleet.clear_log()
     run_import_job(job.pk)
