@@ -5,11 +5,11 @@ as `errors.ApiError`.
 """
 
 from simulator import device_operations, device_writes, headless, profiles, render
+from simulator.device_query import DeviceQuery
 from simulator.errors import not_found
 from simulator.gateway import Call, compile_routes
 from simulator.pages import page, page_window
 from simulator.params import parse_bool, parse_int, parse_status, parse_timestamp
-from simulator.state import DeviceQuery
 
 PREFIX = "/api/v1"
 

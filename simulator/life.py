@@ -7,9 +7,15 @@ the devices) and when a test advances the clock through POST /_sim/advance.
 Its random stream is seeded, so the same advances from a reset give the same fleet.
 """
 
-import random
+from __future__ import annotations
 
-from simulator.state import DeviceQuery, SimulatorState
+import random
+from typing import TYPE_CHECKING
+
+from simulator.device_query import DeviceQuery
+
+if TYPE_CHECKING:  # the state makes its life: only the type is needed here
+    from simulator.state import SimulatorState
 
 MIN_STEP_SECONDS = 1.0  # finer steps would only churn the filter cache
 STEP_SECONDS = 60.0

@@ -13,7 +13,9 @@ from dataclasses import dataclass, field, replace
 from itertools import chain
 
 from simulator import catalog, profiles
+from simulator.device_query import DeviceQuery
 from simulator.fleet import Device, generate_devices
+from simulator.life import Life
 
 FILTER_CACHE_SIZE = 256
 
@@ -32,17 +34,6 @@ class Settings:
 
     def updated(self, changes: dict) -> "Settings":
         return replace(self, **changes)
-
-
-@dataclass(frozen=True)
-class DeviceQuery:
-    """A device list filter, already validated; also the filter cache key."""
-
-    status: bool | None = None
-    type: int | None = None
-    organization: int | None = None
-    changed_from: float | None = None
-    scope: frozenset[int] | None = None  # the token's organizations, None for all
 
 
 @dataclass(order=True)
@@ -75,8 +66,6 @@ class SimulatorState:
     # --- life cycle -------------------------------------------------------
 
     def reset(self, devices: int | None = None) -> None:
-        from simulator.life import Life  # life needs the state type; imported late
-
         self.settings = replace(self.initial_settings)
         self.clock_offset = 0.0
         self.anchor = self._wall_clock()
