@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from accounts.models import AuditEntry
-from config.log_redaction import redact as redact_text
+from common.log_redaction import redact as redact_text
 
 OK = AuditEntry.Result.OK
 FAILED = AuditEntry.Result.FAILED

@@ -147,6 +147,8 @@ INSTALLED_APPS = [
     "profiles",
     "operations",
     "overview",
+    "monitoring",
+    "config",
 ]
 
 MIDDLEWARE = [
@@ -317,7 +319,7 @@ if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact_secrets": {"()": "config.log_redaction.RedactSecrets"}},
+    "filters": {"redact_secrets": {"()": "common.log_redaction.RedactSecrets"}},
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },

@@ -3,6 +3,7 @@
 from django.conf import settings
 
 from accounts import tenancy
+from devices.selectors import fleet_banner
 
 
 def _is_partial(request) -> bool:
@@ -23,9 +24,6 @@ def banner(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or _is_partial(request):
         return {"banner": None}
-    # Imported here: the devices app depends on dashboard, not the other way round.
-    from devices.selectors import fleet_banner
-
     # A page that already read the fleet snapshot (the device list) leaves it on the
     # request: one Redis round trip fewer.
     found = fleet_banner(snapshot=getattr(request, "fleet_snapshot", None))
