@@ -13,8 +13,8 @@ from accounts import tenancy
 from common import moments
 from controlapi import errors
 from devices import selectors, services
-from devices.forms import MaintenanceForm, key_values_text
 from operations import maintenance
+from operations.forms import MaintenanceForm, key_values_text
 from operations.models import MaintenanceSnapshot
 
 

@@ -9,9 +9,9 @@ from django.views.decorators.http import require_POST
 
 from accounts import tenancy
 from controlapi import errors
-from devices.forms import HeadlessForm
 from devices.services import NotAllowed, WriteOutcomeUnknown
 from operations import services
+from operations.forms import HeadlessForm
 
 
 @tenancy.scoped_view()
