@@ -23,8 +23,8 @@ from django.db import connections
 
 from config.celery import app
 from devices import bulk, configured
-from devices.models import BulkItem, BulkJob
-from operations.models import ActionRecord
+from devices.bulk_tasks import queue_job
+from devices.models import ActionRecord, BulkItem, BulkJob
 from tests.conftest import ALL_TOKEN, kill_group, wait_until
 from tests.users import ORG_A, client_of, operator, organizations  # noqa: F401 -- fixtures
 
@@ -135,7 +135,14 @@ def test_a_worker_killed_mid_job_is_replaced_and_each_device_is_rebooted_exactly
     # Beat's watchdog task, called here: a worker's setting cannot go under 60 s, a
     # test should not wait that long.
     settings.BULK_JOB_STALL_SECONDS = STALL_SECONDS
-    wait_until(lambda: bulk.resume_stalled_jobs() == [job.pk], "the job to be taken for stalled")
+
+    def resume(job_id):
+        queue_job(job_id, resumed=True)
+
+    def taken():
+        return bulk.resume_stalled_jobs(requeue=resume) == [job.pk]
+
+    wait_until(taken, "the job to be taken for stalled")
     wait_until(
         lambda: BulkJob.objects.get(pk=job.pk).finished, "the second worker to finish the job"
     )
