@@ -12,21 +12,20 @@ from typing import Any
 
 from accounts.models import AuditEntry
 from common.log_redaction import redact as redact_text
+from controlapi.secret_words import looks_secret
 
 OK = AuditEntry.Result.OK
 FAILED = AuditEntry.Result.FAILED
 UNKNOWN = AuditEntry.Result.UNKNOWN
 
 REDACTED = "[redacted]"
-# Parameter names whose values are secrets (matched as substrings, case-insensitive).
-SECRET_WORDS = ("password", "secret", "token", "credential", "api_key", "apikey", "private_key")
 
 
 def redact(value: Any) -> Any:
     """A copy of `value` with every secret-looking key's value replaced."""
     if isinstance(value, Mapping):
         return {
-            str(key): REDACTED if _is_secret(str(key)) else redact(item)
+            str(key): REDACTED if looks_secret(key) else redact(item)
             for key, item in value.items()
         }
     if isinstance(value, list | tuple):
@@ -91,11 +90,6 @@ def describe_parameters(parameters: Mapping[str, Any]) -> str:
 def parameters_json(parameters: Mapping[str, Any]) -> str:
     """An entry's parameters as JSON (the CSV's column), secrets masked."""
     return json.dumps(redact(dict(parameters or {})), ensure_ascii=False, sort_keys=True)
-
-
-def _is_secret(key: str) -> bool:
-    lowered = key.lower()
-    return any(word in lowered for word in SECRET_WORDS)
 
 
 def record_action(

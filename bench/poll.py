@@ -48,7 +48,7 @@ from fleet_cache_setup import (
     sizes,
 )
 
-from controlapi.client import read_device_cache_page
+from controlapi.device_pages import read_device_cache_page
 from fleet.page_writers import PageWriters, writer_client
 from fleet.polling import PollConfig, poll_fleet
 from fleet.read_model import index_entry, write_page

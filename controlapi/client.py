@@ -6,14 +6,11 @@ management commands all use this one class. See docs/CLIENT.md.
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import logging
 import re
 import time
 from collections.abc import Callable, Iterator, Mapping
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 from typing import Any, TypeVar
 
 import orjson
@@ -23,19 +20,11 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from controlapi import errors
+from controlapi.device_record import Device
+from controlapi.operation_records import DeviceOperation, HeadlessOperation
 from controlapi.pages import Page, page_from_payload
-from controlapi.records import (
-    CacheRow,
-    Device,
-    DeviceOperation,
-    HeadlessOperation,
-    Profile,
-    UnstorableDevice,
-    device_cache_from_api,
-    device_list_from_json,
-    looks_secret,
-    storable_row,
-)
+from controlapi.profile_record import Profile
+from controlapi.request_bodies import aware_text, collect_secrets, jsonable, scrub
 from controlapi.retries import RetryPolicy, parse_retry_after
 
 log = logging.getLogger("controlapi")
@@ -187,10 +176,10 @@ class ControlAPI:
     ) -> T:
         """One page of devices as `read(body)` makes it of the upstream's raw body: the
         full poll's `read` hands the body to a worker process, which reads it with
-        `read_device_cache_page` (each device in its cache form) and stores it. `read`
-        runs inside the client's retries: a BadResponse it raises (a body cut or
-        garbled on the way) fetches the page again as any failed GET is; whatever else
-        it raises propagates. Error answers raise as for every method."""
+        `controlapi.device_pages.read_device_cache_page` and stores it. `read` runs
+        inside the client's retries: a BadResponse it raises (a body cut or garbled on
+        the way) fetches the page again as any failed GET is; whatever else it raises
+        propagates. Error answers raise as for every method."""
         params = _device_params(
             status, organization, type, last_status_change_from, pending, update_status,
             limit, offset,
@@ -382,7 +371,7 @@ class ControlAPI:
         try:
             return parse(payload)
         except (ValueError, TypeError, AttributeError) as exc:
-            raise _unreadable(method, path, None, str(exc)) from exc
+            raise errors.unreadable(method, path, None, str(exc)) from exc
 
     def _call(
         self,
@@ -397,7 +386,7 @@ class ControlAPI:
         """One request; GETs retried per the retry policy, writes sent exactly once.
         `read_body`: a success answer is what it makes of the raw body (inside the
         retries, so a BadResponse it raises is retried as any other)."""
-        json_body = _jsonable(body) if body is not None else None
+        json_body = jsonable(body) if body is not None else None
         secrets = self._secrets(body)
         started = time.monotonic()
         retry = 0
@@ -472,7 +461,7 @@ class ControlAPI:
             if not expect_body:
                 return None
             if not decoded or not isinstance(payload, dict | list):
-                raise _unreadable(method, path, status, "not JSON")
+                raise errors.unreadable(method, path, status, "not JSON")
             return payload
         if 300 <= status < 400:
             raise errors.BadResponse(
@@ -491,12 +480,12 @@ class ControlAPI:
             status,
             payload,
             retry_after=retry_after,
-            scrub=lambda text: _scrub(text, secrets),
+            scrub=lambda text: scrub(text, secrets),
         )
 
     def _secrets(self, body: Mapping[str, Any] | None) -> tuple[str, ...]:
         found = [self._token]
-        _collect_secrets(body, found)
+        collect_secrets(body, found)
         return tuple(s for s in found if len(s) >= _MIN_SECRET_LENGTH)
 
 
@@ -523,62 +512,6 @@ def _decode(response: requests.Response) -> tuple[Any, bool]:
         return response.json(), True
     except ValueError:
         return None, False
-
-
-def read_device_cache_page(body: bytes) -> Page[CacheRow]:
-    """A body of the device list (`ControlAPI.read_device_page`) read as a page of devices,
-    each as a `records.CacheRow` (the device, and its cache form as JSON): the same
-    normalisation at the same boundary as `list_devices`. Raises BadResponse when the
-    body is not a list of devices; a device record that cannot be read or stored
-    (`records.UnstorableDevice`) is left out of the items and named in the page's
-    `set_aside`, so that one bad record never fails a poll. Module-level and needing
-    no client, so that a worker process reads pages with the client's own rules. A
-    well-formed body is read by `records.device_list_from_json`'s compiled decoder (the
-    same devices, a fraction of the CPU: docs/PERFORMANCE.md, "Ingest"); anything else
-    by `records.device_cache_from_api`.
-
-    Without the response, a body orjson refuses goes to `json.loads`, which finds a
-    UTF-16 or UTF-32 encoding by itself but not a declared 8-bit charset.
-    ASSUMPTION: the upstream sends JSON in UTF-8 (as JSON requires), so this matters
-    only for bodies that were garbled anyway.
-    """
-    listed = device_list_from_json(body)  # the common case, read by a compiled decoder
-    if listed is not None:
-        return page_from_payload(listed, _as_read)
-    try:
-        try:
-            payload = orjson.loads(body)
-        except orjson.JSONDecodeError:
-            payload = json.loads(body)
-    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
-        raise _unreadable("GET", DEVICES, None, "not JSON") from exc
-    set_aside: list[UnstorableDevice] = []
-    try:
-        page = page_from_payload(payload, lambda raw: _cache_row(raw, set_aside))
-    except (ValueError, TypeError, AttributeError) as exc:
-        raise _unreadable("GET", DEVICES, None, str(exc)) from exc
-    if not set_aside:
-        return page
-    kept = tuple(item for item in page.items if item is not None)
-    return dataclasses.replace(page, items=kept, set_aside=tuple(set_aside))
-
-
-def _as_read(item: CacheRow) -> CacheRow:
-    return item
-
-
-def _cache_row(raw: Mapping, set_aside: list[UnstorableDevice]) -> CacheRow | None:
-    """A device's CacheRow, or None with the record added to `set_aside` when it cannot
-    be read (no id) or stored (a value beyond what the store holds): one bad record
-    must not keep the rest of the fleet out of the cache."""
-    try:
-        fields = device_cache_from_api(raw)
-        return CacheRow(fields, storable_row(fields))
-    except UnstorableDevice as record:
-        set_aside.append(record)
-    except ValueError as error:  # not an object, or no id
-        set_aside.append(UnstorableDevice(None, f"a record the dashboard cannot read ({error})"))
-    return None
 
 
 def _object_id(value: int) -> int:
@@ -609,66 +542,13 @@ def _device_params(
     if type_ is not None:
         params["type"] = int(type_)
     if changed_from is not None:
-        params["last_status_change_from"] = _aware(changed_from, "last_status_change_from")
+        params["last_status_change_from"] = aware_text(changed_from, "last_status_change_from")
     if pending:
         params["pending"] = "true"
     if update_status:
         params["update_status"] = "true"
     params.update(limit=int(limit), offset=int(offset))
     return params
-
-
-def _aware(moment: datetime, name: str) -> str:
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError(f"{name} must be a timezone-aware datetime")
-    return moment.isoformat()
-
-
-def _jsonable(value: Any) -> Any:
-    """Request data as JSON: aware datetimes as ISO-8601 with offset, Decimals as strings."""
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, datetime):
-        return _aware(value, "a datetime sent to the control API")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    return value
-
-
-def _collect_secrets(value: Any, found: list[str]) -> None:
-    if isinstance(value, Mapping):
-        for key, inner in value.items():
-            if isinstance(inner, str) and looks_secret(key):
-                found.append(inner)
-            else:
-                _collect_secrets(inner, found)
-    elif isinstance(value, list | tuple):
-        for inner in value:
-            _collect_secrets(inner, found)
-
-
-def _scrub(text: str, secrets: tuple[str, ...]) -> str:
-    for secret in secrets:
-        text = text.replace(secret, "[redacted]")
-    return text
-
-
-def _unreadable(method: str, path: str, status: int | None, why: str) -> errors.BadResponse:
-    """A success answer we cannot read. For a write the upstream did accept the change,
-    and the operator must know that before trying again (UnreadableAnswer)."""
-    code = f" ({status})" if status is not None else ""
-    if method == "GET":
-        text = f"The control API sent an answer that could not be read{code} for GET {path}"
-        return errors.BadResponse(method, path, status, f"{text} ({why})")
-    text = (
-        f"The control API accepted {method} {path}{code} but its answer could not be read;"
-        " the change was probably applied"
-    )
-    return errors.UnreadableAnswer(method, path, status, f"{text} ({why})")
 
 
 def _maybe_sent(exc: requests.exceptions.ConnectionError) -> bool:

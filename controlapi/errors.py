@@ -231,3 +231,17 @@ def error_from_response(
         error.message = f"{error.message}: {scrub(_cut(detail))}"
         error.args = (method, path, status, error.message, *error.args[4:])
     return error
+
+
+def unreadable(method: str, path: str, status: int | None, why: str) -> BadResponse:
+    """A success answer we cannot read. For a write the upstream did accept the change,
+    and the operator must know that before trying again (UnreadableAnswer)."""
+    code = f" ({status})" if status is not None else ""
+    if method == "GET":
+        text = f"The control API sent an answer that could not be read{code} for GET {path}"
+        return BadResponse(method, path, status, f"{text} ({why})")
+    text = (
+        f"The control API accepted {method} {path}{code} but its answer could not be read;"
+        " the change was probably applied"
+    )
+    return UnreadableAnswer(method, path, status, f"{text} ({why})")

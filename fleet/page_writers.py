@@ -44,7 +44,7 @@ import hiredis
 import msgspec
 import redis
 
-from controlapi.client import read_device_cache_page
+from controlapi.device_pages import read_device_cache_page
 from controlapi.errors import BadResponse
 from fleet.read_model import IndexEntry, write_name_order, write_page
 

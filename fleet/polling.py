@@ -28,11 +28,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import orjson
 import redis
 
 from controlapi import errors
-from controlapi.client import read_device_cache_page
+from controlapi.device_pages import read_device_cache_page
 from controlapi.records import Device
 from fleet.locks import KeepAlive, RedisLock
 from fleet.page_writers import LocalWriter, PageWriters, WriterFailed
@@ -307,7 +306,7 @@ def _incremental_poll(model, api_factory, config, started, keep_alive, pages) ->
             limit=size, offset=offset, **_LIST_QUERY, last_status_change_from=since,
         )  # fmt: skip
         set_aside.extend((record.device_id, record.reason) for record in page.set_aside)
-        return page.count, [Device.from_cache(orjson.loads(row.json)) for row in page.items]
+        return page.count, [row.device for row in page.items]
 
     fleet = _pages(api_factory, config, keep_alive, fetch)
     with closing(fleet):

@@ -81,7 +81,15 @@ from typing import Any, NamedTuple
 import orjson
 import redis
 
-from controlapi.records import CacheRow, Device, Profile, UnstorableDevice, storable_row
+from controlapi.records import (
+    CacheRow,
+    Device,
+    Profile,
+    UnstorableDevice,
+    decode_device,
+    encode_device,
+    storable_row,
+)
 from fleet import read_model_lua
 
 # Sorts kept as a sorted index per generation, written by every poll.
@@ -139,11 +147,11 @@ def _json(data: Any) -> bytes:
 
 def cache_row(fields: dict[str, Any]) -> CacheRow:
     """A cache dict as `write_page` takes devices: the dict, and its JSON."""
-    return CacheRow(fields, _json(fields))
+    return CacheRow(fields, encode_device(fields))
 
 
 def _device(row: bytes) -> Device:
-    return Device.from_cache(orjson.loads(row))
+    return decode_device(row)
 
 
 def _digest(text: str | bytes) -> str:
@@ -843,7 +851,7 @@ class ReadModel:
     def keep_detail(self, device: Device, *, read_at: datetime) -> None:
         """Keep `device`, a detail record read from the upstream at `read_at`, for
         `kept_detail` (pages show its detail-only fields when the upstream fails)."""
-        row = storable_row(device.to_cache())  # UnstorableDevice: nothing is kept
+        row = storable_row(device)  # UnstorableDevice: nothing is kept
         data = b'{"device":%s,"read_at":%s}' % (row, _json(_epoch(read_at)))
         self.client.set(self.keys.kept_detail(device.id), data, ex=KEPT_DETAIL_TTL)
 
@@ -966,14 +974,13 @@ class ReadModel:
         # store cannot hold is set aside so that it never blocks the others.
         caches, rows, set_aside = {}, {}, []
         for i, device in list(latest.items()):
-            cache = device.to_cache()
             try:
-                rows[i] = storable_row(cache)
+                rows[i] = storable_row(device)
             except UnstorableDevice as record:
                 set_aside.append(record)
                 del latest[i]
                 continue
-            caches[i] = cache
+            caches[i] = device.to_cache()
         with self.client.pipeline() as pipe:
             while True:
                 try:

@@ -3,7 +3,7 @@
 `mask_secrets(value)` is the one function: every value under a credential-like
 name, at any depth (inside mappings and lists), becomes `MASKED`, whole — a
 masked mapping does not even show its keys. The name rule is
-`controlapi.records.looks_secret` (password, secret, token, api_key,
+`controlapi.secret_words.looks_secret` (password, secret, token, api_key,
 credential, private_key...), read after spelling the name in snake case
 ("Private Key", "privateKey" -> "private_key"), plus any name with "key" as a
 word ("key", "ssh_key", "signing key"). Masking a harmless value by mistake costs
@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from controlapi.records import looks_secret
+from controlapi.secret_words import looks_secret
 
 
 class Masked:

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from controlapi import ControlAPI, errors
-from controlapi.client import read_device_cache_page
+from controlapi.device_pages import read_device_cache_page
 from controlapi.records import Device, DeviceOperation, HeadlessOperation, Profile
 from simulator import catalog
 from tests.conftest import ALL_TOKEN, TENANT_ORGS, TENANT_TOKEN

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from controlapi import ControlAPI, records
-from controlapi.client import read_device_cache_page
+from controlapi.device_pages import read_device_cache_page
 from controlapi.pages import page_from_payload
 from controlapi.records import Device, device_cache_from_api, device_list_from_json
 from tests.conftest import ALL_TOKEN

@@ -3,7 +3,7 @@
 import orjson
 
 from controlapi import ControlAPI
-from controlapi.client import read_device_cache_page
+from controlapi.device_pages import read_device_cache_page
 from controlapi.records import Device
 from fleet.read_model import index_entry, index_entry_from_cache
 from tests.conftest import ALL_TOKEN
