@@ -16,75 +16,7 @@ from controlapi.records import (
     looks_secret,
     parse_pending_settings,
 )
-
-# The list item and the detail answer as the reference page shows them.
-LIST_ITEM = {
-    "id": 1001,
-    "uuid": "550e8400-e29b-41d4-a716-446655440001",
-    "name": "Router-Branch-Office-001",
-    "customer_id": "CUST-2024-001",
-    "is_active": True,
-    "status": "Up",
-    "status_change": "2024-01-15T09:30:15Z",
-    "type": 12,
-    "type_short_name": "enterprise_router",
-    "software_version": "2.4.1",
-    "hardware_version": "v1.2",
-    "manufacturer": "Zequenze Systems",
-    "serial_number": "ZEQ240100001",
-    "description": "Main branch office router",
-    "organization_id": 5,
-    "location_name": "New York Branch Office",
-    "location": 25,
-    "location_short_name": "ny_branch",
-    "latitude": "40.7128",
-    "longitude": "-74.0060",
-    "address": "192.168.1.1",
-    "last_connection": "2024-01-15T14:22:30Z",
-    "last_configuration": "2024-01-14T10:15:00Z",
-    "created": "2024-01-10T08:00:00Z",
-    "pending_settings": "firmware_update,reboot_scheduled",
-}
-DETAIL = {
-    **LIST_ITEM,
-    "unique_identifier": "ZEQ:ENT:RTR:240100001",
-    "product_class": "EnterpriseRouter",
-    "serial_number_alt": "ALT-ZEQ240100001",
-    "firmware_image": 45,
-    "firmware_image_is_pending": True,
-    "username": "device_admin",
-    "update_frequency": 300,
-    "last_change": "2024-01-15T12:45:20Z",
-    "debug": False,
-    "pending_settings": "firmware_update:pending,reboot_scheduled:2024-01-16T02:00:00Z",
-}
-# A device created but never connected (the POST answer of the reference page).
-NEVER_CONNECTED = {
-    "id": 1002,
-    "uuid": "550e8400-e29b-41d4-a716-446655440002",
-    "name": "Router-Branch-Office-002",
-    "customer_id": "CUST-2024-002",
-    "is_active": False,
-    "status": "Down",
-    "status_change": "2024-01-15T15:30:00Z",
-    "type": 12,
-    "type_short_name": "enterprise_router",
-    "software_version": None,
-    "hardware_version": None,
-    "manufacturer": None,
-    "serial_number": "ZEQ240100002",
-    "serial_number_alt": "ALT-ZEQ240100002",
-    "description": "Secondary branch office router",
-    "organization_id": 5,
-    "location_name": "Boston Branch Office",
-    "latitude": "42.3601",
-    "longitude": "-71.0589",
-    "username": "device_admin",
-    "update_frequency": 300,
-    "created": "2024-01-15T15:30:00Z",
-    "pending_settings": None,
-}
-
+from tests.controlapi.contract_examples import DETAIL, LIST_ITEM, NEVER_CONNECTED
 
 # --- pending_settings ----------------------------------------------------------
 
