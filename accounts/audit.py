@@ -25,8 +25,7 @@ def redact(value: Any) -> Any:
     """A copy of `value` with every secret-looking key's value replaced."""
     if isinstance(value, Mapping):
         return {
-            str(key): REDACTED if looks_secret(key) else redact(item)
-            for key, item in value.items()
+            str(key): REDACTED if looks_secret(key) else redact(item) for key, item in value.items()
         }
     if isinstance(value, list | tuple):
         return [redact(item) for item in value]

@@ -36,9 +36,9 @@ import statistics
 import sys
 import tempfile
 import time
-from dataclasses import replace
 from datetime import UTC, datetime
 
+import msgspec
 from fleet_cache_setup import REDIS_URL, TOKEN, api_factory, fresh_model, report, simulator_process
 
 from fleet.polling import PollConfig, poll_fleet
@@ -121,7 +121,9 @@ def fleet_changer(model, organizations):
     def change():
         turn[0] += 1
         now = datetime.now(UTC)
-        model.update_devices([replace(device, name=names[turn[0] % 2])], observed_at=now)
+        model.update_devices(
+            [msgspec.structs.replace(device, name=names[turn[0] % 2])], observed_at=now
+        )
 
     return change
 

@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
+import msgspec
 import redis
 from django.db.models.functions import Lower
 from django.http import Http404
@@ -414,7 +415,7 @@ def _with_kept_detail(model, answer: DeviceDetail) -> DeviceDetail:
     ):
         return answer
     fields = {name: getattr(kept.device, name) for name in DETAIL_ONLY_FIELDS}
-    return replace(answer, device=replace(device, **fields), detail_kept=kept.as_of)
+    return replace(answer, device=msgspec.structs.replace(device, **fields), detail_kept=kept.as_of)
 
 
 def device_for_user(

@@ -1,9 +1,9 @@
 """The devices page: filters from the URL, tenancy, htmx partials, bad input, degraded modes."""
 
 import re
-from dataclasses import replace
 from datetime import UTC, datetime
 
+import msgspec
 import pytest
 
 from accounts.models import Role
@@ -96,7 +96,9 @@ def test_a_device_that_changes_after_a_read_shows_its_new_state_on_the_next(
     changed = model.get_device(first[0]).device
     now = datetime.now(UTC)
 
-    model.update_devices([replace(changed, status="Up", status_change=now)], observed_at=now)
+    model.update_devices(
+        [msgspec.structs.replace(changed, status="Up", status_change=now)], observed_at=now
+    )
 
     newest_up = client.get("/devices/", {"status": "up", "sort": "-status_change"})
     assert first[0] not in shown_ids(client.get("/devices/", {"status": "down"}))

@@ -1,8 +1,8 @@
 """List queries over the read model, checked against the simulator's own answers."""
 
-import dataclasses
 from datetime import UTC, datetime, timedelta
 
+import msgspec
 import pytest
 
 from controlapi import ControlAPI
@@ -172,13 +172,13 @@ def test_counts_stay_exact_through_updates_in_place_and_removals(model, cached_f
     up = next(d for d in devices[1:] if d.is_up and d.organization_id == first.organization_id)
     calm = next(d for d in devices[1:] if not d.pending_settings and d.type == first.type)
     changed = {
-        up.id: dataclasses.replace(up, status="Down"),
-        elsewhere.id: dataclasses.replace(
+        up.id: msgspec.structs.replace(up, status="Down"),
+        elsewhere.id: msgspec.structs.replace(
             elsewhere, organization_id=first.organization_id, type=first.type
         ),
-        calm.id: dataclasses.replace(calm, pending_settings=(PendingSetting("x.y", "1"),)),
+        calm.id: msgspec.structs.replace(calm, pending_settings=(PendingSetting("x.y", "1"),)),
     }
-    added = dataclasses.replace(first, id=max(d.id for d in devices) + 1, serial_number="NEW-1")
+    added = msgspec.structs.replace(first, id=max(d.id for d in devices) + 1, serial_number="NEW-1")
     gone = next(d for d in devices[1:] if d.id not in changed and not d.is_up)
 
     model.update_devices([*changed.values(), added], observed_at=datetime.now(UTC))
@@ -401,9 +401,11 @@ def test_a_snapshot_without_cell_counts_still_counts_exactly(model, cached_fleet
     device = next(d for d in cached_fleet if d.is_up)
 
     model.update_devices(
-        [dataclasses.replace(device, status="Down")], observed_at=datetime.now(UTC)
+        [msgspec.structs.replace(device, status="Down")], observed_at=datetime.now(UTC)
     )
 
-    now = [dataclasses.replace(d, status="Down") if d.id == device.id else d for d in cached_fleet]
+    now = [
+        msgspec.structs.replace(d, status="Down") if d.id == device.id else d for d in cached_fleet
+    ]
     _assert_counts_match(model, now)
     assert not model.client.exists(model.keys.cells(generation))

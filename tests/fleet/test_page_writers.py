@@ -3,9 +3,9 @@ poller's own process, a page that cannot be read is fetched again or fails the p
 in words, and a dead worker or an unreachable Redis fails the poll without losing
 the previous snapshot."""
 
-import dataclasses
 from datetime import UTC, datetime, timedelta
 
+import msgspec
 import orjson
 import pytest
 
@@ -253,7 +253,7 @@ def test_pages_the_compiled_reader_declines_are_stored_as_the_same_devices(
     for device in compiled.query(query, None).items:
         again = general.get_device(device.id).device
         assert again.extra == {"vlan": 12}
-        assert dataclasses.replace(again, extra=device.extra) == device
+        assert msgspec.structs.replace(again, extra=device.extra) == device
     assert {k: v for k, v in stored.items() if k != "dev"} == {
         k: v for k, v in _generation_contents(redis_client, compiled).items() if k != "dev"
     }

@@ -1,9 +1,9 @@
 """The read model's serial index: exact serial -> device id lookups, kept in step by
 full polls, in-place updates and removals."""
 
-import dataclasses
 from datetime import UTC, datetime
 
+import msgspec
 import pytest
 
 from fleet import polling
@@ -29,7 +29,7 @@ def test_a_serial_matches_only_exactly(model, polled, all_devices):
 
 def test_an_update_in_place_moves_a_device_to_its_new_serial(model, polled, all_devices):
     device = all_devices()[5]
-    renamed = dataclasses.replace(device, serial_number="RENAMED-0001")
+    renamed = msgspec.structs.replace(device, serial_number="RENAMED-0001")
 
     model.update_devices([renamed], observed_at=datetime.now(UTC))
 

@@ -2,10 +2,10 @@
 of django-prometheus and the fleet's read at scrape time, matching the read model; never a
 500 when Redis or the broker is away."""
 
-import dataclasses
 import uuid
 from datetime import UTC, datetime
 
+import msgspec
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -162,7 +162,7 @@ def test_devices_without_an_organization_are_counted_apart(
     polling.poll_fleet(model=model, api_factory=api_factory, config=poll_config, mode="full")
     device = model.get_device(1001).device
     model.update_devices(
-        [dataclasses.replace(device, organization_id=None)], observed_at=datetime.now(UTC)
+        [msgspec.structs.replace(device, organization_id=None)], observed_at=datetime.now(UTC)
     )
     status = "up" if device.is_up else "down"
 
