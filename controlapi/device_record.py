@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from types import MappingProxyType
 from typing import Annotated, Any, NamedTuple
 
 import msgspec
@@ -231,11 +232,20 @@ def decode_other(kind: type, value: Any) -> Any:
 
 
 def _encode_other(value: Any) -> Any:
+    # Called for every device's `extra` (mostly the empty one) and coordinates: the
+    # cheapest checks first.
+    if value is EMPTY:
+        return _NO_EXTRA
+    if value.__class__ is MappingProxyType:
+        return value.copy()  # nested read-only values come back here
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, Mapping):
         return thawed(value)
     raise NotImplementedError(type(value))
+
+
+_NO_EXTRA: dict[str, Any] = {}
 
 
 encode_device = msgspec.json.Encoder(enc_hook=_encode_other).encode
