@@ -9,7 +9,7 @@ does that work in a few worker processes, beside the fetches and on every core;
 `LocalWriter` does it in the caller's process (POLL_PROCESSES=0, and tests that
 want one process). Both have one method, `write(prefix, generation, body)`, which
 reads a body from `ControlAPI.read_device_page` with the client's own rules
-(`controlapi.client.read_device_cache_page`) and stores it with the read model's
+(`controlapi.device_pages.read_device_cache_page`) and stores it with the read model's
 (`fleet.read_model.write_page`): this module only moves the work.
 
 Workers are plain subprocesses (`python -m fleet.page_writers`), not

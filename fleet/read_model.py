@@ -196,8 +196,7 @@ class IndexEntry(NamedTuple):
 
 
 def index_entry(device: Device) -> IndexEntry:
-    """The index entry of a Device record, or of the client's compiled record of the
-    same fields (controlapi.records.CacheRow)."""
+    """The index entry of a Device record."""
     pending = device.pending_settings
     return _entry(
         device.id,
@@ -216,10 +215,9 @@ def index_entry(device: Device) -> IndexEntry:
 
 
 def index_entry_from_cache(row: Mapping[str, Any]) -> IndexEntry:
-    """The index entry of a device's cache dict (`Device.to_cache()`, or
-    `controlapi.records.device_cache_from_api`): the same entry as
-    `index_entry(Device.from_cache(row))`, without building the record: for stored
-    rows, and for the pages a full poll's client reads by its general path. Keys
+    """The index entry of a device's cache dict (`Device.to_cache()`, or a stored row
+    decoded as JSON): the same entry as `index_entry(Device.from_cache(row))`,
+    without building the record, for stored rows. Keys
     missing from an older stored row read as `Device.from_cache` reads them."""
     get = row.get
     pending = get("pending_settings")
@@ -1598,7 +1596,7 @@ def write_page(
     client: redis.Redis, prefix: str, generation: int, devices: Iterable[CacheRow]
 ) -> list[IndexEntry]:
     """Write one page of devices into a generation that is not published yet: each
-    device's row is its cache JSON (the CacheRows `controlapi.client.read_device_cache_page`
+    device's row is its cache JSON (the CacheRows `device_pages.read_device_cache_page`
     gives, or `cache_row(Device.to_cache())`), stored as it is, and its set memberships
     and time scores are written from its index entry. One pipeline, no per-device
     round trip. Returns the index entries, in page order, for `SnapshotBuilder.adopt`.
@@ -1618,7 +1616,7 @@ def write_page(
     changed: dict[str, float] = {}
     seen: dict[str, float] = {}
     for device, row in devices:
-        # The client's compiled record, or a cache dict (CacheRow).
+        # A Device, or a cache dict (SnapshotBuilder.add).
         entry = index_entry_from_cache(device) if device.__class__ is dict else index_entry(device)
         entries.append(entry)
         i = str(entry.id)
