@@ -1,9 +1,7 @@
-"""Operation records: a device's operational record and the operations scheduled by
-serial number (headless), each read from either documented shape.
-
-Nested data the dashboard only shows (configuration, parameters) is kept as read-only
-mappings and left out of repr(), because it may hold credentials.
-"""
+"""What the upstream answers about operations: a device's operational record (PUT
+/inventory_device_operation/{id}/) and an operation scheduled by serial number
+(headless), each read from either documented shape; `configuration` and `parameters`
+are read-only and kept out of repr(), as they may hold credentials."""
 
 from __future__ import annotations
 
