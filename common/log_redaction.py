@@ -15,7 +15,7 @@ _BEARER = re.compile(r"\b(Bearer)\s+[A-Za-z0-9._~+/=-]+", re.IGNORECASE)
 
 
 def redact(text: str) -> str:
-    token = getattr(settings, "CONTROL_API_TOKEN", None)
+    token = settings.CONTROL_API_TOKEN
     if token:
         text = text.replace(token, REDACTED)
     return _BEARER.sub(rf"\1 {REDACTED}", text)

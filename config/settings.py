@@ -81,6 +81,7 @@ POLL_LOCK_SECONDS = env_int("POLL_LOCK_SECONDS", 60, minimum=10)
 POLL_SOFT_TIME_LIMIT_SECONDS = env_int("POLL_SOFT_TIME_LIMIT_SECONDS", 600, minimum=30)
 
 CELERY_BROKER_URL = REDIS_URL
+CELERY_TASK_DEFAULT_QUEUE = "celery"  # Celery's own default; /metrics reports its length
 # kombu's Redis transport, repaired so a worker survives a Redis restart (config/broker.py);
 # other schemes (a Sentinel URL, a socket) keep kombu's own transport for them.
 if urlsplit(REDIS_URL).scheme in ("redis", "rediss"):
@@ -115,6 +116,13 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Device actions: a person waits for the answer, so the read timeout is shorter than the
+# pollers'; the page follows an action's pending entry this long before "not confirmed".
+ACTION_READ_TIMEOUT = 15
+ACTION_FOLLOW_SECONDS = 180
+# The triage board counts pending settings once they have waited this long.
+TRIAGE_PENDING_MINUTES = 15
+
 # /readyz answers 503 when the last successful fleet poll started longer ago than this.
 READY_MAX_POLL_AGE_SECONDS = env_int(
     "READY_MAX_POLL_AGE_SECONDS", max(300, 3 * POLL_INTERVAL_SECONDS), minimum=POLL_INTERVAL_SECONDS
@@ -122,6 +130,8 @@ READY_MAX_POLL_AGE_SECONDS = env_int(
 # Who may read /metrics: a bearer token and/or client addresses; with neither, it is 404.
 METRICS_TOKEN = env_str("METRICS_TOKEN")
 METRICS_ALLOWED_ADDRESSES = env_networks("METRICS_ALLOWED_ADDRESSES")
+# Set, prometheus_client adds up the request metrics of several processes (gunicorn workers).
+PROMETHEUS_MULTIPROC_DIR = env_str("PROMETHEUS_MULTIPROC_DIR")
 # Migrations are not metrics here; exporting them would query the database at every start.
 PROMETHEUS_EXPORT_MIGRATIONS = False
 

@@ -167,7 +167,7 @@ def start_job(*, user, plan: Plan, enqueue: Callable[[int], None] | None) -> Bul
 
 
 def stall_seconds() -> int:
-    return int(getattr(settings, "BULK_JOB_STALL_SECONDS", 60))
+    return int(settings.BULK_JOB_STALL_SECONDS)
 
 
 def resume_stalled_jobs(

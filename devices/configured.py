@@ -1,13 +1,7 @@
 """The fleet cache's parts as the Django settings configure them.
 
 Selectors and tasks get their read model, poll configuration and upstream
-clients here; the services in read_model and polling never read settings.
-
-Settings read (with the default used when a setting is absent):
-REDIS_URL, READ_MODEL_KEY_PREFIX ("noc:"), POLL_INTERVAL_SECONDS (30),
-POLL_PAGE_SIZE (100), POLL_PARALLEL_REQUESTS (8), FULL_POLL_INTERVAL_SECONDS
-(600), POLL_LOCK_SECONDS (60), POLL_PROCESSES (0 here; the settings default it to
-the number of CPUs).
+clients here; the fleet package never reads settings, it is given these values.
 """
 
 from __future__ import annotations
@@ -27,25 +21,21 @@ from fleet.read_model import ReadModel
 DEGRADED_UPSTREAM_TIMEOUT = (2.0, 5.0)
 
 
-def _setting(name: str, default):
-    return getattr(settings, name, default)
-
-
 def read_model(*, for_pages: bool = True) -> ReadModel:
     return ReadModel(client(for_pages=for_pages), key_prefix())
 
 
 def poll_interval() -> float:
-    return float(_setting("POLL_INTERVAL_SECONDS", 30))
+    return float(settings.POLL_INTERVAL_SECONDS)
 
 
 def poll_config() -> PollConfig:
     return PollConfig(
-        page_size=int(_setting("POLL_PAGE_SIZE", 100)),
-        parallel=int(_setting("POLL_PARALLEL_REQUESTS", 8)),
+        page_size=int(settings.POLL_PAGE_SIZE),
+        parallel=int(settings.POLL_PARALLEL_REQUESTS),
         interval=poll_interval(),
-        full_every=float(_setting("FULL_POLL_INTERVAL_SECONDS", 600)),
-        lock_ttl=float(_setting("POLL_LOCK_SECONDS", 60)),
+        full_every=float(settings.FULL_POLL_INTERVAL_SECONDS),
+        lock_ttl=float(settings.POLL_LOCK_SECONDS),
     )
 
 
@@ -53,7 +43,7 @@ def page_writers() -> PageWriters | None:
     """The worker processes full polls store their pages in, or None (in the poll's
     own process). One pool per process and setting, kept for every later poll: its
     workers take a moment to start."""
-    processes = int(_setting("POLL_PROCESSES", 0))
+    processes = int(settings.POLL_PROCESSES)
     if processes <= 0:
         return None
     return _page_writers(settings.REDIS_URL, processes)

@@ -22,7 +22,7 @@ PAGE_REDIS_READ_TIMEOUT = 2.0
 
 def key_prefix() -> str:
     """The prefix of every key the dashboard keeps in Redis."""
-    return getattr(settings, "READ_MODEL_KEY_PREFIX", "noc:")
+    return settings.READ_MODEL_KEY_PREFIX
 
 
 def client(*, for_pages: bool) -> redis.Redis:

@@ -41,8 +41,8 @@ log = logging.getLogger(__name__)
 
 def action_timeout() -> tuple[float, float]:
     """(connect, read) seconds of an interactive write: a person is waiting, so shorter than
-    the pollers'. ACTION_READ_TIMEOUT (default 15) may lower the read part."""
-    return (3.05, float(getattr(settings, "ACTION_READ_TIMEOUT", 15)))
+    the pollers' (ACTION_READ_TIMEOUT is the read part)."""
+    return (3.05, float(settings.ACTION_READ_TIMEOUT))
 
 
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -50,7 +50,7 @@ KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 def follow_limit() -> timedelta:
     """How long the page follows an action's pending entry before it says "not confirmed"."""
-    return timedelta(seconds=getattr(settings, "ACTION_FOLLOW_SECONDS", 180))
+    return timedelta(seconds=settings.ACTION_FOLLOW_SECONDS)
 
 
 @dataclass(frozen=True)

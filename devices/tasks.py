@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 # Seconds. A full poll of 100,000 devices at the simulator's default latency
 # takes about a minute with 8 requests in flight; ten times that is a hang.
-POLL_SOFT_TIME_LIMIT = int(getattr(settings, "POLL_SOFT_TIME_LIMIT_SECONDS", 600))
+POLL_SOFT_TIME_LIMIT = settings.POLL_SOFT_TIME_LIMIT_SECONDS
 POLL_HARD_TIME_LIMIT = POLL_SOFT_TIME_LIMIT + 30
 MAX_POLL_RETRIES = 2
 
@@ -99,7 +99,7 @@ def start_up_polls() -> None:
 
 
 def _profile_interval() -> float:
-    return float(getattr(settings, "PROFILE_POLL_INTERVAL_SECONDS", 300))
+    return float(settings.PROFILE_POLL_INTERVAL_SECONDS)
 
 
 # "Refresh now": nobody waits for it after a minute, and a lost one is simply

@@ -46,8 +46,8 @@ QUICK_ACTIONS = ("refresh", "reboot")
 
 
 def pending_threshold() -> timedelta:
-    """TRIAGE_PENDING_MINUTES (default 15): how long pending settings may stay before they count."""
-    return timedelta(minutes=float(getattr(settings, "TRIAGE_PENDING_MINUTES", 15)))
+    """How long pending settings may stay before they count (TRIAGE_PENDING_MINUTES)."""
+    return timedelta(minutes=float(settings.TRIAGE_PENDING_MINUTES))
 
 
 @dataclass(frozen=True)

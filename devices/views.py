@@ -23,7 +23,16 @@ from django_htmx.http import HttpResponseStopPolling
 
 from accounts import tenancy
 from accounts.models import Organization
-from devices import bulk, bulk_tasks, export, list_filters, list_rows, list_selectors, selectors
+from devices import (
+    bulk,
+    bulk_tasks,
+    configured,
+    export,
+    list_filters,
+    list_rows,
+    list_selectors,
+    selectors,
+)
 from devices import triage as triage_reads
 from devices.models import BulkJob
 from fleet.freshness import describe_age
@@ -77,7 +86,7 @@ _types_cache: dict[tuple, tuple[float, dict[int, str]]] = {}
 def _cached_types(types, *, org_ids, as_of) -> dict[int, str]:
     if as_of is None:
         return types(org_ids=org_ids)
-    prefix = getattr(settings, "READ_MODEL_KEY_PREFIX", "")
+    prefix = configured.key_prefix()
     key = (types, prefix, org_ids, as_of)
     now = time.monotonic()
     kept = _types_cache.get(key)

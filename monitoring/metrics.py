@@ -17,7 +17,6 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import logging
-import os
 from functools import lru_cache
 
 import redis
@@ -156,7 +155,7 @@ class FleetCollector:
         yield calls
 
     def _from_broker(self):
-        queue = getattr(settings, "CELERY_TASK_DEFAULT_QUEUE", "celery")
+        queue = settings.CELERY_TASK_DEFAULT_QUEUE
         length = GaugeMetricFamily(
             "noc_celery_queue_length",
             "Messages waiting in the Celery queue (not yet taken by a worker).",
@@ -196,7 +195,7 @@ def _broker_client(url: str) -> redis.Redis:
 
 def broker_client() -> redis.Redis:
     """A client of the Celery broker (a Redis), with the pages' short timeouts."""
-    return _broker_client(getattr(settings, "CELERY_BROKER_URL", None) or settings.REDIS_URL)
+    return _broker_client(settings.CELERY_BROKER_URL)
 
 
 _collector = FleetCollector()
@@ -215,7 +214,7 @@ def register() -> None:
 
 
 def _registry():
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if settings.PROMETHEUS_MULTIPROC_DIR:
         # Several processes (gunicorn workers): their request metrics are added up from the
         # shared directory; the fleet is read once, here.
         from prometheus_client import multiprocess
@@ -230,8 +229,8 @@ def _registry():
 def refusal(request) -> HttpResponse | None:
     """Why this request may not read /metrics, or None when it may. Closed unless
     METRICS_TOKEN or METRICS_ALLOWED_ADDRESSES is set; when both are, both must hold."""
-    token = getattr(settings, "METRICS_TOKEN", None)
-    networks = getattr(settings, "METRICS_ALLOWED_ADDRESSES", [])
+    token = settings.METRICS_TOKEN
+    networks = settings.METRICS_ALLOWED_ADDRESSES
     if not token and not networks:
         raise Http404("No such page.")
     if networks and not _address_allowed(request.META.get("REMOTE_ADDR", ""), networks):

@@ -84,7 +84,7 @@ def check_worker() -> str:
 
 
 def check_fleet_poll() -> str:
-    limit = float(getattr(settings, "READY_MAX_POLL_AGE_SECONDS", 300))
+    limit = float(settings.READY_MAX_POLL_AGE_SECONDS)
     try:
         health = configured.read_model().poll_health(polling.FLEET)
     except redis.RedisError as error:
