@@ -5,7 +5,7 @@ Fetches the device list of a simulated fleet once over HTTP (pages of 100,
 stage on the stored bodies, best of `--rounds` passes, in µs per device:
 
 - decode: a page body to Python data (orjson; the standard json module too, for
-  comparison: what requests' Response.json() used);
+  comparison);
 - from_api: Device.from_api (the normaliser) on every decoded record;
 - to_cache: each device to its stored row (encode_device);
 - from_cache: each stored row back to its device (decode_device);
