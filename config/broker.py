@@ -10,7 +10,7 @@ here keeps its broker's address from when it was opened, so closing it after a
 lost connection behaves as with celery 5.6: the hand-back is tried, a broker
 still down fails it as a connection error, which the worker ignores, and the
 worker reconnects. settings.CELERY_BROKER_TRANSPORT selects this class;
-tests/dashboard/test_broker_restart.py restarts a real Redis under a real worker.
+tests/config/test_broker_restart.py restarts a real Redis under a real worker.
 """
 
 from kombu.transport import redis

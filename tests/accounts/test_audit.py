@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounts import audit
 from accounts.models import AuditEntry
 from overview.views import AUDIT_PAGE_SIZE
-from tests.users import ORG_A, ORG_B, ORG_OTHER
+from tests.fixtures.users import ORG_A, ORG_B, ORG_OTHER
 
 
 def entry(user, org_id, action="reboot", **fields):

@@ -7,7 +7,7 @@ import json
 
 from accounts import audit
 from devices.services import ACTIONS
-from tests.users import ORG_A, ORG_B, ORG_OTHER
+from tests.fixtures.users import ORG_A, ORG_B, ORG_OTHER
 
 
 def record(user, org_id, action, parameters):

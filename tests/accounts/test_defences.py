@@ -11,8 +11,8 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import AuditEntry
-from tests.config.test_settings import run_python
-from tests.users import PASSWORD
+from tests.fixtures.fresh_process import run_python
+from tests.fixtures.users import PASSWORD
 
 LOGIN = "/accounts/login/"
 

@@ -6,7 +6,7 @@ from django.http import Http404
 
 from accounts import tenancy
 from accounts.models import Membership, Organization, Role, ensure_organizations
-from tests.users import ORG_A, ORG_B, ORG_OTHER
+from tests.fixtures.users import ORG_A, ORG_B, ORG_OTHER
 
 OPERATOR_ONLY = ["refresh", "reboot", "sync", "reconfigure", "debug"]
 ADMIN_ONLY = [

@@ -15,7 +15,12 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from tests.conftest import ALL_TOKEN  # noqa: E402
+from controlapi import ControlAPI  # noqa: E402
+from fleet import polling  # noqa: E402
+from fleet.polling import PollConfig  # noqa: E402
+from fleet.read_model import ReadModel  # noqa: E402
+from simulator.control import SimulatorControl  # noqa: E402
+from tests.fixtures.simulator import ALL_TOKEN
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -97,3 +102,29 @@ def screenshot(page):
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
 
     return screenshot
+
+
+@pytest.fixture
+def fleet(settings, simulator, redis_url, redis_client, key_prefix):
+    """A still simulator fleet, polled once into this test's keys; `poll()` polls again."""
+    control = SimulatorControl(simulator.base_url, simulator.control_token)
+    control.reset()
+    control.settings(churn_per_minute=0, flap_seconds=[1e9, 1e9])
+    settings.REDIS_URL = redis_url
+    model = ReadModel(redis_client, key_prefix)
+
+    def api():
+        return ControlAPI(simulator.api_url, ALL_TOKEN, max_retries=0)
+
+    def poll():
+        polling.poll_fleet(model=model, api_factory=api, config=PollConfig(page_size=100),
+                           mode="full")  # fmt: skip
+
+    def devices(**filters):
+        with api() as client:
+            return list(client.iter_devices(limit=100, **filters))
+
+    poll()
+    control.poll, control.devices = poll, devices
+    yield control
+    control.reset()

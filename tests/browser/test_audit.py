@@ -8,13 +8,7 @@ from pathlib import Path
 from playwright.sync_api import expect
 
 from accounts import audit
-from tests.users import (  # noqa: F401 -- fixtures, used by name
-    PASSWORD,
-    noc,
-    organizations,
-    outsider,
-    tenant_admin,
-)
+from tests.fixtures.users import PASSWORD
 
 
 def record(user, org, action, device_name):

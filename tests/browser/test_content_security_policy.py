@@ -5,10 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from devices.views import REFRESH_SECONDS
-from tests.browser.test_fleet_pages import fleet as fleet  # noqa: F401 -- a fixture
-from tests.users import PASSWORD
-from tests.users import noc as noc  # noqa: F401 -- a fixture
-from tests.users import organizations as organizations  # noqa: F401 -- a fixture
+from tests.fixtures.users import PASSWORD
 
 PAST_A_REFRESH_MS = (REFRESH_SECONDS + 1) * 1000
 

@@ -6,22 +6,8 @@ import pytest
 from playwright.sync_api import expect
 
 from simulator import catalog
-from tests.fixtures.operations import (  # noqa: F401 -- fixtures, used by name
-    cached_fleet,
-    celery_eager,
-    device_of_org,
-    fleet_devices,
-    upstream,
-    writes,
-)
-from tests.users import (  # noqa: F401 -- fixtures, used by name
-    PASSWORD,
-    noc,
-    operator,
-    organizations,
-    tenant_admin,
-    viewer,
-)
+from tests.fixtures.operations import writes
+from tests.fixtures.users import PASSWORD
 
 PLAIN = [
     ("reboot", "Reboot"),

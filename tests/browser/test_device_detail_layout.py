@@ -2,10 +2,7 @@
 
 import pytest
 
-from tests.browser.test_fleet_pages import fleet as fleet  # noqa: F401 -- a fixture
-from tests.users import PASSWORD
-from tests.users import noc as noc  # noqa: F401 -- a fixture
-from tests.users import organizations as organizations  # noqa: F401 -- a fixture
+from tests.fixtures.users import PASSWORD
 
 # Each run of characters between spaces and hyphens in the value cells, with the number of lines
 # it is drawn on; a value may wrap at a space or after a hyphen, never inside such a run.

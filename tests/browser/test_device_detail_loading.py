@@ -6,13 +6,7 @@ from django.conf import settings
 from playwright.sync_api import expect
 
 from controlapi import ControlAPI
-from tests.fixtures.operations import (  # noqa: F401 -- fixtures, used by name
-    cached_fleet,
-    device_of_org,
-    fleet_devices,
-    upstream,
-)
-from tests.users import PASSWORD, organizations, tenant_admin, viewer  # noqa: F401
+from tests.fixtures.users import PASSWORD
 
 
 def test_the_edit_page_answers_at_once_and_fills_the_form_when_the_record_arrives(

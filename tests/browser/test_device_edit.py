@@ -5,14 +5,8 @@ from django.conf import settings
 from playwright.sync_api import expect
 
 from controlapi import ControlAPI
-from tests.fixtures.operations import (  # noqa: F401 -- fixtures, used by name
-    cached_fleet,
-    device_of_org,
-    fleet_devices,
-    upstream,
-    writes,
-)
-from tests.users import PASSWORD, organizations, tenant_admin  # noqa: F401
+from tests.fixtures.operations import writes
+from tests.fixtures.users import PASSWORD
 
 
 def test_create_with_errors_keeps_the_input(

@@ -8,12 +8,7 @@ from pathlib import Path
 from playwright.sync_api import expect
 
 from operations import imports, tasks
-from tests.fixtures.operations import (  # noqa: F401 -- fixtures, used by name
-    cached_fleet,
-    celery_eager,
-    upstream,
-)
-from tests.users import PASSWORD, noc, organizations  # noqa: F401 -- fixtures, used by name
+from tests.fixtures.users import PASSWORD
 
 FILE = "\n".join(
     [

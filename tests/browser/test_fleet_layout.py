@@ -4,10 +4,7 @@ each row's tick box and link in view, the active sort marked, add and import at 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_fleet_pages import fleet as fleet  # noqa: F401 -- a fixture
-from tests.users import PASSWORD
-from tests.users import noc as noc  # noqa: F401 -- a fixture
-from tests.users import organizations as organizations  # noqa: F401 -- a fixture
+from tests.fixtures.users import PASSWORD
 
 
 def _in_view(page, locator) -> bool:

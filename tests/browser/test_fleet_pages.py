@@ -4,44 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from config.celery import app
-from controlapi import ControlAPI
-from fleet import polling
-from fleet.polling import PollConfig
-from fleet.read_model import ReadModel
-from simulator.control import SimulatorControl
-from tests.conftest import ALL_TOKEN
-from tests.users import ORG_A, ORG_B, ORG_OTHER, PASSWORD
-from tests.users import noc as noc  # noqa: F401 -- a fixture, used by name
-from tests.users import operator as operator  # noqa: F401 -- a fixture
-from tests.users import organizations as organizations  # noqa: F401 -- a fixture
-from tests.users import tenant_admin as tenant_admin  # noqa: F401 -- a fixture
-
-
-@pytest.fixture
-def fleet(settings, simulator, redis_url, redis_client, key_prefix):
-    """A still simulator fleet, polled once into this test's keys; `poll()` polls again."""
-    control = SimulatorControl(simulator.base_url, simulator.control_token)
-    control.reset()
-    control.settings(churn_per_minute=0, flap_seconds=[1e9, 1e9])
-    settings.REDIS_URL = redis_url
-    settings.READ_MODEL_KEY_PREFIX = key_prefix
-    model = ReadModel(redis_client, key_prefix)
-
-    def api():
-        return ControlAPI(simulator.api_url, ALL_TOKEN, max_retries=0)
-
-    def poll():
-        polling.poll_fleet(model=model, api_factory=api, config=PollConfig(page_size=100),
-                           mode="full")  # fmt: skip
-
-    def devices(**filters):
-        with api() as client:
-            return list(client.iter_devices(limit=100, **filters))
-
-    poll()
-    control.poll, control.devices = poll, devices
-    yield control
-    control.reset()
+from tests.fixtures.users import ORG_A, ORG_B, ORG_OTHER, PASSWORD
 
 
 def shown_ids(page):

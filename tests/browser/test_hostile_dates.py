@@ -2,13 +2,7 @@
 
 from playwright.sync_api import expect
 
-from tests.fixtures.operations import (  # noqa: F401 -- fixtures, used by name
-    cached_fleet,
-    device_of_org,
-    fleet_devices,
-    upstream,
-)
-from tests.users import PASSWORD, noc, organizations, tenant_admin  # noqa: F401
+from tests.fixtures.users import PASSWORD
 
 OUT_OF_RANGE = "is out of range: choose a date and time between the years 2000 and 2099."
 

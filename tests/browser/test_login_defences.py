@@ -3,9 +3,7 @@ refused login form, both in the site's layout."""
 
 from playwright.sync_api import expect
 
-from tests.users import PASSWORD
-from tests.users import operator as operator  # noqa: F401 -- a fixture
-from tests.users import organizations as organizations  # noqa: F401 -- a fixture
+from tests.fixtures.users import PASSWORD
 
 
 def try_login(page, username, password):

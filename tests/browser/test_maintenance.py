@@ -6,13 +6,7 @@ from datetime import UTC, datetime
 from playwright.sync_api import expect
 
 from operations.models import MaintenanceSnapshot
-from tests.fixtures.operations import (  # noqa: F401 -- fixtures, used by name
-    cached_fleet,
-    device_of_org,
-    fleet_devices,
-    upstream,
-)
-from tests.users import PASSWORD, organizations, tenant_admin  # noqa: F401
+from tests.fixtures.users import PASSWORD
 
 
 def maintenance_puts(sim_control, device_id):

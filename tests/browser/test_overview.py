@@ -5,12 +5,8 @@ themselves on the wall screen."""
 from playwright.sync_api import expect
 
 from devices.views import REFRESH_SECONDS
-from tests.browser.test_fleet_pages import fleet as fleet  # noqa: F401 -- a fixture
 from tests.fixtures.fleet import CLOSED_PORT_URL
-from tests.users import ORG_A, ORG_B, PASSWORD
-from tests.users import noc as noc  # noqa: F401 -- a fixture
-from tests.users import organizations as organizations  # noqa: F401 -- a fixture
-from tests.users import tenant_admin as tenant_admin  # noqa: F401 -- a fixture
+from tests.fixtures.users import ORG_A, ORG_B, PASSWORD
 
 
 def org_row(page, org_id):

@@ -10,17 +10,14 @@ from controlapi import ControlAPI
 from fleet.polling import poll_profiles
 from fleet.read_model import ReadModel
 from profiles import health
-from tests.conftest import ALL_TOKEN
-from tests.users import PASSWORD
-from tests.users import noc as noc  # noqa: F401 -- a fixture, used by name
-from tests.users import organizations as organizations  # noqa: F401 -- a fixture
+from tests.fixtures.simulator import ALL_TOKEN
+from tests.fixtures.users import PASSWORD
 
 
 @pytest.fixture
 def polled(settings, simulator, redis_url, redis_client, key_prefix):
     """The profile poll has run once; the live server reads this test's snapshot."""
     settings.REDIS_URL = redis_url
-    settings.READ_MODEL_KEY_PREFIX = key_prefix
     model = ReadModel(redis_client, key_prefix)
     poll_profiles(
         model=model, api_factory=lambda: ControlAPI(simulator.api_url, ALL_TOKEN, max_retries=0)
@@ -68,7 +65,6 @@ def test_a_failing_profiles_detail_says_why(polled, noc, page, login, screenshot
 def no_snapshot(settings, redis_url, key_prefix):
     """The live server reads this test's key prefix, where no profile poll has run."""
     settings.REDIS_URL = redis_url
-    settings.READ_MODEL_KEY_PREFIX = key_prefix
 
 
 def test_a_profile_that_cannot_be_read_says_why_then_keeps_what_it_read(

@@ -3,13 +3,7 @@ what was typed."""
 
 from playwright.sync_api import expect
 
-from tests.fixtures.operations import (  # noqa: F401 -- fixtures, used by name
-    cached_fleet,
-    device_of_org,
-    fleet_devices,
-    upstream,
-)
-from tests.users import PASSWORD, organizations, tenant_admin  # noqa: F401
+from tests.fixtures.users import PASSWORD
 
 UNKNOWN = "No device with this serial number in the inventory."
 

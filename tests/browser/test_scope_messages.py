@@ -3,11 +3,7 @@ in its own layout."""
 
 from playwright.sync_api import expect
 
-from tests.browser.test_fleet_pages import fleet as fleet  # noqa: F401 -- a fixture
-from tests.users import ORG_A, ORG_B, ORG_OTHER, PASSWORD
-from tests.users import noc as noc  # noqa: F401 -- a fixture, used by name
-from tests.users import organizations as organizations  # noqa: F401 -- a fixture
-from tests.users import tenant_admin as tenant_admin  # noqa: F401 -- a fixture
+from tests.fixtures.users import ORG_A, ORG_B, ORG_OTHER, PASSWORD
 
 
 def test_noc_switched_to_one_organization_is_told_why_another_is_not_shown(

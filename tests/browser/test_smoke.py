@@ -3,15 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.users import (  # noqa: F401 -- fixtures, used by name
-    PASSWORD,
-    noc,
-    operator,
-    organizations,
-    outsider,
-    tenant_admin,
-    viewer,
-)
+from tests.fixtures.users import PASSWORD
 
 NAVIGATION = [
     ("Devices", "/devices/"),

@@ -5,9 +5,7 @@ filled, never that Redis is unavailable."""
 from playwright.sync_api import expect
 
 from simulator.control import SimulatorControl
-from tests.users import PASSWORD
-from tests.users import noc as noc  # noqa: F401 -- a fixture
-from tests.users import organizations as organizations  # noqa: F401 -- a fixture
+from tests.fixtures.users import PASSWORD
 
 
 def test_before_the_first_poll_the_list_says_only_that_the_cache_is_filling(

@@ -4,12 +4,7 @@ site's icon on every page."""
 from playwright.sync_api import expect
 
 from accounts import audit
-from tests.users import (  # noqa: F401 -- fixtures, used by name
-    PASSWORD,
-    noc,
-    organizations,
-    tenant_admin,
-)
+from tests.fixtures.users import PASSWORD
 
 
 def test_the_audit_trail_reads_as_words(dashboard_url, noc, tenant_admin, page, login, screenshot):

@@ -9,10 +9,10 @@ again on the same port. With celery 5.7 and kombu 5.7 unrepaired, the worker log
 import re
 
 from config.celery import app
-from tests.conftest import wait_until as _wait
+from tests.fixtures.workers import wait_until as _wait
 
 # The fixtures `broker` (a throwaway Redis server) and `celery` (worker and beat processes
-# on it) are tests/conftest.py's.
+# on it) are tests/fixtures/workers.py's.
 
 
 def _log(process):

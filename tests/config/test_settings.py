@@ -5,16 +5,8 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-OUR_VARIABLES = {
-    "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "CONTROL_API_URL", "CONTROL_API_TOKEN", "REDIS_URL",
-    "DATABASE_URL", "POLL_INTERVAL_SECONDS", "PROFILE_POLL_INTERVAL_SECONDS", "TIME_ZONE",
-    "DISPLAY_TIME_ZONE", "LOG_LEVEL", "DJANGO_SETTINGS_MODULE",
-    # set by the browser tests' harness in this process; never in a deployment
-    "DJANGO_ALLOW_ASYNC_UNSAFE",
-}  # fmt: skip
+from tests.fixtures.fresh_process import OUR_VARIABLES, ROOT, run_python
 
 PRINT_SETTINGS = """
 import json
@@ -36,21 +28,6 @@ print(json.dumps({
              for name, entry in app.conf.beat_schedule.items()},
 }))
 """
-
-
-def run_python(code, **env):
-    """Run `code` in a new interpreter with only `env` of our variables set."""
-    clean = {k: v for k, v in os.environ.items() if k not in OUR_VARIABLES}
-    clean.update(DJANGO_SETTINGS_MODULE="config.settings", **env)
-    setup = "import django; django.setup()\n"
-    return subprocess.run(
-        [sys.executable, "-c", setup + code],
-        cwd=ROOT,
-        env=clean,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 def load_settings(**env):

@@ -5,7 +5,7 @@ import pytest
 
 from controlapi import ControlAPI, errors
 from controlapi.client import endpoint_of
-from tests.conftest import ALL_TOKEN
+from tests.fixtures.simulator import ALL_TOKEN
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from controlapi import ControlAPI, errors
 from controlapi.device_pages import read_device_cache_page
 from controlapi.records import Device, DeviceOperation, HeadlessOperation, Profile
 from simulator import catalog
-from tests.conftest import ALL_TOKEN, TENANT_ORGS, TENANT_TOKEN
+from tests.fixtures.simulator import ALL_TOKEN, TENANT_ORGS, TENANT_TOKEN
 
 API = "/api/v1"
 PRODUCTION_HOST = "https://control.zequenze.com"

@@ -24,8 +24,8 @@ from controlapi.records import (
     decode_device,
     storable_row,
 )
-from tests.conftest import ALL_TOKEN
 from tests.controlapi.contract_examples import DETAIL, LIST_ITEM, NEVER_CONNECTED
+from tests.fixtures.simulator import ALL_TOKEN
 
 # --- what an upstream device record may hold ------------------------------------
 

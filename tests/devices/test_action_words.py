@@ -8,13 +8,6 @@ from accounts import tenancy
 from devices import list_filters
 from devices.models import BulkJob
 from fleet import polling
-from tests.fixtures.operations import (  # noqa: F401 -- fixtures, used by name
-    cached_fleet,
-    device_of_org,
-    fleet_devices,
-    upstream,
-)
-from tests.users import client_of, noc, operator, organizations  # noqa: F401 -- fixtures
 
 pytestmark = pytest.mark.django_db
 

@@ -4,20 +4,7 @@ the upstream answered; an answer or a state that contradicts the request is said
 import pytest
 
 from devices.models import ActionRecord
-from tests.fixtures.operations import (  # noqa: F401 -- fixtures, used by name
-    cached_fleet,
-    device_of_org,
-    fleet_devices,
-    upstream,
-    writes,
-)
-from tests.users import (  # noqa: F401 -- fixtures, used by name
-    client_of,
-    noc,
-    operator,
-    organizations,
-    tenant_admin,
-)
+from tests.fixtures.operations import writes
 
 pytestmark = pytest.mark.django_db
 

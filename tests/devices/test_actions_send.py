@@ -7,22 +7,7 @@ import pytest
 
 from accounts.models import AuditEntry
 from devices.models import ActionRecord
-from tests.fixtures.operations import (  # noqa: F401 -- fixtures, used by name
-    cached_fleet,
-    device_of_org,
-    fleet_devices,
-    upstream,
-    writes,
-)
-from tests.users import (  # noqa: F401 -- fixtures, used by name
-    client_of,
-    noc,
-    operator,
-    organizations,
-    outsider,
-    tenant_admin,
-    viewer,
-)
+from tests.fixtures.operations import writes
 
 pytestmark = pytest.mark.django_db
 KEY = "k" * 32

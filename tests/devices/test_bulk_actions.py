@@ -6,16 +6,7 @@ from accounts.models import AuditEntry
 from devices import bulk
 from devices.models import BulkItem, BulkJob
 from fleet import polling
-from tests.users import (  # noqa: F401 -- fixtures, used by name
-    ORG_A,
-    ORG_B,
-    client_of,
-    noc,
-    operator,
-    organizations,
-    outsider,
-    viewer,
-)
+from tests.fixtures.users import ORG_A, ORG_B
 
 
 @pytest.fixture
@@ -117,7 +108,7 @@ def test_devices_outside_the_role_are_left_out_and_counted(client_of, noc_viewer
 @pytest.fixture
 def noc_viewer_and_op(organizations):
     from accounts.models import Role
-    from tests.users import make_user
+    from tests.fixtures.users import make_user
 
     return make_user("mixed", memberships=[(ORG_A, Role.OPERATOR), (ORG_B, Role.VIEWER)])
 

@@ -25,8 +25,9 @@ from config.celery import app
 from devices import bulk, configured
 from devices.bulk_tasks import queue_job
 from devices.models import ActionRecord, BulkItem, BulkJob
-from tests.conftest import ALL_TOKEN, kill_group, wait_until
-from tests.users import ORG_A, client_of, operator, organizations  # noqa: F401 -- fixtures
+from tests.fixtures.simulator import ALL_TOKEN
+from tests.fixtures.users import ORG_A
+from tests.fixtures.workers import kill_group, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

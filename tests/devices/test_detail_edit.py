@@ -1,73 +1,18 @@
 """Create, edit (changed fields only, conflicts shown) and delete, through the Django client."""
 
-import html as html_lib
-import re
-
 import pytest
 from django.conf import settings
 
 from accounts.models import AuditEntry
 from controlapi import ControlAPI
-from tests.fixtures.operations import (  # noqa: F401 -- fixtures, used by name
-    cached_fleet,
-    device_of_org,
-    fleet_devices,
-    upstream,
-    writes,
-)
-from tests.users import (  # noqa: F401 -- fixtures, used by name
-    client_of,
-    noc,
-    operator,
-    organizations,
-    outsider,
-    tenant_admin,
-    viewer,
-)
+from tests.devices.forms import NEW, edit_form
+from tests.fixtures.operations import writes
 
 pytestmark = pytest.mark.django_db
-
-NEW = {
-    "name": "new-router-1",
-    "serial_number": "NEW-SERIAL-0001",
-    "type": "12",
-    "organization_id": "5",
-    "latitude": "40.7128",
-    "longitude": "-74.0060",
-    "username": "cpe-admin",
-    "password": "device-pw-123",
-    "update_frequency": "300",
-}
 
 
 def api():
     return ControlAPI(settings.CONTROL_API_URL, settings.CONTROL_API_TOKEN)
-
-
-def edit_form(client, device_id):
-    """The edit form's fields as a browser would post them back (hidden ones included); the
-    form is the part the edit page loads."""
-    html = client.get(f"/devices/{device_id}/edit/form/", HTTP_HX_REQUEST="true").content.decode()
-    data = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html))
-    data.pop("csrfmiddlewaretoken", None)
-    for name in (
-        "name",
-        "serial_number",
-        "type",
-        "update_frequency",
-        "username",
-        "latitude",
-        "longitude",
-        "location_name",
-        "customer_id",
-        "serial_number_alt",
-    ):
-        match = re.search(rf'name="{name}"[^>]*value="([^"]*)"', html)
-        data[name] = match.group(1) if match else ""
-    text = re.search(r'<textarea name="description"[^>]*>\n?(.*?)</textarea>', html, re.S)
-    data["description"] = html_lib.unescape(text.group(1)) if text else ""
-    data["organization_id"] = data["orig_organization_id"]
-    return data
 
 
 def test_create_posts_the_device_and_audits_it_without_the_password(

@@ -5,20 +5,6 @@ from html import unescape
 
 import pytest
 
-from tests.fixtures.operations import (  # noqa: F401 -- fixtures, used by name
-    cached_fleet,
-    device_of_org,
-    fleet_devices,
-    upstream,
-)
-from tests.users import (  # noqa: F401 -- fixtures, used by name
-    client_of,
-    noc,
-    organizations,
-    tenant_admin,
-    viewer,
-)
-
 pytestmark = pytest.mark.django_db
 
 

@@ -4,21 +4,6 @@ import pytest
 from django.conf import settings
 
 from controlapi import ControlAPI
-from tests.fixtures.operations import (  # noqa: F401 -- fixtures, used by name
-    cached_fleet,
-    device_of_org,
-    fleet_devices,
-    upstream,
-)
-from tests.users import (  # noqa: F401 -- fixtures, used by name
-    client_of,
-    noc,
-    operator,
-    organizations,
-    outsider,
-    tenant_admin,
-    viewer,
-)
 
 pytestmark = pytest.mark.django_db
 

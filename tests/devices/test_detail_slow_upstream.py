@@ -11,20 +11,6 @@ from django.conf import settings
 from controlapi import ControlAPI
 from devices import configured, selectors
 from fleet.polling import FULL, PollConfig, poll_fleet
-from tests.fixtures.operations import (  # noqa: F401 -- fixtures, used by name
-    cached_fleet,
-    device_of_org,
-    fleet_devices,
-    upstream,
-)
-from tests.users import (  # noqa: F401 -- fixtures, used by name
-    client_of,
-    noc,
-    organizations,
-    outsider,
-    tenant_admin,
-    viewer,
-)
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,6 @@ before the next sentence begins, whether the upstream's text ended with one or n
 import re
 
 from controlapi import errors
-from tests.users import client_of, noc, organizations  # noqa: F401 -- fixtures, used by name
 
 
 def test_an_error_reads_as_one_sentence_with_or_without_the_upstreams_full_stop():

@@ -7,15 +7,7 @@ import pytest
 
 from accounts.models import AuditEntry
 from fleet import polling
-from tests.users import (  # noqa: F401 -- fixtures, used by name
-    ORG_A,
-    ORG_B,
-    ORG_OTHER,
-    client_of,
-    noc,
-    organizations,
-    tenant_admin,
-)
+from tests.fixtures.users import ORG_A, ORG_B, ORG_OTHER
 
 
 @pytest.fixture

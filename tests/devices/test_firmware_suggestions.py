@@ -8,15 +8,8 @@ import pytest
 from controlapi import ControlAPI
 from devices import selectors
 from simulator import catalog
-from tests.conftest import ALL_TOKEN
-from tests.fixtures.operations import (  # noqa: F401 -- fixtures, used by name
-    cached_fleet,
-    device_of_org,
-    fleet_devices,
-    upstream,
-    writes,
-)
-from tests.users import client_of, noc, organizations, tenant_admin  # noqa: F401 -- fixtures
+from tests.fixtures.operations import writes
+from tests.fixtures.simulator import ALL_TOKEN
 
 pytestmark = pytest.mark.django_db
 

@@ -7,17 +7,7 @@ import pytest
 
 from accounts.models import Organization
 from fleet import polling
-from tests.fleet.test_fleet_sorts import EXPECTED_ORDER
-from tests.users import (  # noqa: F401 -- fixtures, used by name
-    ORG_A,
-    client_of,
-    noc,
-    noc_viewer,
-    operator,
-    organizations,
-    tenant_admin,
-    viewer,
-)
+from tests.fixtures.sort_orders import EXPECTED_ORDER
 
 
 @pytest.fixture

@@ -4,14 +4,7 @@ import re
 
 import pytest
 
-from tests.users import (  # noqa: F401 -- fixtures, used by name
-    ORG_A,
-    ORG_B,
-    client_of,
-    noc,
-    organizations,
-    tenant_admin,
-)
+from tests.fixtures.users import ORG_A, ORG_B
 
 
 def shown_ids(response) -> list[int]:

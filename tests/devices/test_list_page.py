@@ -10,19 +10,7 @@ from accounts.models import Role
 from devices import selectors
 from fleet import polling
 from fleet.read_model import DeviceQuery
-from tests.users import (  # noqa: F401 -- fixtures, used by name
-    ORG_A,
-    ORG_B,
-    ORG_OTHER,
-    client_of,
-    make_user,
-    noc,
-    operator,
-    organizations,
-    outsider,
-    tenant_admin,
-    viewer,
-)
+from tests.fixtures.users import ORG_A, ORG_B, ORG_OTHER, make_user
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ as that text on every page that lists or shows it."""
 import pytest
 
 from fleet import polling
-from tests.users import client_of, noc, organizations  # noqa: F401 -- fixtures, used by name
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 

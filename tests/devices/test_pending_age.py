@@ -3,7 +3,7 @@ each entry, on every poll, whether or not anyone reads the triage board."""
 
 from controlapi import ControlAPI
 from fleet import polling
-from tests.conftest import ALL_TOKEN
+from tests.fixtures.simulator import ALL_TOKEN
 
 
 def _poll(model, api_factory, poll_config, mode):

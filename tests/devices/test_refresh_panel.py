@@ -6,14 +6,6 @@ import re
 import pytest
 
 from devices import refresh_requests
-from tests.fixtures.operations import (  # noqa: F401 -- fixtures, used by name
-    cached_fleet,
-    celery_eager,
-    device_of_org,
-    fleet_devices,
-    upstream,
-)
-from tests.users import client_of, operator, organizations  # noqa: F401 -- fixtures
 
 pytestmark = pytest.mark.django_db
 

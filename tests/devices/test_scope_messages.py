@@ -10,16 +10,7 @@ import re
 import pytest
 
 from fleet import polling
-from tests.users import (  # noqa: F401 -- fixtures, used by name
-    ORG_A,
-    ORG_B,
-    ORG_OTHER,
-    client_of,
-    noc,
-    organizations,
-    tenant_admin,
-    viewer,
-)
+from tests.fixtures.users import ORG_A, ORG_B, ORG_OTHER
 
 NOT_YOURS = "not one of your organizations"
 

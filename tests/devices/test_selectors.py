@@ -7,7 +7,7 @@ import pytest
 from devices import selectors
 from fleet import polling
 from fleet.read_model import DeviceQuery
-from tests.conftest import TENANT_ORGS
+from tests.fixtures.simulator import TENANT_ORGS
 
 DEVICE_PATH = "/api/v1/inventory_device/"
 

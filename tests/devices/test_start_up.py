@@ -10,8 +10,6 @@ from devices import selectors
 from fleet import polling
 from fleet.locks import RedisLock
 from fleet.read_model import DeviceQuery
-from tests.fixtures.fleet import upstream_down  # noqa: F401 -- a fixture
-from tests.users import client_of, noc, organizations  # noqa: F401 -- fixtures, used by name
 
 pytestmark = pytest.mark.django_db
 

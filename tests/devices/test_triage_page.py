@@ -7,17 +7,7 @@ import pytest
 from accounts.models import AuditEntry
 from devices.models import Claim
 from fleet import polling
-from tests.users import (  # noqa: F401 -- fixtures, used by name
-    ORG_A,
-    ORG_OTHER,
-    client_of,
-    noc,
-    operator,
-    organizations,
-    outsider,
-    tenant_admin,
-    viewer,
-)
+from tests.fixtures.users import ORG_A
 
 
 @pytest.fixture

@@ -6,16 +6,8 @@ import pytest
 from accounts.models import AuditEntry
 from devices.models import ActionRecord
 from operations.models import HeadlessRecord
-from tests.devices.test_detail_edit import NEW, edit_form
-from tests.fixtures.operations import (  # noqa: F401 -- fixtures, used by name
-    cached_fleet,
-    device_of_org,
-    fleet_devices,
-    upstream,
-    writes,
-)
-from tests.operations.test_maintenance_and_scheduled import schedule
-from tests.users import client_of, operator, organizations, tenant_admin  # noqa: F401
+from tests.devices.forms import NEW, edit_form
+from tests.fixtures.operations import schedule, writes
 
 pytestmark = pytest.mark.django_db
 KEY = "k" * 32

@@ -11,15 +11,6 @@ from controlapi import errors
 from devices import services
 from fleet import polling
 from fleet.read_model import DeviceQuery
-from tests.fixtures.fleet import (  # noqa: F401 -- fixtures, used by name
-    all_devices,
-    api_factory,
-    cache_settings,
-    model,
-    poll_config,
-    still_fleet,
-)
-from tests.users import client_of, noc, organizations, tenant_admin  # noqa: F401
 
 HOSTILE = 1042
 HUGE = 123456789012345678901234567890

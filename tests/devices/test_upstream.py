@@ -1,10 +1,12 @@
 """devices.upstream: the client is built from settings, and only from there."""
 
 from devices.upstream import control_api
-from tests.conftest import TENANT_ORGS, TENANT_TOKEN
+from tests.fixtures.simulator import TENANT_ORGS, TENANT_TOKEN
 
 
-def test_client_talks_to_the_configured_upstream_with_the_configured_token(settings, simulator):
+def test_client_talks_to_the_configured_upstream_with_the_configured_token(
+    settings, simulator, key_prefix
+):
     settings.CONTROL_API_URL = simulator.api_url
     settings.CONTROL_API_TOKEN = TENANT_TOKEN
     with control_api() as api:

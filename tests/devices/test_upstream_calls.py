@@ -2,7 +2,7 @@
 away an upstream call does not wait on it, and the counts arrive once it is back."""
 
 from devices.upstream_calls import RETRY_FLUSH_AFTER, UPSTREAM_CALLS_KEY, UpstreamCallTally
-from tests.fixtures.fleet import CLOSED_PORT_URL, cache_settings  # noqa: F401 -- fixture
+from tests.fixtures.fleet import CLOSED_PORT_URL
 
 LIST_OK = "GET /inventory_device/ 200"
 

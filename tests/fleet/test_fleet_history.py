@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 from fleet import polling
 from fleet.read_model import DeviceQuery, Transition
-from tests.conftest import TENANT_ORGS
+from tests.fixtures.simulator import TENANT_ORGS
 
 
 def _poll(model, api_factory, poll_config, mode):

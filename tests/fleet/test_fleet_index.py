@@ -6,7 +6,7 @@ from controlapi import ControlAPI
 from controlapi.device_pages import read_device_cache_page
 from controlapi.records import Device
 from fleet.read_model import index_entry, index_entry_from_cache
-from tests.conftest import ALL_TOKEN
+from tests.fixtures.simulator import ALL_TOKEN
 
 
 def test_a_cache_row_a_stored_row_and_a_record_give_the_same_index_entry(simulator, still_fleet):

@@ -9,7 +9,7 @@ from controlapi import ControlAPI
 from controlapi.records import PendingSetting
 from fleet import polling
 from fleet.read_model import DeviceQuery
-from tests.conftest import ALL_TOKEN, TENANT_ORGS
+from tests.fixtures.simulator import ALL_TOKEN, TENANT_ORGS
 
 
 @pytest.fixture

@@ -2,61 +2,19 @@
 organization, type, serial, customer id, location and software version (against real
 Redis and the simulator's fleet)."""
 
-import re
-
 import pytest
 
 from controlapi import ControlAPI
 from fleet import polling
 from fleet.read_model import DeviceQuery
-from tests.conftest import ALL_TOKEN
+from tests.fixtures.simulator import ALL_TOKEN
+from tests.fixtures.sort_orders import EXPECTED_ORDER
 
 
 @pytest.fixture
 def cached_fleet(model, api_factory, poll_config, still_fleet, all_devices):
     polling.poll_fleet(model=model, api_factory=api_factory, config=poll_config, mode="full")
     return all_devices()
-
-
-def _natural(text):
-    # Digit runs compare as numbers: software 1.10 comes after 1.9.
-    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text.casefold()))
-
-
-def _text_order(value_of):
-    """Devices with a value first, by it (case-insensitively), then by name and id;
-    devices without one last."""
-
-    def key(d):
-        value = value_of(d)
-        return (
-            (0, value.casefold(), d.name.casefold(), d.id)
-            if value
-            else (1, d.name.casefold(), d.id)
-        )
-
-    return key
-
-
-def _type_label(d):
-    return (d.type_short_name or f"type {d.type}") if d.type is not None else ""
-
-
-EXPECTED_ORDER = {
-    "serial": _text_order(lambda d: d.serial_number),
-    "customer_id": _text_order(lambda d: d.customer_id),
-    "location": _text_order(lambda d: d.location_name),
-    "type": lambda d: (
-        (0, _type_label(d).casefold(), d.type, d.name.casefold(), d.id)
-        if d.type is not None
-        else (1, d.name.casefold(), d.id)
-    ),
-    "software": lambda d: (
-        (0, _natural(d.software_version), d.name.casefold(), d.id)
-        if d.software_version
-        else (1, d.name.casefold(), d.id)
-    ),
-}
 
 
 def _all(model, org_ids=None, **query):

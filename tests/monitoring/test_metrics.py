@@ -14,14 +14,8 @@ import monitoring.metrics
 from devices.models import ActionRecord
 from devices.upstream_calls import UpstreamCallTally
 from fleet import polling
-from tests.fixtures.fleet import (  # noqa: F401 -- fixtures, used by name
-    CLOSED_PORT_URL,
-    api_factory,
-    cache_settings,
-    model,
-    poll_config,
-)
-from tests.users import make_user
+from tests.fixtures.fleet import CLOSED_PORT_URL
+from tests.fixtures.users import make_user
 
 TOKEN = "metrics-test-token-0123456789"
 BEARER = {"HTTP_AUTHORIZATION": f"Bearer {TOKEN}"}

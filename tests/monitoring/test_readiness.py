@@ -8,15 +8,7 @@ import pytest
 from django.db import OperationalError
 
 from fleet import polling, worker_heartbeat
-from tests.fixtures.fleet import (  # noqa: F401 -- fixtures, used by name
-    CLOSED_PORT_URL,
-    api_factory,
-    cache_settings,
-    model,
-    poll_config,
-    redis_down,
-)
-from tests.fleet.test_redis_server import old_redis  # noqa: F401 -- fixture
+from tests.fixtures.fleet import CLOSED_PORT_URL
 
 
 @pytest.fixture

@@ -9,14 +9,6 @@ from django.utils import timezone
 
 from accounts import audit
 from accounts.models import AuditEntry
-from tests.users import (  # noqa: F401 -- fixtures, used by name
-    client_of,
-    noc,
-    operator,
-    organizations,
-    outsider,
-    tenant_admin,
-)
 
 pytestmark = pytest.mark.django_db
 

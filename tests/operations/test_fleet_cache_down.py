@@ -7,13 +7,6 @@ import pytest
 
 from devices.models import ActionRecord, BulkJob, Claim
 from operations.models import MaintenanceSnapshot
-from tests.fixtures.operations import (  # noqa: F401 -- fixtures, used by name
-    cached_fleet,
-    device_of_org,
-    fleet_devices,
-    upstream,
-)
-from tests.users import client_of, organizations, tenant_admin  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

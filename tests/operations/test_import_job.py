@@ -20,21 +20,7 @@ from controlapi import ControlAPI
 from operations import imports
 from operations.models import ImportJob, ImportRow
 from operations.tasks import run_import_job
-from tests.conftest import ALL_TOKEN
-from tests.fixtures.operations import (  # noqa: F401 -- fixtures, used by name
-    cached_fleet,
-    celery_eager,
-    fleet_devices,
-    upstream,
-)
-from tests.users import (  # noqa: F401 -- fixtures, used by name
-    client_of,
-    noc,
-    operator,
-    organizations,
-    outsider,
-    tenant_admin,
-)
+from tests.fixtures.simulator import ALL_TOKEN
 
 # Real transactions: "Create N devices" queues the task on commit (transaction.on_commit).
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -8,8 +8,7 @@ import redis
 
 from accounts.models import Role
 from operations import onboarding
-from tests.fixtures.operations import cached_fleet, fleet_devices, upstream  # noqa: F401
-from tests.users import make_user, noc, organizations, tenant_admin  # noqa: F401 -- fixtures
+from tests.fixtures.users import make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -4,22 +4,8 @@ import pytest
 
 from accounts.models import AuditEntry, Role
 from operations.models import HeadlessRecord, MaintenanceSnapshot
-from tests.fixtures.operations import (  # noqa: F401 -- fixtures, used by name
-    cached_fleet,
-    device_of_org,
-    fleet_devices,
-    upstream,
-)
-from tests.users import (  # noqa: F401 -- fixtures, used by name
-    client_of,
-    make_user,
-    noc,
-    operator,
-    organizations,
-    outsider,
-    tenant_admin,
-    viewer,
-)
+from tests.fixtures.operations import schedule
+from tests.fixtures.users import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -76,18 +62,6 @@ def test_an_operator_may_not_change_the_maintenance_record(
     response = maintenance(client_of(operator), device_of_org(5).id)
     assert response.status_code == 302
     assert not MaintenanceSnapshot.objects.exists()
-
-
-def schedule(client, serial, **fields):
-    data = {
-        "device_serial": serial,
-        "operation_type": "firmware_update",
-        "scheduled_time": "2031-01-16T02:00",
-        "time_zone": "Europe/Madrid",
-        "parameters": "firmware_image=47",
-        **fields,
-    }
-    return client.post("/operations/", data)
 
 
 def test_scheduling_keeps_the_transaction_id_with_the_organization(

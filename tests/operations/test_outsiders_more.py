@@ -8,20 +8,7 @@ import pytest
 
 from devices.models import ActionRecord
 from operations.models import HeadlessRecord
-from tests.fixtures.operations import (  # noqa: F401 -- fixtures, used by name
-    cached_fleet,
-    device_of_org,
-    fleet_devices,
-    upstream,
-    writes,
-)
-from tests.users import (  # noqa: F401 -- fixtures, used by name
-    client_of,
-    noc,
-    organizations,
-    outsider,
-    tenant_admin,
-)
+from tests.fixtures.operations import writes
 
 pytestmark = pytest.mark.django_db
 

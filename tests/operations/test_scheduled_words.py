@@ -3,14 +3,7 @@
 import pytest
 
 from operations.models import HeadlessRecord
-from tests.fixtures.operations import (  # noqa: F401 -- fixtures, used by name
-    cached_fleet,
-    device_of_org,
-    fleet_devices,
-    upstream,
-)
-from tests.operations.test_maintenance_and_scheduled import schedule
-from tests.users import client_of, organizations, tenant_admin  # noqa: F401 -- fixtures
+from tests.fixtures.operations import schedule
 
 pytestmark = pytest.mark.django_db
 

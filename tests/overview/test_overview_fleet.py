@@ -3,16 +3,7 @@
 import pytest
 
 from fleet import polling
-from tests.fixtures.fleet import (  # noqa: F401 -- fixtures, used by name
-    all_devices,
-    api_factory,
-    cache_settings,
-    model,
-    poll_config,
-    redis_down,
-    still_fleet,
-)
-from tests.users import ORG_A, ORG_B, ORG_OTHER
+from tests.fixtures.users import ORG_A, ORG_B, ORG_OTHER
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from django_htmx.middleware import HtmxMiddleware
 
 from accounts.models import Membership
 from overview import context_processors
-from tests.users import ORG_A, ORG_B, ORG_OTHER, PASSWORD
+from tests.fixtures.users import ORG_A, ORG_B, ORG_OTHER, PASSWORD
 
 PAGES = ["/", "/devices/", "/triage/", "/profiles/", "/audit/"]
 
@@ -31,7 +31,7 @@ def test_health_check_answers_without_login(client):
     assert response.json() == {"status": "ok"}
 
 
-def test_login_with_the_right_password_lands_on_the_overview(client, operator):
+def test_login_with_the_right_password_lands_on_the_overview(client, operator, key_prefix):
     response = client.post(
         "/accounts/login/", {"username": "operator", "password": PASSWORD}, follow=True
     )

@@ -1,7 +1,7 @@
 """The active-organization switcher: narrows pages to one of the user's organizations."""
 
 from accounts.models import Membership
-from tests.users import ORG_A, ORG_B, ORG_OTHER
+from tests.fixtures.users import ORG_A, ORG_B, ORG_OTHER
 
 
 def overview_ids(client):

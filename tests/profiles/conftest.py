@@ -9,16 +9,7 @@ import requests
 from controlapi import ControlAPI
 from fleet.polling import poll_profiles
 from fleet.read_model import ReadModel
-from tests.conftest import ALL_TOKEN
-from tests.users import (  # noqa: F401 -- fixtures, used by name
-    client_of,
-    nobody,
-    noc,
-    organizations,
-    outsider,
-    tenant_admin,
-    viewer,
-)
+from tests.fixtures.simulator import ALL_TOKEN
 
 
 @pytest.fixture
@@ -33,7 +24,6 @@ def upstream(settings, simulator):
 def profile_model(settings, redis_url, redis_client, key_prefix):
     """The read model the selectors read: real Redis, this test's prefix."""
     settings.REDIS_URL = redis_url
-    settings.READ_MODEL_KEY_PREFIX = key_prefix
     return ReadModel(redis_client, key_prefix)
 
 

@@ -3,7 +3,7 @@ when that fails too, they say why in words. Never a 500."""
 
 import pytest
 
-from tests.conftest import ALL_TOKEN
+from tests.fixtures.simulator import ALL_TOKEN
 
 
 @pytest.fixture

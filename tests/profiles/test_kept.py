@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from accounts.models import Organization
-from tests.users import ORG_A
+from tests.fixtures.users import ORG_A
 
 
 @pytest.fixture

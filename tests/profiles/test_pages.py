@@ -4,7 +4,7 @@ import pytest
 
 from accounts.models import Organization
 from profiles import views
-from tests.users import ORG_A
+from tests.fixtures.users import ORG_A
 
 
 def names_by_shape(raw_profiles):

@@ -1,7 +1,7 @@
 """The profile pages in words: health reasons and thresholds as a NOC engineer writes them."""
 
 from profiles import health
-from tests.profiles.test_health import NOW, newer
+from tests.profiles.shapes import NOW, newer
 
 
 def detail(client, profile):

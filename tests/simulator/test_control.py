@@ -15,7 +15,7 @@ def test_control_endpoints_need_the_control_token(simulator, sim_control):
 
 
 def test_api_token_does_not_open_the_control_endpoints(simulator, sim_control):
-    from tests.conftest import ALL_TOKEN
+    from tests.fixtures.simulator import ALL_TOKEN
 
     with pytest.raises(SimulatorControlError, match="401"):
         SimulatorControl(simulator.base_url, ALL_TOKEN).reset()

@@ -1,6 +1,6 @@
 """Device create, replace, partial update and delete over real HTTP."""
 
-from tests.simulator.conftest import new_device_body
+from tests.simulator.wire import new_device_body
 
 
 def test_create_answers_201_with_an_inactive_down_device_without_password(api):

@@ -7,8 +7,8 @@ one reset per test is enough.
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import ALL_TOKEN, TENANT_ORGS, TENANT_TOKEN
-from tests.simulator.conftest import ApiClient
+from tests.fixtures.simulator import ALL_TOKEN, TENANT_ORGS, TENANT_TOKEN
+from tests.simulator.wire import ApiClient
 
 ORGANIZATIONS = [5, 7, 11, 12, 19, 23, 99]
 TYPES = [12, 15, 21, 23, 31, 34, 40, 77]

@@ -1,7 +1,7 @@
 """Bearer tokens: 401 without a good one, 403 outside the token's organizations."""
 
-from tests.conftest import TENANT_ORGS
-from tests.simulator.conftest import new_device_body
+from tests.fixtures.simulator import TENANT_ORGS
+from tests.simulator.wire import new_device_body
 
 
 def _device_outside_tenant(api) -> dict:
@@ -15,7 +15,7 @@ def test_missing_token_is_a_401_with_detail(anonymous_api):
 
 
 def test_unknown_token_is_a_401(simulator, sim_control):
-    from tests.simulator.conftest import ApiClient
+    from tests.simulator.wire import ApiClient
 
     response = ApiClient(simulator.api_url, "not-a-token").get("/inventory_device/")
     assert response.status_code == 401

@@ -7,18 +7,6 @@ The fleet is in the read model first (a poll before the fault), as in production
 import pytest
 
 from devices.models import ActionRecord
-from tests.fixtures.operations import (  # noqa: F401 -- fixtures, used by name
-    cached_fleet,
-    device_of_org,
-    fleet_devices,
-    upstream,
-)
-from tests.users import (  # noqa: F401 -- fixtures, used by name
-    client_of,
-    noc,
-    organizations,
-    tenant_admin,
-)
 
 pytestmark = pytest.mark.django_db
 

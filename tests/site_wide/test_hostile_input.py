@@ -12,12 +12,6 @@ import pytest
 
 from common import integers
 from operations.models import HeadlessRecord, MaintenanceSnapshot
-from tests.fixtures.operations import (  # noqa: F401 -- fixtures, used by name
-    cached_fleet,
-    device_of_org,
-    fleet_devices,
-    upstream,
-)
 
 pytestmark = pytest.mark.django_db
 

@@ -11,21 +11,6 @@ without a test written for it.
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from tests.fixtures.operations import (  # noqa: F401 -- fixtures, used by name
-    cached_fleet,
-    device_of_org,
-    fleet_devices,
-    upstream,
-)
-from tests.users import (  # noqa: F401 -- fixtures, used by name
-    client_of,
-    noc,
-    organizations,
-    outsider,
-    tenant_admin,
-    viewer,
-)
-
 pytestmark = pytest.mark.django_db
 
 # Views anyone may open; every other one must send a stranger to the login form.
