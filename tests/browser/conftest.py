@@ -62,8 +62,9 @@ def chromium():
 
 
 @pytest.fixture
-def dashboard_url(live_server, settings, simulator):
-    """The live dashboard's address, talking to the session's simulator."""
+def dashboard_url(live_server, settings, simulator, key_prefix):
+    """The live dashboard's address, talking to the session's simulator; its pages read the
+    fleet cache under this test's key prefix."""
     settings.CONTROL_API_URL = simulator.api_url
     settings.CONTROL_API_TOKEN = ALL_TOKEN
     return live_server.url
