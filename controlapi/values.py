@@ -3,6 +3,7 @@ unreadable value, so that a record never fails on one odd field."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from types import MappingProxyType
@@ -72,7 +73,11 @@ def read_str(value: object) -> str | None:
 
 
 def frozen(value: object) -> Any:
-    """JSON data as read-only data: mappings become MappingProxyType, lists tuples."""
+    """JSON data as read-only data: mappings become MappingProxyType, lists tuples; a
+    number JSON cannot carry (`Infinity`, `NaN`, which Python's parser accepts) becomes None,
+    as it would on its way through the cache."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
     if isinstance(value, Mapping):
         return MappingProxyType({str(k): frozen(v) for k, v in value.items()})
     if isinstance(value, list | tuple):
