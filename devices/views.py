@@ -41,7 +41,7 @@ from fleet.read_model import SORT_KEYS
 REFRESH_SECONDS = 10
 # The table's columns in order: (CSS class, heading, the sort keys its links sort by). The
 # class lets narrower screens hide the less important columns (static/css/app.css); the
-# rows (devices/list_rows.py) give their cells the same classes.
+# rows (the list template's fleet-rows partial) give their cells the same classes.
 COLUMNS = (
     ("col-status", "Status", ("status", "status_change")),
     ("col-name", "Name", ("name",)),
@@ -146,7 +146,7 @@ def _list_context(
     if not scope.all:
         choices = [o for o in choices if o.upstream_id in scope.ids]
     can_act = _can_act(request.user)
-    rows = list_rows.fleet_rows(listing.items, names, selectable=can_act, now=now)
+    rows = list_rows.fleet_rows(listing.items, names, now=now)
     # The filter form is only in the full page: htmx swaps never re-render it.
     type_choices = (
         []
@@ -162,7 +162,7 @@ def _list_context(
         "filters": filters,
         "listing": listing,
         "rows": rows,
-        "rows_html": list_rows.table_body(rows),
+        "rows_html": list_rows.table_body(rows, selectable=can_act),
         "counts": counts,
         "age": describe_age(now - listing.as_of) if listing.as_of else None,
         "organizations": choices,
@@ -200,7 +200,7 @@ def _list_context(
 
 
 def _form_options(filters, organizations, type_choices) -> dict:
-    """The filter form's select options, rendered in Python (`list_rows.select_options`)."""
+    """The filter form's select options (`list_rows.select_options`)."""
     return {
         "organization_options": list_rows.select_options(
             ((o.upstream_id, f"{o.name} (#{o.upstream_id})") for o in organizations),
