@@ -18,6 +18,7 @@ from accounts import tenancy
 from devices import selectors, services
 from devices.detail_views import detail_context, render_unavailable
 from devices.models import ActionRecord
+from devices.not_found import device_404
 
 
 def _back_to(device_id: int, record: ActionRecord):
@@ -35,6 +36,7 @@ def _input_error(request, device_id: int, error: Exception, action: str):
 
 @require_POST
 @tenancy.scoped_view()
+@device_404
 def device_action(request, device_id: int, action: str):
     if action not in services.ACTIONS:
         raise Http404("No such action.")
@@ -57,6 +59,7 @@ def device_action(request, device_id: int, action: str):
 
 @require_POST
 @tenancy.scoped_view()
+@device_404
 def device_action_resend(request, device_id: int, record_id: int):
     try:
         record, _ = services.device_action_resend(
@@ -72,6 +75,7 @@ def device_action_resend(request, device_id: int, record_id: int):
 
 @require_GET
 @tenancy.scoped_view()
+@device_404
 def device_action_status(request, device_id: int, record_id: int):
     """The follow panel of one action, polled while the device has not confirmed it."""
     record = ActionRecord.objects.filter(pk=record_id, device_id=device_id).first()

@@ -39,7 +39,7 @@ from django.http import Http404, QueryDict
 
 from accounts import audit, tenancy
 from common import integers
-from devices import configured, list_filters, list_selectors, services
+from devices import configured, list_filters, list_selectors, selectors, services
 from devices.models import ActionRecord, BulkItem, BulkJob
 
 log = logging.getLogger(__name__)
@@ -260,7 +260,7 @@ def _send_one(job: BulkJob, item: BulkItem, key: str, *, resumed: bool) -> tuple
         record, replayed = services.device_action(
             device_id=item.device_id, user=job.user, action=job.action, idempotency_key=key
         )
-    except Http404:
+    except (Http404, selectors.DeviceNotFound):
         return BulkItem.State.FAILED, "The device is gone or no longer in your organizations."
     except services.ActionInputError as error:
         return BulkItem.State.FAILED, str(error)

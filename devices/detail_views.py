@@ -25,6 +25,7 @@ from accounts.models import Organization
 from controlapi.records import has_detail_fields
 from devices import refresh_requests, selectors, services, tasks
 from devices.models import ActionRecord
+from devices.not_found import device_404
 from fleet import freshness
 
 RECENT_ACTIONS = 8
@@ -152,6 +153,7 @@ def render_unavailable(request, device_id: int, error):
 @require_GET
 @vary_on_headers("HX-Request")
 @tenancy.scoped_view()
+@device_404
 def device_detail(request, device_id: int):
     # The fields part (htmx, or `?detail=1` without JavaScript) waits for the detail record;
     # the page itself never does.
@@ -193,6 +195,7 @@ def _refresh_ended(request, read, *, note: str = ""):
 
 @require_GET
 @tenancy.scoped_view()
+@device_404
 def device_freshness(request, device_id: int):
     """The data-age panel. With `since`: polled until the refresh task named by `request` ends
     or, when its end is unknown, until the cache is newer than `since` (up to a time limit)."""
@@ -224,6 +227,7 @@ def device_freshness(request, device_id: int):
 
 @require_POST
 @tenancy.scoped_view()
+@device_404
 def device_refresh(request, device_id: int):
     """Queue an update_status read of the device; the panel then polls until it lands."""
     read = selectors.device_for_user(

@@ -25,6 +25,7 @@ from devices.forms import (
     device_initial,
     organization_choices,
 )
+from devices.not_found import device_404
 from fleet import polling
 
 UNKNOWN_CREATE = (
@@ -60,7 +61,7 @@ def device_create(request):
 
 def _refused_edit(request, device_id: int):
     """A redirect to the device page when the user may not edit it; None when they may.
-    Http404 for a device outside the user's scope (checked on the cached copy)."""
+    DeviceNotFound for a device outside the user's scope (checked on the cached copy)."""
     read = selectors.device_for_user(user=request.user, device_id=device_id, detail=False)
     if tenancy.can(request.user, tenancy.DEVICE_EDIT, read.device.organization_id):
         return None
@@ -74,6 +75,7 @@ def _edit_context(device_id: int, **values) -> dict:
 
 
 @tenancy.scoped_view()
+@device_404
 def device_edit(request, device_id: int):
     refused = _refused_edit(request, device_id)
     if refused:
@@ -113,6 +115,7 @@ def device_edit(request, device_id: int):
 @require_GET
 @vary_on_headers("HX-Request")
 @tenancy.scoped_view()
+@device_404
 def device_edit_form(request, device_id: int):
     """The edit form, filled from the device's current record: the edit page's part
     (htmx), or the whole page. Without the record it offers no form, only a retry."""
@@ -171,6 +174,7 @@ def _comparison(form, current) -> list[dict]:
 
 
 @tenancy.scoped_view()
+@device_404
 def device_delete(request, device_id: int):
     read = selectors.device_for_user(user=request.user, device_id=device_id, detail=False)
     device = read.device

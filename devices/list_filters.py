@@ -245,7 +245,7 @@ def describe(filters: ListFilters) -> str:
 
 def type_choices(types: Mapping[int, str], selected: int | None) -> list[tuple[int, str]]:
     """The type select's (id, label) options: the cached fleet's types within the user's
-    organizations, by name (`selectors.device_types`), and a type id from the URL that is
+    organizations, by name (`list_selectors.device_types`), and a type id from the URL that is
     not among them as "#<id>" (it still filters: the cache may not have seen it yet).
     Empty when `types` is: the page then offers a number box."""
     if not types:

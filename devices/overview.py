@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import redis
 
 from accounts.tenancy import OrgScope
-from devices import charts, configured, selectors
+from devices import charts, configured, fleet_health, history_selectors
 from fleet.read_model import PollHealth
 
 WINDOWS = (("24 hours", timedelta(hours=24)), ("7 days", timedelta(days=7)))
@@ -52,7 +52,7 @@ def set_aside_sentence(health: PollHealth, *, name_them: bool) -> str:
 
 
 def fleet_overview(scope: OrgScope, *, now: datetime) -> FleetOverview:
-    answer = FleetOverview(polls=selectors.poll_health())
+    answer = FleetOverview(polls=fleet_health.poll_health())
     for poll, health in (answer.polls or {}).items():
         sentence = set_aside_sentence(health, name_them=scope.all)
         if sentence:
@@ -69,7 +69,9 @@ def fleet_overview(scope: OrgScope, *, now: datetime) -> FleetOverview:
         return answer
     answer.counts = {o: c for o, c in counts.items() if scope.allows(o)}
     for label, window in WINDOWS:
-        history = selectors.org_counts_series(org_ids=org_ids, since=now - window, until=now)
+        history = history_selectors.org_counts_series(
+            org_ids=org_ids, since=now - window, until=now
+        )
         if history.error:
             answer.error = history.error
             break

@@ -212,8 +212,9 @@ def device_action(
 ) -> tuple[ActionRecord, bool]:
     """Send one device action at most once per key. Returns (record, replayed).
 
-    Http404: unknown action, or a device the user cannot see. ActionInputError: bad
-    input, nothing sent. A role that may see but not act gets a REFUSED record.
+    Http404: unknown action. selectors.DeviceNotFound: a device the user cannot see.
+    ActionInputError: bad input, nothing sent. A role that may see but not act gets a
+    REFUSED record.
     """
     spec = ACTIONS.get(action)
     if spec is None:

@@ -77,7 +77,7 @@ class Board:
 def triage_board(*, user, scope: tenancy.OrgScope, now: datetime) -> Board:
     board = Board()
     org_ids = scope.org_ids_or_none()
-    down = selectors.device_list(
+    down = list_selectors.device_list(
         org_ids=org_ids,
         query=DeviceQuery(status=False, sort="status_change", descending=True, limit=DOWN_LIMIT),
     )

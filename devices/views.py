@@ -28,13 +28,14 @@ from devices import (
     bulk_tasks,
     configured,
     export,
+    fleet_health,
     list_filters,
     list_rows,
     list_selectors,
-    selectors,
 )
 from devices import triage as triage_reads
 from devices.models import BulkJob
+from devices.not_found import device_404
 from fleet.freshness import describe_age
 from fleet.read_model import SORT_KEYS
 
@@ -101,8 +102,8 @@ def _cached_types(types, *, org_ids, as_of) -> dict[int, str]:
 
 
 def _list_context(
-    request, *, read=selectors.device_list, count=selectors.fleet_counts,
-    types=selectors.device_types,
+    request, *, read=list_selectors.device_list, count=list_selectors.fleet_counts,
+    types=list_selectors.device_types,
 ) -> dict:  # fmt: skip
     """The list page's context; `read` and `count` are the reads of rows and of the chips'
     counts (the cache's, or the upstream's for the benchmark page), `types` the type
@@ -113,7 +114,7 @@ def _list_context(
     filters = list_filters.parse(request.GET, scope=scope, now=now, outside=outside)
     org_ids = scope.org_ids_or_none()
     # The page's reads and the layout's banner share one read of the snapshot.
-    snapshot = request.fleet_snapshot = selectors.fleet_snapshot()
+    snapshot = request.fleet_snapshot = fleet_health.fleet_snapshot()
     listing = read(org_ids=org_ids, query=filters.query, snapshot=snapshot)
     last = list_filters.last_page(listing.total, filters.per_page)
     if filters.page > last and listing.total:
@@ -325,6 +326,7 @@ def triage(request):
 
 @require_POST
 @tenancy.scoped_view()
+@device_404
 def triage_claim(request, device_id: int):
     triage_reads.claim_device(user=request.user, device_id=device_id,
                               note=request.POST.get("note", ""))  # fmt: skip
@@ -333,6 +335,7 @@ def triage_claim(request, device_id: int):
 
 @require_POST
 @tenancy.scoped_view()
+@device_404
 def triage_release(request, device_id: int):
     triage_reads.release_claim(user=request.user, device_id=device_id)
     return _back_to_triage(request, "Claim released.")
@@ -340,6 +343,7 @@ def triage_release(request, device_id: int):
 
 @require_POST
 @tenancy.scoped_view()
+@device_404
 def triage_action(request, device_id: int, action: str):
     message = triage_reads.quick_action(user=request.user, device_id=device_id, action=action)
     return _back_to_triage(request, message)

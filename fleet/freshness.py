@@ -1,7 +1,7 @@
 """How old the fleet data is, in words for the banner above every page.
 
 Pure functions of the snapshot's time and the poll's health, so the rule is
-tested without Redis; `devices.selectors.fleet_banner` feeds them.
+tested without Redis; `devices.fleet_health.fleet_banner` feeds them.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from accounts import tenancy
 from common import moments
 from controlapi import errors
 from devices import selectors, services
+from devices.not_found import device_404
 from operations import maintenance
 from operations.forms import MaintenanceForm, key_values_text
 from operations.models import MaintenanceSnapshot
@@ -30,6 +31,7 @@ def stored_datetime(answer: dict, name: str) -> datetime | None:
 
 
 @tenancy.scoped_view()
+@device_404
 def device_maintenance(request, device_id: int):
     read = selectors.device_for_user(user=request.user, device_id=device_id, detail=False)
     device = read.device

@@ -3,7 +3,7 @@
 from django.conf import settings
 
 from accounts import tenancy
-from devices.selectors import fleet_banner
+from devices.fleet_health import fleet_banner
 
 
 def _is_partial(request) -> bool:

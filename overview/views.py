@@ -17,8 +17,8 @@ from accounts import tenancy
 # The audit page lives in accounts.audit_views; its page size is imported from there.
 from accounts.audit_views import AUDIT_PAGE_SIZE  # noqa: E402,F401
 from common import integers
+from devices.fleet_health import fleet_banner
 from devices.overview import fleet_overview
-from devices.selectors import fleet_banner
 from devices.views import REFRESH_SECONDS
 from profiles.selectors import profile_health_summary
 

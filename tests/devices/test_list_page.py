@@ -7,7 +7,7 @@ import msgspec
 import pytest
 
 from accounts.models import Role
-from devices import selectors
+from devices import list_selectors
 from fleet import polling
 from fleet.read_model import DeviceQuery
 from tests.fixtures.users import ORG_A, ORG_B, ORG_OTHER, make_user
@@ -100,16 +100,16 @@ def test_a_burst_of_new_pages_keeps_the_pages_read_last_in_memory(polled, model,
     asked = []
     query = model.query
     monkeypatch.setattr(model, "query", lambda q, *a, **kw: asked.append(q) or query(q, *a, **kw))
-    monkeypatch.setattr(selectors, "_page_memo", {})
+    monkeypatch.setattr(list_selectors, "_page_memo", {})
     info = model.snapshot_info()
-    burst = [DeviceQuery(search=f"needle-{n}") for n in range(selectors.PAGE_MEMO_SIZE + 1)]
+    burst = [DeviceQuery(search=f"needle-{n}") for n in range(list_selectors.PAGE_MEMO_SIZE + 1)]
     for q in burst:
-        selectors._page_of(model, q, None, info)
+        list_selectors._page_of(model, q, None, info)
     asked.clear()
 
-    selectors._page_of(model, burst[-2], None, info)
-    selectors._page_of(model, burst[1], None, info)
-    selectors._page_of(model, burst[0], None, info)
+    list_selectors._page_of(model, burst[-2], None, info)
+    list_selectors._page_of(model, burst[1], None, info)
+    list_selectors._page_of(model, burst[0], None, info)
 
     assert asked == [burst[0]]
 

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from devices import selectors
+from devices import history_selectors, list_selectors, selectors
 from fleet import polling
 from fleet.read_model import DeviceQuery
 from tests.fixtures.simulator import TENANT_ORGS
@@ -21,7 +21,7 @@ def polled(model, api_factory, poll_config, still_fleet, cache_settings):
 def test_a_list_reads_the_cache_without_calling_the_upstream(polled):
     polled.clear_log()
 
-    answer = selectors.device_list(org_ids=None, query=DeviceQuery(status=False))
+    answer = list_selectors.device_list(org_ids=None, query=DeviceQuery(status=False))
 
     assert not answer.degraded and answer.error is None
     assert answer.total == answer.counts["down"] > 0
@@ -32,7 +32,7 @@ def test_a_list_reads_the_cache_without_calling_the_upstream(polled):
 def test_without_redis_a_list_comes_from_the_upstream_and_says_degraded(
     still_fleet, redis_down, all_devices
 ):
-    answer = selectors.device_list(org_ids=None, query=DeviceQuery(limit=20))
+    answer = list_selectors.device_list(org_ids=None, query=DeviceQuery(limit=20))
 
     fleet = all_devices()
     assert answer.degraded and answer.error is None
@@ -42,25 +42,25 @@ def test_without_redis_a_list_comes_from_the_upstream_and_says_degraded(
         "down": sum(not d.is_up for d in fleet),
     }
     assert [d.id for d in answer.items] == [d.id for d in fleet[:20]]
-    assert selectors.NOTE_UPSTREAM_ORDER in answer.notes
+    assert list_selectors.NOTE_UPSTREAM_ORDER in answer.notes
 
 
 def test_a_degraded_list_never_asks_for_update_status(still_fleet, redis_down):
     still_fleet.clear_log()
 
-    selectors.device_list(org_ids=None, query=DeviceQuery(status=True))
+    list_selectors.device_list(org_ids=None, query=DeviceQuery(status=True))
 
     entries = still_fleet.request_log(last=50)["entries"]
     assert entries and all("update_status" not in str(e["query"]) for e in entries)
 
 
 def test_a_degraded_list_says_search_is_not_applied(still_fleet, redis_down):
-    answer = selectors.device_list(
+    answer = list_selectors.device_list(
         org_ids=None, query=DeviceQuery(search="lisbon", pending_only=True)
     )
 
-    assert selectors.NOTE_NO_SEARCH in answer.notes
-    assert selectors.NOTE_NO_PENDING in answer.notes
+    assert list_selectors.NOTE_NO_SEARCH in answer.notes
+    assert list_selectors.NOTE_NO_PENDING in answer.notes
 
 
 def test_a_degraded_list_pages_through_a_tenants_organizations(
@@ -69,7 +69,7 @@ def test_a_degraded_list_pages_through_a_tenants_organizations(
     expected = [d.id for d in all_devices() if d.organization_id in TENANT_ORGS]
     seen = []
     for offset in range(0, len(expected) + 30, 30):
-        answer = selectors.device_list(
+        answer = list_selectors.device_list(
             org_ids=TENANT_ORGS, query=DeviceQuery(offset=offset, limit=30)
         )
         assert answer.total == len(expected)
@@ -84,7 +84,7 @@ def test_a_degraded_list_keeps_a_tenant_inside_its_organizations(
 ):
     outsider = next(d for d in all_devices() if d.organization_id not in TENANT_ORGS)
 
-    answer = selectors.device_list(
+    answer = list_selectors.device_list(
         org_ids=TENANT_ORGS, query=DeviceQuery(organization=outsider.organization_id)
     )
 
@@ -94,7 +94,7 @@ def test_a_degraded_list_keeps_a_tenant_inside_its_organizations(
 def test_without_redis_and_upstream_a_list_is_empty_with_an_error_in_words(
     redis_down, upstream_down
 ):
-    answer = selectors.device_list(org_ids=None, query=DeviceQuery())
+    answer = list_selectors.device_list(org_ids=None, query=DeviceQuery())
 
     assert answer.items == [] and answer.total == 0 and answer.degraded
     assert answer.error.startswith("The fleet cache is unavailable and the control API")
@@ -102,10 +102,10 @@ def test_without_redis_and_upstream_a_list_is_empty_with_an_error_in_words(
 
 
 def test_before_the_first_poll_a_list_reads_the_upstream(still_fleet, cache_settings):
-    answer = selectors.device_list(org_ids=None, query=DeviceQuery(limit=5))
+    answer = list_selectors.device_list(org_ids=None, query=DeviceQuery(limit=5))
 
     assert answer.total == 300 and len(answer.items) == 5
-    assert selectors.NOTE_FILLING in answer.notes
+    assert list_selectors.NOTE_FILLING in answer.notes
 
 
 def test_a_fresh_cached_device_is_read_without_the_upstream(polled):
@@ -175,14 +175,14 @@ def test_without_redis_and_upstream_a_device_reads_as_an_error(redis_down, upstr
 
 
 def test_counts_follow_the_filter(polled):
-    answer = selectors.fleet_counts(org_ids=TENANT_ORGS)
+    answer = list_selectors.fleet_counts(org_ids=TENANT_ORGS)
 
     assert answer.items == []
     assert answer.total == answer.counts["up"] + answer.counts["down"] > 0
 
 
 def test_history_without_redis_is_empty_with_a_reason(redis_down):
-    answer = selectors.flapping_devices(org_ids=None)
+    answer = history_selectors.flapping_devices(org_ids=None)
 
     assert answer.items == [] and answer.degraded and "unavailable" in answer.error
 
@@ -206,7 +206,7 @@ def test_without_redis_profiles_come_from_the_upstream(still_fleet, redis_down):
 def test_device_types_are_those_of_the_cached_fleet_by_name(polled, all_devices):
     fleet = {d.type: d.type_short_name for d in all_devices()}
 
-    types = selectors.device_types(org_ids=None)
+    types = list_selectors.device_types(org_ids=None)
 
     assert types == fleet and len(types) > 1
     assert list(types.values()) == sorted(types.values(), key=str.casefold)
@@ -219,12 +219,12 @@ def test_a_tenant_is_offered_only_the_types_of_its_organizations(polled, all_dev
     narrowest = min(types_of, key=lambda o: len(types_of[o]))
     assert types_of[narrowest] < {d.type for d in fleet}  # the fleet makes the test mean something
 
-    assert set(selectors.device_types(org_ids=frozenset({narrowest}))) == types_of[narrowest]
-    assert selectors.device_types(org_ids=frozenset()) == {}
+    assert set(list_selectors.device_types(org_ids=frozenset({narrowest}))) == types_of[narrowest]
+    assert list_selectors.device_types(org_ids=frozenset()) == {}
 
 
 def test_without_redis_no_device_types_are_offered(still_fleet, redis_down):
-    assert selectors.device_types(org_ids=None) == {}
+    assert list_selectors.device_types(org_ids=None) == {}
 
 
 def test_a_detail_read_fetches_a_list_shaped_cached_device_once(polled):
@@ -249,6 +249,6 @@ def test_three_transitions_in_the_last_hour_make_a_device_flapping(
         polling.poll_fleet(model=model, api_factory=api_factory, config=poll_config,
                            mode=polling.INCREMENTAL)  # fmt: skip
 
-    answer = selectors.flapping_devices(org_ids=None)
+    answer = history_selectors.flapping_devices(org_ids=None)
 
     assert [(f.device_id, f.transitions) for f in answer.items] == [(flapper.id, 3)]

@@ -6,7 +6,7 @@ import pytest
 from celery.signals import worker_ready
 
 from config.celery import app
-from devices import selectors
+from devices import list_selectors
 from fleet import polling
 from fleet.locks import RedisLock
 from fleet.read_model import DeviceQuery
@@ -51,7 +51,7 @@ def test_before_the_first_poll_the_list_says_the_cache_is_filling_not_unavailabl
 ):
     content = client_of(noc).get("/devices/").content.decode()
 
-    assert selectors.NOTE_FILLING in content
+    assert list_selectors.NOTE_FILLING in content
     assert "Degraded mode" not in content and "unavailable" not in content
 
 

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from devices import selectors
+from devices import fleet_health
 from fleet import freshness, polling
 
 
@@ -15,13 +15,13 @@ def polled(model, api_factory, poll_config, still_fleet, cache_settings):
 
 
 def test_fresh_data_shows_no_banner(polled):
-    assert selectors.fleet_banner() is None
+    assert fleet_health.fleet_banner() is None
 
 
 def test_data_older_than_three_intervals_turns_the_banner_into_a_warning(polled):
     later = datetime.now(UTC) + timedelta(minutes=5)
 
-    banner = selectors.fleet_banner(now=later)
+    banner = fleet_health.fleet_banner(now=later)
 
     assert banner.level == "warning"
     assert banner.message.startswith("Fleet data is 5 minutes old")
@@ -31,7 +31,7 @@ def test_data_older_than_three_intervals_turns_the_banner_into_a_warning(polled)
 def test_data_just_under_three_intervals_old_shows_no_banner(polled, model):
     as_of = model.snapshot_info().as_of
 
-    assert selectors.fleet_banner(now=as_of + timedelta(seconds=3 * 30 - 1)) is None
+    assert fleet_health.fleet_banner(now=as_of + timedelta(seconds=3 * 30 - 1)) is None
 
 
 def test_a_warning_names_the_failure_that_keeps_the_data_old(
@@ -41,20 +41,20 @@ def test_a_warning_names_the_failure_that_keeps_the_data_old(
     with pytest.raises(polling.PollFailed):
         polling.poll_fleet(model=model, api_factory=api_factory, config=poll_config, mode="full")
 
-    banner = selectors.fleet_banner(now=datetime.now(UTC) + timedelta(minutes=10))
+    banner = fleet_health.fleet_banner(now=datetime.now(UTC) + timedelta(minutes=10))
 
     assert banner.level == "warning"
     assert "The last poll failed" in banner.message and "502" in banner.message
 
 
 def test_before_the_first_poll_the_banner_says_data_is_loading(cache_settings):
-    banner = selectors.fleet_banner()
+    banner = fleet_health.fleet_banner()
 
     assert banner.level == "info" and "loading" in banner.message
 
 
 def test_without_redis_the_banner_says_degraded(redis_down):
-    banner = selectors.fleet_banner()
+    banner = fleet_health.fleet_banner()
 
     assert banner.level == "error" and banner.message.startswith("Degraded")
     assert banner.as_dict() == {"level": "error", "message": banner.message}
