@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
 from accounts import tenancy
-from devices import selectors, services
+from devices import action_follow, device_actions, selectors
 from devices.detail_views import detail_context, render_unavailable
 from devices.models import ActionRecord
 from devices.not_found import device_404
@@ -38,17 +38,17 @@ def _input_error(request, device_id: int, error: Exception, action: str):
 @tenancy.scoped_view()
 @device_404
 def device_action(request, device_id: int, action: str):
-    if action not in services.ACTIONS:
+    if action not in device_actions.ACTIONS:
         raise Http404("No such action.")
     try:
-        record, replayed = services.device_action(
+        record, replayed = device_actions.device_action(
             device_id=device_id,
             user=request.user,
             action=action,
             idempotency_key=request.POST.get("key", ""),
             parameters=request.POST,
         )
-    except services.ActionInputError as error:
+    except device_actions.ActionInputError as error:
         return _input_error(request, device_id, error, action)
     except selectors.DeviceUnavailable as error:
         return render_unavailable(request, device_id, error)
@@ -62,13 +62,13 @@ def device_action(request, device_id: int, action: str):
 @device_404
 def device_action_resend(request, device_id: int, record_id: int):
     try:
-        record, _ = services.device_action_resend(
+        record, _ = device_actions.device_action_resend(
             record_id=record_id,
             device_id=device_id,
             user=request.user,
             idempotency_key=request.POST.get("key", ""),
         )
-    except services.ActionInputError as error:
+    except device_actions.ActionInputError as error:
         return _input_error(request, device_id, error, "resend")
     return _back_to(device_id, record)
 
@@ -82,7 +82,7 @@ def device_action_status(request, device_id: int, record_id: int):
     if record is None:
         raise Http404("No such action.")
     tenancy.ensure_allowed(request.user, tenancy.VIEW, record.organization_id)
-    record = services.action_follow(record=record)
+    record = action_follow.action_follow(record=record)
     record.resend_key = ""
     response = render(request, "devices/actions/record.html", {"record": record})
     if record.follow != ActionRecord.Follow.WAITING:

@@ -6,7 +6,7 @@ organizations before anything is sent. Devices where the user's role does not
 allow the action are left out and counted. The job is a BulkJob with one
 BulkItem per device, queued by what the caller passes (the view and the watchdog: the
 Celery task devices.bulk_tasks.run_bulk_job) and run device by device
-through the single-device service (`devices.services.device_action`), which
+through the single-device service (`devices.device_actions.device_action`), which
 audits each device's action.
 
 Never twice: a worker claims an item with a conditional update
@@ -39,12 +39,12 @@ from django.http import Http404, QueryDict
 
 from accounts import audit, tenancy
 from common import integers
-from devices import configured, list_filters, list_selectors, selectors, services
+from devices import configured, device_actions, list_filters, list_selectors, selectors
 from devices.models import ActionRecord, BulkItem, BulkJob
 
 log = logging.getLogger(__name__)
 
-BULK_ACTIONS = {name: services.ACTIONS[name] for name in ("reboot", "sync", "reconf")}
+BULK_ACTIONS = {name: device_actions.ACTIONS[name] for name in ("reboot", "sync", "reconf")}
 # One job sends at most this many actions (ASSUMPTION: a bigger change is a maintenance
 # window, planned with the upstream's own tooling, not a button).
 MAX_DEVICES = 5000
@@ -257,12 +257,12 @@ UNKNOWN_MESSAGE = (
 def _send_one(job: BulkJob, item: BulkItem, key: str, *, resumed: bool) -> tuple[str, str] | None:
     """The item's new state and message; None when another worker is still sending it."""
     try:
-        record, replayed = services.device_action(
+        record, replayed = device_actions.device_action(
             device_id=item.device_id, user=job.user, action=job.action, idempotency_key=key
         )
     except (Http404, selectors.DeviceNotFound):
         return BulkItem.State.FAILED, "The device is gone or no longer in your organizations."
-    except services.ActionInputError as error:
+    except device_actions.ActionInputError as error:
         return BulkItem.State.FAILED, str(error)
     except Exception as error:  # noqa: BLE001 -- one device's surprise must not stop the job
         log.exception("bulk job %s, device %s", job.pk, item.device_id)

@@ -23,7 +23,7 @@ from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 from accounts import tenancy
 from accounts.models import Organization
 from controlapi.records import has_detail_fields
-from devices import refresh_requests, selectors, services, tasks
+from devices import device_actions, refresh_requests, selectors, tasks
 from devices.models import ActionRecord
 from devices.not_found import device_404
 from fleet import freshness
@@ -80,16 +80,16 @@ def detail_context(
     # A danger action's error goes next to its typed name, where the page returns to.
     danger = typed.get("action") if typed else None
     danger_error = ""
-    if danger in services.ACTIONS and services.ACTIONS[danger].danger:
+    if danger in device_actions.ACTIONS and device_actions.ACTIONS[danger].danger:
         danger_error, action_error = action_error, ""
     org = device.organization_id
     allowed = {
         name: tenancy.can(request.user, spec.permission, org)
-        for name, spec in services.ACTIONS.items()
+        for name, spec in device_actions.ACTIONS.items()
     }
     actions = [
         {"spec": spec, "key": new_key(), "url": reverse("devices:action", args=[device.id, name])}
-        for name, spec in services.ACTIONS.items()
+        for name, spec in device_actions.ACTIONS.items()
         if allowed[name]
     ]
     recent = list(ActionRecord.objects.filter(device_id=device.id)[:RECENT_ACTIONS])

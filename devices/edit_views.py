@@ -17,7 +17,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from accounts import tenancy
 from controlapi import errors
-from devices import selectors, services
+from devices import device_writes, selectors
 from devices.forms import (
     DEVICE_FIELDS,
     DeleteForm,
@@ -43,11 +43,11 @@ def device_create(request):
     form = DeviceForm(request.POST or None, organizations=orgs, creating=True)
     if request.method == "POST" and form.is_valid():
         try:
-            device = services.device_create(user=request.user, fields=form.payload(
+            device = device_writes.device_create(user=request.user, fields=form.payload(
                 only_changed=False))  # fmt: skip
         except errors.ValidationFailed as error:
             form.add_upstream_errors(error.field_errors)
-        except services.WriteOutcomeUnknown:
+        except device_writes.WriteOutcomeUnknown:
             form.add_error(None, UNKNOWN_CREATE)
         except errors.ControlAPIError as error:
             form.add_error(None, str(error))
@@ -90,16 +90,16 @@ def device_edit(request, device_id: int):
     form = DeviceForm(request.POST, initial=initial, organizations=orgs, creating=False)
     if form.is_valid():
         try:
-            services.device_update(
+            device_writes.device_update(
                 user=request.user, device_id=device_id,
                 changes=form.payload(only_changed=True), opened_last_change=opened,
             )  # fmt: skip
-        except services.EditConflict as error:
+        except device_writes.EditConflict as error:
             conflict = _comparison(form, error.current)
-            opened = services.last_change_token(error.current)
+            opened = device_writes.last_change_token(error.current)
         except errors.ValidationFailed as error:
             form.add_upstream_errors(error.field_errors)
-        except services.WriteOutcomeUnknown as error:
+        except device_writes.WriteOutcomeUnknown as error:
             said = errors.as_sentence(error)
             form.add_error(None, f"{said} Reload the device to see whether it changed.")
         except (errors.ControlAPIError, polling.RefreshTimeout) as error:
@@ -133,7 +133,8 @@ def device_edit_form(request, device_id: int):
     tenancy.ensure_allowed(request.user, tenancy.DEVICE_EDIT, current.organization_id)
     orgs = organization_choices(tenancy.scope_for(request.user, tenancy.DEVICE_EDIT))
     form = DeviceForm(initial=device_initial(current), organizations=orgs, creating=False)
-    context = _edit_context(device_id, form=form, last_change=services.last_change_token(current),
+    last_change = device_writes.last_change_token(current)
+    context = _edit_context(device_id, form=form, last_change=last_change,
                             original=_original_fields(form))  # fmt: skip
     return render(request, template, context)
 
@@ -188,14 +189,14 @@ def device_delete(request, device_id: int):
             form.add_error("confirm_name", f"Type the device's name ({device.name}) exactly.")
         else:
             try:
-                services.device_delete(user=request.user, device_id=device_id)
+                device_writes.device_delete(user=request.user, device_id=device_id)
             except errors.Conflict as error:
                 error_text = (
                     "The control API refused to delete this device because work still depends "
                     f"on it (pending operations or a scheduled operation): {error.message} "
                     "Wait until the pending work is done, then try again."
                 )
-            except services.WriteOutcomeUnknown as error:
+            except device_writes.WriteOutcomeUnknown as error:
                 said = errors.as_sentence(error)
                 error_text = f"{said} Open the device to see whether it still exists."
             except errors.ControlAPIError as error:

@@ -31,7 +31,7 @@ from django.http import Http404
 from accounts import audit, tenancy
 from controlapi import errors
 from controlapi.records import Device
-from devices import configured, list_selectors, selectors, services
+from devices import configured, device_actions, list_selectors, selectors
 from devices.models import Claim
 from fleet import polling
 from fleet.read_model import DeviceQuery
@@ -198,7 +198,7 @@ def quick_action(*, user, device_id: int, action: str) -> str:
     if action not in QUICK_ACTIONS:
         raise Http404("No such action.")
     if action == "reboot":
-        record, _ = services.device_action(
+        record, _ = device_actions.device_action(
             device_id=device_id, user=user, action="reboot",
             idempotency_key=secrets.token_urlsafe(24),
         )  # fmt: skip

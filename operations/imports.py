@@ -8,7 +8,7 @@ at once:
 - a row is sent only after it was claimed with a conditional update
   (`UPDATE ... SET state='sending' WHERE id=... AND state='pending'`), so two workers
   never both send it;
-- each row goes through the single-device service (`devices.services.device_create`),
+- each row goes through the single-device service (`devices.device_writes.device_create`),
   which checks the user's organizations again, sends one POST and audits it
   (`device_create`, the password redacted);
 - a row found in "sending" (a worker died mid-send) or ending "unknown" (a timeout after
@@ -40,7 +40,7 @@ from django.http import Http404
 
 from accounts import audit
 from controlapi import errors
-from devices import services
+from devices import device_writes
 from devices.upstream import control_api
 from operations import onboarding
 from operations.models import ImportJob, ImportRow
@@ -197,7 +197,7 @@ def _send(row: ImportRow, job: ImportJob) -> str:
         body["password"] = row.password
     ImportRow.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1)
     try:
-        device = services.device_create(user=job.user, fields=body)
+        device = device_writes.device_create(user=job.user, fields=body)
     except Http404:
         state, problems = (
             State.FAILED,
@@ -208,7 +208,7 @@ def _send(row: ImportRow, job: ImportJob) -> str:
         )
     except errors.ValidationFailed as error:
         state, problems = State.FAILED, upstream_words(error)
-    except services.WriteOutcomeUnknown:
+    except device_writes.WriteOutcomeUnknown:
         state, problems = State.UNKNOWN, []
     except errors.Unavailable as error:  # no connection made: certainly not sent
         state, problems = State.FAILED, [f"Not sent: {error}"]

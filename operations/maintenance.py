@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from accounts import tenancy
-from devices import selectors, services
+from devices import device_writes, selectors
 from operations.models import MaintenanceSnapshot
 
 
@@ -16,11 +16,11 @@ def device_maintenance_update(*, user, device_id: int, fields: Mapping[str, Any]
     """PUT the device's operational record and keep the answer (the API has no GET for it)."""
     device = selectors.device_for_user(user=user, device_id=device_id, detail=False).device
     if not tenancy.can(user, tenancy.MAINTENANCE, device.organization_id):
-        raise services.NotAllowed(
+        raise device_writes.NotAllowed(
             "Your role in this organization does not allow maintenance records."
         )
     body = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in fields.items()}
-    answer = services.timed_write(
+    answer = device_writes.timed_write(
         user=user, action="maintenance", device_id=device_id, device_name=device.name,
         organization_id=device.organization_id, parameters=body,
         call=lambda api: api.update_device_operation(device_id, body),

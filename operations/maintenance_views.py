@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from accounts import tenancy
 from common import moments
 from controlapi import errors
-from devices import selectors, services
+from devices import device_writes, selectors
 from devices.not_found import device_404
 from operations import maintenance
 from operations.forms import MaintenanceForm, key_values_text
@@ -61,7 +61,7 @@ def device_maintenance(request, device_id: int):
             for name, texts in error.field_errors.items():
                 for text in texts:
                     form.add_error(name if name in form.fields else None, text)
-        except (errors.ControlAPIError, services.WriteOutcomeUnknown) as error:
+        except (errors.ControlAPIError, device_writes.WriteOutcomeUnknown) as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, "Maintenance record saved.")

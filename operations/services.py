@@ -25,7 +25,7 @@ from accounts import audit, tenancy
 from common import moments
 from controlapi import errors
 from devices import configured
-from devices.services import NotAllowed, WriteOutcomeUnknown, action_timeout
+from devices.device_writes import NotAllowed, WriteOutcomeUnknown, action_timeout
 from devices.upstream import control_api
 from operations.models import OPERATION_LABELS, HeadlessRecord
 

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import tenancy
 from controlapi import errors
-from devices.services import NotAllowed, WriteOutcomeUnknown
+from devices.device_writes import NotAllowed, WriteOutcomeUnknown
 from operations import services
 from operations.forms import HeadlessForm
 

@@ -6,7 +6,7 @@ import io
 import json
 
 from accounts import audit
-from devices.services import ACTIONS
+from devices.device_actions import ACTIONS
 from tests.fixtures.users import ORG_A, ORG_B, ORG_OTHER
 
 

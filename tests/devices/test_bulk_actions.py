@@ -184,12 +184,12 @@ def _as_left_by_a_killed_worker(job, user, sent, mid_send, heartbeat_age):
     the job running with its last heartbeat `heartbeat_age` ago."""
     from django.utils import timezone
 
-    from devices import services
+    from devices import device_actions
     from devices.models import ActionRecord
 
     for item in sent:
         key = bulk.item_key(item)
-        record, _ = services.device_action(
+        record, _ = device_actions.device_action(
             device_id=item.device_id, user=user, action=job.action, idempotency_key=key
         )
         assert record.state == ActionRecord.State.SENT

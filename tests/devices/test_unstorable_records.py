@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from controlapi import errors
-from devices import services
+from devices import device_writes
 from fleet import polling
 from fleet.read_model import DeviceQuery
 
@@ -115,8 +115,8 @@ def test_a_write_whose_answer_cannot_be_cached_still_succeeds(
     fields = {"name": "odd-cpe", "serial_number": "ODD-0001", "type": 12, "organization_id": 5,
               "password": "device-pw-123", "update_frequency": HUGE}  # fmt: skip
 
-    with caplog.at_level(logging.WARNING, logger="devices.services"):
-        device = services.device_create(user=tenant_admin, fields=fields)
+    with caplog.at_level(logging.WARNING, logger="devices.device_writes"):
+        device = device_writes.device_create(user=tenant_admin, fields=fields)
 
     assert device.update_frequency > 2**64  # created upstream as asked
     assert model.get_device(device.id) is None

@@ -1,0 +1,158 @@
+"""Writes of a device's own fields: create, edit, delete. Keyword-only, one call each.
+
+Every write checks the user's organizations itself (`DeviceNotFound` or 404 outside
+them), calls the upstream once through `devices.upstream.control_api()` (writes are
+never retried), records one audit entry and, when the upstream answered with the
+device, puts that answer into the read model. When a write timed out after it was sent,
+or was accepted with an answer that could not be read, it raises WriteOutcomeUnknown:
+it may have been applied.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import redis
+from django.conf import settings
+
+from accounts import audit, tenancy
+from controlapi import errors
+from controlapi.records import Device, has_detail_fields
+from devices import configured, selectors
+from devices.upstream import control_api
+
+log = logging.getLogger(__name__)
+
+
+def action_timeout() -> tuple[float, float]:
+    """(connect, read) seconds of an interactive write: a person is waiting, so shorter than
+    the pollers'. ACTION_READ_TIMEOUT (default 15) may lower the read part."""
+    return (3.05, float(settings.ACTION_READ_TIMEOUT))
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def cache_answer(device: Device) -> None:
+    """Put a write's answer into the read model (the next poll brings it in otherwise)."""
+    try:
+        model = configured.read_model()
+        unstorable = model.update_devices([device], observed_at=_now()).set_aside
+        if unstorable:  # the write was done: only the cache cannot hold its answer
+            log.warning("device %s not cached after a write: %s", device.id, unstorable[0])
+            return
+        if has_detail_fields(device):  # a write answers with the detail record
+            model.keep_detail(device, read_at=_now())
+    except redis.RedisError as error:  # the next poll brings it in
+        log.warning("could not cache device %s after a write: %s", device.id, error)
+
+
+class WriteOutcomeUnknown(Exception):
+    """The write was sent but no answer came back: it may have been applied."""
+
+
+class EditConflict(Exception):
+    """The device changed upstream since the form was opened; `current` is the new state."""
+
+    def __init__(self, current: Device):
+        super().__init__("The device changed in the control API since you opened the form.")
+        self.current = current
+
+
+class NotAllowed(Exception):
+    """The user can see the device but their role does not allow this change."""
+
+
+def timed_write(*, user, action, device_id, device_name, organization_id, parameters, call):
+    """Run one upstream write, audit it (OK, FAILED or UNKNOWN), return its answer.
+
+    Raises the upstream's ControlAPIError (ValidationFailed, Conflict...) after auditing,
+    or WriteOutcomeUnknown when it timed out after sending or its accepted answer could
+    not be read.
+    """
+    started = time.monotonic()
+    result, status, message, answer = audit.OK, None, "", None
+    try:
+        with control_api(timeout=action_timeout()) as api:
+            answer = call(api)
+            status = 204 if answer is None else 200
+    except errors.Unavailable as error:
+        result = audit.UNKNOWN if error.maybe_sent else audit.FAILED
+        message = str(error)
+        raised = WriteOutcomeUnknown(message) if error.maybe_sent else error
+    except errors.UnreadableAnswer as error:  # accepted: probably applied
+        result, status, message = audit.UNKNOWN, error.status, str(error)
+        raised = WriteOutcomeUnknown(message)
+    except errors.ControlAPIError as error:
+        result, status, message, raised = audit.FAILED, error.status, str(error), error
+    audit.record_action(
+        user=user, action=action, result=result, organization_id=organization_id,
+        device_id=device_id or getattr(answer, "id", None),
+        device_name=device_name or getattr(answer, "name", ""), parameters=parameters,
+        upstream_status=status, error_message=message,
+        duration_ms=int((time.monotonic() - started) * 1000),
+    )  # fmt: skip
+    if result != audit.OK:
+        raise raised
+    return answer
+
+
+def device_create(*, user, fields: Mapping[str, Any]) -> Device:
+    """POST a new device into an organization where the user may create (404 elsewhere)."""
+    org_id = fields.get("organization_id")
+    tenancy.ensure_allowed(user, tenancy.DEVICE_CREATE, org_id)
+    device = timed_write(
+        user=user, action="device_create", device_id=None, device_name=fields.get("name", ""),
+        organization_id=org_id, parameters=fields, call=lambda api: api.create_device(fields),
+    )  # fmt: skip
+    cache_answer(device)
+    return device
+
+
+def device_update(
+    *, user, device_id: int, changes: Mapping[str, Any], opened_last_change: str
+) -> Device:
+    """PATCH only `changes`, unless the device changed upstream since the form was opened
+    (its `last_change` differs from `opened_last_change`): then EditConflict, nothing sent."""
+    read = selectors.device_for_user(user=user, device_id=device_id, detail=False)
+    if not tenancy.can(user, tenancy.DEVICE_EDIT, read.device.organization_id):
+        raise NotAllowed("Your role in this organization does not allow editing devices.")
+    current = selectors.fetch_device(device_id)
+    tenancy.ensure_allowed(user, tenancy.DEVICE_EDIT, current.organization_id)
+    if last_change_token(current) != opened_last_change:
+        raise EditConflict(current)
+    if "organization_id" in changes:
+        tenancy.ensure_allowed(user, tenancy.DEVICE_EDIT, changes["organization_id"])
+    if not changes:
+        return current
+    device = timed_write(
+        user=user, action="device_edit", device_id=device_id, device_name=current.name,
+        organization_id=current.organization_id, parameters=changes,
+        call=lambda api: api.update_device(device_id, changes),
+    )  # fmt: skip
+    cache_answer(device)
+    return device
+
+
+def last_change_token(device: Device) -> str:
+    """What the edit form carries to detect a change made meanwhile."""
+    return device.last_change.isoformat() if device.last_change else ""
+
+
+def device_delete(*, user, device_id: int) -> None:
+    """DELETE the device; a 409 (pending work depends on it) comes back as errors.Conflict."""
+    read = selectors.device_for_user(user=user, device_id=device_id, detail=False)
+    device = read.device
+    if not tenancy.can(user, tenancy.DEVICE_DELETE, device.organization_id):
+        raise NotAllowed("Your role in this organization does not allow deleting devices.")
+    timed_write(
+        user=user, action="device_delete", device_id=device_id, device_name=device.name,
+        organization_id=device.organization_id, parameters={},
+        call=lambda api: api.delete_device(device_id),
+    )  # fmt: skip
+    selectors.forget_device(device_id)
