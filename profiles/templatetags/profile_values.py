@@ -2,15 +2,15 @@
 
 Nested mappings become definition lists, lists of plain values a comma-separated
 line, other lists bullet lists; a masked credential shows as dots and "hidden".
-Everything is escaped (format_html).
+The markup is templates/profiles/includes/value.html's, which escapes every text.
 """
 
 from collections.abc import Mapping
 from datetime import datetime
 
 from django import template
+from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
 
 from profiles.health import describe_age
 from profiles.masking import Masked
@@ -20,40 +20,32 @@ register = template.Library()
 
 @register.filter
 def shown(value):
-    if isinstance(value, Masked):
-        return format_html(
-            '<span class="masked" title="Credential, not sent to the browser">{} '
-            '<span class="masked-note">hidden</span></span>',
-            value.text,
-        )
-    if value is None or value == "":
-        return format_html('<span class="muted">{}</span>', "—")
     if isinstance(value, bool):
         return "yes" if value else "no"
+    return render_to_string("profiles/includes/value.html#value", _value_context(value))
+
+
+def _value_context(value) -> dict:
+    """Which markup the value takes (`kind`) and its texts."""
+    if isinstance(value, Masked):
+        return {"kind": "masked", "text": value.text}
+    if value is None or value == "":
+        return {"kind": "muted", "text": "—"}
     if isinstance(value, datetime):
         moment = timezone.localtime(value)
-        return format_html(
-            '<time datetime="{}">{}</time>', value.isoformat(), moment.strftime("%Y-%m-%d %H:%M:%S")
-        )
+        return {"kind": "time", "iso": value.isoformat(),
+                "text": moment.strftime("%Y-%m-%d %H:%M:%S")}  # fmt: skip
+    if isinstance(value, Mapping | list | tuple) and not value:
+        return {"kind": "muted", "text": "none"}
     if isinstance(value, Mapping):
-        if not value:
-            return format_html('<span class="muted">{}</span>', "none")
-        rows = format_html_join(
-            "", "<dt>{}</dt><dd>{}</dd>", ((k, shown(v)) for k, v in value.items())
-        )
-        return format_html('<dl class="nested">{}</dl>', rows)
+        return {"kind": "mapping", "pairs": [(str(k), v) for k, v in value.items()]}
     if isinstance(value, list | tuple):
-        if not value:
-            return format_html('<span class="muted">{}</span>', "none")
         if all(
             isinstance(item, str | int | float) and not isinstance(item, bool) for item in value
         ):
-            return format_html_join(", ", "{}", ((item,) for item in value))
-        return format_html(
-            '<ul class="nested">{}</ul>',
-            format_html_join("", "<li>{}</li>", ((shown(i),) for i in value)),
-        )
-    return format_html("{}", value)
+            return {"kind": "line", "items": [str(item) for item in value]}
+        return {"kind": "list", "items": list(value)}
+    return {"kind": "text", "text": str(value)}
 
 
 @register.filter
