@@ -2,7 +2,7 @@
 
 Same URL parameters as the list (devices.list_filters), the user's organizations
 applied inside the query, streamed row by row while paging through the read
-model, so a 100,000-device export never sits in memory. One row per device with
+model, so an export of the whole fleet never sits in memory. One row per device with
 the fields of the detail record; the record type carries no password, and
 `extra` (unknown upstream fields) is left out so nothing unvetted leaks.
 """

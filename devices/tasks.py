@@ -27,8 +27,8 @@ from fleet import polling
 
 log = logging.getLogger(__name__)
 
-# Seconds. A full poll of 100,000 devices at the simulator's default latency
-# takes about a minute with 8 requests in flight; ten times that is a hang.
+# Seconds: about ten times what a full poll of a large fleet takes (docs/PERFORMANCE.md);
+# a poll running longer is hung.
 POLL_SOFT_TIME_LIMIT = settings.POLL_SOFT_TIME_LIMIT_SECONDS
 POLL_HARD_TIME_LIMIT = POLL_SOFT_TIME_LIMIT + 30
 MAX_POLL_RETRIES = 2

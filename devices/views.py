@@ -74,7 +74,7 @@ def _no_types(*, org_ids) -> dict[int, str]:
     return {}
 
 
-# The type select's choices, per process: a read of four Redis round trips on every full
+# The type select's choices, per process: a read of several Redis round trips on every full
 # page that changes only with the fleet. Kept per (read, key prefix, organizations,
 # snapshot time) for TYPES_SECONDS at most, which bounds how late a type one device's
 # refresh brings in (within a snapshot) shows up. An empty answer (Redis down, nothing
