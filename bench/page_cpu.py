@@ -42,7 +42,7 @@ import msgspec
 from fleet_cache_setup import REDIS_URL, TOKEN, api_factory, fresh_model, report, simulator_process
 
 from fleet.polling import PollConfig, poll_fleet
-from fleet.read_model import DeviceQuery
+from fleet.store.queries import DeviceQuery
 
 ORGANIZATION = 5
 QUERY = f"status=down&organization={ORGANIZATION}&sort=-status_change&per_page=50"

@@ -44,7 +44,7 @@ import requests
 from fleet_cache_setup import REDIS_URL, TOKEN, api_factory, fresh_model, report
 
 from fleet.polling import PollConfig, poll_fleet
-from fleet.read_model import DeviceQuery
+from fleet.store.queries import DeviceQuery
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable

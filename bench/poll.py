@@ -51,7 +51,8 @@ from fleet_cache_setup import (
 from controlapi.device_pages import read_device_cache_page
 from fleet.page_writers import PageWriters, writer_client
 from fleet.polling import PollConfig, poll_fleet
-from fleet.read_model import index_entry, write_page
+from fleet.store.indexes import index_entry
+from fleet.store.writes import write_page
 
 PAGE = 100  # the upstream's maximum page size
 CPUS = os.cpu_count() or 1  # page writer processes by default, as POLL_PROCESSES

@@ -28,7 +28,8 @@ from datetime import timedelta
 
 from fleet_cache_setup import cached_fleet, report, sizes
 
-from fleet.read_model import BUILT_SORTS, INDEXED_SORTS, DeviceQuery
+from fleet.store.keys import BUILT_SORTS, INDEXED_SORTS
+from fleet.store.queries import DeviceQuery
 
 PAGE = 50
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from fleet.read_model import CountPoint
+from fleet.store.history import CountPoint
 
 WIDTH, HEIGHT, PAD = 600, 160, 4
 # More points than pixels only costs bytes: keep at most this many (the newest of a bucket).

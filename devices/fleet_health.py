@@ -12,7 +12,8 @@ import redis
 from devices import configured
 from fleet import freshness, polling
 from fleet.freshness import Banner
-from fleet.read_model import PollHealth, SnapshotInfo
+from fleet.store.current import SnapshotInfo
+from fleet.store.health import PollHealth
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import redis
 
 from devices import configured
-from fleet.read_model import FLAP_MIN_TRANSITIONS, CountPoint, Flapper, Transition
+from fleet.store.history import FLAP_MIN_TRANSITIONS, CountPoint, Flapper, Transition
 
 
 def _now() -> datetime:

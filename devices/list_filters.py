@@ -21,7 +21,9 @@ from datetime import UTC, datetime, timedelta
 
 from accounts.tenancy import OrgScope, not_yours_message
 from common import integers, moments
-from fleet.read_model import MAX_SEARCH_LENGTH, SORT_KEYS, DeviceQuery
+from fleet.store.indexes import MAX_SEARCH_LENGTH
+from fleet.store.keys import SORT_KEYS
+from fleet.store.queries import DeviceQuery
 
 PAGE_SIZES = (25, 50, 100, 200)
 DEFAULT_PAGE_SIZE = 50

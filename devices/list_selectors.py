@@ -32,7 +32,8 @@ from controlapi.records import Device
 from devices import configured
 from devices.fleet_health import FleetSnapshot, fleet_snapshot
 from devices.selectors import in_words
-from fleet.read_model import MAX_PAGE_SIZE, DevicePage, DeviceQuery, SnapshotInfo
+from fleet.store.current import SnapshotInfo
+from fleet.store.queries import MAX_PAGE_SIZE, DevicePage, DeviceQuery
 
 log = logging.getLogger(__name__)
 

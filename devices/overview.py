@@ -10,7 +10,7 @@ import redis
 
 from accounts.tenancy import OrgScope
 from devices import charts, configured, fleet_health, history_selectors
-from fleet.read_model import PollHealth
+from fleet.store.health import PollHealth
 
 WINDOWS = (("24 hours", timedelta(hours=24)), ("7 days", timedelta(days=7)))
 

@@ -25,7 +25,7 @@ from controlapi import errors
 from controlapi.records import DETAIL_ONLY_FIELDS, Device, Profile, has_detail_fields
 from devices import configured
 from fleet import freshness, polling
-from fleet.read_model import FirmwareSeen
+from fleet.store.lookups import FirmwareSeen
 
 log = logging.getLogger(__name__)
 

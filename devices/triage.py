@@ -34,7 +34,7 @@ from controlapi.records import Device
 from devices import configured, device_actions, list_selectors, selectors
 from devices.models import Claim
 from fleet import polling
-from fleet.read_model import DeviceQuery
+from fleet.store.queries import DeviceQuery
 
 log = logging.getLogger(__name__)
 

@@ -37,7 +37,7 @@ from devices import triage as triage_reads
 from devices.models import BulkJob
 from devices.not_found import device_404
 from fleet.freshness import describe_age
-from fleet.read_model import SORT_KEYS
+from fleet.store.keys import SORT_KEYS
 
 REFRESH_SECONDS = 10
 # The table's columns in order: (CSS class, heading, the sort keys its links sort by). The

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from fleet.read_model import PollHealth, SnapshotInfo
+from fleet.store.current import SnapshotInfo
+from fleet.store.health import PollHealth
 
 # Data older than this many poll intervals is called stale: one late poll is
 # normal at 100,000 devices (a full poll outlasts an interval), three are not.

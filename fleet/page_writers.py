@@ -2,15 +2,14 @@
 
 For every page of the fleet a full poll reads the upstream's JSON into rows (each
 device's cache JSON) and writes them into the new generation (rows, set
-memberships, time scores): about 45 µs of Python per device when this was built,
-about 30 µs now (docs/PERFORMANCE.md, "Ingest"), most of a poll's time at 100,000
-devices when it shares one interpreter with the fetches. `PageWriters`
+memberships, time scores): most of a large poll's Python time when it shares one
+interpreter with the fetches (docs/PERFORMANCE.md, "Ingest"). `PageWriters`
 does that work in a few worker processes, beside the fetches and on every core;
 `LocalWriter` does it in the caller's process (POLL_PROCESSES=0, and tests that
 want one process). Both have one method, `write(prefix, generation, body)`, which
 reads a body from `ControlAPI.read_device_page` with the client's own rules
 (`controlapi.device_pages.read_device_cache_page`) and stores it with the read model's
-(`fleet.read_model.write_page`): this module only moves the work.
+(`fleet.store.writes.write_page`): this module only moves the work.
 
 Workers are plain subprocesses (`python -m fleet.page_writers`), not
 multiprocessing: Celery's prefork children are daemonic processes, and
@@ -46,7 +45,9 @@ import redis
 
 from controlapi.device_pages import read_device_cache_page
 from controlapi.errors import BadResponse
-from fleet.read_model import IndexEntry, write_name_order, write_page
+from fleet.store.indexes import IndexEntry
+from fleet.store.snapshots import write_name_order
+from fleet.store.writes import write_page
 
 _PROJECT_ROOT = Path(__file__).resolve().parent.parent
 _LENGTH = struct.Struct("<Q")
@@ -275,7 +276,7 @@ def writer_client(url: str) -> redis.Redis:
 
 class _WholeCommands:
     """Packs each command with one call to hiredis. redis-py's own hiredis packer first
-    checks every argument's class in Python, which was a fifth of a worker's CPU: a
+    checks every argument's class in Python, a large share of a worker's CPU since a
     page's commands carry about 12 arguments per device (rows, set members, scores).
 
     ASSUMPTION: the workers' commands (write_page, write_name_order) pass str, bytes,

@@ -36,7 +36,8 @@ from controlapi.records import Device
 from fleet.locks import KeepAlive, RedisLock
 from fleet.page_writers import LocalWriter, PageWriters, WriterFailed
 from fleet.poll_failures import LockLost, PollFailed, failure_kind
-from fleet.read_model import ReadModel, Transition
+from fleet.read_model import ReadModel
+from fleet.store.history import Transition
 
 log = logging.getLogger(__name__)
 
@@ -227,10 +228,10 @@ def _full_poll(model, api_factory, config, started, keep_alive, pages, writer) -
 @contextmanager
 def _collector_paused():
     """Python's cyclic garbage collector off for the duration. A full poll keeps an
-    index entry per device until it publishes (acyclic tuples); at 100,000 devices
-    the collector's passes over them and the rest of the process cost about 0.5 s
-    of the poller's time and freed nothing. Whatever cyclic garbage the poll leaves
-    is collected by the first pass after it."""
+    index entry per device until it publishes (acyclic tuples), and the collector's
+    passes over them hold the interpreter and free nothing (docs/PERFORMANCE.md,
+    "Ingest"). Whatever cyclic garbage the poll leaves is collected by the first
+    pass after it."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:

@@ -32,7 +32,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from devices import configured
 from devices.upstream_calls import UPSTREAM_CALLS_KEY, upstream_calls
 from fleet import polling
-from fleet.read_model import DeviceQuery
+from fleet.store.queries import DeviceQuery
 
 log = logging.getLogger(__name__)
 

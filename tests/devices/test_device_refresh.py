@@ -7,7 +7,7 @@ import pytest
 
 from controlapi import errors
 from fleet import polling
-from fleet.read_model import DeviceQuery
+from fleet.store.queries import DeviceQuery
 
 
 def test_concurrent_misses_make_one_upstream_call(model, api_factory, still_fleet):

@@ -9,7 +9,7 @@ import pytest
 from accounts.models import Role
 from devices import list_selectors
 from fleet import polling
-from fleet.read_model import DeviceQuery
+from fleet.store.queries import DeviceQuery
 from tests.fixtures.users import ORG_A, ORG_B, ORG_OTHER, make_user
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from devices import history_selectors, list_selectors, selectors
 from fleet import polling
-from fleet.read_model import DeviceQuery
+from fleet.store.queries import DeviceQuery
 from tests.fixtures.simulator import TENANT_ORGS
 
 DEVICE_PATH = "/api/v1/inventory_device/"

@@ -9,7 +9,7 @@ from config.celery import app
 from devices import list_selectors
 from fleet import polling
 from fleet.locks import RedisLock
-from fleet.read_model import DeviceQuery
+from fleet.store.queries import DeviceQuery
 
 pytestmark = pytest.mark.django_db
 

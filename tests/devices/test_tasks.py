@@ -8,7 +8,7 @@ from devices import configured, tasks
 from devices.models import Claim
 from fleet import polling
 from fleet.locks import RedisLock
-from fleet.read_model import DeviceQuery
+from fleet.store.queries import DeviceQuery
 
 # A successful poll creates the organizations it saw, in the database.
 pytestmark = pytest.mark.django_db

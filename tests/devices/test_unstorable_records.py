@@ -10,7 +10,7 @@ import pytest
 from controlapi import errors
 from devices import device_writes
 from fleet import polling
-from fleet.read_model import DeviceQuery
+from fleet.store.queries import DeviceQuery
 
 HOSTILE = 1042
 HUGE = 123456789012345678901234567890

@@ -3,7 +3,8 @@
 from datetime import UTC, datetime, timedelta
 
 from fleet import polling
-from fleet.read_model import DeviceQuery, Transition
+from fleet.store.history import Transition
+from fleet.store.queries import DeviceQuery
 from tests.fixtures.simulator import TENANT_ORGS
 
 

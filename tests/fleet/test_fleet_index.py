@@ -5,7 +5,7 @@ import orjson
 from controlapi import ControlAPI
 from controlapi.device_pages import read_device_cache_page
 from controlapi.records import Device
-from fleet.read_model import index_entry, index_entry_from_cache
+from fleet.store.indexes import index_entry, index_entry_from_cache
 from tests.fixtures.simulator import ALL_TOKEN
 
 

@@ -8,7 +8,7 @@ import pytest
 from celery.exceptions import SoftTimeLimitExceeded
 
 from fleet import polling
-from fleet.read_model import DeviceQuery
+from fleet.store.queries import DeviceQuery
 
 
 def _ids(page):

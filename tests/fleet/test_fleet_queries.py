@@ -8,7 +8,7 @@ import pytest
 from controlapi import ControlAPI
 from controlapi.records import PendingSetting
 from fleet import polling
-from fleet.read_model import DeviceQuery
+from fleet.store.queries import DeviceQuery
 from tests.fixtures.simulator import ALL_TOKEN, TENANT_ORGS
 
 

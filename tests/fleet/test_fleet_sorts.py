@@ -6,7 +6,7 @@ import pytest
 
 from controlapi import ControlAPI
 from fleet import polling
-from fleet.read_model import DeviceQuery
+from fleet.store.queries import DeviceQuery
 from tests.fixtures.simulator import ALL_TOKEN
 from tests.fixtures.sort_orders import EXPECTED_ORDER
 

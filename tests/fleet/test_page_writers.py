@@ -12,7 +12,8 @@ import pytest
 from controlapi import ControlAPI, errors
 from fleet import polling
 from fleet.page_writers import LocalWriter, PageWriters, writer_client
-from fleet.read_model import DeviceQuery, ReadModel
+from fleet.read_model import ReadModel
+from fleet.store.queries import DeviceQuery
 from tests.fixtures.fleet import CLOSED_PORT_URL
 from tests.fixtures.simulator import ALL_TOKEN
 

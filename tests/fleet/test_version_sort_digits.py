@@ -7,7 +7,7 @@ import msgspec
 import pytest
 
 from fleet import polling
-from fleet.read_model import DeviceQuery
+from fleet.store.queries import DeviceQuery
 
 
 @pytest.mark.parametrize("version", ["²", "①"])

@@ -235,7 +235,7 @@ def test_without_redis_or_broker_the_metrics_still_answer_and_say_so(client, met
 
 
 def test_records_set_aside_are_reported_by_their_total_not_the_few_named():
-    from fleet.read_model import PollHealth
+    from fleet.store.health import PollHealth
     from monitoring.metrics import records_set_aside
 
     assert records_set_aside(PollHealth()) == 0
