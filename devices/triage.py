@@ -2,7 +2,7 @@
 
 Three lists, all within the user's organizations and all from the read model:
 devices Down now (most recent first, with how long), flapping devices (at least
-read_model.FLAP_MIN_TRANSITIONS, 3, transitions in the last hour, from the
+fleet.store.history.FLAP_MIN_TRANSITIONS, 3, transitions in the last hour, from the
 history), and devices
 whose pending settings have not cleared for longer than the threshold.
 
