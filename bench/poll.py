@@ -21,7 +21,7 @@ duration of a full poll and of an incremental poll (changes since the last one).
 With --breakdown it times, on one thread and per device (CPU time of this
 process), the stages of the poll's path that the floor does not pay: reading a
 page body into its rows (device_pages.read_device_cache_page: straight into records,
-each device's row JSON included), the index entry (read_model.index_entry), and
+each device's row JSON included), the index entry (fleet.store.indexes.index_entry), and
 the whole write of a snapshot (write_page of every page through a page writer's
 Redis client, adopting it, then publish: index entries, command encoding; Redis's
 own work excluded).
