@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -68,6 +69,41 @@ class NotAllowed(Exception):
     """The user can see the device but their role does not allow this change."""
 
 
+@dataclass(frozen=True)
+class Sent:
+    """What one upstream write came to, for its audit entry."""
+
+    answer: Any  # None unless the upstream answered and its answer was read
+    result: str  # audit.OK, audit.FAILED or audit.UNKNOWN
+    status: int | None
+    message: str
+    error: Exception | None  # to raise once audited: the upstream's, or WriteOutcomeUnknown
+    duration_ms: int
+
+
+def send(call: Callable[[Any], Any], *, ok_status: int | None = None) -> Sent:
+    """Run `call(api)`, one upstream write with an interactive timeout, and say how it
+    ended: a write that may have been applied (sent, then no answer; or accepted with an
+    answer that could not be read) is UNKNOWN, never FAILED."""
+    started = time.monotonic()
+    answer, result, status, message, error = None, audit.OK, None, "", None
+    try:
+        with control_api(timeout=action_timeout()) as api:
+            answer = call(api)
+        status = ok_status or (204 if answer is None else 200)
+    except errors.Unavailable as failure:
+        result = audit.UNKNOWN if failure.maybe_sent else audit.FAILED
+        message = str(failure)
+        error = WriteOutcomeUnknown(message) if failure.maybe_sent else failure
+    except errors.UnreadableAnswer as failure:  # accepted: probably applied
+        result, status, message = audit.UNKNOWN, failure.status, str(failure)
+        error = WriteOutcomeUnknown(message)
+    except errors.ControlAPIError as failure:
+        result, status, message, error = audit.FAILED, failure.status, str(failure), failure
+    duration_ms = int((time.monotonic() - started) * 1000)
+    return Sent(answer, result, status, message, error, duration_ms)
+
+
 def timed_write(*, user, action, device_id, device_name, organization_id, parameters, call):
     """Run one upstream write, audit it (OK, FAILED or UNKNOWN), return its answer.
 
@@ -75,30 +111,16 @@ def timed_write(*, user, action, device_id, device_name, organization_id, parame
     or WriteOutcomeUnknown when it timed out after sending or its accepted answer could
     not be read.
     """
-    started = time.monotonic()
-    result, status, message, answer = audit.OK, None, "", None
-    try:
-        with control_api(timeout=action_timeout()) as api:
-            answer = call(api)
-            status = 204 if answer is None else 200
-    except errors.Unavailable as error:
-        result = audit.UNKNOWN if error.maybe_sent else audit.FAILED
-        message = str(error)
-        raised = WriteOutcomeUnknown(message) if error.maybe_sent else error
-    except errors.UnreadableAnswer as error:  # accepted: probably applied
-        result, status, message = audit.UNKNOWN, error.status, str(error)
-        raised = WriteOutcomeUnknown(message)
-    except errors.ControlAPIError as error:
-        result, status, message, raised = audit.FAILED, error.status, str(error), error
+    sent = send(call)
+    answer = sent.answer
     audit.record_action(
-        user=user, action=action, result=result, organization_id=organization_id,
+        user=user, action=action, result=sent.result, organization_id=organization_id,
         device_id=device_id or getattr(answer, "id", None),
         device_name=device_name or getattr(answer, "name", ""), parameters=parameters,
-        upstream_status=status, error_message=message,
-        duration_ms=int((time.monotonic() - started) * 1000),
+        upstream_status=sent.status, error_message=sent.message, duration_ms=sent.duration_ms,
     )  # fmt: skip
-    if result != audit.OK:
-        raise raised
+    if sent.error is not None:
+        raise sent.error
     return answer
 
 

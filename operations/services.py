@@ -12,7 +12,6 @@ organization (seen by its creator and by all-organization staff only)."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -23,9 +22,8 @@ from django.http import Http404
 
 from accounts import audit, tenancy
 from common import moments
-from controlapi import errors
-from devices import configured
-from devices.device_writes import NotAllowed, WriteOutcomeUnknown, action_timeout
+from devices import configured, device_writes
+from devices.device_writes import NotAllowed
 from devices.upstream import control_api
 from operations.models import OPERATION_LABELS, HeadlessRecord
 
@@ -118,34 +116,24 @@ def headless_create(
                 "Your role in this device's organization does not allow scheduling operations."
             )
         raise UnknownSerial(UNKNOWN_SERIAL)
-    started = time.monotonic()
-    result, status, message, answer = audit.OK, None, "", None
-    try:
-        with control_api(timeout=action_timeout()) as api:
-            answer = api.create_headless_operation(
-                device_serial=device_serial, operation_type=operation_type,
-                scheduled_time=scheduled_time, parameters=dict(parameters),
-            )  # fmt: skip
-        status = 201
-    except errors.Unavailable as error:
-        result = audit.UNKNOWN if error.maybe_sent else audit.FAILED
-        message, raised = str(error), WriteOutcomeUnknown(str(error)) if error.maybe_sent else error
-    except errors.UnreadableAnswer as error:  # accepted: probably scheduled
-        result, status, message = audit.UNKNOWN, error.status, str(error)
-        raised = WriteOutcomeUnknown(message)
-    except errors.ControlAPIError as error:
-        result, status, message, raised = audit.FAILED, error.status, str(error), error
+    sent = device_writes.send(
+        lambda api: api.create_headless_operation(
+            device_serial=device_serial, operation_type=operation_type,
+            scheduled_time=scheduled_time, parameters=dict(parameters),
+        ),
+        ok_status=201,
+    )  # fmt: skip
+    answer = sent.answer
     audit.record_action(
-        user=user, action="headless_create", result=result, organization_id=org_id,
+        user=user, action="headless_create", result=sent.result, organization_id=org_id,
         device_id=device.id if device else None, device_name=device.name if device else "",
         parameters={"device_serial": device_serial, "operation_type": operation_type,
                     "scheduled_time": scheduled_time.isoformat(), **dict(parameters),
                     **({"txn_id": answer.id} if answer else {})},
-        upstream_status=status, error_message=message,
-        duration_ms=int((time.monotonic() - started) * 1000),
+        upstream_status=sent.status, error_message=sent.message, duration_ms=sent.duration_ms,
     )  # fmt: skip
-    if answer is None:
-        raise raised
+    if sent.error is not None:
+        raise sent.error
     # The upstream's time when it is one we can store, else the one we sent: the operation
     # exists upstream, so it is recorded whatever the answer says.
     answered = answer.scheduled_time
