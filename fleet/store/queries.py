@@ -4,11 +4,14 @@ Python that reads nothing), and its execution by one page script (fleet/lua/page
 The plans:
 - "page_index": no filter; the page is a rank range of the sort index itself.
 - "page_range": one status in name or status order; a score range of the status index.
-- "page_filtered": any other filter; the script pages the cached intersection of the
-  sort index and the filters when there is one, else walks the sort index (when the
-  plan allows it: plain sets only) if that looks cheaper, else materialises the
-  intersection. Which of these depends on what Redis holds at that moment, so the
-  script decides it in the same atomic step.
+- "page_filtered": any other filter. Which script runs it depends on what Redis holds,
+  so one pipelined read gathers those facts (`read_filtered_facts`) and plain Python
+  chooses (`choose_filtered_plan`): "page_cached" pages the cached intersection of the
+  sort index and the filters when there is one, else "page_walk" walks the sort index
+  (plain sets only) if that looks cheaper, else "page_materialise" builds the
+  intersection. A script whose premise changed after the read (the cached result
+  expired, or the walk passed its budget) returns REPLAN, and the query then runs
+  "page_materialise", which answers in every case.
 """
 
 from __future__ import annotations
@@ -36,7 +39,12 @@ from fleet.store.values import device_of, digest, to_json
 # A filtered page walks at most this many devices of the sort index before the
 # query materialises the intersection instead (a filter matching few devices).
 SCAN_BUDGET = 5_000
+# The walk's budget is at least this, even below the smallest filter's size: a few
+# chunks of the sort index cost less than materialising anything.
+MIN_WALK_BUDGET = 2_000
 MAX_PAGE_SIZE = 500
+# What a filtered page script returns when the plan chosen for it no longer fits.
+REPLAN = b"replan"
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +89,9 @@ class QueryPlan:
     """How one list query runs: the page script, its keys and named arguments, and the
     derived indexes to make sure of first."""
 
-    script: str  # "page_index", "page_range" or "page_filtered" (fleet/lua/<script>.lua)
+    # "page_index" or "page_range" (fleet/lua/<script>.lua), or "page_filtered"
+    # (one of the scripts `choose_filtered_plan` names).
+    script: str
     keys: tuple[str, ...]
     args: dict[str, Any]
     sort_key: str  # the index the page follows
@@ -185,6 +195,69 @@ def plan_query(
     )  # fmt: skip
 
 
+@dataclass(frozen=True, slots=True)
+class FilteredFacts:
+    """What Redis holds for one filtered query, read before choosing its script."""
+
+    total: int | None  # the cached count of matching devices; None: not cached
+    cached: bool  # the intersection is materialised
+    sort_size: int = 0  # devices in the sort index (read only when a walk is allowed)
+    filter_sizes: tuple[int, ...] = ()  # each filter set's size (likewise)
+
+
+@dataclass(frozen=True, slots=True)
+class FilteredPlan:
+    """The script of a filtered query: None when its cached counts say nothing
+    matches; `budget`: the most candidates a walk looks at."""
+
+    script: str | None
+    budget: int = 0
+
+
+def choose_filtered_plan(
+    facts: FilteredFacts, *, first: int, limit: int, walk: int
+) -> FilteredPlan:
+    """The script for a filtered page of `limit` devices from rank `first`; `walk`: the
+    walk's budget, 0 when the filters do not allow a walk."""
+    if facts.total == 0:
+        return FilteredPlan(None)  # an empty intersection is not stored: its counts say so
+    if facts.cached:
+        return FilteredPlan("page_cached")
+    if walk > 0:
+        # The walk costs (first + limit) / the share of the fleet that matches (filters
+        # taken as independent); materialising costs about the smallest filter's size,
+        # so walk only when cheaper than that, and never further.
+        size = facts.sort_size
+        share, smallest = 1.0, size
+        for n in facts.filter_sizes:
+            smallest = min(smallest, n)
+            share = share * n / max(size, 1)
+        budget = min(walk, max(smallest, MIN_WALK_BUDGET))
+        if share > 0 and (first + limit) / share <= budget:
+            return FilteredPlan("page_walk", budget)
+    return FilteredPlan("page_materialise")
+
+
+def read_filtered_facts(client: redis.Redis, plan: QueryPlan) -> FilteredFacts:
+    """The facts `choose_filtered_plan` needs for the filtered `plan`, in one round trip."""
+    result, counts, _, _, sort_key, _, _, *filters = plan.keys
+    pipe = client.pipeline(transaction=False)
+    pipe.hget(counts, "total")
+    pipe.exists(result)
+    walk = plan.args["walk"] > 0
+    if walk:
+        pipe.zcard(sort_key)
+        for f in filters:
+            pipe.scard(f)
+    total, cached, *sizes = pipe.execute()
+    return FilteredFacts(
+        total=None if total is None else int(total),
+        cached=bool(cached),
+        sort_size=sizes[0] if walk else 0,
+        filter_sizes=tuple(sizes[1:]),
+    )
+
+
 class Queries:
     """List queries over one client."""
 
@@ -216,13 +289,33 @@ class Queries:
             self.derived.search(info, plan.search)
         if plan.built_sort:
             self._make_built_sort(info, q, plan.sort_key)
-        total, up, down, _, rows = self.scripts.call(plan.script, list(plan.keys), plan.args)
+        if plan.script == "page_filtered":
+            total, up, down, _, rows = self._filtered(plan)
+        else:
+            total, up, down, _, rows = self.scripts.call(plan.script, list(plan.keys), plan.args)
         return DevicePage(
             items=[device_of(row) for row in rows if row],
             total=int(total),
             counts={"up": int(up), "down": int(down)},
             as_of=info.as_of,
         )
+
+    def _filtered(self, plan: QueryPlan) -> list[Any]:
+        """The reply of the script chosen for the filtered `plan`."""
+        args = plan.args
+        chosen = choose_filtered_plan(
+            read_filtered_facts(self.client, plan),
+            first=args["first"],
+            limit=args["last"] - args["first"] + 1,
+            walk=args["walk"],
+        )
+        if chosen.script is None:
+            return [0, 0, 0, [], []]
+        keys = list(plan.keys)
+        reply = self.scripts.call(chosen.script, keys, {**args, "budget": chosen.budget})
+        if reply == REPLAN:
+            reply = self.scripts.call("page_materialise", keys, args)
+        return reply
 
     def _make_built_sort(self, info: SnapshotInfo, q: DeviceQuery, key: str) -> None:
         """Make sure the built sort's index `key` is there: kept a while after each use,

@@ -25,11 +25,15 @@ def _source(name: str) -> str:
     return (resources.files("fleet") / "lua" / f"{name}.lua").read_text(encoding="utf-8")
 
 
-# The page scripts share their argument handling: it goes before each of them.
+# The page scripts share their argument handling, and the filtered ones their keys
+# and counts: these go before each of them.
 _PAGE_COMMON = _source("page_common")
+_PAGE_COUNTS = _PAGE_COMMON + _source("page_counts")
 SOURCES = {
+    **{name: _PAGE_COMMON + _source(name) for name in ("page_index", "page_range")},
     **{
-        name: _PAGE_COMMON + _source(name) for name in ("page_index", "page_range", "page_filtered")
+        name: _PAGE_COUNTS + _source(name)
+        for name in ("page_cached", "page_walk", "page_materialise")
     },
     **{name: _source(name) for name in ("union", "search", "row_fields", "store_order")},
 }

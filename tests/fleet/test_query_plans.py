@@ -6,10 +6,21 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from controlapi.records import Device
+from fleet.store import queries
 from fleet.store.current import SnapshotInfo
 from fleet.store.indexes import status_range
 from fleet.store.keys import Keys
-from fleet.store.queries import SCAN_BUDGET, DeviceQuery, plan_query
+from fleet.store.queries import (
+    MIN_WALK_BUDGET,
+    REPLAN,
+    SCAN_BUDGET,
+    DeviceQuery,
+    FilteredFacts,
+    FilteredPlan,
+    choose_filtered_plan,
+    plan_query,
+    read_filtered_facts,
+)
 from fleet.store.values import digest
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -122,6 +133,52 @@ def test_every_argument_is_named():
         assert {"first", "last", "descending", "status"} <= set(plan.args)
 
 
+# --- the script of a filtered plan, from what Redis holds (no Redis read) ------------
+
+
+def _choose(total=None, cached=False, sizes=(1000, 500), first=0, limit=50, walk=SCAN_BUDGET):
+    facts = FilteredFacts(total, cached, sizes[0], tuple(sizes[1:]))
+    return choose_filtered_plan(facts, first=first, limit=limit, walk=walk)
+
+
+def test_counts_of_nothing_need_no_script():
+    assert _choose(total=0, cached=False) == FilteredPlan(None)
+
+
+@pytest.mark.parametrize("walk", [SCAN_BUDGET, 0])
+def test_a_cached_result_is_paged(walk):
+    assert _choose(total=12, cached=True, walk=walk) == FilteredPlan("page_cached")
+
+
+def test_filters_matching_many_devices_walk_the_sort_index():
+    # Half the fleet matches: a page of 50 needs about 100 candidates.
+    chosen = _choose(sizes=(10_000, 5_000))
+
+    assert chosen == FilteredPlan("page_walk", SCAN_BUDGET)
+
+
+def test_the_walk_goes_no_further_than_the_smallest_filter_but_a_few_chunks():
+    assert _choose(sizes=(100_000, 80_000, 3_000)).budget == 3_000
+    assert _choose(sizes=(2_100, 1_000, 1_000)).budget == MIN_WALK_BUDGET
+
+
+@pytest.mark.parametrize(
+    "sizes, first",
+    [
+        ((10_000, 100), 0),  # 1 % matches: 5,000 candidates for one page
+        ((10_000, 5_000, 300), 0),  # independent filters: 1.5 % matches
+        ((10_000, 5_000), 4_000),  # a deep page
+        ((10_000, 0), 0),  # an empty filter
+    ],
+)
+def test_sparse_filters_or_deep_pages_materialise_the_intersection(sizes, first):
+    assert _choose(sizes=sizes, first=first) == FilteredPlan("page_materialise")
+
+
+def test_filters_that_cannot_be_walked_materialise_the_intersection():
+    assert _choose(sizes=(10_000, 5_000), walk=0) == FilteredPlan("page_materialise")
+
+
 # --- each plan against Redis -------------------------------------------------------
 
 
@@ -226,3 +283,130 @@ def test_a_built_sort_against_redis(model, small_fleet):
         return (d.serial_number.casefold(), d.name.casefold(), d.id)
 
     _check(model, small_fleet, q, lambda d: True, key, "page_index")
+
+
+# --- each filtered script against Redis ------------------------------------------
+
+
+def _run(model, script, q, budget=0):
+    """The reply of `script` for `q`, with its ids as ints (or REPLAN)."""
+    plan = plan_query(q, None, model.snapshot_info(), model.keys, result_ttl_ms=60_000)
+    reply = model.queries.scripts.call(script, list(plan.keys), {**plan.args, "budget": budget})
+    if reply == REPLAN:
+        return reply
+    total, up, down, ids, _ = reply
+    return total, {"up": up, "down": down}, [int(i) for i in ids]
+
+
+def _facts(model, q):
+    plan = plan_query(q, None, model.snapshot_info(), model.keys, result_ttl_ms=60_000)
+    return read_filtered_facts(model.client, plan)
+
+
+ORG_2_TYPE_11 = DeviceQuery(organization=2, type=11, sort="status_change", offset=3, limit=5)
+_ORG_2_TYPE_11_RULES = (
+    lambda d: d.organization_id == 2 and d.type == 11,
+    lambda d: d.status_change,
+)
+
+
+def _org_2_type_11(devices):
+    ids, found = _expect(devices, *_ORG_2_TYPE_11_RULES, ORG_2_TYPE_11)
+    up = sum(1 for d in found if d.status == "Up")
+    return len(found), {"up": up, "down": len(found) - up}, ids
+
+
+def test_the_walk_script_against_redis(model, small_fleet):
+    facts = _facts(model, ORG_2_TYPE_11)
+    chosen = choose_filtered_plan(facts, first=3, limit=5, walk=SCAN_BUDGET)
+
+    assert (facts.sort_size, facts.filter_sizes) == (60, (15, 30))
+    assert chosen.script == "page_walk"
+    assert _run(model, "page_walk", ORG_2_TYPE_11, chosen.budget) == _org_2_type_11(small_fleet)
+    # Nothing materialised, but the counts are kept.
+    assert _facts(model, ORG_2_TYPE_11) == FilteredFacts(15, False, 60, (15, 30))
+
+
+def test_the_materialise_then_the_cached_script_against_redis(model, small_fleet):
+    expected = _org_2_type_11(small_fleet)
+
+    assert _run(model, "page_materialise", ORG_2_TYPE_11) == expected
+    assert _facts(model, ORG_2_TYPE_11) == FilteredFacts(15, True, 60, (15, 30))
+    assert _run(model, "page_cached", ORG_2_TYPE_11) == expected
+
+
+def test_the_cached_script_against_redis_when_the_counts_expired_first(model, small_fleet):
+    _run(model, "page_materialise", ORG_2_TYPE_11)
+    plan = plan_query(ORG_2_TYPE_11, None, model.snapshot_info(), model.keys, result_ttl_ms=1)
+    model.client.delete(plan.keys[1])
+
+    assert _run(model, "page_cached", ORG_2_TYPE_11) == _org_2_type_11(small_fleet)
+    assert _facts(model, ORG_2_TYPE_11).total == 15
+
+
+def test_the_cached_script_replans_when_the_result_expired(model, small_fleet):
+    assert _run(model, "page_cached", ORG_2_TYPE_11) == REPLAN
+
+
+def test_the_materialise_script_with_an_empty_intersection_against_redis(model, small_fleet):
+    q = DeviceQuery(organization=2, type=10)  # odd ids are organization 2 and type 11
+
+    assert _run(model, "page_materialise", q) == (0, {"up": 0, "down": 0}, [])
+    assert _facts(model, q) == FilteredFacts(0, False, 60, (15, 30))
+    assert model.query(q, None).total == 0
+
+
+def test_a_query_whose_cached_result_expired_after_the_read_materialises_it(
+    model, small_fleet, monkeypatch
+):
+    monkeypatch.setattr(
+        queries, "read_filtered_facts", lambda client, plan: FilteredFacts(None, True)
+    )
+
+    _check(model, small_fleet, ORG_2_TYPE_11, *_ORG_2_TYPE_11_RULES, "page_filtered")
+
+
+@pytest.fixture
+def sparse_fleet(model):
+    """600 devices, the last 10 in name order in organization 2, the rest in 1."""
+    devices = [
+        Device(
+            id=i,
+            name=f"dev-{i:03}",
+            status="Up" if i % 3 else "Down",
+            organization_id=2 if i > 590 else 1,
+            type=10,
+            serial_number=f"SN{i}",
+            status_change=T0,
+            last_connection=T0,
+        )
+        for i in range(1, 601)
+    ]
+    builder = model.new_snapshot(T0, abandon_after=timedelta(minutes=5))
+    builder.add([d.to_cache() for d in devices])
+    builder.publish()
+    return devices
+
+
+def test_the_walk_script_replans_past_its_budget(model, sparse_fleet):
+    q = DeviceQuery(organization=2, limit=5)
+
+    # The first chunk of the sort index holds none of organization 2.
+    assert _run(model, "page_walk", q, budget=256) == REPLAN
+    assert _run(model, "page_walk", q, budget=SCAN_BUDGET) == (
+        10,
+        {"up": 6, "down": 4},
+        [591, 592, 593, 594, 595],
+    )
+
+
+def test_a_query_whose_walk_passes_its_budget_materialises_the_intersection(
+    model, sparse_fleet, monkeypatch
+):
+    monkeypatch.setattr(
+        queries, "choose_filtered_plan", lambda facts, **_: FilteredPlan("page_walk", 256)
+    )
+    q = DeviceQuery(organization=2, offset=2, limit=5)
+
+    _check(model, sparse_fleet, q, lambda d: d.organization_id == 2, _by_name, "page_filtered")
+    assert _facts(model, q).cached
