@@ -1,4 +1,4 @@
-"""The Celery app: `celery -A config worker` and `celery -A dashboard beat`.
+"""The Celery app: `celery -A config worker` and `celery -A config beat`.
 
 Configuration comes from Django settings (the CELERY_* names in settings.py);
 tasks are found in each installed app's tasks.py.
