@@ -148,16 +148,7 @@ def fleet_counts(
             limit=1,
         ),
     )
-    return DeviceList(
-        items=[],
-        total=counted.total,
-        counts=counted.counts,
-        as_of=counted.as_of,
-        degraded=counted.degraded,
-        error=counted.error,
-        notes=counted.notes,
-        filling=counted.filling,
-    )
+    return replace(counted, items=[])
 
 
 def _upstream_list(
