@@ -31,13 +31,6 @@ def env_str(name: str, default: str | None = None) -> str | None:
     return default if value is None else value
 
 
-def env_required(name: str) -> str:
-    value = _raw(name)
-    if value is None:
-        raise ImproperlyConfigured(f"Environment variable {name} is required but not set.")
-    return value
-
-
 def env_bool(name: str, default: bool) -> bool:
     value = _raw(name)
     if value is None:
