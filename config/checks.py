@@ -1,17 +1,17 @@
-"""Start-up checks of the web process, the Celery worker and beat: the Redis at REDIS_URL must be
-new enough for the read model (fleet.redis_server), or they refuse to start with one line that
-names the version found and the version needed. A Redis that does not answer is not refused:
-pages then run in degraded mode and polls wait for it."""
+"""Start-up checks of the web process, the Celery worker and beat: the Redis at REDIS_URL (or the
+master the sentinels name) must be new enough for the read model (fleet.redis_server), or they
+refuse to start with one line that names the version found and the version needed. A Redis that
+does not answer is not refused: pages then run in degraded mode and polls wait for it."""
 
-from django.conf import settings
 from django.core import checks
 
+from devices.redis_clients import address
 from fleet.redis_server import RedisTooOld, require_supported
 
 
 def refuse_old_redis() -> None:
     try:
-        require_supported(settings.REDIS_URL)
+        require_supported(address())
     except RedisTooOld as too_old:
         raise SystemExit(str(too_old)) from None
 
@@ -20,7 +20,7 @@ def refuse_old_redis() -> None:
 def redis_version(app_configs=None, **kwargs):
     """Run by `manage.py runserver` (and every command that checks) before it serves."""
     try:
-        require_supported(settings.REDIS_URL)
+        require_supported(address())
     except RedisTooOld as too_old:
         return [checks.Error(str(too_old), id="dashboard.E010")]
     return []

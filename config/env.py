@@ -97,6 +97,25 @@ def env_url(name: str, default: str, *, schemes: tuple[str, ...] = ("http", "htt
     return url.rstrip("/")
 
 
+def env_redis_address():
+    """REDIS_URL, and REDIS_SENTINELS ("host:port,host:port"), REDIS_SENTINEL_MASTER and
+    REDIS_SENTINEL_PASSWORD, which when set find REDIS_URL's host and port through Sentinel."""
+    from fleet.redis_connection import RedisAddress, parse_sentinels
+
+    url = env_url("REDIS_URL", "redis://127.0.0.1:6379/0", schemes=("redis", "rediss"))
+    text = _raw("REDIS_SENTINELS")
+    try:
+        sentinels = parse_sentinels(text)
+    except ValueError as bad:
+        raise _bad("REDIS_SENTINELS", text, f"{bad}: expected host:port,host:port") from None
+    try:
+        return RedisAddress(
+            url, sentinels, env_str("REDIS_SENTINEL_MASTER"), env_str("REDIS_SENTINEL_PASSWORD")
+        )
+    except ValueError as bad:
+        raise ImproperlyConfigured(f"Redis Sentinel settings are not valid: {bad}.") from None
+
+
 def env_timezone(name: str, default: str) -> str:
     """An IANA time zone name such as "UTC" or "America/Mexico_City"."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError

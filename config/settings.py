@@ -9,16 +9,17 @@ import os
 import sys
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
+from config.broker import celery_redis
 from config.env import (
     env_bool,
     env_database,
     env_int,
     env_list,
     env_networks,
+    env_redis_address,
     env_str,
     env_timezone,
     env_url,
@@ -58,7 +59,14 @@ SIMULATOR_CONTROL_TOKEN = env_str("SIMULATOR_CONTROL_TOKEN", "sim-control")
 CONTROL_API_CONNECT_TIMEOUT = env_int("CONTROL_API_CONNECT_TIMEOUT", 3, minimum=1)
 CONTROL_API_READ_TIMEOUT = env_int("CONTROL_API_READ_TIMEOUT", 30, minimum=1)
 
-REDIS_URL = env_url("REDIS_URL", "redis://127.0.0.1:6379/0", schemes=("redis", "rediss"))
+# The read model's and the broker's Redis. With REDIS_SENTINELS and REDIS_SENTINEL_MASTER, every
+# client asks those sentinels for the master's address instead of using REDIS_URL's host and
+# port (REDIS_URL then gives only the database and credentials), and follows a failover.
+_REDIS = env_redis_address()
+REDIS_URL = _REDIS.url
+REDIS_SENTINELS = list(_REDIS.sentinels)
+REDIS_SENTINEL_MASTER = _REDIS.master_name
+REDIS_SENTINEL_PASSWORD = _REDIS.sentinel_password
 # Every Redis key the read model writes starts with this, so several dashboards
 # (or the tests) can share one Redis.
 READ_MODEL_KEY_PREFIX = env_str("READ_MODEL_KEY_PREFIX", "noc:")
@@ -80,19 +88,20 @@ POLL_PROCESSES = env_int("POLL_PROCESSES", os.cpu_count() or 1, minimum=0, maxim
 POLL_LOCK_SECONDS = env_int("POLL_LOCK_SECONDS", 60, minimum=10)
 POLL_SOFT_TIME_LIMIT_SECONDS = env_int("POLL_SOFT_TIME_LIMIT_SECONDS", 600, minimum=30)
 
-CELERY_BROKER_URL = REDIS_URL
+# The broker's URL, transport and options (a sentinel:// URL and the master's name through
+# Sentinel); a result backend on the same Redis takes REDIS_FOR_CELERY.url and .options too.
+REDIS_FOR_CELERY = celery_redis(_REDIS)
+CELERY_BROKER_URL = REDIS_FOR_CELERY.url
 CELERY_TASK_DEFAULT_QUEUE = "celery"  # Celery's own default; /metrics reports its length
-# kombu's Redis transport, repaired so a worker survives a Redis restart (config/broker.py);
-# other schemes (a Sentinel URL, a socket) keep kombu's own transport for them.
-if urlsplit(REDIS_URL).scheme in ("redis", "rediss"):
-    CELERY_BROKER_TRANSPORT = "config.broker:Transport"
+# kombu's Redis (or Sentinel) transport, repaired so a worker survives a Redis restart.
+CELERY_BROKER_TRANSPORT = REDIS_FOR_CELERY.transport
 CELERY_TASK_IGNORE_RESULT = True  # tasks write to the read model, nobody awaits a result
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A worker polling the fleet must not hold a second poll message meanwhile.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Above the polls' hard time limit (630 s), so a long poll's unacknowledged message is
 # never handed to a second worker while the first still runs (docs/ARCHITECTURE.md).
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, **REDIS_FOR_CELERY.options}
 # A bulk job whose worker gave no sign of life for this long (it sends one device in at
 # most ~20 s) is taken for dead and queued again; beat looks every 30 s (docs/OPERATIONS.md).
 BULK_JOB_STALL_SECONDS = env_int("BULK_JOB_STALL_SECONDS", 60, minimum=60)

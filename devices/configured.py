@@ -44,7 +44,9 @@ def page_writers() -> PageWriters | None:
     own process). One pool per process and setting, kept for every later poll: its
     workers take a moment to start."""
     processes = int(settings.POLL_PROCESSES)
-    if processes <= 0:
+    if processes <= 0 or settings.REDIS_SENTINELS:
+        # The writers connect to REDIS_URL itself: through Sentinel they would not follow
+        # the master, so the poll stores its pages in its own process.
         return None
     return _page_writers(settings.REDIS_URL, processes)
 

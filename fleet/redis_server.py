@@ -7,7 +7,9 @@ every Valkey release so far) and its own as `valkey_version`; the compatible one
 
 Command line (used by `./run`):
 
-    python -m fleet.redis_server check URL   prints "Redis 7.0.15", or the refusal, exit 1
+    python -m fleet.redis_server check       prints "Redis 7.0.15" of the server REDIS_URL (or
+                                               REDIS_SENTINELS and REDIS_SENTINEL_MASTER) name,
+                                               or the refusal, exit 1; exit 2 if none answers
     python -m fleet.redis_server binary      prints "PATH<TAB>Valkey 9.1.2" of the server to
                                                start, or why there is none, exit 1
 """
@@ -21,9 +23,10 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import redis
+
+from fleet.redis_connection import RedisAddress
 
 MINIMUM = (7, 0)
 NEEDED = "Redis 7.0 or newer (or Valkey)"
@@ -60,23 +63,18 @@ def version_of(client: redis.Redis) -> ServerVersion:
     return ServerVersion("Redis", compatible, _numbers(compatible))
 
 
-def where(url: str) -> str:
-    """host:port/db of a Redis URL, without its password (messages and logs never carry it)."""
-    parts = urlsplit(url)
-    return f"{parts.hostname or '127.0.0.1'}:{parts.port or 6379}{parts.path or ''}"
-
-
-def refusal(version: ServerVersion, url: str) -> str:
+def refusal(version: ServerVersion, address: RedisAddress) -> str:
     return (
-        f"The {version} at {where(url)} is too old: the dashboard needs {NEEDED}. "
+        f"The {version} at {address.where()} is too old: the dashboard needs {NEEDED}. "
         "Point REDIS_URL at a newer server."
     )
 
 
-def require_supported(url: str, timeout: float = 2.0) -> ServerVersion | None:
-    """The server's version, or RedisTooOld with one line naming the version found and the one
-    needed. None when nothing answers: pages then run in degraded mode and polls wait for it."""
-    client = redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
+def require_supported(address: RedisAddress, timeout: float = 2.0) -> ServerVersion | None:
+    """The server's version (through Sentinel: the current master's), or RedisTooOld with one
+    line naming the version found and the one needed. None when nothing answers (or no master
+    is known): pages then run in degraded mode and polls wait for it."""
+    client = address.client(connect_timeout=timeout, read_timeout=timeout)
     try:
         version = version_of(client)
     except redis.RedisError:
@@ -84,7 +82,7 @@ def require_supported(url: str, timeout: float = 2.0) -> ServerVersion | None:
     finally:
         client.close()
     if not version.supported:
-        raise RedisTooOld(refusal(version, url))
+        raise RedisTooOld(refusal(version, address))
     return version
 
 
@@ -157,10 +155,11 @@ def embedded_binary(path: str | None = None) -> tuple[Path, ServerVersion]:
 
 def main(argv: list[str]) -> int:
     try:
-        if argv[:1] == ["check"] and len(argv) == 2:
-            version = require_supported(argv[1])
+        if argv == ["check"]:
+            address = RedisAddress.from_environment()
+            version = require_supported(address)
             if version is None:
-                print(f"No Redis answers at {where(argv[1])}", file=sys.stderr)
+                print(f"No Redis answers at {address.where()}", file=sys.stderr)
                 return 2
             print(version)
             return 0
@@ -170,6 +169,9 @@ def main(argv: list[str]) -> int:
             return 0
     except RedisTooOld as refused:
         print(refused, file=sys.stderr)
+        return 1
+    except ValueError as bad:  # REDIS_SENTINELS or REDIS_SENTINEL_MASTER
+        print(f"Bad Redis settings: {bad}", file=sys.stderr)
         return 1
     print(__doc__, file=sys.stderr)
     return 2

@@ -17,7 +17,6 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import logging
-from functools import lru_cache
 
 import redis
 from django.conf import settings
@@ -30,6 +29,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from devices import configured
+from devices.redis_clients import broker_client
 from devices.upstream_calls import UPSTREAM_CALLS_KEY, upstream_calls
 from fleet import polling
 from fleet.store.queries import DeviceQuery
@@ -186,16 +186,6 @@ def records_set_aside(health) -> int | None:
     """How many records the polls set aside (`set_aside_total`; `set_aside` names only the
     first few); None for a poll health that does not count them, and the metric is left out."""
     return getattr(health, "set_aside_total", None)
-
-
-@lru_cache(maxsize=4)
-def _broker_client(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=2.0)
-
-
-def broker_client() -> redis.Redis:
-    """A client of the Celery broker (a Redis), with the pages' short timeouts."""
-    return _broker_client(settings.CELERY_BROKER_URL)
 
 
 _collector = FleetCollector()

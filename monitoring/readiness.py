@@ -22,10 +22,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from devices import configured
+from devices.redis_clients import broker_client
 from fleet import polling, worker_heartbeat
 from fleet.freshness import describe_age
 from fleet.redis_server import NEEDED, version_of
-from monitoring.metrics import broker_client
 
 log = logging.getLogger(__name__)
 

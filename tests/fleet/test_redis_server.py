@@ -16,6 +16,7 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
 from fleet import redis_server
+from fleet.redis_connection import RedisAddress
 from tests.fixtures.redis import free_port, serve
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,7 +33,7 @@ def embedded_valkey():
 
 def test_an_old_redis_is_refused_naming_the_version_found_and_needed(old_redis):
     with pytest.raises(redis_server.RedisTooOld) as refused:
-        redis_server.require_supported(old_redis)
+        redis_server.require_supported(RedisAddress(old_redis))
     message = str(refused.value)
     assert "Redis 6.2.14" in message
     assert "Redis 7.0 or newer" in message
@@ -41,7 +42,7 @@ def test_an_old_redis_is_refused_naming_the_version_found_and_needed(old_redis):
 
 
 def test_the_embedded_server_holds_the_read_models_commands(embedded_valkey):
-    version = redis_server.require_supported(embedded_valkey)
+    version = redis_server.require_supported(RedisAddress(embedded_valkey))
     assert version.name == "Valkey"
     client = redis.Redis.from_url(embedded_valkey)
     # The three commands the old embedded Redis lacked.
@@ -55,7 +56,8 @@ def test_the_embedded_server_holds_the_read_models_commands(embedded_valkey):
 
 
 def test_nothing_answering_is_not_refused():
-    assert redis_server.require_supported(f"redis://127.0.0.1:{free_port()}/0") is None
+    nobody = RedisAddress(f"redis://127.0.0.1:{free_port()}/0")
+    assert redis_server.require_supported(nobody) is None
 
 
 def test_the_embedded_server_is_new_enough_even_behind_an_old_redis_on_the_path():
@@ -93,8 +95,9 @@ def test_the_celery_worker_and_beat_refuse_an_old_redis(old_redis, command, tmp_
 
 def test_run_says_which_server_it_uses(embedded_valkey):
     finished = subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "fleet.redis_server", "check", embedded_valkey],
+        [sys.executable, "-m", "fleet.redis_server", "check"],
         cwd=ROOT,
+        env={**os.environ, "REDIS_URL": embedded_valkey},
         capture_output=True,
         text=True,
         timeout=30,
