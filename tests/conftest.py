@@ -9,4 +9,5 @@ pytest_plugins = [
     "tests.fixtures.fleet",
     "tests.fixtures.operations",
     "tests.fixtures.workers",
+    "tests.fixtures.sentinel",
 ]
