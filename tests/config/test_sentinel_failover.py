@@ -96,11 +96,14 @@ def _log(process):
 
 
 def test_the_worker_and_beat_follow_a_failover_and_go_on(
-    sentinel_group, celery, tmp_path, key_prefix
+    sentinel_group, celery, tmp_path, key_prefix, sim_control
 ):
     environment = sentinel_group.environment()
     # A poll killed with the master leaves its lock on the replica: it expires soon.
     sentinel = {**environment, "POLL_LOCK_SECONDS": "10"}
+    # The profiles answer slowly: the start-up profile poll is still running (its message
+    # unacknowledged, handed back when the worker closes the lost connection) at the kill.
+    sim_control.set_faults(latency_ms=4000, path="*/inventory_connection_profile/*")
     worker = celery("worker", "--concurrency", "2", **sentinel)
     beat = celery("beat", "--schedule", str(tmp_path / "beat-schedule"), **sentinel)
     wait_until(
@@ -112,6 +115,7 @@ def test_the_worker_and_beat_follow_a_failover_and_go_on(
     seen_before_kill = len(_log(worker))
     sentinel_group.kill_master()
     wait_until(sentinel_group.failed_over, "the sentinel to promote the replica")
+    sim_control.clear_faults()
 
     broker = celery_redis(
         RedisAddress(
