@@ -6,6 +6,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from tests.fixtures.fresh_process import OUR_VARIABLES, ROOT, run_python
 
 PRINT_SETTINGS = """
@@ -24,6 +26,8 @@ print(json.dumps({
     "SECURE_HSTS_SECONDS": settings.SECURE_HSTS_SECONDS,
     "X_FRAME_OPTIONS": settings.X_FRAME_OPTIONS,
     "broker_url": app.conf.broker_url,
+    "broker_transport": app.conf.broker_transport,
+    "broker_transport_options": app.conf.broker_transport_options,
     "beat": {name: [entry["task"], entry["schedule"].total_seconds()]
              for name, entry in app.conf.beat_schedule.items()},
 }))
@@ -60,6 +64,53 @@ def test_celery_uses_redis_and_schedules_both_polls_at_their_intervals():
         # A bulk job whose worker died is resumed (devices.bulk.resume_stalled_jobs).
         "resume-stalled-bulk-jobs": ["devices.bulk_tasks.resume_stalled_bulk_jobs", 30.0],
     }
+
+
+def test_with_sentinels_celery_asks_them_for_the_master_with_redis_urls_db_and_password():
+    loaded = load_settings(
+        DEBUG="1",
+        REDIS_URL="redis://:master-secret@ignored.example:6379/3",
+        REDIS_SENTINELS="10.0.0.1:26379, 10.0.0.2",
+        REDIS_SENTINEL_MASTER="noc",
+        REDIS_SENTINEL_PASSWORD="sentinel-secret",
+    )
+    assert loaded["broker_url"] == (
+        "sentinel://:master-secret@10.0.0.1:26379/3;sentinel://:master-secret@10.0.0.2:26379/3"
+    )
+    assert loaded["broker_transport"] == "config.broker:SentinelTransport"
+    assert loaded["broker_transport_options"] == {
+        "visibility_timeout": 3600,
+        "master_name": "noc",
+        "sentinel_kwargs": {"password": "sentinel-secret"},
+    }
+
+
+def test_without_sentinels_celery_uses_redis_url_with_the_repaired_transport():
+    loaded = load_settings(DEBUG="1", REDIS_URL="redis://127.0.0.1:6379/3")
+    assert loaded["broker_transport"] == "config.broker:Transport"
+    assert loaded["broker_transport_options"] == {"visibility_timeout": 3600}
+
+
+@pytest.mark.parametrize(
+    ("environment", "message"),
+    [
+        ({"REDIS_SENTINELS": "10.0.0.1:26379"}, "REDIS_SENTINEL_MASTER (the name) is not"),
+        ({"REDIS_SENTINEL_MASTER": "noc"}, "REDIS_SENTINELS is not"),
+        (
+            {"REDIS_SENTINELS": "10.0.0.1:26379,10.0.0.2:port", "REDIS_SENTINEL_MASTER": "noc"},
+            "REDIS_SENTINELS='10.0.0.1:26379,10.0.0.2:port' is not valid: '10.0.0.2:port'",
+        ),
+        (
+            {"REDIS_SENTINELS": "h:1", "REDIS_SENTINEL_MASTER": "noc",
+             "REDIS_URL": "rediss://h:6379/0"},
+            "must be redis:// (not rediss://)",
+        ),
+    ],
+)  # fmt: skip
+def test_bad_sentinel_settings_stop_start_up_saying_which(environment, message):
+    result = run_python("", DEBUG="1", **environment)
+    assert result.returncode != 0
+    assert message in result.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key():
