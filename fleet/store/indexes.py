@@ -17,8 +17,9 @@ import redis
 
 from controlapi.records import Device
 from fleet.store.current import SnapshotInfo
-from fleet.store.keys import SEARCH_BUCKETS, Keys
+from fleet.store.keys import Keys
 from fleet.store.scripts import scripts
+from fleet.store.search_index import LEGACY_BLOCKS
 from fleet.store.values import digest, epoch, epoch_of_iso, to_json
 
 # Status sort: Down before Up, then by name. Name scores are ranks (< 2**31), so
@@ -180,25 +181,7 @@ def built_sort_fields(row: Mapping[str, Any] | None) -> tuple | None:
     return None if row is None else tuple(row.get(f) for f in BUILT_SORT_FIELDS)
 
 
-# --- search buckets, cells, pending fields --------------------------------------------
-
-
-def bucket(device_id: int) -> int:
-    return device_id % SEARCH_BUCKETS
-
-
-def line(entry: IndexEntry) -> str:
-    return f"{entry.search_text}\t{entry.id}\n"
-
-
-def without_line(text: str, device_id: int) -> str:
-    """The bucket text without this device's line."""
-    marker = f"\t{device_id}\n"
-    at = text.find(marker)
-    if at < 0:
-        return text
-    start = text.rfind("\n", 0, at) + 1
-    return text[:start] + text[at + len(marker) :]
+# --- cells, pending fields -----------------------------------------------------------
 
 
 def cell(organization_id: int | None, type_id: int | None, pending: bool, up: bool) -> str:
@@ -340,12 +323,17 @@ class Derived:
         return dest
 
     def search(self, info: SnapshotInfo, needle: str) -> str:
-        """The set of the devices whose search text holds `needle` (normalised)."""
-        g = info.generation
-        dest = self.keys.search(g, info.version, digest(needle))
+        """The set of the devices whose search text holds `needle` (normalised): the
+        trigram index's candidate blocks, verified against their text
+        (fleet.store.search_index)."""
+        g, k = info.generation, self.keys
+        dest = k.search(g, info.version, digest(needle))
         self.scripts.call(
-            "search", [dest, *self.keys.texts(g)], {"needle": needle, "ttl": self.result_ttl_ms}
-        )
+            "search",
+            [dest, k.grams(g), k.blocks(g)],
+            {"needle": needle, "ttl": self.result_ttl_ms, "texts": k.text(g, ""),
+             "legacy_blocks": LEGACY_BLOCKS},
+        )  # fmt: skip
         return dest
 
     def keep_built_sort(self, key: str) -> bool:

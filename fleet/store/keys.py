@@ -27,7 +27,12 @@ Key layout (P = prefix, g = generation):
                                  that cell (org/type "" when none), and "ready" -> 1;
                                  the exact counts of filters on these fields only
     P fleet:g:serial             hash serial number -> id (exact, case-sensitive)
-    P fleet:g:text:<n>           search-text bucket n: lines "text<TAB>id<LF>"
+    P fleet:g:text:<n>           search-text block n: lines "text<TAB>id<LF>" of the
+                                 devices whose id % blocks is n
+    P fleet:g:blocks             string: the number of text blocks (absent: a generation
+                                 from before the index, 256 blocks and no grams)
+    P fleet:g:grams              hash trigram -> posting: the blocks whose text holds it
+                                 (fleet.store.search_index)
     P fleet:g:q:<version>:...    cached query results and their counts (short TTL)
     P triage:pending_seen        hash "<id>|<entry name>" -> when a poll first saw that
                                  pending entry (across generations; see "Pending age")
@@ -76,9 +81,6 @@ INDEXED_SORTS = tuple(SORT_INDEX)
 # memory per device (docs/PERFORMANCE.md, "Memory").
 BUILT_SORTS = ("organization", "type", "serial", "customer_id", "location", "software")
 SORT_KEYS = INDEXED_SORTS + BUILT_SORTS
-# Search text lives in this many buckets (by id), so updating one device in place
-# rewrites one small string, not the whole fleet's.
-SEARCH_BUCKETS = 256
 # How long the last record read of a device or profile is kept for pages to fall back on.
 KEPT_DETAIL_TTL = timedelta(days=7)
 
@@ -138,8 +140,14 @@ class Keys:
     def text(self, g: int, bucket: int) -> str:
         return self.gen(g, f"text:{bucket}")
 
-    def texts(self, g: int) -> list[str]:
-        return [self.text(g, b) for b in range(SEARCH_BUCKETS)]
+    def texts(self, g: int, blocks: int) -> list[str]:
+        return [self.text(g, b) for b in range(blocks)]
+
+    def blocks(self, g: int) -> str:
+        return self.gen(g, "blocks")
+
+    def grams(self, g: int) -> str:
+        return self.gen(g, "grams")
 
     def query(self, g: int, version: int, what: str) -> str:
         return self.gen(g, f"q:{version}:{what}")
@@ -189,7 +197,7 @@ class Keys:
     def poll_lock(self, poll: str) -> str:
         return f"{self.p}lock:{poll}"
 
-    def fixed_of_generation(self, g: int) -> list[str]:
+    def fixed_of_generation(self, g: int, blocks: int) -> list[str]:
         return [
             self.dev(g),
             self.fresh(g),
@@ -201,5 +209,7 @@ class Keys:
             self.types(g),
             self.cells(g),
             self.serials(g),
-            *self.texts(g),
+            self.blocks(g),
+            self.grams(g),
+            *self.texts(g, blocks),
         ]

@@ -3,12 +3,12 @@ per Redis client.
 
 Scripts, because each must either be atomic (build a cached result and its counts
 together, so no reader sees one without the other) or touch many values without a
-network round trip per value (the search scan). Key names come in as KEYS from the
+network round trip per value (the search, the postings it reads). Key names come in as KEYS from the
 store, which alone knows the layout; every other argument comes as one JSON object
 (`call`), read by the script as `a` (`local a = cjson.decode(ARGV[1])`).
 
 ASSUMPTION: a single Redis (or a primary with replicas), not Redis Cluster: the
-search scan reads many bucket keys in one script.
+search reads text block keys it names from a prefix.
 """
 
 from __future__ import annotations
@@ -35,7 +35,10 @@ SOURCES = {
         name: _PAGE_COUNTS + _source(name)
         for name in ("page_cached", "page_walk", "page_materialise")
     },
-    **{name: _source(name) for name in ("union", "search", "row_fields", "store_order")},
+    **{
+        name: _source(name)
+        for name in ("union", "search", "search_post", "row_fields", "store_order")
+    },
 }
 
 
@@ -49,6 +52,10 @@ class Scripts:
     def call(self, name: str, keys: list[str], args: dict[str, Any]) -> Any:
         """Run script `name` with its named arguments `args`."""
         return self.by_name[name](keys=keys, args=[orjson.dumps(args)])
+
+    def queue(self, pipe, name: str, keys: list[str], args: dict[str, Any]) -> None:
+        """Queue script `name` in a pipeline (inside its transaction, if it has one)."""
+        self.by_name[name](keys=keys, args=[orjson.dumps(args)], client=pipe)
 
 
 # Per client, so that each script's digest is computed once, not per read model.

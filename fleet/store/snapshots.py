@@ -12,9 +12,10 @@ from typing import Any
 
 import redis
 
+from fleet.store import search_index
 from fleet.store.current import SnapshotInfo, snapshot_info
 from fleet.store.history import Transition
-from fleet.store.indexes import STATUS_STEP, IndexEntry, bucket, cell, line, unindex
+from fleet.store.indexes import STATUS_STEP, IndexEntry, cell, unindex
 from fleet.store.keys import Keys
 from fleet.store.values import NO_TIME, cache_row, from_epoch, text
 from fleet.store.writes import write_page
@@ -79,7 +80,10 @@ class Snapshots:
         k = self.keys
         orgs = self.client.smembers(k.orgs(generation))
         types = self.client.smembers(k.types(generation))
-        doomed = k.fixed_of_generation(generation)
+        blocks = self.client.get(k.blocks(generation))
+        doomed = k.fixed_of_generation(
+            generation, int(blocks) if blocks else search_index.LEGACY_BLOCKS
+        )
         doomed += [k.org(generation, int(o)) for o in orgs]
         doomed += [k.type(generation, int(t)) for t in types]
         # UNLINK frees the memory in the background: a large device hash must not
@@ -93,9 +97,9 @@ class SnapshotBuilder:
 
     Each page's rows, set memberships and time scores are written by `write_page`
     (here, or in a worker process), and its index entries adopted here. The name
-    order needs the whole fleet, and a search bucket holds devices of every page,
-    so both are written at publish time; the buckets' lines are gathered as pages
-    are adopted (while later pages are still being fetched).
+    order needs the whole fleet, and the search text's blocks and their trigram
+    index depend on the fleet's size and hold devices of every page, so both are
+    written at publish time.
     """
 
     def __init__(self, snapshots: Snapshots, generation: int, started_at: datetime):
@@ -105,7 +109,6 @@ class SnapshotBuilder:
         self.generation = generation
         self.started_at = started_at
         self._entries: dict[int, IndexEntry] = {}
-        self._lines: dict[int, dict[int, str]] = defaultdict(dict)  # bucket -> id -> line
 
     @property
     def devices(self) -> int:
@@ -129,7 +132,7 @@ class SnapshotBuilder:
         and the earlier copy's row and scores may have landed last.
         """
         k, g = self.keys, self.generation
-        known, lines = self._entries, self._lines
+        known = self._entries
         shifted = False
         with self.client.pipeline(transaction=False) as pipe:
             for entry in entries:
@@ -140,7 +143,6 @@ class SnapshotBuilder:
                     if before.serial_number and before.serial_number != entry.serial_number:
                         pipe.hdel(k.serials(g), before.serial_number)
                 known[entry.id] = entry
-                lines[bucket(entry.id)][entry.id] = line(entry)
             if shifted:
                 pipe.execute()
         return shifted
@@ -151,7 +153,8 @@ class SnapshotBuilder:
         as_of: datetime | None = None,
         write_names: Callable[[list[tuple[int, list[int]]]], None] | None = None,
     ) -> PublishedSnapshot:
-        """Write the name and status orders and the search text, then switch the pointer.
+        """Write the name and status orders, the search text and its index, then switch
+        the pointer.
 
         `write_names(chunks)` writes the name order, given as chunks (first rank, the
         ids that follow it in name order), with `write_name_order` (the poller has its
@@ -173,17 +176,23 @@ class SnapshotBuilder:
                     write_name_order(client, k.p, g, start, ids)
 
         # The name order is written (by the writers, or a thread here) while this
-        # thread gathers and sends the search text and the cell counts, which do not
-        # depend on it: the two overlap instead of adding up.
+        # thread builds and sends the search text, its index and the cell counts, which
+        # do not depend on it: the two overlap instead of adding up.
         with ThreadPoolExecutor(max_workers=1) as background:
             names = background.submit(write_names, chunks)
             # One cell per organization x type x pending x status present, counted here
             # from the entries rather than written page by page. ASSUMPTION: a few
             # thousand cells at most (a cold query reads them all with one HGETALL).
             cells = Counter((e.organization_id, e.type_id, bool(e.pending), e.up) for e in entries)
+            blocks = search_index.block_count(len(self._entries))
+            texts, postings = search_index.build(((e.id, e.search_text) for e in entries), blocks)
             with client.pipeline(transaction=False) as pipe:
-                for b, lines in self._lines.items():
-                    pipe.set(k.text(g, b), "".join(lines.values()))
+                pipe.set(k.blocks(g), blocks)
+                for b, block_text in texts.items():
+                    pipe.set(k.text(g, b), block_text)
+                posted = list(postings.items())
+                for start in range(0, len(posted), 1000):
+                    pipe.hset(k.grams(g), mapping=dict(posted[start : start + 1000]))
                 pipe.hset(
                     k.cells(g), mapping={"ready": 1, **{cell(*c): n for c, n in cells.items()}}
                 )

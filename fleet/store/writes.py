@@ -13,23 +13,23 @@ import orjson
 import redis
 
 from controlapi.records import CacheRow, Device, UnstorableDevice, storable_row
+from fleet.store import search_index
 from fleet.store.current import SnapshotInfo, snapshot_info
 from fleet.store.history import Transition, transition_of
 from fleet.store.indexes import (
     IndexEntry,
-    bucket,
     built_sort_fields,
     index,
     index_entry,
     index_entry_from_cache,
-    line,
     move_cell,
     track_pending,
     track_serial,
     unindex,
-    without_line,
 )
 from fleet.store.keys import INDEXED_SORTS, Keys
+from fleet.store.scripts import scripts
+from fleet.store.search_index import block_of, line, without_line
 from fleet.store.values import text
 
 
@@ -112,6 +112,15 @@ class Writes:
     def __init__(self, client: redis.Redis, keys: Keys):
         self.client = client
         self.keys = keys
+        self.scripts = scripts(client)
+
+    def _text_blocks(self, pipe, g: int) -> tuple[int, bool]:
+        """The generation's number of text blocks, and whether it has a gram index (a
+        generation published before the index has neither: LEGACY_BLOCKS, no grams)."""
+        blocks = pipe.get(self.keys.blocks(g))
+        if blocks is None:
+            return search_index.LEGACY_BLOCKS, False
+        return int(blocks), True
 
     def update_devices(
         self,
@@ -161,7 +170,8 @@ class Writes:
     ) -> list[Transition]:
         g, k = info.generation, self.keys
         ids = [str(i) for i in latest]
-        buckets = sorted({bucket(i) for i in latest})
+        blocks, indexed = self._text_blocks(pipe, g)
+        buckets = sorted({block_of(i, blocks) for i in latest})
         if ids:
             pipe.watch(k.dev(g), *(k.text(g, b) for b in buckets))
         old_rows = pipe.hmget(k.dev(g), ids) if ids else []
@@ -194,6 +204,7 @@ class Writes:
             for i in changed
         )
         transitions = []
+        new_grams = {}
         pipe.multi()
         for i in map(int, changed):
             entry, before = new[i], old.get(i)
@@ -202,16 +213,27 @@ class Writes:
             if cells:
                 move_cell(pipe, k, g, before, entry)
             pipe.hset(k.dev(g), str(i), rows[i])
-            b = bucket(i)
-            texts[b] = without_line(text(texts.get(b)) or "", i) + line(entry)
+            b = block_of(i, blocks)
+            texts[b] = without_line(text(texts.get(b)) or "", i) + line(entry.search_text, i)
+            if before is None or before.search_text != entry.search_text:
+                new_grams[i] = search_index.new_grams(
+                    None if before is None else before.search_text, entry.search_text
+                )
             if before is not None and before.up != entry.up:
                 transitions.append(transition_of(latest[i], before.up, observed_at))
             track_pending(pipe, k, before, entry, observed_at)
             track_serial(pipe, k, g, before, entry)
         for i in new:
             pipe.hset(k.fresh(g), str(i), observed_at.timestamp())
-        for b in {bucket(int(i)) for i in changed}:
+        for b in {block_of(int(i), blocks) for i in changed}:
             pipe.set(k.text(g, b), texts[b])
+        if indexed and new_grams:
+            # Posted in the same transaction: a renamed device is found by its new name
+            # as soon as the write is visible (its old grams stay posted, harmlessly).
+            add = search_index.postings_to_add(new_grams, blocks)
+            if add:
+                post = {"blocks": blocks, "add": add}
+                self.scripts.queue(pipe, "search_post", [k.grams(g)], post)
         if changed:
             pipe.hincrby(k.current, "version", 1)
         if resorted:
@@ -241,7 +263,8 @@ class Writes:
 
     def _remove_in_place(self, pipe, info: SnapshotInfo, ids: list[int]) -> int:
         g, k = info.generation, self.keys
-        buckets = sorted({bucket(i) for i in ids})
+        blocks, _ = self._text_blocks(pipe, g)
+        buckets = sorted({block_of(i, blocks) for i in ids})
         pipe.watch(k.dev(g), *(k.text(g, b) for b in buckets))
         rows = pipe.hmget(k.dev(g), [str(i) for i in ids])
         gone = [index_entry_from_cache(orjson.loads(row)) for row in rows if row is not None]
@@ -262,7 +285,7 @@ class Writes:
                 pipe.zrem(k.sort(g, sort), i)
             pipe.hdel(k.dev(g), i)
             pipe.hdel(k.fresh(g), i)
-            b = bucket(entry.id)
+            b = block_of(entry.id, blocks)
             texts[b] = without_line(text(texts[b]) or "", entry.id)
             track_pending(pipe, k, entry, None, info.as_of)
             track_serial(pipe, k, g, entry, None)
