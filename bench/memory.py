@@ -2,8 +2,8 @@
 
 After one full poll, MEMORY USAGE (SAMPLES 0: every element counted, not an
 estimate) over every key of the current generation: the device hash, the sort
-indexes, the status/organization/type/pending sets, the serial index and the
-search text, plus the pending entries' first-seen times (one hash across
+indexes, the status/organization/type/pending sets, the serial index, the
+search text and its trigram index, plus the pending entries' first-seen times (one hash across
 generations). The JSON size is the length of each device's cache JSON as stored
 (Device.to_cache).
 
@@ -19,8 +19,10 @@ from fleet_cache_setup import cached_fleet, report, sizes
 def kind_of(key: str) -> str:
     if ":sort:" in key:
         return "sort_indexes"
-    if ":text:" in key:
+    if ":text:" in key or key.endswith(":blocks"):
         return "search_text"
+    if key.endswith(":grams"):
+        return "search_index"
     if key.endswith((":dev", ":fresh")):
         return "device_json"
     if key.endswith(":serial"):

@@ -193,7 +193,7 @@ def main(argv: list[str]) -> None:
                 "LOG_LEVEL": "WARNING",
             }
             manage(env, "migrate", "--noinput")
-            manage(env, "create_member", USERNAME, "--password", PASSWORD, "--noc",
+            manage(env, "create_member", USERNAME, f"--password={PASSWORD}", "--noc",
                    "--role", "viewer")  # fmt: skip
             ids = ",".join(map(str, sorted(polled.organizations)))
             manage(env, "shell", "-c", "from accounts.models import ensure_organizations; "
