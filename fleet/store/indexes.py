@@ -148,7 +148,7 @@ def _entry(
 
 
 def normalise_search(text: str) -> str:
-    """The needle as the search buckets store text: lower case, no separators, trimmed."""
+    """The needle as the text blocks store text: lower case, no separators, trimmed."""
     return text.lower().translate(_SEPARATORS).strip()[:MAX_SEARCH_LENGTH]
 
 
