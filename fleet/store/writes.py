@@ -185,10 +185,12 @@ class Writes:
         name_scores = dict(
             zip(ids, pipe.zmscore(k.sort(g, "name"), ids) if ids else [], strict=True)
         )
-        for i, entry in new.items():
-            before = old.get(i)
-            if before is None or before.name_key != entry.name_key:
-                name_scores[str(i)] = self._name_slot(pipe, g, entry.name_key)
+        renamed = {
+            str(i): entry.name_key
+            for i, entry in new.items()
+            if i not in old or old[i].name_key != entry.name_key
+        }
+        name_scores.update(self._name_slots(pipe, g, renamed))
         texts = {}
         if buckets:
             texts = dict(zip(buckets, pipe.mget([k.text(g, b) for b in buckets]), strict=True))
@@ -298,28 +300,42 @@ class Writes:
         pipe.execute()
         return len(gone)
 
-    def _name_slot(self, pipe, g: int, name_key: tuple[str, int]) -> float:
-        """A name score that places `name_key` in the name order without renumbering:
-        binary search over the ranks (log n lookups), then the midpoint between the
-        neighbours' scores. The next full poll renumbers everything."""
+    def _name_slots(self, pipe, g: int, renamed: dict[str, tuple[str, int]]) -> dict[str, float]:
+        """Name scores that place renamed devices (member -> name key) in the name order
+        without renumbering: each one's gap by binary search over the ranks (log n
+        lookups); devices landing in one gap share it evenly, in name order. The next
+        full poll renumbers everything."""
+        name_index = self.keys.sort(g, "name")
+        by_gap: dict[int, list[tuple[tuple[str, int], str]]] = defaultdict(list)
+        for member, name_key in renamed.items():
+            by_gap[self._name_gap(pipe, g, name_key)].append((name_key, member))
+        scores = {}
+        for gap, group in by_gap.items():
+            left = pipe.zrange(name_index, gap - 1, gap - 1, withscores=True) if gap > 0 else []
+            right = pipe.zrange(name_index, gap, gap, withscores=True)
+            spaces = len(group) + 1
+            if left:
+                low = left[0][1]
+                high = right[0][1] if right else low + spaces
+            else:
+                high = right[0][1] if right else float(spaces)
+                low = high - spaces
+            step = (high - low) / spaces
+            for n, (_, member) in enumerate(sorted(group), start=1):
+                scores[member] = low + n * step
+        return scores
+
+    def _name_gap(self, pipe, g: int, name_key: tuple[str, int]) -> int:
+        """The rank before which `name_key` belongs in the current name order."""
         k = self.keys
         name_index = k.sort(g, "name")
         lo, hi = 0, int(pipe.zcard(name_index))
         while lo < hi:
             mid = (lo + hi) // 2
             member = pipe.zrange(name_index, mid, mid)[0]
-            row = pipe.hget(k.dev(g), member)
-            other = orjson.loads(row)
+            other = orjson.loads(pipe.hget(k.dev(g), member))
             if ((other.get("name") or "").casefold(), other["id"]) < name_key:
                 lo = mid + 1
             else:
                 hi = mid
-        left = pipe.zrange(name_index, lo - 1, lo - 1, withscores=True) if lo > 0 else []
-        right = pipe.zrange(name_index, lo, lo, withscores=True)
-        if left and right:
-            return (left[0][1] + right[0][1]) / 2
-        if left:
-            return left[0][1] + 1
-        if right:
-            return right[0][1] - 1
-        return 0.0
+        return lo

@@ -409,3 +409,19 @@ def test_a_snapshot_without_cell_counts_still_counts_exactly(model, cached_fleet
     ]
     _assert_counts_match(model, now)
     assert not model.client.exists(model.keys.cells(generation))
+
+
+def test_devices_renamed_together_keep_the_name_order_between_them(model, cached_fleet, upstream):
+    # Both new names sort before every other device: one in-place write places them
+    # in the same gap of the name order, and must still order them by name.
+    second, first = cached_fleet[5], cached_fleet[9]
+    upstream.update_device(second.id, {"name": "AAA-2"})
+    upstream.update_device(first.id, {"name": "AAA-1"})
+
+    model.update_devices(
+        [upstream.get_device(second.id), upstream.get_device(first.id)],
+        observed_at=datetime.now(UTC),
+    )
+
+    leading = model.query(DeviceQuery(limit=2), None).items
+    assert [d.id for d in leading] == [first.id, second.id]
