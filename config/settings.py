@@ -5,7 +5,6 @@ repository root. A malformed value stops start-up with a message naming it
 (see `config/env.py`).
 """
 
-import os
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -81,9 +80,6 @@ FULL_POLL_INTERVAL_SECONDS = env_int(
 )
 POLL_PAGE_SIZE = env_int("POLL_PAGE_SIZE", 100, minimum=1, maximum=100)  # the upstream's maximum
 POLL_PARALLEL_REQUESTS = env_int("POLL_PARALLEL_REQUESTS", 8, minimum=1, maximum=64)
-# Worker processes a full poll reads and stores its pages in (fleet.page_writers):
-# one per core by default; 0 does that work in the Celery worker's own process.
-POLL_PROCESSES = env_int("POLL_PROCESSES", os.cpu_count() or 1, minimum=0, maximum=64)
 # The poll lock's expiry: how long a killed worker can block polling.
 POLL_LOCK_SECONDS = env_int("POLL_LOCK_SECONDS", 60, minimum=10)
 POLL_SOFT_TIME_LIMIT_SECONDS = env_int("POLL_SOFT_TIME_LIMIT_SECONDS", 600, minimum=30)

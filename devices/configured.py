@@ -6,13 +6,10 @@ clients here; the fleet package never reads settings, it is given these values.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from django.conf import settings
 
 from devices.redis_clients import client, key_prefix
 from devices.upstream import control_api
-from fleet.page_writers import PageWriters
 from fleet.polling import PollConfig
 from fleet.read_model import ReadModel
 
@@ -37,23 +34,6 @@ def poll_config() -> PollConfig:
         full_every=float(settings.FULL_POLL_INTERVAL_SECONDS),
         lock_ttl=float(settings.POLL_LOCK_SECONDS),
     )
-
-
-def page_writers() -> PageWriters | None:
-    """The worker processes full polls store their pages in, or None (in the poll's
-    own process). One pool per process and setting, kept for every later poll: its
-    workers take a moment to start."""
-    processes = int(settings.POLL_PROCESSES)
-    if processes <= 0 or settings.REDIS_SENTINELS:
-        # The writers connect to REDIS_URL itself: through Sentinel they would not follow
-        # the master, so the poll stores its pages in its own process.
-        return None
-    return _page_writers(settings.REDIS_URL, processes)
-
-
-@lru_cache(maxsize=4)
-def _page_writers(redis_url: str, processes: int) -> PageWriters:
-    return PageWriters(redis_url, processes)
 
 
 def upstream():

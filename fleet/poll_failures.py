@@ -9,7 +9,6 @@ from __future__ import annotations
 import redis
 
 from controlapi import errors
-from fleet.page_writers import WriterFailed
 
 TOKEN_REFUSED = "token_refused"
 FORBIDDEN = "forbidden"
@@ -19,7 +18,6 @@ UPSTREAM_UNREACHABLE = "upstream_unreachable"
 BAD_RESPONSE = "bad_response"
 UPSTREAM_REFUSED = "upstream_refused"
 LOCK_LOST = "lock_lost"
-PAGE_WRITER = "page_writer"
 REDIS = "redis"
 TIME_LIMIT = "time_limit"
 OTHER = "other"
@@ -50,8 +48,6 @@ def failure_kind(error: BaseException) -> str:
     """The reason a poll stopped on `error`, one of the names above."""
     if isinstance(error, LockLost):
         return LOCK_LOST
-    if isinstance(error, WriterFailed):
-        return PAGE_WRITER
     # Celery's SoftTimeLimitExceeded, named rather than imported: polling knows no Celery.
     if type(error).__name__ == "SoftTimeLimitExceeded":
         return TIME_LIMIT

@@ -15,7 +15,6 @@ run them against the simulator with a key prefix of their own. Celery tasks
 
 from __future__ import annotations
 
-import gc
 import json
 import logging
 import threading
@@ -23,7 +22,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import closing, contextmanager
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -33,8 +32,8 @@ import redis
 from controlapi import errors
 from controlapi.device_pages import read_device_cache_page
 from controlapi.records import Device
+from fleet import full_poll
 from fleet.locks import KeepAlive, RedisLock
-from fleet.page_writers import LocalWriter, PageWriters, WriterFailed
 from fleet.poll_failures import LockLost, PollFailed, failure_kind
 from fleet.read_model import ReadModel
 from fleet.store.history import Transition
@@ -65,6 +64,10 @@ class PollConfig:
       worker blocks polling at most this long.
     - `abandon_after`: a generation not published within this many seconds is
       deleted by a later poll (a worker died mid-poll).
+    - `repair_limit`: at most this many devices a full poll fetches one by one when
+      the fleet changed under its pages (fleet.full_poll); more, and the snapshot is
+      published with the poll health saying how many may be missing. 500 requests of
+      about 250 ms, 8 at a time, add some 16 s to the poll.
     """
 
     page_size: int = 100
@@ -74,6 +77,7 @@ class PollConfig:
     overlap: float = 60.0
     lock_ttl: float = 60.0
     abandon_after: float = 3600.0
+    repair_limit: int = 500
 
 
 @dataclass(slots=True)
@@ -103,34 +107,30 @@ def poll_fleet(
     config: PollConfig,
     mode: str | None = None,
     on_page: Callable[[int], None] | None = None,
-    writers: PageWriters | None = None,
 ) -> PollReport:
-    """Run one fleet poll unless another is running (then `skipped`).
+    """Run one fleet poll in this process unless another is running (then `skipped`).
 
     `mode` forces FULL or INCREMENTAL; by default a poll is full when there is no
-    snapshot yet or the last full one is older than `config.full_every`.
-    `writers`: the worker processes a full poll's pages are read and stored in
-    (fleet.page_writers; they must reach the model's Redis); None: this process.
+    snapshot yet or the last full one is older than `config.full_every`. A full poll
+    runs the steps of fleet.full_poll here (a Celery worker hands its ranges to other
+    workers instead: devices.tasks).
     `on_page(pages_written)` is called after each page reaches Redis (progress;
     the tests use it to hold a poll half-way).
     Raises PollFailed (after recording it in the poll health) when a page fails.
     """
+    chosen = mode or choose_mode(model, config, _now())
+    if chosen == FULL:
+        return _full_poll(model, api_factory, config, on_page)
     lock = RedisLock(model.client, model.keys.poll_lock(FLEET), config.lock_ttl)
     if not lock.acquire():
         return PollReport(mode=None, skipped=True)
     started = _now()
     clock = time.monotonic()
-    chosen = mode
     pages = _PageCounter(on_page)
     try:
-        chosen = mode or _choose_mode(model, config, started)
         with KeepAlive(lock) as keep_alive:
             model.poll_started(FLEET, at=started, mode=chosen)
-            if chosen == FULL:
-                writer = writers or LocalWriter(model.client)
-                report = _full_poll(model, api_factory, config, started, keep_alive, pages, writer)
-            else:
-                report = _incremental_poll(model, api_factory, config, started, keep_alive, pages)
+            report = _incremental_poll(model, api_factory, config, started, keep_alive, pages)
         report.duration = time.monotonic() - clock
         for device_id, reason in report.set_aside:
             log.warning(
@@ -148,9 +148,9 @@ def poll_fleet(
         )
         model.collect_garbage(_now())
         return report
-    except (errors.ControlAPIError, PollFailed, WriterFailed, ValueError) as error:
+    except (errors.ControlAPIError, PollFailed, ValueError) as error:
         # ValueError: a page the client could not read as devices.
-        reason = _reason(error, pages.count)
+        reason = full_poll.failure_reason(error, pages.count)
         _record_failure(model, FLEET, started, clock, reason, pages.count, chosen, error)
         raise PollFailed(reason) from error
     except Exception as error:
@@ -160,6 +160,71 @@ def poll_fleet(
         raise
     finally:
         _release(lock)
+
+
+def _full_poll(model, api_factory, config, on_page) -> PollReport:
+    """The three steps of fleet.full_poll in this process: ranges two at a time, each
+    with half the parallel requests, so the fetches of one overlap the other's stores."""
+    pages = _PageCounter(on_page)
+    guard = threading.Lock()
+
+    def page_done():
+        with guard:
+            pages.done()
+
+    plan = full_poll.begin_full_poll(model, api_factory, config, on_page=page_done)
+    if plan is None:
+        return PollReport(mode=None, skipped=True)
+    threads = max(1, config.parallel // 2)
+    try:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            stored = [
+                pool.submit(
+                    full_poll.store_range,
+                    model,
+                    api_factory,
+                    config,
+                    plan,
+                    start,
+                    end,
+                    threads=threads,
+                    on_page=page_done,
+                )  # fmt: skip
+                for start, end in plan.ranges
+            ]
+            for done in stored:
+                done.result()
+    except BaseException as error:
+        for waiting in stored:
+            waiting.cancel()
+        full_poll.abandon_full_poll(
+            model, plan, error, pages=pages.count, release=not isinstance(error, LockLost)
+        )
+        failure = full_poll.as_poll_failure(error, pages.count)
+        if failure is error:
+            raise
+        raise failure from error
+    finished = full_poll.finish_full_poll(model, api_factory, config, plan)
+    return PollReport(
+        mode=FULL,
+        devices=finished.devices,
+        pages=finished.pages,
+        duration=finished.duration,
+        transitions=finished.transitions,
+        organizations=finished.organizations,
+        set_aside=finished.set_aside,
+    )
+
+
+def choose_mode(model: ReadModel, config: PollConfig, now: datetime) -> str:
+    """FULL when there is no snapshot yet or the last full one is older than
+    `config.full_every`; INCREMENTAL otherwise."""
+    info = model.snapshot_info()
+    if info is None or config.full_every <= 0:
+        return FULL
+    if now - info.full_as_of >= timedelta(seconds=config.full_every):
+        return FULL
+    return INCREMENTAL
 
 
 def _record_failure(model, poll, started, clock, reason, pages, mode, error) -> None:
@@ -186,23 +251,6 @@ def _release(lock: RedisLock) -> None:
         log.warning("could not release %s", lock.key)
 
 
-def _choose_mode(model: ReadModel, config: PollConfig, now: datetime) -> str:
-    info = model.snapshot_info()
-    if info is None or config.full_every <= 0:
-        return FULL
-    if now - info.full_as_of >= timedelta(seconds=config.full_every):
-        return FULL
-    return INCREMENTAL
-
-
-def _reason(error: Exception, pages_done: int) -> str:
-    said = errors.as_sentence(error)
-    if not pages_done:
-        return f"{said} The previous snapshot is kept."
-    pages = f"{pages_done} page{'s' if pages_done != 1 else ''}"
-    return f"{said} The poll stopped after {pages}; the previous snapshot is kept."
-
-
 class _PageCounter:
     def __init__(self, on_page):
         self.count = 0
@@ -214,83 +262,7 @@ class _PageCounter:
             self._on_page(self.count)
 
 
-# Every poll asks for fresh statuses and for the values of pending entries: without
-# `pending=true` the upstream lists bare names ("reboot_scheduled", not when), and
-# the triage board and the device page show the values from the cache.
-_LIST_QUERY = {"update_status": True, "pending": True}
-
-
-def _full_poll(model, api_factory, config, started, keep_alive, pages, writer) -> PollReport:
-    with _collector_paused():
-        return _full_poll_of(model, api_factory, config, started, keep_alive, pages, writer)
-
-
-@contextmanager
-def _collector_paused():
-    """Python's cyclic garbage collector off for the duration. A full poll keeps an
-    index entry per device until it publishes (acyclic tuples), and the collector's
-    passes over them hold the interpreter and free nothing (docs/PERFORMANCE.md,
-    "Ingest"). Whatever cyclic garbage the poll leaves is collected by the first
-    pass after it."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-def _full_poll_of(model, api_factory, config, started, keep_alive, pages, writer) -> PollReport:
-    builder = model.new_snapshot(started, abandon_after=timedelta(seconds=config.abandon_after))
-    prefix, generation = model.keys.p, builder.generation
-    set_aside: dict[int | None, str] = {}  # a device met on two pages is named once
-    unnamed: list[str] = []
-    try:
-        # Fetch threads hand each page's body to the writer (worker processes, or
-        # this one), which reads and stores it; here each page's index entries are
-        # adopted in offset order (see docs/PERFORMANCE.md, "Ingest").
-        def write(body):
-            # In the client's retries: a body the writer cannot read as devices (cut or
-            # garbled on the way; nothing of it was written) is fetched again.
-            return writer.write(prefix, generation, body), body
-
-        def fetch_and_write(api, offset, size):
-            written, body = api.read_device_page(write, limit=size, offset=offset, **_LIST_QUERY)
-            return written.count, (written, body)
-
-        fleet = _pages(api_factory, config, keep_alive, fetch_and_write)
-        with closing(fleet):
-            for written, body in fleet:
-                for device_id, reason in written.set_aside:
-                    if device_id is None:
-                        unnamed.append(reason)
-                    else:
-                        set_aside[device_id] = reason
-                if builder.adopt(written.entries):
-                    # Devices already seen on an earlier page (the fleet shifted under
-                    # the offsets): this later page's copies must win, and pages are
-                    # written concurrently, so write it again now that both have landed.
-                    writer.write(prefix, generation, body)
-                pages.done()
-        if keep_alive.lost.is_set():
-            raise LockLost("the poll lock expired before publishing")
-        published = builder.publish(
-            write_names=lambda chunks: writer.write_names(prefix, generation, chunks)
-        )
-    except BaseException:
-        builder.abandon()
-        raise
-    model.record_transitions(published.transitions, now=_now())
-    model.record_org_counts(published.org_counts, at=started)
-    return PollReport(
-        mode=FULL,
-        devices=published.devices,
-        pages=pages.count,
-        transitions=published.transitions,
-        organizations=published.organizations,
-        set_aside=[*set_aside.items(), *((None, reason) for reason in unnamed)],
-    )
+_LIST_QUERY = full_poll.LIST_QUERY
 
 
 def _incremental_poll(model, api_factory, config, started, keep_alive, pages) -> PollReport:

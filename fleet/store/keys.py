@@ -194,6 +194,11 @@ class Keys:
     def kept_profile(self, profile_id: int) -> str:
         return f"{self.p}detail:profile:{profile_id}"
 
+    def poll_pages(self, g: int) -> str:
+        """A full poll's pages not yet published: offset -> the page's index entries
+        (fleet.full_poll), gone at publication."""
+        return self.gen(g, "poll_pages")
+
     def poll_lock(self, poll: str) -> str:
         return f"{self.p}lock:{poll}"
 
@@ -209,6 +214,7 @@ class Keys:
             self.types(g),
             self.cells(g),
             self.serials(g),
+            self.poll_pages(g),
             self.blocks(g),
             self.grams(g),
             *self.texts(g, blocks),

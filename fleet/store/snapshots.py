@@ -114,6 +114,13 @@ class SnapshotBuilder:
     def devices(self) -> int:
         return len(self._entries)
 
+    def __contains__(self, device_id: int) -> bool:
+        return device_id in self._entries
+
+    def entry(self, device_id: int) -> IndexEntry:
+        """The adopted entry of a device (KeyError: none)."""
+        return self._entries[device_id]
+
     def add(self, devices: Iterable[dict[str, Any]]) -> None:
         """Write one page of devices (cache dicts) and adopt it, in this process."""
         devices = [cache_row(d) for d in devices]

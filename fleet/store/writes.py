@@ -51,9 +51,9 @@ def write_page(
     per-device round trip. Returns the index entries, in page order, for
     `SnapshotBuilder.adopt`.
 
-    A function of plain values (not of a store object), so that worker processes run
-    it (fleet.page_writers). A device twice on the page keeps its later copy's row; its
-    earlier copy's memberships are dropped by `adopt`.
+    A function of plain values (not of a store object), so that whichever worker
+    stores a page runs it (fleet.full_poll). A device twice on the page keeps its
+    later copy's row; its earlier copy's memberships are dropped by `adopt`.
     """
     k, g = Keys(prefix), generation
     entries: list[IndexEntry] = []

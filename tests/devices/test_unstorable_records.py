@@ -36,12 +36,12 @@ def _warnings_naming(caplog, device_id):
 
 
 def test_a_full_poll_sets_aside_a_record_it_cannot_store_and_stores_the_rest(
-    model, api_factory, poll_config, still_fleet, all_devices, page_writers, caplog
+    model, api_factory, poll_config, still_fleet, all_devices, caplog
 ):
     still_fleet.answer_fields(HOSTILE, type=HUGE)
 
     with caplog.at_level(logging.WARNING, logger="fleet.polling"):
-        report = _poll(model, api_factory, poll_config, polling.FULL, writers=page_writers)
+        report = _poll(model, api_factory, poll_config, polling.FULL)
 
     page = model.query(DeviceQuery(limit=500), None)
     assert _ids(page) == {d.id for d in all_devices()} - {HOSTILE}

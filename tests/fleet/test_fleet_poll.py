@@ -22,9 +22,9 @@ def _full(model, api_factory, poll_config, **kwargs):
 
 
 def test_full_poll_caches_every_device(
-    model, api_factory, poll_config, still_fleet, all_devices, page_writers
+    model, api_factory, poll_config, still_fleet, all_devices
 ):
-    report = _full(model, api_factory, poll_config, writers=page_writers)
+    report = _full(model, api_factory, poll_config)
 
     upstream = all_devices()
     page = model.query(DeviceQuery(limit=500), None)
@@ -34,9 +34,9 @@ def test_full_poll_caches_every_device(
 
 
 def test_reader_during_a_paused_poll_sees_only_the_old_snapshot(
-    model, api_factory, poll_config, still_fleet, page_writers
+    model, api_factory, poll_config, still_fleet
 ):
-    _full(model, api_factory, poll_config, writers=page_writers)
+    _full(model, api_factory, poll_config)
     before = model.query(DeviceQuery(status=False, limit=500), None)
     # Devices all over the fleet go down upstream; the next poll stops half-way.
     going_down = set(range(1001, 1301, 15))
@@ -50,7 +50,7 @@ def test_reader_during_a_paused_poll_sees_only_the_old_snapshot(
             release.wait(10)
 
     poller = threading.Thread(target=_full, args=(model, api_factory, poll_config),
-                              kwargs={"on_page": hold, "writers": page_writers})  # fmt: skip
+                              kwargs={"on_page": hold})  # fmt: skip
     poller.start()
     try:
         assert halfway.wait(10)
@@ -68,13 +68,13 @@ def test_reader_during_a_paused_poll_sees_only_the_old_snapshot(
 
 
 def test_devices_gone_upstream_are_gone_from_the_cache(
-    model, api_factory, poll_config, still_fleet, all_devices, page_writers
+    model, api_factory, poll_config, still_fleet, all_devices
 ):
-    _full(model, api_factory, poll_config, writers=page_writers)
+    _full(model, api_factory, poll_config)
     still_fleet.resize(250)
     still_fleet.settings(churn_per_minute=0, flap_seconds=[1e9, 1e9])
 
-    _full(model, api_factory, poll_config, writers=page_writers)
+    _full(model, api_factory, poll_config)
 
     page = model.query(DeviceQuery(limit=500), None)
     assert page.total == 250
@@ -83,9 +83,9 @@ def test_devices_gone_upstream_are_gone_from_the_cache(
 
 
 def test_a_failed_page_keeps_the_previous_snapshot_and_says_why(
-    model, api_factory, poll_config, still_fleet, page_writers
+    model, api_factory, poll_config, still_fleet
 ):
-    _full(model, api_factory, poll_config, writers=page_writers)
+    _full(model, api_factory, poll_config)
     before = model.query(DeviceQuery(limit=500), None)
     still_fleet.set_status(1001, up=False)
 
@@ -95,7 +95,7 @@ def test_a_failed_page_keeps_the_previous_snapshot_and_says_why(
             still_fleet.set_faults(error_rate=1.0, error_status=[503])
 
     with pytest.raises(polling.PollFailed) as failure:
-        _full(model, api_factory, poll_config, writers=page_writers, on_page=break_upstream)
+        _full(model, api_factory, poll_config, on_page=break_upstream)
 
     after = model.query(DeviceQuery(limit=500), None)
     assert after.as_of == before.as_of
@@ -108,9 +108,9 @@ def test_a_failed_page_keeps_the_previous_snapshot_and_says_why(
 
 
 def test_a_failed_poll_leaves_no_half_written_generation(
-    model, api_factory, poll_config, still_fleet, redis_client, key_prefix, page_writers
+    model, api_factory, poll_config, still_fleet, redis_client, key_prefix
 ):
-    _full(model, api_factory, poll_config, writers=page_writers)
+    _full(model, api_factory, poll_config)
     keys_before = set(redis_client.scan_iter(match=key_prefix + "fleet:*"))
 
     def break_upstream(pages_written):
@@ -118,7 +118,7 @@ def test_a_failed_poll_leaves_no_half_written_generation(
             still_fleet.set_faults(error_rate=1.0)
 
     with pytest.raises(polling.PollFailed):
-        _full(model, api_factory, poll_config, writers=page_writers, on_page=break_upstream)
+        _full(model, api_factory, poll_config, on_page=break_upstream)
 
     keys_after = set(redis_client.scan_iter(match=key_prefix + "fleet:*"))
     assert keys_after - keys_before <= {(key_prefix + "fleet:seq").encode()}
@@ -180,8 +180,8 @@ def test_replaced_generation_is_deleted_after_its_grace_period(
     assert model.query(DeviceQuery(limit=1), None).total == 300
 
 
-def test_poll_health_records_a_success(model, api_factory, poll_config, still_fleet, page_writers):
-    _full(model, api_factory, poll_config, writers=page_writers)
+def test_poll_health_records_a_success(model, api_factory, poll_config, still_fleet):
+    _full(model, api_factory, poll_config)
 
     health = model.poll_health(polling.FLEET)
     assert health.devices == 300
@@ -192,9 +192,9 @@ def test_poll_health_records_a_success(model, api_factory, poll_config, still_fl
 
 
 def test_a_poll_stopped_by_its_time_limit_keeps_the_old_snapshot_and_frees_the_lock(
-    model, api_factory, poll_config, still_fleet, redis_client, key_prefix, page_writers
+    model, api_factory, poll_config, still_fleet, redis_client, key_prefix
 ):
-    _full(model, api_factory, poll_config, writers=page_writers)
+    _full(model, api_factory, poll_config)
     before = model.snapshot_info()
     keys_before = set(redis_client.scan_iter(match=key_prefix + "fleet:*"))
 
@@ -204,14 +204,14 @@ def test_a_poll_stopped_by_its_time_limit_keeps_the_old_snapshot_and_frees_the_l
             raise SoftTimeLimitExceeded()
 
     with pytest.raises(SoftTimeLimitExceeded):
-        _full(model, api_factory, poll_config, writers=page_writers, on_page=time_is_up)
+        _full(model, api_factory, poll_config, on_page=time_is_up)
 
     assert model.snapshot_info() == before
     assert set(redis_client.scan_iter(match=key_prefix + "fleet:*")) <= keys_before | {
         (key_prefix + "fleet:seq").encode()
     }
     assert "The poll stopped" in model.poll_health(polling.FLEET).last_error
-    assert _full(model, api_factory, poll_config, writers=page_writers).skipped is False
+    assert _full(model, api_factory, poll_config).skipped is False
 
 
 def test_a_quiet_incremental_poll_keeps_cached_results_valid(

@@ -5,7 +5,6 @@ import redis
 
 from controlapi import errors
 from fleet import polling
-from fleet.page_writers import WriterFailed
 from fleet.poll_failures import failure_kind
 
 
@@ -21,7 +20,6 @@ from fleet.poll_failures import failure_kind
         (ValueError("not a device list"), "bad_response"),
         (errors.Conflict("GET", "/x/", 409), "upstream_refused"),
         (polling.LockLost("lost"), "lock_lost"),
-        (WriterFailed("died"), "page_writer"),
         (redis.ConnectionError("gone"), "redis"),
         (type("SoftTimeLimitExceeded", (Exception,), {})(), "time_limit"),
         (RuntimeError("?"), "other"),
