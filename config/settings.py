@@ -92,6 +92,10 @@ CELERY_TASK_DEFAULT_QUEUE = "celery"  # Celery's own default; /metrics reports i
 # kombu's Redis (or Sentinel) transport, repaired so a worker survives a Redis restart.
 CELERY_BROKER_TRANSPORT = REDIS_FOR_CELERY.transport
 CELERY_TASK_IGNORE_RESULT = True  # tasks write to the read model, nobody awaits a result
+# Only a full poll's range tasks keep a result: the chord that runs the poll's finish
+# step after its ranges counts them there (devices/tasks.py). Kept an hour at most.
+CELERY_RESULT_BACKEND = REDIS_URL
+CELERY_RESULT_EXPIRES = 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A worker polling the fleet must not hold a second poll message meanwhile.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -1,4 +1,11 @@
-"""Celery tasks of the fleet cache: thin, they read settings and call fleet.polling.
+"""Celery tasks of the fleet cache: thin, they read settings and call fleet.polling and
+fleet.full_poll.
+
+A full poll is shared by every worker: `poll_fleet` begins it (lock, generation, first
+page, plan) and sends its page ranges as a chord: a group of `store_fleet_range` tasks
+whose body, `finish_fleet_poll`, runs once all of them have ended, on whichever worker
+is free. No task waits for another. The chord's counting needs a result backend (the
+same Redis, CELERY_RESULT_BACKEND); only the range tasks keep a result.
 
 Delivery choices (the reasons are in docs/ARCHITECTURE.md, "Fleet cache"):
 - acks_late + reject_on_worker_lost: a worker killed mid-poll leaves its message
@@ -14,8 +21,10 @@ Delivery choices (the reasons are in docs/ARCHITECTURE.md, "Fleet cache"):
 from __future__ import annotations
 
 import logging
+from collections import Counter
+from datetime import UTC, datetime
 
-from celery import shared_task
+from celery import chord, shared_task
 from django.conf import settings
 from django.db import DatabaseError
 
@@ -23,7 +32,8 @@ from accounts.models import ensure_organizations
 from controlapi import errors
 from devices import configured, refresh_requests
 from devices.models import Claim
-from fleet import polling
+from fleet import full_poll, polling
+from fleet.full_poll import FullPollPlan
 
 log = logging.getLogger(__name__)
 
@@ -52,13 +62,15 @@ def _retry_delay(task, interval: float) -> float:
 @shared_task(name="devices.tasks.poll_fleet", **_poll_options)
 def poll_fleet(self, mode: str | None = None):
     config = configured.poll_config()
+    model = configured.read_model(for_pages=False)
     try:
+        if (mode or polling.choose_mode(model, config, datetime.now(UTC))) == polling.FULL:
+            plan = full_poll.begin_full_poll(model, configured.upstream(), config)
+            if plan is None:
+                return "skipped: another poll is running"
+            return _hand_out(self, plan)
         report = polling.poll_fleet(
-            model=configured.read_model(for_pages=False),
-            api_factory=configured.upstream(),
-            config=config,
-            mode=mode,
-            writers=configured.page_writers(),
+            model=model, api_factory=configured.upstream(), config=config, mode=polling.INCREMENTAL
         )
     except polling.PollFailed as failure:
         raise self.retry(
@@ -66,13 +78,118 @@ def poll_fleet(self, mode: str | None = None):
         ) from failure
     if report.skipped:
         return "skipped: another poll is running"
+    _after_poll(report, config)
+    return f"{report.mode}: {report.devices} devices, {report.pages} pages"
+
+
+def _hand_out(task, plan: FullPollPlan) -> str:
+    """The plan's ranges to every worker, the finish step after the last of them."""
+    carried = plan.to_json()
+    if not plan.ranges:
+        return finish_fleet_poll.run([], carried)
+    work = chord(
+        [store_fleet_range.s(carried, start, end) for start, end in plan.ranges],
+        finish_fleet_poll.s(carried),
+    )
+    if task.request.is_eager:
+        # Run in place (tests, `apply()`): the same tasks, one after the other.
+        return work.apply().get()
+    work.apply_async()
+    return f"full poll of {plan.count} devices handed out in {len(plan.ranges)} ranges"
+
+
+# A range is about ten pages: a few seconds; a range still running after this is hung.
+RANGE_SOFT_TIME_LIMIT = 300
+MAX_RANGE_RETRIES = 3
+
+
+@shared_task(
+    name="devices.tasks.store_fleet_range",
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=RANGE_SOFT_TIME_LIMIT,
+    time_limit=RANGE_SOFT_TIME_LIMIT + 30,
+    max_retries=MAX_RANGE_RETRIES,
+    ignore_result=False,  # the chord counts its header's results
+)
+def store_fleet_range(self, plan: dict, start: int, end: int) -> dict:
+    """One range of a full poll. Fetches are reads: an upstream error is retried with
+    backoff; a range that finally fails (or anything else) is told to the finish step,
+    which abandons the poll with the reason, rather than raised (a raised error would
+    keep the chord's body from ever running)."""
+    config = configured.poll_config()
+    try:
+        summary = full_poll.store_range(
+            configured.read_model(for_pages=False),
+            configured.upstream(),
+            config,
+            FullPollPlan.from_json(plan),
+            start,
+            end,
+        )
+    except (errors.ControlAPIError, ValueError) as error:
+        if self.request.retries < MAX_RANGE_RETRIES:
+            raise self.retry(exc=error, countdown=min(2 * 2**self.request.retries, 30)) from error
+        return _range_failed(start, end, full_poll.failure_reason(error, 0))
+    except Exception as error:  # lock lost, Redis gone, time limit: the finish step says it
+        return _range_failed(start, end, full_poll.failure_reason(error, 0))
+    summary["worker"] = self.request.hostname
+    log.info(
+        "stored range %s-%s of full poll %s (%s pages) on %s",
+        start, end, plan["generation"], summary["pages"], summary["worker"],
+    )  # fmt: skip
+    return summary
+
+
+def _range_failed(start: int, end: int, reason: str) -> dict:
+    log.warning("range %s-%s of a full poll failed: %s", start, end, reason)
+    return {"start": start, "end": end, "failed": f"Devices {start} to {end - 1}: {reason}"}
+
+
+@shared_task(
+    name="devices.tasks.finish_fleet_poll",
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=POLL_SOFT_TIME_LIMIT,
+    time_limit=POLL_HARD_TIME_LIMIT,
+    ignore_result=True,
+)
+def finish_fleet_poll(self, results: list, plan: dict) -> str:
+    """Publish a full poll whose ranges have all ended, or abandon it with the reason."""
+    config = configured.poll_config()
+    failures = [r["failed"] for r in results if r and r.get("failed")]
+    try:
+        finished = full_poll.finish_full_poll(
+            configured.read_model(for_pages=False),
+            configured.upstream(),
+            config,
+            FullPollPlan.from_json(plan),
+            failures=failures,
+        )
+    except full_poll.AlreadyFinished:
+        return "already published"
+    except polling.PollFailed as failure:
+        return f"failed: {failure}"
+    per_worker = Counter(r.get("worker") for r in results if r and not r.get("failed"))
+    log.info(
+        "full poll %s published: %s devices, %s pages, ranges per worker %s",
+        plan["generation"], finished.devices, finished.pages, dict(per_worker),
+    )  # fmt: skip
+    _after_poll(finished, config)
+    return f"full: {finished.devices} devices, {finished.pages} pages"
+
+
+def _after_poll(report, config) -> None:
+    """What follows a successful poll: the organizations it saw exist, claims of devices
+    up again end, and a poll that outlasted its interval is followed at once."""
     _ensure_organizations(report.organizations)
     _release_claims_of_devices_up_again(report.transitions)
     if report.duration >= config.interval:
         # The poll outlasted its interval (a large fleet): start the next one now,
         # back to back; beats meanwhile find the lock taken and skip.
         poll_fleet.apply_async(expires=config.interval)
-    return f"{report.mode}: {report.devices} devices, {report.pages} pages"
 
 
 @shared_task(name="devices.tasks.poll_profiles", **_poll_options)

@@ -4,7 +4,7 @@ create the organizations the fleet shows."""
 import pytest
 
 from accounts.models import Organization
-from devices import configured, tasks
+from devices import tasks
 from devices.models import Claim
 from fleet import polling
 from fleet.locks import RedisLock
@@ -17,22 +17,6 @@ pytestmark = pytest.mark.django_db
 def test_the_fleet_task_fills_the_cache(model, still_fleet, cache_settings):
     outcome = tasks.poll_fleet.apply().get()
 
-    assert outcome == "full: 300 devices, 6 pages"
-    assert model.query(DeviceQuery(limit=1), None).total == 300
-
-
-@pytest.mark.parametrize("processes", [0, 1])
-def test_the_fleet_task_stores_pages_where_poll_processes_says(
-    model, still_fleet, cache_settings, processes
-):
-    cache_settings.POLL_PROCESSES = processes
-
-    outcome = tasks.poll_fleet.apply().get()
-
-    writers = configured.page_writers()
-    assert (writers is None) == (processes == 0)
-    if writers is not None:
-        assert writers.processes == processes and len(writers._running) == processes
     assert outcome == "full: 300 devices, 6 pages"
     assert model.query(DeviceQuery(limit=1), None).total == 300
 
