@@ -75,7 +75,8 @@ def test_a_range_stored_twice_keeps_its_second_copy_only(
     full_poll.finish_full_poll(model, api_factory, poll_config, plan)
 
     assert model.get_device(1030).device.is_up is (not was_up)
-    assert 1030 in {d.id for d in model.query(DeviceQuery(status=not was_up, limit=500), None).items}
+    now_in = model.query(DeviceQuery(status=not was_up, limit=500), None)
+    assert 1030 in {d.id for d in now_in.items}
     assert model.snapshot_info().devices == 300
     assert _status_sets_agree(model)
 
