@@ -37,6 +37,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import requests
+from fleet.page_writers import PageWriters, writer_client
 from fleet_cache_setup import (
     REDIS_URL,
     TOKEN,
@@ -49,7 +50,6 @@ from fleet_cache_setup import (
 )
 
 from controlapi.device_pages import read_device_cache_page
-from fleet.page_writers import PageWriters, writer_client
 from fleet.polling import PollConfig, poll_fleet
 from fleet.store.indexes import index_entry
 from fleet.store.writes import write_page

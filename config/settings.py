@@ -80,6 +80,9 @@ FULL_POLL_INTERVAL_SECONDS = env_int(
 )
 POLL_PAGE_SIZE = env_int("POLL_PAGE_SIZE", 100, minimum=1, maximum=100)  # the upstream's maximum
 POLL_PARALLEL_REQUESTS = env_int("POLL_PARALLEL_REQUESTS", 8, minimum=1, maximum=64)
+# Pages one Celery task of a full poll fetches and stores (the poll's ranges are shared
+# by every worker: devices/tasks.py).
+POLL_PAGES_PER_RANGE = env_int("POLL_PAGES_PER_RANGE", 10, minimum=1, maximum=1000)
 # The poll lock's expiry: how long a killed worker can block polling.
 POLL_LOCK_SECONDS = env_int("POLL_LOCK_SECONDS", 60, minimum=10)
 POLL_SOFT_TIME_LIMIT_SECONDS = env_int("POLL_SOFT_TIME_LIMIT_SECONDS", 600, minimum=30)

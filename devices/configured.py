@@ -33,6 +33,7 @@ def poll_config() -> PollConfig:
         interval=poll_interval(),
         full_every=float(settings.FULL_POLL_INTERVAL_SECONDS),
         lock_ttl=float(settings.POLL_LOCK_SECONDS),
+        pages_per_range=int(settings.POLL_PAGES_PER_RANGE),
     )
 
 

@@ -119,6 +119,10 @@ def store_fleet_range(self, plan: dict, start: int, end: int) -> dict:
     which abandons the poll with the reason, rather than raised (a raised error would
     keep the chord's body from ever running)."""
     config = configured.poll_config()
+    log.info(
+        "storing range %s-%s of full poll %s on %s",
+        start, end, plan["generation"], self.request.hostname,
+    )  # fmt: skip
     try:
         summary = full_poll.store_range(
             configured.read_model(for_pages=False),

@@ -65,10 +65,6 @@ log = logging.getLogger(__name__)
 
 FLEET = "fleet"
 FULL = "full"
-# Pages per range: enough that a task's overhead is small against its fetches, few
-# enough that a worker killed mid-range loses little (10 pages of 100 devices).
-PAGES_PER_RANGE = 10
-
 # Every poll asks for fresh statuses and for the values of pending entries (the triage
 # board and the device page show them from the cache).
 LIST_QUERY = {"update_status": True, "pending": True}
@@ -156,7 +152,6 @@ def begin_full_poll(
     api_factory: ApiFactory,
     config,
     *,
-    pages_per_range: int = PAGES_PER_RANGE,
     on_page: Callable[[], None] | None = None,
 ) -> FullPollPlan | None:
     """Take the poll lock, start a generation and store its first page; None when
@@ -177,7 +172,7 @@ def begin_full_poll(
             )
         if on_page is not None:
             on_page()
-        step = size * max(pages_per_range, 1)
+        step = size * max(config.pages_per_range, 1)
         ranges = tuple((o, min(o + step, count)) for o in range(size, count, step))
         return FullPollPlan(
             builder.generation, lock.token, started.timestamp(), count, size, ranges

@@ -68,6 +68,9 @@ class PollConfig:
       the fleet changed under its pages (fleet.full_poll); more, and the snapshot is
       published with the poll health saying how many may be missing. 500 requests of
       about 250 ms, 8 at a time, add some 16 s to the poll.
+    - `pages_per_range`: pages one task of a full poll fetches and stores
+      (fleet.full_poll): enough that a task's overhead is small against its
+      fetches, few enough that a worker lost mid-range costs little.
     """
 
     page_size: int = 100
@@ -78,6 +81,7 @@ class PollConfig:
     lock_ttl: float = 60.0
     abandon_after: float = 3600.0
     repair_limit: int = 500
+    pages_per_range: int = 10
 
 
 @dataclass(slots=True)

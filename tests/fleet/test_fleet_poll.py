@@ -21,9 +21,7 @@ def _full(model, api_factory, poll_config, **kwargs):
     )
 
 
-def test_full_poll_caches_every_device(
-    model, api_factory, poll_config, still_fleet, all_devices
-):
+def test_full_poll_caches_every_device(model, api_factory, poll_config, still_fleet, all_devices):
     report = _full(model, api_factory, poll_config)
 
     upstream = all_devices()

@@ -13,12 +13,9 @@ from fleet.poll_failures import LockLost
 from fleet.store.queries import DeviceQuery
 from tests.fixtures.simulator import ALL_TOKEN
 
-# Pages of 25 in ranges of 2: the 300-device fleet is the first page and 6 ranges.
-PAGES_PER_RANGE = 2
-
 
 def _begin(model, api_factory, config):
-    plan = full_poll.begin_full_poll(model, api_factory, config, pages_per_range=PAGES_PER_RANGE)
+    plan = full_poll.begin_full_poll(model, api_factory, config)
     assert plan is not None
     # What a Celery message carries, and what the steps get back from it.
     return full_poll.FullPollPlan.from_json(plan.to_json())
