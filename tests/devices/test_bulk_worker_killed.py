@@ -21,11 +21,9 @@ from urllib.parse import quote
 import pytest
 from django.db import connections
 
-from config.celery import app
 from devices import bulk, configured
 from devices.bulk_tasks import queue_job
 from devices.models import ActionRecord, BulkItem, BulkJob
-from tests.fixtures.simulator import ALL_TOKEN
 from tests.fixtures.users import ORG_A
 from tests.fixtures.workers import kill_group, wait_until
 
@@ -68,27 +66,6 @@ def worker_database(transactional_db, tmp_path):
         connection.close()
         config["NAME"] = name
         connection.connection = in_memory
-
-
-@pytest.fixture
-def on_the_broker(broker, simulator, settings):
-    """This process (the page) reads the fleet cache and queues tasks where the workers do:
-    the `broker` fixture's Redis."""
-    settings.REDIS_URL = broker.url
-    settings.CONTROL_API_URL = simulator.api_url
-    settings.CONTROL_API_TOKEN = ALL_TOKEN
-    previous = app.conf.broker_url
-    _send_to(broker.url)
-    yield broker
-    _send_to(previous)
-
-
-def _send_to(url):
-    """Point this process's Celery app at the broker at `url`: the setting, and the pools of
-    connections and producers it made for the broker of its first task sent, if any."""
-    app.conf.broker_url = url
-    app._pool = None
-    app.amqp._producer_pool = None
 
 
 def _newly_in_flight(job):
