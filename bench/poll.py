@@ -5,12 +5,20 @@ and pending on) made by a bare loop that reads and discards the bodies: what
 fetching alone costs. The simulator runs in this process (latency 0) by default;
 with --simulator-process it runs as its own process, as the real upstream is
 another machine (its CPU then no longer shares the poller's interpreter).
-The poll reads and stores its pages in --processes page writer processes (default:
-one per CPU, as POLL_PROCESSES), started before the timed rounds as a running
-worker has them; --processes 0 does it in this process.
+The poll runs the steps of fleet.full_poll in this process (`poll_fleet`).
 
     .venv/bin/python bench/poll.py [--sizes 1000,10000,100000] [--parallel 8] [--rounds 3]
-                                   [--simulator-process] [--processes N]
+                                   [--simulator-process]
+
+With --workers 1,2 the full poll runs instead as it does in production: real
+`celery -A config worker --concurrency 1 -n wK@%h` processes (as many as each number
+says) consume the poll's chord of page ranges; the time is from sending the poll
+task to its publication. It prints, for each number of workers, the wall time, its
+ratio against the floor measured in the same run, and how many ranges each worker
+stored (from the workers' logs). Use --simulator-process with it: the simulator then
+does not share this process's interpreter.
+
+    .venv/bin/python bench/poll.py --workers 1,2 --simulator-process [--sizes 100000]
 
 With --freshness it measures instead what the dashboard can promise at the
 simulator's default latency (250 ms added to every update_status request): the
@@ -22,22 +30,28 @@ With --breakdown it times, on one thread and per device (CPU time of this
 process), the stages of the poll's path that the floor does not pay: reading a
 page body into its rows (device_pages.read_device_cache_page: straight into records,
 each device's row JSON included), the index entry (fleet.store.indexes.index_entry), and
-the whole write of a snapshot (write_page of every page through a page writer's
-Redis client, adopting it, then publish: index entries, command encoding; Redis's
-own work excluded).
+the whole write of a snapshot (write_page of every page, adopting it, then publish:
+index entries, command encoding; Redis's own work excluded).
 
     .venv/bin/python bench/poll.py --breakdown [--sizes 100000]
 """
 
+import contextlib
 import os
+import re
+import subprocess
 import sys
+import tempfile
 import threading
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import redis
 import requests
-from fleet.page_writers import PageWriters, writer_client
+from celery import Celery
 from fleet_cache_setup import (
     REDIS_URL,
     TOKEN,
@@ -55,7 +69,7 @@ from fleet.store.indexes import index_entry
 from fleet.store.writes import write_page
 
 PAGE = 100  # the upstream's maximum page size
-CPUS = os.cpu_count() or 1  # page writer processes by default, as POLL_PROCESSES
+ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_LATENCY_MS = 250  # the simulator's default for update_status requests
 
 
@@ -81,22 +95,132 @@ def floor(sim, devices: int, parallel: int) -> float:
     return elapsed
 
 
-def ingest(sim, parallel: int, writers: PageWriters | None) -> float:
+def ingest(sim, parallel: int) -> float:
     config = PollConfig(page_size=PAGE, parallel=parallel)
     with fresh_model() as model:
         started = time.perf_counter()
-        poll_fleet(
-            model=model, api_factory=api_factory(sim), config=config, mode="full", writers=writers
-        )
+        poll_fleet(model=model, api_factory=api_factory(sim), config=config, mode="full")
         return time.perf_counter() - started
 
 
-def freshness(devices: int, parallel: int, writers: PageWriters | None) -> None:
+@contextlib.contextmanager
+def celery_workers(sim, model, count: int, parallel: int):
+    """`count` real Celery workers (concurrency 1, hostnames w1@, w2@...) on the bench's
+    Redis and key prefix; yields their log paths once they consume and their start-up
+    poll has ended."""
+    logs = Path(tempfile.mkdtemp(prefix="bench-workers-"))
+    env = dict(
+        os.environ,
+        PYTHONPATH=str(ROOT),
+        REDIS_URL=REDIS_URL,
+        CONTROL_API_URL=sim.api_url,
+        CONTROL_API_TOKEN=TOKEN,
+        READ_MODEL_KEY_PREFIX=model.keys.p,
+        DATABASE_URL=f"sqlite:///{logs / 'db.sqlite3'}",
+        POLL_PAGE_SIZE=str(PAGE),
+        POLL_PARALLEL_REQUESTS=str(parallel),
+        DEBUG="1",  # no SECRET_KEY needed: the workers serve no page
+    )
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    processes, paths = [], []
+    try:
+        for n in range(1, count + 1):
+            path = logs / f"w{n}.log"
+            with open(path, "w") as log:
+                processes.append(
+                    subprocess.Popen(  # noqa: S603
+                        [
+                            sys.executable,
+                            "-m",
+                            "celery",
+                            "-A",
+                            "config",
+                            "worker",
+                            "--concurrency",
+                            "1",
+                            "-n",
+                            f"w{n}@%h",
+                            "--loglevel",
+                            "INFO",
+                        ],
+                        cwd=ROOT,
+                        env=env,
+                        stdout=log,
+                        stderr=subprocess.STDOUT,
+                        start_new_session=True,
+                    )  # fmt: skip
+                )
+            paths.append(path)
+        until(lambda: all("ready." in p.read_text() for p in paths), 120)
+        # Their start-up poll (a full one: no snapshot yet) runs first: let it end.
+        until(lambda: model.snapshot_info() is not None and not poll_locked(model), 3600)
+        yield paths
+    finally:
+        for process in processes:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, 15)
+        for process in processes:
+            process.wait()
+
+
+def until(condition, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise RuntimeError("timed out")
+        time.sleep(0.05)
+
+
+def poll_locked(model) -> bool:
+    return bool(model.client.exists(model.keys.poll_lock("fleet")))
+
+
+def ingest_with_workers(sim, model, logs: list[Path]) -> tuple[float, Counter]:
+    """One full poll sent to the workers: seconds until published, ranges per worker."""
+    before = model.snapshot_info().generation
+    started = time.perf_counter()
+    with Celery(broker=REDIS_URL) as sender:  # a bare app: sending needs no Django here
+        sender.send_task("devices.tasks.poll_fleet", kwargs={"mode": "full"})
+    until(lambda: model.snapshot_info().generation != before, 3600)
+    elapsed = time.perf_counter() - started
+    generation = model.snapshot_info().generation
+    ranges = Counter()
+    for path in logs:
+        found = re.findall(
+            rf"stored range \S+ of full poll {generation} \(\d+ pages\) on (\S+)", path.read_text()
+        )
+        ranges.update(found)
+    return elapsed, ranges
+
+
+def workers_bench(argv: list[str], parallel: int) -> None:
+    counts = [int(n) for n in argv[argv.index("--workers") + 1].split(",")]
+    rounds = int(argv[argv.index("--rounds") + 1]) if "--rounds" in argv else 1
+    start_simulator = simulator_process if "--simulator-process" in argv else simulator
+    for devices in sizes(argv, default="100000"):
+        with start_simulator(devices) as sim:
+            floor(sim, devices, parallel)  # warm up connections and caches
+            best_floor = min(floor(sim, devices, parallel) for _ in range(rounds))
+            report(f"poll_floor_{devices}", best_floor, "s")
+            best_local = min(ingest(sim, parallel) for _ in range(rounds))
+            report(f"poll_ingest_in_process_{devices}", best_local, "s")
+            report(f"poll_ratio_in_process_{devices}", best_local / best_floor, "x")
+            for count in counts:
+                with fresh_model() as model, celery_workers(sim, model, count, parallel) as logs:
+                    runs = [ingest_with_workers(sim, model, logs) for _ in range(rounds)]
+                elapsed, ranges = min(runs, key=lambda run: run[0])
+                report(f"poll_ingest_{count}_workers_{devices}", elapsed, "s")
+                report(f"poll_ratio_{count}_workers_{devices}", elapsed / best_floor, "x")
+                for worker, stored in sorted(ranges.items()):
+                    report(f"poll_ranges_{count}_workers_{devices}_{worker}", stored, "ranges")
+
+
+def freshness(devices: int, parallel: int) -> None:
     config = PollConfig(page_size=PAGE, parallel=parallel)
     with simulator(devices, latency_ms=DEFAULT_LATENCY_MS) as sim, fresh_model() as model:
         factory = api_factory(sim)
         started = time.perf_counter()
-        poll_fleet(model=model, api_factory=factory, config=config, mode="full", writers=writers)
+        poll_fleet(model=model, api_factory=factory, config=config, mode="full")
         full = time.perf_counter() - started
         started = time.perf_counter()
         report_ = poll_fleet(model=model, api_factory=factory, config=config, mode="incremental")
@@ -135,7 +259,7 @@ def breakdown(devices: int) -> None:
     with fresh_model() as model:
         started_at = datetime.now(UTC)
         builder = model.new_snapshot(started_at, abandon_after=timedelta(hours=1))
-        client = writer_client(REDIS_URL)
+        client = redis.Redis.from_url(REDIS_URL)
 
         def write():
             for page in pages:
@@ -154,16 +278,12 @@ def main(argv: list[str]) -> None:
         for devices in sizes(argv, default="100000"):
             breakdown(devices)
         return
-    processes = int(argv[argv.index("--processes") + 1]) if "--processes" in argv else CPUS
-    # The page writers of a running Celery worker are started by its first poll and
-    # kept; here they are started before anything is timed.
-    writers = PageWriters(REDIS_URL, processes) if processes > 0 else None
-    if writers is not None:
-        writers.start()
-    report("poll_page_writer_processes", processes, "processes")
+    if "--workers" in argv:
+        workers_bench(argv, parallel)
+        return
     if "--freshness" in argv:
         for devices in sizes(argv):
-            freshness(devices, parallel, writers)
+            freshness(devices, parallel)
         return
     rounds = int(argv[argv.index("--rounds") + 1]) if "--rounds" in argv else 3
     separate = "--simulator-process" in argv
@@ -175,7 +295,7 @@ def main(argv: list[str]) -> None:
             floors, ingests = [], []
             for _ in range(rounds):
                 floors.append(floor(sim, devices, parallel))
-                ingests.append(ingest(sim, parallel, writers))
+                ingests.append(ingest(sim, parallel))
         best_floor, best_ingest = min(floors), min(ingests)
         report(f"poll_floor_{devices}{suffix}", best_floor, "s")
         report(f"poll_ingest_{devices}{suffix}", best_ingest, "s")
