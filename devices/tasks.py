@@ -85,17 +85,22 @@ def poll_fleet(self, mode: str | None = None):
 def _hand_out(task, plan: FullPollPlan) -> str:
     """The plan's ranges to every worker, the finish step after the last of them."""
     carried = plan.to_json()
+    if task.request.is_eager:
+        # Run in place (`apply()`, eager tests): the same tasks, one after the other; their
+        # results are at hand, nothing waits for another process.
+        stored = [_run_here(store_fleet_range, carried, *r) for r in plan.ranges]
+        return _run_here(finish_fleet_poll, stored, carried)
     if not plan.ranges:
         return finish_fleet_poll.run([], carried)
-    work = chord(
+    chord(
         [store_fleet_range.s(carried, start, end) for start, end in plan.ranges],
         finish_fleet_poll.s(carried),
-    )
-    if task.request.is_eager:
-        # Run in place (tests, `apply()`): the same tasks, one after the other.
-        return work.apply().get()
-    work.apply_async()
+    ).apply_async()
     return f"full poll of {plan.count} devices handed out in {len(plan.ranges)} ranges"
+
+
+def _run_here(task, *args):
+    return task.apply(args=args).get(disable_sync_subtasks=False)
 
 
 # A range is about ten pages: a few seconds; a range still running after this is hung.
