@@ -381,7 +381,8 @@ def _assemble_and_publish(model, api_factory, config, plan: FullPollPlan):
                 set_aside[device_id] = reason
     pages = len(offsets)
     repaired = gone = 0
-    if len(counts) > 1 or repeated or builder.devices + len(set_aside) != plan.count:
+    arrived = builder.devices + len(set_aside) + len(unnamed)
+    if len(counts) > 1 or repeated or arrived != plan.count:
         # The fleet changed under the offsets (see the module's doc).
         log.info("the fleet changed during full poll %s (counts %s): repairing", g, sorted(counts))
         pages += _reread_tail(model, api_factory, builder, plan, min(counts), repeated)
