@@ -177,6 +177,7 @@ def poll_locked(model) -> bool:
 
 def ingest_with_workers(sim, model, logs: list[Path]) -> tuple[float, Counter]:
     """One full poll sent to the workers: seconds until published, ranges per worker."""
+    until(lambda: not poll_locked(model), 600)  # the poll before has released its lock
     before = model.snapshot_info().generation
     started = time.perf_counter()
     with Celery(broker=REDIS_URL) as sender:  # a bare app: sending needs no Django here
