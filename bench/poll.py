@@ -152,6 +152,9 @@ def celery_workers(sim, model, count: int, parallel: int):
                 )
             paths.append(path)
         until(lambda: all("ready." in p.read_text() for p in paths), 120)
+        # Each sends a start-up poll: let every one end, or it could take the lock later.
+        ended = re.compile(r"tasks\.poll_fleet\[\S+\] succeeded")
+        until(lambda: sum(len(ended.findall(p.read_text())) for p in paths) >= count, 3600)
         # Their start-up poll (a full one: no snapshot yet) runs first: let it end.
         until(lambda: model.snapshot_info() is not None and not poll_locked(model), 3600)
         yield paths

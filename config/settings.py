@@ -96,8 +96,10 @@ CELERY_TASK_DEFAULT_QUEUE = "celery"  # Celery's own default; /metrics reports i
 CELERY_BROKER_TRANSPORT = REDIS_FOR_CELERY.transport
 CELERY_TASK_IGNORE_RESULT = True  # tasks write to the read model, nobody awaits a result
 # Only a full poll's range tasks keep a result: the chord that runs the poll's finish
-# step after its ranges counts them there (devices/tasks.py). Kept an hour at most.
-CELERY_RESULT_BACKEND = REDIS_URL
+# step after its ranges counts them there (devices/tasks.py). Kept an hour at most. Through
+# Sentinel, Celery's sentinel:// result backend with the broker's master name.
+CELERY_RESULT_BACKEND = REDIS_FOR_CELERY.url
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = dict(REDIS_FOR_CELERY.options)
 CELERY_RESULT_EXPIRES = 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A worker polling the fleet must not hold a second poll message meanwhile.

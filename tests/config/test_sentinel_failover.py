@@ -56,7 +56,6 @@ def test_pages_answer_through_a_failover_and_the_next_poll_lands_on_the_new_mast
     _configure(settings, sentinel_group.environment())
     settings.CONTROL_API_URL = simulator.api_url
     settings.CONTROL_API_TOKEN = ALL_TOKEN
-    settings.POLL_PROCESSES = 0
     assert _poll().devices > 0
     assert _last_success_on(sentinel_group.master, key_prefix) is not None
     pages = client_of(noc_viewer)

@@ -16,8 +16,14 @@ from fleet import polling
 from fleet.read_model import ReadModel
 from tests.fixtures.workers import wait_until
 
-# Pages of 10 in ranges of 2: the 300-device fleet is the first page and 15 ranges.
-WORKER_SETTINGS = {"POLL_PAGE_SIZE": "10", "POLL_PAGES_PER_RANGE": "2"}
+# Pages of 10 in ranges of 2: the 300-device fleet is the first page and 15 ranges. A long
+# interval: a poll outlasting a short one sends the next at once, whose lock would make
+# the test's own poll skip.
+WORKER_SETTINGS = {
+    "POLL_PAGE_SIZE": "10",
+    "POLL_PAGES_PER_RANGE": "2",
+    "POLL_INTERVAL_SECONDS": "300",
+}
 RANGES = 15
 
 
@@ -51,10 +57,12 @@ def _ranges(worker, word: str, generation: int) -> list[str]:
     return re.findall(rf"{word} range (\d+-\d+) of full poll {generation} ", _log(worker))
 
 
-def _idle(model) -> bool:
-    """The start-up polls are over: a snapshot and nobody holding the poll lock."""
+def _idle(model, workers) -> bool:
+    """The start-up polls (one sent by each worker) are over: each ended, a snapshot, and
+    nobody holding the poll lock."""
+    ended = sum(len(re.findall(r"tasks\.poll_fleet\[\S+\] succeeded", _log(w))) for w in workers)
     held = model.client.exists(model.keys.poll_lock(polling.FLEET))
-    return model.snapshot_info() is not None and not held
+    return ended >= len(workers) and model.snapshot_info() is not None and not held
 
 
 def _generation_after(model, before: int) -> int:
@@ -75,7 +83,7 @@ def test_two_workers_share_one_full_poll(workers, shared_model, still_fleet, all
     # next range is handed out: the other worker takes it.
     still_fleet.set_faults(latency_ms=150, method="GET", path="*/inventory_device/")
     first, second = workers("w1", "w2")
-    wait_until(lambda: _idle(shared_model), "the start-up polls to end", seconds=90)
+    wait_until(lambda: _idle(shared_model, [first, second]), "the start-up polls", seconds=90)
     before = shared_model.snapshot_info().generation
 
     tasks.poll_fleet.apply_async(kwargs={"mode": polling.FULL})
@@ -111,7 +119,7 @@ def test_a_worker_process_killed_mid_range_loses_only_that_range(
     # Slow pages: a range takes about a second, time enough to kill its process mid-way.
     still_fleet.set_faults(latency_ms=800, method="GET", path="*/inventory_device/")
     victim, other = workers("w1", "w2")
-    wait_until(lambda: _idle(shared_model), "the start-up polls to end", seconds=120)
+    wait_until(lambda: _idle(shared_model, [victim, other]), "the start-up polls", seconds=120)
     before = shared_model.snapshot_info().generation
 
     tasks.poll_fleet.apply_async(kwargs={"mode": polling.FULL})
