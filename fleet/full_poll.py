@@ -204,27 +204,21 @@ def store_range(
     start: int,
     end: int,
     *,
-    threads: int | None = None,
     on_page: Callable[[], None] | None = None,
 ) -> dict:
     """Fetch and store the pages of offsets [start, end) into the plan's generation,
-    `threads` (default `config.parallel`) at once. Returns a small summary: pages,
-    the counts they reported, records set aside. Raises LockLost when the poll lock
-    is not this poll's any more, and the upstream's error when a page fails (the
-    pages stored so far stay; a second run replaces them)."""
+    `config.parallel` at once. Returns a small summary: pages, the counts they
+    reported. Raises LockLost when the poll lock is not this poll's any more, and the
+    upstream's error when a page fails (the pages stored so far stay; a second run
+    replaces them)."""
     lock = _lock(model, config.lock_ttl, plan.token)
     if not lock.renew():
         raise LockLost("The poll lock passed to another poll before this range was stored.")
     offsets = list(range(start, end, plan.page_size))
     expiry = _expiry(config, plan.started_at)
-    local = threading.local()
-    clients: list = []
 
     def fetch(offset):
-        api = getattr(local, "api", None)
-        if api is None:
-            api = local.api = api_factory()
-            clients.append(api)
+        api = _thread_client(api_factory)
         count = _fetch_and_store(model, api, plan.generation, offset, plan.page_size, expiry)
         if keep_alive.lost.is_set():
             raise LockLost("The poll lock passed to another poll while a range was stored.")
@@ -232,14 +226,40 @@ def store_range(
             on_page()
         return count
 
-    workers = max(1, min(threads or config.parallel, len(offsets) or 1))
-    try:
-        with KeepAlive(lock) as keep_alive, ThreadPoolExecutor(max_workers=workers) as pool:
-            counts = list(pool.map(fetch, offsets))
-    finally:
-        for api in clients:
-            api.close()
+    with KeepAlive(lock) as keep_alive:
+        counts = list(_fetchers(config.parallel).map(fetch, offsets))
     return {"start": start, "end": end, "pages": len(offsets), "counts": sorted(set(counts))}
+
+
+# The fetch threads of this process and their upstream clients live as long as it does,
+# serving every range it runs: a worker runs ranges one after the other, and starting
+# threads and connections per range cost more than its fetches' waits (the threads wait
+# for the interpreter the pages' reading holds).
+_FETCHERS: dict[int, ThreadPoolExecutor] = {}
+_FETCHERS_GUARD = threading.Lock()
+_THREAD = threading.local()
+
+
+def _fetchers(size: int) -> ThreadPoolExecutor:
+    size = max(size, 1)
+    with _FETCHERS_GUARD:
+        pool = _FETCHERS.get(size)
+        if pool is None:
+            pool = _FETCHERS[size] = ThreadPoolExecutor(size, thread_name_prefix="fetch")
+        return pool
+
+
+def _thread_client(api_factory: ApiFactory):
+    """This thread's upstream client of `api_factory`; one made by another factory (an
+    earlier poll's settings, or test) is closed and replaced."""
+    kept = getattr(_THREAD, "client", None)
+    if kept is not None and kept[0] is api_factory:
+        return kept[1]
+    if kept is not None:
+        kept[1].close()
+    client = api_factory()
+    _THREAD.client = (api_factory, client)
+    return client
 
 
 def _fetch_and_store(model, api, generation: int, offset: int, size: int, expiry: int) -> int:

@@ -167,8 +167,9 @@ def poll_fleet(
 
 
 def _full_poll(model, api_factory, config, on_page) -> PollReport:
-    """The three steps of fleet.full_poll in this process: ranges two at a time, each
-    with half the parallel requests, so the fetches of one overlap the other's stores."""
+    """The three steps of fleet.full_poll in this process: ranges two at a time (sharing
+    the process's `config.parallel` fetch threads), so one's last pages overlap the
+    next one's first."""
     pages = _PageCounter(on_page)
     guard = threading.Lock()
 
@@ -179,7 +180,6 @@ def _full_poll(model, api_factory, config, on_page) -> PollReport:
     plan = full_poll.begin_full_poll(model, api_factory, config, on_page=page_done)
     if plan is None:
         return PollReport(mode=None, skipped=True)
-    threads = max(1, config.parallel // 2)
     try:
         with ThreadPoolExecutor(max_workers=2) as pool:
             stored = [
@@ -191,7 +191,6 @@ def _full_poll(model, api_factory, config, on_page) -> PollReport:
                     plan,
                     start,
                     end,
-                    threads=threads,
                     on_page=page_done,
                 )  # fmt: skip
                 for start, end in plan.ranges
