@@ -108,7 +108,10 @@ def test_the_worker_and_beat_follow_a_failover_and_go_on(
     wait_until(
         lambda: re.search(r"poll_fleet\[.*\] succeeded", _log(worker)), "the start-up poll", 60
     )
-    assert _last_success_on(sentinel_group.master, key_prefix) is not None
+    # The poll task hands a full poll's ranges out; its finish task publishes a moment later.
+    wait_until(
+        lambda: _last_success_on(sentinel_group.master, key_prefix), "the start-up poll stored", 60
+    )
 
     killed_at = datetime.now(UTC)
     seen_before_kill = len(_log(worker))
