@@ -9,7 +9,7 @@ stage on the stored bodies, best of `--rounds` passes, in µs per device:
 - from_api: Device.from_api (the normaliser) on every decoded record;
 - to_cache: each device to its stored row (encode_device);
 - from_cache: each stored row back to its device (decode_device);
-- page_general / page_compiled: a whole body to its stored rows, as a page writer
+- page_general / page_compiled: a whole body to its stored rows, as a full poll
   reads it: record by record (decode + Device.from_api + storable_row), and
   straight into records (read_device_cache_page, which decodes the body into the
   record type).

@@ -1,6 +1,6 @@
 """A page of the device list read straight into cache rows, for the full poll.
 
-Module-level and needing no client, so that a page writer process reads bodies with
+Module-level and needing no client, so that any worker storing a page reads bodies with
 the client's own rules. A well-formed body decodes straight into Device records (the
 record's own msgspec type); any other body is decoded as JSON and each record goes
 through `Device.from_api`. Either way a record the dashboard cannot read or store is
