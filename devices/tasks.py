@@ -34,6 +34,7 @@ from devices import configured, refresh_requests
 from devices.models import Claim
 from fleet import full_poll, polling
 from fleet.full_poll import FullPollPlan
+from fleet.poll_failures import failure_kind
 
 log = logging.getLogger(__name__)
 
@@ -140,9 +141,9 @@ def store_fleet_range(self, plan: dict, start: int, end: int) -> dict:
     except (errors.ControlAPIError, ValueError) as error:
         if self.request.retries < MAX_RANGE_RETRIES:
             raise self.retry(exc=error, countdown=min(2 * 2**self.request.retries, 30)) from error
-        return _range_failed(start, end, full_poll.failure_reason(error, 0))
+        return _range_failed(start, end, error)
     except Exception as error:  # lock lost, Redis gone, time limit: the finish step says it
-        return _range_failed(start, end, full_poll.failure_reason(error, 0))
+        return _range_failed(start, end, error)
     summary["worker"] = self.request.hostname
     log.info(
         "stored range %s-%s of full poll %s (%s pages) on %s",
@@ -151,9 +152,15 @@ def store_fleet_range(self, plan: dict, start: int, end: int) -> dict:
     return summary
 
 
-def _range_failed(start: int, end: int, reason: str) -> dict:
+def _range_failed(start: int, end: int, error: Exception) -> dict:
+    reason = full_poll.failure_reason(error, 0)
     log.warning("range %s-%s of a full poll failed: %s", start, end, reason)
-    return {"start": start, "end": end, "failed": f"Devices {start} to {end - 1}: {reason}"}
+    return {
+        "start": start,
+        "end": end,
+        "failed": f"Devices {start} to {end - 1}: {reason}",
+        "kind": failure_kind(error),
+    }
 
 
 @shared_task(
@@ -168,7 +175,7 @@ def _range_failed(start: int, end: int, reason: str) -> dict:
 def finish_fleet_poll(self, results: list, plan: dict) -> str:
     """Publish a full poll whose ranges have all ended, or abandon it with the reason."""
     config = configured.poll_config()
-    failures = [r["failed"] for r in results if r and r.get("failed")]
+    failures = [(r["failed"], r["kind"]) for r in results if r and r.get("failed")]
     try:
         finished = full_poll.finish_full_poll(
             configured.read_model(for_pages=False),

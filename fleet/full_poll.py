@@ -310,7 +310,7 @@ def finish_full_poll(
     config,
     plan: FullPollPlan,
     *,
-    failures: Iterable[str] = (),
+    failures: Iterable[tuple[str, str]] = (),
 ) -> FinishedPoll:
     """Publish the plan's generation and record the poll, or abandon the generation
     (raising PollFailed, in words, recorded in the poll health). `failures`: why ranges
@@ -325,7 +325,8 @@ def finish_full_poll(
         if not lock.renew():
             raise LockLost("The poll lock expired or passed to another poll before publishing.")
         if failures:
-            raise PollFailed(f"{failures[0]} The previous snapshot is kept.")
+            reason, kind = failures[0]
+            raise PollFailed(f"{reason} The previous snapshot is kept.", kind)
         with KeepAlive(lock), _collector_paused():
             finished, published = _assemble_and_publish(model, api_factory, config, plan)
     except BaseException as error:

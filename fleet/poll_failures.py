@@ -24,7 +24,13 @@ OTHER = "other"
 
 
 class PollFailed(Exception):
-    """A poll stopped; the previous snapshot stays. The message says why, in words."""
+    """A poll stopped; the previous snapshot stays. The message says why, in words;
+    `kind`, when given, is the reason's word (a range of a full poll failed elsewhere,
+    its error told here in words only)."""
+
+    def __init__(self, message: str, kind: str | None = None):
+        super().__init__(message)
+        self.kind = kind
 
 
 class LockLost(PollFailed):
@@ -48,6 +54,8 @@ def failure_kind(error: BaseException) -> str:
     """The reason a poll stopped on `error`, one of the names above."""
     if isinstance(error, LockLost):
         return LOCK_LOST
+    if isinstance(error, PollFailed) and error.kind:
+        return error.kind
     # Celery's SoftTimeLimitExceeded, named rather than imported: polling knows no Celery.
     if type(error).__name__ == "SoftTimeLimitExceeded":
         return TIME_LIMIT

@@ -9,7 +9,7 @@ import pytest
 from controlapi import ControlAPI, errors
 from fleet import full_poll, polling
 from fleet.locks import RedisLock
-from fleet.poll_failures import LockLost
+from fleet.poll_failures import LockLost, failure_kind
 from fleet.store.queries import DeviceQuery
 from tests.fixtures.simulator import ALL_TOKEN
 
@@ -94,14 +94,16 @@ def test_a_range_that_failed_keeps_the_old_snapshot_and_says_why(
     said = full_poll.failure_reason(upstream.value, 0)
     with pytest.raises(polling.PollFailed) as failure:
         full_poll.finish_full_poll(
-            model, api_factory, poll_config, plan, failures=[f"Devices 25 to 74: {said}"]
-        )
+            model, api_factory, poll_config, plan,
+            failures=[(f"Devices 25 to 74: {said}", failure_kind(upstream.value))],
+        )  # fmt: skip
 
     assert model.snapshot_info() == before
     health = model.poll_health(polling.FLEET)
     assert health.last_error == str(failure.value)
     assert "Devices 25 to 74" in health.last_error and "503" in health.last_error
     assert "previous snapshot is kept" in health.last_error
+    assert model.poll_failure_kinds(polling.FLEET) == {"upstream_error": 1}
     assert set(redis_client.scan_iter(match=key_prefix + "fleet:*")) <= keys_before | {
         (key_prefix + "fleet:seq").encode()
     }
