@@ -5,7 +5,11 @@ estimate) over every key of the current generation: the device hash, the sort
 indexes, the status/organization/type/pending sets, the serial index, the
 search text and its trigram index, plus the pending entries' first-seen times (one hash across
 generations). The JSON size is the length of each device's cache JSON as stored
-(Device.to_cache).
+(Device.to_cache), read a slice of the hash at a time (HSCAN + HSTRLEN), so a
+million devices' JSON is never held in this process at once. `memory_used_memory_N`
+is Redis's own INFO used_memory after the poll less before it: what the machine must
+hold (allocator overhead included); only a Redis of the run's own gives it cleanly
+(REDIS_URL of a throwaway server).
 
     .venv/bin/python bench/memory.py [--sizes 1000,10000,100000]
 """
@@ -13,7 +17,8 @@ generations). The JSON size is the length of each device's cache JSON as stored
 import sys
 from collections import defaultdict
 
-from fleet_cache_setup import cached_fleet, report, sizes
+import redis
+from fleet_cache_setup import REDIS_URL, cached_fleet, report, sizes
 
 
 def kind_of(key: str) -> str:
@@ -32,7 +37,26 @@ def kind_of(key: str) -> str:
     return "filter_sets"
 
 
+def json_length(client, key) -> int:
+    """Total length of the hash's values, a page of fields at a time."""
+    total, cursor = 0, 0
+    while True:
+        cursor, fields = client.hscan(key, cursor, count=5000)
+        with client.pipeline(transaction=False) as pipe:
+            for field in fields:
+                pipe.hstrlen(key, field)
+            total += sum(pipe.execute())
+        if cursor == 0:
+            return total
+
+
+def used_memory(client) -> int:
+    return client.info("memory")["used_memory"]
+
+
 def run(devices: int) -> None:
+    with redis.Redis.from_url(REDIS_URL) as client:
+        before = used_memory(client)
     with cached_fleet(devices) as (_, model):
         client, keys = model.client, model.keys
         generation = model.snapshot_info().generation
@@ -45,7 +69,8 @@ def run(devices: int) -> None:
         by_kind = defaultdict(int)
         for name, usage in zip(names, usages, strict=True):
             by_kind[kind_of(name)] += usage or 0
-        json_bytes = sum(len(value) for value in client.hvals(keys.dev(generation)))
+        json_bytes = json_length(client, keys.dev(generation))
+        report(f"memory_used_memory_{devices}", used_memory(client) - before, "bytes")
         total = sum(by_kind.values())
         report(f"memory_bytes_per_device_{devices}", total / devices, "bytes")
         report(f"memory_json_bytes_per_device_{devices}", json_bytes / devices, "bytes")
