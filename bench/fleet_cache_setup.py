@@ -59,7 +59,8 @@ def simulator_process(devices: int, latency_ms: float = 0):
         stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
-        deadline = time.monotonic() + 120  # 100,000 devices take seconds to generate
+        # A million devices take about 30 s to generate on a quiet core, longer on a busy one.
+        deadline = time.monotonic() + 300
         while True:
             try:
                 urllib.request.urlopen(f"{base}/api/v1/openapi.yaml", timeout=1)  # noqa: S310
@@ -68,10 +69,26 @@ def simulator_process(devices: int, latency_ms: float = 0):
                 if time.monotonic() > deadline or process.poll() is not None:
                     raise RuntimeError("the simulator process did not start") from None
                 time.sleep(0.2)
-        yield SimpleNamespace(base_url=base, api_url=f"{base}/api/v1")
+        yield SimpleNamespace(base_url=base, api_url=f"{base}/api/v1", pid=process.pid)
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def rss_bytes(pid: int | str = "self", peak: bool = False) -> int:
+    """Resident memory of a process (VmRSS), or its peak (VmHWM), from /proc (Linux)."""
+    wanted = "VmHWM:" if peak else "VmRSS:"
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith(wanted):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError(f"no {wanted} for process {pid}")
+
+
+def used_memory() -> int:
+    """Redis's INFO used_memory at REDIS_URL (bytes)."""
+    with redis.Redis.from_url(REDIS_URL) as client:
+        return client.info("memory")["used_memory"]
 
 
 def api_factory(sim):

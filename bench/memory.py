@@ -17,8 +17,7 @@ hold (allocator overhead included); only a Redis of the run's own gives it clean
 import sys
 from collections import defaultdict
 
-import redis
-from fleet_cache_setup import REDIS_URL, cached_fleet, report, sizes
+from fleet_cache_setup import cached_fleet, report, sizes, used_memory
 
 
 def kind_of(key: str) -> str:
@@ -50,13 +49,8 @@ def json_length(client, key) -> int:
             return total
 
 
-def used_memory(client) -> int:
-    return client.info("memory")["used_memory"]
-
-
 def run(devices: int) -> None:
-    with redis.Redis.from_url(REDIS_URL) as client:
-        before = used_memory(client)
+    before = used_memory()
     with cached_fleet(devices) as (_, model):
         client, keys = model.client, model.keys
         generation = model.snapshot_info().generation
@@ -70,7 +64,7 @@ def run(devices: int) -> None:
         for name, usage in zip(names, usages, strict=True):
             by_kind[kind_of(name)] += usage or 0
         json_bytes = json_length(client, keys.dev(generation))
-        report(f"memory_used_memory_{devices}", used_memory(client) - before, "bytes")
+        report(f"memory_used_memory_{devices}", used_memory() - before, "bytes")
         total = sum(by_kind.values())
         report(f"memory_bytes_per_device_{devices}", total / devices, "bytes")
         report(f"memory_json_bytes_per_device_{devices}", json_bytes / devices, "bytes")

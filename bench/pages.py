@@ -25,6 +25,7 @@ ratios pages_devices_p95_over_floor, pages_search_p95_over_floor,
 pages_refresh_p95_over_devices_p95 and pages_naive_p95_over_devices_p95.
 """
 
+import contextlib
 import os
 import re
 import secrets
@@ -35,15 +36,23 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from itertools import count
 from pathlib import Path
 from types import SimpleNamespace
 
 import requests
-from fleet_cache_setup import REDIS_URL, TOKEN, api_factory, fresh_model, report
+from fleet_cache_setup import (
+    REDIS_URL,
+    TOKEN,
+    api_factory,
+    fresh_model,
+    report,
+    simulator_process,
+)
 
-from fleet.polling import PollConfig, poll_fleet
+from fleet.polling import PollConfig, PollReport, poll_fleet
 from fleet.store.queries import DeviceQuery
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -157,88 +166,107 @@ def percentile(values, p):
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-def main(argv: list[str]) -> None:
-    devices = int(option(argv, "--devices", "100000"))
-    total = int(option(argv, "--requests", "400"))
-    clients = int(option(argv, "--clients", "20"))
+def fill(model, api_url: str) -> PollReport:
+    """One full poll of the upstream into the model, in this process (its default writer);
+    the report's `duration` is its wall time."""
+    return poll_fleet(model=model, api_factory=api_factory(SimpleNamespace(api_url=api_url)),
+                      config=PollConfig(), mode="full")  # fmt: skip
+
+
+@contextlib.contextmanager
+def dashboard(model, api_url: str, organizations, argv: list[str]) -> Iterator[str]:
+    """gunicorn serving the model's read model with a NOC viewer who sees `organizations`;
+    yields its base URL. A throwaway SQLite database unless --database-url."""
     workers, threads = option(argv, "--workers", "2"), option(argv, "--threads", "4")
-    sim_port, web_port = free_port(), free_port()
-    api_url = f"http://127.0.0.1:{sim_port}/api/v1"
-    simulator = start([PYTHON, "-m", "simulator", "--port", str(sim_port), "--seed", "1",
-                       "--devices", str(devices), "--token", TOKEN,
-                       "--latency-ms", "0"])  # fmt: skip
+    web_port = free_port()
     web = None
-    try:
-        with fresh_model() as model, tempfile.TemporaryDirectory() as tmp:
-            wait_for(f"http://127.0.0.1:{sim_port}/")
-            started = time.perf_counter()
-            polled = poll_fleet(model=model, api_factory=api_factory(SimpleNamespace(
-                api_url=api_url)), config=PollConfig(), mode="full")  # fmt: skip
-            report(f"pages_fill_full_poll_{devices}", time.perf_counter() - started, "s")
-            env = {
-                **os.environ,
-                "DJANGO_SETTINGS_MODULE": "config.settings",
-                "DATABASE_URL": option(argv, "--database-url", f"sqlite:///{tmp}/bench.sqlite3"),
-                "REDIS_URL": REDIS_URL,
-                "READ_MODEL_KEY_PREFIX": model.keys.p,
-                "CONTROL_API_URL": api_url,
-                "CONTROL_API_TOKEN": TOKEN,
-                "SECRET_KEY": secrets.token_urlsafe(50),
-                "DEBUG": "0",
-                "ALLOWED_HOSTS": "127.0.0.1",
-                "SECURE_COOKIES": "0",  # plain HTTP to 127.0.0.1
-                "BENCHMARK_VIEWS": "1",
-                # No poll runs during the benchmark: keep the data "fresh" for the banner.
-                "POLL_INTERVAL_SECONDS": "3600",
-                "LOG_LEVEL": "WARNING",
-            }
-            manage(env, "migrate", "--noinput")
-            manage(env, "create_member", USERNAME, f"--password={PASSWORD}", "--noc",
-                   "--role", "viewer")  # fmt: skip
-            ids = ",".join(map(str, sorted(polled.organizations)))
-            manage(env, "shell", "-c", "from accounts.models import ensure_organizations; "
-                   f"ensure_organizations([{ids}])")  # fmt: skip
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DATABASE_URL": option(argv, "--database-url", f"sqlite:///{tmp}/bench.sqlite3"),
+            "REDIS_URL": REDIS_URL,
+            "READ_MODEL_KEY_PREFIX": model.keys.p,
+            "CONTROL_API_URL": api_url,
+            "CONTROL_API_TOKEN": TOKEN,
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "DEBUG": "0",
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "SECURE_COOKIES": "0",  # plain HTTP to 127.0.0.1
+            "BENCHMARK_VIEWS": "1",
+            # No poll runs during the benchmark: keep the data "fresh" for the banner.
+            "POLL_INTERVAL_SECONDS": "3600",
+            "LOG_LEVEL": "WARNING",
+        }
+        manage(env, "migrate", "--noinput")
+        manage(env, "create_member", USERNAME, f"--password={PASSWORD}", "--noc",
+               "--role", "viewer")  # fmt: skip
+        ids = ",".join(map(str, sorted(organizations)))
+        manage(env, "shell", "-c", "from accounts.models import ensure_organizations; "
+               f"ensure_organizations([{ids}])")  # fmt: skip
+        try:
             web = start([PYTHON, "-m", "gunicorn", "config.wsgi", "--bind",
                          f"127.0.0.1:{web_port}", "--workers", workers, "--threads", threads,
                          "--worker-class", "gthread", "--log-level", "warning"], env)  # fmt: skip
             base = f"http://127.0.0.1:{web_port}"
             wait_for(f"{base}/healthz")
+            yield base
+        finally:
+            if web is not None:
+                stop(web)
+
+
+def endpoints(base: str, model, total: int) -> dict:
+    """name -> (a function giving the next URL, a check of the body, headers)."""
+    needles = iter(search_needles(model, WARM_UP + total))
+    query = "&".join(f"{k}={v}" for k, v in FILTERS.items())
+    rows = re.compile(r'data-device-id="\d+"')
+    refreshed = re.compile(r'^\s*<tbody id="device-rows".*data-device-id="\d+"', re.S)
+    return {
+        "floor": (lambda: f"{base}/healthz/auth", lambda text: text == "ok\n", None),
+        "devices": (lambda: f"{base}/devices/?{query}", rows.search, None),
+        "search": (
+            lambda: f"{base}/devices/?{query}&q={next(needles)}",
+            lambda text: 'id="fleet-table"' in text,
+            None,
+        ),  # fmt: skip
+        "refresh": (lambda: f"{base}/devices/?{query}", refreshed.match, REFRESH_HEADERS),
+        "naive": (lambda: f"{base}/devices/naive/?{query}", rows.search, None),
+    }
+
+
+def measure_endpoint(sessions, endpoint, total: int, name: str, suffix: str = "") -> list[float]:
+    """Warm up, then ask `total` URLs of the endpoint; ms each. Reports
+    `<name>_{p50,p95,mean,count}<suffix>`."""
+    url, check, headers = endpoint
+    measure(sessions, [url() for _ in range(WARM_UP)], check, headers)
+    times = measure(sessions, [url() for _ in range(total)], check, headers)
+    report(f"{name}_p50{suffix}", percentile(times, 50), "ms")
+    report(f"{name}_p95{suffix}", percentile(times, 95), "ms")
+    report(f"{name}_mean{suffix}", statistics.fmean(times), "ms")
+    report(f"{name}_count{suffix}", len(times), "requests")
+    return times
+
+
+def main(argv: list[str]) -> None:
+    devices = int(option(argv, "--devices", "100000"))
+    total = int(option(argv, "--requests", "400"))
+    clients = int(option(argv, "--clients", "20"))
+    with simulator_process(devices) as sim, fresh_model() as model:
+        polled = fill(model, sim.api_url)
+        report(f"pages_fill_full_poll_{devices}", polled.duration, "s")
+        with dashboard(model, sim.api_url, polled.organizations, argv) as base:
             sessions = [log_in(base) for _ in range(clients)]
-            needles = iter(search_needles(model, WARM_UP + total))
-            query = "&".join(f"{k}={v}" for k, v in FILTERS.items())
-            rows = re.compile(r'data-device-id="\d+"')
-            refreshed = re.compile(r'^\s*<tbody id="device-rows".*data-device-id="\d+"', re.S)
-            endpoints = {
-                "floor": (lambda: f"{base}/healthz/auth", lambda text: text == "ok\n", None),
-                "devices": (lambda: f"{base}/devices/?{query}", rows.search, None),
-                "search": (
-                    lambda: f"{base}/devices/?{query}&q={next(needles)}",
-                    lambda text: 'id="fleet-table"' in text,
-                    None,
-                ),  # fmt: skip
-                "refresh": (lambda: f"{base}/devices/?{query}", refreshed.match, REFRESH_HEADERS),
-                "naive": (lambda: f"{base}/devices/naive/?{query}", rows.search, None),
+            p95 = {
+                name: percentile(measure_endpoint(sessions, endpoint, total, f"pages_{name}"), 95)
+                for name, endpoint in endpoints(base, model, total).items()
             }
-            results = {}
-            for name, (url, check, headers) in endpoints.items():
-                measure(sessions, [url() for _ in range(WARM_UP)], check, headers)
-                results[name] = measure(sessions, [url() for _ in range(total)], check, headers)
-                times = results[name]
-                report(f"pages_{name}_p50", percentile(times, 50), "ms")
-                report(f"pages_{name}_p95", percentile(times, 95), "ms")
-                report(f"pages_{name}_mean", statistics.fmean(times), "ms")
-                report(f"pages_{name}_count", len(times), "requests")
-            p95 = {name: percentile(times, 95) for name, times in results.items()}
             report("pages_devices_p95_over_floor", p95["devices"] / p95["floor"], "x")
             report("pages_search_p95_over_floor", p95["search"] / p95["floor"], "x")
             report("pages_refresh_p95_over_devices_p95", p95["refresh"] / p95["devices"], "x")
             report("pages_naive_p95_over_devices_p95", p95["naive"] / p95["devices"], "x")
             for session in sessions:
                 session.close()
-    finally:
-        if web is not None:
-            stop(web)
-        stop(simulator)
 
 
 if __name__ == "__main__":
