@@ -97,7 +97,9 @@ def api_factory(sim):
 
 @contextlib.contextmanager
 def fresh_model():
-    client = redis.Redis.from_url(REDIS_URL)
+    # The pollers' timeouts (devices.redis_clients): publishing a million devices' orders
+    # takes Redis longer than redis-py's default 5 s.
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=5, socket_timeout=60)
     prefix = f"bench:{uuid.uuid4().hex[:8]}:"
     try:
         yield ReadModel(client, prefix)
