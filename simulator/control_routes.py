@@ -94,7 +94,7 @@ def answered_fields(sim, request, body):
     fields = body.get("fields")
     if not isinstance(fields, dict) or "id" in fields:
         raise errors.field_error("fields", "An object of device fields (not the id).")
-    device.answered.update(fields)
+    device.answered = {**device.answered, **fields}
     return 200, {"id": device.id, "fields": device.answered}
 
 

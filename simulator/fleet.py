@@ -9,7 +9,11 @@ reset), so the fleet always looks current; only the anchor differs between runs.
 import random
 import time
 import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
+from itertools import accumulate
+from types import MappingProxyType
 
 from simulator import catalog
 
@@ -20,6 +24,7 @@ DOWN_SHARE = 0.05
 SCHEDULED_WORK_SHARE = 0.015
 
 DAY = 86400.0
+NO_FIELDS = MappingProxyType({})  # the answered fields of a device that has none
 
 _OUI = {
     "Zequenze Systems": "00259E",
@@ -76,10 +81,12 @@ class Device:
     update_frequency: int | None
     debug: bool
     flapper: bool = False
-    pending: list[PendingOp] = field(default_factory=list)
+    # Both are shared empty values until a device has some (replaced, never changed in
+    # place): an empty list and dict per device would be 120 MB of a million devices.
+    pending: Sequence[PendingOp] = ()
     # Values its records carry as they are, whatever they are (`/_sim/devices/{id}/fields`):
     # an upstream that stored them unchecked, for tests of what the dashboard survives.
-    answered: dict = field(default_factory=dict)
+    answered: Mapping = field(default_factory=lambda: NO_FIELDS)
 
     @property
     def connected_once(self) -> bool:
@@ -94,13 +101,29 @@ def _device_rng(seed: int, index: int) -> random.Random:
     return random.Random(seed * 1_000_003 + index)
 
 
+# Random.choices with cum_weights draws exactly what it draws with the weights they
+# accumulate; computed once instead of once per device.
+@cache
+def _cumulative(weights: tuple[float, ...]) -> list[float]:
+    return list(accumulate(weights))
+
+
+# One string per type and location, shared by their devices (a million copies otherwise).
+@cache
+def _description(product_class: str, location: str) -> str:
+    return f"{product_class} at {location}"
+
+
 def generate_device(
     seed: int, index: int, anchor: float, organizations: tuple[catalog.Organization, ...]
 ) -> Device:
     rng = _device_rng(seed, index)
     device_id = FIRST_DEVICE_ID + index
-    org = rng.choices(organizations, weights=[o.weight for o in organizations])[0]
-    dtype = rng.choices(catalog.DEVICE_TYPES, weights=[t.weight for t in catalog.DEVICE_TYPES])[0]
+    org = rng.choices(
+        organizations, cum_weights=_cumulative(tuple(o.weight for o in organizations))
+    )[0]
+    types = catalog.DEVICE_TYPES
+    dtype = rng.choices(types, cum_weights=_cumulative(tuple(t.weight for t in types)))[0]
     loc = rng.choice(catalog.LOCATIONS_BY_ORG[org.id])
     created = anchor - rng.uniform(30 * DAY, 3 * 365 * DAY)
     created_year = 1970 + int(created // (365.2425 * DAY))
@@ -119,7 +142,7 @@ def generate_device(
         manufacturer=None,
         serial_number=serial,
         serial_number_alt=f"ALT-{serial}" if rng.random() < 0.3 else None,
-        description=f"{dtype.product_class} at {loc.name}",
+        description=_description(dtype.product_class, loc.name),
         organization_id=org.id,
         location_name=loc.name,
         location_id=loc.id,
@@ -145,7 +168,8 @@ def generate_device(
         device.up = False
         return device
 
-    image = rng.choices(dtype.firmware, weights=range(1, len(dtype.firmware) + 1))[0]
+    firmware = dtype.firmware
+    image = rng.choices(firmware, cum_weights=_cumulative(tuple(range(1, len(firmware) + 1))))[0]
     device.software_version = image.version
     device.firmware_image = image.id
     device.hardware_version = rng.choice(dtype.hardware_versions)
@@ -170,7 +194,7 @@ def generate_device(
     device.last_change = max(device.last_configuration, device.status_change)
     if rng.random() < SCHEDULED_WORK_SHARE:
         due = anchor + rng.uniform(2 * 3600, 30 * 3600)
-        device.pending.append(PendingOp("reboot_scheduled", iso(due), due, "reboot"))
+        device.pending = [PendingOp("reboot_scheduled", iso(due), due, "reboot")]
     return device
 
 

@@ -81,6 +81,19 @@ def test_answered_fields_are_sent_as_they_are_until_the_reset(api, sim_control):
     assert api.get("/inventory_device/1001/").json()["type"] != huge
 
 
+def test_answered_fields_add_up_on_their_device_only(api, sim_control):
+    # Devices without answered fields share one empty mapping (memory at a million
+    # devices): a write must give its device fields of its own, not change the shared one.
+    sim_control.answer_fields(1001, update_frequency="soon")
+    sim_control.answer_fields(1001, debug="maybe")
+
+    first = api.get("/inventory_device/1001/").json()
+    other = api.get("/inventory_device/1002/").json()
+
+    assert (first["update_frequency"], first["debug"]) == ("soon", "maybe")
+    assert other["update_frequency"] != "soon" and other["debug"] != "maybe"
+
+
 def test_answered_fields_refuse_the_id(sim_control):
     with pytest.raises(SimulatorControlError, match="400"):
         sim_control.answer_fields(1001, id=5)
