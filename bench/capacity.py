@@ -15,7 +15,7 @@ read model is deleted before the next size. Reports, per size N:
 - `capacity_<floor|devices|search>_{p50,p95,mean,count}_N` (ms);
 - `capacity_devices_p95_over_floor_N`, `capacity_search_p95_over_floor_N` (x);
 
-and, across the first and last size, `capacity_devices_p95_<last>_over_<first>` and
+and, across the largest and smallest size, `capacity_devices_p95_<largest>_over_<smallest>` and
 the same over the floor of each size (`..._floor_relative`), which cancels a machine
 that was busier during one size than the other.
 
@@ -64,8 +64,10 @@ def main(argv: list[str]) -> None:
     clients = int(option(argv, "--clients", "20"))
     fleet_sizes = sizes(argv, default="100000,1000000")
     p95 = {devices: run(devices, total, clients, argv) for devices in fleet_sizes}
-    small, large = p95[fleet_sizes[0]], p95[fleet_sizes[-1]]
-    name = f"capacity_devices_p95_{fleet_sizes[-1]}_over_{fleet_sizes[0]}"
+    # The largest size over the smallest, whatever order they ran in.
+    smallest, largest = min(fleet_sizes), max(fleet_sizes)
+    small, large = p95[smallest], p95[largest]
+    name = f"capacity_devices_p95_{largest}_over_{smallest}"
     report(name, large["devices"] / small["devices"], "x")
     relative = (large["devices"] / large["floor"]) / (small["devices"] / small["floor"])
     report(f"{name}_floor_relative", relative, "x")
