@@ -4,7 +4,7 @@ retirement of those replaced (see fleet.store.keys, "Snapshots and generations")
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -15,13 +15,13 @@ import redis
 from fleet.store import search_index
 from fleet.store.current import SnapshotInfo, snapshot_info
 from fleet.store.history import Transition
-from fleet.store.indexes import STATUS_STEP, IndexEntry, cell, unindex
+from fleet.store.indexes import IndexEntry, cell, status_score, unindex
 from fleet.store.keys import Keys
 from fleet.store.values import NO_TIME, cache_row, from_epoch, text
 from fleet.store.writes import write_page
 
-# The name order is written in chunks of this many devices (one command each).
-NAME_CHUNK = 5000
+# The name and status orders are written in chunks of this many devices.
+ORDER_CHUNK = 5000
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,14 +33,17 @@ class PublishedSnapshot:
     org_counts: dict[int, tuple[int, int]]
 
 
-def write_name_order(
-    client: redis.Redis, prefix: str, generation: int, start: int, ids: Sequence[int]
+def write_orders(
+    client: redis.Redis, keys: Keys, generation: int, ranked: Sequence[IndexEntry], start: int
 ) -> None:
-    """Give `ids`, in name order, the ranks `start`, `start + 1`... in the name index
-    of an unpublished generation (SnapshotBuilder.publish makes the chunks)."""
-    client.zadd(
-        Keys(prefix).sort(generation, "name"), {str(i): start + n for n, i in enumerate(ids)}
-    )
+    """Give `ranked` (entries in name order) the ranks `start`, `start + 1`... in the name
+    index of an unpublished generation, and the matching scores in its status index."""
+    names = {str(e.id): start + n for n, e in enumerate(ranked)}
+    statuses = {str(e.id): status_score(e.up, start + n) for n, e in enumerate(ranked)}
+    with client.pipeline(transaction=False) as pipe:
+        pipe.zadd(keys.sort(generation, "name"), names)
+        pipe.zadd(keys.sort(generation, "status"), statuses)
+        pipe.execute()
 
 
 class Snapshots:
@@ -154,39 +157,29 @@ class SnapshotBuilder:
                 pipe.execute()
         return shifted
 
-    def publish(
-        self,
-        *,
-        as_of: datetime | None = None,
-        write_names: Callable[[list[tuple[int, list[int]]]], None] | None = None,
-    ) -> PublishedSnapshot:
+    def publish(self, *, as_of: datetime | None = None) -> PublishedSnapshot:
         """Write the name and status orders, the search text and its index, then switch
         the pointer.
 
-        `write_names(chunks)` writes the name order, given as chunks (first rank, the
-        ids that follow it in name order), with `write_name_order` (the poller has its
-        worker processes do it, in parallel); by default it is written by this process.
         Returns what changed against the previous generation: status transitions
         and the Up/Down count per organization.
         """
         k, g, client = self.keys, self.generation, self.client
         entries = self._entries.values()
-        in_order = [device_id for _, device_id in sorted([e.name_key for e in entries])]
-        chunks = [
-            (start, in_order[start : start + NAME_CHUNK])
-            for start in range(0, len(in_order), NAME_CHUNK)
-        ]
-        if write_names is None:
+        ranked = sorted(entries, key=lambda e: e.name_key)
+        in_order = [e.id for e in ranked]
 
-            def write_names(chunks):
-                for start, ids in chunks:
-                    write_name_order(client, k.p, g, start, ids)
+        def write_orders_in_chunks():
+            # Chunks, not one command deriving the status order from the name order:
+            # a command over the whole fleet holds Redis (and every page) for seconds.
+            for start in range(0, len(ranked), ORDER_CHUNK):
+                write_orders(client, k, g, ranked[start : start + ORDER_CHUNK], start)
 
-        # The name order is written (by the writers, or a thread here) while this
-        # thread builds and sends the search text, its index and the cell counts, which
-        # do not depend on it: the two overlap instead of adding up.
+        # The orders are written by a thread here while this thread builds and sends the
+        # search text, its index and the cell counts, which do not depend on them: the two
+        # overlap instead of adding up.
         with ThreadPoolExecutor(max_workers=1) as background:
-            names = background.submit(write_names, chunks)
+            orders = background.submit(write_orders_in_chunks)
             # One cell per organization x type x pending x status present, counted here
             # from the entries rather than written page by page. ASSUMPTION: a few
             # thousand cells at most (a cold query reads them all with one HGETALL).
@@ -204,16 +197,7 @@ class SnapshotBuilder:
                     k.cells(g), mapping={"ready": 1, **{cell(*c): n for c, n in cells.items()}}
                 )
                 pipe.execute()
-            names.result()
-        if in_order:
-            # The status order is the name order with Up shifted past Down
-            # (indexes.status_score), derived inside Redis: the up set's members score
-            # 1, weighted by the step, added to their name score.
-            client.zunionstore(
-                k.sort(g, "status"),
-                {k.sort(g, "name"): 1, k.status(g, True): STATUS_STEP},
-                aggregate="SUM",
-            )
+            orders.result()
 
         previous = snapshot_info(client, k)
         transitions = self._transitions_from(previous) if previous else []
