@@ -16,9 +16,9 @@ from django_htmx.http import HttpResponseStopPolling
 
 from accounts import tenancy
 from devices import action_follow, device_actions, selectors
-from devices.detail_views import detail_context, render_unavailable
+from devices.detail_views import detail_context
 from devices.models import ActionRecord
-from devices.not_found import device_404
+from devices.not_found import device_404, render_unavailable
 
 
 def _back_to(device_id: int, record: ActionRecord):

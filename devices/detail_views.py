@@ -25,7 +25,7 @@ from accounts.models import Organization
 from controlapi.records import has_detail_fields
 from devices import device_actions, refresh_requests, selectors, tasks
 from devices.models import ActionRecord
-from devices.not_found import device_404
+from devices.not_found import device_404, render_unavailable
 from fleet import freshness
 
 RECENT_ACTIONS = 8
@@ -139,15 +139,6 @@ def _detail_state(read, part: bool) -> dict:
         "detail_blank": blank,
         "detail_age": age,
     }
-
-
-def render_unavailable(request, device_id: int, error):
-    return render(
-        request,
-        "devices/detail_unavailable.html",
-        {"device_id": device_id, "error": str(error), "nav": "devices"},
-        status=503,
-    )
 
 
 @require_GET

@@ -3,6 +3,8 @@ before the next sentence begins, whether the upstream's text ended with one or n
 
 import re
 
+import pytest
+
 from controlapi import errors
 
 
@@ -48,3 +50,26 @@ def test_an_unreadable_device_says_it_in_sentences(client_of, noc, redis_down, u
     assert response.status_code == 503
     assert "could not be read either" in content
     assert ".)." not in content and sentences_run_together(content) == []
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "/devices/1001/edit/",
+        "/devices/1001/edit/form/",
+        "/devices/1001/delete/",
+        "/devices/1001/maintenance/",
+        "/devices/1001/freshness/",
+    ],
+)
+def test_a_device_page_that_cannot_read_its_device_says_why_instead_of_failing(
+    client_of, noc, redis_down, upstream_down, page
+):
+    # No copy in any cache and the control API unreachable: the page cannot tell whether
+    # the device exists, and says so in words.
+    response = client_of(noc).get(page)
+
+    assert response.status_code == 503
+    content = response.content.decode()
+    assert "This device could not be read." in content
+    assert sentences_run_together(content) == []
