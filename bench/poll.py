@@ -15,8 +15,9 @@ With --workers 1,2 the full poll runs instead as it does in production: real
 says) consume the poll's chord of page ranges; the time is from sending the poll
 task to its publication. It prints, for each number of workers, the wall time, its
 ratio against the floor measured in the same run, and how many ranges each worker
-stored (from the workers' logs). Use --simulator-process with it: the simulator then
-does not share this process's interpreter.
+stored (from the workers' logs), and the longest command Redis ran meanwhile (its
+SLOWLOG: Redis answers nothing else while it runs). Use --simulator-process with it:
+the simulator then does not share this process's interpreter.
 
     .venv/bin/python bench/poll.py --workers 1,2 --simulator-process [--sizes 100000]
 
@@ -211,12 +212,31 @@ def workers_bench(argv: list[str], parallel: int) -> None:
             report(f"poll_ratio_in_process_{devices}", best_local / best_floor, "x")
             for count in counts:
                 with fresh_model() as model, celery_workers(sim, model, count, parallel) as logs:
+                    model.client.slowlog_reset()
                     runs = [ingest_with_workers(sim, model, logs) for _ in range(rounds)]
+                    longest = max(model.client.slowlog_get(128), key=_duration, default=None)
                 elapsed, ranges = min(runs, key=lambda run: run[0])
+                # Redis answers nobody while one command runs: pages wait this long.
+                report(
+                    f"poll_redis_longest_command_{count}_workers_{devices}",
+                    _duration(longest) / 1000 if longest else 0,
+                    f"ms ({_command_name(longest)})"
+                    if longest
+                    else "ms (none past SLOWLOG's 10 ms)",
+                )
                 report(f"poll_ingest_{count}_workers_{devices}", elapsed, "s")
                 report(f"poll_ratio_{count}_workers_{devices}", elapsed / best_floor, "x")
                 for worker, stored in sorted(ranges.items()):
                     report(f"poll_ranges_{count}_workers_{devices}_{worker}", stored, "ranges")
+
+
+def _duration(entry: dict) -> int:
+    return entry["duration"]  # microseconds
+
+
+def _command_name(entry: dict) -> str:
+    command = entry["command"]
+    return (command.decode() if isinstance(command, bytes) else str(command)).split(" ")[0]
 
 
 def freshness(devices: int, parallel: int) -> None:
