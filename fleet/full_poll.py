@@ -54,8 +54,9 @@ import redis
 from controlapi import errors
 from controlapi.device_pages import read_device_cache_page
 from controlapi.records import CacheRow, UnstorableDevice, storable_row
+from fleet import poll_outcomes
 from fleet.locks import KeepAlive, RedisLock
-from fleet.poll_failures import LockLost, PollFailed, failure_kind
+from fleet.poll_failures import LockLost, PollFailed
 from fleet.read_model import ReadModel
 from fleet.store.indexes import IndexEntry, index_entry_from_cache, unindex
 from fleet.store.snapshots import SnapshotBuilder
@@ -181,7 +182,7 @@ def begin_full_poll(
         if builder is not None:
             _drop(model, builder.generation)
         record_failure(model, started, error, pages=0)
-        _release(lock)
+        lock.release_quietly()
         failure = as_poll_failure(error, 0)
         if failure is error:
             raise
@@ -340,14 +341,10 @@ def finish_full_poll(
         model.record_transitions(published.transitions, now=datetime.now(UTC))
         model.record_org_counts(published.org_counts, at=started)
         finished.duration = time.time() - plan.started
-        for device_id, reason in finished.set_aside:
-            log.warning(
-                "full poll set aside a device record: %s",
-                reason if device_id is None else f"id {device_id}: {reason}",
-            )
-        model.poll_succeeded(
+        poll_outcomes.record_success(
+            model,
             FLEET,
-            at=started,
+            started=started,
             duration=finished.duration,
             devices=finished.devices,
             pages=finished.pages,
@@ -356,7 +353,7 @@ def finish_full_poll(
         )
         model.collect_garbage(datetime.now(UTC))
     finally:
-        _release(lock)
+        lock.release_quietly()
     return finished
 
 
@@ -368,7 +365,7 @@ def abandon_full_poll(
     _drop(model, plan.generation)
     record_failure(model, plan.started_at, error, pages=pages)
     if release:
-        _release(_lock(model, 1, plan.token))
+        _lock(model, 1, plan.token).release_quietly()
 
 
 def _published(model: ReadModel, plan: FullPollPlan) -> bool:
@@ -609,20 +606,10 @@ def as_poll_failure(error: BaseException, pages_done: int) -> BaseException:
 
 
 def record_failure(model, started: datetime, error: BaseException, *, pages: int) -> None:
-    reason = failure_reason(error, pages)
-    log.warning("%s poll (%s) failed: %s", FLEET, FULL, reason)
-    try:
-        model.poll_failed(
-            FLEET,
-            at=started,
-            duration=max(time.time() - started.timestamp(), 0.0),
-            error=reason,
-            pages=pages,
-            mode=FULL,
-            kind=failure_kind(error),
-        )
-    except redis.RedisError:
-        log.warning("%s poll failed and Redis is unreachable: %s", FLEET, reason)
+    poll_outcomes.record_failure(
+        model, FLEET, started=started, duration=max(time.time() - started.timestamp(), 0.0),
+        reason=failure_reason(error, pages), pages=pages, mode=FULL, error=error,
+    )  # fmt: skip
 
 
 def _drop(model, generation: int) -> None:
@@ -632,10 +619,3 @@ def _drop(model, generation: int) -> None:
     except redis.RedisError:
         # Redis is gone: the abandon deadline deletes it later.
         log.warning("could not drop generation %s", generation)
-
-
-def _release(lock: RedisLock) -> None:
-    try:
-        lock.release()
-    except redis.RedisError:
-        log.warning("could not release %s", lock.key)

@@ -9,11 +9,14 @@ Lua script, so nothing can slip between the compare and the delete).
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import uuid
 
 import redis
+
+log = logging.getLogger(__name__)
 
 # KEYS[1] lock, ARGV[1] token. Delete only when we still own it.
 _RELEASE = """
@@ -54,6 +57,13 @@ class RedisLock:
     def release(self) -> bool:
         """Give the lock up; False when it had already expired or passed to someone else."""
         return bool(self._release(keys=[self.key], args=[self.token]))
+
+    def release_quietly(self) -> None:
+        """Give the lock up, or leave it to expire by itself when Redis is gone."""
+        try:
+            self.release()
+        except redis.RedisError:
+            log.warning("could not release %s", self.key)
 
     def holder(self) -> str | None:
         """The current owner's token, whoever it is (None: free)."""

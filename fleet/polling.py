@@ -27,14 +27,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import redis
-
 from controlapi import errors
 from controlapi.device_pages import read_device_cache_page
 from controlapi.records import Device
-from fleet import full_poll
+from fleet import full_poll, poll_outcomes
 from fleet.locks import KeepAlive, RedisLock
-from fleet.poll_failures import LockLost, PollFailed, failure_kind
+from fleet.poll_failures import LockLost, PollFailed
 from fleet.read_model import ReadModel
 from fleet.store.history import Transition
 
@@ -136,14 +134,10 @@ def poll_fleet(
             model.poll_started(FLEET, at=started, mode=chosen)
             report = _incremental_poll(model, api_factory, config, started, keep_alive, pages)
         report.duration = time.monotonic() - clock
-        for device_id, reason in report.set_aside:
-            log.warning(
-                "%s poll (%s) set aside a device record: %s", FLEET, chosen,
-                reason if device_id is None else f"id {device_id}: {reason}",
-            )  # fmt: skip
-        model.poll_succeeded(
+        poll_outcomes.record_success(
+            model,
             FLEET,
-            at=started,
+            started=started,
             duration=report.duration,
             devices=report.devices,
             pages=report.pages,
@@ -163,7 +157,7 @@ def poll_fleet(
         _record_failure(model, FLEET, started, clock, reason, pages.count, chosen, error)
         raise
     finally:
-        _release(lock)
+        lock.release_quietly()
 
 
 def _full_poll(model, api_factory, config, on_page) -> PollReport:
@@ -231,27 +225,10 @@ def choose_mode(model: ReadModel, config: PollConfig, now: datetime) -> str:
 
 
 def _record_failure(model, poll, started, clock, reason, pages, mode, error) -> None:
-    log.warning("%s poll (%s) failed: %s", poll, mode, reason)
-    try:
-        model.poll_failed(
-            poll,
-            at=started,
-            duration=time.monotonic() - clock,
-            error=reason,
-            pages=pages,
-            mode=mode,
-            kind=failure_kind(error),
-        )
-    except redis.RedisError:
-        log.warning("%s poll failed and Redis is unreachable: %s", poll, reason)
-
-
-def _release(lock: RedisLock) -> None:
-    try:
-        lock.release()
-    except redis.RedisError:
-        # Redis is gone: the lock expires by itself.
-        log.warning("could not release %s", lock.key)
+    poll_outcomes.record_failure(
+        model, poll, started=started, duration=time.monotonic() - clock, reason=reason,
+        pages=pages, mode=mode, error=error,
+    )  # fmt: skip
 
 
 class _PageCounter:
@@ -394,16 +371,17 @@ def poll_profiles(
                 fetched += 1
         model.write_profiles(details, as_of=started)
         duration = time.monotonic() - clock
-        model.poll_succeeded(
-            PROFILES, at=started, duration=duration, devices=len(details), pages=fetched, mode=FULL
-        )
+        poll_outcomes.record_success(
+            model, PROFILES, started=started, duration=duration, devices=len(details),
+            pages=fetched, mode=FULL,
+        )  # fmt: skip
         return PollReport(mode=FULL, devices=len(details), pages=fetched, duration=duration)
     except (errors.ControlAPIError, ValueError) as error:
         reason = f"{errors.as_sentence(error)} The previous profile snapshot is kept."
         _record_failure(model, PROFILES, started, clock, reason, fetched, FULL, error)
         raise PollFailed(reason) from error
     finally:
-        _release(lock)
+        lock.release_quietly()
 
 
 # --- one device, single flight ------------------------------------------------------
@@ -496,7 +474,7 @@ def _fetch_and_share(
         answer = {"device": device.to_cache()}
         model.client.set(result_key, json.dumps(answer), ex=int(result_ttl))
     finally:
-        _release(lock)
+        lock.release_quietly()
     if transitions and on_transitions is not None:
         on_transitions(transitions)
     return device
