@@ -170,6 +170,8 @@ INSTALLED_APPS = [
     "devices",
     "profiles",
     "operations",
+    "maintenance_windows",
+    "alerts",
     "overview",
     "monitoring",
     "config",

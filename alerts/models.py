@@ -1,0 +1,142 @@
+"""Notification rules, where they send, and what was sent.
+
+- `AlertRule`: which devices (an organization, or the whole fleet for NOC staff, narrowed
+  by fleet.device_selector), which events, how long a condition must hold before it
+  notifies (`delay_seconds`), whether the end of a notified condition is sent too
+  (`send_recovery`), and when many devices at once become one grouped message
+  (`storm_threshold`).
+- `Destination`: one apprise URL of a rule (email, Slack, a JSON webhook…). It is a
+  secret: pages, logs and the audit show `masked` only.
+- `Delivery`: one notification to one destination, created once: its `key` is unique per
+  rule × event × subject × transition × destination, so evaluating a poll twice, or a
+  worker dying and the work being redone, never sends it twice.
+- `DeliveryAttempt`: each try of a delivery and the destination's answer, shown on the
+  rule's page.
+
+Events. `down`: a device went Down and stayed Down for the delay; `up`: a device came
+back Up after being Down longer than the delay; `flapping`: a device changed status
+often (fleet.store.history), summarised rather than sent at each change; `pending_stuck`:
+pending settings not cleared after `stuck_minutes`; `profile_failing`: a connection
+profile of the rule's devices turned failing; `poller_failing`: the dashboard's own poll
+of the upstream is failing. A recovery (`send_recovery`) is the end of a notified
+condition: the device Up again, the profile healthy, the poller working.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from fleet.device_selector import DeviceSelector
+
+DEFAULT_DELAY_SECONDS = 120
+DEFAULT_STORM_THRESHOLD = 20
+DEFAULT_STUCK_MINUTES = 60
+
+
+class Event(models.TextChoices):
+    DOWN = "down", "Went Down"
+    UP = "up", "Came back Up"
+    FLAPPING = "flapping", "Flapping"
+    PENDING_STUCK = "pending_stuck", "Pending settings stuck"
+    PROFILE_FAILING = "profile_failing", "Connection profile failing"
+    POLLER_FAILING = "poller_failing", "Poller failing"
+
+
+class AlertRule(models.Model):
+    name = models.CharField(max_length=120)
+    # None: a fleet-wide rule (NOC staff only); otherwise the organization it belongs to.
+    organization_id = models.PositiveIntegerField(null=True, blank=True)
+    type_id = models.PositiveIntegerField(null=True, blank=True)
+    pattern = models.CharField(max_length=100, blank=True)
+    device_ids = models.JSONField(default=list, blank=True)
+    events = models.JSONField(default=list)  # Event values
+    delay_seconds = models.PositiveIntegerField(default=DEFAULT_DELAY_SECONDS)
+    send_recovery = models.BooleanField(default=True)
+    stuck_minutes = models.PositiveIntegerField(default=DEFAULT_STUCK_MINUTES)
+    storm_threshold = models.PositiveIntegerField(default=DEFAULT_STORM_THRESHOLD)
+    enabled = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "id"]
+        indexes = [models.Index(fields=["enabled", "organization_id"])]
+
+    def __str__(self) -> str:
+        return f"Rule {self.pk}: {self.name}"
+
+    @property
+    def selector(self) -> DeviceSelector:
+        return DeviceSelector(
+            organization_id=self.organization_id,
+            type_id=self.type_id,
+            pattern=self.pattern,
+            device_ids=frozenset(int(i) for i in self.device_ids or ()),
+        )
+
+    def wants(self, event: str) -> bool:
+        return event in (self.events or ())
+
+
+class Destination(models.Model):
+    rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="destinations")
+    url = models.TextField()  # an apprise URL; a secret
+    # Shown in place of the URL: its scheme and host, the rest hidden (alerts.destinations).
+    masked = models.CharField(max_length=200)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.masked
+
+
+class Delivery(models.Model):
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        SENT = "sent", "Sent"
+        RETRYING = "retrying", "Failed, will retry"
+        FAILED = "failed", "Failed, gave up"
+
+    key = models.CharField(max_length=200, unique=True)
+    rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="deliveries")
+    destination = models.ForeignKey(Destination, on_delete=models.CASCADE, related_name="+")
+    event = models.CharField(max_length=24)  # an Event value, "recovery", "storm" or "test"
+    device_id = models.PositiveIntegerField(null=True, blank=True)
+    organization_id = models.PositiveIntegerField(null=True, blank=True)
+    subject = models.CharField(max_length=200)  # one line: what happened to what
+    body = models.JSONField(default=dict)  # the versioned webhook body (docs/OPERATIONS.md)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"]),
+            models.Index(fields=["rule", "-created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Delivery {self.pk}: {self.subject}"
+
+
+class DeliveryAttempt(models.Model):
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="tries")
+    at = models.DateTimeField(default=timezone.now)
+    ok = models.BooleanField()
+    answer = models.CharField(max_length=500, blank=True)  # in words, secrets masked
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{'Sent' if self.ok else 'Failed'} at {self.at:%Y-%m-%d %H:%M:%S}: {self.answer}"

@@ -1,0 +1,113 @@
+"""Maintenance windows: planned work during which devices notify nobody.
+
+A window is about the devices of one organization that its selector picks
+(fleet.device_selector: a device, a set of devices, a type, a name/serial pattern, or
+the whole organization when nothing else is set). It is one-off (`starts_at` to
+`ends_at`) or recurring: daily, or weekly on some weekdays, at a local time of day in
+its own time zone for `duration_minutes`, from `starts_at` until `ends_at` (or for
+ever when that is empty). Ending it by hand sets `ended_at`; it is then over for good.
+
+`source` says where it came from: made on the windows page or the command line, or
+kept by the dashboard for a device whose maintenance record says
+operational_status "maintenance" (open while the record says so).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from fleet.device_selector import DeviceSelector
+
+
+class MaintenanceWindow(models.Model):
+    class Recurrence(models.TextChoices):
+        ONCE = "once", "Once"
+        DAILY = "daily", "Every day"
+        WEEKLY = "weekly", "Every week"
+
+    class Source(models.TextChoices):
+        WINDOW = "window", "Planned window"
+        RECORD = "record", "Device maintenance record"
+
+    organization_id = models.PositiveIntegerField()
+    type_id = models.PositiveIntegerField(null=True, blank=True)
+    pattern = models.CharField(max_length=100, blank=True)
+    device_ids = models.JSONField(default=list, blank=True)
+    reason = models.CharField(max_length=300)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    owner_name = models.CharField(max_length=150, blank=True)  # kept if the user goes
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.WINDOW)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField(null=True, blank=True)  # empty: recurring for ever / record open
+    recurrence = models.CharField(max_length=8, choices=Recurrence.choices, default=Recurrence.ONCE)
+    weekdays = models.JSONField(default=list, blank=True)  # weekly: 0 = Monday … 6 = Sunday
+    local_start = models.TimeField(null=True, blank=True)  # recurring: time of day in time_zone
+    duration_minutes = models.PositiveIntegerField(null=True, blank=True)  # recurring
+    time_zone = models.CharField(max_length=64, default="UTC")
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.CharField(max_length=150, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-starts_at", "-id"]
+        indexes = [models.Index(fields=["organization_id", "ended_at"])]
+
+    def __str__(self) -> str:
+        return f"Maintenance window {self.pk}: {self.reason}"
+
+    @property
+    def selector(self) -> DeviceSelector:
+        return DeviceSelector(
+            organization_id=self.organization_id,
+            type_id=self.type_id,
+            pattern=self.pattern,
+            device_ids=frozenset(int(i) for i in self.device_ids or ()),
+        )
+
+    @property
+    def zone(self) -> ZoneInfo:
+        try:
+            return ZoneInfo(self.time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            return ZoneInfo("UTC")
+
+    def occurrence_at(self, moment: datetime) -> tuple[datetime, datetime | None] | None:
+        """The (start, end) of the occurrence in force at `moment`, or None. The end is
+        None for an open record window."""
+        if self.ended_at is not None and moment >= self.ended_at:
+            return None
+        if moment < self.starts_at or (self.ends_at is not None and moment >= self.ends_at):
+            return None
+        if self.recurrence == self.Recurrence.ONCE:
+            return self.starts_at, self._cut(self.ends_at)
+        length = timedelta(minutes=self.duration_minutes or 0)
+        local_day = moment.astimezone(self.zone).date()
+        # An occurrence that started yesterday (or earlier, for long ones) may still run.
+        for back in range(0, length.days + 2):
+            start = self._local_start_on(local_day - timedelta(days=back))
+            if start is None or start < self.starts_at:
+                continue
+            if start <= moment < start + length:
+                return start, self._cut(start + length)
+        return None
+
+    def is_active(self, moment: datetime) -> bool:
+        return self.occurrence_at(moment) is not None
+
+    def _local_start_on(self, day: date) -> datetime | None:
+        if self.recurrence == self.Recurrence.WEEKLY and day.weekday() not in (self.weekdays or []):
+            return None
+        at = datetime.combine(day, self.local_start or time(0), tzinfo=self.zone)
+        return at.astimezone(UTC)
+
+    def _cut(self, end: datetime | None) -> datetime | None:
+        """An end moved earlier by `ends_at` and by an end by hand."""
+        ends = [e for e in (end, self.ends_at, self.ended_at) if e is not None]
+        return min(ends) if ends else None
