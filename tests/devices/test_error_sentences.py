@@ -71,5 +71,15 @@ def test_a_device_page_that_cannot_read_its_device_says_why_instead_of_failing(
 
     assert response.status_code == 503
     content = response.content.decode()
-    assert "This device could not be read." in content
+    assert "could not be read either" in content
     assert sentences_run_together(content) == []
+
+
+def test_a_device_the_upstream_cannot_give_says_so_once(client_of, noc, upstream_down):
+    # Redis answers, the device is in no cache, the control API is unreachable: one
+    # sentence says the device could not be read, not the page and then the error again.
+    response = client_of(noc).get("/devices/424242/")
+
+    content = response.content.decode().lower()
+    assert response.status_code == 503
+    assert content.count("could not read") + content.count("could not be read") == 1
