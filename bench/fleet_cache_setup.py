@@ -117,3 +117,16 @@ def cached_fleet(devices: int, config: PollConfig | None = None):
             model=model, api_factory=api_factory(sim), config=config or PollConfig(), mode="full"
         )
         yield sim, model
+
+
+def longest_command(client) -> tuple[float, str]:
+    """The longest command in Redis's SLOWLOG (those past its 10 ms default) since the last
+    `client.slowlog_reset()`: milliseconds and the command's name; (0, "") when none.
+    Redis answers nobody while one command runs, so pages wait this long."""
+    entries = client.slowlog_get(128)
+    if not entries:
+        return 0.0, ""
+    longest = max(entries, key=lambda entry: entry["duration"])  # microseconds
+    command = longest["command"]
+    name = (command.decode() if isinstance(command, bytes) else str(command)).split(" ")[0]
+    return longest["duration"] / 1000, name

@@ -58,6 +58,7 @@ from fleet_cache_setup import (
     TOKEN,
     api_factory,
     fresh_model,
+    longest_command,
     report,
     simulator,
     simulator_process,
@@ -214,29 +215,17 @@ def workers_bench(argv: list[str], parallel: int) -> None:
                 with fresh_model() as model, celery_workers(sim, model, count, parallel) as logs:
                     model.client.slowlog_reset()
                     runs = [ingest_with_workers(sim, model, logs) for _ in range(rounds)]
-                    longest = max(model.client.slowlog_get(128), key=_duration, default=None)
+                    longest, name = longest_command(model.client)
                 elapsed, ranges = min(runs, key=lambda run: run[0])
-                # Redis answers nobody while one command runs: pages wait this long.
                 report(
                     f"poll_redis_longest_command_{count}_workers_{devices}",
-                    _duration(longest) / 1000 if longest else 0,
-                    f"ms ({_command_name(longest)})"
-                    if longest
-                    else "ms (none past SLOWLOG's 10 ms)",
+                    longest,
+                    f"ms ({name})" if name else "ms (none past SLOWLOG's 10 ms)",
                 )
                 report(f"poll_ingest_{count}_workers_{devices}", elapsed, "s")
                 report(f"poll_ratio_{count}_workers_{devices}", elapsed / best_floor, "x")
                 for worker, stored in sorted(ranges.items()):
                     report(f"poll_ranges_{count}_workers_{devices}_{worker}", stored, "ranges")
-
-
-def _duration(entry: dict) -> int:
-    return entry["duration"]  # microseconds
-
-
-def _command_name(entry: dict) -> str:
-    command = entry["command"]
-    return (command.decode() if isinstance(command, bytes) else str(command)).split(" ")[0]
 
 
 def freshness(devices: int, parallel: int) -> None:

@@ -8,6 +8,7 @@ form the device comes in (a record, or a cache dict), so the rules live in `_ent
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -46,6 +47,9 @@ BUILT_SORT_READS = {
 }
 # A built sort index lives this long after it was last used.
 BUILT_SORT_SECONDS = 300
+# Whole-fleet orders are read and written this many devices a command: one command over
+# a million devices holds Redis, and every page, for seconds.
+ORDER_CHUNK = 5000
 
 
 class IndexEntry(NamedTuple):
@@ -360,10 +364,7 @@ class Derived:
                 ranked[device_id] = value_of(device_id, name, value)
             if cursor == "0":
                 break
-        ids = sorted(ranked, key=ranked.__getitem__)
-        self.scripts.call(
-            "store_order", [key], {"ids": ",".join(map(str, ids)), "ttl": BUILT_SORT_SECONDS}
-        )
+        self._store_order(key, sorted(ranked, key=ranked.__getitem__))
 
     def organization_groups(self, info: SnapshotInfo, order: tuple[int, ...]) -> list[str]:
         """The organizations' sets present, in `order`, then the others by id."""
@@ -373,14 +374,43 @@ class Derived:
         return [k.org(g, o) for o in sorted(present, key=lambda o: (rank.get(o, len(rank)), o))]
 
     def store_groups(self, info: SnapshotInfo, groups: list[str], key: str) -> None:
-        """The order of the sets `groups` (organizations or types) inside Redis (one
-        ZUNIONSTORE, no rows read): the name index's scores plus, per group, its rank
-        times STATUS_STEP below zero, so the groups come in order, each in name order,
-        and devices in none (name scores only) last."""
+        """The order of the sets `groups` (organizations or types): the groups in order,
+        each in name order, then the devices in none. Built here from the name index and
+        the groups' members, read and written ORDER_CHUNK devices a command.
+
+        ASSUMPTION: a device renamed while this runs keeps the place of the name it had
+        when its chunk was read (a rename gives the sort a new version, and so a new
+        index, on the next page anyway)."""
         g, k = info.generation, self.keys
-        weights = {k.sort(g, "name"): 1.0}
-        weights.update({group: (n - len(groups)) * STATUS_STEP for n, group in enumerate(groups)})
+        group_of: dict[bytes, int] = {}
+        for n, group in enumerate(groups):
+            for member in self.client.sscan_iter(group, count=ORDER_CHUNK):
+                group_of[member] = n
+        in_group: list[list[bytes]] = [[] for _ in range(len(groups) + 1)]
+        placed: set[bytes] = set()
+        for start in range(0, self.client.zcard(k.sort(g, "name")), ORDER_CHUNK):
+            for member in self.client.zrange(k.sort(g, "name"), start, start + ORDER_CHUNK - 1):
+                if member not in placed:
+                    placed.add(member)
+                    in_group[group_of.get(member, len(groups))].append(member)
+        for member, n in group_of.items():  # not in the name index yet: last of its group
+            if member not in placed:
+                in_group[n].append(member)
+        self._store_order(key, [int(m) for members in in_group for m in members])
+
+    def _store_order(self, key: str, ids: Sequence[int]) -> None:
+        """Write `ids` as the index `key`, each scored by its rank, ORDER_CHUNK a command
+        into a key of its own that then replaces `key` at once: no reader pages half of it."""
+        building = f"{key}:building:{secrets.token_hex(4)}"
+        for start in range(0, len(ids), ORDER_CHUNK):
+            chunk = ids[start : start + ORDER_CHUNK]
+            with self.client.pipeline(transaction=False) as pipe:
+                pipe.zadd(building, {i: start + n for n, i in enumerate(chunk)})
+                pipe.expire(building, BUILT_SORT_SECONDS)  # a builder that dies leaves nothing
+                pipe.execute()
+        if not ids:
+            return
         with self.client.pipeline() as pipe:
-            pipe.zunionstore(key, weights)
+            pipe.rename(building, key)
             pipe.expire(key, BUILT_SORT_SECONDS)
             pipe.execute()

@@ -15,13 +15,10 @@ import redis
 from fleet.store import search_index
 from fleet.store.current import SnapshotInfo, snapshot_info
 from fleet.store.history import Transition
-from fleet.store.indexes import IndexEntry, cell, status_score, unindex
+from fleet.store.indexes import ORDER_CHUNK, IndexEntry, cell, status_score, unindex
 from fleet.store.keys import Keys
 from fleet.store.values import NO_TIME, cache_row, from_epoch, text
 from fleet.store.writes import write_page
-
-# The name and status orders are written in chunks of this many devices.
-ORDER_CHUNK = 5000
 
 
 @dataclass(frozen=True, slots=True)

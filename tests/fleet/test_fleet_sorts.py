@@ -97,3 +97,19 @@ def test_a_removed_device_leaves_the_serial_order(model, cached_fleet):
     page = _all(model, sort="serial")
     assert first.id not in {d.id for d in page.items}
     assert page.total == len(cached_fleet) - 1
+
+
+@pytest.mark.parametrize("sort", sorted(EXPECTED_ORDER))
+def test_a_sort_built_in_small_chunks_orders_the_fleet_the_same(
+    model, cached_fleet, sort, monkeypatch
+):
+    # Chunks far smaller than the fleet: every chunk boundary of the reads and the
+    # writes falls inside an organization, a type and a page.
+    monkeypatch.setattr("fleet.store.indexes.ORDER_CHUNK", 3)
+
+    page = _all(model, sort=sort)
+
+    expected = sorted(cached_fleet, key=EXPECTED_ORDER[sort])
+    assert [d.id for d in page.items] == [d.id for d in expected]
+    leftovers = [key for key in model.client.scan_iter(match="*:building:*")]
+    assert leftovers == []
