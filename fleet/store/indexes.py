@@ -403,11 +403,11 @@ class Derived:
         into a key of its own that then replaces `key` at once: no reader pages half of it."""
         building = f"{key}:building:{secrets.token_hex(4)}"
         for start in range(0, len(ids), ORDER_CHUNK):
-            chunk = ids[start : start + ORDER_CHUNK]
-            with self.client.pipeline(transaction=False) as pipe:
-                pipe.zadd(building, {i: start + n for n, i in enumerate(chunk)})
-                pipe.expire(building, BUILT_SORT_SECONDS)  # a builder that dies leaves nothing
-                pipe.execute()
+            chunk = ",".join(map(str, ids[start : start + ORDER_CHUNK]))
+            # A builder that dies leaves nothing: the key expires.
+            self.scripts.call(
+                "store_order", [building], {"ids": chunk, "start": start, "ttl": BUILT_SORT_SECONDS}
+            )
         if not ids:
             return
         with self.client.pipeline() as pipe:

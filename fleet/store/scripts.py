@@ -35,7 +35,10 @@ SOURCES = {
         name: _PAGE_COUNTS + _source(name)
         for name in ("page_cached", "page_walk", "page_materialise")
     },
-    **{name: _source(name) for name in ("union", "search", "search_post", "row_fields")},
+    **{
+        name: _source(name)
+        for name in ("union", "search", "search_post", "row_fields", "store_order")
+    },
 }
 
 
