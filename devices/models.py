@@ -20,6 +20,10 @@ class Claim(models.Model):
     One claim per device. It is released by hand, or when the device is Up again:
     after a fleet poll that saw it come Up (`devices.tasks`), and as a backstop when
     the triage page finds it Up.
+
+    A group claim (the triage board's "I'm on it" for devices that went Down together) is
+    one claim per device of the group, all with the same `group_key`: each is visible to
+    whoever can see its device, and the group's claim ends when its last device is Up.
     """
 
     device_id = models.PositiveIntegerField(unique=True)
@@ -28,6 +32,7 @@ class Claim(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
     note = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    group_key = models.CharField(max_length=32, blank=True, db_index=True)  # "": one device
 
     def __str__(self) -> str:
         return f"{self.device_name or self.device_id} claimed by {self.user}"

@@ -6,6 +6,23 @@ fleet.store.history.FLAP_MIN_TRANSITIONS, 3, transitions in the last hour, from 
 history), and devices
 whose pending settings have not cleared for longer than the threshold.
 
+Grouped by cause. "Down now" shows by default the devices that went Down together as one
+group each (fleet.down_together: ASSUMPTION, status changes within 2 minutes of the
+group's first), largest first, with what they share and how many share it
+(fleet.shared_facts: organization, type and its connection profile, firmware, location);
+a group of one is a plain row. The flat list (`?view=list`) is one click away. Groups and
+counts are made of every Down device the user may see (up to ALL_DOWN_LIMIT), not only
+of the DOWN_LIMIT rows a list shows: the cache's Down devices are read whole, a
+read-model page at a time, once per snapshot and scope (`_all_down`).
+
+A profile's health. The profile pages judge health (profiles.health), a layer above this
+one: the board states the outcome of the profile's last check (sync or test) as the
+profile poll stored it ("last check failed"), not that judgement.
+
+Maintenance. A Down device that a maintenance window in force covers
+(maintenance_windows.in_force) is not "Down now": it is counted and listed apart, "Down in
+maintenance", with the window's reason and end; flapping and stuck rows are marked too.
+
 Pending age. The upstream says what is pending, not since when. An entry's age
 counts from the first poll that saw it (the read model keeps those times on
 every poll, full and incremental, whether or not anyone reads this board:
@@ -14,27 +31,37 @@ every poll, full and incremental, whether or not anyone reads this board:
 Claims ("I'm on it") live in the dashboard's database (devices.models.Claim),
 are visible to everyone who can see the device, and are dropped when a poll
 sees the device come Up (devices.tasks, after each poll) and, as a backstop,
-when the board finds the device Up.
+when the board finds the device Up. A group's claim is a claim on each of its devices
+under one `group_key`, so it follows the same rules device by device and ends when the
+last of them is Up.
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
+import threading
+import time
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import redis
 from django.conf import settings
+from django.db import transaction
 from django.http import Http404
 
 from accounts import audit, tenancy
 from controlapi import errors
 from controlapi.records import Device
-from devices import configured, device_actions, list_selectors, selectors
+from devices import configured, device_actions, fleet_health, list_selectors, selectors
 from devices.models import Claim
-from fleet import polling
-from fleet.store.queries import DeviceQuery
+from devices.triage_filter import GROUPED, TriageQuery
+from fleet import polling, shared_facts
+from fleet.down_together import went_down_together
+from fleet.store.current import SnapshotInfo
+from fleet.store.queries import MAX_PAGE_SIZE, DeviceQuery
+from maintenance_windows.in_force import window_for, windows_in_force
 
 log = logging.getLogger(__name__)
 
@@ -43,11 +70,23 @@ FLAP_LIMIT = 50
 STUCK_LIMIT = 100
 NOTE_LENGTH = 200
 QUICK_ACTIONS = ("refresh", "reboot")
+GROUP_ROWS = 10  # a group shows its most recent devices; a link lists them all
+GROUP_LINK_MAX = 500  # a group's "all of them" link names its devices up to this many
+ALL_DOWN_LIMIT = 20_000  # Down devices grouped and counted at most (the most recent)
 
 
 def pending_threshold() -> timedelta:
     """How long pending settings may stay before they count (TRIAGE_PENDING_MINUTES)."""
     return timedelta(minutes=float(settings.TRIAGE_PENDING_MINUTES))
+
+
+@dataclass(frozen=True)
+class Maintenance:
+    """The maintenance window in force that covers a device: why, and until when (None:
+    until the device's maintenance record is closed)."""
+
+    reason: str
+    until: datetime | None
 
 
 @dataclass(frozen=True)
@@ -60,42 +99,186 @@ class Row:
     stuck: tuple[str, ...] = ()  # pending entry names past the threshold
     can_refresh: bool = False
     can_reboot: bool = False
+    maintenance: Maintenance | None = None
+
+
+@dataclass(frozen=True)
+class GroupClaim:
+    """The claim on a group: who, with which note, and on how many of its devices."""
+
+    key: str
+    user: object
+    note: str
+    created_at: datetime
+    covers: int
+
+
+@dataclass
+class Group:
+    """Devices that went Down together: `anchor` is the one that went Down first (it names
+    the group in the claim's form), `facts` what they share, in words."""
+
+    anchor: int
+    total: int
+    since: datetime
+    facts: list[str]
+    rows: list[Row]
+    claim: GroupClaim | None
+    query: dict[str, str] | None  # the board's query narrowed to its devices
 
 
 @dataclass
 class Board:
     down: list[Row] = field(default_factory=list)
     down_total: int = 0
+    groups: list[Group] = field(default_factory=list)
+    singles: list[Row] = field(default_factory=list)  # grouped view: groups of one
+    maintenance: list[Row] = field(default_factory=list)
+    maintenance_total: int = 0
     flapping: list[Row] = field(default_factory=list)
     stuck: list[Row] = field(default_factory=list)
     threshold: timedelta = field(default_factory=pending_threshold)
     as_of: datetime | None = None
     error: str | None = None
     notes: list[str] = field(default_factory=list)
+    view: str = GROUPED
+    query: TriageQuery = field(default_factory=TriageQuery)
 
 
-def triage_board(*, user, scope: tenancy.OrgScope, now: datetime) -> Board:
-    board = Board()
+@dataclass(frozen=True)
+class DownNow:
+    """The Down devices the user may see (narrowed by the board's filter), split into
+    those Down now and those in maintenance; `unread` Down devices were not read (the
+    cache unreachable: only the upstream's first page; or past ALL_DOWN_LIMIT)."""
+
+    down: list[Device]
+    in_maintenance: list[tuple[Device, Maintenance]]
+    all_ids: frozenset[int]
+    unread: int = 0
+    as_of: datetime | None = None
+    error: str | None = None
+    notes: tuple[str, ...] = ()
+
+
+def down_now(*, scope: tenancy.OrgScope, now: datetime, query: TriageQuery) -> DownNow:
+    """Every Down device within `scope` and the query's filter, most recent first."""
     org_ids = scope.org_ids_or_none()
-    down = list_selectors.device_list(
+    snapshot = fleet_health.fleet_snapshot()
+    first = list_selectors.device_list(
         org_ids=org_ids,
         query=DeviceQuery(status=False, sort="status_change", descending=True, limit=DOWN_LIMIT),
+        snapshot=snapshot,
     )
-    if down.error:
-        board.error = down.error
+    if first.error:
+        return DownNow([], [], frozenset(), error=first.error, notes=first.notes)
+    devices, notes = first.items, list(first.notes)
+    if first.total > len(devices) and not first.degraded and snapshot.info is not None:
+        try:
+            devices = _all_down(org_ids, snapshot.info)
+        except redis.RedisError as error:
+            log.warning("triage: Down devices past the first page unread: %s", error)
+    unread = max(0, first.total - len(devices))
+    if unread:
+        notes.append(
+            f"Groups, counts and maintenance cover the {len(devices)} most recent Down devices "
+            f"of {first.total}."
+        )
+    all_ids = frozenset(d.id for d in devices)
+    if query.selector is not None:
+        devices = [d for d in devices if query.selector.matches(d)]
+        unread = 0  # a filtered board counts what it read
+    marks = maintenance_marks(devices, now=now, org_ids=org_ids)
+    return DownNow(
+        down=[d for d in devices if d.id not in marks],
+        in_maintenance=[(d, marks[d.id]) for d in devices if d.id in marks],
+        all_ids=all_ids,
+        unread=unread,
+        as_of=first.as_of,
+        notes=tuple(notes),
+    )
+
+
+def maintenance_marks(devices, *, now: datetime, org_ids) -> dict[int, Maintenance]:
+    """Device id -> the window in force covering it, for those of `devices` in one."""
+    windows = windows_in_force(now, org_ids)
+    if not windows:
+        return {}
+    marks = {}
+    for device in devices:
+        window = window_for(device, windows)
+        if window is not None:
+            _, until = window.occurrence_at(now) or (None, None)
+            marks[device.id] = Maintenance(reason=window.reason, until=until)
+    return marks
+
+
+# Every Down device of a scope, per snapshot: the board of every open triage page asks
+# again every 10 s. Kept per (key prefix, generation, its full poll's start, version,
+# scope), on the ASSUMPTION list_selectors' page memo rests on (every write that changes
+# a device bumps the version), for ALL_DOWN_SECONDS at most; ALL_DOWN_KEPT lists.
+ALL_DOWN_SECONDS = 60.0
+ALL_DOWN_KEPT = 8
+_all_down_memo: dict[tuple, tuple[float, list[Device]]] = {}
+_all_down_guard = threading.Lock()
+
+
+def _all_down(org_ids: frozenset[int] | None, info: SnapshotInfo) -> list[Device]:
+    """The Down devices of `org_ids` in the snapshot `info`, most recent first, up to
+    ALL_DOWN_LIMIT. Raises redis.RedisError."""
+    key = (configured.key_prefix(), info.generation, info.full_as_of, info.version, org_ids)
+    now = time.monotonic()
+    kept = _all_down_memo.get(key)
+    if kept is not None and now - kept[0] < ALL_DOWN_SECONDS:
+        return kept[1]
+    model = configured.read_model()
+    devices: list[Device] = []
+    while len(devices) < ALL_DOWN_LIMIT:
+        page = model.query(
+            DeviceQuery(status=False, sort="status_change", descending=True,
+                        offset=len(devices), limit=MAX_PAGE_SIZE),
+            org_ids, info=info,
+        )  # fmt: skip
+        devices.extend(page.items)
+        if len(devices) >= page.total or not page.items:
+            break
+    devices = devices[:ALL_DOWN_LIMIT]
+    with _all_down_guard:
+        if len(_all_down_memo) >= ALL_DOWN_KEPT:
+            _all_down_memo.clear()
+        _all_down_memo[key] = (now, devices)
+    return devices
+
+
+def triage_board(
+    *, user, scope: tenancy.OrgScope, now: datetime, query: TriageQuery | None = None
+) -> Board:
+    query = query or TriageQuery()
+    board = Board(view=query.view, query=query)
+    org_ids = scope.org_ids_or_none()
+    found = down_now(scope=scope, now=now, query=query)
+    board.notes += found.notes
+    if found.error:
+        board.error = found.error
         return board
-    board.as_of, board.down_total = down.as_of, down.total
-    board.notes += down.notes
-    down_devices = down.items
+    board.as_of = found.as_of
+    board.down_total = len(found.down) + found.unread
+    board.maintenance_total = len(found.in_maintenance)
+    down_devices = found.down
     flappers, stuck_devices, first_seen = [], [], {}
     try:
         model = configured.read_model()
-        found = model.flapping_devices(now=now, org_ids=org_ids)[:FLAP_LIMIT]
-        for flapper in found:
+        found_flapping = model.flapping_devices(now=now, org_ids=org_ids)
+        for flapper in found_flapping:
+            if len(flappers) >= FLAP_LIMIT:
+                break
             cached = model.get_device(flapper.device_id)
-            if cached is not None:
+            if cached is not None and _wanted(query, cached.device):
                 flappers.append((cached.device, flapper.transitions))
-        pending = list_selectors.all_matching(org_ids, DeviceQuery(pending_only=True))
+        pending = [
+            d
+            for d in list_selectors.all_matching(org_ids, DeviceQuery(pending_only=True))
+            if _wanted(query, d)
+        ]
         first_seen = model.pending_first_seen(
             (d.id, p.name) for d in pending for p in d.pending_settings
         )
@@ -115,18 +298,40 @@ def triage_board(*, user, scope: tenancy.OrgScope, now: datetime) -> Board:
             "Flapping and stuck-pending lists need the fleet cache (Redis), which is unreachable."
         )
 
-    _release_claims_of_up_devices(down_ids={d.id for d in down_devices})
-    shown = (
-        {d.id for d in down_devices}
+    # Claims end when their device is Up: those of the user's organizations not among the
+    # Down devices read (the filter narrows only what is shown).
+    _release_claims_of_up_devices(down_ids=set(found.all_ids), scope=scope)
+    if query.view == GROUPED:
+        bursts = went_down_together(down_devices)
+        grouped = [b for b in bursts if len(b) > 1]
+        in_groups = {d.id for b in grouped for d in b}
+        singles = [d for d in down_devices if d.id not in in_groups][:DOWN_LIMIT]
+        shown_down = singles + [d for b in grouped for d in _most_recent(b)[:GROUP_ROWS]]
+    else:
+        grouped, singles = [], []
+        shown_down = down_devices[:DOWN_LIMIT]
+    in_maintenance = found.in_maintenance[:DOWN_LIMIT]
+    marks = maintenance_marks(
+        [d for d, _ in flappers] + [d for d, _ in stuck_devices[:STUCK_LIMIT]],
+        now=now, org_ids=org_ids,
+    )  # fmt: skip
+    marks.update({d.id: m for d, m in in_maintenance})
+    all_claims = _claims_of(
+        {d.id for b in grouped for d in b}
+        | {d.id for d in shown_down}
+        | {d.id for d, _ in in_maintenance}
         | {d.id for d, _ in flappers}
         | {d.id for d, _ in stuck_devices}
     )
-    claims = {
-        c.device_id: c for c in Claim.objects.filter(device_id__in=shown).select_related("user")
-    }
-    names = list_selectors.organization_names({d.organization_id for d in down_devices}
-                                | {d.organization_id for d, _ in flappers}
-                                | {d.organization_id for d, _ in stuck_devices})  # fmt: skip
+    listed = (
+        shown_down
+        + [d for d, _ in in_maintenance]
+        + [d for d, _ in flappers]
+        + [d for d, _ in stuck_devices]
+    )
+    names = list_selectors.organization_names(
+        {d.organization_id for d in listed} | {d.organization_id for b in grouped for d in b}
+    )
     refresh_scope = tenancy.scope_for(user, tenancy.REFRESH)
     reboot_scope = tenancy.scope_for(user, tenancy.REBOOT)
 
@@ -134,13 +339,19 @@ def triage_board(*, user, scope: tenancy.OrgScope, now: datetime) -> Board:
         return Row(
             device=device,
             organization=names.get(device.organization_id, ""),
-            claim=claims.get(device.id),
+            claim=all_claims.get(device.id),
             can_refresh=refresh_scope.allows(device.organization_id),
             can_reboot=reboot_scope.allows(device.organization_id),
+            maintenance=marks.get(device.id),
             **extra,
         )
 
-    board.down = [row(d, since=d.status_change) for d in down_devices]
+    if query.view == GROUPED:
+        board.groups = _groups(grouped, row=row, claims=all_claims, names=names, query=query)
+        board.singles = [row(d, since=d.status_change) for d in singles]
+    else:
+        board.down = [row(d, since=d.status_change) for d in shown_down]
+    board.maintenance = [row(d, since=d.status_change) for d, _ in in_maintenance]
     board.flapping = [row(d, transitions=n) for d, n in flappers]
     board.stuck = [
         row(d, stuck=names_, since=min(first_seen[(d.id, n)] for n in names_))
@@ -150,9 +361,101 @@ def triage_board(*, user, scope: tenancy.OrgScope, now: datetime) -> Board:
     return board
 
 
-def _release_claims_of_up_devices(*, down_ids: set[int]) -> None:
-    """Claims end when the device is Up again: drop those whose device the cache has Up."""
-    claimed = set(Claim.objects.values_list("device_id", flat=True)) - down_ids
+def _wanted(query: TriageQuery, device: Device) -> bool:
+    return query.selector is None or query.selector.matches(device)
+
+
+def _most_recent(devices: list[Device]) -> list[Device]:
+    return sorted(devices, key=lambda d: (d.status_change, d.id), reverse=True)
+
+
+def _claims_of(device_ids: set[int]) -> dict[int, Claim]:
+    if not device_ids:
+        return {}
+    return {
+        c.device_id: c
+        for c in Claim.objects.filter(device_id__in=device_ids).select_related("user")
+    }
+
+
+def _groups(bursts, *, row, claims, names, query: TriageQuery) -> list[Group]:
+    profiles = _profiles() if bursts else {}
+    groups = []
+    for burst in bursts:
+        groups.append(
+            Group(
+                anchor=burst[0].id,
+                total=len(burst),
+                since=burst[0].status_change,
+                facts=fact_words(burst, names=names, profiles=profiles),
+                rows=[row(d, since=d.status_change) for d in _most_recent(burst)[:GROUP_ROWS]],
+                claim=_group_claim(burst, claims),
+                query=(
+                    {"view": "list", "devices": ",".join(str(d.id) for d in sorted(burst, key=_id))}
+                    if len(burst) <= GROUP_LINK_MAX
+                    else None
+                ),
+            )
+        )
+    return groups
+
+
+def _id(device: Device) -> int:
+    return device.id
+
+
+def _profiles() -> dict[int, object]:
+    """Profile id -> the profile as the last profile poll stored it (empty if unknown)."""
+    try:
+        snapshot = configured.read_model().read_profiles()
+    except (redis.RedisError, ValueError) as error:
+        log.warning("triage without profiles: %s", error)
+        return {}
+    return {p.id: p for p in snapshot.items} if snapshot else {}
+
+
+def fact_words(devices: list[Device], *, names: dict[int, str], profiles: dict) -> list[str]:
+    """What a group shares, in words with counts: "all organization Acme", "290 type 7
+    (CPE-X)", "profile Warehouse (last check failed)", "280 firmware 2.1.4"."""
+    words = []
+    for fact in shared_facts.shared_facts(devices):
+        count = "all" if fact.shared_by_all else str(fact.count)
+        if fact.kind == shared_facts.ORGANIZATION:
+            words.append(f"{count} organization {names.get(fact.value, fact.value)}")
+        elif fact.kind == shared_facts.TYPE:
+            name = next((d.type_short_name for d in devices if d.type == fact.value), None)
+            words.append(f"{count} type {fact.value}" + (f" ({name})" if name else ""))
+            profile = profiles.get(fact.value)
+            if profile is not None:
+                # ASSUMPTION (fleet.device_selector): a device's type is its profile's id.
+                outcome = profile.last_check_status
+                state = f" (last check {outcome})" if outcome else " (not checked yet)"
+                words.append(f"profile {profile.name}{state}")
+        elif fact.kind == shared_facts.FIRMWARE:
+            words.append(f"{count} firmware {fact.value}")
+        else:
+            words.append(f"{count} location {fact.value}")
+    return words
+
+
+def _group_claim(burst: list[Device], claims: dict[int, Claim]) -> GroupClaim | None:
+    """The group claim on most of the group's devices, if any."""
+    keyed = [claims[d.id] for d in burst if d.id in claims and claims[d.id].group_key]
+    if not keyed:
+        return None
+    key, covers = Counter(c.group_key for c in keyed).most_common(1)[0]
+    first = next(c for c in keyed if c.group_key == key)
+    return GroupClaim(key=key, user=first.user, note=first.note, created_at=first.created_at,
+                      covers=covers)  # fmt: skip
+
+
+def _release_claims_of_up_devices(*, down_ids: set[int], scope: tenancy.OrgScope) -> None:
+    """Claims end when the device is Up again: drop those of the scope's organizations
+    whose device the cache has Up."""
+    claims = Claim.objects.all()
+    if not scope.all:
+        claims = claims.filter(organization_id__in=scope.ids)
+    claimed = set(claims.values_list("device_id", flat=True)) - down_ids
     if not claimed:
         return
     try:
@@ -181,6 +484,78 @@ def claim_device(*, user, device_id: int, note: str) -> Claim:
                         organization_id=device.organization_id, device_id=device.id,
                         device_name=device.name, parameters={"note": note})  # fmt: skip
     return claim
+
+
+def claim_group(*, user, scope: tenancy.OrgScope, anchor: int, note: str, now: datetime,
+                query: TriageQuery) -> int:  # fmt: skip
+    """Take the group that went Down with device `anchor` first, as the user's board draws
+    it (`scope` and the board's `query`): every device of it gets a claim under one key,
+    replacing any claim it had. Returns how many devices; raises GroupChanged when the
+    board no longer has that group (its devices came Up, or the page was old)."""
+    found = down_now(scope=scope, now=now, query=query)
+    burst = next(
+        (b for b in went_down_together(found.down) if len(b) > 1 and b[0].id == anchor), None
+    )
+    if burst is None:
+        raise GroupChanged
+    note = " ".join(note.split())[:NOTE_LENGTH]
+    key = secrets.token_hex(8)
+    taken = now
+    with transaction.atomic():
+        Claim.objects.bulk_create(
+            [
+                Claim(
+                    device_id=d.id,
+                    organization_id=d.organization_id,
+                    device_name=d.name,
+                    user=user,
+                    note=note,
+                    created_at=taken,
+                    group_key=key,
+                )  # fmt: skip
+                for d in burst
+            ],
+            update_conflicts=True,
+            unique_fields=["device_id"],
+            update_fields=[
+                "organization_id",
+                "device_name",
+                "user",
+                "note",
+                "created_at",
+                "group_key",
+            ],  # fmt: skip
+        )
+        # One entry per organization: each tenant's trail names only its own devices.
+        for org, count in Counter(d.organization_id for d in burst).items():
+            audit.record_action(
+                user=user, action="claim_group", result=audit.OK, organization_id=org,
+                device_name=f"{count} devices",
+                parameters={"note": note, "devices": count, "group": key},
+            )  # fmt: skip
+    return len(burst)
+
+
+class GroupChanged(Exception):
+    """The group asked for is not on the board any more."""
+
+
+def release_group_claim(*, user, scope: tenancy.OrgScope, key: str) -> int:
+    """Release a group's claim on the devices of it the user may see; 404 when there is
+    none (another organization's group claims answer as missing ones do)."""
+    claims = Claim.objects.filter(group_key=key) if key else Claim.objects.none()
+    if not scope.all:
+        claims = claims.filter(organization_id__in=scope.ids)
+    counts = Counter(claims.values_list("organization_id", flat=True))
+    if not counts:
+        raise Http404("No such claim.")
+    with transaction.atomic():
+        claims.delete()
+        for org, count in counts.items():
+            audit.record_action(user=user, action="release_group_claim", result=audit.OK,
+                                organization_id=org, device_name=f"{count} devices",
+                                parameters={"devices": count, "group": key})  # fmt: skip
+    return sum(counts.values())
 
 
 def release_claim(*, user, device_id: int) -> None:

@@ -17,6 +17,10 @@ urlpatterns = [
     path("devices/bulk/<int:job_id>/", views.bulk_job, name="bulk-job"),
     path("devices/bulk/<int:job_id>/cancel/", views.bulk_cancel, name="bulk-cancel"),
     path("triage/", views.triage, name="triage"),
+    path("triage/groups/<int:anchor>/claim/", views.triage_group_claim, name="triage-group-claim"),
+    path(
+        "triage/groups/<slug:key>/release/", views.triage_group_release, name="triage-group-release"
+    ),
     path("triage/<int:device_id>/claim/", views.triage_claim, name="triage-claim"),
     path("triage/<int:device_id>/release/", views.triage_release, name="triage-release"),
     path("triage/<int:device_id>/<slug:action>/", views.triage_action, name="triage-action"),

@@ -32,6 +32,7 @@ from devices import (
     list_filters,
     list_rows,
     list_selectors,
+    triage_filter,
 )
 from devices import triage as triage_reads
 from devices.models import BulkJob
@@ -310,16 +311,67 @@ def device_export(request):
 # --- triage ----------------------------------------------------------------------------
 
 
+def _triage_query(request) -> triage_filter.TriageQuery:
+    return triage_filter.parse(
+        request.GET, scope=request.scope,
+        outside=partial(tenancy.outside_scope_message, request),
+    )  # fmt: skip
+
+
 def _triage_context(request) -> dict:
-    board = triage_reads.triage_board(user=request.user, scope=request.scope, now=_now())
-    return {"nav": "triage", "title": "Triage", "board": board, "now": _now(),
-            "refresh_seconds": REFRESH_SECONDS}  # fmt: skip
+    query = _triage_query(request)
+    board = triage_reads.triage_board(
+        user=request.user, scope=request.scope, now=_now(), query=query
+    )
+    base = reverse("devices:triage")
+    return {
+        "nav": "triage",
+        "title": "Triage",
+        "board": board,
+        "now": _now(),
+        "refresh_seconds": REFRESH_SECONDS,
+        "filter": query,
+        "filter_words": _filter_words(query),
+        "self_url": _url(base, query.params),
+        "query_string": urlencode(query.params),
+        "grouped_url": _url(base, query.with_view(triage_filter.GROUPED)),
+        "list_url": _url(base, query.with_view(triage_filter.LIST)),
+        "unfiltered_url": _url(base, _without(query.params, *query.filter_params)),
+        "groups": [(g, _url(base, g.query) if g.query else None) for g in board.groups],
+    }
+
+
+def _filter_words(query: triage_filter.TriageQuery) -> str:
+    """The board's filter in words, organizations by name."""
+    selector = query.selector
+    if selector is None:
+        return ""
+    words = selector.describe()
+    if selector.organization_id is not None:
+        name = list_selectors.organization_names([selector.organization_id])
+        words = words.replace(
+            f"organization {selector.organization_id}",
+            f"organization {name[selector.organization_id]} (#{selector.organization_id})",
+        )
+    return words
 
 
 @require_GET
 @vary_on_headers("HX-Request")
 @tenancy.scoped_view()
 def triage(request):
+    """The triage board. Its URL query (devices.triage_filter) is kept by its refresh, its
+    toggle and its forms, so a filtered board is a link (notifications point at it):
+
+    - `view=list`: one flat list instead of the groups (`view=grouped`, the default);
+    - `organization=ID`: only that organization's devices (one outside the user's
+      organizations shows nothing, and says so);
+    - `type=ID`: only devices of that type (its connection profile);
+    - `devices=ID,ID,...`: only these devices (at most 5000; ids the user may not see are
+      not shown).
+
+    e.g. `/triage/?devices=1,2,3` or `/triage/?organization=5&type=7`.
+    """
     template = "devices/triage.html#triage-board" if request.htmx else "devices/triage.html"
     return render(request, template, _triage_context(request))
 
@@ -343,6 +395,30 @@ def triage_release(request, device_id: int):
 
 @require_POST
 @tenancy.scoped_view()
+def triage_group_claim(request, anchor: int):
+    try:
+        count = triage_reads.claim_group(
+            user=request.user, scope=request.scope, anchor=anchor,
+            note=request.POST.get("note", ""), now=_now(), query=_triage_query(request),
+        )  # fmt: skip
+    except triage_reads.GroupChanged:
+        return _back_to_triage(
+            request, "That group has changed since the board was drawn (devices came Up or "
+            "went Down): nothing was claimed. Look at the board again.",
+        )  # fmt: skip
+    return _back_to_triage(request, f"Claimed the group of {count} devices: others see that "
+                           "you are on it.")  # fmt: skip
+
+
+@require_POST
+@tenancy.scoped_view()
+def triage_group_release(request, key: str):
+    count = triage_reads.release_group_claim(user=request.user, scope=request.scope, key=key)
+    return _back_to_triage(request, f"Group claim released ({count} devices).")
+
+
+@require_POST
+@tenancy.scoped_view()
 @device_404
 def triage_action(request, device_id: int, action: str):
     message = triage_reads.quick_action(user=request.user, device_id=device_id, action=action)
@@ -354,7 +430,7 @@ def _back_to_triage(request, message: str):
         context = {**_triage_context(request), "flash": message}
         return render(request, "devices/triage.html#triage-board", context)
     messages.info(request, message)
-    return redirect("devices:triage")
+    return redirect(_url(reverse("devices:triage"), _triage_query(request).params))
 
 
 # --- bulk actions ----------------------------------------------------------------------
