@@ -491,7 +491,9 @@ def claim_group(*, user, scope: tenancy.OrgScope, anchor: int, note: str, now: d
     """Take the group that went Down with device `anchor` first, as the user's board draws
     it (`scope` and the board's `query`): every device of it gets a claim under one key,
     replacing any claim it had. Returns how many devices; raises GroupChanged when the
-    board no longer has that group (its devices came Up, or the page was old)."""
+    board no longer has that group (its devices came Up, or the page was old), and
+    DeviceNotFound (404) when the user may not see the device `anchor`."""
+    selectors.device_for_user(user=user, device_id=anchor, detail=False)
     found = down_now(scope=scope, now=now, query=query)
     burst = next(
         (b for b in went_down_together(found.down) if len(b) > 1 and b[0].id == anchor), None

@@ -395,6 +395,7 @@ def triage_release(request, device_id: int):
 
 @require_POST
 @tenancy.scoped_view()
+@device_404
 def triage_group_claim(request, anchor: int):
     try:
         count = triage_reads.claim_group(

@@ -2,26 +2,9 @@
 
 import re
 
-import pytest
-
 from accounts.models import AuditEntry
 from devices.models import Claim
-from fleet import polling
 from tests.fixtures.users import ORG_A
-
-
-@pytest.fixture
-def poll(model, api_factory, poll_config, cache_settings):
-    def run():
-        polling.poll_fleet(model=model, api_factory=api_factory, config=poll_config, mode="full")
-
-    return run
-
-
-@pytest.fixture
-def polled(poll, still_fleet):
-    poll()
-    return still_fleet
 
 
 def device_of(all_devices, org, up=True):
