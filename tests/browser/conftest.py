@@ -126,6 +126,6 @@ def fleet(settings, simulator, redis_url, redis_client, key_prefix):
             return list(client.iter_devices(limit=100, **filters))
 
     poll()
-    control.poll, control.devices = poll, devices
+    control.poll, control.devices, control.model, control.api = poll, devices, model, api
     yield control
     control.reset()

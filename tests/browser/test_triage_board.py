@@ -5,11 +5,14 @@ The page's clock is Playwright's: `page.clock.run_for` moves time past the board
 interval at once, so no test waits for a real 10 s tick.
 """
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
 from devices.views import REFRESH_SECONDS
-from tests.fixtures.users import PASSWORD
+from fleet import polling
+from tests.fixtures.users import ORG_A, ORG_B, PASSWORD
 
 PAST_A_REFRESH_MS = (REFRESH_SECONDS + 1) * 1000
 
@@ -146,3 +149,77 @@ def test_row_actions_are_on_screen_and_the_page_does_not_scroll_sideways(
     # A wide screen is used: the board is not held to a reading column.
     table = page.locator("[data-kind=down]").bounding_box()
     assert table["width"] >= width - 64
+
+
+# --- grouped by cause -------------------------------------------------------------------------
+
+
+def take_down(fleet, devices):
+    for device in devices:
+        fleet.set_status(device.id, up=False)
+    fleet.poll()
+
+
+def test_devices_down_together_are_one_group_and_one_list_is_a_click_away(fleet, board):
+    outage = [d for d in fleet.devices(status=True)][:5]
+    take_down(fleet, outage)
+    group = board.locator(f'.triage-group[data-group="{outage[0].id}"]')
+
+    let_a_refresh_pass(board)  # the board shows the outage by itself
+
+    expect(group.locator(".group-summary")).to_contain_text("5 Down since")
+    board.get_by_role("link", name="One list").click()
+    expect(board).to_have_url(re.compile(r"/triage/\?view=list$"))
+    expect(board.locator(".triage-group")).to_have_count(0)
+    for device in outage:
+        expect(board.locator(f'[data-kind=down] tr[data-device-id="{device.id}"]')).to_be_visible()
+    let_a_refresh_pass(board)  # the refresh keeps the view
+    expect(board.locator("#triage-board")).to_have_attribute("data-view", "list")
+    board.get_by_role("link", name="Grouped by cause").click()
+    expect(group).to_be_visible()
+
+
+def test_claiming_a_group_shows_who_is_on_it(fleet, board):
+    outage = [d for d in fleet.devices(status=True)][:3]
+    take_down(fleet, outage)
+    board.reload()
+    group = board.locator(f'.triage-group[data-group="{outage[0].id}"]')
+
+    group.get_by_placeholder("note for the group (optional)").fill("fibre cut, crew on the way")
+    group.get_by_role("button", name="I'm on it (all 3)").click()
+
+    expect(group.locator(".group-claim")).to_contain_text("noc is on this group: fibre cut")
+    expect(group.locator("[data-kind=group] .claim-cell").first).to_contain_text(
+        "with the group's claim"
+    )
+
+
+@pytest.mark.parametrize("who", ["noc", "tenant_admin"])
+def test_a_large_outage_is_one_group_above_the_scattered_devices(
+    fleet, page, login, screenshot, request, who
+):
+    """300 devices Down in one outage and the fleet's few scattered ones, as NOC staff (every
+    organization) and as a tenant admin (organization 5 only)."""
+    fleet.resize(900)
+    fleet.poll()
+    polling.poll_profiles(model=fleet.model, api_factory=fleet.api)
+    # Mostly devices of one type (one connection profile), as when a profile's server fails.
+    ours = [d for d in fleet.devices(status=True) if d.organization_id in (ORG_A, ORG_B)]
+    outage = sorted(ours, key=lambda d: d.type != 21)[:300]
+    take_down(fleet, outage)
+    user = request.getfixturevalue(who)
+    login(user.username, PASSWORD)
+    page.set_viewport_size({"width": 1440, "height": 1000})
+
+    page.goto("/triage/")
+
+    visible = [d for d in outage if who == "noc" or d.organization_id == ORG_A]
+    first = page.locator(".triage-group").first
+    expect(first).to_have_attribute("data-size", str(len(visible)))
+    expect(first.locator(".group-summary")).to_contain_text(f"{len(visible)} Down since")
+    expect(first.locator("[data-kind=group] .triage-row")).to_have_count(10)
+    expect(first).to_contain_text(f"all {len(visible)} in one list")
+    screenshot(f"triage-grouped-{who}")
+    if who == "tenant_admin":
+        expect(first.locator(".group-summary")).to_contain_text("all organization")
+        assert "organization 7" not in page.content()
