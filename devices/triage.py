@@ -49,6 +49,7 @@ from datetime import datetime, timedelta
 import redis
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404
 
 from accounts import audit, tenancy
@@ -107,6 +108,7 @@ class GroupClaim:
     """The claim on a group: who, with which note, and on how many of its devices."""
 
     key: str
+    device_id: int  # one device the claim covers: names it to release it
     user: object
     note: str
     created_at: datetime
@@ -317,11 +319,11 @@ def triage_board(
     )  # fmt: skip
     marks.update({d.id: m for d, m in in_maintenance})
     all_claims = _claims_of(
-        {d.id for b in grouped for d in b}
-        | {d.id for d in shown_down}
+        {d.id for d in shown_down}
         | {d.id for d, _ in in_maintenance}
         | {d.id for d, _ in flappers}
-        | {d.id for d, _ in stuck_devices}
+        | {d.id for d, _ in stuck_devices},
+        scope=scope if grouped else None,
     )
     listed = (
         shown_down
@@ -369,13 +371,16 @@ def _most_recent(devices: list[Device]) -> list[Device]:
     return sorted(devices, key=lambda d: (d.status_change, d.id), reverse=True)
 
 
-def _claims_of(device_ids: set[int]) -> dict[int, Claim]:
-    if not device_ids:
-        return {}
-    return {
-        c.device_id: c
-        for c in Claim.objects.filter(device_id__in=device_ids).select_related("user")
-    }
+def _claims_of(device_ids: set[int], *, scope: tenancy.OrgScope | None) -> dict[int, Claim]:
+    """The claims of the rows shown, and with a `scope` every group claim within it (a
+    group's devices may be thousands; claims are few, so they are not asked for by id)."""
+    wanted = Q(device_id__in=device_ids)
+    if scope is not None:
+        groups = ~Q(group_key="")
+        if not scope.all:
+            groups &= Q(organization_id__in=scope.ids)
+        wanted |= groups
+    return {c.device_id: c for c in Claim.objects.filter(wanted).select_related("user")}
 
 
 def _groups(bursts, *, row, claims, names, query: TriageQuery) -> list[Group]:
@@ -445,8 +450,8 @@ def _group_claim(burst: list[Device], claims: dict[int, Claim]) -> GroupClaim | 
         return None
     key, covers = Counter(c.group_key for c in keyed).most_common(1)[0]
     first = next(c for c in keyed if c.group_key == key)
-    return GroupClaim(key=key, user=first.user, note=first.note, created_at=first.created_at,
-                      covers=covers)  # fmt: skip
+    return GroupClaim(key=key, device_id=first.device_id, user=first.user, note=first.note,
+                      created_at=first.created_at, covers=covers)  # fmt: skip
 
 
 def _release_claims_of_up_devices(*, down_ids: set[int], scope: tenancy.OrgScope) -> None:
@@ -542,15 +547,17 @@ class GroupChanged(Exception):
     """The group asked for is not on the board any more."""
 
 
-def release_group_claim(*, user, scope: tenancy.OrgScope, key: str) -> int:
-    """Release a group's claim on the devices of it the user may see; 404 when there is
-    none (another organization's group claims answer as missing ones do)."""
-    claims = Claim.objects.filter(group_key=key) if key else Claim.objects.none()
+def release_group_claim(*, user, scope: tenancy.OrgScope, device_id: int) -> int:
+    """Release the group claim that covers `device_id`, on the devices of it the user may
+    see; 404 when the device has no group claim or is outside the scope (the same answer)."""
+    found = Claim.objects.filter(device_id=device_id).exclude(group_key="").first()
+    if found is None or not scope.allows(found.organization_id):
+        raise Http404("No such claim.")
+    key = found.group_key
+    claims = Claim.objects.filter(group_key=key)
     if not scope.all:
         claims = claims.filter(organization_id__in=scope.ids)
     counts = Counter(claims.values_list("organization_id", flat=True))
-    if not counts:
-        raise Http404("No such claim.")
     with transaction.atomic():
         claims.delete()
         for org, count in counts.items():

@@ -17,9 +17,15 @@ urlpatterns = [
     path("devices/bulk/<int:job_id>/", views.bulk_job, name="bulk-job"),
     path("devices/bulk/<int:job_id>/cancel/", views.bulk_cancel, name="bulk-cancel"),
     path("triage/", views.triage, name="triage"),
-    path("triage/groups/<int:anchor>/claim/", views.triage_group_claim, name="triage-group-claim"),
+    # A group is named by one of its devices: the one that went Down first (to claim it) or
+    # one its claim covers (to release it).
     path(
-        "triage/groups/<slug:key>/release/", views.triage_group_release, name="triage-group-release"
+        "triage/groups/<int:device_id>/claim/", views.triage_group_claim, name="triage-group-claim"
+    ),
+    path(
+        "triage/groups/<int:device_id>/release/",
+        views.triage_group_release,
+        name="triage-group-release",
     ),
     path("triage/<int:device_id>/claim/", views.triage_claim, name="triage-claim"),
     path("triage/<int:device_id>/release/", views.triage_release, name="triage-release"),

@@ -396,10 +396,10 @@ def triage_release(request, device_id: int):
 @require_POST
 @tenancy.scoped_view()
 @device_404
-def triage_group_claim(request, anchor: int):
+def triage_group_claim(request, device_id: int):
     try:
         count = triage_reads.claim_group(
-            user=request.user, scope=request.scope, anchor=anchor,
+            user=request.user, scope=request.scope, anchor=device_id,
             note=request.POST.get("note", ""), now=_now(), query=_triage_query(request),
         )  # fmt: skip
     except triage_reads.GroupChanged:
@@ -413,8 +413,10 @@ def triage_group_claim(request, anchor: int):
 
 @require_POST
 @tenancy.scoped_view()
-def triage_group_release(request, key: str):
-    count = triage_reads.release_group_claim(user=request.user, scope=request.scope, key=key)
+def triage_group_release(request, device_id: int):
+    count = triage_reads.release_group_claim(
+        user=request.user, scope=request.scope, device_id=device_id
+    )
     return _back_to_triage(request, f"Group claim released ({count} devices).")
 
 

@@ -182,9 +182,8 @@ def test_a_group_claim_is_released_by_hand(client_of, operator, take_down, all_d
     take_down(devices)
     client = client_of(operator)
     client.post(f"/triage/groups/{devices[0].id}/claim/", {"note": "on it"})
-    key = Claim.objects.first().group_key
 
-    response = client.post(f"/triage/groups/{key}/release/")
+    response = client.post(f"/triage/groups/{devices[1].id}/release/")
 
     assert response.status_code == 302 and not Claim.objects.exists()
     assert AuditEntry.objects.filter(action="release_group_claim").count() == 1
@@ -199,8 +198,7 @@ def test_an_outsider_can_neither_claim_nor_release_another_organizations_group(
 
     claimed = outside.post(f"/triage/groups/{devices[0].id}/claim/", {"note": "mine"})
     client_of(operator).post(f"/triage/groups/{devices[0].id}/claim/", {"note": "ours"})
-    key = Claim.objects.first().group_key
-    released = client_of(outsider).post(f"/triage/groups/{key}/release/")
+    released = client_of(outsider).post(f"/triage/groups/{devices[0].id}/release/")
 
     assert claimed.status_code == 404 and released.status_code == 404
     assert {c.note for c in Claim.objects.all()} == {"ours"}
