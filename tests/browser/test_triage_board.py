@@ -6,12 +6,14 @@ interval at once, so no test waits for a real 10 s tick.
 """
 
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.sync_api import expect
 
 from devices.views import REFRESH_SECONDS
 from fleet import polling
+from maintenance_windows.models import MaintenanceWindow
 from tests.fixtures.users import ORG_A, ORG_B, PASSWORD
 
 PAST_A_REFRESH_MS = (REFRESH_SECONDS + 1) * 1000
@@ -223,3 +225,39 @@ def test_a_large_outage_is_one_group_above_the_scattered_devices(
     if who == "tenant_admin":
         expect(first.locator(".group-summary")).to_contain_text("all organization")
         assert "organization 7" not in page.content()
+
+
+def test_devices_in_a_maintenance_window_show_apart_with_its_reason(
+    fleet, noc, page, login, screenshot
+):
+    outage = [d for d in fleet.devices(status=True) if d.organization_id == ORG_A][:6]
+    take_down(fleet, outage)
+    now = datetime.now(UTC)
+    MaintenanceWindow.objects.create(
+        organization_id=ORG_A, device_ids=[d.id for d in outage[:2]],
+        reason="core switch replacement", owner_name="noc",
+        starts_at=now - timedelta(minutes=30), ends_at=now + timedelta(hours=2),
+    )  # fmt: skip
+    login(noc.username, PASSWORD)
+    page.set_viewport_size({"width": 1024, "height": 1400})
+
+    page.goto("/triage/")
+
+    apart = page.get_by_role("region", name="Down in maintenance")
+    expect(apart.get_by_role("heading")).to_have_text("Down in maintenance 2")
+    expect(apart.locator(".triage-row")).to_have_count(2)
+    expect(apart.locator(".badge-maintenance").first).to_contain_text(
+        "in maintenance (core switch replacement, until"
+    )
+    expect(page.locator(f'.triage-group[data-group="{outage[2].id}"]')).to_have_attribute(
+        "data-size", "4"
+    )
+    page.get_by_role("link", name="2 in maintenance").click()  # the count's link to them
+    expect(apart.get_by_role("heading")).to_be_in_viewport()
+    screenshot("triage-maintenance-1024")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1024
+    # The window's words wrap: the rows fit without scrolling sideways.
+    wraps = page.locator(".table-wrap").evaluate_all(
+        "wraps => wraps.map(w => w.scrollWidth - w.clientWidth)"
+    )
+    assert set(wraps) == {0}

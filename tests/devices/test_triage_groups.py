@@ -331,3 +331,23 @@ def test_a_claim_from_a_filtered_board_comes_back_to_the_same_board(
 
     assert response.status_code == 302
     assert response["Location"] == f"/triage/?view=list&organization={ORG_A}"
+
+
+def test_a_noc_claim_on_a_mixed_group_is_seen_and_released_by_a_tenant_for_their_part_only(
+    client_of, noc, tenant_admin, take_down, all_devices
+):
+    ours = up_devices(all_devices, ORG_A, count=2)
+    theirs = up_devices(all_devices, ORG_OTHER, count=3)
+    take_down([*ours, *theirs])
+    first = groups(client_of(noc).get("/triage/").content.decode())[0]["anchor"]
+    client_of(noc).post(f"/triage/groups/{first}/claim/", {"note": "upstream outage"})
+
+    tenant = client_of(tenant_admin)
+    content = tenant.get("/triage/").content.decode()
+    released = tenant.post(f"/triage/groups/{ours[0].id}/release/")
+
+    assert "noc</strong> is on this group: upstream outage" in groups(content)[0]["html"]
+    assert released.status_code == 302
+    assert set(Claim.objects.values_list("device_id", flat=True)) == {d.id for d in theirs}
+    assert set(AuditEntry.objects.filter(action="release_group_claim").values_list(
+        "organization_id", flat=True)) == {ORG_A}  # fmt: skip
