@@ -23,7 +23,7 @@ from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 from accounts import tenancy
 from accounts.models import Organization
 from controlapi.records import has_detail_fields
-from devices import device_actions, refresh_requests, selectors, tasks
+from devices import device_actions, in_maintenance, refresh_requests, selectors, tasks
 from devices.models import ActionRecord
 from devices.not_found import device_404, render_unavailable
 from fleet import freshness
@@ -115,6 +115,7 @@ def detail_context(
         "can_delete": tenancy.can(request.user, tenancy.DEVICE_DELETE, org),
         "can_maintain": tenancy.can(request.user, tenancy.MAINTENANCE, org),
         "can_schedule": tenancy.can(request.user, tenancy.HEADLESS, org),
+        "maintenance": None if part else in_maintenance.window_of(device, datetime.now(UTC)),
         "recent": recent,
         "action_error": action_error,
         "danger_error": danger_error,

@@ -11,7 +11,7 @@ template engine prints them (no thousands separator: USE_THOUSAND_SEPARATOR is o
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import lru_cache
 from typing import NamedTuple
@@ -24,6 +24,8 @@ from django.utils.timezone import get_current_timezone
 from django.utils.translation import get_language
 
 from controlapi.records import Device
+from maintenance_windows.in_force import window_for
+from maintenance_windows.models import MaintenanceWindow
 
 NONE = "—"  # an empty cell
 # A device id no device has: its digits mark where the id goes in the detail URL,
@@ -54,6 +56,8 @@ class RowView(NamedTuple):
     seen_title: str
     seen: str
     pending: tuple[tuple[str, str], ...]  # (title, name) per pending setting
+    maintenance: str = ""  # the window in force over it, in words ("" none)
+    maintenance_url: str = ""  # that window's page
 
 
 def stamp(moment: datetime | None, zone: tzinfo) -> str:
@@ -139,26 +143,42 @@ def row_view(
     )
 
 
-def fleet_rows(devices: Iterable[Device], names: dict[int, str], *, now: datetime) -> list[dict]:
+def fleet_rows(
+    devices: Iterable[Device],
+    names: dict[int, str],
+    *,
+    now: datetime,
+    windows: Sequence[MaintenanceWindow] = (),
+) -> list[dict]:
     """Per device, in order: {"device": the record, "view": its row's texts}.
-    `names`: organization id -> name."""
+    `names`: organization id -> name; `windows`: the maintenance windows in force (read
+    once per page), each row's device tested against them."""
     head, tail = reverse("devices:detail", args=[int(_MARK)]).split(_MARK)
+    window_head, window_tail = reverse("operations:window", args=[int(_MARK)]).split(_MARK)
     # Looked up once per page, not per row: each is a context-local read.
     zone, language = get_current_timezone(), get_language()
-    return [
-        {
-            "device": d,
-            "view": row_view(
-                d,
-                names.get(d.organization_id, ""),
-                url=f"{head}{d.id}{tail}",
-                now=now,
-                zone=zone,
-                language=language,
-            ),
-        }
-        for d in devices
-    ]
+    rows = []
+    for d in devices:
+        view = row_view(
+            d, names.get(d.organization_id, ""), url=f"{head}{d.id}{tail}", now=now, zone=zone,
+            language=language,
+        )  # fmt: skip
+        window = window_for(d, windows) if windows else None
+        if window is not None:
+            view = view._replace(
+                maintenance=maintenance_words(window, now, zone),
+                maintenance_url=f"{window_head}{window.pk}{window_tail}",
+            )
+        rows.append({"device": d, "view": view})
+    return rows
+
+
+def maintenance_words(window: MaintenanceWindow, now: datetime, zone: tzinfo) -> str:
+    """ "In maintenance until 2026-12-05 14:00:00: fibre works" (the display zone)."""
+    occurrence = window.occurrence_at(now)
+    end = occurrence[1] if occurrence else None
+    until = f" until {stamp(end, zone)}" if end is not None else ""
+    return f"In maintenance{until}: {window.reason}"
 
 
 def table_body(rows: list[dict], *, selectable: bool) -> SafeString:

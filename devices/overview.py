@@ -10,6 +10,7 @@ import redis
 
 from accounts.tenancy import OrgScope
 from devices import charts, configured, fleet_health, history_selectors
+from devices.in_maintenance import DownInMaintenance, down_in_maintenance_now
 from fleet.store.health import PollHealth
 
 WINDOWS = (("24 hours", timedelta(hours=24)), ("7 days", timedelta(days=7)))
@@ -24,6 +25,8 @@ class FleetOverview:
     error: str | None = None
     # poll -> the sentence naming the records it set aside (absent when none)
     set_aside: dict[str, str] = field(default_factory=dict)
+    # how many of each organization's Down devices a maintenance window covers (None: unknown)
+    in_maintenance: DownInMaintenance | None = None
 
     @property
     def poll_rows(self) -> list[tuple[str, PollHealth, str]]:
@@ -68,6 +71,8 @@ def fleet_overview(scope: OrgScope, *, now: datetime) -> FleetOverview:
         answer.error = "Counts and charts need the fleet cache (Redis), which is unreachable."
         return answer
     answer.counts = {o: c for o, c in counts.items() if scope.allows(o)}
+    down = {o: c[1] for o, c in answer.counts.items()}
+    answer.in_maintenance = down_in_maintenance_now(down, org_ids, now)
     for label, window in WINDOWS:
         history = history_selectors.org_counts_series(
             org_ids=org_ids, since=now - window, until=now

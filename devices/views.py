@@ -39,6 +39,7 @@ from devices.models import BulkJob
 from devices.not_found import device_404
 from fleet.freshness import describe_age
 from fleet.store.keys import SORT_KEYS
+from maintenance_windows.in_force import windows_in_force
 
 REFRESH_SECONDS = 10
 # The table's columns in order: (CSS class, heading, the sort keys its links sort by). The
@@ -148,7 +149,9 @@ def _list_context(
     if not scope.all:
         choices = [o for o in choices if o.upstream_id in scope.ids]
     can_act = _can_act(request.user)
-    rows = list_rows.fleet_rows(listing.items, names, now=now)
+    # Windows are few: read once per page, each row tested against them.
+    windows = windows_in_force(now, org_ids) if listing.items else []
+    rows = list_rows.fleet_rows(listing.items, names, now=now, windows=windows)
     # The filter form is only in the full page: htmx swaps never re-render it.
     type_choices = (
         []

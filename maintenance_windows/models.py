@@ -9,7 +9,9 @@ ever when that is empty). Ending it by hand sets `ended_at`; it is then over for
 
 `source` says where it came from: made on the windows page or the command line, or
 kept by the dashboard for a device whose maintenance record says
-operational_status "maintenance" (open while the record says so).
+operational_status "maintenance" (open while the record says so). A record window
+names its device in `record_device_id` too, so that the database keeps at most one
+open record window per device.
 """
 
 from __future__ import annotations
@@ -54,10 +56,19 @@ class MaintenanceWindow(models.Model):
     ended_at = models.DateTimeField(null=True, blank=True)
     ended_by = models.CharField(max_length=150, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # A record window's device (None for planned windows).
+    record_device_id = models.PositiveBigIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["-starts_at", "-id"]
         indexes = [models.Index(fields=["organization_id", "ended_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["record_device_id"],
+                condition=models.Q(ended_at__isnull=True, record_device_id__isnull=False),
+                name="one_open_record_window_per_device",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Maintenance window {self.pk}: {self.reason}"
@@ -100,6 +111,28 @@ class MaintenanceWindow(models.Model):
 
     def is_active(self, moment: datetime) -> bool:
         return self.occurrence_at(moment) is not None
+
+    def next_start(self, after: datetime) -> datetime | None:
+        """When the first occurrence that starts after `after` starts, or None when none
+        will (over, ended by hand, or past `ends_at`)."""
+        if self.recurrence == self.Recurrence.ONCE:
+            return (
+                self.starts_at if self.starts_at > after and self._runs_at(self.starts_at) else None
+            )
+        if self.recurrence == self.Recurrence.WEEKLY and not self.weekdays:
+            return None
+        first = max(after, self.starts_at).astimezone(self.zone).date()
+        # A weekly window's next start is at most a week (and a day, across a DST change) away.
+        for ahead in range(0, 9):
+            start = self._local_start_on(first + timedelta(days=ahead))
+            if start is None or start <= after or start < self.starts_at:
+                continue
+            return start if self._runs_at(start) else None
+        return None
+
+    def _runs_at(self, start: datetime) -> bool:
+        """Whether an occurrence starting at `start` is before `ends_at` and any end by hand."""
+        return all(end is None or start < end for end in (self.ends_at, self.ended_at))
 
     def _local_start_on(self, day: date) -> datetime | None:
         if self.recurrence == self.Recurrence.WEEKLY and day.weekday() not in (self.weekdays or []):

@@ -9,11 +9,18 @@ from typing import Any
 
 from accounts import tenancy
 from devices import device_writes, selectors
+from maintenance_windows.services import sync_record_window
 from operations.models import MaintenanceSnapshot
 
 
 def device_maintenance_update(*, user, device_id: int, fields: Mapping[str, Any]):
-    """PUT the device's operational record and keep the answer (the API has no GET for it)."""
+    """PUT the device's operational record and keep the answer (the API has no GET for it);
+    the device's record window follows the status the upstream answered (open while it is
+    "maintenance", ended otherwise).
+
+    ASSUMPTION: a record saved before record windows existed is a window only once saved
+    again, or through the migration that opened windows for the kept answers saying
+    "maintenance" (maintenance_windows 0003)."""
     device = selectors.device_for_user(user=user, device_id=device_id, detail=False).device
     if not tenancy.can(user, tenancy.MAINTENANCE, device.organization_id):
         raise device_writes.NotAllowed(
@@ -34,6 +41,12 @@ def device_maintenance_update(*, user, device_id: int, fields: Mapping[str, Any]
             "updated_by": user.get_username(),
         },
     )
+    if device.organization_id is not None:  # a window belongs to an organization
+        sync_record_window(
+            device_id=device_id, organization_id=device.organization_id,
+            status=answer.operational_status or "", notes=answer.maintenance_notes or "",
+            user=user, now=datetime.now(UTC),
+        )  # fmt: skip
     return answer
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from operations import import_views, maintenance_views, views
+from operations import import_views, maintenance_views, views, window_views
 
 app_name = "operations"
 
@@ -18,6 +18,10 @@ urlpatterns = [
         import_views.import_fixes_csv,
         name="import-fixes",
     ),
+    path("maintenance-windows/", window_views.window_list, name="windows"),
+    path("maintenance-windows/new/", window_views.window_new, name="window-new"),
+    path("maintenance-windows/<int:window_id>/", window_views.window_detail, name="window"),
+    path("maintenance-windows/<int:window_id>/end/", window_views.window_end, name="window-end"),
     path(
         "devices/<int:device_id>/maintenance/",
         maintenance_views.device_maintenance,

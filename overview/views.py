@@ -39,7 +39,10 @@ def overview(request):
     organizations = list(organizations)
     roles = tenancy.roles_by_organization(request.user, [org.upstream_id for org in organizations])
     fleet = fleet_overview(scope, now=datetime.now(UTC))
-    rows = [_organization_row(org, roles[org.upstream_id], fleet.counts) for org in organizations]
+    rows = [
+        _organization_row(org, roles[org.upstream_id], fleet.counts, fleet.in_maintenance)
+        for org in organizations
+    ]
     context = {
         "rows": rows,
         "nav": "overview",
@@ -58,9 +61,12 @@ def overview(request):
     return render(request, "dashboard/overview.html", context)
 
 
-def _organization_row(org, role, counts) -> dict:
-    row = {"organization": org, "role": role,
-           "up": None, "down": None, "total": None, "up_share": None}  # fmt: skip
+def _organization_row(org, role, counts, in_maintenance) -> dict:
+    row = {"organization": org, "role": role, "up": None, "down": None, "total": None,
+           "up_share": None, "maintenance": 0, "maintenance_at_least": False}  # fmt: skip
+    if in_maintenance is not None:  # unknown (Redis down): no split shown
+        row["maintenance"] = in_maintenance.counts.get(org.upstream_id, 0)
+        row["maintenance_at_least"] = org.upstream_id in in_maintenance.at_least
     if counts is not None:  # unknown counts stay blank: zeros would read as a dead fleet
         up, down = counts.get(org.upstream_id, (0, 0))
         total = up + down

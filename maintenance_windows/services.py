@@ -1,0 +1,300 @@
+"""Making and ending maintenance windows, and the record windows that follow a device's
+maintenance record. Every change is audit-logged here, whoever asks (a page, the command
+line, a saved maintenance record).
+
+`problems` checks a window's description in words (shared by the page's form and the
+command); whether its device ids belong to its organization needs the read model, which
+the pages' layer checks (operations.windows).
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+
+from django.db import IntegrityError, transaction
+
+from accounts import audit
+from fleet.device_selector import DeviceSelector
+from maintenance_windows.models import MaintenanceWindow
+
+CREATE = "maintenance_window_create"
+END = "maintenance_window_end"
+RECORD_OPEN = "maintenance_window_record_open"
+RECORD_CLOSE = "maintenance_window_record_close"
+RECORD_REASON = "maintenance record"
+MAX_DEVICE_IDS = 500
+MAX_REASON = 300
+# A daily occurrence longer than a day would overlap the next one; a weekly one, the next week's.
+MAX_MINUTES = {"daily": 24 * 60, "weekly": 7 * 24 * 60}
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+@dataclass(frozen=True)
+class WindowSpec:
+    """What a new window is to be, as a form or the command line read it."""
+
+    organization_id: int
+    reason: str
+    starts_at: datetime
+    ends_at: datetime | None = None
+    recurrence: str = MaintenanceWindow.Recurrence.ONCE
+    weekdays: tuple[int, ...] = ()
+    local_start: time | None = None
+    duration_minutes: int | None = None
+    time_zone: str = "UTC"
+    type_id: int | None = None
+    pattern: str = ""
+    device_ids: tuple[int, ...] = field(default_factory=tuple)
+
+
+def zone_exists(name: str) -> bool:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return bool(name)
+
+
+def problems(spec: WindowSpec, now: datetime) -> dict[str, list[str]]:
+    """What is wrong with `spec`, in words, by the name of the part that is wrong (the
+    form's field names); empty when nothing is."""
+    found: dict[str, list[str]] = {}
+
+    def say(name: str, text: str) -> None:
+        found.setdefault(name, []).append(text)
+
+    if not spec.reason.strip():
+        say("reason", "Say why: the reason is shown to everyone who sees the window.")
+    elif len(spec.reason) > MAX_REASON:
+        say("reason", f"The reason must be at most {MAX_REASON} characters.")
+    if not zone_exists(spec.time_zone):
+        say(
+            "time_zone",
+            f"“{spec.time_zone}” is not a time zone (write an IANA name such as Europe/Madrid).",
+        )
+    if len(spec.device_ids) > MAX_DEVICE_IDS:
+        say(
+            "device_ids",
+            f"At most {MAX_DEVICE_IDS} devices per window; for more, use a type, a pattern "
+            "or the organization.",
+        )
+    if len(spec.pattern) > 100:
+        say("pattern", "The pattern must be at most 100 characters.")
+    if spec.recurrence == MaintenanceWindow.Recurrence.ONCE:
+        if spec.ends_at is None:
+            say("ends_at", "Give the end: a one-off window needs one.")
+        elif spec.ends_at <= spec.starts_at:
+            say("ends_at", "The end must be after the start.")
+        elif spec.ends_at <= now:
+            say("ends_at", "The end is already past: the window would never be in force.")
+        return found
+    if spec.recurrence not in MAX_MINUTES:
+        say("recurrence", "Choose once, every day or every week.")
+        return found
+    if spec.recurrence == MaintenanceWindow.Recurrence.WEEKLY:
+        if not spec.weekdays:
+            say("weekdays", "Choose at least one weekday for a weekly window.")
+        elif any(not 0 <= d <= 6 for d in spec.weekdays):
+            say("weekdays", "Weekdays are Monday to Sunday.")
+    if spec.local_start is None:
+        say("local_start", "Give the local time at which each occurrence starts.")
+    longest = MAX_MINUTES[spec.recurrence]
+    if spec.duration_minutes is None or spec.duration_minutes <= 0:
+        say("duration_minutes", "The duration must be at least one minute.")
+    elif spec.duration_minutes > longest:
+        say(
+            "duration_minutes",
+            f"At most {longest} minutes: a longer occurrence would overlap the next one.",
+        )
+    if spec.ends_at is not None:
+        if spec.ends_at <= spec.starts_at:
+            say("ends_at", "“Until” must be after “from”.")
+        elif spec.ends_at <= now:
+            say("ends_at", "“Until” is already past: the window would never be in force.")
+    return found
+
+
+def _audit_parameters(window: MaintenanceWindow) -> dict:
+    when = {
+        "starts_at": window.starts_at.isoformat(),
+        "ends_at": window.ends_at.isoformat() if window.ends_at else None,
+        "recurrence": window.recurrence,
+    }
+    if window.recurrence != MaintenanceWindow.Recurrence.ONCE:
+        when |= {
+            "weekdays": list(window.weekdays or []),
+            "local_start": window.local_start.strftime("%H:%M") if window.local_start else None,
+            "duration_minutes": window.duration_minutes,
+            "time_zone": window.time_zone,
+        }
+    return {
+        "window": window.pk,
+        "covers": window.selector.describe(),
+        "reason": window.reason,
+        **when,
+    }
+
+
+def _record(action: str, window: MaintenanceWindow, *, user, actor: str) -> None:
+    ids = window.device_ids or []
+    audit.record_action(
+        user=user,
+        username=actor,
+        action=action,
+        result=audit.OK,
+        organization_id=window.organization_id,
+        device_id=ids[0] if len(ids) == 1 else None,
+        parameters=_audit_parameters(window),
+    )
+
+
+def _who(user, actor: str) -> str:
+    authenticated = user is not None and getattr(user, "is_authenticated", False)
+    return user.get_username() if authenticated else actor
+
+
+def create_window(spec: WindowSpec, *, user=None, actor: str = "") -> MaintenanceWindow:
+    """Keep a planned window (checked by `problems` first) and audit it. `actor` names who
+    asked when there is no user (the command line)."""
+    recurring = spec.recurrence != MaintenanceWindow.Recurrence.ONCE
+    with transaction.atomic():
+        window = MaintenanceWindow.objects.create(
+            organization_id=spec.organization_id,
+            type_id=spec.type_id,
+            pattern=spec.pattern.strip(),
+            device_ids=sorted(set(spec.device_ids)),
+            reason=spec.reason.strip(),
+            owner=user if user is not None and user.is_authenticated else None,
+            owner_name=_who(user, actor),
+            source=MaintenanceWindow.Source.WINDOW,
+            starts_at=spec.starts_at,
+            ends_at=spec.ends_at,
+            recurrence=spec.recurrence,
+            weekdays=sorted(set(spec.weekdays)) if spec.recurrence == "weekly" else [],
+            local_start=spec.local_start if recurring else None,
+            duration_minutes=spec.duration_minutes if recurring else None,
+            time_zone=spec.time_zone,
+        )
+        _record(CREATE, window, user=user, actor=actor)
+    return window
+
+
+def end_window(window: MaintenanceWindow, *, now: datetime, user=None, actor: str = "") -> bool:
+    """End a window now, for good; False (nothing done) when it was over already."""
+    with transaction.atomic():
+        window = MaintenanceWindow.objects.select_for_update().get(pk=window.pk)
+        if state(window, now) == ENDED:
+            return False
+        window.ended_at = now
+        window.ended_by = _who(user, actor)
+        window.save(update_fields=["ended_at", "ended_by"])
+        _record(END, window, user=user, actor=actor)
+    return True
+
+
+def sync_record_window(
+    *, device_id: int, organization_id: int, status: str, notes: str, user, now: datetime
+) -> MaintenanceWindow | None:
+    """Follow a saved maintenance record: an open record window for the device while its
+    operational status is "maintenance", none otherwise. The open window returned, if any."""
+    open_ones = MaintenanceWindow.objects.filter(
+        source=MaintenanceWindow.Source.RECORD, record_device_id=device_id, ended_at__isnull=True
+    )
+    if status != "maintenance":
+        for window in open_ones:
+            window.ended_at, window.ended_by = now, _who(user, "")
+            window.save(update_fields=["ended_at", "ended_by"])
+            _record(RECORD_CLOSE, window, user=user, actor="")
+        return None
+    reason = (notes or "").strip()[:MAX_REASON] or RECORD_REASON
+    kept = open_ones.first()
+    if kept is not None:
+        if kept.reason != reason:  # the notes changed: the window says the new ones
+            kept.reason = reason
+            kept.save(update_fields=["reason"])
+        return kept
+    try:
+        with transaction.atomic():
+            window = MaintenanceWindow.objects.create(
+                organization_id=organization_id,
+                device_ids=[device_id],
+                record_device_id=device_id,
+                reason=reason,
+                owner=user if user is not None and user.is_authenticated else None,
+                owner_name=_who(user, ""),
+                source=MaintenanceWindow.Source.RECORD,
+                starts_at=now,
+            )
+            _record(RECORD_OPEN, window, user=user, actor="")
+    except IntegrityError:
+        # A save of the same device at the same moment opened it first.
+        return open_ones.first()
+    return window
+
+
+# --- states and words -----------------------------------------------------------
+
+IN_FORCE, UPCOMING, ENDED = "in force", "upcoming", "ended"
+
+
+def state(window: MaintenanceWindow, now: datetime) -> str:
+    if window.is_active(now):
+        return IN_FORCE
+    return UPCOMING if window.next_start(now) is not None else ENDED
+
+
+def current_or_next(window: MaintenanceWindow, now: datetime):
+    """(start, end) of the occurrence in force now, else of the next one, else of the
+    last one that ran (best known: for a recurring window, its last start before now);
+    the end None when open."""
+    occurrence = window.occurrence_at(now)
+    if occurrence is not None:
+        return occurrence
+    start = window.next_start(now)
+    if start is not None:
+        return start, _occurrence_end(window, start)
+    return window.starts_at, window._cut(window.ends_at)
+
+
+def _occurrence_end(window: MaintenanceWindow, start: datetime) -> datetime | None:
+    if window.recurrence == MaintenanceWindow.Recurrence.ONCE:
+        return window._cut(window.ends_at)
+    return window._cut(start + timedelta(minutes=window.duration_minutes or 0))
+
+
+def recurrence_words(window: MaintenanceWindow) -> str:
+    """ "Once", or "every Monday and Wednesday at 23:00 America/Bogota for 2 h"."""
+    if window.recurrence == MaintenanceWindow.Recurrence.ONCE:
+        return "Once"
+    at = window.local_start.strftime("%H:%M") if window.local_start else "00:00"
+    if window.recurrence == MaintenanceWindow.Recurrence.DAILY:
+        days = "every day"
+    else:
+        names = [WEEKDAY_NAMES[d] for d in sorted(window.weekdays or []) if 0 <= d <= 6]
+        days = "every " + (
+            ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else "".join(names)
+        )
+    lasting = duration_words(window.duration_minutes or 0)
+    return f"{days[0].upper()}{days[1:]} at {at} {window.time_zone} for {lasting}"
+
+
+def duration_words(minutes: int) -> str:
+    hours, rest = divmod(minutes, 60)
+    if hours and rest:
+        return f"{hours} h {rest} min"
+    return f"{hours} h" if hours else f"{rest} min"
+
+
+def covers_words(window: MaintenanceWindow, *, organization: str, type_name: str = "") -> str:
+    """What the window covers, in words, naming the organization and the type."""
+    parts = []
+    if window.type_id is not None:
+        parts.append(f"devices of type {type_name or window.type_id}")
+    rest = DeviceSelector(pattern=window.pattern, device_ids=window.selector.device_ids)
+    if rest.device_ids or rest.pattern:
+        parts.append(rest.describe())
+    if not parts:
+        return f"every device of {organization}"
+    return f"{', '.join(parts)} of {organization}"

@@ -1,0 +1,123 @@
+"""Maintenance windows' pages: the list (in force, upcoming, past), one window, a new one,
+and "end now". Anyone who sees an organization sees its windows; making and ending them
+takes the maintenance permission there (tenancy.MAINTENANCE)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts import tenancy
+from common import integers
+from maintenance_windows import services
+from operations import windows
+from operations.window_forms import WindowForm
+
+NOT_ALLOWED = "Your role does not allow maintenance windows in this organization."
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@tenancy.scoped_view()
+def window_list(request):
+    now = _now()
+    groups = windows.listed(request.scope, now=now, user=request.user)
+    context = {
+        "in_force": groups[services.IN_FORCE],
+        "upcoming": groups[services.UPCOMING],
+        "past": groups[services.ENDED],
+        "can_create": not tenancy.scope_for(request.user, tenancy.MAINTENANCE).is_empty,
+        "viewer_zone": settings.DISPLAY_TIME_ZONE,
+        "nav": "windows",
+        "title": "Maintenance windows",
+    }
+    return render(request, "operations/windows.html", context)
+
+
+@tenancy.scoped_view()
+def window_detail(request, window_id: int):
+    window = windows.window_for_user(request.user, window_id)
+    now = _now()
+    names = windows.organization_names([window.organization_id])
+    types = windows.type_names(frozenset({window.organization_id})) if window.type_id else {}
+    row = windows.row_for(window, now=now, names=names, types=types)
+    row["can_end"] = row["state"] != services.ENDED and tenancy.can(
+        request.user, tenancy.MAINTENANCE, window.organization_id
+    )
+    context = {
+        "row": row,
+        "viewer_zone": settings.DISPLAY_TIME_ZONE,
+        "nav": "windows",
+        "title": f"Maintenance window {window.pk}",
+    }
+    return render(request, "operations/window.html", context)
+
+
+def _initial(request) -> dict:
+    """`?organization=&device=` (a device's maintenance page links here): the form filled
+    for that device."""
+    initial = {}
+    org = integers.int_or_none(
+        request.GET.get("organization", ""), minimum=1, maximum=integers.ID_MAX
+    )
+    if org is not None:
+        initial["organization"] = org
+    device = integers.int_or_none(
+        request.GET.get("device", ""), minimum=1, maximum=integers.INT64_MAX
+    )
+    if device is not None:
+        initial |= {"covers": "devices", "device_ids": str(device)}
+    return initial
+
+
+@tenancy.scoped_view()
+def window_new(request):
+    scope = tenancy.scope_for(request.user, tenancy.MAINTENANCE)
+    if scope.is_empty:
+        messages.error(request, NOT_ALLOWED)
+        return redirect("operations:windows")
+    organizations = list(tenancy.organizations_for(request.user).order_by("name"))
+    organizations = [o for o in organizations if scope.allows(o.upstream_id)]
+    now = _now()
+    form = WindowForm(
+        request.POST or None,
+        initial=_initial(request),
+        organizations=organizations,
+        types=windows.type_names(scope.org_ids_or_none()),
+        default_zone=settings.DISPLAY_TIME_ZONE,
+        now=now,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            window = windows.create(form.spec, now=now, user=request.user)
+        except windows.Refused as refused:
+            form.add_problems(refused.problems)
+        else:
+            messages.success(request, f"Maintenance window {window.pk} kept: {window.reason}.")
+            return redirect("operations:window", window.pk)
+    context = {"form": form, "nav": "windows", "title": "New maintenance window"}
+    return render(
+        request,
+        "operations/window_form.html",
+        context,
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@require_POST
+@tenancy.scoped_view()
+def window_end(request, window_id: int):
+    window = windows.window_for_user(request.user, window_id)
+    if not tenancy.can(request.user, tenancy.MAINTENANCE, window.organization_id):
+        messages.error(request, NOT_ALLOWED)
+    elif services.end_window(window, now=_now(), user=request.user):
+        messages.success(request, f"Maintenance window {window.pk} ended.")
+    else:
+        messages.info(request, f"Maintenance window {window.pk} was already over.")
+    return redirect("operations:window", window.pk)

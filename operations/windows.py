@@ -1,0 +1,160 @@
+"""Maintenance windows for the pages and the command line: which windows a user sees, a
+new window checked in full (its words, and its device ids against the read model), and
+the rows a list shows.
+
+The device ids are checked against the read model only: when it cannot be read (Redis
+down, or not filled yet) the window is refused with that reason, never kept unchecked.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime
+
+import redis
+from django.http import Http404
+
+from accounts import tenancy
+from accounts.models import Organization
+from devices import configured, list_selectors
+from maintenance_windows import services
+from maintenance_windows.models import MaintenanceWindow
+
+log = logging.getLogger(__name__)
+
+PAST_SHOWN = 50
+
+
+class Refused(Exception):
+    """A window that cannot be kept: `problems` by field name, in words."""
+
+    def __init__(self, problems: dict[str, list[str]]):
+        super().__init__("; ".join(t for texts in problems.values() for t in texts))
+        self.problems = problems
+
+
+def device_problem(organization_id: int, device_ids: Iterable[int], org_name: str) -> str:
+    """Why these device ids cannot be a window of this organization ("" when they can).
+    Another organization's device and an unknown id get the same words."""
+    ids = sorted(set(device_ids))
+    if not ids:
+        return ""
+    try:
+        model = configured.read_model()
+        if model.snapshot_info() is None:
+            return (
+                "The device ids could not be checked: the fleet cache has not been filled "
+                "yet (the first poll runs at start-up). Nothing was saved; try again in a minute."
+            )
+        outside = []
+        for device_id in ids:
+            cached = model.get_device(device_id)
+            if cached is None or cached.device.organization_id != organization_id:
+                outside.append(device_id)
+    except redis.RedisError as error:
+        log.warning("fleet cache unreachable, device ids not checked: %s", error)
+        return (
+            "The device ids could not be checked: the fleet cache (Redis) is unreachable. "
+            "Nothing was saved; try again when it answers."
+        )
+    if not outside:
+        return ""
+    listed = ", ".join(str(i) for i in outside[:10]) + (" …" if len(outside) > 10 else "")
+    return (
+        f"Not {'a device' if len(outside) == 1 else 'devices'} of {org_name}: {listed} "
+        "(unknown ids, or another organization's)."
+    )
+
+
+def create(spec: services.WindowSpec, *, now: datetime, user=None, actor: str = ""):
+    """Check `spec` in full and keep it (audited); Refused with the problems otherwise.
+    The caller has checked that the user may do maintenance in its organization."""
+    problems = services.problems(spec, now)
+    if "device_ids" not in problems:
+        name = organization_names([spec.organization_id])[spec.organization_id]
+        said = device_problem(spec.organization_id, spec.device_ids, name)
+        if said:
+            problems["device_ids"] = [said]
+    if problems:
+        raise Refused(problems)
+    return services.create_window(spec, user=user, actor=actor)
+
+
+def visible(scope: tenancy.OrgScope):
+    """The windows of the organizations `scope` allows."""
+    rows = MaintenanceWindow.objects.all()
+    return rows if scope.all else rows.filter(organization_id__in=scope.ids)
+
+
+def window_for_user(user, window_id: int, action: str = tenancy.VIEW) -> MaintenanceWindow:
+    """The window, if the user may do `action` in its organization; Http404 otherwise
+    (and for an unknown id alike)."""
+    window = MaintenanceWindow.objects.filter(pk=window_id).first()
+    if window is None:
+        raise Http404("No such maintenance window.")
+    tenancy.ensure_allowed(user, action, window.organization_id)
+    return window
+
+
+def organization_names(org_ids: Iterable[int]) -> dict[int, str]:
+    return list_selectors.organization_names(org_ids)
+
+
+def type_names(org_ids: frozenset[int] | None) -> dict[int, str]:
+    """Type id -> short name, as the read model knows them ({} when it cannot be read)."""
+    return list_selectors.device_types(org_ids=org_ids)
+
+
+def listed(scope: tenancy.OrgScope, *, now: datetime, user) -> dict[str, list[dict]]:
+    """The windows `scope` shows, as rows, in three lists: in force now, upcoming (soonest
+    first), past (the last PAST_SHOWN, most recently ended first)."""
+    rows = visible(scope)
+    live = list(rows.exclude(ended_at__lte=now).exclude(ends_at__lte=now))
+    over = list(rows.filter(ended_at__lte=now).order_by("-ended_at", "-id")[:PAST_SHOWN])
+    over += list(
+        rows.filter(ended_at__isnull=True, ends_at__lte=now).order_by("-ends_at", "-id")[
+            :PAST_SHOWN
+        ]
+    )
+    windows = live + over
+    names = organization_names(w.organization_id for w in windows)
+    types = type_names(scope.org_ids_or_none()) if any(w.type_id for w in windows) else {}
+    may_end = tenancy.scope_for(user, tenancy.MAINTENANCE)
+    groups: dict[str, list[dict]] = {
+        services.IN_FORCE: [],
+        services.UPCOMING: [],
+        services.ENDED: [],
+    }
+    for window in windows:
+        row = row_for(window, now=now, names=names, types=types)
+        row["can_end"] = row["state"] != services.ENDED and may_end.allows(window.organization_id)
+        groups[row["state"]].append(row)
+    groups[services.UPCOMING].sort(key=lambda r: r["start"])
+    groups[services.ENDED].sort(key=lambda r: r["end"] or r["start"], reverse=True)
+    groups[services.ENDED] = groups[services.ENDED][:PAST_SHOWN]
+    return groups
+
+
+def row_for(
+    window: MaintenanceWindow, *, now: datetime, names: dict[int, str], types: dict[int, str]
+) -> dict:
+    """What a list or a window's page shows of one window."""
+    start, end = services.current_or_next(window, now)
+    if window.ended_at is not None and (end is None or window.ended_at < end):
+        end = window.ended_at
+    organization = names.get(window.organization_id) or Organization.placeholder_name(
+        window.organization_id
+    )
+    return {
+        "window": window,
+        "state": services.state(window, now),
+        "organization": organization,
+        "covers": services.covers_words(
+            window, organization=organization, type_name=types.get(window.type_id or 0, "")
+        ),
+        "recurrence": services.recurrence_words(window),
+        "start": start,
+        "end": end,
+        "zone": window.zone,
+    }

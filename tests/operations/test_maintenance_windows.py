@@ -1,0 +1,238 @@
+"""Maintenance windows' pages as NOC staff, a tenant admin and a viewer: making one-off and
+weekly windows through the form, its words when something is wrong, ending them, who may
+see what, and the record window a device's maintenance record opens and ends (the
+simulator over real HTTP)."""
+
+from datetime import UTC, datetime, time, timedelta
+
+import pytest
+
+from accounts.models import AuditEntry
+from maintenance_windows.models import MaintenanceWindow
+from tests.fixtures.users import ORG_A, ORG_OTHER
+from tests.operations.test_maintenance_and_scheduled import maintenance
+
+pytestmark = pytest.mark.django_db
+
+
+def later(hours: float) -> str:
+    """A local date-time `hours` from now in UTC, as the datetime-local widget sends it."""
+    return (datetime.now(UTC) + timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M")
+
+
+def create(client, **fields):
+    data = {
+        "organization": str(ORG_A),
+        "covers": "organization",
+        "recurrence": "once",
+        "time_zone": "UTC",
+        "starts_at": later(-1),
+        "ends_at": later(2),
+        "reason": "fibre works on the ring",
+        **fields,
+    }
+    return client.post("/maintenance-windows/new/", data)
+
+
+def window_of(org=ORG_A, **fields):
+    now = datetime.now(UTC)
+    base = {"organization_id": org, "reason": "core switch swap", "starts_at": now - timedelta(hours=1),
+            "ends_at": now + timedelta(hours=1)}  # fmt: skip
+    return MaintenanceWindow.objects.create(**(base | fields))
+
+
+def test_noc_staff_make_a_one_off_window_for_one_device_and_see_it_in_force(
+    cached_fleet, device_of_org, noc, client_of
+):
+    device = device_of_org(ORG_A)
+    client = client_of(noc)
+
+    response = create(client, covers="devices", device_ids=str(device.id))
+
+    window = MaintenanceWindow.objects.get()
+    assert (
+        response.status_code == 302 and response["Location"] == f"/maintenance-windows/{window.pk}/"
+    )
+    assert window.device_ids == [device.id] and window.owner_name == "noc"
+    entry = AuditEntry.objects.get(action="maintenance_window_create")
+    assert entry.organization_id == ORG_A and entry.device_id == device.id
+    listed = client.get("/maintenance-windows/")
+    assert [r["window"].pk for r in listed.context["in_force"]] == [window.pk]
+    html = listed.content.decode()
+    assert f"device {device.id} of Test organization 5" in html
+    assert "fibre works on the ring" in html
+
+
+def test_a_tenant_admin_makes_a_weekly_window_in_its_own_time_zone(
+    cached_fleet, tenant_admin, client_of, settings
+):
+    settings.DISPLAY_TIME_ZONE = "Europe/Madrid"
+    client = client_of(tenant_admin)
+
+    response = create(
+        client, recurrence="weekly", weekdays=["0", "2"], local_start="23:00",
+        duration_minutes="120", time_zone="America/Bogota", starts_at="2030-01-01T00:00",
+        ends_at="", reason="weekly reboot of the OLTs",
+    )  # fmt: skip
+
+    assert response.status_code == 302
+    window = MaintenanceWindow.objects.get()
+    assert (window.weekdays, window.local_start, window.duration_minutes) == ([0, 2], time(23), 120)
+    assert window.starts_at == datetime(2030, 1, 1, 5, tzinfo=UTC)  # midnight in Bogotá
+    page = client.get(f"/maintenance-windows/{window.pk}/").content.decode()
+    assert "Every Monday and Wednesday at 23:00 America/Bogota for 2 h" in page
+    # 2030-01-02 is the first Wednesday: 23:00 in Bogotá, 05:00 the next day in Madrid.
+    assert "2030-01-02 23:00" in page and "2030-01-03 05:00" in page
+    assert [r["window"].pk for r in client.get("/maintenance-windows/").context["upcoming"]] == [
+        window.pk
+    ]
+
+
+def test_the_form_keeps_what_was_typed_and_says_what_is_wrong_in_words(
+    cached_fleet, tenant_admin, client_of
+):
+    client = client_of(tenant_admin)
+
+    once = create(client, starts_at="2030-05-01T10:00", ends_at="2030-05-01T09:00")
+    weekly = create(client, recurrence="weekly", local_start="02:00", duration_minutes="0",
+                    reason="keep this reason")  # fmt: skip
+    zone = create(client, time_zone="Mars/Olympus_Mons")
+
+    assert once.status_code == 400
+    assert "The end must be after the start." in once.content.decode()
+    assert 'value="2030-05-01T09:00"' in once.content.decode()
+    html = weekly.content.decode()
+    assert "Choose at least one weekday for a weekly window." in html
+    assert "The duration must be at least one minute." in html
+    assert 'value="keep this reason"' in html and 'value="02:00"' in html
+    assert "“Mars/Olympus_Mons” is not a time zone the dashboard knows." in zone.content.decode()
+    assert not MaintenanceWindow.objects.exists()
+
+
+def test_device_ids_of_another_organization_are_refused_as_unknown_ones_are(
+    cached_fleet, device_of_org, tenant_admin, client_of
+):
+    theirs = device_of_org(ORG_OTHER)
+
+    response = create(
+        client_of(tenant_admin), covers="devices", device_ids=f"{theirs.id} 999999999"
+    )
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert f"Not devices of Test organization 5: {theirs.id}, 999999999" in html
+    assert f'value="{theirs.id} 999999999"' in html
+    assert not MaintenanceWindow.objects.exists()
+
+
+def test_without_the_fleet_cache_device_ids_cannot_be_checked_and_nothing_is_kept(
+    cached_fleet, device_of_org, tenant_admin, client_of, settings
+):
+    device = device_of_org(ORG_A)
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there: a real failure
+
+    response = create(client_of(tenant_admin), covers="devices", device_ids=str(device.id))
+
+    assert response.status_code == 400
+    assert (
+        "could not be checked: the fleet cache (Redis) is unreachable" in response.content.decode()
+    )
+    assert not MaintenanceWindow.objects.exists()
+
+
+def test_a_viewer_sees_its_organizations_windows_but_may_neither_make_nor_end_one(
+    cached_fleet, viewer, client_of
+):
+    window = window_of()
+    client = client_of(viewer)
+
+    listed = client.get("/maintenance-windows/")
+    refused = create(client)
+    ended = client.post(f"/maintenance-windows/{window.pk}/end/")
+
+    assert [r["window"].pk for r in listed.context["in_force"]] == [window.pk]
+    assert "New maintenance window" not in listed.content.decode()
+    assert "End now" not in listed.content.decode()
+    assert refused.status_code == 302 and MaintenanceWindow.objects.count() == 1
+    assert ended.status_code == 302
+    window.refresh_from_db()
+    assert window.ended_at is None
+    assert not AuditEntry.objects.filter(action__startswith="maintenance_window").exists()
+
+
+def test_another_organizations_window_answers_404_and_is_not_listed(
+    cached_fleet, outsider, client_of
+):
+    window = window_of()
+    client = client_of(outsider)
+
+    assert client.get(f"/maintenance-windows/{window.pk}/").status_code == 404
+    assert client.post(f"/maintenance-windows/{window.pk}/end/").status_code == 404
+    assert client.get("/maintenance-windows/999999/").status_code == 404
+    assert "core switch swap" not in client.get("/maintenance-windows/").content.decode()
+    # Nor may it be named in the form.
+    assert create(client).status_code == 400
+    window.refresh_from_db()
+    assert window.ended_at is None and MaintenanceWindow.objects.count() == 1
+
+
+def test_end_now_ends_a_window_for_good_and_is_audited(cached_fleet, tenant_admin, client_of):
+    window = window_of()
+    client = client_of(tenant_admin)
+
+    response = client.post(f"/maintenance-windows/{window.pk}/end/", follow=True)
+
+    window.refresh_from_db()
+    assert window.ended_at is not None and window.ended_by == "tenant-admin"
+    assert f"Maintenance window {window.pk} ended." in response.content.decode()
+    assert AuditEntry.objects.get(action="maintenance_window_end").organization_id == ORG_A
+    assert [r["window"].pk for r in client.get("/maintenance-windows/").context["past"]] == [
+        window.pk
+    ]
+    assert client.get(f"/maintenance-windows/{window.pk}/end/").status_code == 405
+
+
+def test_the_maintenance_record_opens_and_ends_the_devices_record_window(
+    cached_fleet, device_of_org, tenant_admin, client_of
+):
+    device = device_of_org(ORG_A)
+    client = client_of(tenant_admin)
+
+    assert maintenance(client, device.id).status_code == 302
+    assert maintenance(client, device.id, maintenance_notes="fan swap, day 2").status_code == 302
+
+    opened = MaintenanceWindow.objects.get(source="record")
+    assert (opened.device_ids, opened.organization_id, opened.ends_at) == ([device.id], ORG_A, None)
+    assert opened.reason == "fan swap, day 2" and opened.is_active(datetime.now(UTC))
+    detail = client.get(f"/devices/{device.id}/").content.decode()
+    assert "while its maintenance record says so (fan swap, day 2)" in detail
+    assert f'href="/maintenance-windows/{opened.pk}/"' in detail
+
+    assert maintenance(client, device.id, operational_status="active").status_code == 302
+    opened.refresh_from_db()
+    assert opened.ended_at is not None and not opened.is_active(datetime.now(UTC))
+    assert "In maintenance" not in client.get(f"/devices/{device.id}/").content.decode()
+    actions = list(AuditEntry.objects.filter(action__startswith="maintenance_window")
+                   .order_by("id").values_list("action", flat=True))  # fmt: skip
+    assert actions == ["maintenance_window_record_open", "maintenance_window_record_close"]
+
+
+def test_a_device_page_says_until_when_a_planned_window_covers_it(
+    cached_fleet, device_of_org, fleet_devices, tenant_admin, client_of, settings
+):
+    settings.DISPLAY_TIME_ZONE = "UTC"
+    device = device_of_org(ORG_A)
+    other = next(d for d in fleet_devices if d.organization_id == ORG_A and d.id != device.id)
+    ends = datetime(2099, 1, 2, 3, 4, tzinfo=UTC)
+    window = window_of(device_ids=[device.id], ends_at=ends, reason="antenna realignment")
+    client = client_of(tenant_admin)
+
+    detail = client.get(f"/devices/{device.id}/").content.decode()
+    record = client.get(f"/devices/{device.id}/maintenance/").content.decode()
+
+    assert "In maintenance until 2099-01-02 03:04 (antenna realignment)" in detail
+    assert f'href="/maintenance-windows/{window.pk}/"' in detail
+    assert f"/maintenance-windows/new/?organization={ORG_A}&amp;device={device.id}" in record
+    form = client.get(f"/maintenance-windows/new/?organization={ORG_A}&device={device.id}")
+    assert form.context["form"]["device_ids"].value() == str(device.id)
+    assert "In maintenance" not in client.get(f"/devices/{other.id}/").content.decode()
