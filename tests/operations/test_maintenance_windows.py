@@ -36,8 +36,12 @@ def create(client, **fields):
 
 def window_of(org=ORG_A, **fields):
     now = datetime.now(UTC)
-    base = {"organization_id": org, "reason": "core switch swap", "starts_at": now - timedelta(hours=1),
-            "ends_at": now + timedelta(hours=1)}  # fmt: skip
+    base = {
+        "organization_id": org,
+        "reason": "core switch swap",
+        "starts_at": now - timedelta(hours=1),
+        "ends_at": now + timedelta(hours=1),
+    }
     return MaintenanceWindow.objects.create(**(base | fields))
 
 
@@ -70,10 +74,16 @@ def test_a_tenant_admin_makes_a_weekly_window_in_its_own_time_zone(
     client = client_of(tenant_admin)
 
     response = create(
-        client, recurrence="weekly", weekdays=["0", "2"], local_start="23:00",
-        duration_minutes="120", time_zone="America/Bogota", starts_at="2030-01-01T00:00",
-        ends_at="", reason="weekly reboot of the OLTs",
-    )  # fmt: skip
+        client,
+        recurrence="weekly",
+        weekdays=["0", "2"],
+        local_start="23:00",
+        duration_minutes="120",
+        time_zone="America/Bogota",
+        starts_at="2030-01-01T00:00",
+        ends_at="",
+        reason="weekly reboot of the OLTs",
+    )
 
     assert response.status_code == 302
     window = MaintenanceWindow.objects.get()
@@ -94,8 +104,13 @@ def test_the_form_keeps_what_was_typed_and_says_what_is_wrong_in_words(
     client = client_of(tenant_admin)
 
     once = create(client, starts_at="2030-05-01T10:00", ends_at="2030-05-01T09:00")
-    weekly = create(client, recurrence="weekly", local_start="02:00", duration_minutes="0",
-                    reason="keep this reason")  # fmt: skip
+    weekly = create(
+        client,
+        recurrence="weekly",
+        local_start="02:00",
+        duration_minutes="0",
+        reason="keep this reason",
+    )
     zone = create(client, time_zone="Mars/Olympus_Mons")
 
     assert once.status_code == 400
@@ -212,8 +227,11 @@ def test_the_maintenance_record_opens_and_ends_the_devices_record_window(
     opened.refresh_from_db()
     assert opened.ended_at is not None and not opened.is_active(datetime.now(UTC))
     assert "In maintenance" not in client.get(f"/devices/{device.id}/").content.decode()
-    actions = list(AuditEntry.objects.filter(action__startswith="maintenance_window")
-                   .order_by("id").values_list("action", flat=True))  # fmt: skip
+    actions = list(
+        AuditEntry.objects.filter(action__startswith="maintenance_window")
+        .order_by("id")
+        .values_list("action", flat=True)
+    )
     assert actions == ["maintenance_window_record_open", "maintenance_window_record_close"]
 
 
