@@ -184,6 +184,8 @@ def test_another_organizations_window_answers_404_and_is_not_listed(
     assert client.get(f"/maintenance-windows/{window.pk}/").status_code == 404
     assert client.post(f"/maintenance-windows/{window.pk}/end/").status_code == 404
     assert client.get("/maintenance-windows/999999/").status_code == 404
+    assert client.get(f"/maintenance-windows/{2**70}/").status_code == 404
+    assert client.post(f"/maintenance-windows/{2**70}/end/").status_code == 404
     assert "core switch swap" not in client.get("/maintenance-windows/").content.decode()
     # Nor may it be named in the form.
     assert create(client).status_code == 400
