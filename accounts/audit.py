@@ -58,6 +58,12 @@ ACTION_LABELS = {
     "claim": "Claim a device (I'm on it)",
     "release_claim": "Release a claim",
     "bulk_cancel": "Cancel a bulk action",
+    "alert_rule_create": "Create a notification rule",
+    "alert_rule_edit": "Edit a notification rule",
+    "alert_rule_disable": "Disable a notification rule",
+    "alert_rule_enable": "Enable a notification rule",
+    "alert_rule_delete": "Delete a notification rule",
+    "alert_rule_test": "Send a test notification",
     "login_failed": "Failed login",
     "login_locked_out": "Login locked out",
 }

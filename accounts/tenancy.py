@@ -31,6 +31,9 @@ DEVICE_EDIT = "device_edit"
 DEVICE_DELETE = "device_delete"
 HEADLESS = "headless"
 MAINTENANCE = "maintenance"
+# Notification rules: see, create, edit, test, disable and delete them (alerts/).
+# ASSUMPTION: only admins, as rules say where an organization's alerts go (docs/SECURITY.md).
+ALERT_RULES = "alert_rules"
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.VIEWER: frozenset({VIEW}),
@@ -38,7 +41,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.ADMIN: frozenset(
         {VIEW, REFRESH, REBOOT, SYNC, RECONF, DEBUG}
         | {FACTORY_RESET, FIRMWARE, DEVICE_CREATE, DEVICE_EDIT, DEVICE_DELETE}
-        | {HEADLESS, MAINTENANCE}
+        | {HEADLESS, MAINTENANCE, ALERT_RULES}
     ),
 }
 ACTIONS = ROLE_ACTIONS[Role.ADMIN]

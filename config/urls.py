@@ -27,5 +27,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("devices.urls")),
     path("profiles/", include("profiles.urls")),
+    path("alerts/", include("alerts.urls")),
     path("", include("operations.urls")),
 ]

@@ -53,6 +53,9 @@ def tenancy_context(request):
     return {
         "nav_role": role_label,
         "nav_is_noc": noc is not None,
+        # The Notifications link, for those who may manage rules somewhere (alerts/).
+        "nav_rules": tenancy.role_allows(noc, tenancy.ALERT_RULES)
+        or any(tenancy.role_allows(role, tenancy.ALERT_RULES) for role in roles.values()),
         "nav_organizations": organizations,
         # Set by scoped_view, which already checked it; read afresh on other pages.
         "nav_active_organization": (

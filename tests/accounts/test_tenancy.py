@@ -17,6 +17,7 @@ ADMIN_ONLY = [
     "device_delete",
     "headless",
     "maintenance",
+    "alert_rules",
 ]
 
 

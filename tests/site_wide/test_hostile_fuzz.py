@@ -59,6 +59,7 @@ LIST_VIEWS = {
     "/audit/": ["user", "action", "result", "since", "until", "device", "organization", "page"],
     "/profiles/": ["name", "state", "page"],
     "/operations/": ["serial"],
+    "/alerts/": ["page"],
     "/": ["organization"],
 }  # fmt: skip
 
@@ -71,6 +72,10 @@ FORMS = {
         "device_serial", "operation_type", "scheduled_time", "time_zone", "parameters",
     ],
     "/devices/bulk/": ["devices", "action", "organization", "status", "q"],
+    "/alerts/new/": [
+        "name", "organization", "type_id", "pattern", "device_ids", "events", "delay_seconds",
+        "send_recovery", "stuck_minutes", "storm_threshold", "destinations",
+    ],
 }  # fmt: skip
 
 FUZZ = settings(

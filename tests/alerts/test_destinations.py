@@ -1,0 +1,38 @@
+"""A destination as pages, logs and the audit show it: scheme and host name, nothing else."""
+
+import logging
+
+import pytest
+
+from alerts.destinations import mask
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("json://receiver.example:8080/hooks/abc", "json://receiver.example:8080/…"),
+        ("JSON://Receiver.Example/x", "json://receiver.example/…"),
+        ("mailto://noc:pw@smtp.example.com?to=a@b.c", "mailto://…@smtp.example.com/…"),
+        ("json://127.0.0.1:9000/in", "json://127.0.0.1:9000/…"),
+        ("json://localhost/in", "json://localhost/…"),
+        # Tokens in the host's place are hidden with the rest.
+        ("slack://T1AAA/B2BBB/C3CCC/#noc", "slack://…"),
+        ("pagerduty://integrationkey@apikey", "pagerduty://…"),
+        ("tgram://123456:ABC-DEF/-1001", "tgram://…"),
+        ("json://receiver.example:notaport/x", "json://…"),
+        ("json://[::1/x", "…"),
+        ("no scheme at all", "…"),
+        ("", "…"),
+    ],
+)
+def test_only_the_scheme_and_a_host_name_are_shown(url, shown):
+    assert mask(url) == shown
+
+
+def test_apprise_logging_a_url_it_cannot_read_logs_it_masked(caplog):
+    import apprise
+
+    caplog.set_level(logging.DEBUG, logger="apprise")
+    assert apprise.Apprise().add("msteams://s3cret/t0ken/x") is False
+    assert "msteams://…" in caplog.text
+    assert "s3cret" not in caplog.text

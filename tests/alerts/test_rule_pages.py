@@ -1,0 +1,375 @@
+"""Notification rules through the Django client: who may list, create, edit, disable,
+delete and test them, and that a destination's secret never reaches a page or the audit."""
+
+import json
+
+import pytest
+import redis
+
+from accounts.models import AuditEntry
+from alerts.models import AlertRule, Delivery, DeliveryAttempt, Destination
+from tests.alerts.conftest import MAIL_SECRET, MAIL_URL, SECRET, SECRET_URL, rule_data
+from tests.fixtures.users import ORG_A, ORG_OTHER
+
+pytestmark = pytest.mark.django_db
+
+
+def html(response) -> str:
+    return response.content.decode()
+
+
+# --- creating --------------------------------------------------------------------------
+
+
+def test_a_tenant_admin_creates_a_rule_of_their_organization(client_of, tenant_admin):
+    client = client_of(tenant_admin)
+    response = client.post("/alerts/new/", rule_data())
+    rule = AlertRule.objects.get()
+    assert response.status_code == 302
+    assert response.url == f"/alerts/{rule.pk}/"
+    assert (rule.organization_id, rule.pattern, rule.events) == (ORG_A, "CPE-*", ["down", "up"])
+    assert rule.created_by == tenant_admin and rule.enabled and rule.send_recovery
+    assert [d.url for d in rule.destinations.all()] == [SECRET_URL]
+    page = html(client.get(response.url))
+    assert "json://receiver.example:8080/…" in page
+    assert SECRET not in page
+
+
+def test_noc_creates_a_fleet_wide_rule(client_of, noc):
+    client = client_of(noc)
+    response = client.post("/alerts/new/", rule_data(organization="fleet", pattern=""))
+    assert response.status_code == 302
+    rule = AlertRule.objects.get()
+    assert rule.organization_id is None
+    listing = html(client.get("/alerts/"))
+    assert "Every organization (fleet-wide)" in listing
+    assert "every device" in listing
+    assert SECRET not in listing
+
+
+def test_a_tenant_admin_is_not_offered_and_cannot_create_a_rule_of_another_organization(
+    client_of, tenant_admin
+):
+    client = client_of(tenant_admin)
+    form = html(client.get("/alerts/new/"))
+    assert f'value="{ORG_OTHER}"' not in form
+    assert 'value="fleet"' not in form
+    response = client.post("/alerts/new/", rule_data(organization=str(ORG_OTHER)))
+    assert response.status_code == 400
+    assert "you may only make rules for those" in html(response)
+    assert not AlertRule.objects.exists()
+
+
+def test_a_tenant_admin_cannot_create_a_fleet_wide_rule(client_of, tenant_admin):
+    response = client_of(tenant_admin).post("/alerts/new/", rule_data(organization="fleet"))
+    assert response.status_code == 400
+    assert not AlertRule.objects.exists()
+
+
+def test_a_form_with_an_error_keeps_what_was_typed_and_says_why(client_of, tenant_admin):
+    response = client_of(tenant_admin).post(
+        "/alerts/new/",
+        rule_data(events=[], name="Warehouse", pattern="WH-??", device_ids="12, 13",
+                  delay_seconds="300"),
+    )  # fmt: skip
+    page = html(response)
+    assert response.status_code == 400
+    assert "Choose at least one event to notify." in page
+    assert 'value="Warehouse"' in page
+    assert 'value="WH-??"' in page
+    assert 'value="12, 13"' in page
+    assert 'value="300"' in page
+    # What the person typed comes back to them, so that they need not type it again.
+    assert SECRET_URL in page
+    assert not AlertRule.objects.exists()
+
+
+def test_a_destination_apprise_does_not_know_is_refused_in_words(client_of, tenant_admin):
+    typed = f"{SECRET_URL}\nmsteams://only/{SECRET}-part"
+    response = client_of(tenant_admin).post("/alerts/new/", rule_data(destinations=typed))
+    assert response.status_code == 400
+    assert "Line 2 (msteams://…) is not a destination apprise knows" in html(response)
+    assert not AlertRule.objects.exists()
+
+
+def test_a_rule_without_a_destination_is_refused(client_of, tenant_admin):
+    response = client_of(tenant_admin).post("/alerts/new/", rule_data(destinations="\n  \n"))
+    assert response.status_code == 400
+    assert "Give at least one destination" in html(response)
+
+
+def test_bad_numbers_are_refused_in_words(client_of, tenant_admin):
+    response = client_of(tenant_admin).post(
+        "/alerts/new/", rule_data(delay_seconds="-5", device_ids="12, abc", type_id="9" * 30)
+    )
+    page = html(response)
+    assert response.status_code == 400
+    assert "Delay in seconds is a whole number from 0 to 86400." in page
+    assert "“abc” is not a device id (a whole number)." in page
+    assert "That device type id is too large." in page
+
+
+# --- editing ---------------------------------------------------------------------------
+
+
+def test_the_edit_form_shows_stored_destinations_masked_only(client_of, tenant_admin, make_rule):
+    rule = make_rule(urls=[SECRET_URL, MAIL_URL])
+    page = html(client_of(tenant_admin).get(f"/alerts/{rule.pk}/edit/"))
+    assert "json://receiver.example:8080/…" in page
+    assert "mailto://…@smtp.example.com/…" in page
+    assert SECRET not in page and MAIL_SECRET not in page
+    assert "Remove destinations" in page
+
+
+def test_an_edit_removes_ticked_destinations_adds_new_ones_and_keeps_the_rest(
+    client_of, tenant_admin, make_rule
+):
+    rule = make_rule(urls=[SECRET_URL, MAIL_URL])
+    mail = rule.destinations.get(url=MAIL_URL)
+    response = client_of(tenant_admin).post(
+        f"/alerts/{rule.pk}/edit/",
+        rule_data(name="Renamed", remove_destinations=[str(mail.pk)],
+                  destinations="json://127.0.0.1:9999/new"),
+    )  # fmt: skip
+    assert response.status_code == 302
+    rule.refresh_from_db()
+    assert rule.name == "Renamed"
+    assert sorted(d.url for d in rule.destinations.all()) == sorted(
+        [SECRET_URL, "json://127.0.0.1:9999/new"]
+    )
+
+
+def test_an_edit_that_removes_every_destination_is_refused_and_never_echoes_a_secret(
+    client_of, tenant_admin, make_rule
+):
+    rule = make_rule(urls=[SECRET_URL])
+    only = rule.destinations.get()
+    response = client_of(tenant_admin).post(
+        f"/alerts/{rule.pk}/edit/",
+        rule_data(name="Typed name", remove_destinations=[str(only.pk)], destinations=""),
+    )
+    page = html(response)
+    assert response.status_code == 400
+    assert "Give at least one destination" in page
+    assert 'value="Typed name"' in page
+    assert SECRET not in page
+    assert rule.destinations.count() == 1
+
+
+def test_a_tenant_admin_cannot_move_a_rule_to_another_organization(
+    client_of, tenant_admin, make_rule
+):
+    rule = make_rule()
+    response = client_of(tenant_admin).post(
+        f"/alerts/{rule.pk}/edit/", rule_data(organization=str(ORG_OTHER))
+    )
+    assert response.status_code == 400
+    rule.refresh_from_db()
+    assert rule.organization_id == ORG_A
+
+
+# --- disable, enable, delete -----------------------------------------------------------
+
+
+def test_disabling_and_enabling_a_rule_are_posts_and_audited(client_of, noc, make_rule):
+    rule = make_rule()
+    client = client_of(noc)
+    assert client.get(f"/alerts/{rule.pk}/disable/").status_code == 405
+    assert client.post(f"/alerts/{rule.pk}/disable/").status_code == 302
+    rule.refresh_from_db()
+    assert not rule.enabled
+    assert "Disabled" in html(client.get(f"/alerts/{rule.pk}/"))
+    client.post(f"/alerts/{rule.pk}/enable/")
+    rule.refresh_from_db()
+    assert rule.enabled
+    actions = list(AuditEntry.objects.order_by("id").values_list("action", "organization_id"))
+    assert actions == [("alert_rule_disable", ORG_A), ("alert_rule_enable", ORG_A)]
+
+
+def test_deleting_a_rule_asks_first_and_is_audited(client_of, tenant_admin, make_rule):
+    rule = make_rule()
+    client = client_of(tenant_admin)
+    assert "Delete rule" in html(client.get(f"/alerts/{rule.pk}/delete/"))
+    assert AlertRule.objects.filter(pk=rule.pk).exists()
+    response = client.post(f"/alerts/{rule.pk}/delete/")
+    assert response.status_code == 302 and response.url == "/alerts/"
+    assert not AlertRule.objects.filter(pk=rule.pk).exists()
+    entry = AuditEntry.objects.get()
+    assert entry.action == "alert_rule_delete"
+    assert entry.parameters["destinations"] == ["json://receiver.example:8080/…"]
+
+
+# --- the test button -------------------------------------------------------------------
+
+
+def test_the_test_button_makes_one_delivery_per_destination_and_queues_each(
+    client_of, noc, make_rule, on_the_broker, django_capture_on_commit_callbacks
+):
+    rule = make_rule(urls=[SECRET_URL, MAIL_URL])
+    client = client_of(noc)
+    assert client.get(f"/alerts/{rule.pk}/test/").status_code == 405
+    # The test's transaction never commits: its on-commit callbacks (the queuing) run here.
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/alerts/{rule.pk}/test/", follow=True)
+    deliveries = Delivery.objects.filter(rule=rule, event="test")
+    assert deliveries.count() == 2
+    assert {d.destination.url for d in deliveries} == {SECRET_URL, MAIL_URL}
+    assert {d.state for d in deliveries} == {"pending"}
+    page = html(response)
+    assert "Test notification queued for 2 destinations" in page
+    assert page.count("Waiting to be sent") == 2
+    # Queued on the (real, throwaway) broker for the sender: one message per delivery.
+    queued = redis.Redis.from_url(on_the_broker.url).lrange("celery", 0, -1)
+    messages = [json.loads(m) for m in queued]
+    assert sorted(m["headers"]["task"] for m in messages) == ["alerts.send_delivery"] * 2
+    sent_ids = sorted(eval(m["headers"]["argsrepr"])[0] for m in messages)  # noqa: S307
+    assert sent_ids == sorted(d.pk for d in deliveries)
+    entry = AuditEntry.objects.get()
+    assert (entry.action, entry.parameters["destinations"]) == ("alert_rule_test", 2)
+
+
+def test_a_tenant_admin_may_test_their_rule(client_of, tenant_admin, make_rule, on_the_broker):
+    rule = make_rule()
+    assert client_of(tenant_admin).post(f"/alerts/{rule.pk}/test/").status_code == 302
+    assert Delivery.objects.filter(rule=rule, event="test").count() == 1
+
+
+# --- the rule's page -------------------------------------------------------------------
+
+
+def test_the_rule_page_shows_each_delivery_with_every_attempt_and_answer(
+    client_of, tenant_admin, make_rule
+):
+    rule = make_rule()
+    destination = rule.destinations.get()
+    delivery = Delivery.objects.create(
+        key="k1", rule=rule, destination=destination, event="down", subject="CPE-7 went Down",
+        state=Delivery.State.SENT, attempts=2,
+    )  # fmt: skip
+    DeliveryAttempt.objects.create(delivery=delivery, ok=False, answer="HTTP 503 from receiver")
+    DeliveryAttempt.objects.create(delivery=delivery, ok=True, answer="HTTP 200")
+    page = html(client_of(tenant_admin).get(f"/alerts/{rule.pk}/"))
+    assert "CPE-7 went Down" in page
+    assert "HTTP 503 from receiver" in page and "HTTP 200" in page
+    assert page.index("HTTP 503 from receiver") < page.index("HTTP 200")
+    assert SECRET not in page
+
+
+def test_deliveries_are_paginated_and_a_page_comes_alone_to_htmx(
+    client_of, tenant_admin, make_rule
+):
+    rule = make_rule()
+    destination = rule.destinations.get()
+    Delivery.objects.bulk_create(
+        Delivery(key=f"k{i}", rule=rule, destination=destination, event="down",
+                 subject=f"delivery number {i:02d}")
+        for i in range(25)
+    )  # fmt: skip
+    client = client_of(tenant_admin)
+    first = html(client.get(f"/alerts/{rule.pk}/"))
+    assert first.count("delivery number") == 20
+    assert "Page 1 of 2" in first
+    second = client.get(f"/alerts/{rule.pk}/?page=2", headers={"HX-Request": "true"})
+    assert second.content.decode().count("delivery number") == 5
+    assert "<html" not in second.content.decode()
+    assert 'id="deliveries"' in second.content.decode()
+
+
+def test_the_list_says_each_rules_last_delivery(client_of, noc, make_rule):
+    rule = make_rule(name="Has sent")
+    make_rule(name="Never sent")
+    Delivery.objects.create(key="k", rule=rule, destination=rule.destinations.get(),
+                            event="down", subject="x", state=Delivery.State.FAILED)  # fmt: skip
+    page = html(client_of(noc).get("/alerts/"))
+    assert "Failed, gave up" in page
+    assert "none yet" in page
+    assert "Went Down" in page
+
+
+# --- who may see what ------------------------------------------------------------------
+
+RULE_URLS = ["/alerts/{}/", "/alerts/{}/edit/", "/alerts/{}/delete/"]
+POST_URLS = ["/alerts/{}/edit/", "/alerts/{}/disable/", "/alerts/{}/enable/",
+             "/alerts/{}/delete/", "/alerts/{}/test/"]  # fmt: skip
+
+
+def _every_url_is_404(client, rule):
+    for url in RULE_URLS:
+        assert client.get(url.format(rule.pk)).status_code == 404, url
+    for url in POST_URLS:
+        assert client.post(url.format(rule.pk), rule_data()).status_code == 404, url
+
+
+def test_a_tenant_admin_gets_404_for_another_organizations_rule(client_of, tenant_admin, make_rule):
+    rule = make_rule(ORG_OTHER, name="Theirs")
+    client = client_of(tenant_admin)
+    _every_url_is_404(client, rule)
+    assert "Theirs" not in html(client.get("/alerts/"))
+    assert AlertRule.objects.get(pk=rule.pk).name == "Theirs"
+    assert AlertRule.objects.filter(pk=rule.pk).exists()
+    assert not Delivery.objects.exists()
+    assert not AuditEntry.objects.exists()
+
+
+def test_a_tenant_admin_gets_404_for_a_fleet_wide_rule(client_of, tenant_admin, make_rule):
+    rule = make_rule(None, name="Fleet-wide")
+    client = client_of(tenant_admin)
+    _every_url_is_404(client, rule)
+    assert "Fleet-wide" not in html(client.get("/alerts/"))
+
+
+def test_noc_sees_every_rule(client_of, noc, make_rule):
+    for org in (ORG_A, ORG_OTHER, None):
+        make_rule(org, name=f"Rule of {org}")
+    page = html(client_of(noc).get("/alerts/"))
+    assert all(f"Rule of {org}" in page for org in (ORG_A, ORG_OTHER, None))
+
+
+@pytest.mark.parametrize("who", ["operator", "viewer", "noc_viewer", "nobody"])
+def test_people_who_may_not_manage_rules_get_404_and_no_link(client_of, make_rule, who, request):
+    user = request.getfixturevalue(who)
+    rule = make_rule()
+    client = client_of(user)
+    assert client.get("/alerts/").status_code == 404
+    assert client.get("/alerts/new/").status_code == 404
+    _every_url_is_404(client, rule)
+    assert 'href="/alerts/"' not in html(client.get("/audit/"))
+
+
+def test_the_notifications_link_is_shown_to_those_who_manage_rules(client_of, tenant_admin):
+    assert 'href="/alerts/"' in html(client_of(tenant_admin).get("/audit/"))
+
+
+def test_a_rule_id_past_any_database_key_is_404(client_of, noc):
+    assert client_of(noc).get("/alerts/99999999999999999999/").status_code == 404
+
+
+# --- secrets ---------------------------------------------------------------------------
+
+
+def test_destination_urls_never_reach_the_audit(client_of, noc, make_rule, on_the_broker):
+    client = client_of(noc)
+    client.post("/alerts/new/", rule_data(destinations=f"{SECRET_URL}\n{MAIL_URL}"))
+    rule = AlertRule.objects.get()
+    added = "json://127.0.0.1:9999/also-" + SECRET
+    client.post(
+        f"/alerts/{rule.pk}/edit/",
+        rule_data(destinations=added, remove_destinations=[
+            str(rule.destinations.get(url=MAIL_URL).pk)]),
+    )  # fmt: skip
+    client.post(f"/alerts/{rule.pk}/test/")
+    client.post(f"/alerts/{rule.pk}/disable/")
+    client.post(f"/alerts/{rule.pk}/delete/")
+    entries = list(AuditEntry.objects.order_by("id"))
+    assert [e.action for e in entries] == [
+        "alert_rule_create", "alert_rule_edit", "alert_rule_test", "alert_rule_disable",
+        "alert_rule_delete",
+    ]  # fmt: skip
+    everything = repr([(e.parameters, e.error_message) for e in entries])
+    assert SECRET not in everything and MAIL_SECRET not in everything
+    assert entries[1].parameters["destinations_added"] == ["json://127.0.0.1:9999/…"]
+    assert entries[1].parameters["destinations_removed"] == ["mailto://…@smtp.example.com/…"]
+    audit_page = html(client.get("/audit/"))
+    assert "Create a notification rule" in audit_page
+    assert SECRET not in audit_page and MAIL_SECRET not in audit_page
+    assert not Destination.objects.exists()
