@@ -41,3 +41,13 @@ def test_the_test_button_with_the_broker_down_answers_and_leaves_the_delivery_pe
     assert Delivery.objects.get(rule=rule).state == Delivery.State.PENDING
     assert AlertRule.objects.filter(pk=rule.pk).exists()
     on_the_broker.start()  # the fixture kills it at the end
+
+
+def test_the_rule_pages_answer_with_redis_down(client_of, noc, make_rule, redis_down):
+    rule = make_rule()
+    client = client_of(noc)
+    assert client.get("/alerts/new/").status_code == 200
+    for path in ("/alerts/", f"/alerts/{rule.pk}/", f"/alerts/{rule.pk}/edit/"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert "json://receiver.example:8080/…" in response.content.decode(), path

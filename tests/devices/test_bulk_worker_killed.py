@@ -12,14 +12,10 @@ sends), so the test runs in real transactions, and under SQLite on a file copy o
 suite's in-memory database for its duration.
 """
 
-import contextlib
 import signal
-import sqlite3
 import time
-from urllib.parse import quote
 
 import pytest
-from django.db import connections
 
 from devices import bulk, configured
 from devices.bulk_tasks import queue_job
@@ -35,37 +31,6 @@ LATENCY_MS = 1500  # each reboot request waits this long at the simulator before
 IN_FLIGHT_SECONDS = 0.5  # this long after its action record is made, a request is at the
 # simulator (sent within milliseconds) and not yet answered (LATENCY_MS)
 STALL_SECONDS = 2  # the watchdog's BULK_JOB_STALL_SECONDS here (a worker beats every 1.5 s)
-
-
-@pytest.fixture
-def worker_database(transactional_db, tmp_path):
-    """A DATABASE_URL of the test's database for a worker process: the pytest-django test
-    database under PostgreSQL; under SQLite a file copy of the in-memory one, which this
-    process uses too until the end of the test."""
-    connection = connections["default"]
-    config = connection.settings_dict
-    if connection.vendor != "sqlite":
-        password = f":{quote(config['PASSWORD'], safe='')}" if config["PASSWORD"] else ""
-        port = f":{config['PORT']}" if config["PORT"] else ""
-        yield (
-            f"postgres://{quote(config['USER'], safe='')}{password}@"
-            f"{config['HOST'] or 'localhost'}{port}/{config['NAME']}"
-        )
-        return
-    path = tmp_path / "test.sqlite3"
-    connection.ensure_connection()
-    in_memory = connection.connection
-    with contextlib.closing(sqlite3.connect(path)) as copy:
-        in_memory.backup(copy)
-    name = config["NAME"]
-    connection.connection = None  # set aside, open: closing it would drop the database
-    config["NAME"] = str(path)
-    try:
-        yield f"sqlite:///{path}"
-    finally:
-        connection.close()
-        config["NAME"] = name
-        connection.connection = in_memory
 
 
 def _newly_in_flight(job):
