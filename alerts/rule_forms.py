@@ -33,10 +33,13 @@ PATTERN_HELP = (
     "old-lab. Empty: every device."
 )
 DESTINATIONS_HELP = (
-    "One apprise URL per line, for example mailto://user:password@smtp.example.com?to=noc@"
-    "example.com, json://receiver.example:8080/path (a JSON webhook), slack://TokenA/TokenB/"
-    "TokenC/#channel, msteams://team/tokenA/tokenB/tokenC, pagerduty://integration@apikey, "
-    "opsgenie://apikey, tgram://bottoken/chatid. Once saved a destination is shown masked only."
+    "One apprise URL per line, for example: "
+    "mailto://user:password@smtp.example.com?to=noc@example.com (email), "
+    "json://receiver.example:8080/path (a JSON webhook), "
+    "slack://TokenA/TokenB/TokenC/#channel, pagerduty://integrationkey@apikey, "
+    "opsgenie://apikey, tgram://123456789:bottoken/chatid; Microsoft Teams (msteams://…) "
+    "and the other services as apprise's documentation writes them. "
+    "Once saved a destination is shown masked only."
 )
 
 

@@ -34,6 +34,14 @@ def _managed_scope(request) -> tenancy.OrgScope:
     return scope
 
 
+def _template(request, name: str, part: str) -> str:
+    """The page, or only its part for htmx (its pages of rows); a history restore gets the
+    whole page."""
+    partial = request.htmx and not request.htmx.history_restore_request
+    return f"{name}#{part}" if partial else name
+
+
+@vary_on_headers("HX-Request")
 @tenancy.scoped_view(action=tenancy.ALERT_RULES)
 def rule_list(request):
     _managed_scope(request)
@@ -45,7 +53,7 @@ def rule_list(request):
         "nav": "alerts",
         "title": "Notification rules",
     }
-    return render(request, "alerts/rule_list.html", context)
+    return render(request, _template(request, "alerts/rule_list.html", "rules"), context)
 
 
 def _form(request, *, scope, rule: AlertRule | None = None) -> RuleForm:
@@ -116,10 +124,7 @@ def rule_detail(request, rule_id: int):
         "nav": "alerts",
         "title": f"Rule {rule.name}",
     }
-    # Pages of deliveries swap only their part; a history restore gets the whole page.
-    partial = request.htmx and not request.htmx.history_restore_request
-    template = "alerts/rule_detail.html#deliveries" if partial else "alerts/rule_detail.html"
-    return render(request, template, context)
+    return render(request, _template(request, "alerts/rule_detail.html", "deliveries"), context)
 
 
 @require_POST

@@ -36,3 +36,14 @@ def test_apprise_logging_a_url_it_cannot_read_logs_it_masked(caplog):
     assert apprise.Apprise().add("msteams://s3cret/t0ken/x") is False
     assert "msteams://…" in caplog.text
     assert "s3cret" not in caplog.text
+
+
+def test_every_example_of_the_forms_help_is_a_destination_apprise_knows():
+    import re
+
+    from alerts.rule_forms import DESTINATIONS_HELP, apprise_knows
+
+    examples = [u.rstrip(",;)") for u in re.findall(r"\w+://\S+", DESTINATIONS_HELP)]
+    examples = [u for u in examples if not u.endswith("…")]
+    assert len(examples) == 6
+    assert [u for u in examples if not apprise_knows(u)] == []

@@ -373,3 +373,15 @@ def test_destination_urls_never_reach_the_audit(client_of, noc, make_rule, on_th
     assert "Create a notification rule" in audit_page
     assert SECRET not in audit_page and MAIL_SECRET not in audit_page
     assert not Destination.objects.exists()
+
+
+def test_rules_are_paginated_and_a_page_comes_alone_to_htmx(client_of, noc, make_rule):
+    for i in range(55):
+        make_rule(name=f"rule number {i:02d}", urls=())
+    client = client_of(noc)
+    first = html(client.get("/alerts/"))
+    assert first.count("rule number") == 50
+    assert "Page 1 of 2" in first
+    second = html(client.get("/alerts/?page=2", headers={"HX-Request": "true"}))
+    assert second.count("rule number") == 5
+    assert "<html" not in second and 'id="rules"' in second

@@ -78,8 +78,11 @@ def test_a_rule_made_in_the_form_sends_a_test_shown_on_its_page(
     expect(page.locator("table")).to_contain_text(masked)
     assert SECRET not in page.content()
     page.goto(f"/alerts/{rule.pk}/edit/")
-    expect(page.get_by_text(masked)).to_be_visible()
+    expect(page.get_by_label(masked)).not_to_be_checked()
+    expect(page.get_by_label("Add destinations")).to_have_value("")
     assert SECRET not in page.content()
+    page.get_by_label(masked).scroll_into_view_if_needed()
+    screenshot("alert-rule-edit")
 
 
 @pytest.mark.skipif(
