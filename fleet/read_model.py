@@ -57,6 +57,7 @@ class ReadModel:
         derived = Derived(client, keys, self.result_ttl_ms)
         self.lookups = Lookups(client, keys, derived)
         self.get_device = self.lookups.get_device
+        self.get_devices = self.lookups.get_devices
         self.keep_detail = self.lookups.keep_detail
         self.kept_detail = self.lookups.kept_detail
         self.organizations = self.lookups.organizations
@@ -83,6 +84,8 @@ class ReadModel:
         self.timeline = History(client, keys, history, self.lookups.organization_of)
         self.record_transitions = self.timeline.record_transitions
         self.transitions_since = self.timeline.transitions_since
+        self.transitions_after = self.timeline.transitions_after
+        self.newest_transition_id = self.timeline.newest_transition_id
         self.flapping_devices = self.timeline.flapping_devices
         self.record_org_counts = self.timeline.record_org_counts
         self.org_counts_series = self.timeline.org_counts_series

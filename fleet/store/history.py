@@ -138,6 +138,38 @@ class History:
         found = [t for t in self._timeline(since) if _in_scope(t, org_ids)]
         return found[-limit:]
 
+    def transitions_after(
+        self, after_id: str, *, count: int = 5000
+    ) -> list[tuple[str, Transition]]:
+        """At most `count` transitions recorded after the stream entry `after_id` ("0-0":
+        from the oldest kept), in the order recorded, each with its entry id: a reader that
+        keeps the last id it handled reads each transition once. Entries of one poll share
+        the id's time part (one `record_transitions` call)."""
+        entries = self.client.xrange(
+            self.keys.transitions, min=f"({after_id}", max="+", count=count
+        )
+        found = []
+        for entry_id, fields in entries:
+            f = {key.decode(): value.decode() for key, value in fields.items()}
+            found.append(
+                (
+                    entry_id.decode(),
+                    Transition(
+                        device_id=int(f["d"]),
+                        organization_id=int(f["o"]) if f["o"] else None,
+                        from_status=f["f"],
+                        to_status=f["t"],
+                        at=from_epoch(f["at"]),
+                    ),
+                )
+            )
+        return found
+
+    def newest_transition_id(self) -> str:
+        """The id of the newest transition recorded ("0-0" when none)."""
+        newest = self.client.xrevrange(self.keys.transitions, count=1)
+        return newest[0][0].decode() if newest else "0-0"
+
     def _timeline(self, since: datetime) -> list[Transition]:
         start = f"{int(since.timestamp() * 1000)}-0"
         entries = self.client.xrange(self.keys.transitions, min=start, max="+")

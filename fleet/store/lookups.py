@@ -59,6 +59,16 @@ class Lookups:
             as_of = max(as_of, from_epoch(fresh))
         return CachedDevice(device_of(row), as_of)
 
+    def get_devices(self, device_ids: Iterable[int]) -> dict[int, Device]:
+        """Those of `device_ids` in the current snapshot, by id, in one HMGET (absent ones
+        left out)."""
+        ids = [str(i) for i in dict.fromkeys(device_ids)]
+        info = snapshot_info(self.client, self.keys)
+        if info is None or not ids:
+            return {}
+        rows = self.client.hmget(self.keys.dev(info.generation), ids)
+        return {int(i): device_of(row) for i, row in zip(ids, rows, strict=True) if row}
+
     def organization_of(self, device_id: int) -> int | None:
         """The device's organization in the current snapshot (None: none, or absent)."""
         cached = self.get_device(device_id)
