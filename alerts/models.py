@@ -100,6 +100,8 @@ class Destination(models.Model):
 class Delivery(models.Model):
     class State(models.TextChoices):
         PENDING = "pending", "Waiting to be sent"
+        # Claimed by a worker until next_attempt_at; past it the sweeper sends it again.
+        SENDING = "sending", "Being sent"
         SENT = "sent", "Sent"
         RETRYING = "retrying", "Failed, will retry"
         FAILED = "failed", "Failed, gave up"
@@ -140,3 +142,63 @@ class DeliveryAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{'Sent' if self.ok else 'Failed'} at {self.at:%Y-%m-%d %H:%M:%S}: {self.answer}"
+
+
+class EvaluationCursor(models.Model):
+    """Where the evaluation of status transitions stands: the last stream entry of the
+    read model's transitions it handled, and when it last ran. One row; evaluations hold
+    it locked (SELECT ... FOR UPDATE) while they run, so two never read the same
+    transitions."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    last_id = models.CharField(max_length=40, default="0-0")
+    last_run_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.last_id}"
+
+
+class Condition(models.Model):
+    """One rule's view of something wrong with one subject (a device; 0 for the poller):
+    opened by a transition or a check, notified once it held for the rule's delay, closed
+    when it ends. At most one open condition per rule, event and subject."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting for the delay"
+        MUTED = "muted", "Due during a maintenance window"
+        HELD = "held", "Held long enough, nothing sent (the rule wants only the Up)"
+        NOTIFIED = "notified", "Notified"
+        CLOSED = "closed", "Closed"
+
+    rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="conditions")
+    event = models.CharField(max_length=24)
+    subject_id = models.PositiveIntegerField()
+    organization_id = models.PositiveIntegerField(null=True, blank=True)
+    # What opened it: the stream entry of its transition, or a check's own key. Part of
+    # every delivery key of this condition.
+    opened_key = models.CharField(max_length=60)
+    # The poll that opened it (the stream id's time): conditions of one poll make a storm.
+    batch = models.CharField(max_length=30, blank=True)
+    since = models.DateTimeField()
+    due_at = models.DateTimeField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    notified_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    storm_batch = models.CharField(max_length=30, blank=True)  # notified within a storm
+    # A notified Down whose device came Up while flapping: the Up waits for the flap's end.
+    up_since = models.DateTimeField(null=True, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rule", "event", "subject_id"],
+                condition=models.Q(closed_at__isnull=True),
+                name="alerts_one_open_condition",
+            )
+        ]
+        indexes = [models.Index(fields=["state", "due_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.event} of {self.subject_id} for rule {self.rule_id}: {self.state}"

@@ -107,6 +107,30 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Above the polls' hard time limit (630 s), so a long poll's unacknowledged message is
 # never handed to a second worker while the first still runs (docs/ARCHITECTURE.md).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, **REDIS_FOR_CELERY.options}
+# --- notifications (alerts) ---------------------------------------------------
+
+# The dashboard's address as people reach it: notifications link to its pages.
+DASHBOARD_URL = env_url("DASHBOARD_URL", "http://127.0.0.1:8000").rstrip("/")
+# Beat evaluates the recorded status transitions this often, as a backstop to the
+# evaluation that follows each poll, and re-sends deliveries whose time has come.
+ALERT_EVALUATION_SECONDS = 15
+ALERT_SWEEP_SECONDS = 30
+# A worker sending a delivery holds it this long; past it (the worker died) it is sent again.
+ALERT_SEND_LEASE_SECONDS = env_int("ALERT_SEND_LEASE_SECONDS", 120, minimum=5)
+# Seconds to wait before each retry of a failed delivery; after the last, it has failed.
+ALERT_RETRY_DELAYS = (30, 120, 600, 1800)
+# E-mail destinations (mailto:) go through Django's e-mail backend with these settings.
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1, maximum=65535)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "noc-dashboard@localhost")
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("Set EMAIL_USE_TLS or EMAIL_USE_SSL, not both.")
+
 # A bulk job whose worker gave no sign of life for this long (it sends one device in at
 # most ~20 s) is taken for dead and queued again; beat looks every 30 s (docs/OPERATIONS.md).
 BULK_JOB_STALL_SECONDS = env_int("BULK_JOB_STALL_SECONDS", 60, minimum=60)
@@ -116,6 +140,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "devices.bulk_tasks.resume_stalled_bulk_jobs",
         "schedule": timedelta(seconds=BULK_JOB_WATCHDOG_SECONDS),
         "options": {"expires": BULK_JOB_WATCHDOG_SECONDS},
+    },
+    "evaluate-alerts": {
+        "task": "alerts.evaluate",
+        "schedule": timedelta(seconds=ALERT_EVALUATION_SECONDS),
+        "options": {"expires": ALERT_EVALUATION_SECONDS},
+    },
+    "sweep-alert-deliveries": {
+        "task": "alerts.sweep_deliveries",
+        "schedule": timedelta(seconds=ALERT_SWEEP_SECONDS),
+        "options": {"expires": ALERT_SWEEP_SECONDS},
     },
     "poll-fleet": {
         "task": "devices.tasks.poll_fleet",
@@ -364,5 +398,8 @@ LOGGING = {
         "django.server": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
         # urllib3 at DEBUG prints every request line; keep it quiet unless asked.
         "urllib3": {"level": "WARNING"},
+        # apprise's own messages may quote a destination URL (a secret): kept out of the
+        # log; alerts.destinations logs each delivery's answer, masked, instead.
+        "apprise": {"handlers": [], "propagate": False},
     },
 }
