@@ -1,53 +1,114 @@
-"""Notifications sent on a person's request."""
+"""Writes on rules for the command line and the pages: create, disable, send a test.
+
+Keyword-only. Destinations are checked with alerts.destinations.problem and stored with
+their masked form; errors are `RuleError` with the reason in words (never the URL).
+Auditing is the caller's (the command, a page), which knows who asked and how.
+"""
 
 from __future__ import annotations
 
-import logging
-from uuid import uuid4
+import uuid
+from collections.abc import Sequence
 
-from celery import current_app
 from django.db import transaction
 from django.utils import timezone
 
-from alerts.models import AlertRule, Delivery
+from alerts import destinations, messages
+from alerts.models import (
+    DEFAULT_DELAY_SECONDS,
+    DEFAULT_STORM_THRESHOLD,
+    AlertRule,
+    Delivery,
+    Destination,
+    Event,
+)
 
-log = logging.getLogger(__name__)
+MAX_DELAY_SECONDS = 7 * 24 * 3600
 
-SEND_DELIVERY = "alerts.send_delivery"
+
+class RuleError(ValueError):
+    """A rule that cannot be made as asked; the message says why, in words."""
+
+
+def create_rule(
+    *,
+    name: str,
+    organization_id: int | None,
+    destination_urls: Sequence[str],
+    events: Sequence[str] = (Event.DOWN,),
+    type_id: int | None = None,
+    pattern: str = "",
+    delay_seconds: int = DEFAULT_DELAY_SECONDS,
+    send_recovery: bool = True,
+    storm_threshold: int = DEFAULT_STORM_THRESHOLD,
+    user=None,
+) -> AlertRule:
+    name = (name or "").strip()
+    if not name:
+        raise RuleError("A rule needs a name.")
+    unknown = [e for e in events if e not in Event.values]
+    if unknown:
+        raise RuleError(f"Unknown event {unknown[0]!r}: use one of {', '.join(Event.values)}.")
+    if not 0 <= delay_seconds <= MAX_DELAY_SECONDS:
+        raise RuleError(f"The delay is 0 to {MAX_DELAY_SECONDS} seconds.")
+    if storm_threshold < 1:
+        raise RuleError("The storm threshold is at least 1 device.")
+    urls = [u.strip() for u in destination_urls if u and u.strip()]
+    if not urls:
+        raise RuleError("A rule needs at least one destination.")
+    for position, url in enumerate(urls, start=1):
+        if reason := destinations.problem(url):
+            raise RuleError(f"Destination {position}: {reason}")
+    now = timezone.now()
+    with transaction.atomic():
+        rule = AlertRule.objects.create(
+            name=name, organization_id=organization_id, type_id=type_id, pattern=pattern.strip(),
+            events=list(dict.fromkeys(events)), delay_seconds=delay_seconds,
+            send_recovery=send_recovery, storm_threshold=storm_threshold,
+            created_by=user if getattr(user, "is_authenticated", False) else None,
+            created_at=now, updated_at=now,
+        )  # fmt: skip
+        Destination.objects.bulk_create(
+            Destination(rule=rule, url=url, masked=destinations.mask(url), created_at=now)
+            for url in urls
+        )
+    return rule
+
+
+def disable_rule(*, rule: AlertRule) -> bool:
+    """False when it was disabled already."""
+    changed = AlertRule.objects.filter(pk=rule.pk, enabled=True).update(
+        enabled=False, updated_at=timezone.now()
+    )
+    rule.refresh_from_db()
+    return bool(changed)
 
 
 def send_test_notification(rule: AlertRule, user) -> list[Delivery]:
-    """One test delivery per destination of the rule, each queued for sending once the
-    transaction commits (a worker then finds its row). A broker that fails leaves them
-    pending, as the rule's page shows."""
+    """One "test" delivery per destination of the rule, sent by the workers
+    (alerts.send_delivery) like any other: its tries and answers show on the rule's page."""
+    from alerts.tasks import queue_deliveries
+
     now = timezone.now()
-    who = user.get_username() if user is not None else "the dashboard"
-    subject = f"Test notification of rule “{rule.name}”"[:200]
-    deliveries = []
-    for destination in rule.destinations.all():
-        delivery = Delivery.objects.create(
-            key=f"test:{rule.pk}:{destination.pk}:{uuid4().hex}",
-            rule=rule,
-            destination=destination,
-            event="test",
-            organization_id=rule.organization_id,
-            subject=subject,
-            body={
-                "version": 1,
-                "event": "test",
-                "rule": {"id": rule.pk, "name": rule.name},
-                "organization_id": rule.organization_id,
-                "message": f"A test notification sent by {who}: this destination works.",
-                "at": now.isoformat(),
-            },
-        )
-        transaction.on_commit(lambda pk=delivery.pk: _enqueue(pk))
-        deliveries.append(delivery)
-    return deliveries
-
-
-def _enqueue(delivery_pk: int) -> None:
-    try:
-        current_app.send_task(SEND_DELIVERY, args=[delivery_pk])
-    except Exception as error:  # noqa: BLE001 -- any broker failure: the delivery stays pending
-        log.warning("delivery %s not queued: %s", delivery_pk, type(error).__name__)
+    who = user.get_username() if getattr(user, "is_authenticated", False) else ""
+    made = []
+    with transaction.atomic():
+        for destination in rule.destinations.all():
+            key = f"{rule.pk}:test:{uuid.uuid4().hex}:{destination.pk}"
+            message = messages.test_message(key=key, rule=rule, at=now, user_name=who)
+            made.append(
+                Delivery.objects.create(
+                    key=key,
+                    rule=rule,
+                    destination=destination,
+                    event="test",
+                    organization_id=rule.organization_id,
+                    subject=message.subject,
+                    body=message.body,
+                    created_at=now,
+                    next_attempt_at=now,
+                )  # fmt: skip
+            )
+        ids = [d.pk for d in made]
+        transaction.on_commit(lambda: queue_deliveries(ids))
+    return made

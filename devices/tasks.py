@@ -24,7 +24,7 @@ import logging
 from collections import Counter
 from datetime import UTC, datetime
 
-from celery import chord, shared_task
+from celery import chord, current_app, shared_task
 from django.conf import settings
 from django.db import DatabaseError
 
@@ -202,10 +202,25 @@ def _after_poll(report, config) -> None:
     up again end, and a poll that outlasted its interval is followed at once."""
     _ensure_organizations(report.organizations)
     _release_claims_of_devices_up_again(report.transitions)
+    _evaluate_notifications(config)
     if report.duration >= config.interval:
         # The poll outlasted its interval (a large fleet): start the next one now,
         # back to back; beats meanwhile find the lock taken and skip.
         poll_fleet.apply_async(expires=config.interval)
+
+
+# By name: the notifications app (alerts) sits above this one and reads what polls record.
+EVALUATE_NOTIFICATIONS = "alerts.evaluate"
+
+
+def _evaluate_notifications(config) -> None:
+    """Notifications follow each poll at once; beat evaluates too, as a backstop."""
+    try:
+        current_app.signature(EVALUATE_NOTIFICATIONS).apply_async(
+            expires=config.interval, retry=False
+        )
+    except Exception as error:  # noqa: BLE001 -- any broker failure: beat's run evaluates it
+        log.warning("notifications not evaluated after the poll: %s", error)
 
 
 @shared_task(name="devices.tasks.poll_profiles", **_poll_options)

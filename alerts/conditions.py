@@ -1,0 +1,215 @@
+"""Settling open conditions at the end of an evaluation run (alerts.evaluation): what is due
+is notified, muted by a maintenance window, held while a device flaps, or grouped.
+
+- Due Downs. A pending Down whose delay is over and whose device is still Down (the read
+  model now) is notified, unless a maintenance window in force covers the device (then
+  it is muted) or the device is flapping (then it waits). The due Downs of one rule that
+  one poll opened make a storm when there are more than the rule's `storm_threshold`:
+  one grouped message per destination instead of one per device.
+- Muted Downs. Once no window covers the device any more (the window ended, or was ended
+  early) and it is still Down, the Down is due again the rule's delay later; an Up in the
+  meantime closes it with nothing sent.
+- Flapping (fleet.store.history: 3 or more transitions in the last hour). Each rule that
+  wants `flapping` gets one message when a device starts flapping, and one (if it sends
+  recoveries) when it stops: one per episode, not one per transition. While a device flaps,
+  its Down and Up messages are held, for every rule: a due Down waits, and the Up of a
+  notified Down is sent when the flap ends if the device is still Up then.
+- The poller (`poller_failing`): the fleet poll's consecutive failed attempts
+  (fleet.poll_outcomes records them); failing from POLLER_FAILING_AFTER on, for the
+  rule's delay; back to working sends the recovery.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from alerts import messages
+from alerts.models import AlertRule, Condition, Event
+from fleet import polling
+
+if TYPE_CHECKING:
+    from alerts.evaluation import Evaluation
+
+POLLER_SUBJECT = 0  # the poller's conditions have no device
+POLLER_FAILING_AFTER = 3  # consecutive failed attempts: a poll and its two retries
+
+
+def close(condition: Condition, now: datetime) -> None:
+    condition.state = Condition.State.CLOSED
+    condition.closed_at = now
+    condition.save(update_fields=["state", "closed_at"])
+
+
+def wants_end(rule: AlertRule, condition: Condition) -> bool:
+    """Whether the Up of a Down that held for the delay is sent: the rule wants `up`, or
+    it wants recoveries and the Down was notified."""
+    if rule.wants(Event.UP):
+        return True
+    return rule.send_recovery and condition.state == Condition.State.NOTIFIED
+
+
+def settle(run: Evaluation) -> None:
+    Condition.objects.filter(closed_at__isnull=True, rule__enabled=False).update(
+        state=Condition.State.CLOSED, closed_at=run.now
+    )
+    _unmute(run)
+    _flaps_ended_for_held_ups(run)
+    _due_downs(run)
+    _flapping(run)
+    _poller(run)
+
+
+def _open_downs(**filters):
+    return list(
+        Condition.objects.filter(event=Event.DOWN, closed_at__isnull=True, **filters).order_by("pk")
+    )
+
+
+def _unmute(run: Evaluation) -> None:
+    muted = _open_downs(state=Condition.State.MUTED)
+    run.load(c.subject_id for c in muted)
+    for condition in muted:
+        device = run.device(condition.subject_id)
+        rule = run.rules_by_id.get(condition.rule_id)
+        if device is None or rule is None or device.status != "Down":
+            close(condition, run.now)
+        elif not run.in_window(device):
+            condition.state = Condition.State.PENDING
+            condition.due_at = run.now + timedelta(seconds=rule.delay_seconds)
+            condition.save(update_fields=["state", "due_at"])
+
+
+def _flaps_ended_for_held_ups(run: Evaluation) -> None:
+    waiting = _open_downs(up_since__isnull=False)
+    run.load(c.subject_id for c in waiting)
+    ends = defaultdict(list)
+    for condition in waiting:
+        if run.is_flapping(condition.subject_id):
+            continue
+        device = run.device(condition.subject_id)
+        rule = run.rules_by_id.get(condition.rule_id)
+        if device is not None and device.status == "Down":
+            condition.up_since = None
+            condition.save(update_fields=["up_since"])
+            continue
+        send = rule is not None and wants_end(rule, condition)
+        close(condition, run.now)
+        if send and device is not None and not run.in_window(device):
+            ends[rule.pk].append((condition, device))
+    run.notify_ends(f"settled{int(run.now.timestamp())}", ends)
+
+
+def _due_downs(run: Evaluation) -> None:
+    due = _open_downs(state=Condition.State.PENDING, due_at__lte=run.now)
+    run.load(c.subject_id for c in due)
+    ready: dict[tuple[int, str], list[tuple[Condition, object]]] = defaultdict(list)
+    for condition in due:
+        device = run.device(condition.subject_id)
+        rule = run.rules_by_id.get(condition.rule_id)
+        if device is None or rule is None or device.status != "Down":
+            # Gone, or Up by now though no recorded Up reached us: nothing to say.
+            close(condition, run.now)
+        elif run.in_window(device):
+            condition.state = Condition.State.MUTED
+            condition.save(update_fields=["state"])
+        elif run.is_flapping(device.id):
+            continue  # held: the flapping message speaks for it
+        elif not rule.wants(Event.DOWN):
+            condition.state = Condition.State.HELD  # long enough for an `up` later
+            condition.save(update_fields=["state"])
+        else:
+            ready[(rule.pk, condition.batch)].append((condition, device))
+    for (rule_id, batch), items in ready.items():
+        rule = run.rules_by_id[rule_id]
+        storm = len(items) > rule.storm_threshold
+        if storm:
+            run.notify_group(rule, "storm", batch, [device for _, device in items])
+        for condition, device in items:
+            if not storm:
+                run.notify_device(rule, condition, Event.DOWN, device)
+            condition.state = Condition.State.NOTIFIED
+            condition.notified_at = run.now
+            condition.storm_batch = batch if storm else ""
+            condition.save(update_fields=["state", "notified_at", "storm_batch"])
+
+
+def _flapping(run: Evaluation) -> None:
+    rules = [rule for rule in run.rules if rule.wants(Event.FLAPPING)]
+    open_flaps = {
+        (c.rule_id, c.subject_id): c
+        for c in Condition.objects.filter(event=Event.FLAPPING, closed_at__isnull=True)
+    }
+    run.load(list(run.flappers) + [device_id for _, device_id in open_flaps])
+    for (rule_id, device_id), condition in open_flaps.items():
+        if run.is_flapping(device_id):
+            continue
+        notified = condition.state == Condition.State.NOTIFIED
+        close(condition, run.now)
+        rule = run.rules_by_id.get(rule_id)
+        device = run.device(device_id)
+        told = rule is not None and notified and rule.send_recovery
+        if told and device is not None and not run.in_window(device):
+            run.notify_device(rule, condition, "flapping_ended", device)
+    if not rules:
+        return
+    opened_key = f"flap{int(run.now.timestamp())}"
+    for device_id, flapper in run.flappers.items():
+        device = run.device(device_id)
+        if device is None or run.in_window(device):
+            continue
+        for rule in rules:
+            if (rule.pk, device_id) in open_flaps or not rule.selector.matches(device):
+                continue
+            condition = Condition.objects.create(
+                rule=rule, event=Event.FLAPPING, subject_id=device_id,
+                organization_id=device.organization_id, opened_key=opened_key, since=run.now,
+                due_at=run.now, state=Condition.State.NOTIFIED, notified_at=run.now,
+                detail={"transitions": flapper.transitions},
+            )  # fmt: skip
+            detail = f"{flapper.transitions} status changes in the last hour"
+            run.notify_device(rule, condition, Event.FLAPPING, device, detail=detail)
+
+
+def _poller(run: Evaluation) -> None:
+    rules = [rule for rule in run.rules if rule.wants(Event.POLLER_FAILING)]
+    if not rules:
+        return
+    health = run.model.poll_health(polling.FLEET)
+    failing = health.failures >= POLLER_FAILING_AFTER
+    detail = health.last_error or ""
+    for rule in rules:
+        condition = Condition.objects.filter(
+            rule=rule, event=Event.POLLER_FAILING, closed_at__isnull=True
+        ).first()
+        if failing and condition is None:
+            condition = _open_poller(rule, run)
+        if failing and condition.state == Condition.State.PENDING and condition.due_at <= run.now:
+            condition.state = Condition.State.NOTIFIED
+            condition.notified_at = run.now
+            condition.save(update_fields=["state", "notified_at"])
+            _notify_poller(run, rule, condition, Event.POLLER_FAILING, detail)
+        elif not failing and condition is not None:
+            close(condition, run.now)
+            if condition.notified_at is not None and rule.send_recovery:
+                _notify_poller(run, rule, condition, "poller_recovered", "")
+
+
+def _open_poller(rule: AlertRule, run: Evaluation) -> Condition:
+    return Condition.objects.create(
+        rule=rule, event=Event.POLLER_FAILING, subject_id=POLLER_SUBJECT,
+        opened_key=f"poll{int(run.now.timestamp())}", since=run.now,
+        due_at=run.now + timedelta(seconds=rule.delay_seconds),
+    )  # fmt: skip
+
+
+def _notify_poller(run: Evaluation, rule: AlertRule, condition: Condition, event: str, detail: str):
+    run.outbox.add(
+        rule,
+        event=event,
+        key=f"{rule.pk}:{event}:poller:{condition.opened_key}",
+        make=lambda key: messages.poller_message(
+            key=key, event=event, rule=rule, at=run.now, detail=detail
+        ),
+    )

@@ -1,0 +1,216 @@
+"""What a notification says: a one-line subject, a text for people (e-mail, chat) and the
+versioned webhook body (docs/OPERATIONS.md, "Webhook body, version 1").
+
+Body version 1, every notification:
+    version  1
+    id       the delivery's key: the same on every retry (receivers drop repeats by it)
+    event    down | up | flapping | flapping_ended | storm | storm_up | poller_failing |
+             poller_recovered | test
+    rule     {"id", "name"}
+    at       when the dashboard decided to send it (ISO 8601, UTC)
+one device (device events):
+    device   {"id", "name", "serial_number"}
+    organization {"id", "name"}   (name null when the dashboard has not seen it)
+    status   "Up" | "Down"        (the device's status when the message was made)
+    since    when that status began, as the control API reports it (ISO 8601)
+    link     the device's page on the dashboard
+a storm (many devices of one poll):
+    group    {"count", "shared": [{"fact", "value", "name", "count", "total"}],
+              "devices": [{"id", "name", "serial_number", "organization_id"}] (at most 50),
+              "first_since"}
+    status, link (the device list filtered to what they share)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+
+from fleet.shared_facts import ORGANIZATION, TYPE, SharedFact, shared_facts
+
+VERSION = 1
+GROUP_DEVICES_SHOWN = 50
+SUBJECT_LENGTH = 200
+
+HEADLINES = {
+    "down": "went Down",
+    "up": "is back Up",
+    "flapping": "is flapping",
+    "flapping_ended": "stopped flapping",
+}
+
+
+@dataclass(frozen=True)
+class Message:
+    subject: str
+    body: dict
+
+    @property
+    def text(self) -> str:
+        return text_of(self.subject, self.body)
+
+
+def iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def device_link(device_id: int) -> str:
+    return f"{settings.DASHBOARD_URL}/devices/{device_id}/"
+
+
+def _base(*, key: str, event: str, rule, at: datetime) -> dict:
+    return {
+        "version": VERSION,
+        "id": key,
+        "event": event,
+        "rule": {"id": rule.pk, "name": rule.name},
+        "at": iso(at),
+    }
+
+
+def device_message(
+    *, key: str, event: str, rule, device, organization_name: str | None, at: datetime,
+    detail: str = "",
+) -> Message:  # fmt: skip
+    """One device's event; `device` a controlapi.records.Device."""
+    name = device.name or device.serial_number or f"device {device.id}"
+    subject = f"{name} {HEADLINES.get(event, event)}"
+    if detail:
+        subject += f": {detail}"
+    body = _base(key=key, event=event, rule=rule, at=at) | {
+        "device": {"id": device.id, "name": device.name, "serial_number": device.serial_number},
+        "organization": {"id": device.organization_id, "name": organization_name},
+        "status": device.status,
+        "since": iso(device.status_change),
+        "link": device_link(device.id),
+    }
+    if detail:
+        body["detail"] = detail
+    return Message(subject[:SUBJECT_LENGTH], body)
+
+
+def storm_message(
+    *, key: str, event: str, rule, devices: Sequence[Any], names: dict[str, dict], at: datetime,
+    profile_health: dict[int, str] | None = None,
+) -> Message:  # fmt: skip
+    """Many devices of one poll in one message. `names`: {"organization": {id: name},
+    "type": {id: name}} where the dashboard knows them; `profile_health`: the state of the
+    connection profile of a type (fleet.device_selector: a device's type is its profile)."""
+    facts = shared_facts(devices)
+    shared = [_fact(f, names, profile_health or {}) for f in facts]
+    status = "Down" if event == "storm" else "Up"
+    words = (
+        ", ".join(_fact_words(f) for f in shared) or "nothing in common that the dashboard knows"
+    )
+    verb = "went Down" if status == "Down" else "are back Up"
+    subject = f"{len(devices)} devices {verb} together ({rule.name})"
+    ordered = sorted(devices, key=lambda d: d.id)
+    first = min((d.status_change for d in devices if d.status_change), default=None)
+    body = _base(key=key, event=event, rule=rule, at=at) | {
+        "status": status,
+        "group": {
+            "count": len(devices),
+            "shared": shared,
+            "devices": [
+                {
+                    "id": d.id,
+                    "name": d.name,
+                    "serial_number": d.serial_number,
+                    "organization_id": d.organization_id,
+                }
+                for d in ordered[:GROUP_DEVICES_SHOWN]
+            ],  # fmt: skip
+            "first_since": iso(first),
+            "summary": words,
+        },
+        "link": group_link(facts, status=status, since=first),
+    }
+    return Message(subject[:SUBJECT_LENGTH], body)
+
+
+def _fact(fact: SharedFact, names: dict[str, dict], health: dict[int, str]) -> dict:
+    found = {
+        "fact": fact.kind,
+        "value": fact.value,
+        "name": names.get(fact.kind, {}).get(fact.value),
+        "count": fact.count,
+        "total": fact.total,
+    }
+    if fact.kind == TYPE and fact.value in health:
+        found["profile_health"] = health[fact.value]
+    return found
+
+
+def _fact_words(fact: dict) -> str:
+    if fact["fact"] in (ORGANIZATION, TYPE):
+        shown = f"{fact['name']} (#{fact['value']})" if fact["name"] else f"#{fact['value']}"
+    else:
+        shown = fact["value"]
+    share = "all" if fact["count"] == fact["total"] else f"{fact['count']} of {fact['total']}"
+    words = f"{share} {fact['fact']} {shown}"
+    if fact.get("profile_health"):
+        words += f" (connection profile {fact['profile_health']})"
+    return words
+
+
+def group_link(facts: Sequence[SharedFact], *, status: str, since: datetime | None) -> str:
+    """The device list filtered to what a group shares: the triage board has no filter
+    for a set of devices, the device list filters by status, organization, type and
+    the time of the status change."""
+    params = {"status": status.lower()}
+    for fact in facts:
+        if fact.shared_by_all and fact.kind in (ORGANIZATION, TYPE):
+            params[fact.kind] = str(fact.value)
+    if since is not None:
+        params["last_status_change_from"] = since.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return f"{settings.DASHBOARD_URL}/devices/?{urlencode(params)}"
+
+
+def poller_message(*, key: str, event: str, rule, at: datetime, detail: str) -> Message:
+    words = "The dashboard's poll of the control API is failing"
+    if event != "poller_failing":
+        words = "The dashboard's poll of the control API works again"
+    body = _base(key=key, event=event, rule=rule, at=at) | {
+        "detail": detail,
+        "link": f"{settings.DASHBOARD_URL}/",
+    }
+    return Message(f"{words}: {detail}"[:SUBJECT_LENGTH] if detail else words, body)
+
+
+def test_message(*, key: str, rule, at: datetime, user_name: str) -> Message:
+    subject = f"Test notification of rule “{rule.name}”"
+    body = _base(key=key, event="test", rule=rule, at=at) | {
+        "detail": f"Sent on request by {user_name}." if user_name else "Sent on request.",
+        "link": f"{settings.DASHBOARD_URL}/",
+    }
+    return Message(subject[:SUBJECT_LENGTH], body)
+
+
+def text_of(subject: str, body: dict) -> str:
+    """The text of e-mail and chat messages, from the stored subject and body."""
+    lines = [subject, ""]
+    if device := body.get("device"):
+        organization = body.get("organization") or {}
+        serial, device_id = device.get("serial_number"), device.get("id")
+        lines.append(f"Device: {device.get('name')} (serial {serial}, id {device_id})")
+        lines.append(
+            f"Organization: {organization.get('name') or ''} (id {organization.get('id')})".strip()
+        )
+        lines.append(f"Status: {body.get('status')} since {body.get('since') or 'unknown'}")
+    if group := body.get("group"):
+        lines.append(f"Devices: {group['count']}, first at {group.get('first_since') or 'unknown'}")
+        lines.append(f"They share: {group.get('summary')}")
+        shown = ", ".join(d.get("name") or str(d["id"]) for d in group.get("devices", [])[:20])
+        lines.append(f"Among them: {shown}")
+    if detail := body.get("detail"):
+        lines.append(detail)
+    if rule := body.get("rule"):
+        lines.append(f"Rule: {rule.get('name')} (#{rule.get('id')})")
+    if link := body.get("link"):
+        lines.append(f"Open: {link}")
+    return "\n".join(lines) + "\n"
