@@ -10,5 +10,5 @@ pytest_plugins = [
     "tests.fixtures.operations",
     "tests.fixtures.workers",
     "tests.fixtures.sentinel",
-    "tests.fixtures.http_receiver",
+    "tests.fixtures.receivers",
 ]
