@@ -1,0 +1,115 @@
+"""Sending deliveries: retries with backoff, each try and its answer kept; a test
+notification is sent like any other; secrets stay out of logs, answers and the audit."""
+
+import json
+import logging
+from datetime import timedelta
+
+import pytest
+from celery import current_app
+from django.core.management import call_command
+from django.utils import timezone
+
+from accounts.models import AuditEntry
+from alerts import delivery, destinations, services
+from alerts.models import AlertRule, Delivery, DeliveryAttempt
+from alerts.tasks import SEND_DELIVERY
+
+pytestmark = pytest.mark.django_db
+
+SECRET = "hunter2-very-secret"
+PATH_TOKEN = "T0KEN-in-the-path"
+
+
+def _rule(receiver, **options):
+    return services.create_rule(
+        name="On call", organization_id=5,
+        destination_urls=[f"json://{receiver.url}/{PATH_TOKEN}?secret={SECRET}"], **options,
+    )  # fmt: skip
+
+
+def test_a_failing_destination_is_retried_with_backoff_then_given_up(http_receiver):
+    http_receiver.status = 500
+    rule = _rule(http_receiver)
+    (made,) = _made_without_queue(rule)
+    now = timezone.now()
+    waits = []
+    for _ in range(5):
+        outcome = delivery.send_one(made.pk, now=now)
+        assert outcome is not None
+        assert delivery.send_one(made.pk, now=now) is None  # not due again before its time
+        if outcome.retry_in is None:
+            break
+        waits.append(outcome.retry_in)
+        now = timezone.now() + outcome.retry_in + timedelta(seconds=1)
+
+    assert waits == [timedelta(seconds=s) for s in (30, 120, 600, 1800)]
+    made.refresh_from_db()
+    assert made.state == Delivery.State.FAILED and made.attempts == 5
+    answers = list(made.tries.values_list("ok", "answer"))
+    assert answers == [(False, "HTTP 500 Internal Server Error.")] * 5
+    assert len(http_receiver.requests) == 5
+
+
+def _made_without_queue(rule):
+    """The test deliveries of the rule, made as the page makes them (the queueing after
+    commit does not run inside this test's transaction)."""
+    return services.send_test_notification(rule, None)
+
+
+def test_a_test_notification_is_sent_by_the_named_task(http_receiver, settings):
+    rule = _rule(http_receiver)
+    (made,) = services.send_test_notification(rule, None)
+
+    current_app.tasks[SEND_DELIVERY].apply(args=(made.pk,))
+
+    made.refresh_from_db()
+    assert made.state == Delivery.State.SENT and made.event == "test"
+    body = json.loads(http_receiver.requests[0]["body"])
+    assert body["event"] == "test" and body["rule"] == {"id": rule.pk, "name": "On call"}
+
+
+def test_destination_urls_never_reach_the_log_the_answers_or_the_audit(
+    http_receiver, caplog, capsys
+):
+    caplog.set_level(logging.DEBUG)
+    http_receiver.status = 403
+    closed = f"json://someone:{SECRET}@127.0.0.1:1/{PATH_TOKEN}?secret={SECRET}"
+    call_command(
+        "alert_rule", "create", "--name", "Secrets", "--organization", "5",
+        "--destination", f"json://{http_receiver.url}/{PATH_TOKEN}?secret={SECRET}",
+        "--destination", closed,
+    )  # fmt: skip
+    call_command("alert_rule", "list")
+    rule = AlertRule.objects.get()
+    for made in _made_without_queue(rule):
+        delivery.send_one(made.pk)
+    destinations.problem(f"nosuchscheme://{PATH_TOKEN}/{SECRET}")
+
+    printed = capsys.readouterr().out
+    answers = " ".join(DeliveryAttempt.objects.values_list("answer", flat=True))
+    audit = json.dumps(list(AuditEntry.objects.values("parameters", "error_message")))
+    for text in (caplog.text, printed, answers, audit):
+        assert SECRET not in text and PATH_TOKEN not in text
+    assert "json://127.0.0.1/…" in printed
+    assert "HTTP 403 Forbidden." in answers
+    assert "no answer" in answers
+
+
+def test_mask_keeps_the_scheme_and_host_only():
+    assert destinations.mask("jsons://u:p@hooks.example.com:8443/a/b?secret=x") == (
+        "jsons://hooks.example.com/…"
+    )
+    assert destinations.mask("mailto:oncall@example.com") == "mailto://example.com/…"
+    assert destinations.mask("slack://T1/B2/C3") == "slack://t1/…"
+
+
+def test_the_sweeper_finds_deliveries_whose_lease_ran_out(http_receiver, settings):
+    rule = _rule(http_receiver)
+    (made,) = _made_without_queue(rule)
+    taken = delivery.claim(made.pk, now=timezone.now())
+    assert taken is not None and delivery.claim(made.pk, now=timezone.now()) is None
+
+    assert made.pk not in delivery.due_deliveries(now=timezone.now())
+    later = timezone.now() + timedelta(seconds=settings.ALERT_SEND_LEASE_SECONDS + 1)
+    assert made.pk in delivery.due_deliveries(now=later)
