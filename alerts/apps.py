@@ -6,6 +6,9 @@ class AlertsConfig(AppConfig):
     verbose_name = "Notifications"
 
     def ready(self):
-        from alerts import apprise_logs
+        # Register the tasks with Celery in every process (autodiscovery runs only in
+        # workers), so that a poll or a page can send them by name, and the webhook's
+        # apprise plugin with apprise.
+        from alerts import apprise_logs, tasks, webhook  # noqa: F401
 
         apprise_logs.install()

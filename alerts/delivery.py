@@ -158,4 +158,3 @@ def due_deliveries(*, now: datetime, limit: int = SWEEP_LIMIT) -> list[int]:
         .order_by("next_attempt_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )
-
