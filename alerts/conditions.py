@@ -14,6 +14,10 @@ is notified, muted by a maintenance window, held while a device flaps, or groupe
   recoveries) when it stops: one per episode, not one per transition. While a device flaps,
   its Down and Up messages are held, for every rule: a due Down waits, and the Up of a
   notified Down is sent when the flap ends if the device is still Up then.
+- Pending settings stuck (`pending_stuck`): a device with a pending entry that the polls
+  first saw more than the rule's `stuck_minutes` ago (the triage board's "pending age",
+  ReadModel.pending_first_seen); one message per episode (the oldest entry's time), and
+  `pending_cleared` when none is left that old.
 - The poller (`poller_failing`): the fleet poll's consecutive failed attempts
   (fleet.poll_outcomes records them); failing from POLLER_FAILING_AFTER on, for the
   rule's delay; back to working sends the recovery.
@@ -28,6 +32,7 @@ from typing import TYPE_CHECKING
 from alerts import messages
 from alerts.models import AlertRule, Condition, Event
 from fleet import polling
+from fleet.store.queries import MAX_PAGE_SIZE, DeviceQuery
 
 if TYPE_CHECKING:
     from alerts.evaluation import Evaluation
@@ -58,6 +63,7 @@ def settle(run: Evaluation) -> None:
     _flaps_ended_for_held_ups(run)
     _due_downs(run)
     _flapping(run)
+    _pending_stuck(run)
     _poller(run)
 
 
@@ -170,6 +176,73 @@ def _flapping(run: Evaluation) -> None:
             )  # fmt: skip
             detail = f"{flapper.transitions} status changes in the last hour"
             run.notify_device(rule, condition, Event.FLAPPING, device, detail=detail)
+
+
+def _stuck_since(run: Evaluation, org_ids: frozenset[int] | None) -> dict[int, tuple]:
+    """device id -> (device, when its oldest pending entry was first seen, entry names)."""
+    pending = []
+    offset = 0
+    while True:
+        query = DeviceQuery(pending_only=True, offset=offset, limit=MAX_PAGE_SIZE)
+        page = run.model.query(query, org_ids)
+        pending += page.items
+        offset += MAX_PAGE_SIZE
+        if offset >= page.total or not page.items:
+            break
+    seen = run.model.pending_first_seen((d.id, p.name) for d in pending for p in d.pending_settings)
+    found = {}
+    for device in pending:
+        times = [(seen[(device.id, p.name)], p.name) for p in device.pending_settings
+                 if (device.id, p.name) in seen]  # fmt: skip
+        if times:
+            oldest = min(t for t, _ in times)
+            found[device.id] = (device, oldest, tuple(sorted(n for _, n in times)))
+    return found
+
+
+def _pending_stuck(run: Evaluation) -> None:
+    rules = [rule for rule in run.rules if rule.wants(Event.PENDING_STUCK)]
+    open_stuck = {
+        (c.rule_id, c.subject_id): c
+        for c in Condition.objects.filter(event=Event.PENDING_STUCK, closed_at__isnull=True)
+    }
+    if not rules and not open_stuck:
+        return
+    org_ids = None
+    if all(rule.organization_id is not None for rule in rules):
+        org_ids = frozenset(rule.organization_id for rule in rules)
+    pending = _stuck_since(run, org_ids)
+    stuck_for = {}
+    for rule in rules:
+        horizon = run.now - timedelta(minutes=rule.stuck_minutes)
+        stuck_for[rule.pk] = {
+            device_id for device_id, (device, oldest, _) in pending.items()
+            if oldest <= horizon and rule.selector.matches(device)
+        }  # fmt: skip
+    for (rule_id, device_id), condition in open_stuck.items():
+        if device_id in stuck_for.get(rule_id, ()):
+            continue
+        notified = condition.state == Condition.State.NOTIFIED
+        close(condition, run.now)
+        rule = run.rules_by_id.get(rule_id)
+        device = run.device(device_id)
+        told = rule is not None and notified and rule.send_recovery
+        if told and device is not None and not run.in_window(device):
+            run.notify_device(rule, condition, "pending_cleared", device)
+    for rule in rules:
+        for device_id in sorted(stuck_for[rule.pk]):
+            device, oldest, names = pending[device_id]
+            if (rule.pk, device_id) in open_stuck or run.in_window(device):
+                continue
+            condition = Condition.objects.create(
+                rule=rule, event=Event.PENDING_STUCK, subject_id=device_id,
+                organization_id=device.organization_id,
+                opened_key=f"stuck{int(oldest.timestamp())}", since=oldest, due_at=run.now,
+                state=Condition.State.NOTIFIED, notified_at=run.now,
+                detail={"pending": list(names)},
+            )  # fmt: skip
+            detail = f"{', '.join(names)} pending since {oldest:%Y-%m-%d %H:%M} UTC"
+            run.notify_device(rule, condition, Event.PENDING_STUCK, device, detail=detail)
 
 
 def _poller(run: Evaluation) -> None:

@@ -4,8 +4,8 @@ versioned webhook body (docs/OPERATIONS.md, "Webhook body, version 1").
 Body version 1, every notification:
     version  1
     id       the delivery's key: the same on every retry (receivers drop repeats by it)
-    event    down | up | flapping | flapping_ended | storm | storm_up | poller_failing |
-             poller_recovered | test
+    event    down | up | flapping | flapping_ended | pending_stuck | pending_cleared |
+             storm | storm_up | poller_failing | poller_recovered | test
     rule     {"id", "name"}
     at       when the dashboard decided to send it (ISO 8601, UTC)
 one device (device events):
@@ -42,6 +42,8 @@ HEADLINES = {
     "up": "is back Up",
     "flapping": "is flapping",
     "flapping_ended": "stopped flapping",
+    "pending_stuck": "has pending settings stuck",
+    "pending_cleared": "has no stuck pending settings any more",
 }
 
 

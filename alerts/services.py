@@ -17,6 +17,7 @@ from alerts import destinations, messages
 from alerts.models import (
     DEFAULT_DELAY_SECONDS,
     DEFAULT_STORM_THRESHOLD,
+    DEFAULT_STUCK_MINUTES,
     AlertRule,
     Delivery,
     Destination,
@@ -41,6 +42,7 @@ def create_rule(
     delay_seconds: int = DEFAULT_DELAY_SECONDS,
     send_recovery: bool = True,
     storm_threshold: int = DEFAULT_STORM_THRESHOLD,
+    stuck_minutes: int = DEFAULT_STUCK_MINUTES,
     user=None,
 ) -> AlertRule:
     name = (name or "").strip()
@@ -53,6 +55,8 @@ def create_rule(
         raise RuleError(f"The delay is 0 to {MAX_DELAY_SECONDS} seconds.")
     if storm_threshold < 1:
         raise RuleError("The storm threshold is at least 1 device.")
+    if stuck_minutes < 1:
+        raise RuleError("Pending settings are stuck after at least 1 minute.")
     urls = [u.strip() for u in destination_urls if u and u.strip()]
     if not urls:
         raise RuleError("A rule needs at least one destination.")
@@ -65,6 +69,7 @@ def create_rule(
             name=name, organization_id=organization_id, type_id=type_id, pattern=pattern.strip(),
             events=list(dict.fromkeys(events)), delay_seconds=delay_seconds,
             send_recovery=send_recovery, storm_threshold=storm_threshold,
+            stuck_minutes=stuck_minutes,
             created_by=user if getattr(user, "is_authenticated", False) else None,
             created_at=now, updated_at=now,
         )  # fmt: skip

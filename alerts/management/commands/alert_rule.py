@@ -2,7 +2,8 @@
 
     alert_rule create --name NAME (--organization ID | --fleet-wide) [--type ID]
         [--event EVENT]... [--delay-seconds N] [--no-recovery] [--storm-threshold N]
-        [--pattern P] --destination URL [--destination URL]...   prints the new rule's id
+        [--pattern P] [--stuck-minutes N] --destination URL [--destination URL]...
+                                                                 prints the new rule's id
     alert_rule list                                              one line per rule
     alert_rule disable ID
 
@@ -13,7 +14,13 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts import audit
 from alerts import services
-from alerts.models import DEFAULT_DELAY_SECONDS, DEFAULT_STORM_THRESHOLD, AlertRule, Event
+from alerts.models import (
+    DEFAULT_DELAY_SECONDS,
+    DEFAULT_STORM_THRESHOLD,
+    DEFAULT_STUCK_MINUTES,
+    AlertRule,
+    Event,
+)
 
 WHO = "(command line)"
 
@@ -52,6 +59,10 @@ class Command(BaseCommand):
         create.add_argument(
             "--storm-threshold", type=whole_number(1), default=DEFAULT_STORM_THRESHOLD
         )
+        create.add_argument(
+            "--stuck-minutes", type=whole_number(1), default=DEFAULT_STUCK_MINUTES,
+            help="pending_stuck: minutes pending settings may wait",
+        )  # fmt: skip
         create.add_argument("--destination", action="append", required=True, help="apprise URL")
         commands.add_parser("list", help="every rule, one line each")
         disable = commands.add_parser("disable", help="stop a rule from notifying")
@@ -63,13 +74,13 @@ class Command(BaseCommand):
         )
 
     def _create(self, *, name, organization, fleet_wide, type, pattern, event, delay_seconds,
-                no_recovery, storm_threshold, destination, **_):  # fmt: skip
+                no_recovery, storm_threshold, stuck_minutes, destination, **_):  # fmt: skip
         try:
             rule = services.create_rule(
                 name=name, organization_id=None if fleet_wide else organization,
                 destination_urls=destination, events=event or [Event.DOWN], type_id=type,
                 pattern=pattern, delay_seconds=delay_seconds, send_recovery=not no_recovery,
-                storm_threshold=storm_threshold,
+                storm_threshold=storm_threshold, stuck_minutes=stuck_minutes,
             )  # fmt: skip
         except services.RuleError as error:
             raise CommandError(str(error)) from None
