@@ -98,13 +98,11 @@ def device_message(
 
 def storm_message(
     *, key: str, event: str, rule, devices: Sequence[Any], names: dict[str, dict], at: datetime,
-    profile_health: dict[int, str] | None = None,
 ) -> Message:  # fmt: skip
     """Many devices of one poll in one message. `names`: {"organization": {id: name},
-    "type": {id: name}} where the dashboard knows them; `profile_health`: the state of the
-    connection profile of a type (fleet.device_selector: a device's type is its profile)."""
+    "type": {id: name}} where the dashboard knows them."""
     facts = shared_facts(devices)
-    shared = [_fact(f, names, profile_health or {}) for f in facts]
+    shared = [_fact(f, names) for f in facts]
     status = "Down" if event == "storm" else "Up"
     words = (
         ", ".join(_fact_words(f) for f in shared) or "nothing in common that the dashboard knows"
@@ -135,17 +133,14 @@ def storm_message(
     return Message(subject[:SUBJECT_LENGTH], body)
 
 
-def _fact(fact: SharedFact, names: dict[str, dict], health: dict[int, str]) -> dict:
-    found = {
+def _fact(fact: SharedFact, names: dict[str, dict]) -> dict:
+    return {
         "fact": fact.kind,
         "value": fact.value,
         "name": names.get(fact.kind, {}).get(fact.value),
         "count": fact.count,
         "total": fact.total,
     }
-    if fact.kind == TYPE and fact.value in health:
-        found["profile_health"] = health[fact.value]
-    return found
 
 
 def _fact_words(fact: dict) -> str:
@@ -154,10 +149,7 @@ def _fact_words(fact: dict) -> str:
     else:
         shown = fact["value"]
     share = "all" if fact["count"] == fact["total"] else f"{fact['count']} of {fact['total']}"
-    words = f"{share} {fact['fact']} {shown}"
-    if fact.get("profile_health"):
-        words += f" (connection profile {fact['profile_health']})"
-    return words
+    return f"{share} {fact['fact']} {shown}"
 
 
 def group_link(facts: Sequence[SharedFact], *, status: str, since: datetime | None) -> str:
