@@ -49,6 +49,7 @@ def last_answer(lines: list[str]) -> str:
 def _post(body: str, meta: dict, secure: bool) -> bool:
     qsd = dict(meta.get("qsd") or {})
     secret = qsd.pop("secret", "")
+    qsd.pop("verify", None)  # apprise's own parameter (verify=no: no certificate check)
     host = meta.get("host") or ""
     port = f":{meta['port']}" if meta.get("port") else ""
     query = f"?{urlencode(qsd)}" if qsd else ""
@@ -68,8 +69,9 @@ def _post(body: str, meta: dict, secure: bool) -> bool:
     auth = (meta["user"], meta.get("password") or "") if meta.get("user") else None
     try:
         response = requests.post(
-            url, data=data, headers=headers, auth=auth, timeout=TIMEOUT, allow_redirects=False
-        )
+            url, data=data, headers=headers, auth=auth, timeout=TIMEOUT, allow_redirects=False,
+            verify=meta.get("verify", True),
+        )  # fmt: skip
     except requests.RequestException as error:
         log.warning("%s%s", ANSWER_MARK, f"no answer ({type(error).__name__}).")
         return False
