@@ -199,6 +199,8 @@ def test_upstream_calls_are_counted_by_endpoint_and_status(client, metrics_setti
 
 def test_the_celery_queue_length_is_the_brokers(client, metrics_settings, redis_client):
     queue = metrics_settings.CELERY_TASK_DEFAULT_QUEUE
+    # Tests before this one leave messages there (each poll sends the notifications' run).
+    redis_client.delete(queue)
     redis_client.rpush(queue, "a", "b", "c")
     try:
         samples = _samples(client.get("/metrics", **BEARER))
