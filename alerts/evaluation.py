@@ -14,7 +14,7 @@ One run (after each poll, and from beat as a backstop):
      more than `storm_threshold` of them in one poll become one grouped message;
 3. settle what is due (alerts.conditions): windows, flapping, storms, the poller.
 
-A device's first run: the cursor starts at the newest transition recorded then, so turning
+The first run: the cursor starts at the newest transition recorded then, so turning
 notifications on does not replay the week of history the read model keeps.
 """
 
@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import groupby
 
+import redis
 from django.db import transaction
 from django.utils import timezone
 
@@ -72,6 +73,7 @@ class Evaluation:
         self.summary = Summary()
         self._devices: dict = {}
         self._org_names: dict[int, str] = {}
+        self._types: dict[int, str] | None = None
         self.windows = windows_in_force(now)
         self.flappers = {f.device_id: f for f in model.flapping_devices(now=now)}
 
@@ -156,10 +158,10 @@ class Evaluation:
         )
 
     def type_names(self) -> dict[int, str]:
-        if not hasattr(self, "_types"):
+        if self._types is None:
             try:
                 self._types = self.model.device_types(None)
-            except Exception:  # names are a courtesy: the message goes without them
+            except redis.RedisError:  # names are a courtesy: the message goes without them
                 self._types = {}
         return self._types
 
