@@ -63,6 +63,9 @@ def test_celery_uses_redis_and_schedules_both_polls_at_their_intervals():
         "poll-profiles": ["devices.tasks.poll_profiles", 600.0],
         # A bulk job whose worker died is resumed (devices.bulk.resume_stalled_jobs).
         "resume-stalled-bulk-jobs": ["devices.bulk_tasks.resume_stalled_bulk_jobs", 30.0],
+        # Notifications: the evaluation's backstop, and deliveries due again.
+        "evaluate-alerts": ["alerts.evaluate", 15.0],
+        "sweep-alert-deliveries": ["alerts.sweep_deliveries", 30.0],
     }
 
 
@@ -168,3 +171,16 @@ def test_manage_py_check_passes_with_the_defaults():
     )
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+def test_email_comes_from_the_environment_and_tls_with_ssl_is_refused():
+    shown = run_python(
+        "from django.conf import settings; "
+        "print(settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS)",
+        DEBUG="1", EMAIL_HOST="smtp.example.com", EMAIL_PORT="587", EMAIL_USE_TLS="1",
+    )  # fmt: skip
+    assert shown.stdout.split() == ["smtp.example.com", "587", "True"]
+
+    both = run_python(PRINT_SETTINGS, DEBUG="1", EMAIL_USE_TLS="1", EMAIL_USE_SSL="1")
+    assert both.returncode != 0
+    assert "Set EMAIL_USE_TLS or EMAIL_USE_SSL, not both." in both.stderr
