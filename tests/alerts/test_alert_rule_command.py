@@ -22,10 +22,10 @@ def test_create_prints_the_new_rules_id_with_the_defaults(capsys):
     rule = AlertRule.objects.get()
     assert capsys.readouterr().out.strip() == str(rule.pk)
     assert rule.events == ["down"] and rule.delay_seconds == 120 and rule.send_recovery
-    assert rule.destinations.get().masked == "mailto://example.com/…"
+    assert rule.destinations.get().masked == "mailto://…@example.com/…"
     entry = AuditEntry.objects.get(action="alert_rule_create")
     assert entry.organization_id == 5 and entry.username == "(command line)"
-    assert entry.parameters["destinations"] == ["mailto://example.com/…"]
+    assert entry.parameters["destinations"] == ["mailto://…@example.com/…"]
 
 
 def test_create_takes_every_option(capsys):

@@ -3,6 +3,7 @@ notification is sent like any other; secrets stay out of logs, answers and the a
 
 import json
 import logging
+import re
 from datetime import timedelta
 
 import pytest
@@ -91,17 +92,17 @@ def test_destination_urls_never_reach_the_log_the_answers_or_the_audit(
     audit = json.dumps(list(AuditEntry.objects.values("parameters", "error_message")))
     for text in (caplog.text, printed, answers, audit):
         assert SECRET not in text and PATH_TOKEN not in text
-    assert "json://127.0.0.1/…" in printed
+    assert re.search(r"json://127\.0\.0\.1:\d+/…", printed)
     assert "HTTP 403 Forbidden." in answers
     assert "no answer" in answers
 
 
 def test_mask_keeps_the_scheme_and_host_only():
     assert destinations.mask("jsons://u:p@hooks.example.com:8443/a/b?secret=x") == (
-        "jsons://hooks.example.com/…"
+        "jsons://…@hooks.example.com:8443/…"
     )
-    assert destinations.mask("mailto:oncall@example.com") == "mailto://example.com/…"
-    assert destinations.mask("slack://T1/B2/C3") == "slack://t1/…"
+    assert destinations.mask("mailto:oncall@example.com") == "mailto://…@example.com/…"
+    assert destinations.mask("slack://T1/B2/C3") == "slack://…"
 
 
 def test_the_sweeper_finds_deliveries_whose_lease_ran_out(http_receiver, settings):

@@ -20,7 +20,7 @@ from alerts.destinations import mask
         ("pagerduty://integrationkey@apikey", "pagerduty://…"),
         ("tgram://123456:ABC-DEF/-1001", "tgram://…"),
         ("json://receiver.example:notaport/x", "json://…"),
-        ("json://[::1/x", "…"),
+        ("json://[::1/x", "json://…"),
         ("no scheme at all", "…"),
         ("", "…"),
     ],

@@ -88,7 +88,7 @@ def test_a_destination_apprise_does_not_know_is_refused_in_words(client_of, tena
     typed = f"{SECRET_URL}\nmsteams://only/{SECRET}-part"
     response = client_of(tenant_admin).post("/alerts/new/", rule_data(destinations=typed))
     assert response.status_code == 400
-    assert "Line 2 (msteams://…) is not a destination apprise knows" in html(response)
+    assert "Line 2 (msteams://…): apprise does not accept this msteams:// URL" in html(response)
     assert not AlertRule.objects.exists()
 
 

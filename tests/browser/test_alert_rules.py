@@ -36,7 +36,7 @@ def test_a_rule_made_in_the_form_sends_a_test_shown_on_its_page(
     page.get_by_label("Destinations").fill("not a destination")
     page.get_by_role("button", name="Create rule").click()
     expect(page.get_by_text("Choose at least one event to notify.")).to_be_visible()
-    expect(page.get_by_text("Line 1 (…) is not a destination apprise knows")).to_be_visible()
+    expect(page.get_by_text("Line 1 (…): A destination is an apprise URL.")).to_be_visible()
     expect(page.get_by_label("Name", exact=True)).to_have_value("Warehouse CPEs")
     expect(page.get_by_label("Destinations")).to_have_value("not a destination")
     page.get_by_text("Choose at least one event to notify.").scroll_into_view_if_needed()
