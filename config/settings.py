@@ -130,6 +130,14 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "noc-dashboard@localhost")
 if EMAIL_USE_TLS and EMAIL_USE_SSL:
     raise ImproperlyConfigured("Set EMAIL_USE_TLS or EMAIL_USE_SSL, not both.")
+# Where e-mail goes: the SMTP server above, or (EMAIL_FILE_PATH set, as `./run demo` does
+# when no EMAIL_HOST is given) one file per message in that directory.
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", "") or None
+EMAIL_BACKEND = (
+    "django.core.mail.backends.filebased.EmailBackend"
+    if EMAIL_FILE_PATH
+    else "django.core.mail.backends.smtp.EmailBackend"
+)
 
 # A bulk job whose worker gave no sign of life for this long (it sends one device in at
 # most ~20 s) is taken for dead and queued again; beat looks every 30 s (docs/OPERATIONS.md).

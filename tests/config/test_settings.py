@@ -184,3 +184,18 @@ def test_email_comes_from_the_environment_and_tls_with_ssl_is_refused():
     both = run_python(PRINT_SETTINGS, DEBUG="1", EMAIL_USE_TLS="1", EMAIL_USE_SSL="1")
     assert both.returncode != 0
     assert "Set EMAIL_USE_TLS or EMAIL_USE_SSL, not both." in both.stderr
+
+
+def test_with_a_mail_directory_e_mail_notifications_are_kept_as_files(tmp_path):
+    # What `./run demo` does when no SMTP server is given: a mailto: destination's
+    # message lands in the directory instead of failing against localhost:25.
+    sent = run_python(
+        "from alerts.destinations import send; "
+        "print(send('mailto://oncall@example.com', subject='Down', text='CPE-1 is Down',"
+        " body={}).ok)",
+        DEBUG="1", EMAIL_FILE_PATH=str(tmp_path),
+    )  # fmt: skip
+
+    assert sent.stdout.split() == ["True"], sent.stderr
+    (kept,) = tmp_path.iterdir()
+    assert "CPE-1 is Down" in kept.read_text() and "oncall@example.com" in kept.read_text()
