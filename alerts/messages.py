@@ -18,7 +18,7 @@ a storm (many devices of one poll):
     group    {"count", "shared": [{"fact", "value", "name", "count", "total"}],
               "devices": [{"id", "name", "serial_number", "organization_id"}] (at most 50),
               "first_since"}
-    status, link (the device list filtered to what they share)
+    status, link (the triage board narrowed to them; for a recovery, the device list)
 """
 
 from __future__ import annotations
@@ -128,7 +128,7 @@ def storm_message(
             "first_since": iso(first),
             "summary": words,
         },
-        "link": group_link(facts, status=status, since=first),
+        "link": group_link(facts, status=status, since=first, ids=[d.id for d in devices]),
     }
     return Message(subject[:SUBJECT_LENGTH], body)
 
@@ -152,14 +152,29 @@ def _fact_words(fact: dict) -> str:
     return f"{share} {fact['fact']} {shown}"
 
 
-def group_link(facts: Sequence[SharedFact], *, status: str, since: datetime | None) -> str:
-    """The device list filtered to what a group shares: the triage board has no filter
-    for a set of devices, the device list filters by status, organization, type and
-    the time of the status change."""
-    params = {"status": status.lower()}
-    for fact in facts:
-        if fact.shared_by_all and fact.kind in (ORGANIZATION, TYPE):
-            params[fact.kind] = str(fact.value)
+# At most this many ids go into a link (`/triage/?devices=...`): about 2,500 characters,
+# inside the request line a web server takes (gunicorn's default is 4,094).
+LINKED_DEVICES = 300
+
+
+def group_link(
+    facts: Sequence[SharedFact], *, status: str, since: datetime | None, ids: Sequence[int]
+) -> str:
+    """Down: the triage board narrowed to the group's devices (devices/triage_filter.py),
+    or, for a group too large for one link, to what all of them share. Up: the device
+    list filtered by status, what they all share and the time of the status change (the
+    board shows Down devices only)."""
+    shared = {
+        fact.kind: str(fact.value)
+        for fact in facts
+        if fact.shared_by_all and fact.kind in (ORGANIZATION, TYPE)
+    }
+    if status == "Down":
+        params = (
+            {"devices": ",".join(map(str, sorted(ids)))} if len(ids) <= LINKED_DEVICES else shared
+        )
+        return f"{settings.DASHBOARD_URL}/triage/" + (f"?{urlencode(params)}" if params else "")
+    params = {"status": status.lower(), **shared}
     if since is not None:
         params["last_status_change_from"] = since.strftime("%Y-%m-%dT%H:%M:%SZ")
     return f"{settings.DASHBOARD_URL}/devices/?{urlencode(params)}"

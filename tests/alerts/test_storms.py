@@ -2,6 +2,7 @@
 per destination, saying what they share, instead of one per device."""
 
 import json
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -37,7 +38,10 @@ def test_300_devices_down_at_once_send_one_grouped_message(
     body = json.loads(request["body"])
     assert body["group"]["count"] == 300
     assert len(body["group"]["devices"]) == 50
-    assert body["link"].startswith("https://noc.example.com/devices/?status=down")
+    # All 300 fit in one link to the triage board narrowed to them.
+    linked = parse_qs(urlsplit(body["link"]).query)["devices"][0].split(",")
+    assert body["link"].startswith("https://noc.example.com/triage/?devices=")
+    assert sorted(map(int, linked)) == sorted(d.id for d in up[:300])
     (mail,) = smtp_server.messages
     assert "300 devices went Down together" in mail["subject"]
 
@@ -55,8 +59,24 @@ def test_a_group_says_what_its_devices_share_and_links_to_them(alerts, up_device
     assert organization == {
         "fact": "organization", "value": 5, "name": organization["name"], "count": 8, "total": 8,
     }  # fmt: skip
-    assert "organization=5" in body["link"]
+    assert body["link"].startswith("https://noc.example.com/triage/?devices=")
     assert sorted(d["id"] for d in body["group"]["devices"]) == sorted(d.id for d in chosen)
+
+
+def test_a_group_too_large_for_one_link_links_to_what_all_of_it_shares(
+    alerts, up_device, http_receiver, monkeypatch
+):
+    monkeypatch.setattr("alerts.messages.LINKED_DEVICES", 5)
+    alerts.rule(organization_id=5, destination_urls=[f"json://{http_receiver.url}/hook"],
+                storm_threshold=5)  # fmt: skip
+    _take_down(alerts, up_device[:8])
+
+    alerts.evaluate(after=61)
+
+    body = json.loads(http_receiver.requests[0]["body"])
+    assert urlsplit(body["link"]).path == "/triage/"
+    assert parse_qs(urlsplit(body["link"]).query)["organization"] == ["5"]
+    assert "devices" not in parse_qs(urlsplit(body["link"]).query)
 
 
 def test_their_recovery_is_grouped_too(alerts, up_device, http_receiver):
