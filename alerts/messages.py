@@ -173,7 +173,8 @@ def group_link(
         params = (
             {"devices": ",".join(map(str, sorted(ids)))} if len(ids) <= LINKED_DEVICES else shared
         )
-        return f"{settings.DASHBOARD_URL}/triage/" + (f"?{urlencode(params)}" if params else "")
+        query = urlencode(params, safe=",")  # ids stay readable: ?devices=1003,1008
+        return f"{settings.DASHBOARD_URL}/triage/" + (f"?{query}" if query else "")
     params = {"status": status.lower(), **shared}
     if since is not None:
         params["last_status_change_from"] = since.strftime("%Y-%m-%dT%H:%M:%SZ")
