@@ -25,7 +25,7 @@ only among the profiles the scope shows, in the snapshot and in a kept copy, so
 a hidden profile gets the very answers a missing one gets.
 
 Secrets. `ProfileDetail` holds the profile's nested data already masked
-(`profiles.masking.mask_secrets`); the record itself never reaches a template.
+(`common.masking.mask_secrets`); the record itself never reaches a template.
 """
 
 from __future__ import annotations
@@ -39,12 +39,12 @@ import redis
 
 from accounts.models import Organization
 from accounts.tenancy import OrgScope
+from common import profile_health as health
+from common.masking import mask_secrets, mask_url
 from controlapi import errors
 from controlapi.records import Profile
 from devices import configured
 from devices.upstream import control_api
-from profiles import health
-from profiles.masking import mask_secrets, mask_url
 
 log = logging.getLogger(__name__)
 

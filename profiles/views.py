@@ -11,7 +11,8 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from accounts import tenancy
-from profiles import health, selectors
+from common import profile_health as health
+from profiles import selectors
 
 PAGE_SIZE = 25
 NAME_MAX_LENGTH = 100

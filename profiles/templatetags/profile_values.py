@@ -12,8 +12,8 @@ from django import template
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from profiles.health import describe_age
-from profiles.masking import Masked
+from common.masking import Masked
+from common.profile_health import describe_age
 
 register = template.Library()
 

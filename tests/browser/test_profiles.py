@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 import pytest
 from playwright.sync_api import expect
 
+from common import profile_health as health
 from controlapi import ControlAPI
 from fleet.polling import poll_profiles
 from fleet.read_model import ReadModel
-from profiles import health
 from tests.fixtures.simulator import ALL_TOKEN
 from tests.fixtures.users import PASSWORD
 

@@ -1,11 +1,11 @@
-"""The health rules at their thresholds, one behaviour each (profiles.health)."""
+"""The health rules at their thresholds, one behaviour each (common.profile_health)."""
 
 from datetime import timedelta
 
 import pytest
 
+from common import profile_health as health
 from controlapi.records import Profile
-from profiles import health
 from tests.profiles.shapes import NOW, newer, older
 
 

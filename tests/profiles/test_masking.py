@@ -1,8 +1,8 @@
-"""Credentials are masked at any depth before a template sees them (profiles.masking)."""
+"""Credentials are masked at any depth before a template sees them (common.masking)."""
 
 import pytest
 
-from profiles.masking import MASKED, is_credential_name, mask_secrets, mask_url
+from common.masking import MASKED, is_credential_name, mask_secrets, mask_url
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ def names_by_shape(raw_profiles):
 
 def credential_values(value, inside=False, found=None):
     """Every value under a credential-like name, at any depth (the test's own rule,
-    written from the brief, independent of profiles.masking)."""
+    written from the brief, independent of common.masking)."""
     found = set() if found is None else found
     words = ("password", "passwd", "secret", "token", "key", "credential")
     if isinstance(value, dict):

@@ -1,6 +1,6 @@
 """The profile pages in words: health reasons and thresholds as a NOC engineer writes them."""
 
-from profiles import health
+from common import profile_health as health
 from tests.profiles.shapes import NOW, newer
 
 

@@ -39,8 +39,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from common.masking import mask_url
 from controlapi.records import Profile
-from profiles.masking import mask_url
 
 HEALTHY = "healthy"
 DEGRADED = "degraded"
