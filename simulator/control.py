@@ -47,6 +47,11 @@ class SimulatorControl:
         upstream that stored them so), e.g. answer_fields(1001, type=10**29)."""
         return self._call("POST", f"devices/{device_id}/fields", json={"fields": fields})
 
+    def profile_fields(self, profile_id: int, **fields) -> dict:
+        """Make the connection profile carry these values, e.g.
+        profile_fields(12, health_status={"connectivity": "unreachable"})."""
+        return self._call("POST", f"profiles/{profile_id}/fields", json={"fields": fields})
+
     def request_log(self, last: int = 100, clear: bool = False) -> dict:
         """{"total", "counts": {"GET /api/v1/inventory_device/": n}, "entries": [...]}"""
         params = {"last": last}

@@ -98,6 +98,22 @@ def answered_fields(sim, request, body):
     return 200, {"id": device.id, "fields": device.answered}
 
 
+def profile_fields(sim, request, body):
+    """Make a connection profile's records carry these values (list and detail alike),
+    e.g. a health_status that says it is failing."""
+    try:
+        profile = sim.state.profiles_by_id.get(int(request.path_params["profile_id"]))
+    except ValueError:
+        profile = None
+    if profile is None:
+        raise errors.not_found()
+    fields = body.get("fields")
+    if not isinstance(fields, dict) or "id" in fields:
+        raise errors.field_error("fields", "An object of profile fields (not the id).")
+    profile.update(fields)
+    return 200, {"id": profile["id"], "fields": fields}
+
+
 def request_log(sim, request, body):
     query = request.query_params
     try:
@@ -216,6 +232,7 @@ ROUTES = [
     _route("/_sim/resize", resize, ["POST"]),
     _route("/_sim/devices/{device_id}/status", set_status, ["POST"]),
     _route("/_sim/devices/{device_id}/fields", answered_fields, ["POST"]),
+    _route("/_sim/profiles/{profile_id}/fields", profile_fields, ["POST"]),
     _route("/_sim/requests", request_log, ["GET", "DELETE"]),
     _route("/_sim/organizations", organizations, ["GET"]),
     _route("/_sim/catalog", device_catalog, ["GET"]),

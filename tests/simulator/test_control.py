@@ -99,6 +99,25 @@ def test_answered_fields_refuse_the_id(sim_control):
         sim_control.answer_fields(1001, id=5)
 
 
+def test_profile_fields_change_the_profile_until_the_reset(api, sim_control):
+    sim_control.profile_fields(12, health_status={"connectivity": "unreachable"})
+
+    detail = api.get("/inventory_connection_profile/12/").json()
+
+    assert detail["health_status"] == {"connectivity": "unreachable"}
+    sim_control.reset()
+    assert api.get("/inventory_connection_profile/12/").json()["health_status"] != {
+        "connectivity": "unreachable"
+    }
+
+
+def test_profile_fields_refuse_the_id_and_an_unknown_profile(sim_control):
+    with pytest.raises(SimulatorControlError, match="400"):
+        sim_control.profile_fields(12, id=5)
+    with pytest.raises(SimulatorControlError, match="404"):
+        sim_control.profile_fields(999, name="x")
+
+
 def test_organizations_lists_ids_names_and_sizes(sim_control):
     organizations = sim_control.organizations()
     assert [o["id"] for o in organizations] == [5, 7, 11, 12, 19, 23]
