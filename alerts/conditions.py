@@ -21,6 +21,13 @@ is notified, muted by a maintenance window, held while a device flaps, or groupe
 - The poller (`poller_failing`): the fleet poll's consecutive failed attempts
   (fleet.poll_outcomes records them); failing from POLLER_FAILING_AFTER on, for the
   rule's delay; back to working sends the recovery.
+- A connection profile failing (`profile_failing`): each profile of the last profile poll,
+  judged by common.profile_health. A profile judged failing opens a condition for each rule
+  that wants the event and concerns the profile (Evaluation.profiles_of); still failing
+  after the rule's delay it is notified; judged healthy or degraded again it closes (a
+  recovery only for a notified one, with `send_recovery`). A profile gone from the
+  snapshot closes with nothing sent. Unknown (no health data), or a snapshot that cannot
+  be read, changes nothing. Maintenance windows are for devices: they do not mute these.
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ from typing import TYPE_CHECKING
 
 from alerts import messages
 from alerts.models import AlertRule, Condition, Event
+from common.profile_health import FAILING, UNKNOWN
 from fleet import polling
 from fleet.store.queries import MAX_PAGE_SIZE, DeviceQuery
 
@@ -65,6 +73,7 @@ def settle(run: Evaluation) -> None:
     _flapping(run)
     _pending_stuck(run)
     _poller(run)
+    _profiles_failing(run)
 
 
 def _open_downs(**filters):
@@ -284,5 +293,67 @@ def _notify_poller(run: Evaluation, rule: AlertRule, condition: Condition, event
         key=f"{rule.pk}:{event}:poller:{condition.opened_key}",
         make=lambda key: messages.poller_message(
             key=key, event=event, rule=rule, at=run.now, detail=detail
+        ),
+    )
+
+
+def _profiles_failing(run: Evaluation) -> None:
+    rules = [rule for rule in run.rules if rule.wants(Event.PROFILE_FAILING)]
+    open_failing = {
+        (c.rule_id, c.subject_id): c
+        for c in Condition.objects.filter(event=Event.PROFILE_FAILING, closed_at__isnull=True)
+    }
+    if not rules and not open_failing:
+        return
+    judged = run.judged_profiles()
+    if judged is None:
+        return  # no snapshot to read: nothing opens, nothing ends
+    for (rule_id, profile_id), condition in open_failing.items():
+        rule = run.rules_by_id.get(rule_id)
+        found = judged.get(profile_id)
+        if rule is not None and found is not None:
+            concerned = run.profiles_of(rule)
+            if concerned is None:
+                continue  # cannot tell now
+            if profile_id in concerned:
+                if found[1].state in (FAILING, UNKNOWN):
+                    continue  # still failing, or cannot tell: due ones are notified below
+                close(condition, run.now)
+                if condition.notified_at is not None and rule.send_recovery:
+                    _notify_profile(run, rule, condition, "profile_recovered", *found)
+                continue
+        close(condition, run.now)  # the rule, the profile or its devices are gone: silence
+    for rule in rules:
+        concerned = run.profiles_of(rule)
+        if concerned is None:
+            continue
+        for profile_id in sorted(concerned):
+            found = judged.get(profile_id)
+            if found is None or found[1].state != FAILING:
+                continue
+            condition = open_failing.get((rule.pk, profile_id))
+            if condition is None:
+                condition = Condition.objects.create(
+                    rule=rule, event=Event.PROFILE_FAILING, subject_id=profile_id,
+                    organization_id=rule.organization_id,
+                    opened_key=f"profile{int(run.now.timestamp())}", since=run.now,
+                    due_at=run.now + timedelta(seconds=rule.delay_seconds),
+                )  # fmt: skip
+            if condition.state == Condition.State.PENDING and condition.due_at <= run.now:
+                condition.state = Condition.State.NOTIFIED
+                condition.notified_at = run.now
+                condition.save(update_fields=["state", "notified_at"])
+                _notify_profile(run, rule, condition, Event.PROFILE_FAILING, *found)
+
+
+def _notify_profile(run: Evaluation, rule: AlertRule, condition: Condition, event: str,
+                    profile, judgement) -> None:  # fmt: skip
+    run.outbox.add(
+        rule,
+        event=event,
+        key=f"{rule.pk}:{event}:profile{profile.id}:{condition.opened_key}",
+        organization_id=rule.organization_id,
+        make=lambda key: messages.profile_message(
+            key=key, event=event, rule=rule, profile=profile, judgement=judgement, at=run.now
         ),
     )

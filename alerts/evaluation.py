@@ -12,7 +12,9 @@ One run (after each poll, and from beat as a backstop):
    - an Up closes the device's conditions: one still pending (back within the delay)
      sends nothing; one notified sends its recovery (`send_recovery`) or the rule's `up`;
      more than `storm_threshold` of them in one poll become one grouped message;
-3. settle what is due (alerts.conditions): windows, flapping, storms, the poller.
+3. settle what is due (alerts.conditions): windows, flapping, storms, the poller, and
+   the connection profiles the last profile poll stored, judged by the health rules
+   (common.profile_health).
 
 The first run: the cursor starts at the newest transition recorded then, so turning
 notifications on does not replay the week of history the read model keeps.
@@ -34,6 +36,8 @@ from accounts.models import Organization
 from alerts import conditions, messages
 from alerts.delivery import Outbox
 from alerts.models import AlertRule, Condition, EvaluationCursor, Event
+from common.profile_health import Judgement, judge
+from controlapi.records import Profile
 from fleet.read_model import ReadModel
 from fleet.store.history import Transition
 from maintenance_windows.in_force import window_for, windows_in_force
@@ -74,6 +78,9 @@ class Evaluation:
         self._devices: dict = {}
         self._org_names: dict[int, str] = {}
         self._types: dict[int, str] | None = None
+        self._judged: dict[int, tuple[Profile, Judgement]] | None = None
+        self._profiles_read = False
+        self._org_types: dict[int, frozenset[int] | None] = {}
         self.windows = windows_in_force(now)
         self.flappers = {f.device_id: f for f in model.flapping_devices(now=now)}
 
@@ -147,14 +154,21 @@ class Evaluation:
             "organization": self.organization_names(d.organization_id for d in devices),
             "type": self.type_names(),
         }
+        profiles = self.profile_health()
         self.outbox.add(
             rule,
             event=event,
             key=f"{rule.pk}:{event}:{batch}",
             organization_id=rule.organization_id,
             make=lambda key: messages.storm_message(
-                key=key, event=event, rule=rule, devices=devices, names=names, at=self.now
-            ),
+                key=key,
+                event=event,
+                rule=rule,
+                devices=devices,
+                names=names,
+                at=self.now,
+                profiles=profiles,
+            ),  # fmt: skip
         )
 
     def type_names(self) -> dict[int, str]:
@@ -164,6 +178,49 @@ class Evaluation:
             except redis.RedisError:  # names are a courtesy: the message goes without them
                 self._types = {}
         return self._types
+
+    # --- connection profiles ------------------------------------------------------------
+
+    def judged_profiles(self) -> dict[int, tuple[Profile, Judgement]] | None:
+        """Profile id -> (profile, its judgement) as the last profile poll stored them;
+        None when the snapshot cannot be read (none yet, Redis away, not in form)."""
+        if not self._profiles_read:
+            self._profiles_read = True
+            try:
+                snapshot = self.model.read_profiles()
+            except (redis.RedisError, ValueError, KeyError, TypeError) as error:
+                log.warning("profile snapshot unreadable: %s", type(error).__name__)
+                snapshot = None
+            if snapshot is not None:
+                self._judged = {p.id: (p, judge(p, self.now)) for p in snapshot.items}
+        return self._judged
+
+    def profiles_of(self, rule: AlertRule) -> frozenset[int] | None:
+        """The profiles whose devices a rule concerns; None when that cannot be told now.
+        ASSUMPTION (fleet/device_selector.py): a device's type is its connection profile id.
+        A rule's type names its one profile; an organization's rule concerns the types of
+        its organization's devices in the current snapshot; a fleet-wide rule every
+        profile. A pattern or device ids do not narrow the profiles."""
+        judged = self.judged_profiles() or {}
+        if rule.type_id is not None:
+            return frozenset({rule.type_id})
+        if rule.organization_id is None:
+            return frozenset(judged)
+        org = rule.organization_id
+        if org not in self._org_types:
+            try:
+                self._org_types[org] = frozenset(self.model.device_types(frozenset({org})))
+            except redis.RedisError:  # unknown: the rule's profiles wait for the next run
+                self._org_types[org] = None
+        return self._org_types[org]
+
+    def profile_health(self) -> dict[int, dict]:
+        """Profile id -> its name, state and reasons, for grouped messages; empty when the
+        profile snapshot cannot be read."""
+        return {
+            profile_id: messages.profile_summary(profile, judgement)
+            for profile_id, (profile, judgement) in (self.judged_profiles() or {}).items()
+        }
 
     def notify_ends(self, batch: str, ends: dict[int, list[tuple[Condition, object]]]) -> None:
         """The Up of notified Downs, per rule: one message each, or one for the group when

@@ -5,7 +5,8 @@ Body version 1, every notification:
     version  1
     id       the delivery's key: the same on every retry (receivers drop repeats by it)
     event    down | up | flapping | flapping_ended | pending_stuck | pending_cleared |
-             storm | storm_up | poller_failing | poller_recovered | test
+             storm | storm_up | poller_failing | poller_recovered | profile_failing |
+             profile_recovered | test
     rule     {"id", "name"}
     at       when the dashboard decided to send it (ISO 8601, UTC)
 one device (device events):
@@ -19,6 +20,11 @@ a storm (many devices of one poll):
               "devices": [{"id", "name", "serial_number", "organization_id"}] (at most 50),
               "first_since"}
     status, link (the triage board narrowed to them; for a recovery, the device list)
+    a shared type's fact adds "profile": {"id", "name", "state", "reasons"} when the
+    profile snapshot has that connection profile (a device's type is its profile id)
+a connection profile (profile events):
+    profile  {"id", "name", "state", "reasons"}  (the health rules' words: URLs masked)
+    link     the profile's page on the dashboard
 """
 
 from __future__ import annotations
@@ -98,11 +104,13 @@ def device_message(
 
 def storm_message(
     *, key: str, event: str, rule, devices: Sequence[Any], names: dict[str, dict], at: datetime,
+    profiles: dict[int, dict] | None = None,
 ) -> Message:  # fmt: skip
     """Many devices of one poll in one message. `names`: {"organization": {id: name},
-    "type": {id: name}} where the dashboard knows them."""
+    "type": {id: name}} where the dashboard knows them; `profiles`: profile id ->
+    `profile_summary`, for the profile of a shared type."""
     facts = shared_facts(devices)
-    shared = [_fact(f, names) for f in facts]
+    shared = [_fact(f, names, profiles or {}) for f in facts]
     status = "Down" if event == "storm" else "Up"
     words = (
         ", ".join(_fact_words(f) for f in shared) or "nothing in common that the dashboard knows"
@@ -133,14 +141,17 @@ def storm_message(
     return Message(subject[:SUBJECT_LENGTH], body)
 
 
-def _fact(fact: SharedFact, names: dict[str, dict]) -> dict:
-    return {
+def _fact(fact: SharedFact, names: dict[str, dict], profiles: dict[int, dict]) -> dict:
+    shown = {
         "fact": fact.kind,
         "value": fact.value,
         "name": names.get(fact.kind, {}).get(fact.value),
         "count": fact.count,
         "total": fact.total,
     }
+    if fact.kind == TYPE and fact.value in profiles:
+        shown["profile"] = profiles[fact.value]
+    return shown
 
 
 def _fact_words(fact: dict) -> str:
@@ -149,7 +160,42 @@ def _fact_words(fact: dict) -> str:
     else:
         shown = fact["value"]
     share = "all" if fact["count"] == fact["total"] else f"{fact['count']} of {fact['total']}"
-    return f"{share} {fact['fact']} {shown}"
+    words = f"{share} {fact['fact']} {shown}"
+    if profile := fact.get("profile"):
+        words += f" (connection profile {profile['name']}: {profile['state']})"
+    return words
+
+
+def profile_summary(profile, judgement) -> dict:
+    """A connection profile as messages name it: its name and the health rules' verdict
+    and reasons, never its other data (it may carry credentials)."""
+    return {
+        "id": profile.id,
+        "name": profile.name or f"profile {profile.id}",
+        "state": judgement.state,
+        "reasons": judgement.reasons,
+    }
+
+
+def profile_link(profile_id: int) -> str:
+    return f"{settings.DASHBOARD_URL}/profiles/{profile_id}/"
+
+
+def profile_message(*, key: str, event: str, rule, profile, judgement, at: datetime) -> Message:
+    """A connection profile turned failing (`profile_failing`) or is no longer failing
+    (`profile_recovered`)."""
+    summary = profile_summary(profile, judgement)
+    if event == "profile_failing":
+        subject = f"Connection profile {summary['name']} is failing"
+        if summary["reasons"]:
+            subject += f": {'; '.join(summary['reasons'])}"
+    else:
+        subject = f"Connection profile {summary['name']} is no longer failing ({summary['state']})"
+    body = _base(key=key, event=event, rule=rule, at=at) | {
+        "profile": summary,
+        "link": profile_link(profile.id),
+    }
+    return Message(subject[:SUBJECT_LENGTH], body)
 
 
 # At most this many ids go into a link (`/triage/?devices=...`): about 2,500 characters,
@@ -212,6 +258,10 @@ def text_of(subject: str, body: dict) -> str:
             f"Organization: {organization.get('name') or ''} (id {organization.get('id')})".strip()
         )
         lines.append(f"Status: {body.get('status')} since {body.get('since') or 'unknown'}")
+    if profile := body.get("profile"):
+        lines.append(f"Connection profile: {profile.get('name')} (id {profile.get('id')})")
+        lines.append(f"Health: {profile.get('state')}")
+        lines.extend(f"- {reason}" for reason in profile.get("reasons") or [])
     if group := body.get("group"):
         lines.append(f"Devices: {group['count']}, first at {group.get('first_since') or 'unknown'}")
         lines.append(f"They share: {group.get('summary')}")

@@ -19,7 +19,7 @@ often (fleet.store.history), summarised rather than sent at each change; `pendin
 pending settings not cleared after `stuck_minutes`; `profile_failing`: a connection
 profile of the rule's devices turned failing; `poller_failing`: the dashboard's own poll
 of the upstream is failing. A recovery (`send_recovery`) is the end of a notified
-condition: the device Up again, the profile healthy, the poller working.
+condition: the device Up again, the profile no longer failing, the poller working.
 """
 
 from __future__ import annotations
