@@ -15,9 +15,9 @@ counts are made of every Down device the user may see (up to ALL_DOWN_LIMIT), no
 of the DOWN_LIMIT rows a list shows: the cache's Down devices are read whole, a
 read-model page at a time, once per snapshot and scope (`_all_down`).
 
-A profile's health. The profile pages judge health (profiles.health), a layer above this
-one: the board states the outcome of the profile's last check (sync or test) as the
-profile poll stored it ("last check failed"), not that judgement.
+A profile's health. A group that shares a type names its connection profile with the
+health rules' verdict (common.profile_health, the one the profile pages and the
+notifications give) on the profile as the last profile poll stored it ("failing").
 
 Maintenance. A Down device that a maintenance window in force covers
 (maintenance_windows.in_force) is not "Down now": it is counted and listed apart, "Down in
@@ -44,7 +44,7 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import redis
 from django.conf import settings
@@ -53,6 +53,7 @@ from django.db.models import Q
 from django.http import Http404
 
 from accounts import audit, tenancy
+from common import profile_health
 from controlapi import errors
 from controlapi.records import Device
 from devices import configured, device_actions, fleet_health, list_selectors, selectors
@@ -419,9 +420,12 @@ def _profiles() -> dict[int, object]:
     return {p.id: p for p in snapshot.items} if snapshot else {}
 
 
-def fact_words(devices: list[Device], *, names: dict[int, str], profiles: dict) -> list[str]:
+def fact_words(
+    devices: list[Device], *, names: dict[int, str], profiles: dict, now: datetime | None = None
+) -> list[str]:
     """What a group shares, in words with counts: "all organization Acme", "290 type 7
-    (CPE-X)", "profile Warehouse (last check failed)", "280 firmware 2.1.4"."""
+    (CPE-X)", "profile Warehouse (failing)", "280 firmware 2.1.4"."""
+    now = now or datetime.now(UTC)
     words = []
     for fact in shared_facts.shared_facts(devices):
         count = "all" if fact.shared_by_all else str(fact.count)
@@ -433,9 +437,8 @@ def fact_words(devices: list[Device], *, names: dict[int, str], profiles: dict) 
             profile = profiles.get(fact.value)
             if profile is not None:
                 # ASSUMPTION (fleet.device_selector): a device's type is its profile's id.
-                outcome = profile.last_check_status
-                state = f" (last check {outcome})" if outcome else " (not checked yet)"
-                words.append(f"profile {profile.name}{state}")
+                state = profile_health.judge(profile, now).state
+                words.append(f"profile {profile.name} ({state})")
         elif fact.kind == shared_facts.FIRMWARE:
             words.append(f"{count} firmware {fact.value}")
         else:

@@ -14,6 +14,7 @@ import pytest
 from accounts.models import AuditEntry
 from devices import triage
 from devices.models import Claim
+from fleet import polling
 from maintenance_windows.models import MaintenanceWindow
 from tests.devices.test_triage_page import section
 from tests.fixtures.users import ORG_A, ORG_OTHER
@@ -351,3 +352,20 @@ def test_a_noc_claim_on_a_mixed_group_is_seen_and_released_by_a_tenant_for_their
     assert set(Claim.objects.values_list("device_id", flat=True)) == {d.id for d in theirs}
     assert set(AuditEntry.objects.filter(action="release_group_claim").values_list(
         "organization_id", flat=True)) == {ORG_A}  # fmt: skip
+
+
+def test_a_group_names_its_profile_with_the_health_verdict(
+    client_of, noc, take_down, all_devices, polled, model, api_factory
+):
+    # Profile 12 of the simulator is healthy until its connectivity is reported unreachable;
+    # its last sync still succeeded, so its last check alone would not say it fails.
+    polled.profile_fields(12, health_status={"connectivity": "unreachable"})
+    polling.poll_profiles(model=model, api_factory=api_factory)
+    name = next(p.name for p in model.read_profiles().items if p.id == 12)
+    take_down(up_devices(all_devices, ORG_A, type_id=12, count=4))
+
+    content = client_of(noc).get("/triage/").content.decode()
+
+    (group,) = groups(content)
+    assert f"profile {name} (failing)" in group["summary"]
+    assert "last check" not in group["summary"]
