@@ -63,6 +63,20 @@ def wants_end(rule: AlertRule, condition: Condition) -> bool:
     return rule.send_recovery and condition.state == Condition.State.NOTIFIED
 
 
+def _end_of_device_condition(
+    run: Evaluation, condition: Condition, rule_id: int, device_id: int, recovery: str
+) -> None:
+    """Close a device's condition; its `recovery` event goes out when the condition was
+    notified, the rule sends recoveries and no window covers the device."""
+    notified = condition.state == Condition.State.NOTIFIED
+    close(condition, run.now)
+    rule = run.rules_by_id.get(rule_id)
+    device = run.device(device_id)
+    told = rule is not None and notified and rule.send_recovery
+    if told and device is not None and not run.in_window(device):
+        run.notify_device(rule, condition, recovery, device)
+
+
 def settle(run: Evaluation) -> None:
     Condition.objects.filter(closed_at__isnull=True, rule__enabled=False).update(
         state=Condition.State.CLOSED, closed_at=run.now
@@ -160,13 +174,7 @@ def _flapping(run: Evaluation) -> None:
     for (rule_id, device_id), condition in open_flaps.items():
         if run.is_flapping(device_id):
             continue
-        notified = condition.state == Condition.State.NOTIFIED
-        close(condition, run.now)
-        rule = run.rules_by_id.get(rule_id)
-        device = run.device(device_id)
-        told = rule is not None and notified and rule.send_recovery
-        if told and device is not None and not run.in_window(device):
-            run.notify_device(rule, condition, "flapping_ended", device)
+        _end_of_device_condition(run, condition, rule_id, device_id, "flapping_ended")
     if not rules:
         return
     opened_key = f"flap{int(run.now.timestamp())}"
@@ -231,13 +239,7 @@ def _pending_stuck(run: Evaluation) -> None:
     for (rule_id, device_id), condition in open_stuck.items():
         if device_id in stuck_for.get(rule_id, ()):
             continue
-        notified = condition.state == Condition.State.NOTIFIED
-        close(condition, run.now)
-        rule = run.rules_by_id.get(rule_id)
-        device = run.device(device_id)
-        told = rule is not None and notified and rule.send_recovery
-        if told and device is not None and not run.in_window(device):
-            run.notify_device(rule, condition, "pending_cleared", device)
+        _end_of_device_condition(run, condition, rule_id, device_id, "pending_cleared")
     for rule in rules:
         for device_id in sorted(stuck_for[rule.pk]):
             device, oldest, names = pending[device_id]

@@ -72,12 +72,7 @@ class AlertRule(models.Model):
 
     @property
     def selector(self) -> DeviceSelector:
-        return DeviceSelector(
-            organization_id=self.organization_id,
-            type_id=self.type_id,
-            pattern=self.pattern,
-            device_ids=frozenset(int(i) for i in self.device_ids or ()),
-        )
+        return DeviceSelector.of(self)
 
     def wants(self, event: str) -> bool:
         return event in (self.events or ())

@@ -77,6 +77,16 @@ class DeviceSelector:
         }
 
     @classmethod
+    def of(cls, row: Any) -> DeviceSelector:
+        """The selector a rule or a window keeps in its fields of these names."""
+        return cls(
+            organization_id=row.organization_id,
+            type_id=row.type_id,
+            pattern=row.pattern or "",
+            device_ids=frozenset(int(i) for i in row.device_ids or ()),
+        )
+
+    @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DeviceSelector:
         return cls(
             organization_id=data.get("organization_id"),

@@ -76,12 +76,7 @@ class MaintenanceWindow(models.Model):
 
     @cached_property  # tested against every row of a page: built once per window read
     def selector(self) -> DeviceSelector:
-        return DeviceSelector(
-            organization_id=self.organization_id,
-            type_id=self.type_id,
-            pattern=self.pattern,
-            device_ids=frozenset(int(i) for i in self.device_ids or ()),
-        )
+        return DeviceSelector.of(self)
 
     @property
     def zone(self) -> ZoneInfo:
