@@ -1,6 +1,7 @@
 """python manage.py alert_rule create|list|disable: the rule's id printed, destinations
 masked, each change audited, errors in words with a non-zero exit."""
 
+import os
 import subprocess
 import sys
 
@@ -9,6 +10,7 @@ from django.core.management import CommandError, call_command
 
 from accounts.models import AuditEntry
 from alerts.models import AlertRule
+from tests.fixtures.fresh_process import OUR_VARIABLES, ROOT
 
 pytestmark = pytest.mark.django_db
 
@@ -68,11 +70,14 @@ def test_a_bad_destination_is_refused_in_words_without_echoing_it():
     assert not AlertRule.objects.exists()
 
 
-def test_errors_exit_non_zero_from_the_shell():
+def test_errors_exit_non_zero_from_the_shell(tmp_path):
+    # A shell of its own: only DEBUG and a throwaway database of ours set, as an operator's.
+    clean = {k: v for k, v in os.environ.items() if k not in OUR_VARIABLES}
+    env = {**clean, "DEBUG": "1", "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
     done = subprocess.run(  # noqa: S603
         [sys.executable, "manage.py", "alert_rule", "create", "--name", "X",
          "--organization", "0", "--destination", "mailto://a@example.com"],
-        capture_output=True, text=True, check=False,
+        cwd=ROOT, env=env, capture_output=True, text=True, check=False, timeout=60,
     )  # fmt: skip
     assert done.returncode != 0
     assert "at least 1" in done.stderr
