@@ -143,7 +143,16 @@ EMAIL_BACKEND = (
 # most ~20 s) is taken for dead and queued again; beat looks every 30 s (docs/OPERATIONS.md).
 BULK_JOB_STALL_SECONDS = env_int("BULK_JOB_STALL_SECONDS", 60, minimum=60)
 BULK_JOB_WATCHDOG_SECONDS = 30
+# The durable status history (PostgreSQL) keeps this many days; beat prunes older rows
+# hourly, 10,000 rows a statement (docs/OPERATIONS.md, "Status history").
+HISTORY_RETENTION_DAYS = env_int("HISTORY_RETENTION_DAYS", 400, minimum=1)
+HISTORY_PRUNE_SECONDS = 3600
 CELERY_BEAT_SCHEDULE = {
+    "prune-history": {
+        "task": "devices.tasks.prune_history",
+        "schedule": timedelta(seconds=HISTORY_PRUNE_SECONDS),
+        "options": {"expires": HISTORY_PRUNE_SECONDS},
+    },
     "resume-stalled-bulk-jobs": {
         "task": "devices.bulk_tasks.resume_stalled_bulk_jobs",
         "schedule": timedelta(seconds=BULK_JOB_WATCHDOG_SECONDS),

@@ -12,6 +12,9 @@ from django.db import models
 from django.utils import timezone
 
 from accounts import audit
+from devices.history_models import CountPoint, StatusChange
+
+__all__ = ["ActionRecord", "BulkItem", "BulkJob", "Claim", "CountPoint", "StatusChange"]
 
 
 class Claim(models.Model):

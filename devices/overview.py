@@ -27,6 +27,8 @@ class FleetOverview:
     set_aside: dict[str, str] = field(default_factory=dict)
     # how many of each organization's Down devices a maintenance window covers (None: unknown)
     in_maintenance: DownInMaintenance | None = None
+    # From when the durable history (PostgreSQL) starts; None: unknown or empty.
+    history_since: datetime | None = None
 
     @property
     def poll_rows(self) -> list[tuple[str, PollHealth, str]]:
@@ -81,6 +83,7 @@ def fleet_overview(scope: OrgScope, *, now: datetime) -> FleetOverview:
             answer.error = history.error
             break
         series = history.items
+        answer.history_since = history.kept_since
         points = series.get("all", []) if org_ids is None else charts.combine(series.values())
         answer.charts.append((label, charts.status_chart(points, since=now - window, until=now)))
     return answer

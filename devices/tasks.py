@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from celery import chord, current_app, shared_task
 from django.conf import settings
@@ -30,7 +30,7 @@ from django.db import DatabaseError
 
 from accounts.models import ensure_organizations
 from controlapi import errors
-from devices import configured, refresh_requests
+from devices import configured, history_store, refresh_requests
 from devices.models import Claim
 from fleet import full_poll, polling
 from fleet.full_poll import FullPollPlan
@@ -198,8 +198,10 @@ def finish_fleet_poll(self, results: list, plan: dict) -> str:
 
 
 def _after_poll(report, config) -> None:
-    """What follows a successful poll: the organizations it saw exist, claims of devices
-    up again end, and a poll that outlasted its interval is followed at once."""
+    """What follows a successful poll: its history is kept in PostgreSQL, the
+    organizations it saw exist, claims of devices up again end, and a poll that outlasted
+    its interval is followed at once."""
+    _record_history(report)
     _ensure_organizations(report.organizations)
     _release_claims_of_devices_up_again(report.transitions)
     _evaluate_notifications(config)
@@ -267,8 +269,9 @@ def refresh_device(device_id: int, request_token: str = ""):
             api_factory=configured.upstream(),
             device_id=int(device_id),
             update_status=True,
-            # A device that came Up on "refresh now" ends its claim, as after a poll.
-            on_transitions=_release_claims_of_devices_up_again,
+            # A device that came Up on "refresh now" ends its claim, as after a poll; what
+            # the refresh saw is durable history too.
+            on_transitions=_after_refresh,
         )
     except (errors.ControlAPIError, polling.RefreshTimeout) as error:
         log.warning("refresh of device %s failed: %s", device_id, error)
@@ -276,6 +279,39 @@ def refresh_device(device_id: int, request_token: str = ""):
         return f"failed: {error}"
     refresh_requests.finish(request_token)
     return f"device {device.id}: {device.status}"
+
+
+def _record_history(report) -> None:
+    if report.started_at is None:
+        return
+    try:
+        history_store.record_poll(
+            seen_by=report.mode,
+            at=report.started_at,
+            transitions=report.transitions,
+            org_counts=report.org_counts,
+        )
+    except DatabaseError as error:
+        # Redis holds the poll's history meanwhile (a week); the durable copy misses it.
+        log.warning("could not keep the poll's history in the database: %s", error)
+
+
+def _after_refresh(transitions) -> None:
+    try:
+        history_store.record_refresh(transitions, at=datetime.now(UTC))
+    except DatabaseError as error:
+        log.warning("could not keep a refresh's status change in the database: %s", error)
+    _release_claims_of_devices_up_again(transitions)
+
+
+@shared_task(name="devices.tasks.prune_history", ignore_result=True, soft_time_limit=1800)
+def prune_history() -> str:
+    """Beat: delete durable history older than HISTORY_RETENTION_DAYS, in batches."""
+    cutoff = datetime.now(UTC) - timedelta(days=settings.HISTORY_RETENTION_DAYS)
+    deleted = history_store.prune(older_than=cutoff)
+    if deleted:
+        log.info("pruned %s history rows older than %s", deleted, cutoff.isoformat())
+    return f"{deleted} rows pruned"
 
 
 def _ensure_organizations(ids) -> None:

@@ -43,7 +43,7 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -139,6 +139,10 @@ class FinishedPoll:
     repaired: int = 0  # devices fetched one by one because the fleet changed
     gone: int = 0  # of those, deleted upstream
     duration: float = 0.0  # seconds from the poll's start to its publication
+    # Up/Down per organization as published, and the poll's start (the time of its count points).
+    org_counts: dict[int, tuple[int, int]] = field(default_factory=dict)
+    started_at: datetime | None = None
+    mode: str = FULL  # as PollReport's, for what follows either
 
 
 def _lock(model: ReadModel, ttl: float, token: str | None = None) -> RedisLock:
@@ -425,6 +429,8 @@ def _assemble_and_publish(model, api_factory, config, plan: FullPollPlan):
         set_aside=[*set_aside.items(), *((None, reason) for reason in unnamed)],
         repaired=repaired,
         gone=gone,
+        org_counts=dict(published.org_counts),
+        started_at=plan.started_at,
     )
     return finished, published
 

@@ -93,6 +93,9 @@ class PollReport:
     organizations: frozenset[int] = frozenset()
     # Records left out because they could not be read or stored: (device id or None, why).
     set_aside: list[tuple[int | None, str]] = field(default_factory=list)
+    # Up/Down per organization as this poll recorded them, and the poll's start (their time).
+    org_counts: dict[int, tuple[int, int]] = field(default_factory=dict)
+    started_at: datetime | None = None
 
 
 def _now() -> datetime:
@@ -210,6 +213,8 @@ def _full_poll(model, api_factory, config, on_page) -> PollReport:
         transitions=finished.transitions,
         organizations=finished.organizations,
         set_aside=finished.set_aside,
+        org_counts=finished.org_counts,
+        started_at=finished.started_at,
     )
 
 
@@ -271,9 +276,12 @@ def _incremental_poll(model, api_factory, config, started, keep_alive, pages) ->
     transitions, unstorable = model.update_devices(changed, observed_at=started, as_of=started)
     set_aside.extend((record.device_id, record.reason) for record in unstorable)
     model.record_transitions(transitions, now=_now())
-    model.record_org_counts(model.current_org_counts(), at=started)
+    org_counts = model.current_org_counts()
+    model.record_org_counts(org_counts, at=started)
     return PollReport(
         mode=INCREMENTAL,
+        org_counts=org_counts,
+        started_at=started,
         devices=len(changed),
         pages=pages.count,
         transitions=transitions,
