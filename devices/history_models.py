@@ -64,12 +64,18 @@ class CountPoint(models.Model):
 
     class Meta:
         constraints = [
-            # NULLS NOT DISTINCT (PostgreSQL 15): the fleet's point of a poll is kept once too.
+            # Two partial keys, as NULLs are distinct in a unique key: each organization's
+            # point of a poll once, and the fleet's once.
             models.UniqueConstraint(
                 fields=["organization_id", "at"],
+                condition=models.Q(organization_id__isnull=False),
                 name="count_point_once",
-                nulls_distinct=False,
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["at"],
+                condition=models.Q(organization_id__isnull=True),
+                name="count_point_fleet_once",
+            ),
         ]
         indexes = [models.Index(fields=["at"], name="count_point_at")]
 

@@ -25,6 +25,7 @@ print(json.dumps({
     "SESSION_COOKIE_SECURE": settings.SESSION_COOKIE_SECURE,
     "SECURE_HSTS_SECONDS": settings.SECURE_HSTS_SECONDS,
     "X_FRAME_OPTIONS": settings.X_FRAME_OPTIONS,
+    "HISTORY_RETENTION_DAYS": settings.HISTORY_RETENTION_DAYS,
     "broker_url": app.conf.broker_url,
     "broker_transport": app.conf.broker_transport,
     "broker_transport_options": app.conf.broker_transport_options,
@@ -66,6 +67,8 @@ def test_celery_uses_redis_and_schedules_both_polls_at_their_intervals():
         # Notifications: the evaluation's backstop, and deliveries due again.
         "evaluate-alerts": ["alerts.evaluate", 15.0],
         "sweep-alert-deliveries": ["alerts.sweep_deliveries", 30.0],
+        # The durable history past its retention, hourly.
+        "prune-history": ["devices.tasks.prune_history", 3600.0],
     }
 
 
@@ -135,6 +138,14 @@ def test_a_too_short_poll_interval_stops_start_up_with_its_name():
     assert result.returncode != 0
     assert "POLL_INTERVAL_SECONDS" in result.stderr
     assert "at least 5" in result.stderr
+
+
+def test_history_is_kept_400_days_unless_the_environment_says_otherwise():
+    assert load_settings(DEBUG="1")["HISTORY_RETENTION_DAYS"] == 400
+    assert load_settings(DEBUG="1", HISTORY_RETENTION_DAYS="30")["HISTORY_RETENTION_DAYS"] == 30
+    refused = run_python("", DEBUG="1", HISTORY_RETENTION_DAYS="0")
+    assert refused.returncode != 0
+    assert "HISTORY_RETENTION_DAYS" in refused.stderr
 
 
 def test_postgres_database_url_is_used():
