@@ -77,6 +77,14 @@ def _end_of_device_condition(
         run.notify_device(rule, condition, recovery, device)
 
 
+def _open_conditions(event: str) -> dict[tuple[int, int], Condition]:
+    """The open conditions of `event`, by (rule, subject)."""
+    return {
+        (c.rule_id, c.subject_id): c
+        for c in Condition.objects.filter(event=event, closed_at__isnull=True)
+    }
+
+
 def settle(run: Evaluation) -> None:
     Condition.objects.filter(closed_at__isnull=True, rule__enabled=False).update(
         state=Condition.State.CLOSED, closed_at=run.now
@@ -166,10 +174,7 @@ def _due_downs(run: Evaluation) -> None:
 
 def _flapping(run: Evaluation) -> None:
     rules = [rule for rule in run.rules if rule.wants(Event.FLAPPING)]
-    open_flaps = {
-        (c.rule_id, c.subject_id): c
-        for c in Condition.objects.filter(event=Event.FLAPPING, closed_at__isnull=True)
-    }
+    open_flaps = _open_conditions(Event.FLAPPING)
     run.load(list(run.flappers) + [device_id for _, device_id in open_flaps])
     for (rule_id, device_id), condition in open_flaps.items():
         if run.is_flapping(device_id):
@@ -219,10 +224,7 @@ def _stuck_since(run: Evaluation, org_ids: frozenset[int] | None) -> dict[int, t
 
 def _pending_stuck(run: Evaluation) -> None:
     rules = [rule for rule in run.rules if rule.wants(Event.PENDING_STUCK)]
-    open_stuck = {
-        (c.rule_id, c.subject_id): c
-        for c in Condition.objects.filter(event=Event.PENDING_STUCK, closed_at__isnull=True)
-    }
+    open_stuck = _open_conditions(Event.PENDING_STUCK)
     if not rules and not open_stuck:
         return
     org_ids = None
@@ -301,10 +303,7 @@ def _notify_poller(run: Evaluation, rule: AlertRule, condition: Condition, event
 
 def _profiles_failing(run: Evaluation) -> None:
     rules = [rule for rule in run.rules if rule.wants(Event.PROFILE_FAILING)]
-    open_failing = {
-        (c.rule_id, c.subject_id): c
-        for c in Condition.objects.filter(event=Event.PROFILE_FAILING, closed_at__isnull=True)
-    }
+    open_failing = _open_conditions(Event.PROFILE_FAILING)
     if not rules and not open_failing:
         return
     judged = run.judged_profiles()
