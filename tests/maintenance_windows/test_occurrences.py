@@ -6,16 +6,9 @@ import pytest
 
 from controlapi.records import Device
 from maintenance_windows.in_force import in_maintenance_ids, windows_in_force
-from maintenance_windows.models import MaintenanceWindow
+from tests.maintenance_windows.windows import T0, window
 
 pytestmark = pytest.mark.django_db
-
-T0 = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)  # a Monday
-
-
-def window(**fields):
-    base = {"organization_id": 5, "reason": "fibre works", "starts_at": T0}
-    return MaintenanceWindow.objects.create(**(base | fields))
 
 
 def test_one_off_from_start_to_end_and_not_after_an_end_by_hand():

@@ -8,15 +8,9 @@ from django.db import IntegrityError
 
 from maintenance_windows import services
 from maintenance_windows.models import MaintenanceWindow
+from tests.maintenance_windows.windows import T0, window
 
 pytestmark = pytest.mark.django_db
-
-T0 = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)  # a Monday
-
-
-def window(**fields):
-    base = {"organization_id": 5, "reason": "fibre works", "starts_at": T0}
-    return MaintenanceWindow.objects.create(**(base | fields))
 
 
 def test_the_next_start_of_a_weekly_window_is_on_its_next_weekday_in_its_zone():
