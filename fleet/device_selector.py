@@ -19,6 +19,7 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 WILDCARDS = frozenset("*?")
@@ -44,10 +45,15 @@ class DeviceSelector:
             return self._matches_text(device.name) or self._matches_text(device.serial_number)
         return True
 
+    @cached_property  # a window or rule is tested against many devices: folded once
+    def _needle(self) -> tuple[str, bool]:
+        needle = self.pattern.strip().casefold()
+        return needle, bool(WILDCARDS & set(needle))
+
     def _matches_text(self, value: str | None) -> bool:
         text = (value or "").casefold()
-        needle = self.pattern.strip().casefold()
-        if WILDCARDS & set(needle):
+        needle, wildcard = self._needle
+        if wildcard:
             return fnmatch.fnmatchcase(text, needle)
         return needle in text
 
