@@ -223,7 +223,12 @@ INSTALLED_APPS = [
     "operations",
     "maintenance_windows",
     "alerts",
+    "saved_views",
+    "reports",
+    "campaigns",
+    "timeline",
     "overview",
+    "wall",
     "monitoring",
     "config",
 ]

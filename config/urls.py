@@ -28,5 +28,11 @@ urlpatterns = [
     path("", include("devices.urls")),
     path("profiles/", include("profiles.urls")),
     path("alerts/", include("alerts.urls")),
+    path("views/", include("saved_views.urls")),
+    path("reports/", include("reports.urls")),
+    path("campaigns/", include("campaigns.urls")),
+    path("wall/", include("wall.urls")),
+    # A device's timeline and notes, under /devices/<id>/ beside its page.
+    path("", include("timeline.urls")),
     path("", include("operations.urls")),
 ]

@@ -1,0 +1,1 @@
+"""Firmware campaigns: canary first, then waves, stopped by their own rules when devices fail."""

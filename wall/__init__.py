@@ -1,0 +1,1 @@
+"""The NOC wall screen: full-screen panels that rotate and refresh themselves."""
