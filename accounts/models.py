@@ -12,6 +12,8 @@ from django.utils import timezone
 
 
 class Role(models.TextChoices):
+    # The account a wall screen logs in with: sees, never acts (accounts/tenancy.py).
+    DISPLAY = "display", "Display"
     VIEWER = "viewer", "Viewer"
     OPERATOR = "operator", "Operator"
     ADMIN = "admin", "Admin"

@@ -34,19 +34,24 @@ MAINTENANCE = "maintenance"
 # Notification rules: see, create, edit, test, disable and delete them (alerts/).
 # ASSUMPTION: only admins, as rules say where an organization's alerts go (docs/SECURITY.md).
 ALERT_RULES = "alert_rules"
+# A note on a device (timeline/): anyone who may see a device, but a wall screen's account.
+NOTE = "note"
+# The audit trail's page and export: every role but the display role.
+AUDIT = "audit"
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
-    Role.VIEWER: frozenset({VIEW}),
-    Role.OPERATOR: frozenset({VIEW, REFRESH, REBOOT, SYNC, RECONF, DEBUG}),
+    Role.DISPLAY: frozenset({VIEW}),
+    Role.VIEWER: frozenset({VIEW, NOTE, AUDIT}),
+    Role.OPERATOR: frozenset({VIEW, NOTE, AUDIT, REFRESH, REBOOT, SYNC, RECONF, DEBUG}),
     Role.ADMIN: frozenset(
-        {VIEW, REFRESH, REBOOT, SYNC, RECONF, DEBUG}
+        {VIEW, NOTE, AUDIT, REFRESH, REBOOT, SYNC, RECONF, DEBUG}
         | {FACTORY_RESET, FIRMWARE, DEVICE_CREATE, DEVICE_EDIT, DEVICE_DELETE}
         | {HEADLESS, MAINTENANCE, ALERT_RULES}
     ),
 }
 ACTIONS = ROLE_ACTIONS[Role.ADMIN]
 # Strongest last: used to pick the higher of a NOC role and a membership role.
-ROLE_ORDER = [Role.VIEWER, Role.OPERATOR, Role.ADMIN]
+ROLE_ORDER = [Role.DISPLAY, Role.VIEWER, Role.OPERATOR, Role.ADMIN]
 
 
 def role_allows(role: str | None, action: str) -> bool:

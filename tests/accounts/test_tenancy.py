@@ -21,16 +21,26 @@ ADMIN_ONLY = [
 ]
 
 
-def test_viewer_role_may_only_view():
-    assert tenancy.ROLE_ACTIONS[Role.VIEWER] == {"view"}
+def test_display_role_may_only_view():
+    assert tenancy.ROLE_ACTIONS[Role.DISPLAY] == {"view"}
+
+
+def test_viewer_role_may_view_read_the_audit_and_add_notes_only():
+    assert tenancy.ROLE_ACTIONS[Role.VIEWER] == {"view", "note", "audit"}
 
 
 def test_operator_role_may_view_and_run_everyday_actions_but_nothing_destructive():
-    assert tenancy.ROLE_ACTIONS[Role.OPERATOR] == {"view", *OPERATOR_ONLY}
+    assert tenancy.ROLE_ACTIONS[Role.OPERATOR] == {"view", "note", "audit", *OPERATOR_ONLY}
 
 
 def test_admin_role_may_do_everything():
-    assert tenancy.ROLE_ACTIONS[Role.ADMIN] == {"view", *OPERATOR_ONLY, *ADMIN_ONLY}
+    assert tenancy.ROLE_ACTIONS[Role.ADMIN] == {
+        "view",
+        "note",
+        "audit",
+        *OPERATOR_ONLY,
+        *ADMIN_ONLY,
+    }
 
 
 def test_viewer_sees_both_organizations_and_may_act_on_none(viewer):
