@@ -38,6 +38,7 @@ from alerts.delivery import Outbox
 from alerts.models import AlertRule, Condition, EvaluationCursor, Event
 from common.profile_health import Judgement, judge
 from controlapi.records import Profile
+from devices import history_selectors
 from fleet.read_model import ReadModel
 from fleet.store.history import Transition
 from maintenance_windows.in_force import window_for, windows_in_force
@@ -82,7 +83,8 @@ class Evaluation:
         self._profiles_read = False
         self._org_types: dict[int, frozenset[int] | None] = {}
         self.windows = windows_in_force(now)
-        self.flappers = {f.device_id: f for f in model.flapping_devices(now=now)}
+        flapping = history_selectors.flapping_devices(now=now, org_ids=None, model=model).items
+        self.flappers = {f.device_id: f for f in flapping}
 
     # --- lookups ---------------------------------------------------------------------
 

@@ -3,8 +3,8 @@
 One device's transitions and the count series come from Redis, the fast copy of the last
 week, unless PostgreSQL (devices.history_store, the durable copy) holds rows of the
 asked range that Redis lacks: older than Redis keeps, or lost with a Redis restart, or
-Redis unreachable. An answer is empty with an `error` in words only when neither can
-answer. `kept_since`: from when the durable history starts (None: not known or empty)."""
+Redis unreachable. Flapping devices are counted in both copies (the higher count wins).
+An answer is empty with an `error` in words only when neither can answer. `kept_since`: from when the durable history starts (None: not known or empty)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,14 @@ import redis
 from django.db import DatabaseError
 
 from devices import configured, history_store
-from fleet.store.history import FLAP_MIN_TRANSITIONS, CountPoint, Flapper, Transition
+from fleet.read_model import ReadModel
+from fleet.store.history import (
+    FLAP_MIN_TRANSITIONS,
+    FLAP_WINDOW,
+    CountPoint,
+    Flapper,
+    Transition,
+)
 
 
 def _now() -> datetime:
@@ -33,6 +40,7 @@ class History:
 
 
 _NO_HISTORY = "History is unavailable while the fleet cache (Redis) is unreachable."
+_NO_FLAPPING = "Flapping devices are unknown while neither Redis nor the database answers."
 # Redis times its points to the millisecond (stream ids), PostgreSQL to the microsecond.
 _SLACK = timedelta(milliseconds=1)
 
@@ -67,14 +75,36 @@ def flapping_devices(
     org_ids: frozenset[int] | None,
     min_transitions: int = FLAP_MIN_TRANSITIONS,
     now: datetime | None = None,
+    model: ReadModel | None = None,
 ) -> History:
+    """Devices that changed status at least `min_transitions` times in the last hour, most
+    restless first. Both copies are read and each device keeps the higher count, so
+    neither a Redis restart (its copy starts afresh) nor a poll whose database write
+    failed hides a flapping device."""
+    now = now or _now()
+    found: dict[int, Flapper] = {}
+    answered = False
     try:
-        found: list[Flapper] = configured.read_model().flapping_devices(
-            now=now or _now(), min_transitions=min_transitions, org_ids=org_ids
+        redis_found = (model or configured.read_model()).flapping_devices(
+            now=now, min_transitions=min_transitions, org_ids=org_ids
         )
+        answered = True
     except redis.RedisError:
-        return History(degraded=True, error=_NO_HISTORY)
-    return History(items=found)
+        redis_found = []
+    try:
+        durable_found = history_store.flapping_devices(
+            since=now - FLAP_WINDOW, min_transitions=min_transitions, org_ids=org_ids
+        )
+        answered = True
+    except DatabaseError:
+        durable_found = []
+    if not answered:
+        return History(degraded=True, error=_NO_FLAPPING)
+    for flapper in [*redis_found, *durable_found]:
+        known = found.get(flapper.device_id)
+        if known is None or flapper.transitions > known.transitions:
+            found[flapper.device_id] = flapper
+    return History(items=sorted(found.values(), key=lambda f: (-f.transitions, f.device_id)))
 
 
 def org_counts_series(

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from django.db import connection, transaction
+from django.db.models import Count, Max
 
 from devices.history_models import CountPoint, Seen, StatusChange
 from fleet.store import history as redis_history
@@ -151,3 +152,18 @@ def first_count_at(
         else rows.filter(organization_id__in=org_ids)
     )
     return rows.order_by("at").values_list("at", flat=True).first()
+
+
+def flapping_devices(
+    *, since: datetime, min_transitions: int, org_ids: frozenset[int] | None
+) -> list[redis_history.Flapper]:
+    """Devices with at least `min_transitions` transitions at or after `since`."""
+    rows = (
+        _scoped(StatusChange.objects.filter(at__gte=since), org_ids)
+        .values("device_id")
+        .annotate(transitions=Count("id"), organization_id=Max("organization_id"))
+        .filter(transitions__gte=min_transitions)
+    )
+    return [
+        redis_history.Flapper(r["device_id"], r["organization_id"], r["transitions"]) for r in rows
+    ]

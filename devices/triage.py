@@ -56,7 +56,14 @@ from accounts import audit, tenancy
 from common import profile_health
 from controlapi import errors
 from controlapi.records import Device
-from devices import configured, device_actions, fleet_health, list_selectors, selectors
+from devices import (
+    configured,
+    device_actions,
+    fleet_health,
+    history_selectors,
+    list_selectors,
+    selectors,
+)
 from devices.models import Claim
 from devices.triage_filter import GROUPED, TriageQuery
 from fleet import polling, shared_facts
@@ -270,8 +277,9 @@ def triage_board(
     flappers, stuck_devices, first_seen = [], [], {}
     try:
         model = configured.read_model()
-        found_flapping = model.flapping_devices(now=now, org_ids=org_ids)
-        for flapper in found_flapping:
+        found_flapping = history_selectors.flapping_devices(now=now, org_ids=org_ids)
+        board.notes += [found_flapping.error] if found_flapping.error else []
+        for flapper in found_flapping.items:
             if len(flappers) >= FLAP_LIMIT:
                 break
             cached = model.get_device(flapper.device_id)

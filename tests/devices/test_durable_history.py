@@ -1,6 +1,8 @@
 """The durable status history: what each poll saw is kept in PostgreSQL as well as Redis,
 survives the loss of Redis's copy, and is pruned past its retention in batches."""
 
+import re
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -185,3 +187,38 @@ def test_the_device_page_lists_its_status_changes_after_redis_lost_them(
     content = page.content.decode()
     assert "Status changes, last 30 days" in content
     assert "History kept since" in content
+
+
+def _flap(still_fleet):
+    """Up again, then Down again: three transitions with the first. The upstream times a
+    change to the second, and two changes to one status in one second are kept once."""
+    for up in (True, False):
+        time.sleep(1.05)
+        still_fleet.set_status(DEVICE, up=up)
+        tasks.poll_fleet.apply().get()
+
+
+def test_a_device_flapping_before_redis_lost_its_history_is_still_flapping(
+    went_down, model, redis_client, key_prefix, client_of, noc
+):
+    _flap(went_down)
+
+    # A Redis restart with nothing on disk, then the next poll rebuilds the fleet.
+    _forget_redis(redis_client, key_prefix)
+    tasks.poll_fleet.apply().get()
+
+    assert model.flapping_devices(now=datetime.now(UTC)) == []  # Redis's copy starts afresh
+    flapping = history_selectors.flapping_devices(org_ids=None)
+    assert [(f.device_id, f.transitions) for f in flapping.items] == [(DEVICE, 3)]
+    content = client_of(noc).get("/triage/").content.decode()
+    listed = re.search(r'data-kind="flapping">(.*?)</table>', content, re.S)
+    assert listed and f'data-device-id="{DEVICE}"' in listed.group(1)
+
+
+def test_flapping_is_read_from_redis_where_the_database_lacks_rows(went_down, model):
+    _flap(went_down)
+    StatusChange.objects.all().delete()  # rows the database lost (or never got)
+
+    flapping = history_selectors.flapping_devices(org_ids=None)
+
+    assert [(f.device_id, f.transitions) for f in flapping.items] == [(DEVICE, 3)]
