@@ -125,6 +125,18 @@ class Delivery(models.Model):
     def __str__(self) -> str:
         return f"Delivery {self.pk}: {self.subject}"
 
+    def event_in_words(self) -> str:
+        return DELIVERY_EVENT_WORDS.get(self.event, self.event.replace("_", " ").capitalize())
+
+
+# A delivery's event as pages name it: the rules' events and the ones only deliveries have.
+DELIVERY_EVENT_WORDS = {
+    **dict(Event.choices),
+    "recovery": "Recovered",
+    "storm": "Went Down together",
+    "test": "Test notification",
+}
+
 
 class DeliveryAttempt(models.Model):
     delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="tries")

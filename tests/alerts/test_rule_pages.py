@@ -218,6 +218,7 @@ def test_the_test_button_makes_one_delivery_per_destination_and_queues_each(
     page = html(response)
     assert "Test notification queued for 2 destinations" in page
     assert page.count("Waiting to be sent") == 2
+    assert page.count("<td>Test notification</td>") == 2  # the event in words, not "test"
     # Queued on the (real, throwaway) broker for the sender: one message per delivery.
     queued = redis.Redis.from_url(on_the_broker.url).lrange("celery", 0, -1)
     messages = [json.loads(m) for m in queued]
