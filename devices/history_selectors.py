@@ -4,7 +4,8 @@ One device's transitions and the count series come from Redis, the fast copy of 
 week, unless PostgreSQL (devices.history_store, the durable copy) holds rows of the
 asked range that Redis lacks: older than Redis keeps, or lost with a Redis restart, or
 Redis unreachable. Flapping devices are counted in both copies (the higher count wins).
-An answer is empty with an `error` in words only when neither can answer. `kept_since`: from when the durable history starts (None: not known or empty)."""
+An answer is empty with an `error` in words only when neither can answer. `kept_since`:
+from when the durable history starts (None: not known or empty)."""
 
 from __future__ import annotations
 
