@@ -38,13 +38,17 @@ ALERT_RULES = "alert_rules"
 NOTE = "note"
 # The audit trail's page and export: every role but the display role.
 AUDIT = "audit"
+# An uptime report's CSV (reports/): every role but the display role, as the audit export.
+REPORT_EXPORT = "report_export"
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.DISPLAY: frozenset({VIEW}),
-    Role.VIEWER: frozenset({VIEW, NOTE, AUDIT}),
-    Role.OPERATOR: frozenset({VIEW, NOTE, AUDIT, REFRESH, REBOOT, SYNC, RECONF, DEBUG}),
+    Role.VIEWER: frozenset({VIEW, NOTE, AUDIT, REPORT_EXPORT}),
+    Role.OPERATOR: frozenset(
+        {VIEW, NOTE, AUDIT, REPORT_EXPORT, REFRESH, REBOOT, SYNC, RECONF, DEBUG}
+    ),
     Role.ADMIN: frozenset(
-        {VIEW, NOTE, AUDIT, REFRESH, REBOOT, SYNC, RECONF, DEBUG}
+        {VIEW, NOTE, AUDIT, REPORT_EXPORT, REFRESH, REBOOT, SYNC, RECONF, DEBUG}
         | {FACTORY_RESET, FIRMWARE, DEVICE_CREATE, DEVICE_EDIT, DEVICE_DELETE}
         | {HEADLESS, MAINTENANCE, ALERT_RULES}
     ),

@@ -21,6 +21,7 @@ from django.utils.http import urlencode
 
 from accounts import audit, tenancy
 from accounts.models import Organization
+from common import spreadsheet_cells
 from controlapi.records import Device
 from devices import list_filters, list_selectors
 
@@ -44,17 +45,7 @@ def _cell(value) -> str:
         return value.isoformat()
     if isinstance(value, tuple):  # pending_settings
         return ",".join(str(p.name if p.value is None else f"{p.name}:{p.value}") for p in value)
-    text = str(value)
-    # Spreadsheets run cells that start with these as formulas: defuse them.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") and not _is_number(text) else text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+    return spreadsheet_cells.defused(str(value))
 
 
 def rows(devices, names: dict[int, str]):

@@ -25,12 +25,14 @@ def test_display_role_may_only_view():
     assert tenancy.ROLE_ACTIONS[Role.DISPLAY] == {"view"}
 
 
-def test_viewer_role_may_view_read_the_audit_and_add_notes_only():
-    assert tenancy.ROLE_ACTIONS[Role.VIEWER] == {"view", "note", "audit"}
+def test_viewer_role_may_view_read_the_audit_export_reports_and_add_notes_only():
+    assert tenancy.ROLE_ACTIONS[Role.VIEWER] == {"view", "note", "audit", "report_export"}
 
 
 def test_operator_role_may_view_and_run_everyday_actions_but_nothing_destructive():
-    assert tenancy.ROLE_ACTIONS[Role.OPERATOR] == {"view", "note", "audit", *OPERATOR_ONLY}
+    assert tenancy.ROLE_ACTIONS[Role.OPERATOR] == {
+        "view", "note", "audit", "report_export", *OPERATOR_ONLY
+    }  # fmt: skip
 
 
 def test_admin_role_may_do_everything():
@@ -38,6 +40,7 @@ def test_admin_role_may_do_everything():
         "view",
         "note",
         "audit",
+        "report_export",
         *OPERATOR_ONLY,
         *ADMIN_ONLY,
     }

@@ -1,0 +1,333 @@
+"""Availability over a range, computed from a device's status changes, the polls' times and
+the maintenance windows in force for it: plain Python, no database, no views.
+
+Definitions (docs/ARCHITECTURE.md, "Uptime reports"):
+
+- Observed: a moment in [start, end) before now, after the first poll the durable history
+  keeps and after the device was created, between two polls no further apart than the
+  gap threshold, and outside every maintenance window in force for the device.
+- A gap: two consecutive polls further apart than the threshold (ASSUMPTION: three poll
+  intervals; the poller was not running), or the last poll longer ago than that; the
+  whole span between them is left out, neither Up nor Down.
+- Up / Down: the device's status at a moment is the new status of its last change at or
+  before it; before its first known change, that change's old status; with no change
+  known at all, its status now (from the fleet cache), or not observed when unknown.
+- An outage: a change to Down at a moment in the range that no maintenance window in force
+  for the device covers; it lasts until the next change to Up (still Down at the end of
+  the range: counted, "ongoing", its length up to that end, left out of the mean time to
+  recovery). A device Down at the range's start was Down before it: its Down time counts,
+  its outage belongs to the range it started in.
+- Availability: time Up ÷ time observed (None when nothing was observed).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+UP, DOWN = "Up", "Down"
+# ASSUMPTION: polls further apart than three poll intervals mean the poller was not running.
+GAP_FACTOR = 3
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Span:
+    start: datetime
+    end: datetime
+
+    @property
+    def seconds(self) -> float:
+        return (self.end - self.start).total_seconds()
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    at: datetime
+    from_status: str
+    to_status: str
+
+
+@dataclass(frozen=True)
+class DeviceHistory:
+    """What the report knows of one device. `changes`: its status changes in the range and
+    the last one before it, oldest first; `status_now`: the fleet cache's status (None
+    when unknown); `created`: when the upstream says it was created (None: unknown);
+    `maintenance`: the windows' occurrences in force for it (any order, may overlap)."""
+
+    device_id: int
+    changes: tuple[Change, ...] = ()
+    status_now: str | None = None
+    created: datetime | None = None
+    maintenance: tuple[Span, ...] = ()
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """When the poller was seen running: observed spans and gaps, within the range."""
+
+    polled: tuple[Span, ...]
+    gaps: tuple[Span, ...]
+    first_poll: datetime | None
+
+
+@dataclass(frozen=True)
+class Outage:
+    start: datetime
+    end: datetime
+    ongoing: bool  # still Down at the end of the range (or now)
+
+    @property
+    def seconds(self) -> float:
+        return (self.end - self.start).total_seconds()
+
+
+@dataclass
+class Figures:
+    """The report's numbers for one device or a set of them (seconds, exact)."""
+
+    observed: float = 0.0
+    up: float = 0.0
+    outages: list[Outage] = field(default_factory=list)
+    observed_spans: list[Span] = field(default_factory=list)
+    up_spans: list[Span] = field(default_factory=list)
+    maintenance: list[Span] = field(default_factory=list)
+
+    @property
+    def down(self) -> float:
+        return self.observed - self.up
+
+    @property
+    def availability(self) -> float | None:
+        return self.up / self.observed if self.observed > 0 else None
+
+    @property
+    def longest(self) -> Outage | None:
+        return max(self.outages, key=lambda o: o.seconds, default=None)
+
+    @property
+    def mean_time_to_recovery(self) -> float | None:
+        ended = [o.seconds for o in self.outages if not o.ongoing]
+        return sum(ended) / len(ended) if ended else None
+
+
+@dataclass(frozen=True)
+class DeviceFigures:
+    device_id: int
+    name: str
+    figures: Figures
+
+
+@dataclass(frozen=True)
+class OrganizationFigures:
+    figures: Figures  # sums over the devices (time is device-time)
+    devices: list[DeviceFigures]
+
+    def worst(self, count: int = 10) -> list[DeviceFigures]:
+        """The devices with the lowest availability (Down time breaks ties), only those
+        that were Down at all."""
+        down = [d for d in self.devices if d.figures.down > 0]
+        down.sort(key=lambda d: (d.figures.availability or 0.0, -d.figures.down, d.device_id))
+        return down[:count]
+
+
+# --- spans -------------------------------------------------------------------------
+
+
+def merge(spans: Iterable[Span]) -> list[Span]:
+    """Sorted, overlapping and touching spans joined; empty ones dropped."""
+    merged: list[Span] = []
+    for span in sorted(s for s in spans if s.end > s.start):
+        if merged and span.start <= merged[-1].end:
+            if span.end > merged[-1].end:
+                merged[-1] = Span(merged[-1].start, span.end)
+        else:
+            merged.append(span)
+    return merged
+
+
+def clip(spans: Iterable[Span], start: datetime, end: datetime) -> list[Span]:
+    return [
+        Span(max(s.start, start), min(s.end, end)) for s in spans if s.end > start and s.start < end
+    ]
+
+
+def subtract(spans: Sequence[Span], holes: Sequence[Span]) -> list[Span]:
+    """`spans` less `holes` (both merged)."""
+    result: list[Span] = []
+    for span in spans:
+        pieces = [span]
+        for hole in holes:
+            if hole.start >= span.end:
+                break
+            cut: list[Span] = []
+            for p in pieces:
+                if hole.end <= p.start or hole.start >= p.end:
+                    cut.append(p)
+                    continue
+                if hole.start > p.start:
+                    cut.append(Span(p.start, hole.start))
+                if hole.end < p.end:
+                    cut.append(Span(hole.end, p.end))
+            pieces = cut
+        result.extend(pieces)
+    return result
+
+
+def intersect(a: Sequence[Span], b: Sequence[Span]) -> list[Span]:
+    """Both merged and sorted."""
+    result, i, j = [], 0, 0
+    while i < len(a) and j < len(b):
+        lo, hi = max(a[i].start, b[j].start), min(a[i].end, b[j].end)
+        if lo < hi:
+            result.append(Span(lo, hi))
+        if a[i].end < b[j].end:
+            i += 1
+        else:
+            j += 1
+    return result
+
+
+def total(spans: Iterable[Span]) -> float:
+    return sum(s.seconds for s in spans)
+
+
+def covers(spans: Iterable[Span], moment: datetime) -> bool:
+    return any(s.start <= moment < s.end for s in spans)
+
+
+# --- polls -------------------------------------------------------------------------
+
+
+def gap_threshold(poll_interval_seconds: float) -> timedelta:
+    return timedelta(seconds=GAP_FACTOR * poll_interval_seconds)
+
+
+def coverage(
+    polls: Sequence[datetime],
+    *,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    threshold: timedelta,
+) -> Coverage:
+    """Which parts of [start, min(end, now)) the poller covered. `polls`: the start times
+    of the polls, sorted, including the last one before `start` and the first after `end`
+    when there are such. Now counts as the next poll: the last poll longer ago than the
+    threshold opens a gap up to now."""
+    limit = min(end, now)
+    polled: list[Span] = []
+    gaps: list[Span] = []
+    marks = [p for p in polls if p <= now]
+    if marks and marks[-1] < now:
+        marks.append(now)
+    for before, after in zip(marks, marks[1:], strict=False):
+        (gaps if after - before > threshold else polled).append(Span(before, after))
+    return Coverage(
+        polled=tuple(merge(clip(polled, start, limit))),
+        gaps=tuple(merge(clip(gaps, start, limit))),
+        first_poll=polls[0] if polls else None,
+    )
+
+
+# --- one device --------------------------------------------------------------------
+
+
+def _status_spans(history: DeviceHistory, start: datetime, end: datetime) -> list[tuple[Span, str]]:
+    """[start, end) cut where the device's status changed, each piece with its status."""
+    changes = history.changes
+    before = [c for c in changes if c.at <= start]
+    if before:
+        status: str | None = before[-1].to_status
+    elif changes:
+        status = changes[0].from_status
+    else:
+        status = history.status_now
+    pieces: list[tuple[Span, str]] = []
+    cursor = start
+    for change in changes:
+        if change.at <= start:
+            continue
+        if change.at >= end:
+            break
+        if status is not None and change.at > cursor:
+            pieces.append((Span(cursor, change.at), status))
+        cursor, status = change.at, change.to_status
+    if status is not None and end > cursor:
+        pieces.append((Span(cursor, end), status))
+    return pieces
+
+
+def device_figures(
+    history: DeviceHistory, cover: Coverage, *, start: datetime, end: datetime
+) -> Figures:
+    """One device's figures over [start, end) (the coverage already stops at now)."""
+    limit = max((s.end for s in cover.polled + cover.gaps), default=start)
+    begins = max(start, history.created) if history.created else start
+    windows = merge(clip(history.maintenance, start, min(end, limit) if limit > start else end))
+    pieces = _status_spans(history, begins, limit) if limit > begins else []
+    known = merge(span for span, _ in pieces)
+    observed = subtract(intersect(list(cover.polled), known), windows)
+    up = intersect(observed, merge(span for span, status in pieces if status == UP))
+    outages = []
+    for i, change in enumerate(history.changes):
+        if change.to_status != DOWN or not (begins <= change.at < limit):
+            continue
+        if covers(history.maintenance, change.at):
+            continue  # Down during planned work: not an outage
+        recovery = next(
+            (c.at for c in history.changes[i + 1 :] if c.to_status == UP and c.at > change.at),
+            None,
+        )
+        if recovery is not None and recovery <= limit:
+            outages.append(Outage(change.at, recovery, ongoing=False))
+        else:
+            outages.append(Outage(change.at, limit, ongoing=True))
+    return Figures(
+        observed=total(observed),
+        up=total(up),
+        outages=outages,
+        observed_spans=observed,
+        up_spans=up,
+        maintenance=windows,
+    )
+
+
+# --- several devices ---------------------------------------------------------------
+
+
+def organization_figures(
+    histories: Iterable[DeviceHistory], cover: Coverage, *, start: datetime, end: datetime
+) -> OrganizationFigures:
+    """Each device's figures and their sums (observed and Up are device-time)."""
+    devices = []
+    summed = Figures()
+    windows: list[Span] = []
+    for history in histories:
+        figures = device_figures(history, cover, start=start, end=end)
+        devices.append(DeviceFigures(history.device_id, history.name, figures))
+        summed.observed += figures.observed
+        summed.up += figures.up
+        summed.outages.extend(figures.outages)
+        windows.extend(figures.maintenance)
+    summed.outages.sort(key=lambda o: o.start)
+    summed.maintenance = merge(windows)
+    return OrganizationFigures(figures=summed, devices=devices)
+
+
+def seconds_by_bucket(
+    span_lists: Iterable[Sequence[Span]], edges: Sequence[datetime]
+) -> list[float]:
+    """The seconds of all spans that fall into each bucket [edges[i], edges[i + 1])."""
+    seconds = [0.0] * (len(edges) - 1)
+    for spans in span_lists:
+        for span in spans:
+            i = max(bisect_right(edges, span.start) - 1, 0)
+            while i < len(seconds) and edges[i] < span.end:
+                lo, hi = max(span.start, edges[i]), min(span.end, edges[i + 1])
+                if hi > lo:
+                    seconds[i] += (hi - lo).total_seconds()
+                i += 1
+    return seconds

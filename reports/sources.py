@@ -1,0 +1,158 @@
+"""What a report reads: the polls' times, the status changes and the maintenance windows
+from PostgreSQL (the durable history is the source, never Redis), and which devices an
+organization has and what they are from the fleet cache when it answers.
+
+Each source is read with one query over its index: the fleet's count points by time
+(`count_point_at`), the status changes by (organization, time) or (device, time), the
+windows by organization. Work is bounded by MAX_CHANGES status changes a report.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+import redis
+from django.db import connection
+from django.db.models import Q
+
+from devices import configured, list_selectors
+from devices.history_models import CountPoint, StatusChange
+from fleet.store.queries import DeviceQuery
+from maintenance_windows.models import MaintenanceWindow
+from reports.availability import Change, Span
+
+log = logging.getLogger(__name__)
+
+# A report reads at most this many status changes (a busy organization's month is far
+# fewer); past it the page asks for a shorter range rather than reading on.
+MAX_CHANGES = 200_000
+
+
+class TooMuchHistory(Exception):
+    """The range holds more status changes than one report reads."""
+
+
+def poll_times(*, start: datetime, end: datetime) -> list[datetime]:
+    """Every fleet poll's start in [start, end], and the last one before and the first one
+    after, so the spans at the edges are judged too (the fleet's count point, one a poll)."""
+    fleet = CountPoint.objects.filter(organization_id__isnull=True)
+    inside = list(
+        fleet.filter(at__gte=start, at__lte=end).order_by("at").values_list("at", flat=True)
+    )
+    before = fleet.filter(at__lt=start).order_by("-at").values_list("at", flat=True).first()
+    after = fleet.filter(at__gt=end).order_by("at").values_list("at", flat=True).first()
+    return [*([before] if before else []), *inside, *([after] if after else [])]
+
+
+def history_starts() -> datetime | None:
+    """When the durable history starts: its first poll (None: nothing kept yet)."""
+    return CountPoint.objects.order_by("at").values_list("at", flat=True).first()
+
+
+def status_changes(
+    *,
+    start: datetime,
+    end: datetime,
+    organization_id: int | None = None,
+    device_id: int | None = None,
+) -> tuple[dict[int, list[Change]], dict[int, int | None]]:
+    """Per device: its changes in [start, end) and the last one before `start`, oldest
+    first; and each device's organization as its newest row says."""
+    rows = StatusChange.objects.all()
+    rows = (
+        rows.filter(device_id=device_id)
+        if device_id is not None
+        else rows.filter(organization_id=organization_id)
+    )
+    fields = ("device_id", "organization_id", "at", "from_status", "to_status")
+    inside = list(
+        rows.filter(at__gte=start, at__lt=end)
+        .order_by("at", "id")
+        .values_list(*fields)[: MAX_CHANGES + 1]
+    )
+    if len(inside) > MAX_CHANGES:
+        raise TooMuchHistory
+    earlier = rows.filter(at__lt=start)
+    if connection.vendor == "postgresql":
+        # The newest row before the range per device, in one pass over the index.
+        last_before = list(
+            earlier.order_by("device_id", "-at", "-id").distinct("device_id").values_list(*fields)
+        )
+    else:
+        newest: dict[int, tuple] = {}
+        for row in earlier.order_by("at", "id").values_list(*fields):
+            newest[row[0]] = row
+        last_before = list(newest.values())
+    changes: dict[int, list[Change]] = {}
+    organizations: dict[int, int | None] = {}
+    for device, organization, at, before, after in [*last_before, *inside]:
+        changes.setdefault(device, []).append(Change(at, before, after))
+        organizations[device] = organization
+    return changes, organizations
+
+
+def organization_in_history(device_id: int) -> int | None:
+    """The organization of the device's newest status change (None: no change kept)."""
+    return (
+        StatusChange.objects.filter(device_id=device_id)
+        .order_by("-at", "-id")
+        .values_list("organization_id", flat=True)
+        .first()
+    )
+
+
+def windows_of(*, organization_id: int, start: datetime, end: datetime) -> list[MaintenanceWindow]:
+    """The organization's windows that may have run in [start, end)."""
+    return list(
+        MaintenanceWindow.objects.filter(organization_id=organization_id, starts_at__lt=end)
+        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=start))
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=start))
+    )
+
+
+def occurrences(
+    window: MaintenanceWindow, *, start: datetime, end: datetime, now: datetime
+) -> list[Span]:
+    """The window's occurrences that overlap [start, end), cut to it (an open record window
+    runs until now)."""
+    found: list[Span] = []
+    limit = min(end, now)
+    current = window.occurrence_at(start)
+    if current is not None:
+        found.append(Span(current[0], current[1] or limit))
+    after = start
+    # A daily window over a 400-day range: some 400 occurrences.
+    while (begins := window.next_start(after)) is not None and begins < end:
+        occurrence = window.occurrence_at(begins)
+        if occurrence is not None:
+            found.append(Span(occurrence[0], occurrence[1] or limit))
+        after = begins
+    return [Span(max(s.start, start), min(s.end, end)) for s in found if s.end > start]
+
+
+@dataclass(frozen=True)
+class FleetDevice:
+    """A device as a window's selector tests it, when the fleet cache does not have it."""
+
+    id: int
+    organization_id: int | None
+    type: int | None = None
+    name: str = ""
+    serial_number: str = ""
+    status: str | None = None
+    created: datetime | None = None
+
+
+def cached_devices(*, organization_id: int | None = None, device_id: int | None = None):
+    """The fleet cache's devices of an organization (or one device): a list, or None when
+    the cache does not answer (the report then knows only devices that changed status)."""
+    try:
+        if device_id is not None:
+            cached = configured.read_model().get_device(device_id)
+            return [cached.device] if cached is not None else []
+        return list_selectors.all_matching(frozenset({organization_id}), DeviceQuery())
+    except redis.RedisError as error:
+        log.warning("fleet cache unreachable for a report's devices: %s", error)
+        return None

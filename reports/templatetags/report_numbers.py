@@ -1,0 +1,9 @@
+"""The report's number formats (reports.formatting) as template filters."""
+
+from django import template
+
+from reports import formatting
+
+register = template.Library()
+register.filter("duration", formatting.duration)
+register.filter("percent", formatting.percent)
