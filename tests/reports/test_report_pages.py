@@ -1,0 +1,165 @@
+"""`/reports/` and its CSV: figures from the durable history as the polls write it,
+tenancy (another organization's report or device: 404), the display role, formula
+defusing, and Redis down (PostgreSQL is the source: the page still answers)."""
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from accounts.models import Role
+from devices import history_store
+from fleet.store.history import Transition
+from maintenance_windows.models import MaintenanceWindow
+from reports import uptime
+from tests.fixtures.users import ORG_A, ORG_OTHER, make_user
+
+DAY = datetime(2026, 3, 2, tzinfo=UTC)  # a Monday; the display zone is UTC in tests
+NOW = DAY + timedelta(hours=12)
+DEVICE = 4242
+
+
+def poll(at, *, transitions=(), up=1, down=0, org=ORG_A):
+    history_store.record_poll(
+        seen_by="incremental", at=at, transitions=transitions, org_counts={org: (up, down)}
+    )
+
+
+def change(device, at, to, org=ORG_A):
+    return Transition(device, org, "Up" if to == "Down" else "Down", to, at)
+
+
+@pytest.fixture
+def history(db, settings, monkeypatch):
+    """Polls every 30 s from 10:00 to 11:00 but none from 10:20 to 10:30 (a gap); device
+    4242 of organization 5 goes Down at 10:05:00 and Up at 10:07:30; a window covers it
+    from 10:40 to 10:50; the report's now is noon."""
+    settings.POLL_INTERVAL_SECONDS = 30
+    monkeypatch.setattr(uptime, "now", lambda: NOW)
+    ten = DAY + timedelta(hours=10)
+    seen = {
+        ten + timedelta(minutes=5, seconds=30): [
+            change(DEVICE, ten + timedelta(minutes=5), "Down")
+        ],
+        ten + timedelta(minutes=8): [change(DEVICE, ten + timedelta(minutes=7, seconds=30), "Up")],
+    }
+    for step in range(0, 121):
+        at = ten + timedelta(seconds=30 * step)
+        if ten + timedelta(minutes=20) < at < ten + timedelta(minutes=30):
+            continue
+        poll(at, transitions=seen.get(at, ()))
+    MaintenanceWindow.objects.create(
+        organization_id=ORG_A,
+        device_ids=[DEVICE],
+        reason='=HYPERLINK("http://evil")',
+        starts_at=ten + timedelta(minutes=40),
+        ends_at=ten + timedelta(minutes=50),
+    )
+    return ten
+
+
+def query(**extra):
+    return {"organization": ORG_A, "period": "day", "day": "2026-03-02", **extra}
+
+
+def test_the_report_shows_availability_the_gap_and_the_window(client_of, tenant_admin, history):
+    page = client_of(tenant_admin).get("/reports/", query(device=DEVICE))
+    assert page.status_code == 200
+    text = page.content.decode()
+    # Observed 10:00–11:00 less the gap (10 min) and the window (10 min): 40 min; Down 2 min 30 s.
+    assert "00:40:00" in text
+    assert "00:37:30" in text
+    assert f"{37.5 / 40 * 100:.3f} %" in text
+    assert "Mar 2, 2026 10:20:00 – Mar 2, 2026 10:30:00" in text
+    assert "Mar 2, 2026 10:40:00 – Mar 2, 2026 10:50:00" in text
+    assert "Data starts Mar 2, 2026 10:00:00" in text
+    assert "UTC" in text
+
+
+def test_the_csv_has_the_pages_numbers_and_defuses_formulas(client_of, tenant_admin, history):
+    answer = client_of(tenant_admin).get("/reports/export.csv", query(device=DEVICE))
+    assert answer.status_code == 200
+    assert answer["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(answer.content.decode())))
+    device = rows[0]
+    assert (device["row"], device["device_id"]) == ("device", str(DEVICE))
+    assert (device["observed_seconds"], device["up_seconds"], device["down_seconds"]) == (
+        "2400", "2250", "150"
+    )  # fmt: skip
+    assert device["availability_percent"] == f"{2250 / 2400 * 100:.3f}"
+    assert (device["outages"], device["longest_outage_seconds"]) == ("1", "150")
+    assert device["mean_time_to_recovery_seconds"] == "150"
+    window = next(r for r in rows if r["row"] == "maintenance")
+    assert window["note"].startswith("'=HYPERLINK")
+    assert any(r["row"] == "gap" for r in rows)
+
+
+def test_an_organization_report_counts_its_devices(client_of, tenant_admin, history):
+    page = client_of(tenant_admin).get("/reports/", query())
+    assert page.status_code == 200
+    assert "Worst devices" in page.content.decode()
+    assert f"#{DEVICE}" in page.content.decode()
+
+
+@pytest.mark.parametrize("path", ["/reports/", "/reports/export.csv"])
+def test_another_organizations_report_is_not_found(client_of, outsider, history, path):
+    c = client_of(outsider)
+    assert c.get(path, query()).status_code == 404
+    assert c.get(path, query(device=DEVICE, organization=ORG_OTHER)).status_code == 404
+    assert c.get(path, {**query(device=DEVICE), "organization": ""}).status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/reports/", "/reports/export.csv"])
+def test_an_unknown_device_is_not_found(client_of, tenant_admin, history, path):
+    assert client_of(tenant_admin).get(path, query(device=999999)).status_code == 404
+
+
+def test_the_display_role_sees_the_report_but_may_not_export_it(client_of, organizations, history):
+    display = make_user("wall", memberships=[(ORG_A, Role.DISPLAY)])
+    c = client_of(display)
+    page = c.get("/reports/", query())
+    assert page.status_code == 200
+    assert "Export CSV" not in page.content.decode()
+    assert c.get("/reports/export.csv", query()).status_code == 404
+
+
+def test_a_viewer_may_export(client_of, viewer, history):
+    assert client_of(viewer).get("/reports/export.csv", query()).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"period": "custom", "day": "2026-03-02"},
+        {"period": "custom", "day": "2026-03-02", "until": "2026-03-01"},
+        {"period": "custom", "day": "2020-01-01", "until": "2026-03-01"},
+        {"period": "year", "day": "2026-03-02"},
+        {"day": "1899-01-01"},
+        {"day": "yesterday", "device": "x"},
+        {"organization": "99999999999999999999"},
+    ],
+)
+def test_odd_input_is_answered_in_words_never_500(client_of, tenant_admin, history, params):
+    answer = client_of(tenant_admin).get("/reports/", {**query(), **params})
+    assert answer.status_code in (200, 404)
+    csv_answer = client_of(tenant_admin).get("/reports/export.csv", {**query(), **params})
+    assert csv_answer.status_code in (400, 404)
+
+
+def test_without_redis_the_report_still_comes_from_postgresql(
+    client_of, tenant_admin, history, redis_down
+):
+    page = client_of(tenant_admin).get("/reports/", query(device=DEVICE))
+    assert page.status_code == 200
+    assert "00:37:30" in page.content.decode()
+    org_page = client_of(tenant_admin).get("/reports/", query())
+    assert org_page.status_code == 200
+    assert "The fleet cache (Redis) is unreachable" in org_page.content.decode()
+    assert client_of(tenant_admin).get("/reports/export.csv", query()).status_code == 200
+
+
+def test_the_form_comes_first(client_of, tenant_admin, history):
+    page = client_of(tenant_admin).get("/reports/")
+    assert page.status_code == 200
+    assert "Show report" in page.content.decode()
