@@ -224,7 +224,12 @@ def coverage(
     if marks and marks[-1] < now:
         marks.append(now)
     for before, after in zip(marks, marks[1:], strict=False):
-        (gaps if after - before > threshold else polled).append(Span(before, after))
+        spans = gaps if after - before > threshold else polled
+        # Consecutive polls make one span (a month holds some 90,000 polls).
+        if spans and spans[-1].end == before:
+            spans[-1] = Span(spans[-1].start, after)
+        else:
+            spans.append(Span(before, after))
     return Coverage(
         polled=tuple(merge(clip(polled, start, limit))),
         gaps=tuple(merge(clip(gaps, start, limit))),
