@@ -60,6 +60,8 @@ LIST_VIEWS = {
     "/profiles/": ["name", "state", "page"],
     "/operations/": ["serial"],
     "/alerts/": ["page"],
+    "/reports/": ["organization", "device", "period", "day", "until"],
+    "/reports/export.csv": ["organization", "device", "period", "day", "until"],
     "/": ["organization"],
 }  # fmt: skip
 
