@@ -19,6 +19,10 @@ NO_CACHE = (
     "The fleet cache (Redis) is unreachable: only devices whose status changed are in this "
     "report, and windows that pick devices by type or name are not applied to them."
 )
+NO_CACHE_DEVICE = (
+    "The fleet cache (Redis) is unreachable: without a status change kept, this device's "
+    "status is not known, and windows that pick devices by type or name are not applied."
+)
 
 
 def now() -> datetime:
@@ -89,7 +93,7 @@ def build(
     else:
         changes, organizations = sources.status_changes(start=start, end=end, device_id=device_id)
         cached = sources.cached_devices(device_id=device_id)
-    notes = [NO_CACHE] if cached is None else []
+    notes = [] if cached is not None else [NO_CACHE if device_id is None else NO_CACHE_DEVICE]
     roster = {d.id: d for d in cached or []}
     for known, org in organizations.items():
         if known not in roster and (device_id is not None or org == organization_id):

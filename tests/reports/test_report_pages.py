@@ -153,6 +153,7 @@ def test_without_redis_the_report_still_comes_from_postgresql(
     page = client_of(tenant_admin).get("/reports/", query(device=DEVICE))
     assert page.status_code == 200
     assert "00:37:30" in page.content.decode()
+    assert "this device's status is not known" in page.content.decode().replace("&#x27;", "'")
     org_page = client_of(tenant_admin).get("/reports/", query())
     assert org_page.status_code == 200
     assert "The fleet cache (Redis) is unreachable" in org_page.content.decode()
