@@ -21,6 +21,7 @@ from django.views.decorators.vary import vary_on_headers
 from accounts import audit, tenancy
 from accounts.models import AuditEntry, Organization
 from common import integers, moments
+from common.spreadsheet_cells import defused
 
 AUDIT_PAGE_SIZE = 50
 CSV_COLUMNS = [
@@ -134,13 +135,15 @@ def _csv_rows(entries):
     yield writer.writerow(CSV_COLUMNS)
     names = dict(Organization.objects.values_list("upstream_id", "name"))
     for entry in entries.iterator(chunk_size=500):
-        yield writer.writerow([
+        cells = [
             entry.created_at.isoformat(), entry.username, entry.organization_id,
             names.get(entry.organization_id, ""), entry.device_id, entry.device_name,
             entry.action, audit.parameters_json(entry.parameters), entry.get_result_display(),
             entry.upstream_status,
             entry.duration_ms, entry.error_message, entry.request_id,
-        ])  # fmt: skip
+        ]  # fmt: skip
+        # Names, errors and usernames are text others typed: none may run as a formula.
+        yield writer.writerow([defused(c) if isinstance(c, str) else c for c in cells])
 
 
 @require_GET

@@ -1,5 +1,7 @@
 """The audit trail: recorded once, never changed, shown only inside the user's organizations."""
 
+import csv
+import io
 from datetime import timedelta
 
 import pytest
@@ -234,3 +236,18 @@ def test_audit_page_names_the_organization_of_each_entry(client_of, operator, or
     organizations[ORG_A].save()
     entry(operator, ORG_A)
     assert b"Andes Fiber ISP" in client_of(operator).get("/audit/").content
+
+
+def test_audit_export_cells_a_spreadsheet_would_run_as_formulas_are_defused(client_of, noc):
+    # A device name and an upstream error are text others typed; opened in a spreadsheet,
+    # "=HYPERLINK(...)" or "@SUM(...)" would run.
+    entry(noc, ORG_A, device_name='=HYPERLINK("http://evil.example","x")',
+          error_message="@SUM(1+1)")  # fmt: skip
+
+    response = client_of(noc).get("/audit/export.csv")
+
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    header, row = rows[0], rows[1]
+    cells = dict(zip(header, row, strict=True))
+    assert cells["device_name"] == '\'=HYPERLINK("http://evil.example","x")'
+    assert cells["error_message"] == "'@SUM(1+1)"
