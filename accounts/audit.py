@@ -64,6 +64,10 @@ ACTION_LABELS = {
     "alert_rule_enable": "Enable a notification rule",
     "alert_rule_delete": "Delete a notification rule",
     "alert_rule_test": "Send a test notification",
+    "note_add": "Add a note to a device",
+    "note_pin": "Pin a note as a warning",
+    "note_unpin": "Unpin a note",
+    "note_delete": "Delete a note",
     "login_failed": "Failed login",
     "login_locked_out": "Login locked out",
 }

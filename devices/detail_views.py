@@ -27,6 +27,7 @@ from devices import (
     device_actions,
     history_selectors,
     in_maintenance,
+    notes,
     refresh_requests,
     selectors,
     tasks,
@@ -125,6 +126,7 @@ def detail_context(
         "maintenance": None if part else in_maintenance.window_of(device, datetime.now(UTC)),
         "recent": recent,
         "status_history": None if part else _status_history(device.id),
+        "pinned": [] if part else _pinned(request.user, device.id),
         "action_error": action_error,
         "danger_error": danger_error,
         "typed": typed or {},
@@ -145,6 +147,12 @@ def _status_history(device_id: int) -> dict:
     history = history_selectors.transitions(org_ids=None, since=since, device_id=device_id)
     changes = list(reversed(history.items))[:STATUS_CHANGES_SHOWN]
     return {"changes": changes, "error": history.error, "kept_since": history.kept_since}
+
+
+def _pinned(user, device_id: int) -> list:
+    """The device's pinned notes: warnings at the top of its page."""
+    scope = tenancy.scope_for(user, tenancy.VIEW)
+    return notes.pinned_warnings([device_id], scope=scope).get(device_id, [])
 
 
 def _detail_state(read, part: bool) -> dict:

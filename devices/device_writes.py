@@ -23,7 +23,9 @@ from django.conf import settings
 from accounts import audit, tenancy
 from controlapi import errors
 from controlapi.records import Device, has_detail_fields
-from devices import configured, selectors
+from devices import configured, field_changes, selectors
+from devices.change_models import ChangedRecord
+from devices.forms import DeviceForm
 from devices.upstream import control_api
 
 log = logging.getLogger(__name__)
@@ -104,8 +106,11 @@ def send(call: Callable[[Any], Any], *, ok_status: int | None = None) -> Sent:
     return Sent(answer, result, status, message, error, duration_ms)
 
 
-def timed_write(*, user, action, device_id, device_name, organization_id, parameters, call):
-    """Run one upstream write, audit it (OK, FAILED or UNKNOWN), return its answer.
+def timed_write(
+    *, user, action, device_id, device_name, organization_id, parameters, call, audited=None
+):
+    """Run one upstream write, audit it (OK, FAILED or UNKNOWN), return its answer;
+    `audited(entry, answer)`, when given, is called with the audit entry before any raise.
 
     Raises the upstream's ControlAPIError (ValidationFailed, Conflict...) after auditing,
     or WriteOutcomeUnknown when it timed out after sending or its accepted answer could
@@ -113,12 +118,14 @@ def timed_write(*, user, action, device_id, device_name, organization_id, parame
     """
     sent = send(call)
     answer = sent.answer
-    audit.record_action(
+    entry = audit.record_action(
         user=user, action=action, result=sent.result, organization_id=organization_id,
         device_id=device_id or getattr(answer, "id", None),
         device_name=device_name or getattr(answer, "name", ""), parameters=parameters,
         upstream_status=sent.status, error_message=sent.message, duration_ms=sent.duration_ms,
     )  # fmt: skip
+    if audited is not None:
+        audited(entry, answer)
     if sent.error is not None:
         raise sent.error
     return answer
@@ -152,13 +159,29 @@ def device_update(
         tenancy.ensure_allowed(user, tenancy.DEVICE_EDIT, changes["organization_id"])
     if not changes:
         return current
+    # Before and after are known only now (the upstream keeps no history): kept with the
+    # audit entry for the device's timeline, credentials without their values.
+    before = {name: getattr(current, name, None) for name in changes}
+    changed = field_changes.diff(before, changes, labels=edit_labels())
+
+    def keep(entry, answer):
+        field_changes.keep(
+            entry=entry, device_id=device_id, changes=changed,
+            organization_id=current.organization_id, record=ChangedRecord.DEVICE,
+        )  # fmt: skip
+
     device = timed_write(
         user=user, action="device_edit", device_id=device_id, device_name=current.name,
         organization_id=current.organization_id, parameters=changes,
-        call=lambda api: api.update_device(device_id, changes),
+        call=lambda api: api.update_device(device_id, changes), audited=keep,
     )  # fmt: skip
     cache_answer(device)
     return device
+
+
+def edit_labels() -> dict[str, str]:
+    """The edit form's label of each field, as the timeline names them."""
+    return {name: str(field.label) for name, field in DeviceForm.base_fields.items() if field.label}
 
 
 def last_change_token(device: Device) -> str:

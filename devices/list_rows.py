@@ -11,7 +11,7 @@ template engine prints them (no thousands separator: USE_THOUSAND_SEPARATOR is o
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import lru_cache
 from typing import NamedTuple
@@ -58,6 +58,7 @@ class RowView(NamedTuple):
     pending: tuple[tuple[str, str], ...]  # (title, name) per pending setting
     maintenance: str = ""  # the window in force over it, in words ("" none)
     maintenance_url: str = ""  # that window's page
+    warning: str = ""  # its pinned note, in words ("" none: devices.notes)
 
 
 def stamp(moment: datetime | None, zone: tzinfo) -> str:
@@ -149,10 +150,13 @@ def fleet_rows(
     *,
     now: datetime,
     windows: Sequence[MaintenanceWindow] = (),
+    warnings: Mapping[int, str] | None = None,
 ) -> list[dict]:
     """Per device, in order: {"device": the record, "view": its row's texts}.
     `names`: organization id -> name; `windows`: the maintenance windows in force (read
-    once per page), each row's device tested against them."""
+    once per page), each row's device tested against them; `warnings`: device id -> its
+    pinned warning in words (read once per page)."""
+    warnings = warnings or {}
     head, tail = reverse("devices:detail", args=[int(_MARK)]).split(_MARK)
     window_head, window_tail = reverse("operations:window", args=[int(_MARK)]).split(_MARK)
     # Looked up once per page, not per row: each is a context-local read.
@@ -169,6 +173,8 @@ def fleet_rows(
                 maintenance=maintenance_words(window, now, zone),
                 maintenance_url=f"{window_head}{window.pk}{window_tail}",
             )
+        if d.id in warnings:
+            view = view._replace(warning=warnings[d.id])
         rows.append({"device": d, "view": view})
     return rows
 

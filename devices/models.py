@@ -12,9 +12,20 @@ from django.db import models
 from django.utils import timezone
 
 from accounts import audit
+from devices.change_models import RecordedChange
 from devices.history_models import CountPoint, StatusChange
+from devices.note_models import Note
 
-__all__ = ["ActionRecord", "BulkItem", "BulkJob", "Claim", "CountPoint", "StatusChange"]
+__all__ = [
+    "ActionRecord",
+    "BulkItem",
+    "BulkJob",
+    "Claim",
+    "CountPoint",
+    "Note",
+    "RecordedChange",
+    "StatusChange",
+]
 
 
 class Claim(models.Model):

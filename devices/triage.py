@@ -62,6 +62,7 @@ from devices import (
     fleet_health,
     history_selectors,
     list_selectors,
+    notes,
     selectors,
 )
 from devices.models import Claim
@@ -109,6 +110,7 @@ class Row:
     can_refresh: bool = False
     can_reboot: bool = False
     maintenance: Maintenance | None = None
+    warning: str = ""  # its pinned note, in words (devices.notes)
 
 
 @dataclass(frozen=True)
@@ -343,6 +345,7 @@ def triage_board(
     names = list_selectors.organization_names(
         {d.organization_id for d in listed} | {d.organization_id for b in grouped for d in b}
     )
+    pinned = notes.pinned_warnings({d.id for d in listed}, scope=scope)  # one query
     refresh_scope = tenancy.scope_for(user, tenancy.REFRESH)
     reboot_scope = tenancy.scope_for(user, tenancy.REBOOT)
 
@@ -354,6 +357,7 @@ def triage_board(
             can_refresh=refresh_scope.allows(device.organization_id),
             can_reboot=reboot_scope.allows(device.organization_id),
             maintenance=marks.get(device.id),
+            warning=notes.warning_words(pinned.get(device.id, [])),
             **extra,
         )
 

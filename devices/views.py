@@ -32,6 +32,7 @@ from devices import (
     list_filters,
     list_rows,
     list_selectors,
+    notes,
     triage_filter,
 )
 from devices import triage as triage_reads
@@ -151,7 +152,10 @@ def _list_context(
     can_act = _can_act(request.user)
     # Windows are few: read once per page, each row tested against them.
     windows = windows_in_force(now, org_ids) if listing.items else []
-    rows = list_rows.fleet_rows(listing.items, names, now=now, windows=windows)
+    # Pinned notes of the page's devices: one query, a marker on their rows.
+    pinned = notes.pinned_warnings([d.id for d in listing.items], scope=scope)
+    warnings = {device_id: notes.warning_words(found) for device_id, found in pinned.items()}
+    rows = list_rows.fleet_rows(listing.items, names, now=now, windows=windows, warnings=warnings)
     # The filter form is only in the full page: htmx swaps never re-render it.
     type_choices = (
         []

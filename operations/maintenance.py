@@ -8,9 +8,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from accounts import tenancy
-from devices import device_writes, selectors
+from devices import device_writes, field_changes, selectors
+from devices.change_models import ChangedRecord
 from maintenance_windows.services import sync_record_window
+from operations.forms import MaintenanceForm
 from operations.models import MaintenanceSnapshot
+
+# The maintenance form's names of the record's fields, as the timeline shows them.
+MAINTENANCE_LABELS = {n: str(f.label) for n, f in MaintenanceForm.base_fields.items() if f.label}
 
 
 def device_maintenance_update(*, user, device_id: int, fields: Mapping[str, Any]):
@@ -27,10 +32,18 @@ def device_maintenance_update(*, user, device_id: int, fields: Mapping[str, Any]
             "Your role in this organization does not allow maintenance records."
         )
     body = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in fields.items()}
+    kept = MaintenanceSnapshot.objects.filter(device_id=device_id).first()
+    changed = field_changes.diff(kept.answer if kept else {}, body, labels=MAINTENANCE_LABELS)
+
+    def keep(entry, answer):  # before -> after, for the device's timeline
+        field_changes.keep(entry=entry, device_id=device_id, changes=changed,
+                           organization_id=device.organization_id,
+                           record=ChangedRecord.MAINTENANCE)  # fmt: skip
+
     answer = device_writes.timed_write(
         user=user, action="maintenance", device_id=device_id, device_name=device.name,
         organization_id=device.organization_id, parameters=body,
-        call=lambda api: api.update_device_operation(device_id, body),
+        call=lambda api: api.update_device_operation(device_id, body), audited=keep,
     )  # fmt: skip
     MaintenanceSnapshot.objects.update_or_create(
         device_id=device_id,

@@ -1,0 +1,228 @@
+"""The timeline's sources, one small function each: what one store holds about one device,
+newest first, before a moment. The merge of them all is timeline.merge's.
+
+Every source reads PostgreSQL only (the durable status history included), so the timeline
+shows all of them while Redis or the control API is down. Each reads the rows of the
+organizations the viewer may see (`scope`): a device moved between organizations shows
+each viewer the entries recorded while it was in theirs (ASSUMPTION: the organization
+of a row is the device's when the row was written).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Q
+from django.utils.timezone import localtime
+
+from accounts import audit, tenancy
+from accounts.models import AuditEntry
+from alerts.models import Delivery
+from controlapi.records import Device
+from devices.change_models import ChangedRecord, RecordedChange
+from devices.history_models import StatusChange
+from devices.models import ActionRecord
+from devices.note_models import Note
+from operations.models import HeadlessRecord
+from timeline.entries import Entry, duration_words
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What every source is asked: this device's entries before `before` (None: up to
+    now), `limit` at most, within the viewer's `scope`."""
+
+    device: Device
+    user: object
+    scope: tenancy.OrgScope
+    before: datetime | None
+    limit: int
+    now: datetime
+
+
+def _scoped(rows, scope: tenancy.OrgScope, field: str = "organization_id"):
+    return rows if scope.all else rows.filter(**{f"{field}__in": scope.ids})
+
+
+def _page(rows, reading: Reading, field: str):
+    if reading.before is not None:
+        rows = rows.filter(**{f"{field}__lt": reading.before})
+    return rows.order_by(f"-{field}", "-id")[: reading.limit]
+
+
+# --- status changes ---------------------------------------------------------------------
+
+SEEN_WORDS = {"full": "a full poll", "incremental": "an incremental poll",
+              "refresh": "a refresh of the device"}  # fmt: skip
+
+
+def status_changes(reading: Reading) -> list[Entry]:
+    """Each transition, with how long the state it started lasted: until the next one, or
+    until now when it is the newest."""
+    device = reading.device
+    rows = _scoped(StatusChange.objects.filter(device_id=device.id), reading.scope)
+    changes = list(_page(rows, reading, "at"))
+    newer = None
+    if reading.before is not None:
+        newer = rows.filter(at__gte=reading.before).order_by("at", "id").first()
+    ends = newer.at if newer else None
+    entries = []
+    for change in changes:
+        if ends is not None:
+            lasted = f"{change.to_status} for {duration_words(ends - change.at)}"
+        elif change.to_status == device.status:
+            so_far = duration_words(reading.now - change.at)
+            lasted = f"Still {change.to_status}, for {so_far} so far"
+        else:
+            lasted = f"{change.to_status} until a change the history did not record"
+        seen = SEEN_WORDS.get(change.seen_by, change.seen_by)
+        entries.append(Entry(
+            kind="status", at=change.at, key=f"status-{change.pk}",
+            title=f"{change.from_status} → {change.to_status}",
+            detail=f"{lasted} (seen by {seen}).",
+            tone="ok" if change.to_status == "Up" else "failed",
+        ))  # fmt: skip
+        ends = change.at
+    return entries
+
+
+# --- actions ----------------------------------------------------------------------------
+
+ACTION_TONES = {"sent": "ok", "failed": "failed", "refused": "failed", "unknown": "unknown",
+                "already_pending": "pending", "sending": "pending"}  # fmt: skip
+
+
+def actions(reading: Reading) -> list[Entry]:
+    rows = _scoped(ActionRecord.objects.filter(device_id=reading.device.id), reading.scope)
+    entries = []
+    for record in _page(rows.select_related("user"), reading, "created_at"):
+        outcome = record.get_state_display()
+        if record.follow != ActionRecord.Follow.NONE:
+            outcome = f"{outcome}; {record.get_follow_display().lower()}"
+        parameters = audit.describe_parameters(record.parameters or {})
+        entries.append(Entry(
+            kind="actions", at=record.created_at, key=f"action-{record.pk}",
+            title=record.action_label(), who=record.user.get_username(),
+            detail="; ".join(p for p in (parameters, record.message) if p),
+            outcome=outcome, tone=ACTION_TONES.get(record.state, ""),
+        ))  # fmt: skip
+    return entries
+
+
+# --- edits and maintenance-record changes (devices.field_changes) -----------------------
+
+RESULT_WORDS = {
+    AuditEntry.Result.OK: ("Saved", "ok"),
+    AuditEntry.Result.FAILED: ("Refused by the control API", "failed"),
+    AuditEntry.Result.UNKNOWN: ("Outcome unknown: the control API did not answer", "unknown"),
+}
+
+
+def _changes(reading: Reading, record: str, kind: str, title: str) -> list[Entry]:
+    rows = RecordedChange.objects.filter(device_id=reading.device.id, record=record)
+    entries = []
+    for change in _page(_scoped(rows, reading.scope).select_related("audit_entry"), reading, "at"):
+        entry = change.audit_entry
+        outcome, tone = RESULT_WORDS.get(entry.result, (entry.get_result_display(), ""))
+        entries.append(Entry(
+            kind=kind, at=change.at, key=f"{kind}-{change.pk}", title=title, who=entry.username,
+            outcome=outcome, tone=tone, changes=change.changes,
+            detail=entry.error_message if entry.result == AuditEntry.Result.FAILED else "",
+        ))  # fmt: skip
+    return entries
+
+
+def edits(reading: Reading) -> list[Entry]:
+    return _changes(reading, ChangedRecord.DEVICE, "edits", "Device edited")
+
+
+def maintenance(reading: Reading) -> list[Entry]:
+    return _changes(reading, ChangedRecord.MAINTENANCE, "maintenance", "Maintenance record changed")
+
+
+# --- scheduled (headless) operations ----------------------------------------------------
+
+
+def scheduled(reading: Reading) -> list[Entry]:
+    """Operations scheduled for this device, by id or by its serial number (one scheduled
+    before the device was in the cache has no id); one of no known organization only
+    when it names the device by id."""
+    device = reading.device
+    named = Q(device_id=device.id)
+    if device.serial_number:
+        named |= Q(device_serial=device.serial_number)
+    rows = HeadlessRecord.objects.filter(named)
+    if not reading.scope.all:
+        rows = rows.filter(
+            Q(organization_id__in=reading.scope.ids)
+            | Q(organization_id__isnull=True, device_id=device.id)
+        )
+    entries = []
+    for record in _page(rows.select_related("user"), reading, "created_at"):
+        when = localtime(record.scheduled_time)
+        entries.append(Entry(
+            kind="scheduled", at=record.created_at, key=f"scheduled-{record.pk}",
+            title=f"{record.operation_label} scheduled", who=record.user.get_username(),
+            detail=f"For {when:%Y-%m-%d %H:%M %Z}; transaction {record.txn_id}.",
+            outcome=f"Status: {record.status}" if record.status else "", tone="pending",
+        ))  # fmt: skip
+    return entries
+
+
+# --- notifications (alerts) -------------------------------------------------------------
+
+DELIVERY_TONES = {"sent": "ok", "failed": "failed", "retrying": "unknown",
+                  "pending": "pending", "sending": "pending"}  # fmt: skip
+
+
+def notifications(reading: Reading) -> list[Entry]:
+    """Notifications about this device, of the rules the viewer may see (a fleet-wide
+    rule's only for all-organization staff); where they went only for those who may see
+    the rules' destinations (masked, as on the rule's page)."""
+    rows = _scoped(
+        Delivery.objects.filter(device_id=reading.device.id), reading.scope, "rule__organization_id"
+    )
+    if not reading.scope.all:
+        rows = rows.exclude(rule__organization_id__isnull=True)
+    rules_scope = tenancy.scope_for(reading.user, tenancy.ALERT_RULES)
+    entries = []
+    for delivery in _page(rows.select_related("rule", "destination"), reading, "created_at"):
+        rule = delivery.rule
+        shown = rules_scope.allows(rule.organization_id)
+        where = f" to {delivery.destination.masked}" if shown else ""
+        tries = f"{delivery.attempts} attempt{'s' if delivery.attempts != 1 else ''}"
+        entries.append(Entry(
+            kind="notifications", at=delivery.created_at, key=f"notification-{delivery.pk}",
+            title=f"Notification: {delivery.subject}",
+            detail=f"Rule “{rule.name}”{where}; {tries}.",
+            outcome=delivery.get_state_display(), tone=DELIVERY_TONES.get(delivery.state, ""),
+        ))  # fmt: skip
+    return entries
+
+
+# --- notes ------------------------------------------------------------------------------
+
+
+def notes(reading: Reading) -> list[Entry]:
+    rows = _scoped(Note.objects.filter(device_id=reading.device.id), reading.scope)
+    entries = []
+    for note in _page(rows, reading, "created_at"):
+        entries.append(Entry(
+            kind="notes", at=note.created_at, key=f"note-{note.pk}",
+            title="Pinned warning" if note.pinned else "Note", who=note.author_name,
+            detail=note.text, note=note, tone="warning" if note.pinned else "",
+        ))  # fmt: skip
+    return entries
+
+
+# The sources, by the kind the filter names them with.
+SOURCES = {
+    "status": status_changes,
+    "actions": actions,
+    "edits": edits,
+    "maintenance": maintenance,
+    "scheduled": scheduled,
+    "notifications": notifications,
+    "notes": notes,
+}
