@@ -45,7 +45,15 @@ ROUTES = sorted(set(_patterns()))
 def _path(route: str, **ids) -> str:
     """The route with its converters filled: ids as given, else MISSING_ID; the action slug."""
     path = route
-    for name in ("device_id", "job_id", "record_id", "profile_id", "window_id", "rule_id"):
+    for name in (
+        "device_id",
+        "job_id",
+        "record_id",
+        "profile_id",
+        "window_id",
+        "rule_id",
+        "note_id",
+    ):
         path = path.replace(f"<int:{name}>", str(ids.get(name, MISSING_ID)))
     return "/" + path.replace("<slug:action>", ACTION)
 

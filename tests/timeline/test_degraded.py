@@ -36,3 +36,19 @@ def test_the_device_page_loads_the_timeline_and_says_how_to_open_it_otherwise(
     part = html[html.index('id="timeline-body"') :]
     assert f'hx-get="/devices/{device.id}/timeline/" hx-trigger="load"' in part
     assert f'<a href="/devices/{device.id}/timeline/">Open the timeline on its own page</a>' in part
+
+
+def test_with_neither_the_cache_nor_the_control_api_the_part_says_why_it_is_not_shown(
+    cached_fleet, device_of_org, client_of, viewer, settings
+):
+    device = device_of_org(5)
+    client = client_of(viewer)
+    settings.REDIS_URL = f"redis://{CLOSED_PORT_URL}/0"
+    settings.CONTROL_API_URL = f"http://{CLOSED_PORT_URL}/api/v1"
+
+    part = client.get(f"/devices/{device.id}/timeline/", HTTP_HX_REQUEST="true")
+    page = client.get(f"/devices/{device.id}/timeline/")
+
+    assert part.status_code == 200
+    assert "The timeline cannot be shown: whether you may see this device" in part.content.decode()
+    assert page.status_code == 503
