@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from accounts import tenancy
+from common import moments
 from devices import notes, selectors
 from devices.not_found import render_unavailable
 from timeline import merge, note_services
@@ -32,10 +33,13 @@ def parse_kinds(values: list[str]) -> list[str]:
 
 
 def parse_before(text: str) -> datetime | None:
-    """The older page's cursor (ISO-8601); anything unreadable: the newest page."""
+    """The older page's cursor (ISO-8601); anything unreadable, or outside the years any
+    entry can have (common.moments), the newest page."""
     try:
         moment = datetime.fromisoformat(text)
     except (TypeError, ValueError):
+        return None
+    if not moments.within(moment):
         return None
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 

@@ -190,5 +190,7 @@ def test_a_cursor_that_is_not_a_time_shows_the_newest_page(
     cached_fleet, device_of_org, client_of, noc
 ):
     device = device_of_org(5)
-    html = timeline_of(client_of(noc), device.id, before="yesterday'<script>", kind="nope")
-    assert "Nothing in this device's timeline" in html
+    Note.objects.create(device_id=device.id, organization_id=5, author_name="noc", text="hi")
+    for cursor in ("yesterday'<script>", "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"):
+        html = timeline_of(client_of(noc), device.id, before=cursor, kind="nope")
+        assert [kind for kind, _ in entries(html)] == ["notes"]
