@@ -68,6 +68,13 @@ ACTION_LABELS = {
     "note_pin": "Pin a note as a warning",
     "note_unpin": "Unpin a note",
     "note_delete": "Delete a note",
+    "saved_view_create": "Save a view of the device list",
+    "saved_view_rename": "Rename a saved view",
+    "saved_view_delete": "Delete a saved view",
+    "saved_view_default": "Choose the default view of Devices",
+    "saved_view_default_clear": "Open Devices with every device again",
+    "saved_view_pin": "Pin a saved view to the overview",
+    "saved_view_unpin": "Unpin a saved view from the overview",
     "login_failed": "Failed login",
     "login_locked_out": "Login locked out",
 }

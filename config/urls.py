@@ -6,6 +6,7 @@ from accounts import audit_views
 from accounts import views as account_views
 from monitoring import metrics, readiness
 from overview import views
+from saved_views import views as saved_view_pages
 
 urlpatterns = [
     path("", views.overview, name="overview"),
@@ -25,6 +26,9 @@ urlpatterns = [
     # Django's LogoutView accepts POST only, so logging out needs the CSRF token.
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    # The device list with the user's default view and the "Save view" form (saved_views),
+    # ahead of the devices app's own route for the same path.
+    path("devices/", saved_view_pages.device_list, name="devices-home"),
     path("", include("devices.urls")),
     path("profiles/", include("profiles.urls")),
     path("alerts/", include("alerts.urls")),

@@ -41,6 +41,13 @@ STATUS_WORDS = {
 }  # fmt: skip
 TRUE_WORDS = {"1", "true", "on", "yes"}
 FALSE_WORDS = {"0", "false", "off", "no", ""}
+# The table's columns, in the order shown, by their URL word (`columns=status,name,...`);
+# the name column holds each row's link, so it is always shown.
+COLUMN_KEYS = (
+    "status", "name", "serial", "customer", "organization", "type", "location", "software",
+    "address", "seen", "pending",
+)  # fmt: skip
+ALWAYS_SHOWN = frozenset({"name"})
 # The parameters that make up the filter (not sort or paging): a change resets the page.
 FILTER_PARAMS = (
     "status", "organization", "type", "changed", "last_status_change_from", "pending", "q",
@@ -62,6 +69,7 @@ class ListFilters:
     sort: str = DEFAULT_SORT  # as in the URL, "-" prefix for descending
     page: int = 1
     per_page: int = DEFAULT_PAGE_SIZE
+    columns: tuple[str, ...] = COLUMN_KEYS  # those shown, in COLUMN_KEYS' order
     errors: tuple[str, ...] = field(default=())
 
     def without_paging(self, *, limit: int) -> DeviceQuery:
@@ -89,6 +97,8 @@ class ListFilters:
             out["sort"] = self.sort
         if self.per_page != DEFAULT_PAGE_SIZE:
             out["per_page"] = str(self.per_page)
+        if self.columns != COLUMN_KEYS:
+            out["columns"] = ",".join(self.columns)
         if self.page != 1:
             out["page"] = str(self.page)
         return out
@@ -197,6 +207,8 @@ def parse(
         else:
             page = number
 
+    columns = _columns(params, errors)
+
     query = DeviceQuery(
         status=status,
         organization=organization,
@@ -221,8 +233,29 @@ def parse(
         sort=sort,
         page=page,
         per_page=per_page,
+        columns=columns,
         errors=tuple(errors),
     )
+
+
+def _columns(params: Mapping, errors: list[str]) -> tuple[str, ...]:
+    """The columns asked for: `columns=a,b` (a link) or one `columns` per ticked box (the
+    form); none asked for: every column. An unknown word is named and left out."""
+    getlist = getattr(params, "getlist", None)
+    raw = getlist("columns") if getlist else [params.get("columns", "")]
+    words = [w.strip().lower() for value in raw if isinstance(value, str) for w in value.split(",")]
+    words = [w for w in words if w]
+    if not words:
+        return COLUMN_KEYS
+    unknown = sorted({w for w in words if w not in COLUMN_KEYS})
+    if unknown:
+        known = ", ".join(COLUMN_KEYS)
+        errors.append(
+            f"No column is called {', '.join(f'“{w[:40]}”' for w in unknown[:5])}; "
+            f"the columns are {known}."
+        )
+    wanted = set(words) | ALWAYS_SHOWN
+    return tuple(key for key in COLUMN_KEYS if key in wanted)
 
 
 def describe(filters: ListFilters) -> str:

@@ -24,6 +24,7 @@ from django.utils.timezone import get_current_timezone
 from django.utils.translation import get_language
 
 from controlapi.records import Device
+from devices.list_filters import COLUMN_KEYS
 from maintenance_windows.in_force import window_for
 from maintenance_windows.models import MaintenanceWindow
 
@@ -187,10 +188,14 @@ def maintenance_words(window: MaintenanceWindow, now: datetime, zone: tzinfo) ->
     return f"In maintenance{until}: {window.reason}"
 
 
-def table_body(rows: list[dict], *, selectable: bool) -> SafeString:
-    """The markup of `fleet_rows`' rows; `selectable`: a tick box for bulk actions."""
+def table_body(
+    rows: list[dict], *, selectable: bool, columns: tuple[str, ...] = COLUMN_KEYS
+) -> SafeString:
+    """The markup of `fleet_rows`' rows; `selectable`: a tick box for bulk actions;
+    `columns`: the cells shown (list_filters.COLUMN_KEYS' words)."""
     views = tuple(row["view"] for row in rows)
-    return _rendered("fleet-rows", (views, selectable), {"rows": views, "selectable": selectable})
+    context = {"rows": views, "selectable": selectable, "columns": columns}
+    return _rendered("fleet-rows", (views, selectable, columns), context)
 
 
 def select_options(choices: Iterable[tuple[object, object]], selected) -> SafeString:

@@ -47,21 +47,22 @@ REFRESH_SECONDS = 10
 # class lets narrower screens hide the less important columns (static/css/app.css); the
 # rows (the list template's fleet-rows partial) give their cells the same classes.
 COLUMNS = (
-    ("col-status", "Status", ("status", "status_change")),
-    ("col-name", "Name", ("name",)),
-    ("col-serial", "Serial", ("serial",)),
-    ("col-customer", "Customer id", ("customer_id",)),
-    ("col-org", "Organization", ("organization",)),
-    ("col-type", "Type", ("type",)),
-    ("col-location", "Location", ("location",)),
-    ("col-software", "Software", ("software",)),
-    ("col-address", "Address", ()),
-    ("col-seen", "Last connection", ("last_connection",)),
-    ("col-pending", "Pending", ()),
+    ("status", "col-status", "Status", ("status", "status_change")),
+    ("name", "col-name", "Name", ("name",)),
+    ("serial", "col-serial", "Serial", ("serial",)),
+    ("customer", "col-customer", "Customer id", ("customer_id",)),
+    ("organization", "col-org", "Organization", ("organization",)),
+    ("type", "col-type", "Type", ("type",)),
+    ("location", "col-location", "Location", ("location",)),
+    ("software", "col-software", "Software", ("software",)),
+    ("address", "col-address", "Address", ()),
+    ("seen", "col-seen", "Last connection", ("last_connection",)),
+    ("pending", "col-pending", "Pending", ()),
 )
 # A link's words where they are not the column's heading.
 SORT_WORDS = {"status_change": ("since", "Sort by status change")}
 assert {k for *_, keys in COLUMNS for k in keys} == set(SORT_KEYS)  # a sort needs a column
+assert tuple(key for key, *_ in COLUMNS) == list_filters.COLUMN_KEYS  # one order, one word each
 
 
 def _now() -> datetime:
@@ -106,15 +107,18 @@ def _cached_types(types, *, org_ids, as_of) -> dict[int, str]:
 
 def _list_context(
     request, *, read=list_selectors.device_list, count=list_selectors.fleet_counts,
-    types=list_selectors.device_types,
+    types=list_selectors.device_types, query=None, base: str = "", scope=None,
 ) -> dict:  # fmt: skip
     """The list page's context; `read` and `count` are the reads of rows and of the chips'
     counts (the cache's, or the upstream's for the benchmark page), `types` the type
-    select's (none: a number box)."""
+    select's (none: a number box). `query` (default: the request's), `base` (default: the
+    list's path) and `scope` (default: the request's) let another page show the list at a
+    query of its own (a saved view)."""
     now = _now()
-    scope = request.scope
+    scope = request.scope if scope is None else scope
+    query = request.GET if query is None else query
     outside = partial(tenancy.outside_scope_message, request)
-    filters = list_filters.parse(request.GET, scope=scope, now=now, outside=outside)
+    filters = list_filters.parse(query, scope=scope, now=now, outside=outside)
     org_ids = scope.org_ids_or_none()
     # The page's reads and the layout's banner share one read of the snapshot.
     snapshot = request.fleet_snapshot = fleet_health.fleet_snapshot()
@@ -122,9 +126,7 @@ def _list_context(
     last = list_filters.last_page(listing.total, filters.per_page)
     if filters.page > last and listing.total:
         # A page past the end (the fleet shrank, or a hand-edited URL): show the last one.
-        filters = list_filters.parse(
-            {**request.GET.dict(), "page": str(last)}, scope=scope, now=now, outside=outside
-        )
+        filters = list_filters.parse(_with_page(query, last), scope=scope, now=now, outside=outside)
         listing = read(org_ids=org_ids, query=filters.query, snapshot=snapshot)
     counts = listing.counts
     if filters.status and not listing.degraded:
@@ -133,7 +135,7 @@ def _list_context(
             org_ids=org_ids, query=list_filters.without_status(filters.query), snapshot=snapshot
         ).counts
     params = filters.params()
-    base = reverse("devices:list")
+    base = base or reverse("devices:list")
     choices = list(tenancy.organizations_for(request.user))
     # The layout's organization switcher lists the same rows: read once per request.
     request.user_organizations = choices
@@ -171,7 +173,9 @@ def _list_context(
         "filters": filters,
         "listing": listing,
         "rows": rows,
-        "rows_html": list_rows.table_body(rows, selectable=can_act),
+        "rows_html": list_rows.table_body(rows, selectable=can_act, columns=filters.columns),
+        "columns": filters.columns,
+        "column_choices": [(key, heading) for key, _, heading, _ in COLUMNS],
         "counts": counts,
         "age": describe_age(now - listing.as_of) if listing.as_of else None,
         "organizations": choices,
@@ -190,7 +194,7 @@ def _list_context(
             )
             for word in ("all", "up", "down")
         },
-        "header": _header(base, params, filters.sort),
+        "header": _header(base, params, filters.sort, filters.columns),
         "sorted_by": filters.query.sort,
         "can_create": not tenancy.scope_for(request.user, tenancy.DEVICE_CREATE).is_empty,
         "previous_url": _url(base, {**params, "page": str(filters.page - 1)})
@@ -201,11 +205,22 @@ def _list_context(
         else None,
         "refresh_seconds": REFRESH_SECONDS,
         "export_url": _export_url(params),
-        "filter_query": urlencode(_without(params, "page", "per_page", "sort")),
+        "filter_query": urlencode(_without(params, "page", "per_page", "sort", "columns")),
+        # What a saved view keeps: the whole state but the page.
+        "view_query": urlencode(_without(params, "page")),
         "can_act": can_act,
         "bulk_actions": bulk.BULK_ACTIONS,
         **form_options,
     }
+
+
+def _with_page(query, page: int):
+    """`query` (a QueryDict, whose repeated `columns` stay, or a dict) at another page."""
+    if hasattr(query, "setlist"):
+        query = query.copy()
+        query["page"] = str(page)
+        return query
+    return {**query, "page": str(page)}
 
 
 def _form_options(filters, organizations, type_choices) -> dict:
@@ -243,14 +258,16 @@ def _without(params: dict, *names: str) -> dict:
     return {k: v for k, v in params.items() if k not in names}
 
 
-def _header(base: str, params: dict, current: str) -> list[dict]:
+def _header(base: str, params: dict, current: str, columns: tuple[str, ...]) -> list[dict]:
     """The table's heading cells: each sortable column links to its sort (ascending first,
     descending when already ascending); the active sort's cell says which way
     (`aria-sort`) and shows an arrow."""
     rest = _without(params, "sort", "page")
     key, descending = current.lstrip("-"), current.startswith("-")
     cells = []
-    for css, heading, keys in COLUMNS:
+    for name, css, heading, keys in COLUMNS:
+        if name not in columns:
+            continue
         links = []
         for sort in keys:
             active = sort == key
@@ -276,11 +293,20 @@ def _header(base: str, params: dict, current: str) -> list[dict]:
 @vary_on_headers("HX-Request", "HX-Target")
 @tenancy.scoped_view()
 def device_list(request):
-    context = _list_context(request)
-    template = "devices/list.html"
+    return list_page(request)
+
+
+def list_page(
+    request, *, query=None, base: str = "", scope=None, template="devices/list.html", extra=None
+):
+    """The list page, or for htmx its part; `query`, `base` and `scope` as `_list_context`
+    takes them, `template` one that extends devices/list.html, `extra` more context."""
+    context = {**_list_context(request, query=query, base=base, scope=scope), **(extra or {})}
     if request.htmx:
         target = request.htmx.target
-        template += "#device-rows-refresh" if target == "device-rows" else "#device-results"
+        # The parts are the list's own, whichever page extends it.
+        part = "#device-rows-refresh" if target == "device-rows" else "#device-results"
+        return render(request, "devices/list.html" + part, context)
     return render(request, template, context)
 
 

@@ -21,6 +21,7 @@ from devices.fleet_health import fleet_banner
 from devices.overview import fleet_overview
 from devices.views import REFRESH_SECONDS
 from profiles.selectors import profile_health_summary
+from saved_views.selectors import pinned_views, view_tile
 
 
 @require_GET
@@ -49,6 +50,8 @@ def overview(request):
         "fleet": fleet,
         "most_down": sorted((r for r in rows if r["down"]), key=lambda r: -r["down"])[:5],
         "profile_health": profile_health_summary(scope),
+        # The user's pinned saved views, counted within what this overview shows.
+        "tiles": [view_tile(view, scope) for view in pinned_views(request.user)],
         "refresh_seconds": REFRESH_SECONDS,
         # The refresh asks for the organization shown, so it keeps it.
         "refresh_url": f"{reverse('overview')}?{urlencode({'organization': shown or ''})}",

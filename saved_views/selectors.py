@@ -1,0 +1,141 @@
+"""Reads of saved views: which a user may open, their default and pins, a view's list
+state for a user, and a view as a tile of live counts (the overview's and the wall's).
+
+ASSUMPTION: a tile counts the devices the view lists, so a view of Down devices counts no
+Up; its Down devices are the first TILE_DOWN_DEVICES of them in the view's sort.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from django.db.models import Q
+from django.http import Http404
+from django.urls import reverse
+
+from accounts import tenancy
+from accounts.tenancy import OrgScope
+from common import integers
+from devices import list_filters, list_selectors
+from devices.fleet_health import fleet_snapshot
+from devices.list_filters import ListFilters
+from saved_views import permissions
+from saved_views.models import DefaultView, PinnedView, SavedView
+
+TILE_DOWN_DEVICES = 5
+TILE_UNREACHABLE = "Counts unknown: the fleet cache (Redis) is unreachable."
+TILE_NOT_POLLED = "No counts yet: the first poll of the fleet has not finished."
+
+
+def views_for(user):
+    """The views `user` may open: their personal ones and those shared with their
+    organizations (every shared one for NOC staff), by name."""
+    scope = tenancy.scope_for(user, tenancy.VIEW)
+    mine = Q(organization_id__isnull=True, owner_id=user.pk)
+    if scope.all:
+        return SavedView.objects.filter(mine | Q(organization_id__isnull=False))
+    return SavedView.objects.filter(mine | Q(organization_id__in=scope.ids))
+
+
+def view_for(user, view_id: int) -> SavedView:
+    """The view, or 404 when it does not exist or the user may not open it (the same)."""
+    view = SavedView.objects.filter(pk=view_id).first()
+    if view is None or not permissions.may_open(user, view):
+        raise Http404("No such view.")
+    return view
+
+
+def default_view(user) -> SavedView | None:
+    """The user's default for /devices/, while they may still open it."""
+    chosen = DefaultView.objects.filter(user=user).select_related("view").first()
+    if chosen is None or not permissions.may_open(user, chosen.view):
+        return None
+    return chosen.view
+
+
+def pinned_views(user) -> list[SavedView]:
+    """The views pinned to the user's overview that they may still open, oldest pin first."""
+    pins = PinnedView.objects.filter(user=user).select_related("view")
+    return [pin.view for pin in pins if permissions.may_open(user, pin.view)]
+
+
+def view_scope(view: SavedView, scope: OrgScope) -> OrgScope:
+    """The scope a view is read in: `scope`, narrowed to the view's organization filter
+    (empty when that organization is not the reader's), so a filter the reader may not
+    use shows nothing rather than every device of theirs."""
+    org = view.query.get("organization") if isinstance(view.query, dict) else None
+    org_id = integers.int_or_none(str(org or ""), minimum=1)
+    return scope.narrowed_to(org_id) if org_id is not None else scope
+
+
+def view_filters(view: SavedView, scope: OrgScope, *, now: datetime | None = None) -> ListFilters:
+    """The view's list state for a reader of `scope` (unknown values named, left out)."""
+    query = view.query if isinstance(view.query, dict) else {}
+    return list_filters.parse(query, scope=view_scope(view, scope), now=now or datetime.now(UTC))
+
+
+@dataclass(frozen=True)
+class TileDevice:
+    id: int
+    name: str
+    organization: str
+    url: str
+
+
+@dataclass(frozen=True)
+class ViewTile:
+    """A saved view as a tile: its live counts for one reader; `error` says in words why
+    there are none (the counts are then None)."""
+
+    name: str
+    url: str
+    up: int | None
+    down: int | None
+    total: int | None
+    down_devices: tuple[TileDevice, ...] = ()
+    error: str = ""
+
+
+def view_tile(view: SavedView, scope: OrgScope) -> ViewTile:
+    """The view's Up/Down counts and first Down devices, from the fleet cache, within
+    `scope` (the reader's: `tenancy.scope_for(user)`). Never raises for Redis or the
+    upstream: the tile says why it has no counts."""
+    url = reverse("saved_views:open", args=[view.pk])
+    empty = ViewTile(name=view.name, url=url, up=None, down=None, total=None)
+    snapshot = fleet_snapshot()
+    if snapshot.unreachable:
+        return replace(empty, error=TILE_UNREACHABLE)
+    if snapshot.info is None:
+        return replace(empty, error=TILE_NOT_POLLED)
+    reader = view_scope(view, scope)
+    filters = view_filters(view, scope)
+    org_ids = reader.org_ids_or_none()
+    everything = list_filters.without_status(filters.query)
+    counted = list_selectors.fleet_counts(org_ids=org_ids, query=everything, snapshot=snapshot)
+    if counted.error or counted.counts is None:
+        return replace(empty, error=counted.error or TILE_UNREACHABLE)
+    down = list_selectors.device_list(
+        org_ids=org_ids,
+        query=replace(filters.query, status=False, offset=0, limit=TILE_DOWN_DEVICES),
+        snapshot=snapshot,
+    )
+    names = list_selectors.organization_names(d.organization_id for d in down.items)
+    devices = tuple(
+        TileDevice(
+            id=d.id,
+            name=d.name or "(no name)",
+            organization=names.get(d.organization_id, ""),
+            url=reverse("devices:detail", args=[d.id]),
+        )
+        for d in down.items
+    )
+    up, down_count = counted.counts.get("up", 0), counted.counts.get("down", 0)
+    if filters.status == "up":
+        down_count, devices = 0, ()
+    elif filters.status == "down":
+        up = 0
+    return ViewTile(
+        name=view.name, url=url, up=up, down=down_count, total=up + down_count,
+        down_devices=devices,
+    )  # fmt: skip

@@ -1,0 +1,203 @@
+"""The saved views' pages: the device list with the save form and the user's default
+view, one view opened at its stable URL, the list of views with their management forms,
+and the POSTs that change them (each through saved_views.services, audit-logged)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from django.contrib import messages
+from django.http import Http404, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from accounts import tenancy
+from devices import list_filters
+from devices.list_selectors import organization_names
+from devices.views import list_page
+from saved_views import permissions, selectors, services
+from saved_views.forms import RenameViewForm, SaveViewForm
+
+# Asked for by "Show all devices": /devices/ without the default view (any query does it).
+ALL_DEVICES = "all"
+
+
+def _save_form(request, *, data=None, query: str = "") -> SaveViewForm:
+    organizations = permissions.shareable_organizations(request.user)
+    return SaveViewForm(data, initial={"query": query}, organizations=organizations)
+
+
+def _save_context(request, form=None) -> dict:
+    may_save = permissions.may_save(request.user)
+    return {"may_save": may_save, "save_form": form or (_save_form(request) if may_save else None)}
+
+
+@require_GET
+@vary_on_headers("HX-Request", "HX-Target")
+@tenancy.scoped_view()
+def device_list(request):
+    """/devices/: the user's default view when asked with no query at all, else the list
+    with a "Save view" form."""
+    if not request.GET and not request.htmx:
+        default = selectors.default_view(request.user)
+        if default is not None:
+            return redirect(default.get_absolute_url())
+    extra = {**_save_context(request), "all_devices_url": _all_devices_url()}
+    return list_page(request, template="saved_views/device_list.html", extra=extra)
+
+
+def _all_devices_url() -> str:
+    return f"{reverse('devices:list')}?{ALL_DEVICES}=1"
+
+
+@require_GET
+@vary_on_headers("HX-Request", "HX-Target")
+@tenancy.scoped_view()
+def open_view(request, view_id: int):
+    """A view at its stable URL: its query (the page's own parameters over it, for paging
+    and sorting), read with the opener's organizations."""
+    view = selectors.view_for(request.user, view_id)
+    query = {**view.query, **request.GET.dict()}
+    default = selectors.default_view(request.user)
+    extra = {
+        **_save_context(request),
+        "title": view.name,
+        "heading": view.name,
+        "view": view,
+        "is_default": default is not None and default.pk == view.pk,
+        "may_manage": permissions.may_manage(request.user, view),
+        "shared_with": _organization_name(view.organization_id),
+        "all_devices_url": _all_devices_url(),
+    }
+    scope = selectors.view_scope(view, request.scope)
+    base = view.get_absolute_url()
+    template = "saved_views/view_list.html"
+    return list_page(request, query=query, base=base, scope=scope, template=template, extra=extra)
+
+
+def _organization_name(org_id: int | None) -> str:
+    if org_id is None:
+        return ""
+    return organization_names([org_id])[org_id]
+
+
+@require_POST
+@tenancy.scoped_view()
+def create_view(request):
+    form = _save_form(request, data=request.POST)
+    if not permissions.may_save(request.user):
+        _not_found()
+    if not form.is_valid():
+        context = {"nav": "devices", "title": "Save view", "form": form}
+        return render(request, "saved_views/save.html", context, status=400)
+    data = form.cleaned_data
+    view = services.create_view(
+        user=request.user, name=data["name"], query=canonical_query(request, data["query"]),
+        organization_id=data["share"], make_default=data["make_default"], pin=data["pin"],
+    )  # fmt: skip
+    messages.success(request, f"Saved the view “{view.name}”.")
+    return redirect(view.get_absolute_url())
+
+
+def canonical_query(request, raw: str) -> dict:
+    """The list's state in `raw` (a URL query) as the list's parser writes it, without the
+    page: what a view keeps."""
+    filters = list_filters.parse(QueryDict(raw), scope=request.scope, now=datetime.now(UTC))
+    return {k: v for k, v in filters.params().items() if k != "page"}
+
+
+def _not_found():
+    raise Http404("No such view.")
+
+
+def _views_context(request, *, rename_errors=None) -> dict:
+    user = request.user
+    default = selectors.default_view(user)
+    pinned = {v.pk for v in selectors.pinned_views(user)}
+    names = {}
+    views = list(selectors.views_for(user))
+    shared_ids = {v.organization_id for v in views if v.organization_id is not None}
+    if shared_ids:
+        names = organization_names(shared_ids)
+    rows = [
+        {
+            "view": v,
+            "shared_with": names.get(v.organization_id, ""),
+            "is_default": default is not None and default.pk == v.pk,
+            "pinned": v.pk in pinned,
+            "may_manage": permissions.may_manage(user, v),
+            "rename_form": (rename_errors or {}).get(v.pk)
+            or RenameViewForm(initial={"name": v.name}, prefix=f"view{v.pk}"),
+        }
+        for v in views
+    ]
+    return {"nav": "devices", "title": "Saved views", "rows": rows,
+            "may_save": permissions.may_save(user), "has_default": default is not None}  # fmt: skip
+
+
+@require_GET
+@tenancy.scoped_view()
+def view_list(request):
+    return render(request, "saved_views/views.html", _views_context(request))
+
+
+@require_POST
+@tenancy.scoped_view()
+def rename_view(request, view_id: int):
+    view = selectors.view_for(request.user, view_id)
+    form = RenameViewForm(request.POST, prefix=f"view{view.pk}")
+    if not permissions.may_manage(request.user, view):
+        _not_found()
+    if not form.is_valid():
+        context = _views_context(request, rename_errors={view.pk: form})
+        return render(request, "saved_views/views.html", context, status=400)
+    services.rename_view(user=request.user, view=view, name=form.cleaned_data["name"])
+    messages.success(request, f"Renamed to “{view.name}”.")
+    return redirect("saved_views:list")
+
+
+@require_POST
+@tenancy.scoped_view()
+def delete_view(request, view_id: int):
+    view = selectors.view_for(request.user, view_id)
+    name = view.name
+    services.delete_view(user=request.user, view=view)
+    messages.success(request, f"Deleted the view “{name}”.")
+    return redirect("saved_views:list")
+
+
+@require_POST
+@tenancy.scoped_view()
+def pin_view(request, view_id: int):
+    view = selectors.view_for(request.user, view_id)
+    services.pin_view(user=request.user, view=view)
+    messages.success(request, f"Pinned “{view.name}” to your overview.")
+    return redirect("saved_views:list")
+
+
+@require_POST
+@tenancy.scoped_view()
+def unpin_view(request, view_id: int):
+    view = selectors.view_for(request.user, view_id)
+    services.unpin_view(user=request.user, view=view)
+    messages.success(request, f"“{view.name}” is no longer on your overview.")
+    return redirect("saved_views:list")
+
+
+@require_POST
+@tenancy.scoped_view()
+def make_default(request, view_id: int):
+    view = selectors.view_for(request.user, view_id)
+    services.set_default(user=request.user, view=view)
+    messages.success(request, f"Devices now opens with “{view.name}”.")
+    return redirect("saved_views:list")
+
+
+@require_POST
+@tenancy.scoped_view()
+def clear_default(request):
+    services.set_default(user=request.user, view=None)
+    messages.success(request, "Devices now opens with every device.")
+    return redirect("saved_views:list")
