@@ -65,7 +65,7 @@ def view_scope(view: SavedView, scope: OrgScope) -> OrgScope:
     (empty when that organization is not the reader's), so a filter the reader may not
     use shows nothing rather than every device of theirs."""
     org = view.query.get("organization") if isinstance(view.query, dict) else None
-    org_id = integers.int_or_none(str(org or ""), minimum=1)
+    org_id = integers.int_or_none(str(org or ""), minimum=1, maximum=integers.ID_MAX)
     return scope.narrowed_to(org_id) if org_id is not None else scope
 
 
