@@ -44,7 +44,10 @@ def device_list(request):
         default = selectors.default_view(request.user)
         if default is not None:
             return redirect(default.get_absolute_url())
-    extra = {**_save_context(request), "all_devices_url": _all_devices_url()}
+    # An htmx request renders the list's own parts only: no form to fill.
+    extra = (
+        {} if request.htmx else {**_save_context(request), "all_devices_url": _all_devices_url()}
+    )
     return list_page(request, template="saved_views/device_list.html", extra=extra)
 
 
@@ -60,6 +63,10 @@ def open_view(request, view_id: int):
     and sorting), read with the opener's organizations."""
     view = selectors.view_for(request.user, view_id)
     query = {**view.query, **request.GET.dict()}
+    scope = selectors.view_scope(view, request.scope)
+    base = view.get_absolute_url()
+    if request.htmx:
+        return list_page(request, query=query, base=base, scope=scope)
     default = selectors.default_view(request.user)
     extra = {
         **_save_context(request),
@@ -71,8 +78,6 @@ def open_view(request, view_id: int):
         "shared_with": _organization_name(view.organization_id),
         "all_devices_url": _all_devices_url(),
     }
-    scope = selectors.view_scope(view, request.scope)
-    base = view.get_absolute_url()
     template = "saved_views/view_list.html"
     return list_page(request, query=query, base=base, scope=scope, template=template, extra=extra)
 
