@@ -70,6 +70,7 @@ ACTION_LABELS = {
     "note_delete": "Delete a note",
     "saved_view_create": "Save a view of the device list",
     "saved_view_rename": "Rename a saved view",
+    "saved_view_update": "Change what a saved view keeps",
     "saved_view_delete": "Delete a saved view",
     "saved_view_default": "Choose the default view of Devices",
     "saved_view_default_clear": "Open Devices with every device again",

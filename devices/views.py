@@ -107,12 +107,13 @@ def _cached_types(types, *, org_ids, as_of) -> dict[int, str]:
 
 def _list_context(
     request, *, read=list_selectors.device_list, count=list_selectors.fleet_counts,
-    types=list_selectors.device_types, query=None, base: str = "", scope=None,
+    types=list_selectors.device_types, query=None, base: str = "", scope=None, marks=None,
 ) -> dict:  # fmt: skip
     """The list page's context; `read` and `count` are the reads of rows and of the chips'
     counts (the cache's, or the upstream's for the benchmark page), `types` the type
     select's (none: a number box). `query` (default: the request's), `base` (default: the
-    list's path) and `scope` (default: the request's) let another page show the list at a
+    list's path), `scope` (default: the request's) and `marks` (parameters every link and
+    the filter form carry besides the list's own) let another page show the list at a
     query of its own (a saved view)."""
     now = _now()
     scope = request.scope if scope is None else scope
@@ -136,6 +137,11 @@ def _list_context(
         ).counts
     params = filters.params()
     base = base or reverse("devices:list")
+    marks = marks or {}
+
+    def link(state: dict) -> str:
+        return _url(base, {**state, **marks})
+
     choices = list(tenancy.organizations_for(request.user))
     # The layout's organization switcher lists the same rows: read once per request.
     request.user_organizations = choices
@@ -183,10 +189,11 @@ def _list_context(
         "changed_picks": [(key, label) for key, (label, _) in list_filters.CHANGED_PICKS.items()],
         "page_sizes": list_filters.PAGE_SIZES,
         "page_count": last,
-        "self_url": _url(base, params),
+        "self_url": link(params),
+        "form_url": base,
+        "form_marks": marks,
         "chip_urls": {
-            word: _url(
-                base,
+            word: link(
                 {
                     **_without(params, "status", "page"),
                     **({"status": word} if word != "all" else {}),
@@ -194,13 +201,13 @@ def _list_context(
             )
             for word in ("all", "up", "down")
         },
-        "header": _header(base, params, filters.sort, filters.columns),
+        "header": _header(link, params, filters.sort, filters.columns),
         "sorted_by": filters.query.sort,
         "can_create": not tenancy.scope_for(request.user, tenancy.DEVICE_CREATE).is_empty,
-        "previous_url": _url(base, {**params, "page": str(filters.page - 1)})
+        "previous_url": link({**params, "page": str(filters.page - 1)})
         if filters.page > 1
         else None,
-        "next_url": _url(base, {**params, "page": str(filters.page + 1)})
+        "next_url": link({**params, "page": str(filters.page + 1)})
         if filters.page < last
         else None,
         "refresh_seconds": REFRESH_SECONDS,
@@ -258,7 +265,7 @@ def _without(params: dict, *names: str) -> dict:
     return {k: v for k, v in params.items() if k not in names}
 
 
-def _header(base: str, params: dict, current: str, columns: tuple[str, ...]) -> list[dict]:
+def _header(link, params: dict, current: str, columns: tuple[str, ...]) -> list[dict]:
     """The table's heading cells: each sortable column links to its sort (ascending first,
     descending when already ascending); the active sort's cell says which way
     (`aria-sort`) and shows an arrow."""
@@ -276,7 +283,7 @@ def _header(base: str, params: dict, current: str, columns: tuple[str, ...]) -> 
             label, aria_label = SORT_WORDS.get(sort, (heading, ""))
             links.append(
                 {
-                    "url": _url(base, query),
+                    "url": link(query),
                     "label": label,
                     "aria_label": aria_label,
                     "arrow": ("▼" if descending else "▲") if active else "",
@@ -297,11 +304,14 @@ def device_list(request):
 
 
 def list_page(
-    request, *, query=None, base: str = "", scope=None, template="devices/list.html", extra=None
-):
-    """The list page, or for htmx its part; `query`, `base` and `scope` as `_list_context`
-    takes them, `template` one that extends devices/list.html, `extra` more context."""
-    context = {**_list_context(request, query=query, base=base, scope=scope), **(extra or {})}
+    request, *, query=None, base: str = "", scope=None, marks=None, template="devices/list.html",
+    extra=None,
+):  # fmt: skip
+    """The list page, or for htmx its part; `query`, `base`, `scope` and `marks` as
+    `_list_context` takes them, `template` one that extends devices/list.html, `extra` more
+    context."""
+    reads = {"query": query, "base": base, "scope": scope, "marks": marks}
+    context = {**_list_context(request, **reads), **(extra or {})}
     if request.htmx:
         target = request.htmx.target
         # The parts are the list's own, whichever page extends it.

@@ -63,6 +63,19 @@ def rename_view(*, user, view: SavedView, name: str) -> SavedView:
 
 
 @transaction.atomic
+def update_view_query(*, user, view: SavedView, query: dict) -> SavedView:
+    """The view keeps another state of the list (`query`: canonical, as `create_view`'s)."""
+    if not permissions.may_manage(user, view):
+        _refuse()
+    before = view.query
+    view.query = query
+    view.updated_at = timezone.now()
+    view.save(update_fields=["query", "updated_at"])
+    _record(user, "saved_view_update", view, query=query, previous_query=before)
+    return view
+
+
+@transaction.atomic
 def delete_view(*, user, view: SavedView) -> None:
     if not permissions.may_manage(user, view):
         _refuse()

@@ -12,6 +12,7 @@ urlpatterns = [
     path("default/clear/", views.clear_default, name="clear-default"),
     path("<int:view_id>/", views.open_view, name="open"),
     path("<int:view_id>/rename/", views.rename_view, name="rename"),
+    path("<int:view_id>/update/", views.update_view, name="update"),
     path("<int:view_id>/delete/", views.delete_view, name="delete"),
     path("<int:view_id>/pin/", views.pin_view, name="pin"),
     path("<int:view_id>/unpin/", views.unpin_view, name="unpin"),

@@ -55,31 +55,39 @@ def _all_devices_url() -> str:
     return f"{reverse('devices:list')}?{ALL_DEVICES}=1"
 
 
+# Marks the links and the filter form of a view's page: their query is the whole state
+# shown, not changes to the view's (a choice of a default, such as every status, would
+# otherwise fall back to the view's own).
+ADJUSTED = "adjusted"
+
+
 @require_GET
 @vary_on_headers("HX-Request", "HX-Target")
 @tenancy.scoped_view()
 def open_view(request, view_id: int):
-    """A view at its stable URL: its query (the page's own parameters over it, for paging
-    and sorting), read with the opener's organizations."""
+    """A view at its stable URL, read with the opener's organizations: as saved (a query
+    typed by hand, such as `?page=2`, over it), or as changed on its page (`adjusted=1`)."""
     view = selectors.view_for(request.user, view_id)
-    query = {**view.query, **request.GET.dict()}
+    adjusted = request.GET.get(ADJUSTED) == "1"
+    query = request.GET if adjusted else {**view.query, **request.GET.dict()}
     scope = selectors.view_scope(view, request.scope)
-    base = view.get_absolute_url()
+    reads = {"query": query, "base": view.get_absolute_url(), "scope": scope,
+             "marks": {ADJUSTED: "1"}}  # fmt: skip
     if request.htmx:
-        return list_page(request, query=query, base=base, scope=scope)
+        return list_page(request, **reads)
     default = selectors.default_view(request.user)
     extra = {
         **_save_context(request),
         "title": view.name,
         "heading": view.name,
         "view": view,
+        "adjusted": adjusted,
         "is_default": default is not None and default.pk == view.pk,
         "may_manage": permissions.may_manage(request.user, view),
         "shared_with": _organization_name(view.organization_id),
         "all_devices_url": _all_devices_url(),
     }
-    template = "saved_views/view_list.html"
-    return list_page(request, query=query, base=base, scope=scope, template=template, extra=extra)
+    return list_page(request, template="saved_views/view_list.html", extra=extra, **reads)
 
 
 def _organization_name(org_id: int | None) -> str:
@@ -161,6 +169,17 @@ def rename_view(request, view_id: int):
     services.rename_view(user=request.user, view=view, name=form.cleaned_data["name"])
     messages.success(request, f"Renamed to “{view.name}”.")
     return redirect("saved_views:list")
+
+
+@require_POST
+@tenancy.scoped_view()
+def update_view(request, view_id: int):
+    """The view keeps the list as its page shows it now (its `query`)."""
+    view = selectors.view_for(request.user, view_id)
+    query = canonical_query(request, request.POST.get("query", "")[:4000])
+    services.update_view_query(user=request.user, view=view, query=query)
+    messages.success(request, f"The view “{view.name}” now keeps the list as shown.")
+    return redirect(view.get_absolute_url())
 
 
 @require_POST

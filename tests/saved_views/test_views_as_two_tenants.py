@@ -77,7 +77,7 @@ def test_a_views_organization_filter_the_opener_may_not_see_shows_nothing(
     assert f"You cannot see organization #{ORG_A}" in response.content.decode()
 
 
-@pytest.mark.parametrize("path", ["rename/", "delete/"])
+@pytest.mark.parametrize("path", ["rename/", "delete/", "update/"])
 def test_a_member_who_is_not_admin_cannot_change_a_shared_view(
     client_of, member_b, shared_view, path
 ):
@@ -186,7 +186,7 @@ def test_the_list_of_views_offers_management_only_where_allowed(
 def test_state_changes_are_post_only(client_of, admin_a, shared_view):
     client = client_of(admin_a)
 
-    for path in ("delete/", "rename/", "pin/", "unpin/", "default/"):
+    for path in ("delete/", "rename/", "update/", "pin/", "unpin/", "default/"):
         assert client.get(f"/views/{shared_view.pk}/{path}").status_code == 405
     assert SavedView.objects.filter(pk=shared_view.pk).exists()
 

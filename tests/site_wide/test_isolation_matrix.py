@@ -53,6 +53,7 @@ def _path(route: str, **ids) -> str:
         "window_id",
         "rule_id",
         "note_id",
+        "view_id",
     ):
         path = path.replace(f"<int:{name}>", str(ids.get(name, MISSING_ID)))
     return "/" + path.replace("<slug:action>", ACTION)
