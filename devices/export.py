@@ -29,6 +29,28 @@ EXCLUDED = {"extra"}
 COLUMNS = [name for name in Device.__struct_fields__ if name not in EXCLUDED]
 # Put after the device's own organization id, in words.
 HEADER = [*COLUMNS, "organization_name"]
+# The CSV's fields of each of the list's columns (list_filters.COLUMN_KEYS): a list showing
+# some columns only exports theirs, after the device's id; showing all, every field.
+COLUMN_FIELDS = {
+    "status": ("status", "status_change"),
+    "name": ("name",),
+    "serial": ("serial_number",),
+    "customer": ("customer_id",),
+    "organization": ("organization_id", "organization_name"),
+    "type": ("type", "type_short_name"),
+    "location": ("location_name",),
+    "software": ("software_version",),
+    "address": ("address",),
+    "seen": ("last_connection",),
+    "pending": ("pending_settings",),
+}
+assert set(COLUMN_FIELDS) == set(list_filters.COLUMN_KEYS)
+
+
+def header_for(columns: tuple[str, ...]) -> list[str]:
+    if columns == list_filters.COLUMN_KEYS:
+        return HEADER
+    return ["id", *(name for column in columns for name in COLUMN_FIELDS[column])]
 
 
 class _Echo:
@@ -48,14 +70,16 @@ def _cell(value) -> str:
     return spreadsheet_cells.defused(str(value))
 
 
-def rows(devices, names: dict[int, str]):
+def rows(devices, names: dict[int, str], header: list[str] = HEADER):
     writer = csv.writer(_Echo())
-    yield writer.writerow(HEADER)
+    yield writer.writerow(header)
     for device in devices:
-        cells = [_cell(getattr(device, name)) for name in COLUMNS]
         org = device.organization_id
         name = names.get(org) or ("" if org is None else Organization.placeholder_name(org))
-        yield writer.writerow([*cells, name])
+        yield writer.writerow(
+            [name if field == "organization_name" else _cell(getattr(device, field))
+             for field in header]
+        )  # fmt: skip
 
 
 def _refused(request, errors, *, status: int, filters=None):
@@ -92,7 +116,7 @@ def csv_response(request):
         organization_id=filters.organization,
         parameters={**filters.params(), "format": "csv"},
     )
-    stream = rows(_chain(first, devices), names)
+    stream = rows(_chain(first, devices), names, header_for(filters.columns))
     response = StreamingHttpResponse(stream, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="devices-{now:%Y%m%d-%H%M%S}.csv"'
     return response

@@ -1,11 +1,16 @@
 """The list's columns: chosen in the URL (`columns=`), canonical in the parser, shown in
 the table, kept by a saved view."""
 
+import csv
+import io
 import re
 from datetime import UTC, datetime
 
+from django.http import QueryDict
+
 from accounts.tenancy import EVERYTHING
 from devices import list_filters
+from devices.export import HEADER
 from saved_views.models import SavedView
 
 NOW = datetime(2026, 12, 5, tzinfo=UTC)
@@ -39,8 +44,6 @@ def test_columns_round_trip_through_the_canonical_query():
 
 
 def test_the_forms_ticked_boxes_are_read_like_the_links_list():
-    from django.http import QueryDict
-
     ticked = QueryDict("columns=name&columns=serial&columns=pending")
 
     assert list_filters.parse(ticked, scope=EVERYTHING, now=NOW).columns == (
@@ -86,3 +89,25 @@ def test_a_saved_view_keeps_its_columns(client_of, admin_a, polled):
 
     assert view.query == {"columns": "name,serial"}
     assert headings(response) == ["col-name", "col-serial"]
+
+
+def exported(response) -> list[dict]:
+    body = b"".join(response.streaming_content).decode()
+    return list(csv.DictReader(io.StringIO(body)))
+
+
+def test_the_export_follows_the_chosen_columns(client_of, noc, polled, all_devices):
+    page = client_of(noc).get("/devices/", {"columns": "name,serial,organization"})
+    export = page.context["export_url"]
+
+    rows = exported(client_of(noc).get(export))
+
+    assert "columns=name%2Cserial%2Corganization" in export
+    assert list(rows[0]) == ["id", "name", "serial_number", "organization_id", "organization_name"]
+    assert {int(r["id"]) for r in rows} == {d.id for d in all_devices()}
+
+
+def test_the_export_of_every_column_keeps_every_field(client_of, noc, polled):
+    rows = exported(client_of(noc).get("/devices/export.csv", {"status": "down"}))
+
+    assert list(rows[0]) == HEADER
