@@ -94,6 +94,7 @@ def test_a_shared_view_saved_by_one_tenant_shows_another_only_theirs(
     expect(page.get_by_role("button", name="Delete Down in our networks")).to_have_count(0)
     page.get_by_role("button", name="Pin Down in our networks to my overview").click()
     expect(page.locator(".message-success")).to_contain_text("Pinned")
+    screenshot("saved-views-list")
 
     page.goto("/")
     tile = page.get_by_role("region", name="Saved view Down in our networks")
