@@ -24,9 +24,10 @@ from saved_views.forms import RenameViewForm, SaveViewForm
 ALL_DEVICES = "all"
 
 
-def _save_form(request, *, data=None, query: str = "") -> SaveViewForm:
+def _save_form(request, *, data=None) -> SaveViewForm:
+    """Unbound, its `query` is the page's (`view_query` of the list's context)."""
     organizations = permissions.shareable_organizations(request.user)
-    return SaveViewForm(data, initial={"query": query}, organizations=organizations)
+    return SaveViewForm(data, organizations=organizations)
 
 
 def _save_context(request, form=None) -> dict:

@@ -72,3 +72,13 @@ def test_a_personal_views_owner_updates_it(client_of, admin_a, personal_view):
     client_of(admin_a).post(f"/views/{personal_view.pk}/update/", {"query": "q=router"})
 
     assert SavedView.objects.get(pk=personal_view.pk).query == {"q": "router"}
+
+
+def test_the_save_form_holds_the_state_shown(client_of, admin_a, shared_view, polled):
+    client = client_of(admin_a)
+
+    on_view = client.get(f"/views/{shared_view.pk}/").content.decode()
+    on_list = client.get("/devices/", {"q": "hotel", "columns": "name"}).content.decode()
+
+    assert '<input type="hidden" name="query" value="status=down&amp;per_page=200">' in on_view
+    assert '<input type="hidden" name="query" value="q=hotel&amp;columns=name">' in on_list
