@@ -41,7 +41,7 @@ def overview(request):
     roles = tenancy.roles_by_organization(request.user, [org.upstream_id for org in organizations])
     fleet = fleet_overview(scope, now=datetime.now(UTC))
     rows = [
-        _organization_row(org, roles[org.upstream_id], fleet.counts, fleet.in_maintenance)
+        organization_row(org, roles[org.upstream_id], fleet.counts, fleet.in_maintenance)
         for org in organizations
     ]
     context = {
@@ -64,7 +64,8 @@ def overview(request):
     return render(request, "dashboard/overview.html", context)
 
 
-def _organization_row(org, role, counts, in_maintenance) -> dict:
+def organization_row(org, role, counts, in_maintenance) -> dict:
+    """One organization's Up/Down row, for the overview and the wall's overview panel."""
     row = {"organization": org, "role": role, "up": None, "down": None, "total": None,
            "up_share": None, "maintenance": 0, "maintenance_at_least": False}  # fmt: skip
     if in_maintenance is not None:  # unknown (Redis down): no split shown

@@ -1,5 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from wall import views
 
 app_name = "wall"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.wall, name="wall"),
+    path("panels/<slug:key>/", views.panel, name="panel"),
+    path("status/", views.status, name="status"),
+    path("settings/", views.wall_settings, name="settings"),
+]

@@ -1,0 +1,54 @@
+// The wall screen's rotation: one panel at a time, the next after data-wall-rotate seconds,
+// with a visible "next" and a pause. Without scripts every panel stands one under another.
+(function () {
+  "use strict";
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var wall = document.querySelector("[data-wall-rotate]");
+    if (!wall) return;
+    var panels = Array.prototype.slice.call(wall.querySelectorAll(".wall-panel"));
+    var seconds = Math.max(1, parseInt(wall.getAttribute("data-wall-rotate"), 10) || 30);
+    var label = document.querySelector("[data-wall-rotation]");
+    var pause = document.querySelector("[data-wall-pause]");
+    var next = document.querySelector("[data-wall-next]");
+    var index = 0;
+    var left = seconds;
+    var paused = false;
+
+    function title(n) { return panels[n].getAttribute("data-title"); }
+
+    function draw() {
+      panels.forEach(function (panel, n) { panel.hidden = n !== index; });
+      if (!label) return;
+      var where = "Panel " + (index + 1) + " of " + panels.length;
+      if (panels.length < 2) label.textContent = where;
+      else if (paused) label.textContent = where + " · paused";
+      else label.textContent = where + " · next: " + title((index + 1) % panels.length) + " in " + left + " s";
+    }
+
+    function advance() {
+      index = (index + 1) % panels.length;
+      left = seconds;
+      draw();
+    }
+
+    if (panels.length < 2) {
+      if (pause) pause.hidden = true;
+      if (next) next.hidden = true;
+    }
+    if (pause) pause.addEventListener("click", function () {
+      paused = !paused;
+      pause.setAttribute("aria-pressed", paused ? "true" : "false");
+      pause.textContent = paused ? "Resume" : "Pause";
+      draw();
+    });
+    if (next) next.addEventListener("click", advance);
+    // One tick a second: the countdown shown is the rotation's own.
+    setInterval(function () {
+      if (paused || panels.length < 2) return;
+      left -= 1;
+      if (left <= 0) advance(); else draw();
+    }, 1000);
+    draw();
+  });
+})();

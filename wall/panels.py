@@ -1,0 +1,96 @@
+"""The wall's panel kinds: what each reads, within the viewer's organizations, and draws.
+
+A panel is read on its own (its fragment refreshes itself), so one that cannot be read
+says so in words and leaves the others standing. Every reader takes the request's scope
+(accounts.tenancy, narrowed by the organization switcher) and reads only the read model
+and the dashboard's database, never the upstream.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import redis
+from django.db import DatabaseError
+
+from accounts import tenancy
+from controlapi import errors
+from devices import triage
+from devices.overview import fleet_overview
+from devices.triage_filter import LIST, TriageQuery
+from overview.views import organization_row
+from profiles.selectors import profile_health_summary
+
+log = logging.getLogger(__name__)
+
+# The Down devices a triage panel lists; the rest are counted ("and 40 more").
+TRIAGE_ROWS = 12
+
+
+@dataclass(frozen=True)
+class PanelKind:
+    key: str
+    title: str
+    template: str
+    read: Callable[[object], dict]
+
+
+def _overview(request) -> dict:
+    organizations = tenancy.organizations_for(request.user)
+    if request.active_organization is not None:
+        organizations = organizations.filter(upstream_id=request.active_organization)
+    organizations = list(organizations)
+    roles = tenancy.roles_by_organization(request.user, [o.upstream_id for o in organizations])
+    fleet = fleet_overview(request.scope, now=datetime.now(UTC))
+    rows = [
+        organization_row(org, roles[org.upstream_id], fleet.counts, fleet.in_maintenance)
+        for org in organizations
+    ]
+    return {"rows": rows, "error": fleet.error}
+
+
+def _triage(request) -> dict:
+    board = triage.triage_board(
+        user=request.user, scope=request.scope, now=datetime.now(UTC),
+        query=TriageQuery(view=LIST),
+    )  # fmt: skip
+    return {
+        "board": board,
+        "rows": board.down[:TRIAGE_ROWS],
+        "more": max(0, board.down_total - TRIAGE_ROWS),
+    }
+
+
+def _profiles(request) -> dict:
+    return {"profile_health": profile_health_summary(request.scope)}
+
+
+KINDS: dict[str, PanelKind] = {
+    kind.key: kind
+    for kind in (
+        PanelKind("overview", "Overview", "wall/panels/overview.html", _overview),
+        PanelKind("triage", "Down now", "wall/panels/triage.html", _triage),
+        PanelKind("profiles", "Profile health", "wall/panels/profiles.html", _profiles),
+    )
+}
+DEFAULT = tuple(KINDS)
+
+
+def read_panel(kind: PanelKind, request) -> dict:
+    """The panel's context; on a failure of Redis, the upstream or the database, the
+    failure in words (`panel_error`) instead of a 500 on a wall left on for days."""
+    try:
+        return kind.read(request)
+    except redis.RedisError as error:
+        log.warning("wall panel %s: fleet cache unreachable: %s", kind.key, error)
+        return {"panel_error": "Unknown: the fleet cache (Redis) is unreachable."}
+    except errors.ControlAPIError as error:
+        log.warning("wall panel %s: upstream error: %s", kind.key, error)
+        said = errors.as_sentence(error)
+        return {"panel_error": f"Unknown: the control API could not be read: {said}"}
+    except DatabaseError as error:
+        log.warning("wall panel %s: database error: %s", kind.key, error)
+        return {"panel_error": "Unknown: the dashboard's database could not be read."}
