@@ -11,7 +11,7 @@ from datetime import datetime, time, timedelta
 
 from django import forms
 from django.core.paginator import Paginator
-from django.http import StreamingHttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -47,6 +47,12 @@ class AuditFilterForm(forms.Form):
     def __init__(self, *args, organizations, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organization"].choices = [("", "Any"), *organizations]
+
+
+def _ensure_may_audit(request) -> None:
+    """404 for a user who holds the audit action nowhere (a wall screen's account)."""
+    if tenancy.scope_for(request.user, tenancy.AUDIT).is_empty:
+        raise Http404("No such page.")
 
 
 def _day_start(day):
@@ -106,8 +112,9 @@ def _with_organization_names(entries):
 
 @require_GET
 @vary_on_headers("HX-Request")
-@tenancy.scoped_view()
+@tenancy.scoped_view(action=tenancy.AUDIT)
 def audit_list(request):
+    _ensure_may_audit(request)
     form, entries = filtered_entries(request)
     page = Paginator(entries, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
     _with_organization_names(page.object_list)
@@ -147,10 +154,11 @@ def _csv_rows(entries):
 
 
 @require_GET
-@tenancy.scoped_view()
+@tenancy.scoped_view(action=tenancy.AUDIT)
 def audit_export(request):
     """The filtered trail as CSV, streamed row by row (no size limit in memory); a filter
     that cannot apply exports nothing and says why, in the site's layout."""
+    _ensure_may_audit(request)
     form, entries = filtered_entries(request, verb="export")
     if form.is_bound and not form.is_valid():
         errors = [text for texts in form.errors.values() for text in texts]

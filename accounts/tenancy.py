@@ -141,6 +141,12 @@ def scope_for(user, action: str = VIEW) -> OrgScope:
     return OrgScope(all=False, ids=ids)
 
 
+def is_display_only(user) -> bool:
+    """Whether every role the user holds is the display role (a wall screen's account)."""
+    roles = {noc_role(user), *memberships(user).values()} - {None}
+    return roles == {Role.DISPLAY}
+
+
 def strongest_role(*roles: str | None) -> str | None:
     held = [role for role in roles if role is not None]
     return max(held, key=ROLE_ORDER.index) if held else None

@@ -5,6 +5,9 @@ from django.contrib.auth import views as auth_views
 from django.core.exceptions import DisallowedHost
 from django.http.request import split_domain_port
 from django.shortcuts import render
+from django.urls import reverse
+
+from accounts import tenancy
 
 # Browsers keep Secure cookies from these hosts even over plain HTTP.
 LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "[::1]"}
@@ -38,6 +41,12 @@ def _transport_context(request) -> dict:
 
 class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
+
+    def get_default_redirect_url(self):
+        # A wall screen's account lands on the wall, unless a page was asked for (`next`).
+        if tenancy.is_display_only(self.request.user):
+            return reverse("wall:wall")
+        return super().get_default_redirect_url()
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), **_transport_context(request=self.request)}

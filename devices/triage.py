@@ -80,6 +80,8 @@ FLAP_LIMIT = 50
 STUCK_LIMIT = 100
 NOTE_LENGTH = 200
 QUICK_ACTIONS = ("refresh", "reboot")
+# A claim is a note that someone is on it: whoever may note a device (not a wall's account).
+CLAIM = tenancy.NOTE
 GROUP_ROWS = 10  # a group shows its most recent devices; a link lists them all
 GROUP_LINK_MAX = 500  # a group's "all of them" link names its devices up to this many
 ALL_DOWN_LIMIT = 20_000  # Down devices grouped and counted at most (the most recent)
@@ -109,6 +111,7 @@ class Row:
     stuck: tuple[str, ...] = ()  # pending entry names past the threshold
     can_refresh: bool = False
     can_reboot: bool = False
+    can_claim: bool = False
     maintenance: Maintenance | None = None
     warning: str = ""  # its pinned note, in words (devices.notes)
 
@@ -137,6 +140,7 @@ class Group:
     rows: list[Row]
     claim: GroupClaim | None
     query: dict[str, str] | None  # the board's query narrowed to its devices
+    can_claim: bool = False
 
 
 @dataclass
@@ -348,6 +352,7 @@ def triage_board(
     pinned = notes.pinned_warnings({d.id for d in listed}, scope=scope)  # one query
     refresh_scope = tenancy.scope_for(user, tenancy.REFRESH)
     reboot_scope = tenancy.scope_for(user, tenancy.REBOOT)
+    claim_scope = tenancy.scope_for(user, CLAIM)
 
     def row(device: Device, **extra) -> Row:
         return Row(
@@ -356,6 +361,7 @@ def triage_board(
             claim=all_claims.get(device.id),
             can_refresh=refresh_scope.allows(device.organization_id),
             can_reboot=reboot_scope.allows(device.organization_id),
+            can_claim=claim_scope.allows(device.organization_id),
             maintenance=marks.get(device.id),
             warning=notes.warning_words(pinned.get(device.id, [])),
             **extra,
@@ -363,6 +369,8 @@ def triage_board(
 
     if query.view == GROUPED:
         board.groups = _groups(grouped, row=row, claims=all_claims, names=names, query=query)
+        for group in board.groups:
+            group.can_claim = all(r.can_claim for r in group.rows)
         board.singles = [row(d, since=d.status_change) for d in singles]
     else:
         board.down = [row(d, since=d.status_change) for d in shown_down]
@@ -492,7 +500,7 @@ def _release_claims_of_up_devices(*, down_ids: set[int], scope: tenancy.OrgScope
 
 def claim_device(*, user, device_id: int, note: str) -> Claim:
     """Take a device ("I'm on it"); a second claim replaces the note and the person."""
-    read = selectors.device_for_user(user=user, device_id=device_id, detail=False)
+    read = selectors.device_for_user(user=user, device_id=device_id, action=CLAIM, detail=False)
     device = read.device
     note = " ".join(note.split())[:NOTE_LENGTH]
     claim, _ = Claim.objects.update_or_create(
@@ -513,7 +521,7 @@ def claim_group(*, user, scope: tenancy.OrgScope, anchor: int, note: str, now: d
     replacing any claim it had. Returns how many devices; raises GroupChanged when the
     board no longer has that group (its devices came Up, or the page was old), and
     DeviceNotFound (404) when the user may not see the device `anchor`."""
-    selectors.device_for_user(user=user, device_id=anchor, detail=False)
+    selectors.device_for_user(user=user, device_id=anchor, action=CLAIM, detail=False)
     found = down_now(scope=scope, now=now, query=query)
     burst = next(
         (b for b in went_down_together(found.down) if len(b) > 1 and b[0].id == anchor), None
@@ -583,7 +591,7 @@ def release_group_claim(*, user, scope: tenancy.OrgScope, device_id: int) -> int
 
 
 def release_claim(*, user, device_id: int) -> None:
-    read = selectors.device_for_user(user=user, device_id=device_id, detail=False)
+    read = selectors.device_for_user(user=user, device_id=device_id, action=CLAIM, detail=False)
     deleted, _ = Claim.objects.filter(device_id=device_id).delete()
     if deleted:
         audit.record_action(user=user, action="release_claim", result=audit.OK,

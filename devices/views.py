@@ -420,7 +420,7 @@ def triage(request):
 
 
 @require_POST
-@tenancy.scoped_view()
+@tenancy.scoped_view(action=triage_reads.CLAIM)
 @device_404
 def triage_claim(request, device_id: int):
     triage_reads.claim_device(user=request.user, device_id=device_id,
@@ -429,7 +429,7 @@ def triage_claim(request, device_id: int):
 
 
 @require_POST
-@tenancy.scoped_view()
+@tenancy.scoped_view(action=triage_reads.CLAIM)
 @device_404
 def triage_release(request, device_id: int):
     triage_reads.release_claim(user=request.user, device_id=device_id)
@@ -437,7 +437,7 @@ def triage_release(request, device_id: int):
 
 
 @require_POST
-@tenancy.scoped_view()
+@tenancy.scoped_view(action=triage_reads.CLAIM)
 @device_404
 def triage_group_claim(request, device_id: int):
     try:
@@ -455,7 +455,7 @@ def triage_group_claim(request, device_id: int):
 
 
 @require_POST
-@tenancy.scoped_view()
+@tenancy.scoped_view(action=triage_reads.CLAIM)
 def triage_group_release(request, device_id: int):
     count = triage_reads.release_group_claim(
         user=request.user, scope=request.scope, device_id=device_id

@@ -56,6 +56,9 @@ def tenancy_context(request):
         # The Notifications link, for those who may manage rules somewhere (alerts/).
         "nav_rules": tenancy.role_allows(noc, tenancy.ALERT_RULES)
         or any(tenancy.role_allows(role, tenancy.ALERT_RULES) for role in roles.values()),
+        # The Audit link, for those who may read the trail somewhere (not a wall's account).
+        "nav_audit": tenancy.role_allows(noc, tenancy.AUDIT)
+        or any(tenancy.role_allows(role, tenancy.AUDIT) for role in roles.values()),
         "nav_organizations": organizations,
         # Set by scoped_view, which already checked it; read afresh on other pages.
         "nav_active_organization": (
