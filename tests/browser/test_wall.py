@@ -1,0 +1,121 @@
+"""The wall screen in real Chromium: it rotates from panel to panel, its panels follow the
+fleet without a reload, and its edge turns red when the data goes stale. The page's clock is
+Playwright's, so a rotation or a refresh comes when the test says."""
+
+import pytest
+from playwright.sync_api import expect
+
+from accounts.models import Role
+from devices.views import REFRESH_SECONDS
+from tests.fixtures.users import ORG_A, PASSWORD, make_user
+from wall.models import WallSettings
+
+REFRESH_MS = (REFRESH_SECONDS + 1) * 1000
+
+
+@pytest.fixture
+def display(organizations):
+    return make_user("noc-wall", noc_role=Role.DISPLAY)
+
+
+@pytest.fixture
+def violations(page):
+    """Every Content-Security-Policy violation Chromium reports on `page`."""
+    seen = []
+    page.on(
+        "console",
+        lambda message: "Content Security Policy" in message.text and seen.append(message.text),
+    )
+    return seen
+
+
+def open_wall(page, login, user, *, panels, seconds):
+    WallSettings.objects.create(user=user, panels=panels, seconds=seconds)
+    page.clock.install()
+    login(user.username, PASSWORD)  # a display account lands on the wall
+    expect(page).to_have_url("/wall/")
+    # Gone if the page were loaded again: panels must swap their parts, not reload the page.
+    page.evaluate("window.wallMark = 1")
+
+
+def panel(page, key):
+    return page.locator(f"#wall-panel-{key}")
+
+
+def test_the_wall_rotates_from_panel_to_panel_and_pauses(
+    fleet, display, page, login, violations, screenshot
+):
+    open_wall(page, login, display, panels=["overview", "triage", "profiles"], seconds=5)
+    rotation = page.locator("[data-wall-rotation]")
+
+    expect(panel(page, "overview")).to_be_visible()
+    expect(panel(page, "triage")).to_be_hidden()
+    expect(rotation).to_have_text("Panel 1 of 3 · next: Down now in 5 s")
+    screenshot("wall-overview")
+
+    page.clock.run_for(5000)
+    expect(panel(page, "triage")).to_be_visible()
+    expect(panel(page, "overview")).to_be_hidden()
+    expect(rotation).to_contain_text("Panel 2 of 3 · next: Profile health")
+    screenshot("wall-triage")
+
+    page.clock.run_for(5000)
+    expect(panel(page, "profiles")).to_be_visible()
+    page.clock.run_for(5000)
+    expect(panel(page, "overview")).to_be_visible()
+
+    page.get_by_role("button", name="Pause").click()
+    expect(rotation).to_have_text("Panel 1 of 3 · paused")
+    page.clock.run_for(12_000)
+    expect(panel(page, "overview")).to_be_visible()
+    page.get_by_role("button", name="Next").click()
+    expect(panel(page, "triage")).to_be_visible()
+    assert page.evaluate("window.wallMark") == 1
+    assert violations == []
+
+
+def test_the_panels_follow_the_fleet_without_a_reload(fleet, display, page, login, violations):
+    open_wall(page, login, display, panels=["overview", "triage"], seconds=3600)
+    tile = panel(page, "overview").locator(f'.wall-tile[data-org="{ORG_A}"]')
+    down_before = len(fleet.devices(status=False, organization=ORG_A))
+    all_down_before = len(fleet.devices(status=False))
+    expect(tile.locator('[data-count="down"]')).to_have_text(str(down_before))
+
+    for device in fleet.devices(status=True, organization=ORG_A)[:4]:
+        fleet.set_status(device.id, up=False)
+    fleet.poll()  # as the worker's next poll would
+    page.clock.run_for(REFRESH_MS)
+
+    up = len(fleet.devices(status=True, organization=ORG_A))
+    expect(tile.locator('[data-count="down"]')).to_have_text(str(down_before + 4))
+    expect(tile.locator('[data-count="up"]')).to_have_text(str(up))
+    # The hidden panel refreshed too: shown next, it is current.
+    page.get_by_role("button", name="Next").click()
+    expect(panel(page, "triage").locator('[data-count="down-now"]')).to_have_text(
+        str(all_down_before + 4)
+    )
+    assert page.evaluate("window.wallMark") == 1
+    assert violations == []
+
+
+def test_the_edge_turns_red_when_the_data_goes_stale(
+    fleet, display, page, login, settings, screenshot
+):
+    open_wall(page, login, display, panels=["overview"], seconds=30)
+    expect(page.locator(".wall-age")).to_contain_text("old")
+    expect(page.locator(".wall-edge")).to_have_count(0)
+
+    # Polls due every millisecond: the data is three intervals old at the next refresh.
+    settings.POLL_INTERVAL_SECONDS = 0.001
+    page.clock.run_for(REFRESH_MS)
+
+    edge = page.locator(".wall-edge")
+    expect(edge).to_be_visible()
+    expect(edge).to_have_css("border-top-color", "rgb(248, 81, 73)")
+    expect(page.get_by_role("alert")).to_contain_text("No poll has run since")
+    screenshot("wall-stale")
+
+    settings.POLL_INTERVAL_SECONDS = 3600  # fresh again: the edge goes
+    page.clock.run_for(REFRESH_MS)
+    expect(page.locator(".wall-edge")).to_have_count(0)
+    assert page.evaluate("window.wallMark") == 1
