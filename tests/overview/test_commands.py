@@ -102,7 +102,7 @@ def demo_table(capsys):
     rows = {}
     for line in capsys.readouterr().out.splitlines():
         parts = re.split(r"\s{2,}", line.strip())
-        if len(parts) == 4 and parts[0] in {"noc", "tenant-admin", "operator", "viewer"}:
+        if len(parts) == 4 and parts[0] in {"noc", "tenant-admin", "operator", "viewer", "wall"}:
             rows[parts[0]] = tuple(parts[1:])
     return rows
 
@@ -126,13 +126,15 @@ def test_demo_setup_takes_the_organizations_and_names_from_the_simulator(
 def test_demo_setup_prints_passwords_that_log_in_with_the_demo_roles(db, demo_settings, capsys):
     call_command("demo_setup")
     table = demo_table(capsys)
-    assert set(table) == {"noc", "tenant-admin", "operator", "viewer"}
+    assert set(table) == {"noc", "tenant-admin", "operator", "viewer", "wall"}
     users = {name: authenticate(username=name, password=row[0]) for name, row in table.items()}
     assert tenancy.scope_for(users["noc"], tenancy.FACTORY_RESET).all
     assert tenancy.scope_for(users["tenant-admin"], tenancy.FACTORY_RESET).ids == {5}
     assert tenancy.scope_for(users["operator"], tenancy.REBOOT).ids == {5, 7}
     assert tenancy.scope_for(users["viewer"]).ids == {7}
     assert tenancy.scope_for(users["viewer"], tenancy.REBOOT).is_empty
+    assert tenancy.scope_for(users["wall"]).all and tenancy.is_display_only(users["wall"])
+    assert tenancy.scope_for(users["wall"], tenancy.AUDIT).is_empty
 
 
 def test_demo_setup_run_again_resets_passwords_and_roles(db, demo_settings, capsys):

@@ -51,11 +51,13 @@ def demo_users(org_ids: list[int]) -> list[dict]:
         {"username": "tenant-admin", "noc": False, "role": Role.ADMIN, "orgs": [first]},
         {"username": "operator", "noc": False, "role": Role.OPERATOR, "orgs": [first, second]},
         {"username": "viewer", "noc": False, "role": Role.VIEWER, "orgs": [second]},
+        # A NOC-wide wall screen's account: sees every organization, does nothing (/wall/).
+        {"username": "wall", "noc": True, "role": Role.DISPLAY, "orgs": []},
     ]
 
 
 class Command(BaseCommand):
-    help = "Create the demo organizations and users (NOC, tenant admin, operator, viewer)."
+    help = "Create the demo organizations and users (NOC, tenant admin, operator, viewer, wall)."
 
     def add_arguments(self, parser):
         parser.add_argument(
