@@ -3,6 +3,15 @@
 (function () {
   "use strict";
 
+  // A refresh answered by the login page (the session ended) must not land inside a panel:
+  // the whole screen goes to the login page, which returns to the wall.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var url = (event.detail.xhr && event.detail.xhr.responseURL) || "";
+    if (url.indexOf("/accounts/login/") === -1) return;
+    event.detail.shouldSwap = false;
+    window.location.assign("/accounts/login/?next=/wall/");
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     var wall = document.querySelector("[data-wall-rotate]");
     if (!wall) return;

@@ -119,3 +119,17 @@ def test_the_edge_turns_red_when_the_data_goes_stale(
     page.clock.run_for(REFRESH_MS)
     expect(page.locator(".wall-edge")).to_have_count(0)
     assert page.evaluate("window.wallMark") == 1
+
+
+def test_a_wall_whose_session_ended_goes_to_the_login_page_and_back(fleet, display, page, login):
+    open_wall(page, login, display, panels=["overview"], seconds=30)
+
+    page.context.clear_cookies()  # the session ends (expired, or the password changed)
+    page.clock.run_for(REFRESH_MS)
+
+    expect(page).to_have_url("/accounts/login/?next=/wall/")
+    expect(page.locator(".wall-panel")).to_have_count(0)
+    page.get_by_label("Username").fill(display.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url("/wall/")
