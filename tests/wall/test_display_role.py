@@ -1,6 +1,8 @@
 """The display role, a wall screen's account: lands on the wall, sees, and does nothing else
 (every action and write refused on the server, no action buttons, no audit trail)."""
 
+import re
+
 import pytest
 
 from accounts.models import AuditEntry
@@ -121,3 +123,16 @@ def test_a_display_accounts_device_page_has_no_action_buttons(client_of, display
 
     assert down_device.name in content
     assert "/actions/" not in content and "/edit/" not in content
+
+
+def test_a_display_accounts_pages_offer_no_form_that_changes_anything(
+    client_of, display, down_device
+):
+    """Only the layout's forms (the organization switcher, log out): no action, edit or claim."""
+    client = client_of(display)
+    for path in ("/", "/devices/", "/triage/", "/profiles/", "/operations/",
+                 "/maintenance-windows/", f"/devices/{down_device.id}/", "/wall/"):  # fmt: skip
+        content = client.get(path).content.decode()
+        posts = set(re.findall(r'<form[^>]*method="post"[^>]*action="([^"]*)"', content))
+        assert posts <= {"/organization/", "/accounts/logout/"}, path
+        assert "hx-post" not in content, path
