@@ -13,18 +13,21 @@ from wall.models import DEFAULT_SECONDS, WallSettings
 
 @dataclass(frozen=True)
 class WallChoice:
-    panels: tuple[str, ...]  # panel keys in order, each one known (wall.panels.KINDS)
+    panels: tuple[panels.Panel, ...]  # in the order shown
     seconds: int
 
 
-def choice_for(user) -> WallChoice:
-    """The user's panels and seconds; every panel kind, every DEFAULT_SECONDS, until chosen.
-    A stored key no longer known (a kind removed) is skipped."""
+def choice_for(user, offered: dict[str, panels.Panel] | None = None) -> WallChoice:
+    """The user's panels and seconds; the fixed panels, every DEFAULT_SECONDS, until chosen.
+    A stored panel no longer offered to the user (a kind removed, a view gone) is skipped.
+    `offered`: `panels.offered(user)`, when the caller has it."""
+    offered = panels.offered(user) if offered is None else offered
     stored = WallSettings.objects.filter(user=user).first()
-    if stored is None:
-        return WallChoice(panels.DEFAULT, DEFAULT_SECONDS)
-    known = tuple(key for key in stored.panels if key in panels.KINDS)
-    return WallChoice(known or panels.DEFAULT, stored.seconds)
+    keys = panels.DEFAULT if stored is None else stored.panels
+    chosen = tuple(offered[key] for key in keys if key in offered)
+    if not chosen:
+        chosen = tuple(offered[key] for key in panels.DEFAULT)
+    return WallChoice(chosen, DEFAULT_SECONDS if stored is None else stored.seconds)
 
 
 def save_choice(*, user, chosen: list[str], seconds: int) -> WallChoice:
@@ -36,4 +39,4 @@ def save_choice(*, user, chosen: list[str], seconds: int) -> WallChoice:
         audit.record_action(
             user=user, action="wall_settings", result=audit.OK, parameters=parameters
         )
-    return WallChoice(tuple(chosen), seconds)
+    return choice_for(user)

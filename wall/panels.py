@@ -31,7 +31,10 @@ TRIAGE_ROWS = 12
 
 
 @dataclass(frozen=True)
-class PanelKind:
+class Panel:
+    """One panel a user may put on their wall: `key` names it in URLs and the stored
+    choice, `read(request)` gives its template's context."""
+
     key: str
     title: str
     template: str
@@ -68,18 +71,24 @@ def _profiles(request) -> dict:
     return {"profile_health": profile_health_summary(request.scope)}
 
 
-KINDS: dict[str, PanelKind] = {
-    kind.key: kind
-    for kind in (
-        PanelKind("overview", "Overview", "wall/panels/overview.html", _overview),
-        PanelKind("triage", "Down now", "wall/panels/triage.html", _triage),
-        PanelKind("profiles", "Profile health", "wall/panels/profiles.html", _profiles),
+# The panels every user may choose; a wall not set up shows these, in this order.
+FIXED: dict[str, Panel] = {
+    panel.key: panel
+    for panel in (
+        Panel("overview", "Overview", "wall/panels/overview.html", _overview),
+        Panel("triage", "Down now", "wall/panels/triage.html", _triage),
+        Panel("profiles", "Profile health", "wall/panels/profiles.html", _profiles),
     )
 }
-DEFAULT = tuple(KINDS)
+DEFAULT = tuple(FIXED)
 
 
-def read_panel(kind: PanelKind, request) -> dict:
+def offered(user) -> dict[str, Panel]:
+    """Every panel `user` may choose, by key, in the chooser's order."""
+    return dict(FIXED)
+
+
+def read_panel(kind: Panel, request) -> dict:
     """The panel's context; on a failure of Redis, the upstream or the database, the
     failure in words (`panel_error`) instead of a 500 on a wall left on for days."""
     try:
