@@ -27,6 +27,7 @@ BENCHMARK_ONLY = {"devices/naive/"}
 MISSING_ID = 999_999_999
 HUGE_ID = 2**40
 ACTION = "reboot"
+WALL_PANEL = "triage"
 
 
 def _patterns(patterns=None, prefix=""):
@@ -56,6 +57,8 @@ def _path(route: str, **ids) -> str:
         "view_id",
     ):
         path = path.replace(f"<int:{name}>", str(ids.get(name, MISSING_ID)))
+    # A wall panel's key: one every user may show (wall.panels.FIXED).
+    path = path.replace("<slug:key>", WALL_PANEL)
     return "/" + path.replace("<slug:action>", ACTION)
 
 
