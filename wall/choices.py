@@ -24,7 +24,9 @@ def choice_for(user, offered: dict[str, panels.Panel] | None = None) -> WallChoi
     offered = panels.offered(user) if offered is None else offered
     stored = WallSettings.objects.filter(user=user).first()
     keys = panels.DEFAULT if stored is None else stored.panels
-    chosen = tuple(offered[key] for key in keys if key in offered)
+    # The admin can store any JSON: only a list of known keys counts.
+    keys = keys if isinstance(keys, list | tuple) else ()
+    chosen = tuple(offered[key] for key in keys if isinstance(key, str) and key in offered)
     if not chosen:
         chosen = tuple(offered[key] for key in panels.DEFAULT)
     return WallChoice(chosen, DEFAULT_SECONDS if stored is None else stored.seconds)

@@ -69,6 +69,16 @@ def test_the_triage_panel_lists_only_the_users_down_devices(
     assert "<form" not in content and "<button" not in content
 
 
+def test_an_outsiders_triage_panel_shows_no_device_of_another_organization(
+    client_of, outsider, polled, all_devices
+):
+    response = client_of(outsider).get("/wall/panels/triage/", **REFRESH)
+
+    theirs = {d.id for d in all_devices() if d.organization_id == ORG_OTHER}
+    shown = {row.device.id for row in response.context["panel"]["rows"]}
+    assert shown and shown <= theirs
+
+
 def test_the_profiles_panel_reads_the_profile_health(client_of, viewer, polled):
     response = client_of(viewer).get("/wall/panels/profiles/", **REFRESH)
 

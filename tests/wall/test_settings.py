@@ -90,3 +90,13 @@ def test_a_wall_account_chooses_its_own_panels(client_of, display):
 
     assert response.status_code == 302
     assert WallSettings.objects.get(user=display).panels == ["overview"]
+
+
+def test_a_choice_stored_by_hand_that_makes_no_sense_shows_every_panel(client_of, viewer):
+    WallSettings.objects.create(user=viewer, panels={"not": "a list"}, seconds=10)
+    content = client_of(viewer).get("/wall/").content.decode()
+    assert content.count('class="wall-panel"') == 3
+
+    WallSettings.objects.filter(user=viewer).update(panels=[{"x": 1}, "gone", "profiles"])
+    content = client_of(viewer).get("/wall/").content.decode()
+    assert content.count('class="wall-panel"') == 1 and 'id="wall-panel-profiles"' in content
