@@ -17,6 +17,7 @@ def choose(client, **fields):
 def test_every_panel_is_shown_until_the_user_chooses(client_of, viewer):
     content = client_of(viewer).get("/wall/settings/").content.decode()
 
+    assert '<a href="/wall/" aria-current="page">Wall</a>' in content
     assert '<option value="1" selected>' in content
     assert 'value="30"' in content
 
