@@ -23,6 +23,7 @@ from devices.overview import fleet_overview
 from devices.triage_filter import LIST, TriageQuery
 from overview.views import organization_row
 from profiles.selectors import profile_health_summary
+from saved_views import selectors as saved_views
 
 log = logging.getLogger(__name__)
 
@@ -83,9 +84,24 @@ FIXED: dict[str, Panel] = {
 DEFAULT = tuple(FIXED)
 
 
+def _saved_view(view) -> Panel:
+    """A saved view as a big Up/Down tile with its Down devices, read in the viewer's scope
+    (the same view shows each viewer only their organizations' devices)."""
+
+    def read(request) -> dict:
+        return {"tile": saved_views.view_tile(view, request.scope)}
+
+    return Panel(f"view-{view.pk}", f"View: {view.name}", "wall/panels/saved_view.html", read)
+
+
 def offered(user) -> dict[str, Panel]:
-    """Every panel `user` may choose, by key, in the chooser's order."""
-    return dict(FIXED)
+    """Every panel `user` may choose, by key, in the chooser's order: the fixed ones, then
+    each saved view the user may open (personal, or shared with their organizations)."""
+    found = dict(FIXED)
+    for view in saved_views.views_for(user):
+        panel = _saved_view(view)
+        found[panel.key] = panel
+    return found
 
 
 def read_panel(kind: Panel, request) -> dict:

@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from accounts.models import Role
 from devices.views import REFRESH_SECONDS
+from saved_views.models import SavedView
 from tests.fixtures.users import ORG_A, PASSWORD, make_user
 from wall.models import WallSettings
 
@@ -74,14 +75,20 @@ def test_the_wall_rotates_from_panel_to_panel_and_pauses(
     assert violations == []
 
 
-def test_the_panels_follow_the_fleet_without_a_reload(fleet, display, page, login, violations):
-    open_wall(page, login, display, panels=["overview", "triage"], seconds=3600)
+def test_the_panels_follow_the_fleet_without_a_reload(
+    fleet, display, page, login, violations, screenshot
+):
+    view = SavedView.objects.create(name="Org 5", owner=display, organization_id=ORG_A,
+                                    query={"organization": str(ORG_A)})  # fmt: skip
+    open_wall(page, login, display, panels=["overview", "triage", f"view-{view.pk}"],
+              seconds=3600)  # fmt: skip
     tile = panel(page, "overview").locator(f'.wall-tile[data-org="{ORG_A}"]')
     down_before = len(fleet.devices(status=False, organization=ORG_A))
     all_down_before = len(fleet.devices(status=False))
     expect(tile.locator('[data-count="down"]')).to_have_text(str(down_before))
 
-    for device in fleet.devices(status=True, organization=ORG_A)[:4]:
+    went_down = fleet.devices(status=True, organization=ORG_A)[:4]
+    for device in went_down:
         fleet.set_status(device.id, up=False)
     fleet.poll()  # as the worker's next poll would
     page.clock.run_for(REFRESH_MS)
@@ -89,11 +96,17 @@ def test_the_panels_follow_the_fleet_without_a_reload(fleet, display, page, logi
     up = len(fleet.devices(status=True, organization=ORG_A))
     expect(tile.locator('[data-count="down"]')).to_have_text(str(down_before + 4))
     expect(tile.locator('[data-count="up"]')).to_have_text(str(up))
-    # The hidden panel refreshed too: shown next, it is current.
+    # The hidden panels refreshed too: shown next, they are current.
     page.get_by_role("button", name="Next").click()
     expect(panel(page, "triage").locator('[data-count="down-now"]')).to_have_text(
         str(all_down_before + 4)
     )
+    page.get_by_role("button", name="Next").click()
+    view_tile = panel(page, f"view-{view.pk}")
+    expect(view_tile.locator(".view-tile-down dd")).to_have_text(str(down_before + 4))
+    expect(view_tile.locator(".view-tile-up dd")).to_have_text(str(up))
+    expect(view_tile.locator(".view-tile-down-devices")).to_contain_text(went_down[0].name)
+    screenshot("wall-saved-view")
     assert page.evaluate("window.wallMark") == 1
     assert violations == []
 
