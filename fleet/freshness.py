@@ -31,7 +31,7 @@ class Banner:
 def describe_age(age: timedelta) -> str:
     seconds = max(int(age.total_seconds()), 0)
     if seconds < 90:
-        return f"{seconds} seconds"
+        return "1 second" if seconds == 1 else f"{seconds} seconds"
     if seconds < 90 * 60:
         return f"{round(seconds / 60)} minutes"
     if seconds < 36 * 3600:

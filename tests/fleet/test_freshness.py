@@ -62,8 +62,8 @@ def test_without_redis_the_banner_says_degraded(redis_down):
 
 @pytest.mark.parametrize(
     ("seconds", "words"),
-    [(5, "5 seconds"), (89, "89 seconds"), (600, "10 minutes"), (7200, "2 hours"),
-     (3 * 86400, "3 days")],
+    [(0, "0 seconds"), (1, "1 second"), (5, "5 seconds"), (89, "89 seconds"),
+     (600, "10 minutes"), (7200, "2 hours"), (3 * 86400, "3 days")],
 )  # fmt: skip
 def test_ages_read_as_words(seconds, words):
     assert freshness.describe_age(timedelta(seconds=seconds)) == words
