@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from django.shortcuts import redirect, render
@@ -25,7 +25,6 @@ from accounts.models import Organization
 from controlapi.records import has_detail_fields
 from devices import (
     device_actions,
-    history_selectors,
     in_maintenance,
     notes,
     refresh_requests,
@@ -125,7 +124,6 @@ def detail_context(
         "can_schedule": tenancy.can(request.user, tenancy.HEADLESS, org),
         "maintenance": None if part else in_maintenance.window_of(device, datetime.now(UTC)),
         "recent": recent,
-        "status_history": None if part else _status_history(device.id),
         "pinned": [] if part else _pinned(request.user, device.id),
         "action_error": action_error,
         "danger_error": danger_error,
@@ -134,19 +132,6 @@ def detail_context(
         "nav": "devices",
         "title": device.name or f"Device {device.id}",
     }
-
-
-# The device page lists this many of the device's newest status changes, of this many days.
-STATUS_CHANGES_SHOWN = 20
-STATUS_HISTORY_DAYS = 30
-
-
-def _status_history(device_id: int) -> dict:
-    """The device's newest status changes (the page itself is authorized already)."""
-    since = datetime.now(UTC) - timedelta(days=STATUS_HISTORY_DAYS)
-    history = history_selectors.transitions(org_ids=None, since=since, device_id=device_id)
-    changes = list(reversed(history.items))[:STATUS_CHANGES_SHOWN]
-    return {"changes": changes, "error": history.error, "kept_since": history.kept_since}
 
 
 def _pinned(user, device_id: int) -> list:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
+from django.db import DatabaseError
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
@@ -14,7 +15,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from accounts import tenancy
 from common import moments
-from devices import notes, selectors
+from devices import history_store, notes, selectors
 from devices.not_found import render_unavailable
 from timeline import merge, note_services
 from timeline.entries import KINDS
@@ -90,9 +91,18 @@ def timeline_context(request, read, *, kinds, before, form=None, error: str = ""
         "note_error": error,
         "pinned": notes.pinned_warnings([device.id], scope=scope).get(device.id, []),
         "pinned_oob": bool(request.htmx),
+        "history_since": _history_since(),
         "nav": "devices",
         "title": f"Timeline of {device.name or f'device {device.id}'}",
     }
+
+
+def _history_since():
+    """When the durable status history starts (None: empty, or the database cannot say)."""
+    try:
+        return history_store.kept_since()
+    except DatabaseError:
+        return None
 
 
 def render_timeline(request, read, *, status: int = 200, **values):

@@ -174,19 +174,19 @@ def test_the_beat_task_prunes_by_the_configured_retention(settings):
     assert "prune-history" in settings.CELERY_BEAT_SCHEDULE
 
 
-def test_the_device_page_lists_its_status_changes_after_redis_lost_them(
+def test_the_device_timeline_lists_its_status_changes_after_redis_lost_them(
     went_down, redis_client, key_prefix, client_of, noc
 ):
     _forget_redis(redis_client, key_prefix)
     tasks.poll_fleet.apply().get()
 
-    page = client_of(noc).get(f"/devices/{DEVICE}/")
+    part = client_of(noc).get(f"/devices/{DEVICE}/timeline/", kind="status", HTTP_HX_REQUEST="true")
 
-    history = page.context["status_history"]
-    assert [(t.from_status, t.to_status) for t in history["changes"]] == [("Up", "Down")]
-    content = page.content.decode()
-    assert "Status changes, last 30 days" in content
-    assert "History kept since" in content
+    content = part.content.decode()
+    assert part.status_code == 200
+    assert "Up → Down" in content
+    kept = CountPoint.objects.order_by("at").first().at
+    assert f"kept since {kept:%Y-%m-%d %H:%M}" in content
 
 
 def _flap(still_fleet):
