@@ -74,6 +74,25 @@ class SimulatorControl:
         "firmware_images": [{"id", "version"}]}]"""
         return self._call("GET", "catalog")["device_types"]
 
+    def mark_image_bad(
+        self,
+        image_id: int,
+        *,
+        type_id: int | None = None,
+        failure: str = "unconfirmed",
+        down_after_seconds: float = 60,
+    ) -> dict:
+        """Make devices of the type (default: the image's own) updated to this image fail:
+        "unconfirmed" (firmware_update stays pending) or "down" (it applies, then the device
+        goes Down `down_after_seconds` later). Until a reset or mark_image_good."""
+        body = {"failure": failure, "down_after_seconds": down_after_seconds}
+        if type_id is not None:
+            body["type"] = type_id
+        return self._call("POST", f"firmware/{image_id}/bad", json=body)
+
+    def mark_image_good(self, image_id: int) -> dict:
+        return self._call("DELETE", f"firmware/{image_id}/bad")
+
     def set_faults(self, **faults) -> dict:
         """Replace the fault settings, e.g. set_faults(error_rate=0.5) or next_errors=2."""
         return self._call("POST", "faults", json=faults)

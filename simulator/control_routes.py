@@ -1,6 +1,6 @@
 """The /_sim/ control endpoints: reset, resize, device status, request log, faults,
-clock advance and settings. They take their own bearer token (default "sim-control")
-and are neither logged nor subject to faults.
+bad firmware images, clock advance and settings. They take their own bearer token
+(default "sim-control") and are neither logged nor subject to faults.
 """
 
 import json
@@ -14,7 +14,7 @@ from simulator import catalog, errors, operations
 from simulator.errors import ApiError
 from simulator.faults import FaultConfigError, parse_config
 from simulator.gateway import json_response
-from simulator.state import Settings
+from simulator.state import BAD_IMAGE_FAILURES, BadImage, Settings
 
 MAX_DEVICES = 1_000_000
 
@@ -146,6 +146,34 @@ def device_catalog(sim, request, body):
     return 200, {"device_types": types}
 
 
+def bad_image(sim, request, body):
+    """Mark a firmware image bad for a device type (POST), or good again (DELETE)."""
+    try:
+        image_id = int(request.path_params["image_id"])
+    except ValueError:
+        image_id = None
+    if image_id not in catalog.FIRMWARE_BY_ID:
+        raise errors.not_found()
+    if request.method == "DELETE":
+        sim.state.bad_images.pop(image_id, None)
+        return 200, {"image": image_id, "bad": None}
+    type_id = body.get("type", catalog.FIRMWARE_TYPE_BY_ID[image_id])
+    failure = body.get("failure", "unconfirmed")
+    delay = body.get("down_after_seconds", 60)
+    problems = {}
+    if isinstance(type_id, bool) or type_id not in catalog.DEVICE_TYPES_BY_ID:
+        problems["type"] = ["A device type id of the catalogue."]
+    if failure not in BAD_IMAGE_FAILURES:
+        problems["failure"] = [f"One of {', '.join(BAD_IMAGE_FAILURES)}."]
+    if not _number(delay) or delay < 0:
+        problems["down_after_seconds"] = ["A number of seconds, zero or more."]
+    if problems:
+        raise errors.bad_request(problems)
+    bad = BadImage(type_id, failure, float(delay))
+    sim.state.bad_images[image_id] = bad
+    return 200, {"image": image_id, "bad": asdict(bad)}
+
+
 def faults(sim, request, body):
     now = sim.state.now()
     if request.method == "POST":
@@ -236,6 +264,7 @@ ROUTES = [
     _route("/_sim/requests", request_log, ["GET", "DELETE"]),
     _route("/_sim/organizations", organizations, ["GET"]),
     _route("/_sim/catalog", device_catalog, ["GET"]),
+    _route("/_sim/firmware/{image_id}/bad", bad_image, ["POST", "DELETE"]),
     _route("/_sim/faults", faults, ["GET", "POST", "DELETE"]),
     _route("/_sim/advance", advance, ["POST"]),
     _route("/_sim/settings", settings, ["GET", "POST"]),

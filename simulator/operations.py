@@ -10,7 +10,13 @@ Entries (the `pending_settings` vocabulary of this simulator):
     debug:on | debug:off          debug              the debug flag when done
     firmware_update:pending       firmware_image +   software_version when done
                                   firmware_image_is_pending
+
+An image marked bad for the device's type (state.bad_images) either never confirms
+("unconfirmed": the entry stays pending) or applies and then takes the device Down
+after a delay ("down": it stays Down until something sets it Up).
 """
+
+import math
 
 from simulator import catalog
 from simulator.fleet import Device, PendingOp, iso
@@ -31,6 +37,8 @@ def queue(state: SimulatorState, device: Device, kind: str, argument: object = N
     """Queue one operation on a device; it completes after the configured op delay."""
     now = state.now()
     due = now + state.settings.op_delay_seconds
+    if kind == "firmware" and _bad(state, device, argument, "unconfirmed"):
+        due = math.inf  # the device never confirms it
     name, value = _entry(kind, argument, due)
     # A repeated request replaces the queued one rather than stacking duplicates.
     device.pending = [op for op in device.pending if op.kind != kind]
@@ -41,7 +49,16 @@ def queue(state: SimulatorState, device: Device, kind: str, argument: object = N
     if kind == "firmware":
         device.firmware_image = argument
         device.firmware_image_is_pending = True
-    state.schedule(due, "device", device.id)
+    if due != math.inf:
+        state.schedule(due, "device", device.id)
+
+
+def _bad(state: SimulatorState, device: Device, image_id: object, failure: str):
+    """The image's BadImage when it is bad this way for the device's type, else None."""
+    bad = state.bad_images.get(image_id) if isinstance(image_id, int) else None
+    if bad is not None and bad.type_id == device.type_id and bad.failure == failure:
+        return bad
+    return None
 
 
 def _entry(kind: str, argument: object, due: float) -> tuple[str, str | None]:
@@ -65,6 +82,10 @@ def complete_due(state: SimulatorState) -> None:
                 _complete_device_ops(state, device, now)
         elif due.kind == "headless":
             _complete_headless(state, due.key)
+        elif due.kind == "firmware_down":
+            device = state.devices.get(due.key)
+            if device is not None:
+                state.set_up(device, False, due.at)
 
 
 def _complete_device_ops(state: SimulatorState, device: Device, now: float) -> None:
@@ -95,6 +116,9 @@ def _apply(state: SimulatorState, device: Device, op: PendingOp) -> None:
         if image is not None:
             device.software_version = image.version
         device.firmware_image_is_pending = False
+        bad = _bad(state, device, op.argument, "down")
+        if bad is not None:
+            state.schedule(at + bad.down_after_seconds, "firmware_down", device.id)
 
 
 def _complete_headless(state: SimulatorState, txn_id: str) -> None:

@@ -36,13 +36,27 @@ class Settings:
         return replace(self, **changes)
 
 
+@dataclass(frozen=True)
+class BadImage:
+    """A firmware image that misbehaves on devices of one type: "unconfirmed" (the update
+    stays pending for ever) or "down" (it applies, then the device goes Down after
+    `down_after_seconds` and stays Down)."""
+
+    type_id: int
+    failure: str
+    down_after_seconds: float = 60.0
+
+
+BAD_IMAGE_FAILURES = ("unconfirmed", "down")
+
+
 @dataclass(order=True)
 class Due:
     """An entry of the work queue: something that completes at `at`."""
 
     at: float
     seq: int
-    kind: str = field(compare=False)  # "device" (pending op) or "headless"
+    kind: str = field(compare=False)  # "device" (pending op), "headless" or "firmware_down"
     key: object = field(compare=False)
 
 
@@ -87,6 +101,8 @@ class SimulatorState:
         self.headless: dict[str, dict] = {}
         self.next_txn = 1
         self.operational: dict[int, dict] = {}
+        # Firmware images marked bad (/_sim/firmware/{id}/bad): image id -> BadImage.
+        self.bad_images: dict[int, BadImage] = {}
         for device in fleet:
             for op in device.pending:
                 self.schedule(op.due_at, "device", device.id)
