@@ -147,7 +147,23 @@ BULK_JOB_WATCHDOG_SECONDS = 30
 # hourly, 10,000 rows a statement (docs/OPERATIONS.md, "Status history").
 HISTORY_RETENTION_DAYS = env_int("HISTORY_RETENTION_DAYS", 400, minimum=1)
 HISTORY_PRUNE_SECONDS = 3600
+# Firmware campaigns: beat advances every running campaign this often; a worker that
+# stopped without a word for CAMPAIGN_STALL_SECONDS is taken for dead (its lease and any
+# device it was sending are taken over; see campaigns.sending). The stall must outlast a
+# PATCH's own timeouts, so a send the dead worker made has been answered by then.
+CAMPAIGN_TICK_SECONDS = env_int("CAMPAIGN_TICK_SECONDS", 15, minimum=1)
+CAMPAIGN_STALL_SECONDS = env_int(
+    "CAMPAIGN_STALL_SECONDS",
+    2 * (CONTROL_API_CONNECT_TIMEOUT + CONTROL_API_READ_TIMEOUT),
+    minimum=2,
+)
+
 CELERY_BEAT_SCHEDULE = {
+    "advance-campaigns": {
+        "task": "campaigns.advance_all",
+        "schedule": timedelta(seconds=CAMPAIGN_TICK_SECONDS),
+        "options": {"expires": CAMPAIGN_TICK_SECONDS},
+    },
     "prune-history": {
         "task": "devices.tasks.prune_history",
         "schedule": timedelta(seconds=HISTORY_PRUNE_SECONDS),

@@ -1,0 +1,168 @@
+"""One step of a running campaign (`advance`), run by Celery every few seconds.
+
+A step: settle rows a dead worker left "sending", follow sent devices to their outcome,
+apply the current wave's stop rules, send the wave's due devices (if the schedule window
+is open), and once every device of the wave is done (updated and soaked, failed, skipped),
+start the next wave or finish. One worker steps a campaign at a time: it takes a lease
+(Campaign.lease_until) with a conditional update and renews it as it goes; a dead
+worker's lease runs out after CAMPAIGN_STALL_SECONDS. Every change is a conditional
+update, so even two steps at once would neither send twice nor skip a wave.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from django.db.models import Q
+
+from campaigns import following, rules, sending, window
+from campaigns.decisions import decide
+from campaigns.models import Campaign, CampaignDevice, Outcome
+from devices.upstream import control_api
+
+log = logging.getLogger(__name__)
+
+OPEN = [Outcome.WAITING, Outcome.RETRY, Outcome.SENDING, Outcome.SENT]
+WINDOW_CLOSED = "waiting for the schedule window"
+
+
+class LeaseLost(Exception):
+    """Another worker took the campaign over (this one was too slow): stop at once."""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def advance(campaign_id: int, *, now: datetime | None = None) -> str:
+    """Step the campaign once; what happened, in a few words."""
+    now = now or _now()
+    if not _take_lease(campaign_id, now):
+        return "not running, or stepped by another worker"
+    campaign = Campaign.objects.get(pk=campaign_id)
+    try:
+        return _step(campaign, now)
+    except LeaseLost:
+        return "taken over by another worker"
+    finally:
+        Campaign.objects.filter(pk=campaign_id, lease_until__gte=now).update(lease_until=None)
+
+
+def _take_lease(campaign_id: int, now: datetime) -> bool:
+    return bool(
+        Campaign.objects.filter(pk=campaign_id, state=Campaign.State.RUNNING)
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .update(lease_until=now + sending.stall())
+    )
+
+
+def _renew(campaign: Campaign, now: datetime) -> None:
+    current = max(now, _now())
+    if not Campaign.objects.filter(pk=campaign.pk, lease_until__isnull=False).update(
+        lease_until=current + sending.stall()
+    ):
+        raise LeaseLost
+
+
+def _running(campaign: Campaign) -> bool:
+    return Campaign.objects.filter(pk=campaign.pk, state=Campaign.State.RUNNING).exists()
+
+
+def _step(campaign: Campaign, now: datetime) -> str:
+    with control_api() as api:
+        sending.settle_stalled(api, campaign, now)
+        following.follow(api, campaign, now, keep_going=lambda: _renew(campaign, now))
+        if campaign.wave == 0:
+            _start_wave(campaign, 1, now)
+        if _stopped_by_rules(campaign, now):
+            return "stopped"
+        if not window.is_open(campaign, now):
+            latest = campaign.decisions.order_by("-at", "-id").first()
+            if latest is None or latest.text != WINDOW_CLOSED:
+                decide(campaign, WINDOW_CLOSED, notify=False)
+            return "outside the window"
+        sent = _send_due(api, campaign, now)
+        if _stopped_by_rules(campaign, now):
+            return "stopped"
+    if (
+        not CampaignDevice.objects.filter(campaign=campaign, wave=campaign.wave)
+        .filter(Q(outcome__in=OPEN) | Q(outcome=Outcome.CONFIRMED, soaked=False))
+        .exists()
+    ):
+        _next_wave(campaign, now)
+    return f"wave {campaign.wave}: {sent} sent"
+
+
+def _send_due(api, campaign: Campaign, now: datetime) -> int:
+    due = CampaignDevice.objects.filter(
+        campaign=campaign, wave=campaign.wave, outcome__in=[Outcome.WAITING, Outcome.RETRY]
+    ).filter(Q(next_try_at__isnull=True) | Q(next_try_at__lte=now))
+    sent = 0
+    for row in due.iterator(chunk_size=200):
+        # Read before every device: a pause or stop takes effect before the next PATCH.
+        if not _running(campaign):
+            break
+        _renew(campaign, now)
+        try:
+            sending.send_one(api, campaign, row, now)
+        except sending.UpstreamDown as error:
+            log.info("campaign %s: control API unavailable, sending later: %s", campaign.pk, error)
+            break
+        sent += row.outcome == Outcome.SENT
+        if row.outcome in (Outcome.FAILED, Outcome.UNKNOWN) and _stopped_by_rules(campaign, now):
+            break
+    return sent
+
+
+def _stopped_by_rules(campaign: Campaign, now: datetime) -> bool:
+    figures = rules.figures_of(campaign, campaign.wave)
+    reason = rules.stop_reason(campaign, figures) if figures else ""
+    if not reason:
+        return False
+    if Campaign.objects.filter(pk=campaign.pk, state=Campaign.State.RUNNING).update(
+        state=Campaign.State.STOPPED, stop_reason=reason[:500], ended_at=now
+    ):
+        campaign.refresh_from_db()
+        decide(campaign, reason)
+    return True
+
+
+def _start_wave(campaign: Campaign, wave: int, now: datetime) -> None:
+    if Campaign.objects.filter(pk=campaign.pk, wave=wave - 1, state=Campaign.State.RUNNING).update(
+        wave=wave, wave_started_at=now
+    ):
+        campaign.refresh_from_db()
+        size = campaign.wave_sizes[wave - 1]
+        name = "canary" if wave == 1 else f"wave {wave}"
+        decide(campaign, f"{name} started: {size} devices")
+
+
+def _next_wave(campaign: Campaign, now: datetime) -> None:
+    figures = rules.figures_of(campaign, campaign.wave)
+    summary = (
+        f"{figures.confirmed} updated, {figures.failed} failed, {figures.down} Down after, "
+        f"{figures.skipped} skipped"
+    )
+    name = "canary" if campaign.wave == 1 else f"wave {campaign.wave}"
+    if campaign.wave < len(campaign.wave_sizes):
+        if not _running(campaign):
+            return
+        decide(campaign, f"{name} done: {summary}", notify=False)
+        _start_wave(campaign, campaign.wave + 1, now)
+        return
+    if Campaign.objects.filter(pk=campaign.pk, state=Campaign.State.RUNNING).update(
+        state=Campaign.State.FINISHED, ended_at=now
+    ):
+        campaign.refresh_from_db()
+        total = rules.wave_figures(campaign)
+        updated = sum(f.confirmed for f in total)
+        failed = sum(f.failed for f in total)
+        down = sum(f.down for f in total)
+        skipped = sum(f.skipped for f in total)
+        decide(campaign, f"finished: {updated} updated, {failed} failed, {down} Down after "
+               f"their update, {skipped} skipped")  # fmt: skip
+
+
+def running_campaigns() -> list[int]:
+    return list(Campaign.objects.filter(state=Campaign.State.RUNNING).values_list("pk", flat=True))

@@ -1,0 +1,98 @@
+"""Which devices a campaign updates, in which wave, and their Down rate before it.
+
+The devices are read from the control API when the campaign starts (organization, type
+and, when given, the uploaded serial numbers), in id order: the canary is the first
+devices, each wave the next ones. ASSUMPTION: id order is as good as any for picking a
+canary; a random pick would make a campaign's waves differ from run to run.
+
+The baseline of the Down rule: a device counts as "Down before" when the durable status
+history (devices.history_models.StatusChange) saw it go Down in the soak-long period just
+before the start (or it was Down at the start): the same devices over the same length of
+time. A wave stops only when more of its devices go Down after their update than did so
+before, by more than the rule allows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from campaigns.errors import CampaignError
+from campaigns.models import Campaign, CampaignDevice
+from campaigns.waves import wave_sizes
+from controlapi import errors
+from devices.models import StatusChange
+from devices.upstream import control_api
+
+MAX_DEVICES = 50_000  # ASSUMPTION: larger fleets run several campaigns (by type, say)
+
+
+@dataclass
+class Plan:
+    devices: list = field(default_factory=list)  # controlapi Device records, in wave order
+    sizes: list[int] = field(default_factory=list)
+    left_out: str = ""
+
+    @property
+    def total(self) -> int:
+        return len(self.devices)
+
+
+def plan_devices(campaign: Campaign) -> Plan:
+    try:
+        with control_api() as api:
+            found = list(
+                api.iter_devices(organization=campaign.organization_id, type=campaign.type_id)
+            )
+    except errors.ControlAPIError as error:
+        raise CampaignError(
+            "The devices could not be read from the control API, so nothing was started: "
+            + errors.as_sentence(error)
+        ) from error
+    # The upstream's filter is trusted only as far as it goes: the organization is checked.
+    found = [d for d in found if d.organization_id == campaign.organization_id]
+    plan = Plan()
+    if campaign.serials:
+        wanted = set(campaign.serials)
+        found = [d for d in found if d.serial_number in wanted]
+        missing = len(wanted) - len(found)
+        if missing:
+            plan.left_out = f"{missing} serial numbers not found in the target"
+    found.sort(key=lambda d: d.id)
+    if not found:
+        raise CampaignError("No device matches this campaign's target: nothing to update.")
+    if len(found) > MAX_DEVICES:
+        raise CampaignError(
+            f"{len(found)} devices is more than one campaign updates ({MAX_DEVICES}): "
+            "narrow it by type."
+        )
+    plan.devices = found
+    plan.sizes = wave_sizes(len(found), campaign.canary, campaign.waves)
+    return plan
+
+
+def write_plan(campaign: Campaign, plan: Plan, *, now: datetime) -> None:
+    ids = [d.id for d in plan.devices]
+    since = now - timedelta(seconds=max(campaign.soak_seconds, 60))
+    down_before = set(
+        StatusChange.objects.filter(
+            device_id__in=ids, to_status="Down", at__gte=since, at__lt=now
+        ).values_list("device_id", flat=True)
+    )
+    rows, position = [], 0
+    for wave, size in enumerate(plan.sizes, start=1):
+        for device in plan.devices[position : position + size]:
+            rows.append(
+                CampaignDevice(
+                    campaign=campaign,
+                    device_id=device.id,
+                    device_name=device.name[:255],
+                    serial_number=device.serial_number[:255],
+                    organization_id=device.organization_id,
+                    wave=wave,
+                    version_before=(device.software_version or "")[:100],
+                    down_before=device.id in down_before or not device.is_up,
+                )  # fmt: skip
+            )
+        position += size
+    CampaignDevice.objects.bulk_create(rows, batch_size=1000)

@@ -1,0 +1,201 @@
+"""A campaign's life as people drive it: create, start, pause, resume, cancel.
+
+Keyword-only; errors are `CampaignError` with the reason in words. `user` None is the
+command line, which acts for every organization (as alert_rule's). A person may create and
+drive campaigns only in organizations where their role holds the `firmware` action;
+elsewhere the campaign does not exist for them (Http404, from accounts.tenancy).
+Every change is audited here, by the person or "(command line)".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts import audit, tenancy
+from campaigns import planning
+from campaigns.decisions import decide
+from campaigns.errors import CampaignError
+from campaigns.models import Campaign
+from campaigns.waves import WaveError, format_waves, parse_waves
+from campaigns.window import zone
+from common import integers
+
+__all__ = ["CampaignError", "NewCampaign"]
+
+COMMAND_LINE = "(command line)"
+MAX_SERIALS = 5000
+
+
+@dataclass
+class NewCampaign:
+    organization_id: int
+    image_id: int
+    type_id: int | None = None
+    serials: tuple[str, ...] = ()
+    name: str = ""
+    canary: int = 1
+    waves: str = "10%,50%,100%"
+    soak_minutes: float = 10
+    confirm_timeout_minutes: float = 30
+    max_failed_percent: float = 10
+    max_down_percent: float = 10
+    down_retries: int = 3
+    retry_minutes: float = 5
+    not_before: datetime | None = None
+    hours_from: int | None = None
+    hours_to: int | None = None
+    time_zone: str = "UTC"
+
+
+def who(user) -> str:
+    return user.get_username() if getattr(user, "is_authenticated", False) else COMMAND_LINE
+
+
+def ensure_may_run(user, organization_id: int | None) -> None:
+    """Http404 unless the user (None: the command line) may run campaigns there."""
+    if user is not None:
+        tenancy.ensure_allowed(user, tenancy.FIRMWARE, organization_id)
+
+
+def _audit(user, action: str, campaign: Campaign, result=audit.OK, **parameters) -> None:
+    audit.record_action(
+        user=user, action=action, result=result, organization_id=campaign.organization_id,
+        parameters={"campaign": campaign.pk, "firmware_image": campaign.image_id, **parameters},
+        username=COMMAND_LINE,
+    )  # fmt: skip
+
+
+def create_campaign(*, user, new: NewCampaign) -> Campaign:
+    ensure_may_run(user, new.organization_id)
+    for name in ("organization_id", "image_id", "type_id"):
+        value = getattr(new, name)
+        if value is None and name == "type_id":
+            continue
+        if not isinstance(value, int) or not 1 <= value <= integers.ID_MAX:
+            raise CampaignError(f"The {name.replace('_id', '')} id is a whole number.")
+    try:
+        waves = parse_waves(new.waves)
+    except WaveError as error:
+        raise CampaignError(str(error)) from None
+    if new.canary < 1:
+        raise CampaignError("The canary is at least 1 device.")
+    for label, minutes in (
+        ("soak time", new.soak_minutes), ("confirmation timeout", new.confirm_timeout_minutes),
+        ("retry interval", new.retry_minutes),
+    ):  # fmt: skip
+        if not 0 <= minutes <= 7 * 24 * 60:
+            raise CampaignError(f"The {label} is 0 to {7 * 24 * 60} minutes.")
+    if new.confirm_timeout_minutes <= 0:
+        raise CampaignError("The confirmation timeout is more than 0 minutes.")
+    for label, percent in (("failed", new.max_failed_percent), ("Down", new.max_down_percent)):
+        if not 0 <= percent <= 100:
+            raise CampaignError(f"The most {label} devices allowed is 0 to 100 %.")
+    if not 0 <= new.down_retries <= 100:
+        raise CampaignError("A device Down at its turn is tried again 0 to 100 times.")
+    if (new.hours_from is None) != (new.hours_to is None) or any(
+        h is not None and not 0 <= h <= 23 for h in (new.hours_from, new.hours_to)
+    ):
+        raise CampaignError("Give both hours of the window, each 0 to 23 (or neither).")
+    if zone(new.time_zone) is None:
+        raise CampaignError(f"Unknown time zone “{new.time_zone[:64]}”: e.g. America/Bogota.")
+    serials = list(dict.fromkeys(s.strip() for s in new.serials if s and s.strip()))
+    if len(serials) > MAX_SERIALS:
+        raise CampaignError(f"At most {MAX_SERIALS} serial numbers.")
+    with transaction.atomic():
+        campaign = Campaign.objects.create(
+            name=new.name.strip()[:200], organization_id=new.organization_id,
+            type_id=new.type_id, serials=serials, image_id=new.image_id, canary=new.canary,
+            waves=waves, soak_seconds=round(new.soak_minutes * 60),
+            confirm_timeout_seconds=max(1, round(new.confirm_timeout_minutes * 60)),
+            max_failed_percent=new.max_failed_percent, max_down_percent=new.max_down_percent,
+            down_retries=new.down_retries, retry_seconds=round(new.retry_minutes * 60),
+            not_before=new.not_before, hours_from=new.hours_from, hours_to=new.hours_to,
+            time_zone=new.time_zone,
+            created_by=user if getattr(user, "is_authenticated", False) else None,
+        )  # fmt: skip
+        decide(campaign, f"created by {who(user)}: waves {format_waves(waves)} after a "
+               f"canary of {new.canary}", by=who(user), notify=False)  # fmt: skip
+        _audit(user, "campaign_create", campaign, type=new.type_id, serials=len(serials))
+    return campaign
+
+
+def start_campaign(
+    *, campaign: Campaign, user, enqueue: Callable[[int], None] | None = None
+) -> Campaign:
+    """Plan the devices (read from the control API now) and start the first wave."""
+    ensure_may_run(user, campaign.organization_id)
+    if campaign.state != Campaign.State.DRAFT:
+        raise CampaignError(f"Only a draft starts; this campaign is {campaign.state}.")
+    plan = planning.plan_devices(campaign)  # CampaignError in words when it cannot
+    now = timezone.now()
+    with transaction.atomic():
+        if not Campaign.objects.filter(pk=campaign.pk, state=Campaign.State.DRAFT).update(
+            state=Campaign.State.RUNNING, started_at=now, wave_sizes=plan.sizes
+        ):
+            raise CampaignError("This campaign was started already.")
+        planning.write_plan(campaign, plan, now=now)
+        campaign.refresh_from_db()
+        decide(campaign, f"started by {who(user)}: {plan.total} devices in "
+               f"{len(plan.sizes)} waves ({', '.join(map(str, plan.sizes))})"
+               + (f"; {plan.left_out}" if plan.left_out else ""), by=who(user))  # fmt: skip
+        _audit(user, "campaign_start", campaign, devices=plan.total)
+        if enqueue is not None:
+            transaction.on_commit(lambda: enqueue(campaign.pk))
+    return campaign
+
+
+def _change(campaign, user, *, allowed, to, action, text, **fields) -> Campaign:
+    ensure_may_run(user, campaign.organization_id)
+    with transaction.atomic():
+        if not Campaign.objects.filter(pk=campaign.pk, state__in=allowed).update(
+            state=to, **fields
+        ):
+            campaign.refresh_from_db()
+            raise CampaignError(f"This campaign is {campaign.get_state_display().lower()}.")
+        campaign.refresh_from_db()
+        decide(campaign, text, by=who(user))
+        _audit(user, action, campaign)
+    return campaign
+
+
+def pause_campaign(*, campaign: Campaign, user) -> Campaign:
+    """Nothing more is sent from now on; devices already sent are still followed."""
+    return _change(
+        campaign, user, allowed=[Campaign.State.RUNNING], to=Campaign.State.PAUSED,
+        action="campaign_pause", text=f"paused by {who(user)}",
+    )  # fmt: skip
+
+
+def resume_campaign(
+    *, campaign: Campaign, user, enqueue: Callable[[int], None] | None = None
+) -> Campaign:
+    """A paused campaign goes on; a stopped one goes on with its current wave's stop
+    overridden (the later waves' rules still apply)."""
+    stopped = campaign.state == Campaign.State.STOPPED
+    text = f"resumed by {who(user)}" + (
+        f": the stop of wave {campaign.wave} overridden" if stopped else ""
+    )
+    fields = {"overridden_wave": campaign.wave, "ended_at": None} if stopped else {}
+    campaign = _change(
+        campaign, user, allowed=[Campaign.State.PAUSED, Campaign.State.STOPPED],
+        to=Campaign.State.RUNNING, action="campaign_resume", text=text, **fields,
+    )  # fmt: skip
+    if enqueue is not None:
+        transaction.on_commit(lambda: enqueue(campaign.pk))
+    return campaign
+
+
+def cancel_campaign(*, campaign: Campaign, user) -> Campaign:
+    """Nothing more is sent, for good; devices not yet sent stay as they are."""
+    return _change(
+        campaign, user,
+        allowed=[Campaign.State.DRAFT, Campaign.State.RUNNING, Campaign.State.PAUSED,
+                 Campaign.State.STOPPED],
+        to=Campaign.State.CANCELLED, action="campaign_cancel",
+        text=f"cancelled by {who(user)}", ended_at=timezone.now(),
+    )  # fmt: skip

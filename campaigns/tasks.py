@@ -1,0 +1,33 @@
+"""Celery tasks of campaigns. Beat sends `campaigns.advance_all` every
+CAMPAIGN_TICK_SECONDS; a started or resumed campaign is stepped at once as well."""
+
+import logging
+
+from celery import shared_task
+
+from campaigns import engine
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(name="campaigns.advance", acks_late=True, ignore_result=True,
+             soft_time_limit=3600, time_limit=3700)  # fmt: skip
+def advance_campaign(campaign_id: int) -> str:
+    # acks_late: a step lost with its worker is handed out again; a step is safe to redo.
+    return engine.advance(campaign_id)
+
+
+@shared_task(name="campaigns.advance_all", ignore_result=True)
+def advance_all() -> str:
+    ids = engine.running_campaigns()
+    for campaign_id in ids:
+        queue_step(campaign_id)
+    return f"{len(ids)} running campaigns stepped"
+
+
+def queue_step(campaign_id: int) -> None:
+    """Hand a step to a worker; a broker that fails leaves it to beat's next tick."""
+    try:
+        advance_campaign.delay(campaign_id)
+    except Exception as error:  # noqa: BLE001 -- any broker failure: beat steps it later
+        log.warning("campaign %s: step not queued: %s", campaign_id, error)

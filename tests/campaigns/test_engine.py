@@ -1,0 +1,183 @@
+"""Campaigns stepped through their waves against the simulator: a good image to 100 %, a
+bad one stopped after the canary with nothing sent further, Down devices retried then
+skipped, pause and resume."""
+
+from datetime import timedelta
+
+import pytest
+
+from campaigns import engine, services
+from campaigns.models import Campaign, CampaignDevice, Outcome
+from controlapi import ControlAPI
+from tests.campaigns.conftest import (
+    IMAGE,
+    TYPE,
+    VERSION,
+    all_up,
+    needing,
+    patched,
+    patches,
+    step_until_ended,
+)
+from tests.fixtures.simulator import ALL_TOKEN
+from tests.fixtures.users import ORG_A
+
+pytestmark = pytest.mark.django_db
+
+
+def _campaign(user, **changes):
+    new = services.NewCampaign(
+        organization_id=ORG_A, type_id=TYPE, image_id=IMAGE, canary=2, waves="10%,50%,100%",
+        soak_minutes=2, confirm_timeout_minutes=3, max_failed_percent=20, max_down_percent=20,
+        down_retries=1, retry_minutes=1,
+    )  # fmt: skip
+    for name, value in changes.items():
+        setattr(new, name, value)
+    return services.create_campaign(user=user, new=new)
+
+
+def _texts(campaign):
+    return [d.text for d in campaign.decisions.all()]
+
+
+def test_a_good_image_rolls_through_every_wave_to_every_device(
+    fleet, target_devices, tenant_admin, simulator
+):
+    devices = target_devices(ORG_A)
+    assert 0 < len(devices) - len(needing(devices)) < len(devices) // 2
+    all_up(fleet, devices)
+    campaign = _campaign(tenant_admin)
+    services.start_campaign(campaign=campaign, user=tenant_admin)
+    fleet.clear_log()
+
+    campaign = step_until_ended(campaign)
+
+    assert campaign.state == Campaign.State.FINISHED
+    assert campaign.wave_sizes[0] == 2 and sum(campaign.wave_sizes) == len(devices)
+    assert campaign.wave == len(campaign.wave_sizes) == 4
+    rows = CampaignDevice.objects.filter(campaign=campaign)
+    on_it = {d.id for d in devices if d.firmware_image == IMAGE}  # the seed fleet's
+    assert {r.device_id: r.outcome for r in rows} == {
+        d.id: Outcome.ALREADY if d.id in on_it else Outcome.CONFIRMED for d in devices
+    }
+    assert {r.version_after for r in rows} == {VERSION}
+    assert patches(fleet) == patched(needing(devices))
+    with ControlAPI(simulator.api_url, ALL_TOKEN) as api:
+        assert {api.get_device(d.id).software_version for d in devices} == {VERSION}
+    texts = _texts(campaign)
+    for started in ("canary started: 2 devices", "wave 2 started", "wave 4 started"):
+        assert any(t.startswith(started) for t in texts), texts
+    assert (
+        texts[-1]
+        == f"finished: {len(devices)} updated, 0 failed, 0 Down after their update, 0 skipped"
+    )
+    assert campaign.image_version == VERSION
+
+
+@pytest.mark.parametrize("failure", ["unconfirmed", "down"])
+def test_a_bad_image_stops_after_the_canary_and_nothing_is_sent_further(
+    fleet, target_devices, tenant_admin, failure
+):
+    devices = target_devices(ORG_A)
+    all_up(fleet, devices)
+    fleet.mark_image_bad(IMAGE, failure=failure, down_after_seconds=0)
+    campaign = _campaign(tenant_admin, canary=3)
+    services.start_campaign(campaign=campaign, user=tenant_admin)
+    fleet.clear_log()
+
+    campaign = step_until_ended(campaign)
+    for _ in range(3):  # beat goes on stepping: a stopped campaign sends nothing
+        engine.advance(campaign.pk)
+
+    assert campaign.state == Campaign.State.STOPPED
+    assert campaign.wave == 1
+    canary = needing(devices[:3])
+    assert patches(fleet) == patched(canary)
+    later = CampaignDevice.objects.filter(campaign=campaign, wave__gt=1)
+    assert later.count() == len(devices) - 3
+    assert set(later.values_list("outcome", flat=True)) == {Outcome.WAITING}
+    expected = Outcome.UNCONFIRMED if failure == "unconfirmed" else Outcome.DOWN
+    assert {
+        r.device_id: r.outcome for r in CampaignDevice.objects.filter(campaign=campaign, wave=1)
+    } == {d.id: expected if d in canary else Outcome.ALREADY for d in devices[:3]}
+    if failure == "unconfirmed":
+        assert campaign.stop_reason.startswith(
+            f"stopped: {len(canary)} of 3 devices of wave 1 failed or did not confirm"
+        )
+    else:
+        assert campaign.stop_reason.startswith(f"stopped: {len(canary)} of 3 Down within 2 min")
+    assert _texts(campaign)[-1] == campaign.stop_reason
+
+
+def test_devices_down_before_the_campaign_do_not_stop_it(fleet, target_devices, tenant_admin):
+    """Already-unhealthy devices: Down at their turn, tried again, then skipped; they
+    count neither as failed nor as Down after an update."""
+    devices = target_devices(ORG_A)
+    all_up(fleet, devices)
+    for device in devices[:2]:
+        fleet.set_status(device.id, False)
+    campaign = _campaign(tenant_admin, canary=2, max_failed_percent=0, max_down_percent=0)
+    services.start_campaign(campaign=campaign, user=tenant_admin)
+
+    campaign = step_until_ended(campaign)
+
+    assert campaign.state == Campaign.State.FINISHED
+    skipped = CampaignDevice.objects.filter(campaign=campaign, outcome=Outcome.SKIPPED)
+    assert sorted(skipped.values_list("device_id", flat=True)) == [d.id for d in devices[:2]]
+    assert skipped.first().message == "Down at each of its 2 turns: skipped."
+    assert skipped.first().down_before is True
+
+
+def test_a_paused_campaign_sends_nothing_until_it_is_resumed(fleet, target_devices, tenant_admin):
+    devices = target_devices(ORG_A)
+    all_up(fleet, devices)
+    campaign = _campaign(tenant_admin, soak_minutes=0)
+    services.start_campaign(campaign=campaign, user=tenant_admin)
+    engine.advance(campaign.pk)  # the canary is sent
+    services.pause_campaign(campaign=campaign, user=tenant_admin)
+    fleet.clear_log()
+    for _ in range(3):
+        engine.advance(campaign.pk)
+    assert patches(fleet) == {}
+    assert (
+        not CampaignDevice.objects.filter(campaign=campaign, wave__gt=1)
+        .exclude(outcome=Outcome.WAITING)
+        .exists()
+    )
+
+    services.resume_campaign(campaign=campaign, user=tenant_admin)
+    campaign = step_until_ended(campaign, every=timedelta(seconds=5))
+
+    assert campaign.state == Campaign.State.FINISHED
+    assert patches(fleet) == patched(needing(devices[2:]))
+    assert [t.split(" by ")[0] for t in _texts(campaign) if " by " in t] == [
+        "created", "started", "paused", "resumed",
+    ]  # fmt: skip
+
+
+def test_a_stopped_campaign_resumed_goes_on_past_the_wave_that_stopped_it(
+    fleet, target_devices, tenant_admin
+):
+    devices = target_devices(ORG_A)
+    all_up(fleet, devices)
+    fleet.mark_image_bad(IMAGE, failure="unconfirmed")
+    campaign = step_until_ended(_started(tenant_admin))
+    assert campaign.state == Campaign.State.STOPPED
+    fleet.mark_image_good(IMAGE)
+
+    services.resume_campaign(campaign=campaign, user=tenant_admin)
+    campaign = step_until_ended(campaign)
+
+    assert campaign.state == Campaign.State.FINISHED
+    assert "resumed by tenant-admin: the stop of wave 1 overridden" in _texts(campaign)
+    assert (
+        not CampaignDevice.objects.filter(campaign=campaign, wave__gt=1)
+        .exclude(outcome__in=[Outcome.CONFIRMED, Outcome.ALREADY])
+        .exists()
+    )
+
+
+def _started(user):
+    campaign = _campaign(user)
+    services.start_campaign(campaign=campaign, user=user)
+    return campaign
