@@ -149,6 +149,13 @@ def start_campaign(
     return campaign
 
 
+DONE_WORDS = {
+    "campaign_pause": "paused",
+    "campaign_resume": "resumed",
+    "campaign_cancel": "cancelled",
+}
+
+
 def _change(campaign, user, *, allowed, to, action, text, **fields) -> Campaign:
     ensure_may_run(user, campaign.organization_id)
     with transaction.atomic():
@@ -156,7 +163,11 @@ def _change(campaign, user, *, allowed, to, action, text, **fields) -> Campaign:
             state=to, **fields
         ):
             campaign.refresh_from_db()
-            raise CampaignError(f"This campaign is {campaign.get_state_display().lower()}.")
+            states = " or ".join(Campaign.State(a).label.lower() for a in allowed)
+            raise CampaignError(
+                f"Only a campaign that is {states} can be {DONE_WORDS[action]}; this one is "
+                f"{campaign.get_state_display().lower()}."
+            )
         campaign.refresh_from_db()
         decide(campaign, text, by=who(user))
         _audit(user, action, campaign)

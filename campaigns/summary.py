@@ -1,0 +1,47 @@
+"""A campaign in words: the facts `firmware_campaign show` prints, one a line."""
+
+from __future__ import annotations
+
+from campaigns import rules
+from campaigns.models import Campaign, CampaignDevice, Outcome
+from campaigns.waves import format_waves
+from campaigns.window import describe as describe_window
+
+
+def show_lines(campaign: Campaign) -> list[str]:
+    """The campaign's state, target, rules and counts, one fact a line ("name: value")."""
+    target = (
+        f"organization {campaign.organization_id}"
+        + (f", type {campaign.type_id}" if campaign.type_id else "")
+        + (f", {len(campaign.serials)} serial numbers" if campaign.serials else "")
+    )
+    lines = [
+        f"campaign: {campaign.pk}",
+        f"state: {campaign.state}",
+        f"target: {target}",
+        f"image: {campaign.image_id}"
+        + (f" (devices report {campaign.image_version})" if campaign.image_version else ""),
+        f"waves: canary {campaign.canary}, then {format_waves(campaign.waves)}",
+        f"stop rules: more than {campaign.max_failed_percent:g} % failed, or more than "
+        f"{campaign.max_down_percent:g} % Down within {campaign.soak_seconds / 60:g} min "
+        "beyond the rate before",
+        f"window: {describe_window(campaign)}",
+    ]
+    if campaign.wave:
+        lines.append(f"wave: {campaign.wave} of {campaign.wave_count}")
+    counts = dict.fromkeys(Outcome.values, 0)
+    for outcome in CampaignDevice.objects.filter(campaign=campaign).values_list(
+        "outcome", flat=True
+    ):
+        counts[outcome] += 1
+    lines.append(f"devices: {sum(counts.values())}")
+    lines += [f"{outcome}: {n}" for outcome, n in counts.items()]
+    for figures in rules.wave_figures(campaign):
+        lines.append(
+            f"wave {figures.wave}: {figures.size} devices, {figures.sent} sent, "
+            f"{figures.confirmed} updated, {figures.failed} failed, {figures.down} Down after, "
+            f"{figures.skipped} skipped"
+        )
+    if campaign.stop_reason:
+        lines.append(f"stop reason: {campaign.stop_reason}")
+    return lines
