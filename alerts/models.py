@@ -42,6 +42,7 @@ class Event(models.TextChoices):
     PENDING_STUCK = "pending_stuck", "Pending settings stuck"
     PROFILE_FAILING = "profile_failing", "Connection profile failing"
     POLLER_FAILING = "poller_failing", "Poller failing"
+    CAMPAIGN = "campaign", "Firmware campaign: started, each wave, stopped, finished"
 
 
 class AlertRule(models.Model):

@@ -7,6 +7,7 @@ import logging
 from django.db import transaction
 
 from campaigns.models import Campaign, Decision
+from campaigns.notify import announce
 
 log = logging.getLogger(__name__)
 
@@ -15,7 +16,5 @@ def decide(campaign: Campaign, text: str, *, by: str = "", notify: bool = True) 
     decision = Decision.objects.create(campaign=campaign, text=text[:500], by=by[:150])
     log.info("campaign %s: %s", campaign.pk, text)
     if notify:
-        from campaigns import notify as notifications
-
-        transaction.on_commit(lambda: notifications.announce(campaign.pk, decision.pk))
+        transaction.on_commit(lambda: announce(campaign.pk, decision.pk))
     return decision

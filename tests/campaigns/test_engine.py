@@ -181,3 +181,40 @@ def _started(user):
     campaign = _campaign(user)
     services.start_campaign(campaign=campaign, user=user)
     return campaign
+
+
+def test_its_organizations_rules_are_notified_on_start_each_wave_stop(
+    fleet, target_devices, tenant_admin, django_capture_on_commit_callbacks, monkeypatch
+):
+    from alerts import services as alert_services
+    from alerts.models import Delivery
+
+    monkeypatch.setattr("alerts.tasks.queue_deliveries", lambda ids: None)  # made, not sent
+
+    devices = target_devices(ORG_A)
+    all_up(fleet, devices)
+    fleet.mark_image_bad(IMAGE, failure="unconfirmed")
+    ours = alert_services.create_rule(
+        name="Campaigns", organization_id=ORG_A, events=["campaign"],
+        destination_urls=["json://127.0.0.1:9/hook"],
+    )  # fmt: skip
+    alert_services.create_rule(
+        name="Only Down", organization_id=ORG_A, destination_urls=["json://127.0.0.1:9/down"]
+    )
+    alert_services.create_rule(
+        name="Theirs", organization_id=11, events=["campaign"],
+        destination_urls=["json://127.0.0.1:9/other"],
+    )  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        campaign = _started(tenant_admin)
+        campaign = step_until_ended(campaign)
+
+    deliveries = Delivery.objects.order_by("pk")
+    assert {d.rule_id for d in deliveries} == {ours.pk}
+    assert [d.subject.split(": ", 1)[1] for d in deliveries] == [
+        f"started by tenant-admin: {len(devices)} devices in 4 waves "
+        f"({', '.join(map(str, campaign.wave_sizes))})",
+        "canary started: 2 devices",
+        campaign.stop_reason,
+    ]
+    assert deliveries.last().body["link"].endswith(f"/campaigns/{campaign.pk}/")
