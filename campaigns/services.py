@@ -82,8 +82,8 @@ def create_campaign(*, user, new: NewCampaign) -> Campaign:
         waves = parse_waves(new.waves)
     except WaveError as error:
         raise CampaignError(str(error)) from None
-    if new.canary < 1:
-        raise CampaignError("The canary is at least 1 device.")
+    if not 1 <= new.canary <= planning.MAX_DEVICES:
+        raise CampaignError(f"The canary is 1 to {planning.MAX_DEVICES} devices.")
     for label, minutes in (
         ("soak time", new.soak_minutes), ("confirmation timeout", new.confirm_timeout_minutes),
         ("retry interval", new.retry_minutes),

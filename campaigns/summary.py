@@ -8,13 +8,17 @@ from campaigns.waves import format_waves
 from campaigns.window import describe as describe_window
 
 
-def show_lines(campaign: Campaign) -> list[str]:
-    """The campaign's state, target, rules and counts, one fact a line ("name: value")."""
-    target = (
+def target_words(campaign: Campaign) -> str:
+    return (
         f"organization {campaign.organization_id}"
         + (f", type {campaign.type_id}" if campaign.type_id else "")
         + (f", {len(campaign.serials)} serial numbers" if campaign.serials else "")
     )
+
+
+def show_lines(campaign: Campaign) -> list[str]:
+    """The campaign's state, target, rules and counts, one fact a line ("name: value")."""
+    target = target_words(campaign)
     lines = [
         f"campaign: {campaign.pk}",
         f"state: {campaign.state}",

@@ -59,6 +59,9 @@ def tenancy_context(request):
         # The Audit link, for those who may read the trail somewhere (not a wall's account).
         "nav_audit": tenancy.role_allows(noc, tenancy.AUDIT)
         or any(tenancy.role_allows(role, tenancy.AUDIT) for role in roles.values()),
+        # The Firmware link, for those who may run firmware campaigns somewhere (campaigns/).
+        "nav_campaigns": tenancy.role_allows(noc, tenancy.FIRMWARE)
+        or any(tenancy.role_allows(role, tenancy.FIRMWARE) for role in roles.values()),
         "nav_organizations": organizations,
         # Set by scoped_view, which already checked it; read afresh on other pages.
         "nav_active_organization": (

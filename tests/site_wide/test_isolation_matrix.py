@@ -55,6 +55,7 @@ def _path(route: str, **ids) -> str:
         "rule_id",
         "note_id",
         "view_id",
+        "campaign_id",
     ):
         path = path.replace(f"<int:{name}>", str(ids.get(name, MISSING_ID)))
     # A wall panel's key: one every user may show (wall.panels.FIXED).

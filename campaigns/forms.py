@@ -1,0 +1,101 @@
+"""The form of a new campaign: target, image, waves, soak, stop rules, schedule window."""
+
+from __future__ import annotations
+
+from django import forms
+
+from campaigns.planning import MAX_DEVICES
+from campaigns.services import NewCampaign
+from campaigns.waves import WaveError, parse_waves
+from campaigns.window import zone
+from common.integers import ID_MAX
+
+WEEK_MINUTES = 7 * 24 * 60
+
+
+class CampaignForm(forms.Form):
+    name = forms.CharField(max_length=200, required=False, label="Name (optional)")
+    organization = forms.TypedChoiceField(coerce=int, label="Organization")
+    type = forms.IntegerField(
+        required=False, min_value=1, max_value=ID_MAX, label="Device type id (optional)",
+        help_text="Only devices of this type; empty: every type of the organization.",
+    )  # fmt: skip
+    serials = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        label="Serial numbers (optional)",
+        help_text="One a line (or comma-separated): only these devices of the target.",
+    )  # fmt: skip
+    image = forms.IntegerField(
+        min_value=1, max_value=ID_MAX, label="Firmware image id",
+        help_text="The control API has no image catalogue: type the id.",
+        widget=forms.NumberInput(attrs={"list": "images-seen"}),
+    )  # fmt: skip
+    canary = forms.IntegerField(
+        min_value=1, max_value=MAX_DEVICES, initial=1, label="Canary (devices)"
+    )
+    waves = forms.CharField(
+        initial="10%,50%,100%", label="Waves",
+        help_text="After the canary: cumulative percentages of the devices, ending at 100%.",
+    )  # fmt: skip
+    soak_minutes = forms.FloatField(
+        min_value=0, max_value=WEEK_MINUTES, initial=10, label="Soak time (minutes)",
+        help_text="Watched for Down after each update.",
+    )  # fmt: skip
+    confirm_timeout_minutes = forms.FloatField(
+        min_value=0.1, max_value=WEEK_MINUTES, initial=30, label="Confirmation timeout (minutes)"
+    )
+    max_failed_percent = forms.FloatField(
+        min_value=0, max_value=100, initial=10, label="Stop when more than this % of a wave failed"
+    )
+    max_down_percent = forms.FloatField(
+        min_value=0, max_value=100, initial=10,
+        label="Stop when more than this % of a wave is Down after its update",
+        help_text="Beyond the same devices' Down rate before the campaign.",
+    )  # fmt: skip
+    not_before = forms.DateTimeField(
+        required=False, label="Start no earlier than (optional, UTC)",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )  # fmt: skip
+    hours_from = forms.IntegerField(required=False, min_value=0, max_value=23,
+                                    label="Send only from this hour (optional)")  # fmt: skip
+    hours_to = forms.IntegerField(required=False, min_value=0, max_value=23,
+                                  label="… to this hour")  # fmt: skip
+    time_zone = forms.CharField(max_length=64, initial="UTC", label="Time zone of the hours")
+
+    def __init__(self, *args, organizations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].choices = organizations
+
+    def clean_waves(self):
+        try:
+            parse_waves(self.cleaned_data["waves"])
+        except WaveError as error:
+            raise forms.ValidationError(str(error)) from None
+        return self.cleaned_data["waves"]
+
+    def clean_time_zone(self):
+        name = self.cleaned_data["time_zone"].strip() or "UTC"
+        if zone(name) is None:
+            raise forms.ValidationError("Unknown time zone: e.g. UTC or America/Bogota.")
+        return name
+
+    def clean(self):
+        data = super().clean()
+        if (data.get("hours_from") is None) != (data.get("hours_to") is None):
+            raise forms.ValidationError("Give both hours of the window, or neither.")
+        return data
+
+    def new_campaign(self) -> NewCampaign:
+        data = self.cleaned_data
+        raw = data.get("serials") or ""
+        serials = tuple(s.strip() for s in raw.replace(",", "\n").splitlines() if s.strip())
+        return NewCampaign(
+            organization_id=data["organization"], type_id=data.get("type"),
+            image_id=data["image"], serials=serials, name=data.get("name") or "",
+            canary=data["canary"], waves=data["waves"], soak_minutes=data["soak_minutes"],
+            confirm_timeout_minutes=data["confirm_timeout_minutes"],
+            max_failed_percent=data["max_failed_percent"],
+            max_down_percent=data["max_down_percent"], not_before=data.get("not_before"),
+            hours_from=data.get("hours_from"), hours_to=data.get("hours_to"),
+            time_zone=data["time_zone"],
+        )  # fmt: skip

@@ -1,0 +1,86 @@
+"""Reads for the campaign pages: campaigns a person may see, one campaign's progress,
+its devices by outcome, image suggestions."""
+
+from __future__ import annotations
+
+import logging
+
+import redis
+from django.http import Http404
+
+from accounts import tenancy
+from campaigns import rules
+from campaigns.models import Campaign, CampaignDevice, Outcome
+from devices import configured
+
+log = logging.getLogger(__name__)
+
+
+def campaigns_in(scope: tenancy.OrgScope):
+    campaigns = Campaign.objects.all()
+    if not scope.all:
+        campaigns = campaigns.filter(organization_id__in=scope.ids)
+    return campaigns
+
+
+def campaign_for(user, campaign_id: int) -> Campaign:
+    """The campaign, or 404 for one the user may not run (outsiders never learn it exists)."""
+    campaign = Campaign.objects.filter(pk=campaign_id).first()
+    if campaign is None or not tenancy.can(user, tenancy.FIRMWARE, campaign.organization_id):
+        raise Http404("No such campaign.")
+    return campaign
+
+
+def progress(campaign: Campaign) -> list[dict]:
+    """Per wave: its figures, the stop rules' figures against their thresholds."""
+    rows = []
+    for figures in rules.wave_figures(campaign):
+        rows.append(
+            {
+                "figures": figures,
+                "name": "Canary" if figures.wave == 1 else f"Wave {figures.wave}",
+                "current": figures.wave == campaign.wave,
+                "failed_over": figures.failed_percent > campaign.max_failed_percent,
+                "down_excess": max(0.0, figures.down_percent - figures.baseline_percent),
+                "down_over": figures.down_percent - figures.baseline_percent
+                > campaign.max_down_percent,
+            }
+        )
+    return rows
+
+
+def devices_of(campaign: Campaign, outcome: str = "", wave: int | None = None):
+    devices = CampaignDevice.objects.filter(campaign=campaign)
+    if outcome in Outcome.values:
+        devices = devices.filter(outcome=outcome)
+    if wave is not None:
+        devices = devices.filter(wave=wave)
+    return devices
+
+
+def outcome_counts(campaign: Campaign) -> list[tuple[str, str, int]]:
+    counts = dict.fromkeys(Outcome.values, 0)
+    for outcome in CampaignDevice.objects.filter(campaign=campaign).values_list(
+        "outcome", flat=True
+    ):
+        counts[outcome] += 1
+    return [(o.value, o.label, counts[o.value]) for o in Outcome if counts[o.value]]
+
+
+def image_suggestions(scope: tenancy.OrgScope) -> list[tuple[int, str]]:
+    """(image id, "version · type · N devices") the cached fleet reports, for the form's
+    list; empty when the cache is unreachable (any id may still be typed)."""
+    org_ids = scope.org_ids_or_none()
+    try:
+        model = configured.read_model()
+        suggestions = []
+        for type_id, type_name in model.device_types(org_ids).items():
+            for seen in model.firmware_images(type_id, org_ids):
+                version = seen.version or "version unknown"
+                suggestions.append(
+                    (seen.image, f"{version} · {type_name} · {seen.devices} devices")
+                )
+        return sorted(suggestions)
+    except redis.RedisError as error:
+        log.warning("fleet cache unreachable, no image suggestions: %s", error)
+        return []

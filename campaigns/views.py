@@ -1,0 +1,156 @@
+"""Pages of firmware campaigns: list, new, a campaign's live progress, its devices' CSV,
+and start, pause, resume, cancel (POSTs, audited by campaigns.services).
+
+Only people who may update firmware (tenancy.FIRMWARE: admins of an organization, NOC
+admins) see campaigns, and only those of their organizations; anyone else gets 404.
+"""
+
+from __future__ import annotations
+
+import csv
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts import tenancy
+from alerts.rule_selectors import organization_choices
+from campaigns import selectors, services
+from campaigns.errors import CampaignError
+from campaigns.forms import CampaignForm
+from campaigns.models import Outcome
+from campaigns.summary import target_words
+from campaigns.tasks import queue_step
+from campaigns.window import describe as describe_window
+
+PAGE_SIZE = 50
+DEVICES_PAGE_SIZE = 100
+
+
+def _scope(request) -> tenancy.OrgScope:
+    scope = tenancy.scope_for(request.user, tenancy.FIRMWARE)
+    if scope.is_empty:
+        raise Http404("No such page.")
+    return scope
+
+
+@tenancy.scoped_view(action=tenancy.FIRMWARE)
+def campaign_list(request):
+    _scope(request)
+    campaigns = selectors.campaigns_in(request.scope)
+    page = Paginator(campaigns, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"page": page, "nav": "campaigns", "title": "Firmware campaigns"}
+    return render(request, "campaigns/list.html", context)
+
+
+@tenancy.scoped_view(action=tenancy.FIRMWARE)
+def campaign_create(request):
+    scope = _scope(request)
+    active = request.active_organization
+    form = CampaignForm(
+        request.POST or None, organizations=organization_choices(scope),
+        initial={"organization": active} if active is not None else None,
+    )  # fmt: skip
+    if request.method == "POST" and form.is_valid():
+        try:
+            campaign = services.create_campaign(user=request.user, new=form.new_campaign())
+        except CampaignError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Campaign created as a draft: check it, then start it.")
+            return redirect("campaigns:detail", campaign.pk)
+    context = {
+        "form": form, "images": selectors.image_suggestions(scope), "nav": "campaigns",
+        "title": "New firmware campaign",
+    }  # fmt: skip
+    return render(request, "campaigns/form.html", context, status=400 if form.errors else 200)
+
+
+@tenancy.scoped_view(action=tenancy.FIRMWARE)
+def campaign_detail(request, campaign_id: int):
+    campaign = selectors.campaign_for(request.user, campaign_id)
+    outcome = request.GET.get("outcome", "")
+    devices = selectors.devices_of(campaign, outcome)
+    page = Paginator(devices, DEVICES_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "campaign": campaign,
+        "target": target_words(campaign),
+        "window": describe_window(campaign),
+        "waves": selectors.progress(campaign),
+        "counts": selectors.outcome_counts(campaign),
+        "outcome": outcome if outcome in Outcome.values else "",
+        "outcomes": Outcome.choices,
+        "page": page,
+        "decisions": campaign.decisions.all(),
+        "nav": "campaigns",
+        "title": f"Firmware campaign {campaign.pk}",
+    }
+    partial = request.htmx and not request.htmx.history_restore_request
+    template = "campaigns/detail.html#progress" if partial else "campaigns/detail.html"
+    return render(request, template, context)
+
+
+CHANGES = {
+    "start": services.start_campaign,
+    "pause": services.pause_campaign,
+    "resume": services.resume_campaign,
+    "cancel": services.cancel_campaign,
+}
+
+
+@require_POST
+@tenancy.scoped_view(action=tenancy.FIRMWARE)
+def campaign_change(request, campaign_id: int, change: str):
+    campaign = selectors.campaign_for(request.user, campaign_id)
+    arguments = {"enqueue": queue_step} if change in ("start", "resume") else {}
+    try:
+        CHANGES[change](campaign=campaign, user=request.user, **arguments)
+    except CampaignError as error:
+        messages.error(request, str(error))
+    else:
+        campaign.refresh_from_db()
+        messages.success(request, f"Campaign {campaign.pk}: {campaign.get_state_display()}.")
+    return redirect("campaigns:detail", campaign.pk)
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _cell(value) -> str:
+    text = "" if value is None else str(value)
+    # Spreadsheets run cells that start with these as formulas: defuse them.
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+CSV_COLUMNS = [
+    "device_id", "device_name", "serial_number", "organization_id", "wave", "outcome",
+    "message", "version_before", "version_after", "sent_at", "confirmed_at", "down_at",
+    "attempts",
+]  # fmt: skip
+
+
+@tenancy.scoped_view(action=tenancy.FIRMWARE)
+def campaign_csv(request, campaign_id: int):
+    campaign = selectors.campaign_for(request.user, campaign_id)
+    devices = selectors.devices_of(campaign, request.GET.get("outcome", ""))
+
+    def rows():
+        writer = csv.writer(_Echo())
+        yield writer.writerow(CSV_COLUMNS)
+        for row in devices.iterator(chunk_size=500):
+            yield writer.writerow([
+                row.device_id, _cell(row.device_name), _cell(row.serial_number),
+                row.organization_id, row.wave, row.outcome, _cell(row.message),
+                _cell(row.version_before), _cell(row.version_after),
+                row.sent_at.isoformat() if row.sent_at else "",
+                row.confirmed_at.isoformat() if row.confirmed_at else "",
+                row.down_at.isoformat() if row.down_at else "", row.attempts,
+            ])  # fmt: skip
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="campaign-{campaign.pk}.csv"'
+    return response

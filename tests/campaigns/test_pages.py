@@ -1,0 +1,98 @@
+"""The campaign pages: list, new form (kept when refused), a campaign's progress, devices
+by outcome, CSV, and pause/resume/cancel as audited POSTs; 404 for anyone else."""
+
+import pytest
+
+from accounts.models import AuditEntry
+from campaigns import engine, services
+from campaigns.models import Campaign
+from tests.campaigns.conftest import IMAGE, TYPE, all_up, needing
+from tests.fixtures.users import ORG_A
+
+pytestmark = pytest.mark.django_db
+
+FORM = {
+    "organization": str(ORG_A), "type": str(TYPE), "image": str(IMAGE), "canary": "2",
+    "waves": "10%,50%,100%", "soak_minutes": "0", "confirm_timeout_minutes": "5",
+    "max_failed_percent": "10", "max_down_percent": "10", "time_zone": "UTC",
+}  # fmt: skip
+
+
+def test_a_campaign_is_made_from_the_form_and_followed_on_its_page(
+    fleet, target_devices, tenant_admin, client_of, monkeypatch
+):
+    monkeypatch.setattr("campaigns.views.queue_step", lambda campaign_id: None)
+    devices = target_devices(ORG_A)
+    all_up(fleet, devices)
+    client = client_of(tenant_admin)
+    assert client.get("/campaigns/").status_code == 200
+    assert client.get("/campaigns/new/").status_code == 200
+
+    response = client.post("/campaigns/new/", FORM)
+    campaign = Campaign.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/campaigns/{campaign.pk}/"
+    assert client.post(f"/campaigns/{campaign.pk}/start/").status_code == 302
+    engine.advance(campaign.pk)
+
+    page = client.get(f"/campaigns/{campaign.pk}/").content.decode()
+    assert "canary started: 2 devices" in page
+    assert "Canary (current)" in page
+    csv = client.get(f"/campaigns/{campaign.pk}/devices.csv").getvalue().decode()
+    lines = csv.strip().splitlines()
+    assert lines[0].startswith("device_id,device_name,serial_number")
+    assert len(lines) == 1 + len(devices)
+    waiting = client.get(f"/campaigns/{campaign.pk}/devices.csv?outcome=waiting")
+    assert len(waiting.getvalue().decode().strip().splitlines()) == 1 + len(devices) - 2
+    sent = client.get(f"/campaigns/{campaign.pk}/?outcome=sent").content.decode()
+    for device in devices[:2]:
+        assert (device.name in sent) == (device in needing(devices[:2]))
+
+    for change, state in (("pause", "paused"), ("resume", "running"), ("cancel", "cancelled")):
+        assert client.post(f"/campaigns/{campaign.pk}/{change}/").status_code == 302
+        campaign.refresh_from_db()
+        assert campaign.state == state
+        entry = AuditEntry.objects.filter(action=f"campaign_{change}").get()
+        assert entry.username == "tenant-admin"
+
+
+def test_a_refused_form_keeps_what_was_typed(fleet, tenant_admin, client_of):
+    response = client_of(tenant_admin).post("/campaigns/new/", FORM | {"waves": "10%,50%"})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "The last wave is 100%" in page
+    assert 'value="10%,50%"' in page and f'value="{IMAGE}"' in page
+
+
+def test_state_changes_are_posts(fleet, tenant_admin, client_of):
+    campaign = services.create_campaign(
+        user=tenant_admin, new=services.NewCampaign(organization_id=ORG_A, image_id=IMAGE)
+    )
+    assert client_of(tenant_admin).get(f"/campaigns/{campaign.pk}/cancel/").status_code == 405
+
+
+def test_anyone_else_finds_no_campaign(fleet, tenant_admin, outsider, operator, client_of):
+    campaign = services.create_campaign(
+        user=tenant_admin, new=services.NewCampaign(organization_id=ORG_A, image_id=IMAGE)
+    )
+    client = client_of(outsider)
+    for path in ("", "devices.csv"):
+        assert client.get(f"/campaigns/{campaign.pk}/{path}").status_code == 404
+    assert client.post(f"/campaigns/{campaign.pk}/cancel/").status_code == 404
+    assert str(campaign.pk) not in client.get("/campaigns/").content.decode().split("<main")[-1]
+    assert client_of(operator).get("/campaigns/").status_code == 404
+    campaign.refresh_from_db()
+    assert campaign.state == "draft"
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"canary": str(10**12)}, {"image": str(10**30)}, {"type": "-1"}, {"waves": "x"},
+        {"soak_minutes": "nan"}, {"max_down_percent": "1e999"}, {"hours_from": "3"},
+        {"time_zone": "Mars/Olympus"}, {"organization": "11"}, {"not_before": "yesterday"},
+    ],
+)  # fmt: skip
+def test_hostile_form_input_is_refused_in_words(fleet, tenant_admin, client_of, changes):
+    response = client_of(tenant_admin).post("/campaigns/new/", FORM | changes)
+    assert response.status_code == 400
+    assert not Campaign.objects.exists()
