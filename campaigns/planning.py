@@ -57,7 +57,9 @@ def plan_devices(campaign: Campaign) -> Plan:
         found = [d for d in found if d.serial_number in wanted]
         missing = len(wanted) - len(found)
         if missing:
-            plan.left_out = f"{missing} serial numbers not found in the target"
+            plan.left_out = (
+                f"{missing} serial number{'s' if missing != 1 else ''} not found in the target"
+            )
     found.sort(key=lambda d: d.id)
     if not found:
         raise CampaignError("No device matches this campaign's target: nothing to update.")

@@ -218,3 +218,71 @@ def test_its_organizations_rules_are_notified_on_start_each_wave_stop(
         campaign.stop_reason,
     ]
     assert deliveries.last().body["link"].endswith(f"/campaigns/{campaign.pk}/")
+
+
+def test_a_device_the_poller_saw_go_down_in_its_soak_counts_as_down(
+    fleet, target_devices, tenant_admin
+):
+    """Up again when the campaign reads it, but the durable history has its Down."""
+    from datetime import UTC, datetime
+
+    from devices.models import StatusChange
+
+    devices = target_devices(ORG_A)
+    all_up(fleet, devices)
+    campaign = _campaign(tenant_admin, canary=1, soak_minutes=10)
+    services.start_campaign(campaign=campaign, user=tenant_admin)
+    first = CampaignDevice.objects.filter(campaign=campaign).first()
+    now = datetime.now(UTC)
+    engine.advance(campaign.pk, now=now)  # sent
+    engine.advance(campaign.pk, now=now + timedelta(seconds=30))  # confirmed, soaking
+    first.refresh_from_db()
+    if first.outcome == Outcome.ALREADY:
+        pytest.skip("the seed fleet's first device already runs the image")
+    assert first.outcome == Outcome.CONFIRMED
+    StatusChange.objects.create(
+        device_id=first.device_id, organization_id=ORG_A, from_status="Up", to_status="Down",
+        at=now + timedelta(seconds=60), seen_by="full", poll_at=now + timedelta(seconds=60),
+    )  # fmt: skip
+    engine.advance(campaign.pk, now=now + timedelta(seconds=90))
+
+    first.refresh_from_db()
+    campaign.refresh_from_db()
+    assert first.outcome == Outcome.DOWN
+    assert campaign.state == Campaign.State.STOPPED
+    assert campaign.stop_reason.startswith("stopped: 1 of 1 Down within 10 min")
+
+
+def test_nothing_is_sent_outside_the_schedule_window(fleet, target_devices, tenant_admin):
+    from datetime import UTC, datetime
+
+    devices = target_devices(ORG_A)
+    all_up(fleet, devices)
+    later = datetime.now(UTC) + timedelta(days=1)
+    campaign = _campaign(tenant_admin, not_before=later)
+    services.start_campaign(campaign=campaign, user=tenant_admin)
+    fleet.clear_log()
+    for _ in range(2):
+        engine.advance(campaign.pk)
+    assert patches(fleet) == {}
+    assert _texts(campaign)[-1] == "waiting for the schedule window"
+    assert _texts(campaign).count("waiting for the schedule window") == 1
+
+    engine.advance(campaign.pk, now=later + timedelta(seconds=1))
+    assert patches(fleet) == patched(needing(devices[:2]))
+
+
+def test_only_the_serial_numbers_given_are_updated(fleet, target_devices, tenant_admin):
+    devices = target_devices(ORG_A)
+    all_up(fleet, devices)
+    chosen = devices[5:9]
+    campaign = _campaign(tenant_admin, canary=1, waves="100%", soak_minutes=0,
+                         serials=(*(d.serial_number for d in chosen), "NOT-A-SERIAL"))  # fmt: skip
+    services.start_campaign(campaign=campaign, user=tenant_admin)
+    fleet.clear_log()
+
+    campaign = step_until_ended(campaign)
+
+    assert campaign.state == Campaign.State.FINISHED
+    assert patches(fleet) == patched(needing(chosen))
+    assert "1 serial number not found in the target" in _texts(campaign)[1]

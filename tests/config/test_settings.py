@@ -69,6 +69,8 @@ def test_celery_uses_redis_and_schedules_both_polls_at_their_intervals():
         "sweep-alert-deliveries": ["alerts.sweep_deliveries", 30.0],
         # The durable history past its retention, hourly.
         "prune-history": ["devices.tasks.prune_history", 3600.0],
+        # Each running firmware campaign stepped (campaigns.engine).
+        "advance-campaigns": ["campaigns.advance_all", 15.0],
     }
 
 
