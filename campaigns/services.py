@@ -20,7 +20,7 @@ from accounts import audit, tenancy
 from campaigns import planning
 from campaigns.decisions import decide
 from campaigns.errors import CampaignError
-from campaigns.models import Campaign
+from campaigns.models import Campaign, Outcome
 from campaigns.waves import WaveError, format_waves, parse_waves
 from campaigns.window import zone
 from common import integers
@@ -210,3 +210,39 @@ def cancel_campaign(*, campaign: Campaign, user) -> Campaign:
         to=Campaign.State.CANCELLED, action="campaign_cancel",
         text=f"cancelled by {who(user)}", ended_at=timezone.now(),
     )  # fmt: skip
+
+
+# The devices a campaign changed (or may have): the ones a rollback takes back.
+REACHED = [Outcome.SENT, Outcome.CONFIRMED, Outcome.DOWN, Outcome.UNCONFIRMED, Outcome.UNKNOWN]
+
+
+def rollback_campaign(*, campaign: Campaign, user, image_id: int) -> Campaign:
+    """A draft campaign of `image_id` (the previous image) for the devices this one reached,
+    by their serial numbers, with the same waves and rules; started like any other."""
+    ensure_may_run(user, campaign.organization_id)
+    if campaign.state == Campaign.State.RUNNING:
+        raise CampaignError("Pause or cancel the campaign before rolling it back.")
+    serials = tuple(
+        campaign.devices.filter(outcome__in=REACHED)
+        .exclude(serial_number="")
+        .values_list("serial_number", flat=True)
+    )
+    if not serials:
+        raise CampaignError("This campaign reached no device: there is nothing to roll back.")
+    if image_id == campaign.image_id:
+        raise CampaignError("A rollback installs the previous image, not this campaign's.")
+    new = NewCampaign(
+        organization_id=campaign.organization_id, type_id=campaign.type_id, image_id=image_id,
+        serials=serials, name=f"Roll back of campaign {campaign.pk}", canary=campaign.canary,
+        waves=format_waves(campaign.waves), soak_minutes=campaign.soak_seconds / 60,
+        confirm_timeout_minutes=campaign.confirm_timeout_seconds / 60,
+        max_failed_percent=campaign.max_failed_percent,
+        max_down_percent=campaign.max_down_percent, down_retries=campaign.down_retries,
+        retry_minutes=campaign.retry_seconds / 60, time_zone=campaign.time_zone,
+    )  # fmt: skip
+    with transaction.atomic():
+        rollback = create_campaign(user=user, new=new)
+        decide(campaign, f"roll back to image {image_id} prepared by {who(user)}: campaign "
+               f"{rollback.pk} (a draft) for the {len(serials)} devices reached",
+               by=who(user), notify=False)  # fmt: skip
+    return rollback

@@ -24,6 +24,7 @@ from campaigns.models import Outcome
 from campaigns.summary import target_words
 from campaigns.tasks import queue_step
 from campaigns.window import describe as describe_window
+from common import integers
 
 PAGE_SIZE = 50
 DEVICES_PAGE_SIZE = 100
@@ -113,6 +114,24 @@ def campaign_change(request, campaign_id: int, change: str):
         campaign.refresh_from_db()
         messages.success(request, f"Campaign {campaign.pk}: {campaign.get_state_display()}.")
     return redirect("campaigns:detail", campaign.pk)
+
+
+@require_POST
+@tenancy.scoped_view(action=tenancy.FIRMWARE)
+def campaign_rollback(request, campaign_id: int):
+    """A draft campaign of the previous image for the devices this one reached."""
+    campaign = selectors.campaign_for(request.user, campaign_id)
+    image = integers.int_or_none(request.POST.get("image", ""), minimum=1, maximum=integers.ID_MAX)
+    if image is None:
+        messages.error(request, "Type the previous image's id: a whole number, e.g. 63.")
+        return redirect("campaigns:detail", campaign.pk)
+    try:
+        rollback = services.rollback_campaign(campaign=campaign, user=request.user, image_id=image)
+    except CampaignError as error:
+        messages.error(request, str(error))
+        return redirect("campaigns:detail", campaign.pk)
+    messages.success(request, "Roll back prepared as a draft: check it, then start it.")
+    return redirect("campaigns:detail", rollback.pk)
 
 
 class _Echo:

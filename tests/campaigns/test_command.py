@@ -83,3 +83,22 @@ def test_errors_are_words_and_a_non_zero_exit(capsys, fleet):
     call_command("firmware_campaign", "cancel", str(empty))
     with pytest.raises(CommandError, match="Only a draft starts; this campaign is cancelled"):
         call_command("firmware_campaign", "start", str(empty))
+
+
+def test_rollback_prints_the_id_of_a_draft_of_the_previous_image(capsys, fleet, target_devices):
+    devices = target_devices(ORG_A)
+    all_up(fleet, devices)
+    fleet.mark_image_bad(IMAGE, failure="unconfirmed")
+    campaign_id = _create(capsys, "--confirm-timeout-minutes", "1")
+    call_command("firmware_campaign", "start", str(campaign_id))
+    capsys.readouterr()
+    step_until_ended(Campaign.objects.get(pk=campaign_id))
+
+    call_command("firmware_campaign", "rollback", str(campaign_id), "--image", str(IMAGE - 1))
+
+    rollback = Campaign.objects.get(pk=int(capsys.readouterr().out.strip()))
+    assert (rollback.state, rollback.image_id) == ("draft", IMAGE - 1)
+    assert len(rollback.serials) == len(needing(devices[:2]))
+    assert (
+        AuditEntry.objects.filter(action="campaign_create", username="(command line)").count() == 2
+    )

@@ -286,3 +286,27 @@ def test_only_the_serial_numbers_given_are_updated(fleet, target_devices, tenant
     assert campaign.state == Campaign.State.FINISHED
     assert patches(fleet) == patched(needing(chosen))
     assert "1 serial number not found in the target" in _texts(campaign)[1]
+
+
+def test_a_roll_back_takes_the_devices_reached_back_to_the_previous_image(
+    fleet, target_devices, tenant_admin
+):
+    devices = target_devices(ORG_A)
+    all_up(fleet, devices)
+    fleet.mark_image_bad(IMAGE, failure="down", down_after_seconds=0)
+    stopped = step_until_ended(_started(tenant_admin))
+    reached = needing(devices[:2])
+
+    rollback = services.rollback_campaign(campaign=stopped, user=tenant_admin, image_id=IMAGE - 1)
+    services.start_campaign(campaign=rollback, user=tenant_admin)
+    for device in reached:  # they went Down with the bad image; someone power-cycled them
+        fleet.set_status(device.id, True)
+    fleet.clear_log()
+    rollback = step_until_ended(rollback)
+
+    assert rollback.state == Campaign.State.FINISHED
+    assert rollback.serials == [d.serial_number for d in reached]
+    assert patches(fleet) == patched(reached)
+    assert _texts(stopped)[-1].startswith(f"roll back to image {IMAGE - 1} prepared by")
+    with pytest.raises(services.CampaignError, match="previous image"):
+        services.rollback_campaign(campaign=stopped, user=tenant_admin, image_id=IMAGE)

@@ -96,3 +96,26 @@ def test_hostile_form_input_is_refused_in_words(fleet, tenant_admin, client_of, 
     response = client_of(tenant_admin).post("/campaigns/new/", FORM | changes)
     assert response.status_code == 400
     assert not Campaign.objects.exists()
+
+
+def test_a_roll_back_is_prepared_from_the_page(fleet, target_devices, tenant_admin, client_of):
+    from tests.campaigns.conftest import step_until_ended
+
+    devices = target_devices(ORG_A)
+    all_up(fleet, devices)
+    fleet.mark_image_bad(IMAGE, failure="unconfirmed")
+    campaign = services.create_campaign(user=tenant_admin, new=services.NewCampaign(
+        organization_id=ORG_A, type_id=TYPE, image_id=IMAGE, canary=2, confirm_timeout_minutes=1,
+    ))  # fmt: skip
+    services.start_campaign(campaign=campaign, user=tenant_admin)
+    step_until_ended(campaign)
+    client = client_of(tenant_admin)
+    assert "Prepare a roll back" in client.get(f"/campaigns/{campaign.pk}/").content.decode()
+
+    refused = client.post(f"/campaigns/{campaign.pk}/rollback/", {"image": "x"}, follow=True)
+    assert "Type the previous image" in refused.content.decode()
+    response = client.post(f"/campaigns/{campaign.pk}/rollback/", {"image": str(IMAGE - 1)})
+    rollback = Campaign.objects.exclude(pk=campaign.pk).get()
+    assert response["Location"] == f"/campaigns/{rollback.pk}/"
+    assert rollback.state == "draft" and rollback.image_id == IMAGE - 1
+    assert len(rollback.serials) == len(needing(devices[:2]))

@@ -7,6 +7,7 @@
         [--time-zone ZONE] [--name NAME]                          prints the new id
     firmware_campaign start|pause|resume|cancel ID
     firmware_campaign show ID                                    state and counts, one a line
+    firmware_campaign rollback ID --image PREVIOUS               prints the draft's id
 
 The command line acts for every organization; each change is audit-logged by
 "(command line)". A started or resumed campaign is stepped by the workers (beat).
@@ -92,6 +93,12 @@ class Command(BaseCommand):
         for name in ("start", "pause", "resume", "cancel", "show"):
             command = commands.add_parser(name)
             command.add_argument("campaign_id", type=whole_number(1))
+        rollback = commands.add_parser(
+            "rollback", help="a draft of the previous image for the devices reached; prints its id"
+        )
+        rollback.add_argument("campaign_id", type=whole_number(1))
+        rollback.add_argument("--image", type=whole_number(1), required=True,
+                              help="the previous image's id")  # fmt: skip
 
     def handle(self, *args, command, **options):
         if command == "create":
@@ -102,6 +109,12 @@ class Command(BaseCommand):
         if command == "show":
             return self._show(campaign)
         try:
+            if command == "rollback":
+                rollback = services.rollback_campaign(
+                    campaign=campaign, user=None, image_id=options["image"]
+                )
+                self.stdout.write(str(rollback.pk))
+                return
             if command == "start":
                 services.start_campaign(campaign=campaign, user=None, enqueue=queue_step)
             elif command == "resume":
