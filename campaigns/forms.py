@@ -8,6 +8,7 @@ from campaigns.planning import MAX_DEVICES
 from campaigns.services import NewCampaign
 from campaigns.waves import WaveError, parse_waves
 from campaigns.window import zone
+from common import moments
 from common.integers import ID_MAX
 
 WEEK_MINUTES = 7 * 24 * 60
@@ -72,6 +73,12 @@ class CampaignForm(forms.Form):
         except WaveError as error:
             raise forms.ValidationError(str(error)) from None
         return self.cleaned_data["waves"]
+
+    def clean_not_before(self):
+        moment = self.cleaned_data.get("not_before")
+        if moment is not None and not moments.within(moment):
+            raise forms.ValidationError(f"Choose a date and time {moments.BOUNDS_WORDS}.")
+        return moment
 
     def clean_time_zone(self):
         name = self.cleaned_data["time_zone"].strip() or "UTC"

@@ -23,7 +23,7 @@ from campaigns.errors import CampaignError
 from campaigns.models import Campaign, Outcome
 from campaigns.waves import WaveError, format_waves, parse_waves
 from campaigns.window import zone
-from common import integers
+from common import integers, moments
 
 __all__ = ["CampaignError", "NewCampaign"]
 
@@ -101,6 +101,8 @@ def create_campaign(*, user, new: NewCampaign) -> Campaign:
         h is not None and not 0 <= h <= 23 for h in (new.hours_from, new.hours_to)
     ):
         raise CampaignError("Give both hours of the window, each 0 to 23 (or neither).")
+    if new.not_before is not None and not moments.within(new.not_before):
+        raise CampaignError(f"Start no earlier than a date and time {moments.BOUNDS_WORDS}.")
     if zone(new.time_zone) is None:
         raise CampaignError(f"Unknown time zone “{new.time_zone[:64]}”: e.g. America/Bogota.")
     serials = list(dict.fromkeys(s.strip() for s in new.serials if s and s.strip()))

@@ -119,3 +119,14 @@ def test_a_roll_back_is_prepared_from_the_page(fleet, target_devices, tenant_adm
     assert response["Location"] == f"/campaigns/{rollback.pk}/"
     assert rollback.state == "draft" and rollback.image_id == IMAGE - 1
     assert len(rollback.serials) == len(needing(devices[:2]))
+
+
+@pytest.mark.parametrize(
+    "moment", ["0001-01-01T00:00:00+23:59", "9999-12-31T23:59:59-23:59", "0001-01-01 00:00"]
+)
+def test_a_start_time_at_the_calendars_ends_is_refused_in_words(
+    fleet, tenant_admin, client_of, moment
+):
+    response = client_of(tenant_admin).post("/campaigns/new/", FORM | {"not_before": moment})
+    assert response.status_code == 400
+    assert not Campaign.objects.exists()

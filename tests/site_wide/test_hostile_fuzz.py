@@ -62,6 +62,7 @@ LIST_VIEWS = {
     "/alerts/": ["page"],
     "/reports/": ["organization", "device", "period", "day", "until"],
     "/reports/export.csv": ["organization", "device", "period", "day", "until"],
+    "/campaigns/": ["page"],
     "/": ["organization"],
 }  # fmt: skip
 
@@ -77,6 +78,11 @@ FORMS = {
     "/alerts/new/": [
         "name", "organization", "type_id", "pattern", "device_ids", "events", "delay_seconds",
         "send_recovery", "stuck_minutes", "storm_threshold", "destinations",
+    ],
+    "/campaigns/new/": [
+        "name", "organization", "type", "serials", "image", "canary", "waves", "soak_minutes",
+        "confirm_timeout_minutes", "max_failed_percent", "max_down_percent", "not_before",
+        "hours_from", "hours_to", "time_zone",
     ],
 }  # fmt: skip
 

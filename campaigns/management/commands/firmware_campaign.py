@@ -16,13 +16,13 @@ The command line acts for every organization; each change is audit-logged by
 from datetime import datetime
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
 from campaigns import services
 from campaigns.errors import CampaignError
 from campaigns.models import Campaign
 from campaigns.summary import show_lines
 from campaigns.tasks import queue_step
+from common import moments
 
 
 def whole_number(minimum: int):
@@ -50,12 +50,9 @@ def amount(value: str) -> float:
 
 def moment(value: str) -> datetime:
     try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise CommandError(
-            f"Expected a date and time such as 2026-01-31T22:00, not {value!r}."
-        ) from None
-    return parsed if parsed.tzinfo else timezone.make_aware(parsed, timezone.get_fixed_timezone(0))
+        return moments.parse_iso(value)
+    except ValueError as error:
+        raise CommandError(str(error)) from None
 
 
 def hours(value: str) -> tuple[int, int]:
