@@ -73,8 +73,6 @@ def _step(campaign: Campaign, now: datetime) -> str:
     with control_api() as api:
         sending.settle_stalled(api, campaign, now)
         following.follow(api, campaign, now, keep_going=lambda: _renew(campaign, now))
-        if campaign.wave == 0:
-            _start_wave(campaign, 1, now)
         if _stopped_by_rules(campaign, now):
             return "stopped"
         if not window.is_open(campaign, now):
@@ -82,6 +80,8 @@ def _step(campaign: Campaign, now: datetime) -> str:
             if latest is None or latest.text != WINDOW_CLOSED:
                 decide(campaign, WINDOW_CLOSED, notify=False)
             return "outside the window"
+        if campaign.wave == 0:
+            _start_wave(campaign, 1, now)
         sent = _send_due(api, campaign, now)
         if _stopped_by_rules(campaign, now):
             return "stopped"

@@ -4,6 +4,7 @@ CAMPAIGN_TICK_SECONDS; a started or resumed campaign is stepped at once as well.
 import logging
 
 from celery import shared_task
+from django.conf import settings
 
 from campaigns import engine
 
@@ -28,6 +29,8 @@ def advance_all() -> str:
 def queue_step(campaign_id: int) -> None:
     """Hand a step to a worker; a broker that fails leaves it to beat's next tick."""
     try:
-        advance_campaign.delay(campaign_id)
+        # Expires: while one step runs long, the steps queued behind it only find the lease
+        # taken; dropping them keeps a backlog from growing.
+        advance_campaign.apply_async((campaign_id,), expires=4 * settings.CAMPAIGN_TICK_SECONDS)
     except Exception as error:  # noqa: BLE001 -- any broker failure: beat steps it later
         log.warning("campaign %s: step not queued: %s", campaign_id, error)
