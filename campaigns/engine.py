@@ -49,9 +49,15 @@ def advance(campaign_id: int, *, now: datetime | None = None) -> str:
         Campaign.objects.filter(pk=campaign_id, lease_until__gte=now).update(lease_until=None)
 
 
+# A campaign that sends no more (paused, stopped, cancelled) still follows the devices it
+# sent until each has its outcome: its page's figures stay true.
+FOLLOWED = [Campaign.State.PAUSED, Campaign.State.STOPPED, Campaign.State.CANCELLED]
+BEING_FOLLOWED = Q(outcome=Outcome.SENT) | Q(outcome=Outcome.CONFIRMED, soaked=False)
+
+
 def _take_lease(campaign_id: int, now: datetime) -> bool:
     return bool(
-        Campaign.objects.filter(pk=campaign_id, state=Campaign.State.RUNNING)
+        Campaign.objects.filter(pk=campaign_id, state__in=[Campaign.State.RUNNING, *FOLLOWED])
         .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
         .update(lease_until=now + sending.stall())
     )
@@ -73,6 +79,8 @@ def _step(campaign: Campaign, now: datetime) -> str:
     with control_api() as api:
         sending.settle_stalled(api, campaign, now)
         following.follow(api, campaign, now, keep_going=lambda: _renew(campaign, now))
+        if campaign.state != Campaign.State.RUNNING:
+            return f"{campaign.state}: sent devices followed"
         if _stopped_by_rules(campaign, now):
             return "stopped"
         if not window.is_open(campaign, now):
@@ -87,7 +95,7 @@ def _step(campaign: Campaign, now: datetime) -> str:
             return "stopped"
     if (
         not CampaignDevice.objects.filter(campaign=campaign, wave=campaign.wave)
-        .filter(Q(outcome__in=OPEN) | Q(outcome=Outcome.CONFIRMED, soaked=False))
+        .filter(Q(outcome__in=OPEN) | BEING_FOLLOWED)
         .exists()
     ):
         _next_wave(campaign, now)
@@ -165,4 +173,9 @@ def _next_wave(campaign: Campaign, now: datetime) -> None:
 
 
 def running_campaigns() -> list[int]:
-    return list(Campaign.objects.filter(state=Campaign.State.RUNNING).values_list("pk", flat=True))
+    """Campaigns to step: the running ones, and the others still following sent devices."""
+    following = CampaignDevice.objects.filter(BEING_FOLLOWED, campaign__state__in=FOLLOWED)
+    return sorted(
+        set(Campaign.objects.filter(state=Campaign.State.RUNNING).values_list("pk", flat=True))
+        | set(following.values_list("campaign_id", flat=True))
+    )

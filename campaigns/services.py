@@ -177,7 +177,7 @@ def _change(campaign, user, *, allowed, to, action, text, **fields) -> Campaign:
 
 
 def pause_campaign(*, campaign: Campaign, user) -> Campaign:
-    """Nothing more is sent from now on; devices already sent are still followed."""
+    """Nothing more is sent from now on; devices already sent are followed to their outcome."""
     return _change(
         campaign, user, allowed=[Campaign.State.RUNNING], to=Campaign.State.PAUSED,
         action="campaign_pause", text=f"paused by {who(user)}",

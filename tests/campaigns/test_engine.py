@@ -310,3 +310,21 @@ def test_a_roll_back_takes_the_devices_reached_back_to_the_previous_image(
     assert _texts(stopped)[-1].startswith(f"roll back to image {IMAGE - 1} prepared by")
     with pytest.raises(services.CampaignError, match="previous image"):
         services.rollback_campaign(campaign=stopped, user=tenant_admin, image_id=IMAGE)
+
+
+def test_a_paused_campaign_still_follows_what_it_sent(fleet, target_devices, tenant_admin):
+    devices = target_devices(ORG_A)
+    all_up(fleet, devices)
+    campaign = _campaign(tenant_admin, soak_minutes=0)
+    services.start_campaign(campaign=campaign, user=tenant_admin)
+    engine.advance(campaign.pk)  # the canary is sent
+    services.pause_campaign(campaign=campaign, user=tenant_admin)
+    assert engine.running_campaigns() == [campaign.pk] or not needing(devices[:2])
+
+    engine.advance(campaign.pk)
+
+    canary = CampaignDevice.objects.filter(campaign=campaign, wave=1)
+    assert set(canary.values_list("outcome", flat=True)) <= {Outcome.CONFIRMED, Outcome.ALREADY}
+    assert engine.running_campaigns() == []
+    campaign.refresh_from_db()
+    assert campaign.state == Campaign.State.PAUSED and campaign.wave == 1
