@@ -38,15 +38,16 @@ def _now() -> datetime:
 def advance(campaign_id: int, *, now: datetime | None = None) -> str:
     """Step the campaign once; what happened, in a few words."""
     now = now or _now()
-    if not _take_lease(campaign_id, now):
+    lease = Lease.take(campaign_id, now)
+    if lease is None:
         return "not running, or stepped by another worker"
     campaign = Campaign.objects.get(pk=campaign_id)
     try:
-        return _step(campaign, now)
+        return _step(campaign, now, lease)
     except LeaseLost:
         return "taken over by another worker"
     finally:
-        Campaign.objects.filter(pk=campaign_id, lease_until__gte=now).update(lease_until=None)
+        lease.release()
 
 
 # A campaign that sends no more (paused, stopped, cancelled) still follows the devices it
@@ -55,30 +56,45 @@ FOLLOWED = [Campaign.State.PAUSED, Campaign.State.STOPPED, Campaign.State.CANCEL
 BEING_FOLLOWED = Q(outcome=Outcome.SENT) | Q(outcome=Outcome.CONFIRMED, soaked=False)
 
 
-def _take_lease(campaign_id: int, now: datetime) -> bool:
-    return bool(
-        Campaign.objects.filter(pk=campaign_id, state__in=[Campaign.State.RUNNING, *FOLLOWED])
-        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-        .update(lease_until=now + sending.stall())
-    )
+class Lease:
+    """This worker's hold on a campaign: taken with a conditional update, renewed and
+    released only while it is still this worker's (the same `until` it wrote)."""
 
+    def __init__(self, campaign_id: int, until: datetime):
+        self.campaign_id, self.until = campaign_id, until
 
-def _renew(campaign: Campaign, now: datetime) -> None:
-    current = max(now, _now())
-    if not Campaign.objects.filter(pk=campaign.pk, lease_until__isnull=False).update(
-        lease_until=current + sending.stall()
-    ):
-        raise LeaseLost
+    @classmethod
+    def take(cls, campaign_id: int, now: datetime) -> Lease | None:
+        until = now + sending.stall()
+        taken = (
+            Campaign.objects.filter(pk=campaign_id, state__in=[Campaign.State.RUNNING, *FOLLOWED])
+            .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+            .update(lease_until=until)
+        )
+        return cls(campaign_id, until) if taken else None
+
+    def renew(self, now: datetime) -> None:
+        until = max(now, _now()) + sending.stall()
+        if not Campaign.objects.filter(pk=self.campaign_id, lease_until=self.until).update(
+            lease_until=until
+        ):
+            raise LeaseLost
+        self.until = until
+
+    def release(self) -> None:
+        Campaign.objects.filter(pk=self.campaign_id, lease_until=self.until).update(
+            lease_until=None
+        )
 
 
 def _running(campaign: Campaign) -> bool:
     return Campaign.objects.filter(pk=campaign.pk, state=Campaign.State.RUNNING).exists()
 
 
-def _step(campaign: Campaign, now: datetime) -> str:
+def _step(campaign: Campaign, now: datetime, lease: Lease) -> str:
     with control_api() as api:
         sending.settle_stalled(api, campaign, now)
-        following.follow(api, campaign, now, keep_going=lambda: _renew(campaign, now))
+        following.follow(api, campaign, now, keep_going=lambda: lease.renew(now))
         if campaign.state != Campaign.State.RUNNING:
             return f"{campaign.state}: sent devices followed"
         if _stopped_by_rules(campaign, now):
@@ -90,7 +106,7 @@ def _step(campaign: Campaign, now: datetime) -> str:
             return "outside the window"
         if campaign.wave == 0:
             _start_wave(campaign, 1, now)
-        sent = _send_due(api, campaign, now)
+        sent = _send_due(api, campaign, now, lease)
         if _stopped_by_rules(campaign, now):
             return "stopped"
     if (
@@ -102,7 +118,7 @@ def _step(campaign: Campaign, now: datetime) -> str:
     return f"wave {campaign.wave}: {sent} sent"
 
 
-def _send_due(api, campaign: Campaign, now: datetime) -> int:
+def _send_due(api, campaign: Campaign, now: datetime, lease: Lease) -> int:
     due = CampaignDevice.objects.filter(
         campaign=campaign, wave=campaign.wave, outcome__in=[Outcome.WAITING, Outcome.RETRY]
     ).filter(Q(next_try_at__isnull=True) | Q(next_try_at__lte=now))
@@ -111,7 +127,7 @@ def _send_due(api, campaign: Campaign, now: datetime) -> int:
         # Read before every device: a pause or stop takes effect before the next PATCH.
         if not _running(campaign):
             break
-        _renew(campaign, now)
+        lease.renew(now)
         try:
             sending.send_one(api, campaign, row, now)
         except sending.UpstreamDown as error:

@@ -328,3 +328,21 @@ def test_a_paused_campaign_still_follows_what_it_sent(fleet, target_devices, ten
     assert engine.running_campaigns() == []
     campaign.refresh_from_db()
     assert campaign.state == Campaign.State.PAUSED and campaign.wave == 1
+
+
+def test_a_step_finds_the_campaign_held_by_another_worker_and_does_nothing(
+    fleet, target_devices, tenant_admin
+):
+    from datetime import UTC, datetime
+
+    devices = target_devices(ORG_A)
+    all_up(fleet, devices)
+    campaign = _started(tenant_admin)
+    held = engine.Lease.take(campaign.pk, datetime.now(UTC))
+    fleet.clear_log()
+
+    assert engine.advance(campaign.pk) == "not running, or stepped by another worker"
+    assert patches(fleet) == {}
+    held.release()
+    engine.advance(campaign.pk)
+    assert patches(fleet) == patched(needing(devices[:2]))
