@@ -49,6 +49,7 @@ def test_a_campaign_of_a_bad_image_is_followed_to_its_stop(
     page.get_by_role("button", name="Create campaign").click()
     expect(page.get_by_text("The last wave is 100%: every device of the target.")).to_be_visible()
     expect(page.get_by_label("Firmware image id")).to_have_value(str(IMAGE))
+    screenshot("campaign-form-error")
     page.get_by_label("Waves").fill("50%,100%")
     page.get_by_role("button", name="Create campaign").click()
     expect(page.locator(".message-success")).to_contain_text("Campaign created as a draft")
