@@ -19,6 +19,7 @@ class CampaignForm(forms.Form):
     organization = forms.TypedChoiceField(coerce=int, label="Organization")
     type = forms.IntegerField(
         required=False, min_value=1, max_value=ID_MAX, label="Device type id (optional)",
+        widget=forms.NumberInput(attrs={"list": "types-seen"}),
         help_text="Only devices of this type; empty: every type of the organization.",
     )  # fmt: skip
     serials = forms.CharField(

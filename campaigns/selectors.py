@@ -67,6 +67,15 @@ def outcome_counts(campaign: Campaign) -> list[tuple[str, str, int]]:
     return [(o.value, o.label, counts[o.value]) for o in Outcome if counts[o.value]]
 
 
+def type_suggestions(scope: tenancy.OrgScope) -> list[tuple[int, str]]:
+    """(type id, name) of the types the cached fleet holds in the scope; empty without Redis."""
+    try:
+        return sorted(configured.read_model().device_types(scope.org_ids_or_none()).items())
+    except redis.RedisError as error:
+        log.warning("fleet cache unreachable, no type suggestions: %s", error)
+        return []
+
+
 def image_suggestions(scope: tenancy.OrgScope) -> list[tuple[int, str]]:
     """(image id, "version · type · N devices") the cached fleet reports, for the form's
     list; empty when the cache is unreachable (any id may still be typed)."""

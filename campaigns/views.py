@@ -63,7 +63,8 @@ def campaign_create(request):
             messages.success(request, "Campaign created as a draft: check it, then start it.")
             return redirect("campaigns:detail", campaign.pk)
     context = {
-        "form": form, "images": selectors.image_suggestions(scope), "nav": "campaigns",
+        "form": form, "images": selectors.image_suggestions(scope),
+        "types": selectors.type_suggestions(scope), "nav": "campaigns",
         "title": "New firmware campaign",
     }  # fmt: skip
     return render(request, "campaigns/form.html", context, status=400 if form.errors else 200)
@@ -73,7 +74,8 @@ def campaign_create(request):
 def campaign_detail(request, campaign_id: int):
     campaign = selectors.campaign_for(request.user, campaign_id)
     outcome = request.GET.get("outcome", "")
-    devices = selectors.devices_of(campaign, outcome)
+    wave = integers.int_or_none(request.GET.get("wave", ""), minimum=1, maximum=1000)
+    devices = selectors.devices_of(campaign, outcome, wave)
     page = Paginator(devices, DEVICES_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "campaign": campaign,
@@ -83,6 +85,7 @@ def campaign_detail(request, campaign_id: int):
         "counts": selectors.outcome_counts(campaign),
         "outcome": outcome if outcome in Outcome.values else "",
         "outcomes": Outcome.choices,
+        "wave": wave,
         "page": page,
         "decisions": campaign.decisions.all(),
         "nav": "campaigns",
@@ -155,7 +158,8 @@ CSV_COLUMNS = [
 @tenancy.scoped_view(action=tenancy.FIRMWARE)
 def campaign_csv(request, campaign_id: int):
     campaign = selectors.campaign_for(request.user, campaign_id)
-    devices = selectors.devices_of(campaign, request.GET.get("outcome", ""))
+    wave = integers.int_or_none(request.GET.get("wave", ""), minimum=1, maximum=1000)
+    devices = selectors.devices_of(campaign, request.GET.get("outcome", ""), wave)
 
     def rows():
         writer = csv.writer(_Echo())

@@ -43,6 +43,9 @@ def test_a_campaign_is_made_from_the_form_and_followed_on_its_page(
     assert len(lines) == 1 + len(devices)
     waiting = client.get(f"/campaigns/{campaign.pk}/devices.csv?outcome=waiting")
     assert len(waiting.getvalue().decode().strip().splitlines()) == 1 + len(devices) - 2
+    campaign.refresh_from_db()
+    second = client.get(f"/campaigns/{campaign.pk}/devices.csv?wave=2&outcome=waiting")
+    assert len(second.getvalue().decode().strip().splitlines()) == 1 + campaign.wave_sizes[1]
     sent = client.get(f"/campaigns/{campaign.pk}/?outcome=sent").content.decode()
     for device in devices[:2]:
         assert (device.name in sent) == (device in needing(devices[:2]))
