@@ -346,3 +346,23 @@ def test_a_step_finds_the_campaign_held_by_another_worker_and_does_nothing(
     held.release()
     engine.advance(campaign.pk)
     assert patches(fleet) == patched(needing(devices[:2]))
+
+
+def test_an_upstream_outage_sends_nothing_and_loses_nothing(fleet, target_devices, tenant_admin):
+    devices = target_devices(ORG_A)
+    all_up(fleet, devices)
+    campaign = _started(tenant_admin)
+    fleet.set_faults(outage_seconds=600)
+    fleet.clear_log()
+
+    assert engine.advance(campaign.pk) == "wave 1: 0 sent"
+
+    canary = CampaignDevice.objects.filter(campaign=campaign, wave=1)
+    assert set(canary.values_list("outcome", flat=True)) == {Outcome.WAITING}
+    assert canary.first().message.startswith("Not read, so not sent yet")
+    assert patches(fleet) == {}
+    fleet.clear_faults()
+    engine.advance(campaign.pk)
+    assert patches(fleet) == patched(needing(devices[:2]))
+    campaign.refresh_from_db()
+    assert campaign.state == Campaign.State.RUNNING

@@ -133,3 +133,26 @@ def test_a_start_time_at_the_calendars_ends_is_refused_in_words(
     response = client_of(tenant_admin).post("/campaigns/new/", FORM | {"not_before": moment})
     assert response.status_code == 400
     assert not Campaign.objects.exists()
+
+
+def test_without_redis_the_form_still_answers_without_suggestions(
+    redis_down, tenant_admin, organizations, client_of
+):
+    response = client_of(tenant_admin).get("/campaigns/new/")
+    assert response.status_code == 200
+    assert "Images the fleet reports" not in response.content.decode()
+
+
+def test_an_unreachable_control_api_starts_nothing_and_says_so(
+    upstream_down, tenant_admin, organizations, client_of
+):
+    campaign = services.create_campaign(
+        user=tenant_admin, new=services.NewCampaign(organization_id=ORG_A, image_id=IMAGE)
+    )
+    response = client_of(tenant_admin).post(f"/campaigns/{campaign.pk}/start/", follow=True)
+    assert response.status_code == 200
+    assert "could not be read from the control API, so nothing was started" in (
+        response.content.decode()
+    )
+    campaign.refresh_from_db()
+    assert campaign.state == "draft"
