@@ -12,6 +12,8 @@ from common import moments
 from common.integers import ID_MAX
 
 WEEK_MINUTES = 7 * 24 * 60
+MAX_SERIALS_FILE_BYTES = 1024 * 1024
+HEADERS = {"serial", "serial number", "serial numbers"}
 
 
 class CampaignForm(forms.Form):
@@ -26,6 +28,10 @@ class CampaignForm(forms.Form):
         required=False, widget=forms.Textarea(attrs={"rows": 3}),
         label="Serial numbers (optional)",
         help_text="One a line (or comma-separated): only these devices of the target.",
+    )  # fmt: skip
+    serials_file = forms.FileField(
+        required=False, label="…or a file of serial numbers (optional)",
+        help_text="Plain text or CSV, one serial number a line (the first column).",
     )  # fmt: skip
     image = forms.IntegerField(
         min_value=1, max_value=ID_MAX, label="Firmware image id",
@@ -68,6 +74,24 @@ class CampaignForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["organization"].choices = organizations
 
+    def clean_serials_file(self):
+        upload = self.cleaned_data.get("serials_file")
+        if not upload:
+            return ()
+        if upload.size > MAX_SERIALS_FILE_BYTES:
+            raise forms.ValidationError("The file is larger than 1 MB: split the campaign.")
+        try:
+            text = upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise forms.ValidationError("The file is not UTF-8 text.") from None
+        serials = [first for line in text.splitlines() if (first := line.split(",")[0].strip())]
+        if serials and serials[0].lower().replace("_", " ") in HEADERS:
+            serials = serials[1:]  # a CSV's header line
+        serials = tuple(serials)
+        if not serials:
+            raise forms.ValidationError("The file holds no serial number.")
+        return serials
+
     def clean_waves(self):
         try:
             parse_waves(self.cleaned_data["waves"])
@@ -97,6 +121,7 @@ class CampaignForm(forms.Form):
         data = self.cleaned_data
         raw = data.get("serials") or ""
         serials = tuple(s.strip() for s in raw.replace(",", "\n").splitlines() if s.strip())
+        serials += tuple(data.get("serials_file") or ())
         return NewCampaign(
             organization_id=data["organization"], type_id=data.get("type"),
             image_id=data["image"], serials=serials, name=data.get("name") or "",

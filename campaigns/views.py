@@ -51,7 +51,7 @@ def campaign_create(request):
     scope = _scope(request)
     active = request.active_organization
     form = CampaignForm(
-        request.POST or None, organizations=organization_choices(scope),
+        request.POST or None, request.FILES or None, organizations=organization_choices(scope),
         initial={"organization": active} if active is not None else None,
     )  # fmt: skip
     if request.method == "POST" and form.is_valid():

@@ -156,3 +156,23 @@ def test_an_unreachable_control_api_starts_nothing_and_says_so(
     )
     campaign.refresh_from_db()
     assert campaign.state == "draft"
+
+
+def test_an_uploaded_list_of_serial_numbers_narrows_the_target(fleet, tenant_admin, client_of):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("serials.csv", b"serial_number,note\nZQ-1,first\n\nZQ-2\n")
+    response = client_of(tenant_admin).post(
+        "/campaigns/new/", FORM | {"serials": "ZQ-3", "serials_file": upload}
+    )
+    assert response.status_code == 302
+    assert Campaign.objects.get().serials == ["ZQ-3", "ZQ-1", "ZQ-2"]
+
+
+def test_an_upload_that_is_not_text_is_refused_in_words(fleet, tenant_admin, client_of):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("serials.bin", b"\xff\xfe\x00\x81")
+    response = client_of(tenant_admin).post("/campaigns/new/", FORM | {"serials_file": upload})
+    assert response.status_code == 400
+    assert "The file is not UTF-8 text." in response.content.decode()
