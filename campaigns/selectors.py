@@ -77,8 +77,8 @@ def type_suggestions(scope: tenancy.OrgScope) -> list[tuple[int, str]]:
 
 
 def image_suggestions(scope: tenancy.OrgScope) -> list[tuple[int, str]]:
-    """(image id, "version · type · N devices") the cached fleet reports, for the form's
-    list; empty when the cache is unreachable (any id may still be typed)."""
+    """(image id, words) for the form's list: the images the cached fleet reports (version,
+    type, how many devices), then those earlier campaigns installed (any id may be typed)."""
     org_ids = scope.org_ids_or_none()
     try:
         model = configured.read_model()
@@ -89,7 +89,19 @@ def image_suggestions(scope: tenancy.OrgScope) -> list[tuple[int, str]]:
                 suggestions.append(
                     (seen.image, f"{version} · {type_name} · {seen.devices} devices")
                 )
-        return sorted(suggestions)
     except redis.RedisError as error:
         log.warning("fleet cache unreachable, no image suggestions: %s", error)
-        return []
+        suggestions = []
+    return sorted(suggestions + _images_of_campaigns(scope, {i for i, _ in suggestions}))
+
+
+def _images_of_campaigns(scope: tenancy.OrgScope, known: set[int]) -> list[tuple[int, str]]:
+    """Images earlier campaigns installed, with the version devices reported after them."""
+    learned = (
+        campaigns_in(scope).exclude(image_version="").exclude(image_id__in=known)
+        .values_list("image_id", "image_version").order_by("image_id", "-created_at")
+    )  # fmt: skip
+    return [
+        (image, f"{version} · devices reported after an earlier campaign")
+        for image, version in dict(reversed(list(learned))).items()
+    ]

@@ -135,12 +135,21 @@ def test_a_start_time_at_the_calendars_ends_is_refused_in_words(
     assert not Campaign.objects.exists()
 
 
-def test_without_redis_the_form_still_answers_without_suggestions(
+def test_without_redis_the_form_still_answers_with_the_images_of_earlier_campaigns(
     redis_down, tenant_admin, organizations, client_of
 ):
-    response = client_of(tenant_admin).get("/campaigns/new/")
+    client = client_of(tenant_admin)
+    assert "Images the fleet reports" not in client.get("/campaigns/new/").content.decode()
+    services.create_campaign(
+        user=tenant_admin, new=services.NewCampaign(organization_id=ORG_A, image_id=IMAGE)
+    )
+    Campaign.objects.update(image_version="3.3.1")
+
+    response = client.get("/campaigns/new/")
     assert response.status_code == 200
-    assert "Images the fleet reports" not in response.content.decode()
+    assert f"{IMAGE} · 3.3.1 · devices reported after an earlier campaign" in (
+        response.content.decode()
+    )
 
 
 def test_an_unreachable_control_api_starts_nothing_and_says_so(
