@@ -25,6 +25,7 @@ from campaigns.summary import target_words
 from campaigns.tasks import queue_step
 from campaigns.window import describe as describe_window
 from common import integers
+from common.spreadsheet_cells import defused
 
 PAGE_SIZE = 50
 DEVICES_PAGE_SIZE = 100
@@ -143,9 +144,7 @@ class _Echo:
 
 
 def _cell(value) -> str:
-    text = "" if value is None else str(value)
-    # Spreadsheets run cells that start with these as formulas: defuse them.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    return defused("" if value is None else str(value))
 
 
 CSV_COLUMNS = [

@@ -185,3 +185,18 @@ def test_an_upload_that_is_not_text_is_refused_in_words(fleet, tenant_admin, cli
     response = client_of(tenant_admin).post("/campaigns/new/", FORM | {"serials_file": upload})
     assert response.status_code == 400
     assert "The file is not UTF-8 text." in response.content.decode()
+
+
+def test_the_csv_defuses_formulas_in_upstream_text(fleet, tenant_admin, client_of):
+    from campaigns.models import CampaignDevice
+
+    campaign = services.create_campaign(
+        user=tenant_admin, new=services.NewCampaign(organization_id=ORG_A, image_id=IMAGE)
+    )
+    CampaignDevice.objects.create(
+        campaign=campaign, device_id=1, device_name="=HYPERLINK(1)", wave=1,
+        organization_id=ORG_A, version_before="-1.5",
+    )  # fmt: skip
+    csv = client_of(tenant_admin).get(f"/campaigns/{campaign.pk}/devices.csv").getvalue()
+    row = csv.decode().splitlines()[1]
+    assert row.startswith("1,'=HYPERLINK(1),") and ",-1.5," in row
