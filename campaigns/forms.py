@@ -24,6 +24,10 @@ class CampaignForm(forms.Form):
         widget=forms.NumberInput(attrs={"list": "types-seen"}),
         help_text="Only devices of this type; empty: every type of the organization.",
     )  # fmt: skip
+    saved_view = forms.TypedChoiceField(
+        coerce=int, required=False, empty_value=None, label="Saved view (optional)",
+        help_text="Only the devices this view of the device list shows, when it starts.",
+    )  # fmt: skip
     serials = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 3}),
         label="Serial numbers (optional)",
@@ -70,9 +74,10 @@ class CampaignForm(forms.Form):
                                   label="… to this hour")  # fmt: skip
     time_zone = forms.CharField(max_length=64, initial="UTC", label="Time zone of the hours")
 
-    def __init__(self, *args, organizations, **kwargs):
+    def __init__(self, *args, organizations, views=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organization"].choices = organizations
+        self.fields["saved_view"].choices = [("", "No saved view"), *views]
 
     def clean_serials_file(self):
         upload = self.cleaned_data.get("serials_file")
@@ -125,6 +130,7 @@ class CampaignForm(forms.Form):
         return NewCampaign(
             organization_id=data["organization"], type_id=data.get("type"),
             image_id=data["image"], serials=serials, name=data.get("name") or "",
+            saved_view_id=data.get("saved_view"),
             canary=data["canary"], waves=data["waves"], soak_minutes=data["soak_minutes"],
             confirm_timeout_minutes=data["confirm_timeout_minutes"],
             max_failed_percent=data["max_failed_percent"],

@@ -26,6 +26,12 @@ class Campaign(models.Model):
     organization_id = models.PositiveIntegerField()
     type_id = models.PositiveIntegerField(null=True, blank=True)  # None: every type
     serials = models.JSONField(default=list, blank=True)  # []: every device of the target
+    # A saved view of the device list narrowing the target (read when the campaign starts);
+    # its name is kept for the page should the view be deleted.
+    saved_view = models.ForeignKey(
+        "saved_views.SavedView", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    saved_view_name = models.CharField(max_length=100, blank=True)
     image_id = models.PositiveIntegerField()
     canary = models.PositiveIntegerField(default=1)  # devices of the first wave
     # The later waves, as cumulative percentages of the target (the last one is 100).

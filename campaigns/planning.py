@@ -1,7 +1,8 @@
 """Which devices a campaign updates, in which wave, and their Down rate before it.
 
 The devices are read from the control API when the campaign starts (organization, type
-and, when given, the uploaded serial numbers), in id order: the canary is the first
+and, when given, the uploaded serial numbers and the devices its saved view lists), in id
+order: the canary is the first
 devices, each wave the next ones. ASSUMPTION: id order is as good as any for picking a
 canary; a random pick would make a campaign's waves differ from run to run.
 
@@ -17,12 +18,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import redis
+
+from accounts import tenancy
 from campaigns.errors import CampaignError
 from campaigns.models import Campaign, CampaignDevice
 from campaigns.waves import wave_sizes
 from controlapi import errors
+from devices import list_selectors
 from devices.models import StatusChange
 from devices.upstream import control_api
+from saved_views.selectors import view_filters, view_scope
 
 MAX_DEVICES = 50_000  # ASSUMPTION: larger fleets run several campaigns (by type, say)
 
@@ -60,6 +66,9 @@ def plan_devices(campaign: Campaign) -> Plan:
             plan.left_out = (
                 f"{missing} serial number{'s' if missing != 1 else ''} not found in the target"
             )
+    if campaign.saved_view_id or campaign.saved_view_name:
+        in_view = _devices_of_view(campaign)
+        found = [d for d in found if d.id in in_view]
     found.sort(key=lambda d: d.id)
     if not found:
         raise CampaignError("No device matches this campaign's target: nothing to update.")
@@ -71,6 +80,33 @@ def plan_devices(campaign: Campaign) -> Plan:
     plan.devices = found
     plan.sizes = wave_sizes(len(found), campaign.canary, campaign.waves)
     return plan
+
+
+def _devices_of_view(campaign: Campaign) -> set[int]:
+    """The ids of the devices the campaign's saved view lists in its organization, read as
+    its creator would (the command line: every organization) from the fleet cache.
+    ASSUMPTION: the view is read once, when the campaign starts; devices that join it later
+    are not added."""
+    view = campaign.saved_view
+    if view is None:
+        raise CampaignError(
+            f"Its saved view “{campaign.saved_view_name}” was deleted: nothing was started."
+        )
+    creator = campaign.created_by
+    scope = tenancy.scope_for(creator, tenancy.FIRMWARE) if creator else tenancy.EVERYTHING
+    scope = view_scope(view, scope.narrowed_to(campaign.organization_id))
+    filters = view_filters(view, scope)
+    try:
+        # iter_matching reads every page; the limit is only the first page's.
+        devices = list_selectors.iter_matching(
+            scope.org_ids_or_none(), filters.without_paging(limit=1)
+        )
+        return {d.id for d in devices}
+    except redis.RedisError:
+        raise CampaignError(
+            "A saved view is read from the fleet cache (Redis), which is unreachable: "
+            "nothing was started."
+        ) from None
 
 
 def write_plan(campaign: Campaign, plan: Plan, *, now: datetime) -> None:

@@ -24,6 +24,8 @@ from campaigns.models import Campaign, Outcome
 from campaigns.waves import WaveError, format_waves, parse_waves
 from campaigns.window import zone
 from common import integers, moments
+from saved_views.models import SavedView
+from saved_views.selectors import view_for
 
 __all__ = ["CampaignError", "NewCampaign"]
 
@@ -37,6 +39,7 @@ class NewCampaign:
     image_id: int
     type_id: int | None = None
     serials: tuple[str, ...] = ()
+    saved_view_id: int | None = None
     name: str = ""
     canary: int = 1
     waves: str = "10%,50%,100%"
@@ -108,10 +111,12 @@ def create_campaign(*, user, new: NewCampaign) -> Campaign:
     serials = list(dict.fromkeys(s.strip() for s in new.serials if s and s.strip()))
     if len(serials) > MAX_SERIALS:
         raise CampaignError(f"At most {MAX_SERIALS} serial numbers.")
+    view = _saved_view(user, new.saved_view_id)
     with transaction.atomic():
         campaign = Campaign.objects.create(
             name=new.name.strip()[:200], organization_id=new.organization_id,
-            type_id=new.type_id, serials=serials, image_id=new.image_id, canary=new.canary,
+            type_id=new.type_id, serials=serials, saved_view=view,
+            saved_view_name=view.name if view else "", image_id=new.image_id, canary=new.canary,
             waves=waves, soak_seconds=round(new.soak_minutes * 60),
             confirm_timeout_seconds=max(1, round(new.confirm_timeout_minutes * 60)),
             max_failed_percent=new.max_failed_percent, max_down_percent=new.max_down_percent,
@@ -124,6 +129,19 @@ def create_campaign(*, user, new: NewCampaign) -> Campaign:
                f"canary of {new.canary}", by=who(user), notify=False)  # fmt: skip
         _audit(user, "campaign_create", campaign, type=new.type_id, serials=len(serials))
     return campaign
+
+
+def _saved_view(user, view_id: int | None) -> SavedView | None:
+    """The view narrowing a campaign: one the person may open (404 otherwise, as everywhere);
+    the command line may name any."""
+    if view_id is None:
+        return None
+    if user is not None:
+        return view_for(user, view_id)
+    view = SavedView.objects.filter(pk=view_id).first()
+    if view is None:
+        raise CampaignError(f"There is no saved view {view_id}.")
+    return view
 
 
 def start_campaign(

@@ -13,6 +13,7 @@ def target_words(campaign: Campaign) -> str:
         f"organization {campaign.organization_id}"
         + (f", type {campaign.type_id}" if campaign.type_id else "")
         + (f", {len(campaign.serials)} serial numbers" if campaign.serials else "")
+        + (f", saved view “{campaign.saved_view_name}”" if campaign.saved_view_name else "")
     )
 
 

@@ -26,6 +26,7 @@ from campaigns.tasks import queue_step
 from campaigns.window import describe as describe_window
 from common import integers
 from common.spreadsheet_cells import defused
+from saved_views.selectors import views_for
 
 PAGE_SIZE = 50
 DEVICES_PAGE_SIZE = 100
@@ -53,6 +54,7 @@ def campaign_create(request):
     active = request.active_organization
     form = CampaignForm(
         request.POST or None, request.FILES or None, organizations=organization_choices(scope),
+        views=[(v.pk, v.name) for v in views_for(request.user)],
         initial={"organization": active} if active is not None else None,
     )  # fmt: skip
     if request.method == "POST" and form.is_valid():

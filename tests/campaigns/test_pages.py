@@ -200,3 +200,17 @@ def test_the_csv_defuses_formulas_in_upstream_text(fleet, tenant_admin, client_o
     csv = client_of(tenant_admin).get(f"/campaigns/{campaign.pk}/devices.csv").getvalue()
     row = csv.decode().splitlines()[1]
     assert row.startswith("1,'=HYPERLINK(1),") and ",-1.5," in row
+
+
+def test_the_form_offers_the_saved_views_its_user_may_open(fleet, tenant_admin, client_of):
+    from saved_views.models import SavedView
+
+    ours = SavedView.objects.create(name="Suba gateways", organization_id=ORG_A, query={})
+    theirs = SavedView.objects.create(name="Elsewhere", organization_id=11, query={})
+    client = client_of(tenant_admin)
+    page = client.get("/campaigns/new/").content.decode()
+    assert "Suba gateways" in page and "Elsewhere" not in page
+
+    assert client.post("/campaigns/new/", FORM | {"saved_view": str(theirs.pk)}).status_code == 400
+    assert client.post("/campaigns/new/", FORM | {"saved_view": str(ours.pk)}).status_code == 302
+    assert Campaign.objects.get().saved_view == ours

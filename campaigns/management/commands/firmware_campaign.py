@@ -3,7 +3,7 @@
     firmware_campaign create --organization ID [--type ID] --image ID [--canary N]
         [--waves 10%,50%,100%] [--soak-minutes M] [--confirm-timeout-minutes M]
         [--max-failed-percent P] [--max-down-percent P] [--down-retries N]
-        [--retry-minutes M] [--serials FILE] [--not-before ISO] [--hours 22-6]
+        [--retry-minutes M] [--serials FILE] [--saved-view ID] [--not-before ISO] [--hours 22-6]
         [--time-zone ZONE] [--name NAME]                          prints the new id
     firmware_campaign start|pause|resume|cancel ID
     firmware_campaign show ID                                    state and counts, one a line
@@ -83,6 +83,8 @@ class Command(BaseCommand):
         create.add_argument("--down-retries", type=whole_number(0), default=3)
         create.add_argument("--retry-minutes", type=amount, default=5)
         create.add_argument("--serials", help="a file of serial numbers, one a line")
+        create.add_argument("--saved-view", type=whole_number(1),
+                            help="only the devices this saved view lists (its id)")  # fmt: skip
         create.add_argument("--not-before", type=moment, help="start no earlier than this")
         create.add_argument("--hours", type=hours, help="send only in these hours, e.g. 22-6")
         create.add_argument("--time-zone", default="UTC", help="of --hours, e.g. America/Bogota")
@@ -138,6 +140,7 @@ class Command(BaseCommand):
         new = services.NewCampaign(
             organization_id=options["organization"], type_id=options["type"],
             image_id=options["image"], serials=serials, name=options["name"],
+            saved_view_id=options["saved_view"],
             canary=options["canary"], waves=options["waves"],
             soak_minutes=options["soak_minutes"],
             confirm_timeout_minutes=options["confirm_timeout_minutes"],
