@@ -17,6 +17,8 @@ from controlapi.secret_words import looks_secret
 OK = AuditEntry.Result.OK
 FAILED = AuditEntry.Result.FAILED
 UNKNOWN = AuditEntry.Result.UNKNOWN
+# Who the trail names for a change made by a management command (no person logged in).
+COMMAND_LINE = "(command line)"
 
 REDACTED = "[redacted]"
 

@@ -28,7 +28,6 @@ from controlapi import errors
 log = logging.getLogger(__name__)
 
 FIRMWARE_PENDING = "firmware_update"
-COMMAND_LINE = "(command line)"
 
 
 class UpstreamDown(Exception):
@@ -62,7 +61,7 @@ def _audit(campaign, row, result, *, status=None, message="", duration_ms=None) 
         device_name=row.device_name,
         parameters={"firmware_image": campaign.image_id, "campaign": campaign.pk},
         upstream_status=status, error_message=message, duration_ms=duration_ms,
-        request_id=f"campaign-{campaign.pk}-{row.device_id}", username=COMMAND_LINE,
+        request_id=f"campaign-{campaign.pk}-{row.device_id}", username=audit.COMMAND_LINE,
     )  # fmt: skip
 
 

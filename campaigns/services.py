@@ -29,7 +29,6 @@ from saved_views.selectors import view_for
 
 __all__ = ["CampaignError", "NewCampaign"]
 
-COMMAND_LINE = "(command line)"
 MAX_SERIALS = 5000
 
 
@@ -56,7 +55,7 @@ class NewCampaign:
 
 
 def who(user) -> str:
-    return user.get_username() if getattr(user, "is_authenticated", False) else COMMAND_LINE
+    return user.get_username() if getattr(user, "is_authenticated", False) else audit.COMMAND_LINE
 
 
 def ensure_may_run(user, organization_id: int | None) -> None:
@@ -69,7 +68,7 @@ def _audit(user, action: str, campaign: Campaign, result=audit.OK, **parameters)
     audit.record_action(
         user=user, action=action, result=result, organization_id=campaign.organization_id,
         parameters={"campaign": campaign.pk, "firmware_image": campaign.image_id, **parameters},
-        username=COMMAND_LINE,
+        username=audit.COMMAND_LINE,
     )  # fmt: skip
 
 

@@ -21,21 +21,7 @@ from alerts.models import (
     AlertRule,
     Event,
 )
-
-WHO = "(command line)"
-
-
-def whole_number(minimum: int):
-    def read(value: str) -> int:
-        try:
-            number = int(value)
-        except ValueError:
-            number = minimum - 1
-        if number < minimum:
-            raise CommandError(f"Expected a whole number of at least {minimum}, not {value!r}.")
-        return number
-
-    return read
+from common.command_line import whole_number
 
 
 class Command(BaseCommand):
@@ -85,7 +71,7 @@ class Command(BaseCommand):
         except services.RuleError as error:
             raise CommandError(str(error)) from None
         audit.record_action(
-            user=None, username=WHO, action="alert_rule_create", result=audit.OK,
+            user=None, username=audit.COMMAND_LINE, action="alert_rule_create", result=audit.OK,
             organization_id=rule.organization_id, parameters=_described(rule),
         )  # fmt: skip
         self.stdout.write(str(rule.pk))
@@ -101,7 +87,7 @@ class Command(BaseCommand):
         if not services.disable_rule(rule=rule):
             raise CommandError(f"Rule {rule_id} is disabled already.")
         audit.record_action(
-            user=None, username=WHO, action="alert_rule_disable", result=audit.OK,
+            user=None, username=audit.COMMAND_LINE, action="alert_rule_disable", result=audit.OK,
             organization_id=rule.organization_id, parameters={"rule": rule.pk, "name": rule.name},
         )  # fmt: skip
         self.stdout.write(f"Rule {rule.pk} disabled.")

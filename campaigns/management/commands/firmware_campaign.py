@@ -23,19 +23,7 @@ from campaigns.models import Campaign
 from campaigns.summary import show_lines
 from campaigns.tasks import queue_step
 from common import moments
-
-
-def whole_number(minimum: int):
-    def read(value: str) -> int:
-        try:
-            number = int(value)
-        except ValueError:
-            number = minimum - 1
-        if number < minimum:
-            raise CommandError(f"Expected a whole number of at least {minimum}, not {value!r}.")
-        return number
-
-    return read
+from common.command_line import whole_number
 
 
 def amount(value: str) -> float:

@@ -15,14 +15,13 @@ from datetime import UTC, datetime, time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts import tenancy
+from accounts import audit, tenancy
 from accounts.models import Organization
 from common import integers, moments
 from maintenance_windows import services
 from maintenance_windows.models import MaintenanceWindow
 from operations import windows
 
-ACTOR = "(command line)"
 DAY_WORDS = {name[:3].lower(): number for number, name in enumerate(services.WEEKDAY_NAMES)}
 # The form's field names, as the command's options say them.
 OPTION_NAMES = {
@@ -167,7 +166,7 @@ class Command(BaseCommand):
             device_ids=tuple(device),
         )
         try:
-            window = windows.create(spec, now=datetime.now(UTC), actor=ACTOR)
+            window = windows.create(spec, now=datetime.now(UTC), actor=audit.COMMAND_LINE)
         except windows.Refused as refused:
             raise CommandError(_said(refused.problems)) from None
         self.stdout.write(str(window.pk))
@@ -194,7 +193,7 @@ class Command(BaseCommand):
         window = MaintenanceWindow.objects.filter(pk=id).first()
         if window is None:
             raise CommandError(f"No maintenance window {id}.")
-        if not services.end_window(window, now=datetime.now(UTC), actor=ACTOR):
+        if not services.end_window(window, now=datetime.now(UTC), actor=audit.COMMAND_LINE):
             raise CommandError(f"Maintenance window {id} was already over: nothing to end.")
         self.stdout.write(f"Maintenance window {id} ended.")
 
