@@ -121,6 +121,8 @@ class Delivery(models.Model):
         indexes = [
             models.Index(fields=["state", "next_attempt_at"]),
             models.Index(fields=["rule", "-created_at"]),
+            # A device's timeline lists the notifications sent about it, newest first.
+            models.Index(fields=["device_id", "-created_at"], name="delivery_device_created"),
         ]
 
     def __str__(self) -> str:
