@@ -79,6 +79,9 @@ class RuleForm(forms.Form):
     )  # fmt: skip
     events = forms.MultipleChoiceField(
         choices=Event.choices, widget=forms.CheckboxSelectMultiple, label="Events",
+        help_text="“Connection profile failing” concerns the profiles of the rule's devices: "
+        "the one its device type names, else the types its organization's devices have (every "
+        "profile for a fleet-wide rule); a pattern or device ids do not narrow it.",
         error_messages={"required": "Choose at least one event to notify.",
                         "invalid_choice": "Choose events from the list."},
     )  # fmt: skip

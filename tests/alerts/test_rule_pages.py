@@ -386,3 +386,9 @@ def test_rules_are_paginated_and_a_page_comes_alone_to_htmx(client_of, noc, make
     second = html(client.get("/alerts/?page=2", headers={"HX-Request": "true"}))
     assert second.count("rule number") == 5
     assert "<html" not in second and 'id="rules"' in second
+
+
+def test_the_form_says_which_profiles_a_rule_concerns(client_of, tenant_admin):
+    page = html(client_of(tenant_admin).get("/alerts/new/"))
+
+    assert "“Connection profile failing” concerns the profiles of the rule&#x27;s devices" in page
