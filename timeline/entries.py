@@ -14,6 +14,7 @@ KINDS = {
     "maintenance": "Maintenance",
     "scheduled": "Scheduled",
     "notifications": "Notifications",
+    "firmware": "Firmware",
     "notes": "Notes",
 }
 
@@ -23,7 +24,8 @@ class Entry:
     """`at`: when it happened (the sort key); `title` and `detail`: what, in words; `who`:
     the person ("" for the dashboard itself); `outcome` and `tone` (ok, failed, unknown,
     pending or ""): how it ended; `changes`: an edit's fields (devices.field_changes);
-    `note`: a note's row, for its buttons."""
+    `note`: a note's row, for its buttons; `link_text` and `link`: what the entry belongs to
+    and its page ("" when the viewer may not open it)."""
 
     kind: str
     at: datetime
@@ -35,6 +37,8 @@ class Entry:
     changes: list[dict] = field(default_factory=list)
     note: Any = None
     key: str = ""  # unique within the timeline: the source's row id
+    link_text: str = ""
+    link: str = ""
 
 
 def duration_words(span: timedelta) -> str:

@@ -14,11 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Q
+from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils.timezone import localtime
 
 from accounts import audit, tenancy
 from accounts.models import AuditEntry
 from alerts.models import Delivery
+from campaigns.models import CampaignDevice, Outcome
 from controlapi.records import Device
 from devices.change_models import ChangedRecord, RecordedChange
 from devices.history_models import StatusChange
@@ -201,6 +204,53 @@ def notifications(reading: Reading) -> list[Entry]:
     return entries
 
 
+# --- firmware campaigns ---------------------------------------------------------------
+
+# A campaign's outcome for one device, in the tones of the other entries; skipped (Down at
+# each turn, nothing sent) is neither a success nor a failure of the update.
+FIRMWARE_TONES = {
+    Outcome.CONFIRMED: "ok", Outcome.ALREADY: "ok", Outcome.FAILED: "failed",
+    Outcome.UNCONFIRMED: "failed", Outcome.DOWN: "failed", Outcome.SKIPPED: "unknown",
+    Outcome.UNKNOWN: "unknown", Outcome.SENDING: "pending", Outcome.SENT: "pending",
+}  # fmt: skip
+# Not yet reached: a campaign stopped, paused or cancelled before the device's turn.
+NOT_REACHED = (Outcome.WAITING, Outcome.RETRY)
+
+
+def firmware(reading: Reading) -> list[Entry]:
+    """Each campaign that reached this device, at the moment its update was sent (or, when
+    nothing was sent, its last turn), with the outcome as it was followed. Campaigns write
+    audit entries only, no ActionRecord, so no "actions" entry repeats one of these. The
+    campaign's page is linked for those who may open it (tenancy.FIRMWARE), named to the
+    others."""
+    rows = _scoped(CampaignDevice.objects.filter(device_id=reading.device.id), reading.scope)
+    rows = (
+        rows.exclude(outcome__in=NOT_REACHED)
+        .annotate(at=Coalesce("sent_at", "sending_at"))
+        .filter(at__isnull=False)
+        .select_related("campaign", "campaign__created_by")
+    )
+    entries = []
+    for row in _page(rows, reading, "at"):
+        campaign = row.campaign
+        outcome = row.get_outcome_display()
+        if row.outcome == Outcome.CONFIRMED:
+            outcome = f"{outcome}: reports {row.version_after or 'no version'}"
+        wave = "Canary" if row.wave == 1 else f"Wave {row.wave}"
+        may_open = tenancy.can(reading.user, tenancy.FIRMWARE, campaign.organization_id)
+        creator = campaign.created_by
+        entries.append(Entry(
+            kind="firmware", at=row.at, key=f"firmware-{row.pk}",
+            title=f"Firmware update to image {campaign.image_id}",
+            who=creator.get_username() if creator else audit.COMMAND_LINE,
+            detail="; ".join(p for p in (f"{wave} of the campaign", row.message) if p),
+            outcome=outcome, tone=FIRMWARE_TONES.get(row.outcome, ""),
+            link_text=f"Campaign {campaign.pk}" + (f": {campaign.name}" if campaign.name else ""),
+            link=reverse("campaigns:detail", args=[campaign.pk]) if may_open else "",
+        ))  # fmt: skip
+    return entries
+
+
 # --- notes ------------------------------------------------------------------------------
 
 
@@ -224,5 +274,6 @@ SOURCES = {
     "maintenance": maintenance,
     "scheduled": scheduled,
     "notifications": notifications,
+    "firmware": firmware,
     "notes": notes,
 }

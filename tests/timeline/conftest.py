@@ -1,6 +1,6 @@
 """The timeline tests' fixtures: the notification tests' clock and hands (polls of the
-simulator, evaluations, deliveries), a display-role user, and the timeline read as a
-person's browser reads it."""
+simulator, evaluations, deliveries), the campaign tests' fleet, a display-role user, and
+the timeline read as a person's browser reads it."""
 
 import re
 
@@ -8,6 +8,7 @@ import pytest
 
 from accounts.models import Role
 from tests.alerts.conftest import Alerts, alerts, up_device  # noqa: F401 -- fixtures
+from tests.campaigns.conftest import fleet, target_devices  # noqa: F401 -- fixtures
 from tests.fixtures.users import ORG_A, make_user
 
 __all__ = ["Alerts"]
