@@ -150,3 +150,20 @@ def test_another_tenant_never_sees_it_and_those_without_firmware_rights_get_no_l
     assert _firmware(theirs) == [] and "Spring gateways" not in theirs
     (seen,) = _firmware(timeline_of(client_of(noc), moved.id, kind="firmware"))
     assert f"Campaign {campaign.pk}" in seen
+
+
+def test_a_device_down_at_each_turn_shows_it_was_skipped(
+    cached_fleet, fleet, target_devices, tenant_admin, client_of
+):
+    devices = target_devices(ORG_A)
+    all_up(fleet, devices)
+    down = needing(devices)[0]
+    fleet.set_status(down.id, False)
+    campaign = _run(tenant_admin)
+    assert campaign.state == Campaign.State.FINISHED
+
+    html = timeline_of(client_of(tenant_admin), down.id, kind="firmware")
+
+    (words,) = _firmware(html)
+    assert "Skipped (Down)" in words and "Down at each of its 2 turns: skipped." in words
+    assert "tone-unknown" in html and "tone-ok" not in html
