@@ -63,6 +63,8 @@ LIST_VIEWS = {
     "/reports/": ["organization", "device", "period", "day", "until"],
     "/reports/export.csv": ["organization", "device", "period", "day", "until"],
     "/campaigns/": ["page"],
+    "/views/": ["page"],
+    "/wall/": ["organization"],
     "/": ["organization"],
 }  # fmt: skip
 
@@ -84,6 +86,8 @@ FORMS = {
         "confirm_timeout_minutes", "max_failed_percent", "max_down_percent", "not_before",
         "hours_from", "hours_to", "time_zone",
     ],
+    "/views/new/": ["name", "query", "share", "make_default", "pin"],
+    "/wall/settings/": ["seconds", "position_overview", "position_triage", "position_profiles"],
 }  # fmt: skip
 
 FUZZ = settings(
@@ -169,3 +173,44 @@ def test_the_device_forms_of_one_device_answer_hostile_fields_below_500(
 )
 def test_found_by_the_fuzz(client_of, noc, path, params):
     assert client_of(noc).get(path, params).status_code < 500
+
+
+def test_the_pages_of_one_saved_view_device_and_campaign_answer_hostile_input_below_500(
+    cached_fleet, device_of_org, tenant_admin, client_of
+):
+    """The new apps' per-object pages: a saved view's page, rename and update; a device's
+    timeline and its notes; a campaign's page and CSV."""
+    from campaigns.models import Campaign
+    from saved_views.models import SavedView
+
+    client = client_of(tenant_admin)
+    device = device_of_org(5)
+    view = SavedView.objects.create(name="Mine", owner=tenant_admin, query={"q": "cpe"})
+    campaign = Campaign.objects.create(
+        name="c", organization_id=5, image_id=1, created_by=tenant_admin
+    )
+    gets = {
+        f"/views/{view.pk}/": ["q", "status", "organization", "sort", "page", "adjusted"],
+        f"/devices/{device.id}/timeline/": ["kind", "before"],
+        f"/campaigns/{campaign.pk}/": ["outcome", "wave", "page"],
+        f"/campaigns/{campaign.pk}/devices.csv": ["outcome", "wave"],
+    }
+    posts = {
+        f"/views/{view.pk}/rename/": [f"view{view.pk}-name"],
+        f"/views/{view.pk}/update/": ["query"],
+        f"/devices/{device.id}/notes/": ["text", "pin"],
+        f"/campaigns/{campaign.pk}/rollback/": ["image"],
+    }
+
+    @FUZZ
+    @given(
+        path=st.sampled_from(sorted(gets) + sorted(posts)),
+        values=st.dictionaries(st.text(max_size=1), HOSTILE, min_size=1),  # keys replaced
+    )
+    def check(path, values):
+        names = gets.get(path) or posts[path]
+        fields = dict(zip(names, values.values(), strict=False))
+        answer = client.get(path, fields) if path in gets else client.post(path, fields)
+        assert answer.status_code < 500, (path, fields, answer.status_code)
+
+    check()

@@ -110,3 +110,37 @@ def test_every_view_answers_every_role_below_500(
 def _writes(sim) -> int:
     counts = sim.request_log(last=0)["counts"]
     return sum(n for key, n in counts.items() if not key.startswith("GET "))
+
+
+OBJECT_ROUTES = [
+    r for r in ROUTES if any(f"<int:{n}>" in r for n in ("view_id", "note_id", "campaign_id"))
+]
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+@pytest.mark.parametrize("route", OBJECT_ROUTES)
+def test_an_outsider_gets_404_for_a_saved_view_note_or_campaign_not_theirs(
+    cached_fleet, device_of_org, tenant_admin, outsider, client_of, route, method
+):
+    """Another organization's shared view, note (on the outsider's own device's URL and on
+    its own) and campaign: 404 (405 where the method is not served); nothing changes."""
+    from campaigns.models import Campaign
+    from devices.note_models import Note
+    from saved_views.models import SavedView
+
+    theirs, mine = device_of_org(5), device_of_org(11)
+    view = SavedView.objects.create(name="v", owner=tenant_admin, organization_id=5, query={})
+    note = Note.objects.create(device_id=theirs.id, organization_id=5, text="n", author_name="a")
+    campaign = Campaign.objects.create(name="c", organization_id=5, image_id=1)
+    before = _writes(cached_fleet)
+    client = client_of(outsider)
+    for device_id in (theirs.id, mine.id):
+        path = _path(route, device_id=device_id, view_id=view.pk, note_id=note.pk,
+                     campaign_id=campaign.pk)  # fmt: skip
+        response = getattr(client, method)(path)
+        assert response.status_code in (404, 405), (path, method, response.status_code)
+    assert _writes(cached_fleet) == before
+    assert SavedView.objects.filter(pk=view.pk, name="v", query={}).exists()
+    assert Note.objects.filter(pk=note.pk, pinned=False).exists()
+    campaign.refresh_from_db()
+    assert campaign.state == Campaign.State.DRAFT
