@@ -43,7 +43,11 @@ def test_the_main_pages_and_an_action_survive_each_fault(
     pages = [
         "/", "/devices/", "/devices/?status=down", "/devices/?q=a", "/triage/", "/profiles/",
         "/operations/", "/audit/", f"/devices/{device.id}/", f"/devices/{device.id}/edit/",
-        f"/devices/{device.id}/maintenance/",
+        f"/devices/{device.id}/maintenance/", f"/devices/{device.id}/timeline/", "/wall/",
+        "/wall/panels/overview/", "/wall/panels/triage/", "/wall/panels/profiles/",
+        "/wall/status/", "/wall/settings/", "/views/", "/reports/",
+        f"/reports/?organization=5&period=day&day=2026-01-01&device={device.id}",
+        "/campaigns/", "/campaigns/new/",
     ]  # fmt: skip
     cached_fleet.set_faults(**FAULTS[fault])
     try:
