@@ -119,7 +119,8 @@ def canonical_query(request, raw: str) -> dict:
     """The list's state in `raw` (a URL query) as the list's parser writes it, without the
     page: what a view keeps."""
     filters = list_filters.parse(QueryDict(raw), scope=request.scope, now=datetime.now(UTC))
-    return {k: v for k, v in filters.params().items() if k != "page"}
+    # PostgreSQL's JSON refuses a NUL, which a search typed as "%00" would carry.
+    return {k: v.replace("\x00", "") for k, v in filters.params().items() if k != "page"}
 
 
 def _not_found():
