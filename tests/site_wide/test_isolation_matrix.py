@@ -168,3 +168,49 @@ def test_every_view_answers_below_500_with_redis_down_for_objects_that_exist(
             # An export refused while its data cannot be read says so with a 503.
             code = response.status_code
             assert code < 500 or code == 503, (path, method, user.username, code)
+
+
+# What a wall screen's account may still do: choose its wall, its organization, log out.
+DISPLAY_MAY = {"wall/settings/", "organization/", "accounts/logout/"}
+
+
+@pytest.mark.parametrize("noc_wide", [True, False], ids=["noc display", "tenant display"])
+@pytest.mark.parametrize("route", [r for r in ROUTES if r not in PUBLIC | DISPLAY_MAY])
+def test_the_display_role_changes_nothing_by_any_route(
+    cached_fleet, device_of_org, tenant_admin, client_of, organizations, route, noc_wide
+):
+    """Every route, POSTed by a display account with real ids and plausible fields: nothing
+    reaches the upstream, nothing is audited as done, no row of the new apps changes."""
+    from accounts.models import AuditEntry, Role
+    from campaigns.models import Campaign
+    from devices.note_models import Note
+    from saved_views.models import PinnedView, SavedView
+    from tests.fixtures.users import ORG_A, make_user
+
+    display = (
+        make_user("wall-noc", noc_role=Role.DISPLAY)
+        if noc_wide
+        else make_user("wall-5", memberships=[(ORG_A, Role.DISPLAY)])
+    )
+    device = device_of_org(5)
+    view = SavedView.objects.create(name="v", owner=tenant_admin, organization_id=5, query={})
+    note = Note.objects.create(device_id=device.id, organization_id=5, text="n", author_name="a")
+    campaign = Campaign.objects.create(name="c", organization_id=5, image_id=1)
+    path = _path(route, device_id=device.id, view_id=view.pk, note_id=note.pk,
+                 campaign_id=campaign.pk)  # fmt: skip
+    fields = {
+        "name": "x", "text": "mine", "note": "mine", "query": "status=down", "share": "5",
+        "key": "k" * 32, "confirm_name": device.name, "organization": "5", "image": "2",
+    }  # fmt: skip
+    before = _writes(cached_fleet)
+
+    response = client_of(display).post(path, fields)
+
+    assert response.status_code < 500, (path, response.status_code)
+    assert _writes(cached_fleet) == before, path
+    assert not AuditEntry.objects.filter(result=AuditEntry.Result.OK).exists(), path
+    assert list(SavedView.objects.values_list("pk", "name")) == [(view.pk, "v")], path
+    assert not PinnedView.objects.exists(), path
+    assert list(Note.objects.values_list("pk", "pinned")) == [(note.pk, False)], path
+    campaign.refresh_from_db()
+    assert campaign.state == Campaign.State.DRAFT and Campaign.objects.count() == 1, path
