@@ -12,6 +12,32 @@
     window.location.assign("/accounts/login/?next=/wall/");
   });
 
+  // A refresh that gets no answer (the dashboard or the network to it down) would leave the
+  // last figures and their age standing as if fresh: the corner says so and the edge turns
+  // red, until the corner's next refresh answers and replaces it.
+  function unanswered(event) {
+    var corner = document.getElementById("wall-status");
+    if (!corner) return;
+    corner.classList.add("wall-alarm");
+    corner.setAttribute("data-alarm", "on");
+    if (!corner.querySelector(".wall-edge")) {
+      var edge = document.createElement("div");
+      edge.className = "wall-edge";
+      edge.setAttribute("aria-hidden", "true");
+      corner.prepend(edge);
+    }
+    var words = corner.querySelector(".wall-unanswered");
+    if (!words) {
+      words = document.createElement("p");
+      words.className = "wall-message wall-unanswered";
+      words.setAttribute("role", "alert");
+      corner.querySelector(".wall-edge").after(words);
+    }
+    words.textContent = "The dashboard did not answer the last refresh: what is shown may be old.";
+  }
+  document.addEventListener("htmx:sendError", unanswered);
+  document.addEventListener("htmx:responseError", unanswered);
+
   document.addEventListener("DOMContentLoaded", function () {
     var wall = document.querySelector("[data-wall-rotate]");
     if (!wall) return;

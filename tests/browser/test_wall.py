@@ -134,6 +134,27 @@ def test_the_edge_turns_red_when_the_data_goes_stale(
     assert page.evaluate("window.wallMark") == 1
 
 
+def test_the_edge_turns_red_when_the_dashboard_does_not_answer_a_refresh(
+    fleet, display, page, login, screenshot
+):
+    """The dashboard (or the network to it) down: the last figures and their age stood as
+    if fresh; the corner says the refresh failed and the edge turns red until one answers."""
+    open_wall(page, login, display, panels=["overview"], seconds=30)
+    expect(page.locator(".wall-edge")).to_have_count(0)
+
+    page.route("**/wall/**", lambda route: route.abort())
+    page.clock.run_for(REFRESH_MS)
+
+    expect(page.locator(".wall-edge")).to_be_visible()
+    expect(page.get_by_role("alert")).to_contain_text("did not answer")
+    screenshot("wall-unreachable")
+
+    page.unroute("**/wall/**")
+    page.clock.run_for(REFRESH_MS)
+    expect(page.locator(".wall-edge")).to_have_count(0)
+    assert page.evaluate("window.wallMark") == 1
+
+
 def test_a_wall_whose_session_ended_goes_to_the_login_page_and_back(fleet, display, page, login):
     open_wall(page, login, display, panels=["overview"], seconds=30)
 
