@@ -83,6 +83,7 @@ ACTION_LABELS = {
     "saved_view_default_clear": "Open Devices with every device again",
     "saved_view_pin": "Pin a saved view to the overview",
     "saved_view_unpin": "Unpin a saved view from the overview",
+    "wall_settings": "Choose the wall screen’s panels",
     "login_failed": "Failed login",
     "login_locked_out": "Login locked out",
 }

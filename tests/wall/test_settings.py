@@ -101,3 +101,12 @@ def test_a_choice_stored_by_hand_that_makes_no_sense_shows_every_panel(client_of
     WallSettings.objects.filter(user=viewer).update(panels=[{"x": 1}, "gone", "profiles"])
     content = client_of(viewer).get("/wall/").content.decode()
     assert content.count('class="wall-panel"') == 1 and 'id="wall-panel-profiles"' in content
+
+
+def test_the_audit_trail_names_a_wall_choice_in_words(client_of, noc):
+    client = client_of(noc)
+    choose(client, position_triage="1")
+
+    content = client.get("/audit/").content.decode()
+
+    assert "Choose the wall screen’s panels" in content
