@@ -16,6 +16,12 @@
   // last figures and their age standing as if fresh: the corner says so and the edge turns
   // red, until the corner's next refresh answers and replaces it.
   function unanswered(event) {
+    var body = event.detail && event.detail.elt;
+    var xhr = event.detail && event.detail.xhr;
+    if (xhr && xhr.status === 404 && body && body.classList.contains("wall-panel-body")) {
+      gone(body);
+      return;
+    }
     var corner = document.getElementById("wall-status");
     if (!corner) return;
     corner.classList.add("wall-alarm");
@@ -34,6 +40,19 @@
       corner.querySelector(".wall-edge").after(words);
     }
     words.textContent = "The dashboard did not answer the last refresh: what is shown may be old.";
+  }
+  // A panel no longer offered (its saved view deleted, or no longer shared with this
+  // account): it says so and stops asking, rather than keep its last counts as if live.
+  function gone(body) {
+    var words = document.createElement("p");
+    words.className = "wall-notice wall-gone";
+    words.setAttribute("role", "status");
+    words.textContent = "This panel is no longer available (its saved view was deleted or " +
+      "is no longer shared with you): choose the wall's panels again.";
+    var replaced = document.createElement("div");
+    replaced.className = "wall-panel-body";
+    replaced.appendChild(words);
+    body.replaceWith(replaced);
   }
   document.addEventListener("htmx:sendError", unanswered);
   document.addEventListener("htmx:responseError", unanswered);

@@ -155,6 +155,23 @@ def test_the_edge_turns_red_when_the_dashboard_does_not_answer_a_refresh(
     assert page.evaluate("window.wallMark") == 1
 
 
+def test_a_saved_view_deleted_while_on_the_wall_says_so_instead_of_its_last_counts(
+    fleet, display, page, login
+):
+    view = SavedView.objects.create(name="Down", owner=None, organization_id=ORG_A, query={})
+    key = f"view-{view.pk}"
+    open_wall(page, login, display, panels=[key], seconds=30)
+    expect(panel(page, key).locator(".view-tile-down dd")).to_be_visible()
+
+    view.delete()
+    page.clock.run_for(REFRESH_MS)
+
+    expect(panel(page, key)).to_contain_text("no longer available")
+    expect(panel(page, key).locator(".view-tile-down dd")).to_have_count(0)
+    expect(page.locator(".wall-edge")).to_have_count(0)
+    assert page.evaluate("window.wallMark") == 1
+
+
 def test_a_wall_whose_session_ended_goes_to_the_login_page_and_back(fleet, display, page, login):
     open_wall(page, login, display, panels=["overview"], seconds=30)
 
