@@ -23,6 +23,7 @@ from campaigns.errors import CampaignError
 from campaigns.models import Campaign, Outcome
 from campaigns.waves import WaveError, format_waves, parse_waves
 from campaigns.window import zone
+from campaigns.words import counted
 from common import integers, moments
 from saved_views.models import SavedView
 from saved_views.selectors import view_for
@@ -108,6 +109,8 @@ def create_campaign(*, user, new: NewCampaign) -> Campaign:
     if zone(new.time_zone) is None:
         raise CampaignError(f"Unknown time zone “{new.time_zone[:64]}”: e.g. America/Bogota.")
     serials = list(dict.fromkeys(s.strip() for s in new.serials if s and s.strip()))
+    if any("\x00" in s for s in serials):  # PostgreSQL's JSON refuses it (a binary file)
+        raise CampaignError("The serial numbers are not text: one holds a NUL character.")
     if len(serials) > MAX_SERIALS:
         raise CampaignError(f"At most {MAX_SERIALS} serial numbers.")
     view = _saved_view(user, new.saved_view_id)
@@ -159,8 +162,8 @@ def start_campaign(
             raise CampaignError("This campaign was started already.")
         planning.write_plan(campaign, plan, now=now)
         campaign.refresh_from_db()
-        decide(campaign, f"started by {who(user)}: {plan.total} devices in "
-               f"{len(plan.sizes)} waves ({', '.join(map(str, plan.sizes))})"
+        decide(campaign, f"started by {who(user)}: {counted(plan.total, 'device')} in "
+               f"{counted(len(plan.sizes), 'wave')} ({', '.join(map(str, plan.sizes))})"
                + (f"; {plan.left_out}" if plan.left_out else ""), by=who(user))  # fmt: skip
         _audit(user, "campaign_start", campaign, devices=plan.total)
         if enqueue is not None:
@@ -262,6 +265,6 @@ def rollback_campaign(*, campaign: Campaign, user, image_id: int) -> Campaign:
     with transaction.atomic():
         rollback = create_campaign(user=user, new=new)
         decide(campaign, f"roll back to image {image_id} prepared by {who(user)}: campaign "
-               f"{rollback.pk} (a draft) for the {len(serials)} devices reached",
+               f"{rollback.pk} (a draft) for the {counted(len(serials), 'device')} reached",
                by=who(user), notify=False)  # fmt: skip
     return rollback

@@ -187,6 +187,21 @@ def test_an_upload_that_is_not_text_is_refused_in_words(fleet, tenant_admin, cli
     assert "The file is not UTF-8 text." in response.content.decode()
 
 
+def test_an_upload_holding_a_nul_is_refused_in_words(fleet, tenant_admin, client_of):
+    """Valid UTF-8 but not text: PostgreSQL's JSON refused the NUL and the form answered 500."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("serials.txt", b"ZQ-1\x00\nZQ-2\n")
+    response = client_of(tenant_admin).post(
+        "/campaigns/new/", FORM | {"name": "Kept", "serials_file": upload}
+    )
+    content = response.content.decode()
+    assert response.status_code == 400
+    assert "The serial numbers are not text: one holds a NUL character." in content
+    assert 'value="Kept"' in content
+    assert not Campaign.objects.exists()
+
+
 def test_the_csv_defuses_formulas_in_upstream_text(fleet, tenant_admin, client_of):
     from campaigns.models import CampaignDevice
 
