@@ -19,6 +19,7 @@ from django.db.models import Q
 from campaigns import following, rules, sending, window
 from campaigns.decisions import decide
 from campaigns.models import Campaign, CampaignDevice, Outcome
+from campaigns.words import counted
 from devices.upstream import control_api
 
 log = logging.getLogger(__name__)
@@ -159,7 +160,7 @@ def _start_wave(campaign: Campaign, wave: int, now: datetime) -> None:
         campaign.refresh_from_db()
         size = campaign.wave_sizes[wave - 1]
         name = "canary" if wave == 1 else f"wave {wave}"
-        decide(campaign, f"{name} started: {size} devices")
+        decide(campaign, f"{name} started: {counted(size, 'device')}")
 
 
 def _next_wave(campaign: Campaign, now: datetime) -> None:

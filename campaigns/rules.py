@@ -105,9 +105,10 @@ def stop_reason(campaign: Campaign, figures: WaveFigures) -> str:
     excess = figures.down_percent - figures.baseline_percent
     if figures.down and excess > campaign.max_down_percent:
         minutes = f"{campaign.soak_seconds / 60:g} min"
+        were = "was" if figures.down_before == 1 else "were"
         return (
             f"stopped: {figures.down} of {figures.size} Down within {minutes} of their update "
-            f"in wave {figures.wave} ({figures.down_before} were Down in as long before the "
+            f"in wave {figures.wave} ({figures.down_before} {were} Down in as long before the "
             f"campaign; {excess:.0f} % more, allowed {campaign.max_down_percent:g} %)"
         )
     return ""

@@ -11,6 +11,7 @@ from django.http import Http404
 from accounts import tenancy
 from campaigns import rules
 from campaigns.models import Campaign, CampaignDevice, Outcome
+from campaigns.words import counted
 from devices import configured
 
 log = logging.getLogger(__name__)
@@ -87,7 +88,7 @@ def image_suggestions(scope: tenancy.OrgScope) -> list[tuple[int, str]]:
             for seen in model.firmware_images(type_id, org_ids):
                 version = seen.version or "version unknown"
                 suggestions.append(
-                    (seen.image, f"{version} · {type_name} · {seen.devices} devices")
+                    (seen.image, f"{version} · {type_name} · {counted(seen.devices, 'device')}")
                 )
     except redis.RedisError as error:
         log.warning("fleet cache unreachable, no image suggestions: %s", error)

@@ -23,6 +23,7 @@ from django.conf import settings
 
 from accounts import audit, tenancy
 from campaigns.models import Campaign, CampaignDevice, Outcome
+from campaigns.words import counted
 from controlapi import errors
 
 log = logging.getLogger(__name__)
@@ -112,7 +113,7 @@ def _put_off(campaign: Campaign, row: CampaignDevice, now: datetime) -> None:
     attempts = row.attempts + 1
     if attempts > campaign.down_retries:
         _set(row, Outcome.SENDING, outcome=Outcome.SKIPPED, attempts=attempts,
-             message=f"Down at each of its {attempts} turns: skipped.")  # fmt: skip
+             message=f"Down at each of its {counted(attempts, 'turn')}: skipped.")  # fmt: skip
         return
     later = now + timedelta(seconds=campaign.retry_seconds)
     _set(row, Outcome.SENDING, outcome=Outcome.RETRY, attempts=attempts, next_try_at=later,

@@ -6,13 +6,14 @@ from campaigns import rules
 from campaigns.models import Campaign, CampaignDevice, Outcome
 from campaigns.waves import format_waves
 from campaigns.window import describe as describe_window
+from campaigns.words import counted
 
 
 def target_words(campaign: Campaign) -> str:
     return (
         f"organization {campaign.organization_id}"
         + (f", type {campaign.type_id}" if campaign.type_id else "")
-        + (f", {len(campaign.serials)} serial numbers" if campaign.serials else "")
+        + (f", {counted(len(campaign.serials), 'serial number')}" if campaign.serials else "")
         + (f", saved view “{campaign.saved_view_name}”" if campaign.saved_view_name else "")
     )
 
@@ -43,7 +44,7 @@ def show_lines(campaign: Campaign) -> list[str]:
     lines += [f"{outcome}: {n}" for outcome, n in counts.items()]
     for figures in rules.wave_figures(campaign):
         lines.append(
-            f"wave {figures.wave}: {figures.size} devices, {figures.sent} sent, "
+            f"wave {figures.wave}: {counted(figures.size, 'device')}, {figures.sent} sent, "
             f"{figures.confirmed} updated, {figures.failed} failed, {figures.down} Down after, "
             f"{figures.skipped} skipped"
         )
