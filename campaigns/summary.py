@@ -7,11 +7,18 @@ from campaigns.models import Campaign, CampaignDevice, Outcome
 from campaigns.waves import format_waves
 from campaigns.window import describe as describe_window
 from campaigns.words import counted
+from devices.list_selectors import organization_names
+
+
+def organization_words(organization_id: int, names: dict[int, str] | None = None) -> str:
+    """The organization by its name and id, as the rest of the site names it."""
+    names = names if names is not None else organization_names([organization_id])
+    return f"{names[organization_id]} (#{organization_id})"
 
 
 def target_words(campaign: Campaign) -> str:
     return (
-        f"organization {campaign.organization_id}"
+        organization_words(campaign.organization_id)
         + (f", type {campaign.type_id}" if campaign.type_id else "")
         + (f", {counted(len(campaign.serials), 'serial number')}" if campaign.serials else "")
         + (f", saved view “{campaign.saved_view_name}”" if campaign.saved_view_name else "")

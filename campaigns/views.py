@@ -21,11 +21,12 @@ from campaigns import selectors, services
 from campaigns.errors import CampaignError
 from campaigns.forms import CampaignForm
 from campaigns.models import Outcome
-from campaigns.summary import target_words
+from campaigns.summary import organization_words, target_words
 from campaigns.tasks import queue_step
 from campaigns.window import describe as describe_window
 from common import integers
 from common.spreadsheet_cells import defused
+from devices.list_selectors import organization_names
 from saved_views.selectors import views_for
 
 PAGE_SIZE = 50
@@ -44,6 +45,9 @@ def campaign_list(request):
     _scope(request)
     campaigns = selectors.campaigns_in(request.scope)
     page = Paginator(campaigns, PAGE_SIZE).get_page(request.GET.get("page"))
+    names = organization_names(c.organization_id for c in page)
+    for campaign in page:
+        campaign.organization_words = organization_words(campaign.organization_id, names)
     context = {"page": page, "nav": "campaigns", "title": "Firmware campaigns"}
     return render(request, "campaigns/list.html", context)
 

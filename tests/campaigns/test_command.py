@@ -38,7 +38,7 @@ def test_create_prints_the_id_of_a_draft_with_what_was_asked(capsys):
     assert entry.username == "(command line)" and entry.organization_id == ORG_A
 
 
-def test_start_pause_resume_cancel_and_show(capsys, fleet, target_devices):
+def test_start_pause_resume_cancel_and_show(capsys, fleet, target_devices, organizations):
     devices = target_devices(ORG_A)
     all_up(fleet, devices)
     campaign_id = _create(capsys)
@@ -51,7 +51,8 @@ def test_start_pause_resume_cancel_and_show(capsys, fleet, target_devices):
     lines = capsys.readouterr().out.splitlines()
 
     assert lines[:3] == [
-        f"campaign: {campaign_id}", "state: running", f"target: organization {ORG_A}, type {TYPE}",
+        f"campaign: {campaign_id}", "state: running",
+        f"target: Test organization {ORG_A} (#{ORG_A}), type {TYPE}",
     ]  # fmt: skip
     assert f"devices: {len(devices)}" in lines
     sent = len(needing(devices[:2]))

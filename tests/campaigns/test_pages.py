@@ -3,7 +3,7 @@ by outcome, CSV, and pause/resume/cancel as audited POSTs; 404 for anyone else."
 
 import pytest
 
-from accounts.models import AuditEntry
+from accounts.models import AuditEntry, Organization
 from campaigns import engine, services
 from campaigns.models import Campaign
 from tests.campaigns.conftest import IMAGE, TYPE, all_up, needing
@@ -231,3 +231,16 @@ def test_the_form_offers_the_saved_views_its_user_may_open(fleet, tenant_admin, 
     assert client.post("/campaigns/new/", FORM | {"saved_view": str(theirs.pk)}).status_code == 400
     assert client.post("/campaigns/new/", FORM | {"saved_view": str(ours.pk)}).status_code == 302
     assert Campaign.objects.get().saved_view == ours
+
+
+def test_the_list_and_the_page_name_the_target_organization(fleet, tenant_admin, client_of):
+    Organization.objects.filter(upstream_id=ORG_A).update(name="Andes Fiber ISP")
+    campaign = services.create_campaign(
+        user=tenant_admin, new=services.NewCampaign(organization_id=ORG_A, image_id=IMAGE)
+    )
+    client = client_of(tenant_admin)
+    listed = client.get("/campaigns/").content.decode()
+    shown = client.get(f"/campaigns/{campaign.pk}/").content.decode()
+    assert f"Andes Fiber ISP (#{ORG_A})" in listed
+    assert f'<td class="num">{ORG_A}</td>' not in listed
+    assert f"Andes Fiber ISP (#{ORG_A})" in shown and f"organization {ORG_A}" not in shown
