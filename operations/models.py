@@ -14,6 +14,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from operations.statuses import status_words
+
 
 class ImportJob(models.Model):
     """One uploaded CSV: validated on upload (nothing sent), then run by a Celery task."""
@@ -107,6 +109,14 @@ class HeadlessRecord(models.Model):
     def operation_label(self) -> str:
         word = self.operation_type
         return OPERATION_LABELS.get(word) or word.replace("_", " ").capitalize()
+
+    @property
+    def status_label(self) -> str:
+        return status_words(self.status)[0]
+
+    @property
+    def status_tone(self) -> str:
+        return status_words(self.status)[1]
 
 
 class MaintenanceSnapshot(models.Model):

@@ -64,6 +64,6 @@ def refresh(request, record_id: int):
         said = errors.as_sentence(error)
         messages.error(request, f"Could not read the operation's status: {said}")
     else:
-        said = f"reports “{record.status}”" if record.status else "reports no status yet"
+        said = f"reports “{record.status_label}”" if record.status else "reports no status yet"
         messages.info(request, f"Transaction {record.txn_id}: the control API {said}.")
     return redirect("operations:scheduled")

@@ -168,7 +168,8 @@ def scheduled(reading: Reading) -> list[Entry]:
             kind="scheduled", at=record.created_at, key=f"scheduled-{record.pk}",
             title=f"{record.operation_label} scheduled", who=record.user.get_username(),
             detail=f"For {when:%Y-%m-%d %H:%M %Z}; transaction {record.txn_id}.",
-            outcome=f"Status: {record.status}" if record.status else "", tone="pending",
+            outcome=f"Status: {record.status_label}" if record.status else "",
+            tone=record.status_tone or "pending",
         ))  # fmt: skip
     return entries
 

@@ -29,7 +29,8 @@ def test_a_status_refresh_says_what_the_control_api_reports(
 
     content = client.post(f"/operations/{record.pk}/refresh/", follow=True).content.decode()
 
-    assert f"Transaction {record.txn_id}: the control API reports “scheduled”." in content
+    assert f"Transaction {record.txn_id}: the control API reports “Scheduled”." in content
+    assert "“scheduled”" not in content
     assert f"{record.txn_id}: scheduled." not in content
 
 
@@ -50,3 +51,25 @@ def test_the_device_pages_link_lists_only_that_devices_operations(
     assert mine.serial_number in content and other.serial_number not in content
     everything = client.get("/operations/").content.decode()
     assert mine.serial_number in everything and other.serial_number in everything
+
+
+@pytest.mark.parametrize(
+    ("code", "words", "tone"),
+    [
+        ("scheduled", "Scheduled", "pending"), ("pending", "Pending", "pending"),
+        ("in_progress", "In progress", "pending"), ("completed", "Completed", "ok"),
+        ("failed", "Failed", "failed"), ("awaiting_reply", "awaiting_reply", "unknown"),
+    ],
+)  # fmt: skip
+def test_the_list_shows_the_status_in_words_as_a_badge(
+    cached_fleet, device_of_org, tenant_admin, client_of, code, words, tone
+):
+    client = client_of(tenant_admin)
+    schedule(client, device_of_org(5).serial_number)
+    HeadlessRecord.objects.update(status=code)
+
+    content = client.get("/operations/").content.decode()
+
+    assert f'<span class="badge badge-{tone}">{words}</span>' in content
+    if code != words:
+        assert f"<td>{code}" not in content

@@ -148,6 +148,26 @@ def test_a_scheduled_operation_is_in_the_timeline(
     assert "For 2031-01-16" in words
 
 
+def test_a_scheduled_operations_status_is_in_words_with_its_tone(
+    cached_fleet, device_of_org, client_of, tenant_admin
+):
+    device = device_of_org(5)
+    client = client_of(tenant_admin)
+    schedule(client, device.serial_number)
+    HeadlessRecord.objects.update(status="in_progress")
+
+    html = timeline_of(client, device.id, kind="scheduled")
+
+    ((kind, words),) = entries(html)
+    assert "Status: In progress" in words and "in_progress" not in words
+    assert "tone-pending" in html
+    HeadlessRecord.objects.update(status="failed")
+    assert "tone-failed" in timeline_of(client, device.id, kind="scheduled")
+    HeadlessRecord.objects.update(status="awaiting_reply")
+    ((kind, words),) = entries(timeline_of(client, device.id, kind="scheduled"))
+    assert "Status: awaiting_reply" in words
+
+
 def test_entries_come_newest_first_and_the_filter_keeps_one_kind(
     cached_fleet, device_of_org, client_of, tenant_admin
 ):
