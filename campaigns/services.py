@@ -152,7 +152,9 @@ def start_campaign(
     """Plan the devices (read from the control API now) and start the first wave."""
     ensure_may_run(user, campaign.organization_id)
     if campaign.state != Campaign.State.DRAFT:
-        raise CampaignError(f"Only a draft starts; this campaign is {campaign.state}.")
+        raise CampaignError(
+            f"Only a draft starts; this campaign is {campaign.get_state_display().lower()}."
+        )
     plan = planning.plan_devices(campaign)  # CampaignError in words when it cannot
     now = timezone.now()
     with transaction.atomic():

@@ -244,3 +244,18 @@ def test_the_list_and_the_page_name_the_target_organization(fleet, tenant_admin,
     assert f"Andes Fiber ISP (#{ORG_A})" in listed
     assert f'<td class="num">{ORG_A}</td>' not in listed
     assert f"Andes Fiber ISP (#{ORG_A})" in shown and f"organization {ORG_A}" not in shown
+
+
+def test_starting_a_campaign_that_is_not_a_draft_names_its_state_in_words(
+    fleet, tenant_admin, client_of
+):
+    campaign = services.create_campaign(
+        user=tenant_admin, new=services.NewCampaign(organization_id=ORG_A, image_id=IMAGE)
+    )
+    Campaign.objects.filter(pk=campaign.pk).update(state=Campaign.State.STOPPED)
+
+    response = client_of(tenant_admin).post(f"/campaigns/{campaign.pk}/start/", follow=True)
+
+    page = response.content.decode()
+    assert "Only a draft starts; this campaign is stopped by its rules." in page
+    assert "this campaign is stopped." not in page
