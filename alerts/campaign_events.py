@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.models import Organization
 from alerts import messages
 from alerts.delivery import Outbox
 from alerts.models import AlertRule, Event
@@ -31,6 +32,9 @@ def notify_campaign(
         Q(organization_id=organization_id) | Q(organization_id__isnull=True)
     )
     outbox = Outbox(now)
+    name = (
+        Organization.objects.filter(upstream_id=organization_id).values_list("name", flat=True)
+    ).first()  # None when the dashboard has not seen the organization, as in device events
     for rule in rules.prefetch_related("destinations"):
         if not rule.wants(Event.CAMPAIGN):
             continue
@@ -43,7 +47,7 @@ def notify_campaign(
                 "version": messages.VERSION, "id": key, "event": Event.CAMPAIGN,
                 "rule": {"id": rule.pk, "name": rule.name}, "at": messages.iso(now),
                 "campaign": {"id": campaign_id, "image": image_id, "type": type_id},
-                "organization": {"id": organization_id},
+                "organization": {"id": organization_id, "name": name},
                 "detail": text, "link": f"{settings.DASHBOARD_URL}/campaigns/{campaign_id}/",
             }  # fmt: skip
             return messages.Message(subject[: messages.SUBJECT_LENGTH], body)

@@ -258,6 +258,11 @@ def text_of(subject: str, body: dict) -> str:
             f"Organization: {organization.get('name') or ''} (id {organization.get('id')})".strip()
         )
         lines.append(f"Status: {body.get('status')} since {body.get('since') or 'unknown'}")
+    if body.get("campaign") and (organization := body.get("organization")):
+        org_id, named = organization.get("id"), organization.get("name")
+        lines.append(
+            f"Organization: {named} (id {org_id})" if named else f"Organization: id {org_id}"
+        )
     if profile := body.get("profile"):
         lines.append(f"Connection profile: {profile.get('name')} (id {profile.get('id')})")
         lines.append(f"Health: {profile.get('state')}")

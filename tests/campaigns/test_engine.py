@@ -186,10 +186,13 @@ def _started(user):
 def test_its_organizations_rules_are_notified_on_start_each_wave_stop(
     fleet, target_devices, tenant_admin, django_capture_on_commit_callbacks, monkeypatch
 ):
+    from accounts.models import Organization
     from alerts import services as alert_services
+    from alerts.messages import text_of
     from alerts.models import Delivery
 
     monkeypatch.setattr("alerts.tasks.queue_deliveries", lambda ids: None)  # made, not sent
+    Organization.objects.filter(upstream_id=ORG_A).update(name="Andes Fiber ISP")
 
     devices = target_devices(ORG_A)
     all_up(fleet, devices)
@@ -218,6 +221,9 @@ def test_its_organizations_rules_are_notified_on_start_each_wave_stop(
         campaign.stop_reason,
     ]
     assert deliveries.last().body["link"].endswith(f"/campaigns/{campaign.pk}/")
+    assert deliveries.last().body["organization"] == {"id": ORG_A, "name": "Andes Fiber ISP"}
+    text = text_of(deliveries.last().subject, deliveries.last().body)
+    assert f"Organization: Andes Fiber ISP (id {ORG_A})" in text
 
 
 def test_a_device_the_poller_saw_go_down_in_its_soak_counts_as_down(
