@@ -52,7 +52,8 @@ def test_only_the_devices_the_view_lists_are_updated(polled, target_devices, ten
     assert campaign.state == Campaign.State.FINISHED
     assert sorted(campaign.devices.values_list("device_id", flat=True)) == [d.id for d in in_view]
     assert patches(polled) == patched(needing(in_view))
-    assert f"target: organization {ORG_A}, type {TYPE}, saved view “Suba”" in show_lines(campaign)
+    target = f"target: Test organization {ORG_A} (#{ORG_A}), type {TYPE}, saved view “Suba”"
+    assert target in show_lines(campaign)
 
 
 def test_a_view_the_creator_may_not_open_is_not_found(fleet, tenant_admin, outsider):

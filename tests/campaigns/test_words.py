@@ -11,12 +11,13 @@ from tests.campaigns.conftest import IMAGE, TYPE, all_up
 from tests.fixtures.users import ORG_A
 
 
+@pytest.mark.django_db
 def test_one_serial_number_is_said_in_the_singular():
     one = Campaign(organization_id=5, image_id=3, serials=["SN-1"])
     two = Campaign(organization_id=5, image_id=3, serials=["SN-1", "SN-2"])
 
-    assert target_words(one) == "organization 5, 1 serial number"
-    assert target_words(two) == "organization 5, 2 serial numbers"
+    assert target_words(one) == "Organization 5 (#5), 1 serial number"
+    assert target_words(two) == "Organization 5 (#5), 2 serial numbers"
 
 
 @pytest.mark.django_db
