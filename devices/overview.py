@@ -56,7 +56,9 @@ def set_aside_sentence(health: PollHealth, *, name_them: bool) -> str:
     return f"{said}: {'; '.join(named)}."
 
 
-def fleet_overview(scope: OrgScope, *, now: datetime) -> FleetOverview:
+def fleet_overview(scope: OrgScope, *, now: datetime, with_charts: bool = True) -> FleetOverview:
+    """Counts per organization, Down in maintenance, the polls' health and, `with_charts`,
+    the Up/Down history of the last day and week (the longest read of the four)."""
     answer = FleetOverview(polls=fleet_health.poll_health())
     for poll, health in (answer.polls or {}).items():
         sentence = set_aside_sentence(health, name_them=scope.all)
@@ -75,7 +77,7 @@ def fleet_overview(scope: OrgScope, *, now: datetime) -> FleetOverview:
     answer.counts = {o: c for o, c in counts.items() if scope.allows(o)}
     down = {o: c[1] for o, c in answer.counts.items()}
     answer.in_maintenance = down_in_maintenance_now(down, org_ids, now)
-    for label, window in WINDOWS:
+    for label, window in WINDOWS if with_charts else ():
         history = history_selectors.org_counts_series(
             org_ids=org_ids, since=now - window, until=now
         )

@@ -34,16 +34,7 @@ def overview(request):
     shown = _shown_organization(request) if refresh else request.active_organization
     scope = tenancy.scope_for(request.user, tenancy.VIEW)
     scope = scope if shown is None else scope.narrowed_to(shown)
-    organizations = tenancy.organizations_for(request.user)
-    if shown is not None:
-        organizations = organizations.filter(upstream_id=shown)
-    organizations = list(organizations)
-    roles = tenancy.roles_by_organization(request.user, [org.upstream_id for org in organizations])
-    fleet = fleet_overview(scope, now=datetime.now(UTC))
-    rows = [
-        organization_row(org, roles[org.upstream_id], fleet.counts, fleet.in_maintenance)
-        for org in organizations
-    ]
+    rows, fleet = organization_rows(request.user, scope, shown)
     context = {
         "rows": rows,
         "nav": "overview",
@@ -64,7 +55,23 @@ def overview(request):
     return render(request, "dashboard/overview.html", context)
 
 
-def organization_row(org, role, counts, in_maintenance) -> dict:
+def organization_rows(user, scope, shown: int | None, *, with_charts: bool = True):
+    """One row per organization of the user's (only `shown`, when one is), and the fleet
+    overview they were counted from; `with_charts=False` reads no Up/Down history."""
+    organizations = tenancy.organizations_for(user)
+    if shown is not None:
+        organizations = organizations.filter(upstream_id=shown)
+    organizations = list(organizations)
+    roles = tenancy.roles_by_organization(user, [org.upstream_id for org in organizations])
+    fleet = fleet_overview(scope, now=datetime.now(UTC), with_charts=with_charts)
+    rows = [
+        _organization_row(org, roles[org.upstream_id], fleet.counts, fleet.in_maintenance)
+        for org in organizations
+    ]
+    return rows, fleet
+
+
+def _organization_row(org, role, counts, in_maintenance) -> dict:
     """One organization's Up/Down row, for the overview and the wall's overview panel."""
     row = {"organization": org, "role": role, "up": None, "down": None, "total": None,
            "up_share": None, "maintenance": 0, "maintenance_at_least": False}  # fmt: skip

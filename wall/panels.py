@@ -16,12 +16,10 @@ from datetime import UTC, datetime
 import redis
 from django.db import DatabaseError
 
-from accounts import tenancy
 from controlapi import errors
 from devices import triage
-from devices.overview import fleet_overview
 from devices.triage_filter import LIST, TriageQuery
-from overview.views import organization_row
+from overview.views import organization_rows
 from profiles.selectors import profile_health_summary
 from saved_views import selectors as saved_views
 
@@ -43,16 +41,10 @@ class Panel:
 
 
 def _overview(request) -> dict:
-    organizations = tenancy.organizations_for(request.user)
-    if request.active_organization is not None:
-        organizations = organizations.filter(upstream_id=request.active_organization)
-    organizations = list(organizations)
-    roles = tenancy.roles_by_organization(request.user, [o.upstream_id for o in organizations])
-    fleet = fleet_overview(request.scope, now=datetime.now(UTC))
-    rows = [
-        organization_row(org, roles[org.upstream_id], fleet.counts, fleet.in_maintenance)
-        for org in organizations
-    ]
+    # The wall shows counts only: the charts' history is not read every refresh.
+    rows, fleet = organization_rows(
+        request.user, request.scope, request.active_organization, with_charts=False
+    )
     return {"rows": rows, "error": fleet.error}
 
 

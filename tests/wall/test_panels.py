@@ -3,6 +3,7 @@ age and alarm, and Redis down."""
 
 import pytest
 
+from devices import history_selectors
 from fleet import polling
 from tests.fixtures.users import ORG_A, ORG_B, ORG_OTHER
 
@@ -151,3 +152,17 @@ def test_without_redis_and_upstream_the_panels_still_answer(
     assert client.get("/wall/").status_code == 200
     for key in PANELS:
         assert client.get(f"/wall/panels/{key}/", **REFRESH).status_code == 200
+
+
+def test_the_overview_panel_reads_no_chart_history(client_of, noc, polled, monkeypatch):
+    # Counting reads: the panel refreshes every few seconds on every wall, and shows no chart.
+    reads = []
+    original = history_selectors.org_counts_series
+    monkeypatch.setattr(
+        history_selectors, "org_counts_series", lambda **kw: reads.append(kw) or original(**kw)
+    )
+    client = client_of(noc)
+
+    panel = client.get("/wall/panels/overview/", **REFRESH)
+    assert panel.status_code == 200 and reads == []
+    assert client.get("/").status_code == 200 and len(reads) == 2  # the overview's two charts
