@@ -1,11 +1,12 @@
 """A real Celery worker killed (SIGKILL, with its pool processes) while it sends a
 notification: the notification is neither lost nor sent twice.
 
-The receiver holds the request; the worker dies before the answer, so nothing was
-acknowledged (the receiver keeps only what it answered, tests/fixtures/receivers.py). The
-delivery stays "sending" until its lease (ALERT_SEND_LEASE_SECONDS, 5 s here) runs out;
-the sweeper (beat's task, called here) then hands it to a second worker, which sends it.
-Sweeping again sends nothing more.
+The poll queues the evaluation, as after every poll; the worker evaluates the Down and
+sends its notification. The receiver holds the request; the worker dies before the
+answer, so nothing was acknowledged (the receiver keeps only what it answered,
+tests/fixtures/receivers.py). The delivery stays "sending" until its lease
+(ALERT_SEND_LEASE_SECONDS, 5 s here) runs out; the sweeper (beat's task, called here) then
+hands it to a second worker, which sends it. Sweeping again sends nothing more.
 """
 
 import json
@@ -42,13 +43,10 @@ def test_a_worker_killed_while_sending_neither_loses_nor_doubles_the_notificatio
         name="On call", organization_id=None, delay_seconds=0,
         destination_urls=[f"json://{http_receiver.url}/hook"],
     )  # fmt: skip
-    still_fleet.set_status(device.id, up=False)
-    tasks.poll_fleet.apply(args=("incremental",))
-    made = evaluation.evaluate(model=model, now=timezone.now() + timedelta(seconds=1))
-    assert len(made.deliveries) == 1
-
     http_receiver.hold = 60
-    queue_deliveries(made.deliveries)
+    still_fleet.set_status(device.id, up=False)
+    # The poll queues the notifications' evaluation; the worker evaluates and sends.
+    tasks.poll_fleet.apply(args=("incremental",))
     assert http_receiver.arrived.wait(30), "the worker never sent the notification"
     kill_group(first)
     assert first.returncode == -signal.SIGKILL

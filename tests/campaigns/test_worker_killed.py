@@ -24,7 +24,7 @@ from tests.fixtures.workers import kill_group, wait_until
 pytestmark = pytest.mark.django_db(transaction=True)
 
 LATENCY_MS = 1500
-IN_FLIGHT_SECONDS = 0.5  # this long after a row is claimed, its PATCH is at the simulator
+IN_FLIGHT_SECONDS = 0.5  # this long after the previous answer, the next PATCH is at the simulator
 SENT_BEFORE_KILL = 3
 
 
@@ -47,12 +47,16 @@ def test_a_worker_killed_mid_wave_neither_loses_nor_doubles_an_update(
     fleet.clear_log()
     rows = CampaignDevice.objects.filter(campaign=campaign)
 
-    def mid_send():
-        sent = rows.filter(outcome__in=[Outcome.SENT, Outcome.CONFIRMED], wave=2).count()
-        return sent >= SENT_BEFORE_KILL and rows.filter(outcome=Outcome.SENDING).first()
+    def sent():
+        return rows.filter(outcome__in=[Outcome.SENT, Outcome.CONFIRMED], wave=2).count()
 
-    in_flight = wait_until(mid_send, f"{SENT_BEFORE_KILL} devices of wave 2 sent", seconds=60)
+    # Kill just after a send has been answered, so the next device's PATCH is surely in flight
+    # (a device already on the image is settled in milliseconds, without a PATCH).
+    wait_until(lambda: sent() >= SENT_BEFORE_KILL, f"{SENT_BEFORE_KILL} of wave 2 sent", seconds=60)
+    before = sent()
+    wait_until(lambda: sent() > before, "the next device of wave 2 sent", seconds=30)
     time.sleep(IN_FLIGHT_SECONDS)
+    in_flight = rows.get(outcome=Outcome.SENDING)
     kill_group(first)
     assert first.returncode == -signal.SIGKILL
     assert rows.get(pk=in_flight.pk).outcome == Outcome.SENDING  # its answer never written
