@@ -20,12 +20,20 @@ from accounts import tenancy
 from common import integers, moments
 from reports import chart, export, periods, sources, uptime
 
+NOT_A_DEVICE = (
+    f"A device id is a whole number from 1 to {integers.ID_MAX}: leave it empty for the "
+    "organization's report."
+)
+
 
 class ReportForm(forms.Form):
     organization = forms.TypedChoiceField(coerce=int, label="Organization")
+    # A device id typed wrong is refused in words, never read as "the whole organization".
     device = forms.IntegerField(
-        required=False, min_value=1, max_value=integers.ID_MAX, label="Device id (optional)"
-    )
+        required=False, min_value=1, max_value=integers.ID_MAX, label="Device id (optional)",
+        error_messages={"invalid": NOT_A_DEVICE, "min_value": NOT_A_DEVICE,
+                        "max_value": NOT_A_DEVICE},
+    )  # fmt: skip
     period = forms.ChoiceField(choices=periods.PERIODS, initial=periods.DAY, label="Period")
     day = forms.DateField(label="Day (or first day)", validators=[moments.validate_date])
     until = forms.DateField(
@@ -72,8 +80,6 @@ def _read(request, action: str):
     data = request.GET.copy()
     if org_id is not None:
         data["organization"] = str(org_id)
-    if device_id is None:
-        data.pop("device", None)
     today = timezone.localdate()
     if not request.GET:
         active = getattr(request, "active_organization", None)
@@ -82,6 +88,9 @@ def _read(request, action: str):
             initial["organization"] = active or organizations[0][0]
         return ReportForm(initial=initial, organizations=organizations), None, None
     form = ReportForm(data, organizations=organizations)
+    if form.is_valid() and device_id is None and form.cleaned_data["device"] is not None:
+        # A typed device id only Django reads (other scripts' digits) is not one either.
+        form.add_error("device", NOT_A_DEVICE)
     if not form.is_valid():
         return form, None, None
     clean = form.cleaned_data

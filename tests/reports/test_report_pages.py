@@ -164,3 +164,17 @@ def test_the_form_comes_first(client_of, tenant_admin, history):
     page = client_of(tenant_admin).get("/reports/")
     assert page.status_code == 200
     assert "Show report" in page.content.decode()
+
+
+@pytest.mark.parametrize("typed", ["abc", "0", "-3", "99999999999999999999", "٤٢٤٢"])
+def test_a_device_id_that_is_not_one_is_said_not_replaced_by_the_organization(
+    client_of, tenant_admin, history, typed
+):
+    c = client_of(tenant_admin)
+    page = c.get("/reports/", query(device=typed))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Worst devices" not in text  # no organization's report instead of the device's
+    assert f'value="{typed}"' in text  # what was typed stays in the form
+    assert 'class="error"' in text
+    assert c.get("/reports/export.csv", query(device=typed)).status_code == 400
