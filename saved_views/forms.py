@@ -35,8 +35,9 @@ class SaveViewForm(forms.Form):
     )
     make_default = forms.BooleanField(label="Open it when I open Devices", required=False)
     pin = forms.BooleanField(label="Pin it to my overview", required=False)
-    # The list's URL query at the moment of saving; re-parsed by the list's own parser.
-    query = forms.CharField(required=False, widget=forms.HiddenInput, max_length=4000)
+    # The list's URL query at the moment of saving; re-parsed by the list's own parser, which
+    # bounds what is kept (a search cut as the list cuts it), so its length is not refused.
+    query = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, organizations=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -178,7 +178,7 @@ def rename_view(request, view_id: int):
 def update_view(request, view_id: int):
     """The view keeps the list as its page shows it now (its `query`)."""
     view = selectors.view_for(request.user, view_id)
-    query = canonical_query(request, request.POST.get("query", "")[:4000])
+    query = canonical_query(request, request.POST.get("query", ""))
     services.update_view_query(user=request.user, view=view, query=query)
     messages.success(request, f"The view “{view.name}” now keeps the list as shown.")
     return redirect(view.get_absolute_url())
