@@ -7,6 +7,7 @@ Up; its Down devices are the first TILE_DOWN_DEVICES of them in the view's sort.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -64,7 +65,13 @@ def view_scope(view: SavedView, scope: OrgScope) -> OrgScope:
     """The scope a view is read in: `scope`, narrowed to the view's organization filter
     (empty when that organization is not the reader's), so a filter the reader may not
     use shows nothing rather than every device of theirs."""
-    org = view.query.get("organization") if isinstance(view.query, dict) else None
+    return query_scope(view.query if isinstance(view.query, dict) else {}, scope)
+
+
+def query_scope(query: Mapping, scope: OrgScope) -> OrgScope:
+    """`scope` narrowed to the organization filter of `query` (a view's, or the state its
+    page shows once changed there), as `view_scope` says."""
+    org = query.get("organization")
     org_id = integers.int_or_none(str(org or ""), minimum=1, maximum=integers.ID_MAX)
     return scope.narrowed_to(org_id) if org_id is not None else scope
 

@@ -71,7 +71,8 @@ def open_view(request, view_id: int):
     view = selectors.view_for(request.user, view_id)
     adjusted = request.GET.get(ADJUSTED) == "1"
     query = request.GET if adjusted else {**view.query, **request.GET.dict()}
-    scope = selectors.view_scope(view, request.scope)
+    # The organization filter of the state shown, which the page may have changed.
+    scope = selectors.query_scope(query, request.scope)
     reads = {"query": query, "base": view.get_absolute_url(), "scope": scope,
              "marks": {ADJUSTED: "1"}}  # fmt: skip
     if request.htmx:

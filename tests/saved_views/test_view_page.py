@@ -5,7 +5,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from accounts.models import AuditEntry
 from saved_views.models import SavedView
-from tests.saved_views.conftest import shown_ids
+from tests.fixtures.users import ORG_A
+from tests.saved_views.conftest import ORG_SHARED, shown_ids
 
 
 def test_the_views_links_stay_on_its_url(client_of, member_b, shared_view, polled):
@@ -29,6 +30,25 @@ def test_every_status_on_a_down_view_shows_every_status(client_of, member_b, sha
     assert response.context["heading"] == "Down everywhere"
     assert "Back to the view as saved" in response.content.decode()
     assert len(shown_ids(response)) > len(shown_ids(client.get(f"/views/{shared_view.pk}/")))
+
+
+def test_another_organization_chosen_on_a_views_page_shows_that_organization(
+    client_of, admin_a, polled, fleet_orgs
+):
+    """A view of organization 12: its opener, who sees 5 too, picks 5 or every organization
+    in the filter on the view's page, and the list follows what the filter says."""
+    view = SavedView.objects.create(
+        name="Shared only", owner=admin_a, organization_id=ORG_SHARED,
+        query={"organization": str(ORG_SHARED)},
+    )  # fmt: skip
+    client, orgs = client_of(admin_a), fleet_orgs()
+
+    other = client.get(f"/views/{view.pk}/", {"adjusted": "1", "organization": str(ORG_A)})
+    every = client.get(f"/views/{view.pk}/", {"adjusted": "1"})
+
+    assert {orgs[i] for i in shown_ids(other)} == {ORG_A}
+    assert "is known to the dashboard" not in other.content.decode()
+    assert {orgs[i] for i in shown_ids(every)} == {ORG_A, ORG_SHARED}
 
 
 def test_a_page_of_the_view_typed_by_hand_keeps_the_views_filter(
