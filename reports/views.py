@@ -53,7 +53,8 @@ def _organizations(user):
 
 def _authorized_target(request, action: str) -> tuple[int | None, int | None]:
     """The organization and device asked for, checked before anything else is read: a
-    device's own organization must be the user's; an organization outside: 404."""
+    device's own organization must be the user's; an organization outside: 404. A device
+    is reported under its own organization, whichever of the user's the form had chosen."""
     org_id = integers.int_or_none(
         request.GET.get("organization", ""), minimum=1, maximum=integers.ID_MAX
     )
@@ -66,7 +67,7 @@ def _authorized_target(request, action: str) -> tuple[int | None, int | None]:
             raise Http404("No such device.")
         tenancy.ensure_allowed(request.user, action, device_org)
         if org_id is not None and org_id != device_org:
-            raise Http404("No such device.")
+            tenancy.ensure_allowed(request.user, action, org_id)
         return device_org, device_id
     if org_id is not None:
         tenancy.ensure_allowed(request.user, action, org_id)

@@ -178,3 +178,19 @@ def test_a_device_id_that_is_not_one_is_said_not_replaced_by_the_organization(
     assert f'value="{typed}"' in text  # what was typed stays in the form
     assert 'class="error"' in text
     assert c.get("/reports/export.csv", query(device=typed)).status_code == 400
+
+
+def test_a_device_of_the_users_other_organization_than_the_one_chosen_is_reported(
+    client_of, viewer, tenant_admin, history
+):
+    """A viewer of 5 and 7 with 7 chosen in the form types a device of 5: its report, under
+    its own organization (not a 404 for a device they may see)."""
+    c = client_of(viewer)
+    page = c.get("/reports/", query(device=DEVICE, organization=7))
+    assert page.status_code == 200
+    assert "00:37:30" in page.content.decode()
+    assert '<option value="5" selected>' in page.content.decode()
+    assert c.get("/reports/export.csv", query(device=DEVICE, organization=7)).status_code == 200
+    # Another tenant's organization named with one's own device is still not found.
+    outside = client_of(tenant_admin).get("/reports/", query(device=DEVICE, organization=ORG_OTHER))
+    assert outside.status_code == 404
