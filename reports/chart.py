@@ -52,9 +52,10 @@ def bars(report: Report) -> Chart:
         share = bar.availability
         height = BARS_HEIGHT * (share if share is not None else 0.03)
         label = "no data" if share is None else f"{share * 100:.3f} %"
+        shown = bar.start.astimezone(report.period.zone)
         drawn.append(Rect(left + 0.5, round(PAD + BARS_HEIGHT - height, 1),
                           max(right - left - 1, 0.5), round(height, 1), _kind(share),
-                          f"{bar.start:%b %d %H:%M}: {label}"))  # fmt: skip
+                          f"{shown:%b %d %H:%M}: {label}"))  # fmt: skip
     marks = [
         Rect(x(s.start), BARS_HEIGHT + PAD, max(x(s.end) - x(s.start), 1), STRIP, kind, words)
         for kind, words, spans in (

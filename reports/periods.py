@@ -4,8 +4,9 @@ chart's buckets over it (hours of a day, else days, else weeks)."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 DAY, WEEK, MONTH, CUSTOM = "day", "week", "month", "custom"
 PERIODS = [(DAY, "Day"), (WEEK, "Week"), (MONTH, "Month"), (CUSTOM, "Custom dates")]
@@ -35,7 +36,9 @@ class Period:
     def bucket_edges(self) -> list[datetime]:
         """Chart buckets: the day's hours, the days of up to 62 days, else weeks."""
         if self.days == 1:
-            return [self.start + timedelta(hours=h) for h in range(25)]
+            # Real hours: a day when the clocks change has 23 or 25 of them.
+            hours = math.ceil((self.end - self.start) / timedelta(hours=1))
+            return [*(self.start + timedelta(hours=h) for h in range(hours)), self.end]
         step = 1 if self.days <= 62 else 7
         edges = [
             _midnight(self.first_day + timedelta(days=d), self.zone)
@@ -45,7 +48,9 @@ class Period:
 
 
 def _midnight(day: date, zone: tzinfo) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=zone)
+    # In UTC: two datetimes of one zone subtract by their clocks, which lose or gain the
+    # hour the clocks change by; instants of UTC subtract by real time.
+    return datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
 
 
 def period_of(kind: str, day: date, until: date | None, zone: tzinfo) -> Period:

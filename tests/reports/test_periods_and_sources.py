@@ -31,6 +31,14 @@ def test_a_month_is_its_calendar_month_with_a_bucket_a_day():
     assert len(period.bucket_edges()) == 30
 
 
+def test_a_day_when_the_clocks_go_back_has_25_hours_and_buckets():
+    period = periods.period_of(periods.DAY, date(2026, 10, 25), None, ZoneInfo("Europe/Madrid"))
+    edges = period.bucket_edges()
+    assert period.end - period.start == timedelta(hours=25)
+    assert len(edges) == 26
+    assert all(b - a == timedelta(hours=1) for a, b in zip(edges, edges[1:], strict=False))
+
+
 def test_a_day_has_an_hour_a_bucket():
     period = periods.period_of(periods.DAY, date(2026, 3, 4), None, UTC)
     assert len(period.bucket_edges()) == 25

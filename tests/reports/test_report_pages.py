@@ -194,3 +194,26 @@ def test_a_device_of_the_users_other_organization_than_the_one_chosen_is_reporte
     # Another tenant's organization named with one's own device is still not found.
     outside = client_of(tenant_admin).get("/reports/", query(device=DEVICE, organization=ORG_OTHER))
     assert outside.status_code == 404
+
+
+def test_a_day_when_the_clocks_change_has_its_real_hours(
+    client_of, tenant_admin, settings, monkeypatch
+):
+    """Madrid's clocks go forward on 2026-03-29: the day lasts 23 hours, all observed and Up,
+    one bar an hour (times are real time, not the clock's)."""
+    settings.DISPLAY_TIME_ZONE = "Europe/Madrid"
+    settings.POLL_INTERVAL_SECONDS = 600
+    start = datetime(2026, 3, 28, 23, tzinfo=UTC)  # midnight in Madrid
+    monkeypatch.setattr(uptime, "now", lambda: start + timedelta(days=2))
+    up = [change(DEVICE, start - timedelta(hours=1), "Up")]
+    for step in range(-6, 6 * 24 + 6):
+        poll(start + timedelta(minutes=10 * step), transitions=up if step == -6 else ())
+
+    page = client_of(tenant_admin).get("/reports/", query(device=DEVICE, day="2026-03-29"))
+
+    text = page.content.decode()
+    assert page.status_code == 200
+    observed = text.split('class="time-observed">')[1].split("<")[0]
+    assert observed == "23:00:00"
+    assert "100.000 %" in text
+    assert text.count('<rect class="bar-') == 23
