@@ -47,6 +47,15 @@ def view_for(user, view_id: int) -> SavedView:
     return view
 
 
+def same_name(*, owner, organization_id: int | None, name: str, exclude: int | None = None):
+    """The view already called `name` (whatever its case) where a view of `owner` shared
+    with `organization_id` (None: personal) would be listed with it, or None."""
+    views = SavedView.objects.filter(name__iexact=name).exclude(pk=exclude)
+    if organization_id is None:
+        return views.filter(organization_id__isnull=True, owner=owner).first()
+    return views.filter(organization_id=organization_id).first()
+
+
 def default_view(user) -> SavedView | None:
     """The user's default for /devices/, while they may still open it."""
     chosen = DefaultView.objects.filter(user=user).select_related("view").first()

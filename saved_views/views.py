@@ -104,6 +104,8 @@ def create_view(request):
     form = _save_form(request, data=request.POST)
     if not permissions.may_save(request.user):
         _not_found()
+    if form.is_valid():
+        _refuse_a_name_in_use(form, owner=request.user, organization_id=form.cleaned_data["share"])
     if not form.is_valid():
         context = {"nav": "devices", "title": "Save view", "form": form}
         return render(request, "saved_views/save.html", context, status=400)
@@ -114,6 +116,20 @@ def create_view(request):
     )  # fmt: skip
     messages.success(request, f"Saved the view “{view.name}”.")
     return redirect(view.get_absolute_url())
+
+
+def _refuse_a_name_in_use(form, *, owner, organization_id, exclude=None) -> None:
+    """ASSUMPTION: one's personal views, and one organization's shared views, each have
+    names of their own (whatever the case), so a list, an overview or a wall that shows
+    them side by side tells them apart; checked when saved, not by the database."""
+    name = form.cleaned_data["name"]
+    found = selectors.same_name(owner=owner, organization_id=organization_id, name=name,
+                                exclude=exclude)  # fmt: skip
+    if found is None:
+        return
+    where = ("You already have" if organization_id is None
+             else f"{_organization_name(organization_id)} already has")  # fmt: skip
+    form.add_error("name", f"{where} a view called “{found.name}”: choose another name.")
 
 
 def canonical_query(request, raw: str) -> dict:
@@ -166,6 +182,9 @@ def rename_view(request, view_id: int):
     form = RenameViewForm(request.POST, prefix=f"view{view.pk}")
     if not permissions.may_manage(request.user, view):
         _not_found()
+    if form.is_valid():
+        _refuse_a_name_in_use(form, owner=view.owner, organization_id=view.organization_id,
+                              exclude=view.pk)  # fmt: skip
     if not form.is_valid():
         context = _views_context(request, rename_errors={view.pk: form})
         return render(request, "saved_views/views.html", context, status=400)

@@ -207,3 +207,39 @@ def test_outsider_organization_cannot_be_named_on_a_view(client_of, outsider, sh
 
     assert "Down everywhere" not in response.content.decode()
     assert str(ORG_OTHER)  # the outsider's own organization has no views here
+
+
+def test_a_name_already_used_in_the_same_place_is_refused_in_words(
+    client_of, admin_a, personal_view, shared_view
+):
+    """Two views of one name where one would pick among them (one's own views, or one
+    organization's) cannot be told apart on the list, the overview or a wall."""
+    client = client_of(admin_a)
+
+    personal = client.post("/views/new/", {"name": " mine ", "query": "status=down"})
+    shared = client.post("/views/new/", {
+        "name": "Down Everywhere", "share": str(ORG_SHARED), "query": "status=up",
+    })  # fmt: skip
+    elsewhere = client.post("/views/new/", {"name": "Mine", "share": str(ORG_SHARED)})
+
+    assert personal.status_code == 400
+    assert "You already have a view called “Mine”" in personal.content.decode()
+    assert 'value="status=down"' in personal.content.decode()
+    assert shared.status_code == 400
+    assert "already has a view called “Down everywhere”" in shared.content.decode()
+    assert elsewhere.status_code == 302  # a shared view may be named as a personal one
+    assert SavedView.objects.filter(name__iexact="mine").count() == 2
+
+
+def test_a_rename_to_a_name_already_used_is_refused_in_words(client_of, admin_a, personal_view):
+    other = SavedView.objects.create(name="Other", owner=admin_a)
+
+    response = client_of(admin_a).post(
+        f"/views/{other.pk}/rename/", {f"view{other.pk}-name": "MINE"}
+    )
+    same = client_of(admin_a).post(f"/views/{other.pk}/rename/", {f"view{other.pk}-name": "other"})
+
+    other.refresh_from_db()
+    assert response.status_code == 400
+    assert "You already have a view called “Mine”" in response.content.decode()
+    assert same.status_code == 302 and other.name == "other"  # its own name, recased
