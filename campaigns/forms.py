@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django import forms
 
+from campaigns.errors import CampaignError
 from campaigns.planning import MAX_DEVICES
+from campaigns.serials import MAX_FILE_BYTES, serials_in
 from campaigns.services import NewCampaign
 from campaigns.waves import WaveError, parse_waves
 from campaigns.window import zone
@@ -12,8 +14,6 @@ from common import moments
 from common.integers import ID_MAX
 
 WEEK_MINUTES = 7 * 24 * 60
-MAX_SERIALS_FILE_BYTES = 1024 * 1024
-HEADERS = {"serial", "serial number", "serial numbers"}
 
 
 class CampaignForm(forms.Form):
@@ -83,19 +83,10 @@ class CampaignForm(forms.Form):
         upload = self.cleaned_data.get("serials_file")
         if not upload:
             return ()
-        if upload.size > MAX_SERIALS_FILE_BYTES:
-            raise forms.ValidationError("The file is larger than 1 MB: split the campaign.")
         try:
-            text = upload.read().decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise forms.ValidationError("The file is not UTF-8 text.") from None
-        serials = [first for line in text.splitlines() if (first := line.split(",")[0].strip())]
-        if serials and serials[0].lower().replace("_", " ") in HEADERS:
-            serials = serials[1:]  # a CSV's header line
-        serials = tuple(serials)
-        if not serials:
-            raise forms.ValidationError("The file holds no serial number.")
-        return serials
+            return serials_in(upload.read(MAX_FILE_BYTES + 1))
+        except CampaignError as error:
+            raise forms.ValidationError(str(error)) from None
 
     def clean_waves(self):
         try:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from django.core.management.base import CommandError
+from argparse import ArgumentTypeError
 
 
 def whole_number(minimum: int):
-    """An argparse `type`: a whole number of at least `minimum`, or a CommandError in words."""
+    """An argparse `type`: a whole number of at least `minimum`, or the refusal in words.
+
+    An ArgumentTypeError, not a CommandError: argparse turns it into its usage line and a
+    non-zero exit (a CommandError from inside argparse reached the shell as a traceback)."""
 
     def read(value: str) -> int:
         try:
@@ -14,7 +17,9 @@ def whole_number(minimum: int):
         except ValueError:
             number = minimum - 1
         if number < minimum:
-            raise CommandError(f"Expected a whole number of at least {minimum}, not {value!r}.")
+            raise ArgumentTypeError(
+                f"Expected a whole number of at least {minimum}, not {value!r}."
+            )
         return number
 
     return read

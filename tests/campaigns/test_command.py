@@ -1,6 +1,10 @@
 """python manage.py firmware_campaign: create prints the id, start|pause|resume|cancel
 change the state (audited by "(command line)"), show gives state and counts one a line."""
 
+import os
+import subprocess
+import sys
+
 import pytest
 from django.core.management import CommandError, call_command
 
@@ -8,6 +12,7 @@ from accounts.models import AuditEntry
 from campaigns import engine
 from campaigns.models import Campaign
 from tests.campaigns.conftest import IMAGE, TYPE, all_up, needing, step_until_ended
+from tests.fixtures.fresh_process import OUR_VARIABLES, ROOT
 from tests.fixtures.users import ORG_A
 
 pytestmark = pytest.mark.django_db
@@ -80,7 +85,7 @@ def test_errors_are_words_and_a_non_zero_exit(capsys, fleet):
         CommandError, match="Only a campaign that is running can be paused; this one is draft."
     ):
         call_command("firmware_campaign", "pause", str(campaign_id))
-    empty = _create(capsys, "--organization", "5", "--type", "12", "--serials", "/dev/null")
+    empty = _create(capsys, "--organization", "5", "--type", "12")
     call_command("firmware_campaign", "cancel", str(empty))
     with pytest.raises(CommandError, match="Only a draft starts; this campaign is cancelled"):
         call_command("firmware_campaign", "start", str(empty))
@@ -103,3 +108,63 @@ def test_rollback_prints_the_id_of_a_draft_of_the_previous_image(capsys, fleet, 
     assert (
         AuditEntry.objects.filter(action="campaign_create", username="(command line)").count() == 2
     )
+
+
+def _shell(tmp_path, *arguments):
+    """The command as an operator runs it: its own process, only DEBUG and a throwaway
+    database of ours set."""
+    clean = {k: v for k, v in os.environ.items() if k not in OUR_VARIABLES}
+    env = {**clean, "DEBUG": "1", "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", "firmware_campaign", *arguments],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=False, timeout=60,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("arguments", "words"),
+    [
+        (["show", "abc"], "Expected a whole number of at least 1, not 'abc'."),
+        (["start", "0"], "Expected a whole number of at least 1, not '0'."),
+        (["create", "--organization", "x", "--image", "64"], "not 'x'"),
+        (["create", "--organization", "5", "--image", "64", "--soak-minutes", "-1"],
+         "Expected a number of at least 0, not '-1'."),
+        (["create", "--organization", "5", "--image", "64", "--hours", "22"],
+         "Expected hours such as 22-6"),
+        (["create", "--organization", "5", "--image", "64", "--not-before", "yesterday"],
+         "is not a date and time"),
+    ],
+)  # fmt: skip
+def test_a_bad_argument_is_said_in_words_without_a_traceback(tmp_path, arguments, words):
+    done = _shell(tmp_path, *arguments)
+    assert done.returncode != 0
+    assert words in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_serials_file_that_is_not_text_is_said_in_words_without_a_traceback(tmp_path):
+    binary = tmp_path / "serials.bin"
+    binary.write_bytes(b"\xff\xfe\x00\x81")
+    done = _shell(tmp_path, "create", "--organization", "5", "--image", "64",
+                  "--serials", str(binary))  # fmt: skip
+    assert done.returncode != 0
+    assert f"{binary}: The file is not UTF-8 text." in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("content", ["", "\n  \n\n", "serial_number\n"])
+def test_a_serials_file_without_serial_numbers_creates_nothing(tmp_path, content):
+    """An empty file does not mean every device of the organization, as on the form."""
+    empty = tmp_path / "serials.csv"
+    empty.write_text(content)
+    with pytest.raises(CommandError, match="holds no serial number"):
+        call_command("firmware_campaign", "create", "--organization", str(ORG_A),
+                     "--image", str(IMAGE), "--serials", str(empty))  # fmt: skip
+    assert not Campaign.objects.exists()
+
+
+def test_a_csv_of_serial_numbers_is_read_as_on_the_form(capsys, tmp_path):
+    listed = tmp_path / "serials.csv"
+    listed.write_bytes("\ufeffserial_number,note\nZQ-1,first\n\nZQ-2\nZQ-1\n".encode())
+    campaign_id = _create(capsys, "--serials", str(listed))
+    assert Campaign.objects.get(pk=campaign_id).serials == ["ZQ-1", "ZQ-2"]

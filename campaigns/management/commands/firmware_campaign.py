@@ -13,6 +13,7 @@ The command line acts for every organization; each change is audit-logged by
 "(command line)". A started or resumed campaign is stepped by the workers (beat).
 """
 
+from argparse import ArgumentTypeError
 from datetime import datetime
 
 from django.core.management.base import BaseCommand, CommandError
@@ -20,19 +21,21 @@ from django.core.management.base import BaseCommand, CommandError
 from campaigns import services
 from campaigns.errors import CampaignError
 from campaigns.models import Campaign
+from campaigns.serials import MAX_FILE_BYTES, serials_in
 from campaigns.summary import show_lines
 from campaigns.tasks import queue_step
 from common import moments
 from common.command_line import whole_number
 
 
+# The argparse `type`s refuse with ArgumentTypeError: see common.command_line for why.
 def amount(value: str) -> float:
     try:
         number = float(value)
     except ValueError:
         number = -1.0
     if not number >= 0:
-        raise CommandError(f"Expected a number of at least 0, not {value!r}.")
+        raise ArgumentTypeError(f"Expected a number of at least 0, not {value!r}.")
     return number
 
 
@@ -40,7 +43,7 @@ def moment(value: str) -> datetime:
     try:
         return moments.parse_iso(value)
     except ValueError as error:
-        raise CommandError(str(error)) from None
+        raise ArgumentTypeError(str(error)) from None
 
 
 def hours(value: str) -> tuple[int, int]:
@@ -48,7 +51,7 @@ def hours(value: str) -> tuple[int, int]:
     try:
         return int(start), int(end)
     except ValueError:
-        raise CommandError(
+        raise ArgumentTypeError(
             f"Expected hours such as 22-6 (from 22:00 to 06:00), not {value!r}."
         ) from None
 
@@ -70,7 +73,7 @@ class Command(BaseCommand):
         create.add_argument("--max-down-percent", type=amount, default=10)
         create.add_argument("--down-retries", type=whole_number(0), default=3)
         create.add_argument("--retry-minutes", type=amount, default=5)
-        create.add_argument("--serials", help="a file of serial numbers, one a line")
+        create.add_argument("--serials", help="a text or CSV file of serial numbers, one a line")
         create.add_argument("--saved-view", type=whole_number(1),
                             help="only the devices this saved view lists (its id)")  # fmt: skip
         create.add_argument("--not-before", type=moment, help="start no earlier than this")
@@ -118,12 +121,14 @@ class Command(BaseCommand):
         serials = ()
         if options["serials"]:
             try:
-                with open(options["serials"], encoding="utf-8") as lines:
-                    serials = tuple(line.strip() for line in lines if line.strip())
+                with open(options["serials"], "rb") as file:
+                    serials = serials_in(file.read(MAX_FILE_BYTES + 1))
             except OSError as error:
                 raise CommandError(
                     f"Could not read {options['serials']}: {error.strerror}."
                 ) from None
+            except CampaignError as error:
+                raise CommandError(f"{options['serials']}: {error}") from None
         window = options["hours"] or (None, None)
         new = services.NewCampaign(
             organization_id=options["organization"], type_id=options["type"],
