@@ -9,7 +9,8 @@ Every change is audited here, by the person or "(command line)".
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -65,12 +66,25 @@ def ensure_may_run(user, organization_id: int | None) -> None:
         tenancy.ensure_allowed(user, tenancy.FIRMWARE, organization_id)
 
 
-def _audit(user, action: str, campaign: Campaign, result=audit.OK, **parameters) -> None:
+def _audit(
+    user, action: str, campaign: Campaign, result=audit.OK, message: str = "", **parameters
+) -> None:
     audit.record_action(
         user=user, action=action, result=result, organization_id=campaign.organization_id,
         parameters={"campaign": campaign.pk, "firmware_image": campaign.image_id, **parameters},
-        username=audit.COMMAND_LINE,
+        error_message=message, username=audit.COMMAND_LINE,
     )  # fmt: skip
+
+
+@contextmanager
+def _refusal_audited(user, action: str, campaign: Campaign) -> Iterator[None]:
+    """A change refused in words (its state, the control API) is audited as failed with the
+    reason; used outside the change's transaction, so the entry outlives its rollback."""
+    try:
+        yield
+    except CampaignError as error:
+        _audit(user, action, campaign, result=audit.FAILED, message=str(error))
+        raise
 
 
 def create_campaign(*, user, new: NewCampaign) -> Campaign:
@@ -151,6 +165,11 @@ def start_campaign(
 ) -> Campaign:
     """Plan the devices (read from the control API now) and start the first wave."""
     ensure_may_run(user, campaign.organization_id)
+    with _refusal_audited(user, "campaign_start", campaign):
+        return _start(campaign, user, enqueue)
+
+
+def _start(campaign: Campaign, user, enqueue: Callable[[int], None] | None) -> Campaign:
     if campaign.state != Campaign.State.DRAFT:
         raise CampaignError(
             f"Only a draft starts; this campaign is {campaign.get_state_display().lower()}."
@@ -182,7 +201,7 @@ DONE_WORDS = {
 
 def _change(campaign, user, *, allowed, to, action, text, **fields) -> Campaign:
     ensure_may_run(user, campaign.organization_id)
-    with transaction.atomic():
+    with _refusal_audited(user, action, campaign), transaction.atomic():
         if not Campaign.objects.filter(pk=campaign.pk, state__in=allowed).update(
             state=to, **fields
         ):
@@ -244,6 +263,11 @@ def rollback_campaign(*, campaign: Campaign, user, image_id: int) -> Campaign:
     """A draft campaign of `image_id` (the previous image) for the devices this one reached,
     by their serial numbers, with the same waves and rules; started like any other."""
     ensure_may_run(user, campaign.organization_id)
+    with _refusal_audited(user, "campaign_rollback", campaign):
+        return _roll_back(campaign, user, image_id)
+
+
+def _roll_back(campaign: Campaign, user, image_id: int) -> Campaign:
     if campaign.state == Campaign.State.RUNNING:
         raise CampaignError("Pause or cancel the campaign before rolling it back.")
     serials = tuple(

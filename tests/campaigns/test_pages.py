@@ -259,3 +259,49 @@ def test_starting_a_campaign_that_is_not_a_draft_names_its_state_in_words(
     page = response.content.decode()
     assert "Only a draft starts; this campaign is stopped by its rules." in page
     assert "this campaign is stopped." not in page
+
+
+@pytest.mark.parametrize(
+    ("state", "change", "words"),
+    [
+        ("draft", "pause", "Only a campaign that is running can be paused"),
+        ("finished", "resume", "Only a campaign that is paused or stopped by its rules can be"),
+        ("cancelled", "cancel", "Only a campaign that is draft or running or paused or stopped"),
+        ("running", "start", "Only a draft starts; this campaign is running."),
+        ("running", "rollback", "Pause or cancel the campaign before rolling it back."),
+    ],
+)  # fmt: skip
+def test_a_change_refused_in_its_state_is_said_and_audited(
+    fleet, tenant_admin, client_of, state, change, words
+):
+    campaign = services.create_campaign(
+        user=tenant_admin, new=services.NewCampaign(organization_id=ORG_A, image_id=IMAGE)
+    )
+    Campaign.objects.filter(pk=campaign.pk).update(state=state, wave=1)
+    client = client_of(tenant_admin)
+
+    for _ in range(2):  # twice: a double click, or a second tab
+        response = client.post(f"/campaigns/{campaign.pk}/{change}/", {"image": "63"}, follow=True)
+        assert response.status_code == 200 and words in response.content.decode()
+
+    campaign.refresh_from_db()
+    assert campaign.state == state
+    refusals = AuditEntry.objects.filter(action=f"campaign_{change}")
+    assert refusals.count() == 2
+    for entry in refusals:
+        assert (entry.username, entry.result, entry.organization_id) == (
+            "tenant-admin", "failed", ORG_A,
+        )  # fmt: skip
+        assert words in entry.error_message and entry.parameters["campaign"] == campaign.pk
+
+
+def test_a_start_the_control_api_refuses_is_audited_with_its_reason(
+    upstream_down, tenant_admin, organizations, client_of
+):
+    campaign = services.create_campaign(
+        user=tenant_admin, new=services.NewCampaign(organization_id=ORG_A, image_id=IMAGE)
+    )
+    client_of(tenant_admin).post(f"/campaigns/{campaign.pk}/start/")
+    entry = AuditEntry.objects.get(action="campaign_start")
+    assert entry.result == "failed"
+    assert "could not be read from the control API" in entry.error_message
