@@ -109,8 +109,11 @@ class CampaignForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if (data.get("hours_from") is None) != (data.get("hours_to") is None):
-            raise forms.ValidationError("Give both hours of the window, or neither.")
+        # An hour refused by its own field was given: say only why it was refused.
+        given = {n: self.data.get(n, "").strip() != "" for n in ("hours_from", "hours_to")}
+        if given["hours_from"] != given["hours_to"]:
+            missing = "hours_to" if given["hours_from"] else "hours_from"
+            self.add_error(missing, "Give both hours of the window, or neither.")
         return data
 
     def new_campaign(self) -> NewCampaign:

@@ -305,3 +305,22 @@ def test_a_start_the_control_api_refuses_is_audited_with_its_reason(
     entry = AuditEntry.objects.get(action="campaign_start")
     assert entry.result == "failed"
     assert "could not be read from the control API" in entry.error_message
+
+
+def test_an_hour_out_of_range_is_said_next_to_it_and_only_there(fleet, tenant_admin, client_of):
+    response = client_of(tenant_admin).post(
+        "/campaigns/new/", FORM | {"hours_from": "24", "hours_to": "3"}
+    )
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert 'id="id_hours_from-error">Ensure this value is less than or equal to 23.' in page
+    assert "Give both hours" not in page  # both were given
+    assert 'value="24"' in page and 'value="3"' in page
+
+
+def test_a_missing_hour_of_the_window_is_said_next_to_it(fleet, tenant_admin, client_of):
+    response = client_of(tenant_admin).post("/campaigns/new/", FORM | {"hours_to": "3"})
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert 'id="id_hours_from-error">Give both hours of the window, or neither.' in page
+    assert not Campaign.objects.exists()
