@@ -31,7 +31,8 @@ from saved_views.selectors import view_for
 
 __all__ = ["CampaignError", "NewCampaign"]
 
-MAX_SERIALS = 5000
+# As many as a campaign updates: a roll back names every device its campaign reached.
+MAX_SERIALS = planning.MAX_DEVICES
 
 
 @dataclass

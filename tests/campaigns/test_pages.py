@@ -324,3 +324,29 @@ def test_a_missing_hour_of_the_window_is_said_next_to_it(fleet, tenant_admin, cl
     assert response.status_code == 400
     assert 'id="id_hours_from-error">Give both hours of the window, or neither.' in page
     assert not Campaign.objects.exists()
+
+
+def test_a_campaign_that_reached_thousands_of_devices_can_be_rolled_back(
+    fleet, tenant_admin, client_of
+):
+    """Its devices' serial numbers were refused as "at most 5000": no roll back at all."""
+    from campaigns.models import CampaignDevice
+
+    campaign = services.create_campaign(
+        user=tenant_admin, new=services.NewCampaign(organization_id=ORG_A, image_id=IMAGE)
+    )
+    Campaign.objects.filter(pk=campaign.pk).update(state=Campaign.State.STOPPED, wave=1)
+    reached = 6000
+    CampaignDevice.objects.bulk_create(
+        CampaignDevice(campaign=campaign, device_id=n, serial_number=f"ZQ-{n}", wave=1,
+                       organization_id=ORG_A, outcome="confirmed")
+        for n in range(1, reached + 1)
+    )  # fmt: skip
+
+    response = client_of(tenant_admin).post(
+        f"/campaigns/{campaign.pk}/rollback/", {"image": str(IMAGE - 1)}, follow=True
+    )
+
+    rollback = Campaign.objects.exclude(pk=campaign.pk).get()
+    assert response.redirect_chain[-1][0] == f"/campaigns/{rollback.pk}/"
+    assert len(rollback.serials) == reached and rollback.image_id == IMAGE - 1
