@@ -4,6 +4,7 @@ bad firmware images, clock advance and settings. They take their own bearer toke
 """
 
 import json
+import math
 from dataclasses import asdict, fields
 
 from starlette.requests import Request
@@ -240,7 +241,8 @@ def _parse_settings(body: dict) -> dict:
 
 
 def _number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    # Python's JSON reads NaN and Infinity: a moment that far or that undefined never comes.
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _route(path: str, handler, methods: list[str]) -> Route:

@@ -91,3 +91,21 @@ def test_marking_an_unknown_image_or_failure_is_refused(quick_ops):
         quick_ops.mark_image_bad(9999)
     with pytest.raises(SimulatorControlError, match="failure"):
         quick_ops.mark_image_bad(IMAGE, failure="melts")
+
+
+@pytest.mark.parametrize("delay", ["NaN", "Infinity", "-Infinity", "1e999"])
+def test_a_delay_that_is_not_a_finite_number_of_seconds_is_refused(api, quick_ops, delay):
+    """Python's JSON reads NaN and Infinity: a NaN delay was kept (and answered as NaN, which
+    is not JSON), and the device it made go Down "after NaN seconds" never did."""
+    answer = quick_ops.session.post(
+        f"{quick_ops.base_url}/_sim/firmware/{IMAGE}/bad",
+        data=f'{{"failure": "down", "down_after_seconds": {delay}}}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert answer.status_code == 400
+    assert answer.json() == {"down_after_seconds": ["A number of seconds, zero or more."]}
+    device_id = _up_gateway(api)
+    _update(api, device_id)  # the image is not bad: it applies and the device stays Up
+    time.sleep(OP_DELAY + 0.1)
+    quick_ops.advance(3600)
+    assert _read(api, device_id)["status"] == "Up"
