@@ -95,7 +95,9 @@ def create_campaign(*, user, new: NewCampaign) -> Campaign:
         if value is None and name == "type_id":
             continue
         if not isinstance(value, int) or not 1 <= value <= integers.ID_MAX:
-            raise CampaignError(f"The {name.replace('_id', '')} id is a whole number.")
+            raise CampaignError(
+                f"The {name.replace('_id', '')} id is a whole number from 1 to {integers.ID_MAX}."
+            )
     try:
         waves = parse_waves(new.waves)
     except WaveError as error:

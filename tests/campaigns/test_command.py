@@ -168,3 +168,12 @@ def test_a_csv_of_serial_numbers_is_read_as_on_the_form(capsys, tmp_path):
     listed.write_bytes("\ufeffserial_number,note\nZQ-1,first\n\nZQ-2\nZQ-1\n".encode())
     campaign_id = _create(capsys, "--serials", str(listed))
     assert Campaign.objects.get(pk=campaign_id).serials == ["ZQ-1", "ZQ-2"]
+
+
+@pytest.mark.parametrize("option", ["--organization", "--type", "--image"])
+def test_an_id_too_large_is_refused_with_the_largest_one_named(option):
+    given = {"--organization": str(ORG_A), "--image": str(IMAGE)} | {option: str(2**31)}
+    words = f"The {option[2:]} id is a whole number from 1 to 2147483647."
+    with pytest.raises(CommandError, match=words):
+        call_command("firmware_campaign", "create", *(w for pair in given.items() for w in pair))
+    assert not Campaign.objects.exists()
