@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from django import forms
+from django.utils import timezone
 
 from campaigns.errors import CampaignError
 from campaigns.planning import MAX_DEVICES
@@ -14,6 +17,15 @@ from common import moments
 from common.integers import ID_MAX
 
 WEEK_MINUTES = 7 * 24 * 60
+
+
+class UTCDateTimeField(forms.DateTimeField):
+    """Typed without an offset, a date and time in UTC (as the campaign's page and command
+    say it), not in the zone the pages show times in."""
+
+    def to_python(self, value):
+        with timezone.override(UTC):
+            return super().to_python(value)
 
 
 class CampaignForm(forms.Form):
@@ -64,7 +76,7 @@ class CampaignForm(forms.Form):
         label="Stop when more than this % of a wave is Down after its update",
         help_text="Beyond the same devices' Down rate before the campaign.",
     )  # fmt: skip
-    not_before = forms.DateTimeField(
+    not_before = UTCDateTimeField(
         required=False, label="Start no earlier than (optional, UTC)",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )  # fmt: skip

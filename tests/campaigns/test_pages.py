@@ -350,3 +350,20 @@ def test_a_campaign_that_reached_thousands_of_devices_can_be_rolled_back(
     rollback = Campaign.objects.exclude(pk=campaign.pk).get()
     assert response.redirect_chain[-1][0] == f"/campaigns/{rollback.pk}/"
     assert len(rollback.serials) == reached and rollback.image_id == IMAGE - 1
+
+
+def test_a_start_time_is_read_in_utc_as_its_label_says_whatever_zone_pages_show(
+    fleet, tenant_admin, client_of, settings
+):
+    from datetime import UTC, datetime
+
+    settings.DISPLAY_TIME_ZONE = "America/Bogota"  # 5 hours behind UTC
+    client = client_of(tenant_admin)
+    assert "Start no earlier than (optional, UTC)" in client.get("/campaigns/new/").content.decode()
+
+    response = client.post("/campaigns/new/", FORM | {"not_before": "2030-01-31T22:00"})
+
+    assert response.status_code == 302
+    assert Campaign.objects.get().not_before == datetime(2030, 1, 31, 22, 0, tzinfo=UTC)
+    page = client.get(response["Location"]).content.decode()
+    assert "not before 2030-01-31 22:00 UTC" in page
