@@ -367,3 +367,29 @@ def test_a_start_time_is_read_in_utc_as_its_label_says_whatever_zone_pages_show(
     assert Campaign.objects.get().not_before == datetime(2030, 1, 31, 22, 0, tzinfo=UTC)
     page = client.get(response["Location"]).content.decode()
     assert "not before 2030-01-31 22:00 UTC" in page
+
+
+def test_an_uploaded_csv_with_quoted_cells_gives_the_serial_numbers_without_quotes(
+    fleet, tenant_admin, client_of
+):
+    """Spreadsheets may quote every cell: the quotes were kept, so no serial number matched."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile(
+        "serials.csv", b'"serial_number","note"\r\n"ZQ-1","first, of two"\r\n"ZQ-2",""\r\n'
+    )
+    response = client_of(tenant_admin).post("/campaigns/new/", FORM | {"serials_file": upload})
+    assert response.status_code == 302
+    assert Campaign.objects.get().serials == ["ZQ-1", "ZQ-2"]
+
+
+def test_an_uploaded_line_too_long_for_a_csv_cell_is_refused_in_words(
+    fleet, tenant_admin, client_of
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("serials.csv", b"ZQ-1\n" + b"A" * 200_000 + b"\n")
+    response = client_of(tenant_admin).post("/campaigns/new/", FORM | {"serials_file": upload})
+    assert response.status_code == 400
+    assert "Line 2 could not be read: field larger than field limit" in response.content.decode()
+    assert not Campaign.objects.exists()
