@@ -1,10 +1,6 @@
 """python manage.py firmware_campaign: create prints the id, start|pause|resume|cancel
 change the state (audited by "(command line)"), show gives state and counts one a line."""
 
-import os
-import subprocess
-import sys
-
 import pytest
 from django.core.management import CommandError, call_command
 
@@ -12,7 +8,7 @@ from accounts.models import AuditEntry
 from campaigns import engine
 from campaigns.models import Campaign
 from tests.campaigns.conftest import IMAGE, TYPE, all_up, needing, step_until_ended
-from tests.fixtures.fresh_process import OUR_VARIABLES, ROOT
+from tests.fixtures.fresh_process import run_command
 from tests.fixtures.users import ORG_A
 
 pytestmark = pytest.mark.django_db
@@ -111,14 +107,7 @@ def test_rollback_prints_the_id_of_a_draft_of_the_previous_image(capsys, fleet, 
 
 
 def _shell(tmp_path, *arguments):
-    """The command as an operator runs it: its own process, only DEBUG and a throwaway
-    database of ours set."""
-    clean = {k: v for k, v in os.environ.items() if k not in OUR_VARIABLES}
-    env = {**clean, "DEBUG": "1", "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
-    return subprocess.run(  # noqa: S603
-        [sys.executable, "manage.py", "firmware_campaign", *arguments],
-        cwd=ROOT, env=env, capture_output=True, text=True, check=False, timeout=60,
-    )  # fmt: skip
+    return run_command(tmp_path, "firmware_campaign", *arguments)
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,7 @@
 """python manage.py create_member USERNAME --password PW (--organization ID | --noc) --role ROLE"""
 
+from argparse import ArgumentTypeError
+
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
@@ -14,7 +16,8 @@ def positive_int(value: str) -> int:
     except ValueError:
         number = 0
     if number < 1:
-        raise CommandError(f"--organization must be a positive whole number, not {value!r}.")
+        # Not a CommandError: raised inside argparse, it reached the shell as a traceback.
+        raise ArgumentTypeError(f"--organization must be a positive whole number, not {value!r}.")
     return number
 
 

@@ -11,6 +11,7 @@ line, for automation. Every change is audit-logged as made by "(command line)".
 from __future__ import annotations
 
 import zoneinfo
+from argparse import ArgumentTypeError
 from datetime import UTC, datetime, time
 
 from django.core.management.base import BaseCommand, CommandError
@@ -41,7 +42,8 @@ def whole(option: str):
     def read(value: str) -> int:
         number = integers.int_or_none(value, minimum=1, maximum=integers.INT64_MAX)
         if number is None:
-            raise CommandError(f"{option} must be a positive whole number, not {value!r}.")
+            # Not a CommandError: raised inside argparse, it reached the shell as a traceback.
+            raise ArgumentTypeError(f"{option} must be a positive whole number, not {value!r}.")
         return number
 
     return read
@@ -56,7 +58,9 @@ def weekdays(value: str) -> tuple[int, ...]:
         elif word.isdigit() and int(word) <= 6:
             days.append(int(word))
         else:
-            raise CommandError(f"--weekly takes weekdays such as mon,wed (or 0-6), not {word!r}.")
+            raise ArgumentTypeError(
+                f"--weekly takes weekdays such as mon,wed (or 0-6), not {word!r}."
+            )
     return tuple(days)
 
 
