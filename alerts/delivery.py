@@ -35,6 +35,7 @@ from alerts.models import AlertRule, Delivery, DeliveryAttempt
 log = logging.getLogger(__name__)
 
 SWEEP_LIMIT = 500
+NOT_SENT_REMOVED = "Not sent: the destination was removed from the rule."
 OPEN_STATES = (Delivery.State.PENDING, Delivery.State.RETRYING, Delivery.State.SENDING)
 
 
@@ -65,6 +66,7 @@ class Outbox:
                     key=delivery_key,
                     rule=rule,
                     destination=destination,
+                    destination_masked=destination.masked,
                     event=event,
                     device_id=device_id,
                     organization_id=organization_id,
@@ -121,19 +123,22 @@ def send_one(delivery_id: int, *, now: datetime | None = None) -> Outcome | None
     if delivery is None:
         return None
     destination = delivery.destination
-    sent = destinations.send(
-        destination.url,
-        subject=delivery.subject,
-        text=messages.text_of(delivery.subject, delivery.body),
-        body=delivery.body,
-    )
+    if destination is None:  # removed from its rule since: nowhere to send it any more
+        sent = destinations.Sent(False, NOT_SENT_REMOVED)
+    else:
+        sent = destinations.send(
+            destination.url,
+            subject=delivery.subject,
+            text=messages.text_of(delivery.subject, delivery.body),
+            body=delivery.body,
+        )
     finished = timezone.now()
     DeliveryAttempt.objects.create(delivery=delivery, at=finished, ok=sent.ok, answer=sent.answer)
     if sent.ok:
         outcome = Outcome(Delivery.State.SENT)
         changes = {"state": outcome.state, "sent_at": finished}
     else:
-        delay = retry_delay(delivery.attempts)
+        delay = retry_delay(delivery.attempts) if destination is not None else None
         if delay is None:
             outcome = Outcome(Delivery.State.FAILED)
             changes = {"state": outcome.state}
@@ -144,7 +149,7 @@ def send_one(delivery_id: int, *, now: datetime | None = None) -> Outcome | None
     Delivery.objects.filter(pk=delivery.pk, state=Delivery.State.SENDING).update(**changes)
     log.info(
         "delivery %s (%s, rule %s) to %s, try %s: %s, %s",
-        delivery.pk, delivery.event, delivery.rule_id, destination.masked, delivery.attempts,
+        delivery.pk, delivery.event, delivery.rule_id, delivery.where, delivery.attempts,
         outcome.state, sent.answer,
     )  # fmt: skip
     return outcome

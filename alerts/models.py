@@ -104,7 +104,12 @@ class Delivery(models.Model):
 
     key = models.CharField(max_length=200, unique=True)
     rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="deliveries")
-    destination = models.ForeignKey(Destination, on_delete=models.CASCADE, related_name="+")
+    # A destination removed from its rule leaves its deliveries as the record of what was
+    # sent (evidence for the NOC): the link is cleared, where it went stays in words.
+    destination = models.ForeignKey(
+        Destination, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    destination_masked = models.CharField(max_length=200, blank=True)  # Destination.masked
     event = models.CharField(max_length=24)  # an Event value, "recovery", "storm" or "test"
     device_id = models.PositiveIntegerField(null=True, blank=True)
     organization_id = models.PositiveIntegerField(null=True, blank=True)
@@ -128,9 +133,18 @@ class Delivery(models.Model):
     def __str__(self) -> str:
         return f"Delivery {self.pk}: {self.subject}"
 
+    @property
+    def where(self) -> str:
+        """Where it went, masked: kept when the destination has been removed since."""
+        if self.destination_masked:
+            return self.destination_masked
+        return self.destination.masked if self.destination else REMOVED_DESTINATION
+
     def event_in_words(self) -> str:
         return DELIVERY_EVENT_WORDS.get(self.event, self.event.replace("_", " ").capitalize())
 
+
+REMOVED_DESTINATION = "a destination removed since"
 
 # A delivery's event as pages name it: the rules' events and the ones only deliveries have.
 DELIVERY_EVENT_WORDS = {

@@ -106,6 +106,7 @@ def send_test_notification(rule: AlertRule, user) -> list[Delivery]:
                     key=key,
                     rule=rule,
                     destination=destination,
+                    destination_masked=destination.masked,
                     event="test",
                     organization_id=rule.organization_id,
                     subject=message.subject,

@@ -194,7 +194,7 @@ def notifications(reading: Reading) -> list[Entry]:
     for delivery in _page(rows.select_related("rule", "destination"), reading, "created_at"):
         rule = delivery.rule
         shown = rules_scope.allows(rule.organization_id)
-        where = f" to {delivery.destination.masked}" if shown else ""
+        where = f" to {delivery.where}" if shown else ""
         tries = f"{delivery.attempts} attempt{'s' if delivery.attempts != 1 else ''}"
         entries.append(Entry(
             kind="notifications", at=delivery.created_at, key=f"notification-{delivery.pk}",

@@ -114,3 +114,19 @@ def test_the_sweeper_finds_deliveries_whose_lease_ran_out(http_receiver, setting
     assert made.pk not in delivery.due_deliveries(now=timezone.now())
     later = timezone.now() + timedelta(seconds=settings.ALERT_SEND_LEASE_SECONDS + 1)
     assert made.pk in delivery.due_deliveries(now=later)
+
+
+def test_a_delivery_waiting_for_a_destination_removed_since_is_not_sent_and_kept(
+    http_receiver,
+):
+    rule = _rule(http_receiver)
+    (made,) = _made_without_queue(rule)
+    rule.destinations.all().delete()
+
+    outcome = delivery.send_one(made.pk)
+
+    assert outcome == delivery.Outcome(Delivery.State.FAILED)
+    assert http_receiver.requests == []
+    made.refresh_from_db()
+    assert made.where.startswith("json://") and PATH_TOKEN not in made.where
+    assert list(made.tries.values_list("ok", "answer")) == [(False, delivery.NOT_SENT_REMOVED)]

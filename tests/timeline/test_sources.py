@@ -214,3 +214,31 @@ def test_a_cursor_that_is_not_a_time_shows_the_newest_page(
     for cursor in ("yesterday'<script>", "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"):
         html = timeline_of(client_of(noc), device.id, before=cursor, kind="nope")
         assert [kind for kind, _ in entries(html)] == ["notes"]
+
+
+def test_removing_a_destination_keeps_the_record_of_what_was_sent_to_it(
+    alerts, up_device, http_receiver, client_of, tenant_admin
+):
+    device = up_device[0]
+    rule = alerts.rule(organization_id=5, name="Night shift",
+                       destination_urls=[f"json://{http_receiver.url}/hook",
+                                         "json://receiver.example:8080/other"])  # fmt: skip
+    alerts.take(device, up=False)
+    sent = alerts.evaluate(after=61)
+    removed = rule.destinations.get(url=f"json://{http_receiver.url}/hook")
+    client = client_of(tenant_admin)
+    response = client.post(f"/alerts/{rule.pk}/edit/", {
+        "name": rule.name, "organization": "5", "events": ["down"], "delay_seconds": "60",
+        "stuck_minutes": "60", "storm_threshold": "20", "remove_destinations": [str(removed.pk)],
+    })  # fmt: skip
+    assert response.status_code == 302
+
+    # The notifications already sent to it are evidence: still on the rule's page and in
+    # the device's timeline, with where they went and each try's answer.
+    assert len(sent) == 2
+    page = client.get(f"/alerts/{rule.pk}/").content.decode()
+    assert page.count(sent[0].subject) == 2
+    assert removed.masked in page
+    found = entries(timeline_of(client, device.id, kind="notifications"))
+    assert len(found) == 2
+    assert any(f"to {removed.masked}" in words for _, words in found)
