@@ -174,6 +174,9 @@ class RuleForm(forms.Form):
         kept = [d for d in self.stored if d.pk not in removed]
         new = data.get("destinations")
         if new is not None:
+            # One the rule already has would send each notification there twice.
+            stored = {d.url for d in kept}
+            new = data["destinations"] = [url for url in new if url not in stored]
             if not kept and not new:
                 self.add_error("destinations", "Give at least one destination: where the "
                                                "notifications go.")  # fmt: skip

@@ -57,7 +57,7 @@ def create_rule(
         raise RuleError("The storm threshold is at least 1 device.")
     if stuck_minutes < 1:
         raise RuleError("Pending settings are stuck after at least 1 minute.")
-    urls = [u.strip() for u in destination_urls if u and u.strip()]
+    urls = list(dict.fromkeys(u.strip() for u in destination_urls if u and u.strip()))
     if not urls:
         raise RuleError("A rule needs at least one destination.")
     for position, url in enumerate(urls, start=1):

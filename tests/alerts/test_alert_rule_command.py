@@ -81,3 +81,13 @@ def test_errors_exit_non_zero_from_the_shell(tmp_path):
     )  # fmt: skip
     assert done.returncode != 0
     assert "at least 1" in done.stderr
+
+
+def test_a_destination_given_twice_is_kept_once():
+    call_command(
+        "alert_rule", "create", "--name", "Quito", "--organization", "5",
+        "--destination", "mailto://oncall@example.com",
+        "--destination", " mailto://oncall@example.com ",
+    )  # fmt: skip
+    # Twice would send every notification twice to the same place.
+    assert AlertRule.objects.get().destinations.count() == 1

@@ -139,6 +139,18 @@ def test_an_edit_removes_ticked_destinations_adds_new_ones_and_keeps_the_rest(
     )
 
 
+def test_an_edit_that_adds_a_destination_the_rule_has_keeps_it_once(
+    client_of, tenant_admin, make_rule
+):
+    rule = make_rule(urls=[SECRET_URL])
+    response = client_of(tenant_admin).post(
+        f"/alerts/{rule.pk}/edit/", rule_data(destinations=f"{SECRET_URL}\n{MAIL_URL}\n")
+    )
+    assert response.status_code == 302
+    # Twice would send every notification twice to the same place.
+    assert sorted(d.url for d in rule.destinations.all()) == sorted([SECRET_URL, MAIL_URL])
+
+
 def test_an_edit_that_removes_every_destination_is_refused_and_never_echoes_a_secret(
     client_of, tenant_admin, make_rule
 ):
