@@ -35,7 +35,7 @@ from alerts.models import AlertRule, Delivery, DeliveryAttempt
 log = logging.getLogger(__name__)
 
 SWEEP_LIMIT = 500
-NOT_SENT_REMOVED = "Not sent: the destination was removed from the rule."
+NOT_SENT_REMOVED = "Not sent: its destination, or its rule, was deleted since."
 OPEN_STATES = (Delivery.State.PENDING, Delivery.State.RETRYING, Delivery.State.SENDING)
 
 
@@ -123,7 +123,7 @@ def send_one(delivery_id: int, *, now: datetime | None = None) -> Outcome | None
     if delivery is None:
         return None
     destination = delivery.destination
-    if destination is None:  # removed from its rule since: nowhere to send it any more
+    if destination is None:  # removed, or its rule deleted, since: nowhere to send it now
         sent = destinations.Sent(False, NOT_SENT_REMOVED)
     else:
         sent = destinations.send(

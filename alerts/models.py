@@ -103,7 +103,13 @@ class Delivery(models.Model):
         FAILED = "failed", "Failed, gave up"
 
     key = models.CharField(max_length=200, unique=True)
-    rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="deliveries")
+    # A deleted rule leaves its deliveries as the record of what was sent: the link is
+    # cleared, its name and organization (None: fleet-wide) are kept for the timelines.
+    rule = models.ForeignKey(
+        AlertRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries"
+    )
+    deleted_rule_name = models.CharField(max_length=120, blank=True)
+    deleted_rule_organization_id = models.PositiveIntegerField(null=True, blank=True)
     # A destination removed from its rule leaves its deliveries as the record of what was
     # sent (evidence for the NOC): the link is cleared, where it went stays in words.
     destination = models.ForeignKey(

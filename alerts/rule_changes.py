@@ -84,6 +84,8 @@ def delete_rule(*, user, rule: AlertRule) -> None:
     tenancy.ensure_allowed(user, tenancy.ALERT_RULES, rule.organization_id)
     with transaction.atomic():
         _record(user, "alert_rule_delete", rule, **_described(rule))
+        rule.deliveries.update(deleted_rule_name=rule.name,
+                               deleted_rule_organization_id=rule.organization_id)  # fmt: skip
         rule.delete()
 
 

@@ -184,22 +184,28 @@ def notifications(reading: Reading) -> list[Entry]:
     """Notifications about this device, of the rules the viewer may see (a fleet-wide
     rule's only for all-organization staff); where they went only for those who may see
     the rules' destinations (masked, as on the rule's page)."""
-    rows = _scoped(
-        Delivery.objects.filter(device_id=reading.device.id), reading.scope, "rule__organization_id"
-    )
+    rows = Delivery.objects.filter(device_id=reading.device.id)
     if not reading.scope.all:
-        rows = rows.exclude(rule__organization_id__isnull=True)
+        rows = rows.filter(
+            Q(rule__organization_id__in=reading.scope.ids)
+            | Q(rule__isnull=True, deleted_rule_organization_id__in=reading.scope.ids)
+        )
     rules_scope = tenancy.scope_for(reading.user, tenancy.ALERT_RULES)
     entries = []
     for delivery in _page(rows.select_related("rule", "destination"), reading, "created_at"):
         rule = delivery.rule
-        shown = rules_scope.allows(rule.organization_id)
+        if rule is None:  # deleted since: as it was then
+            org_id = delivery.deleted_rule_organization_id
+            named = f"Rule “{delivery.deleted_rule_name}” (deleted since)"
+        else:
+            org_id, named = rule.organization_id, f"Rule “{rule.name}”"
+        shown = rules_scope.allows(org_id)
         where = f" to {delivery.where}" if shown else ""
         tries = f"{delivery.attempts} attempt{'s' if delivery.attempts != 1 else ''}"
         entries.append(Entry(
             kind="notifications", at=delivery.created_at, key=f"notification-{delivery.pk}",
             title=f"Notification: {delivery.subject}",
-            detail=f"Rule “{rule.name}”{where}; {tries}.",
+            detail=f"{named}{where}; {tries}.",
             outcome=delivery.get_state_display(), tone=DELIVERY_TONES.get(delivery.state, ""),
         ))  # fmt: skip
     return entries

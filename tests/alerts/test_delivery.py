@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.models import AuditEntry
-from alerts import delivery, destinations, services
+from alerts import delivery, destinations, rule_changes, services
 from alerts.models import AlertRule, Delivery, DeliveryAttempt
 from alerts.tasks import SEND_DELIVERY
 
@@ -130,3 +130,16 @@ def test_a_delivery_waiting_for_a_destination_removed_since_is_not_sent_and_kept
     made.refresh_from_db()
     assert made.where.startswith("json://") and PATH_TOKEN not in made.where
     assert list(made.tries.values_list("ok", "answer")) == [(False, delivery.NOT_SENT_REMOVED)]
+
+
+def test_a_delivery_waiting_when_its_rule_is_deleted_is_not_sent_and_kept(http_receiver, noc):
+    rule = _rule(http_receiver)
+    (made,) = _made_without_queue(rule)
+    rule_changes.delete_rule(user=noc, rule=rule)
+
+    assert delivery.send_one(made.pk) == delivery.Outcome(Delivery.State.FAILED)
+    assert http_receiver.requests == []
+    made.refresh_from_db()
+    assert (made.rule, made.deleted_rule_name, made.deleted_rule_organization_id) == (
+        None, "On call", 5,
+    )  # fmt: skip

@@ -242,3 +242,37 @@ def test_removing_a_destination_keeps_the_record_of_what_was_sent_to_it(
     found = entries(timeline_of(client, device.id, kind="notifications"))
     assert len(found) == 2
     assert any(f"to {removed.masked}" in words for _, words in found)
+
+
+def test_deleting_a_rule_keeps_the_notifications_it_sent_in_the_devices_timeline(
+    alerts, up_device, http_receiver, client_of, tenant_admin, viewer
+):
+    device = up_device[0]
+    rule = alerts.rule(organization_id=5, name="Night shift",
+                       destination_urls=[f"json://{http_receiver.url}/hook"])  # fmt: skip
+    alerts.take(device, up=False)
+    (sent,) = alerts.evaluate(after=61)
+    client = client_of(tenant_admin)
+    assert client.post(f"/alerts/{rule.pk}/delete/").status_code == 302
+
+    # What was sent is evidence: the device's timeline still says it, and to whom.
+    ((_, words),) = entries(timeline_of(client, device.id, kind="notifications"))
+    assert f"Notification: {sent.subject}" in words and "Sent" in words
+    assert "Rule “Night shift” (deleted since) to json://" in words
+    ((_, seen),) = entries(timeline_of(client_of(viewer), device.id, kind="notifications"))
+    assert "Night shift" in seen and "json://" not in seen
+
+
+def test_a_deleted_fleet_wide_rules_notifications_stay_for_noc_staff_only(
+    alerts, up_device, http_receiver, client_of, noc, tenant_admin
+):
+    device = up_device[0]
+    rule = alerts.rule(organization_id=None, name="Fleet pager",
+                       destination_urls=[f"json://{http_receiver.url}/hook"])  # fmt: skip
+    alerts.take(device, up=False)
+    alerts.evaluate(after=61)
+    assert client_of(noc).post(f"/alerts/{rule.pk}/delete/").status_code == 302
+
+    ((_, words),) = entries(timeline_of(client_of(noc), device.id, kind="notifications"))
+    assert "Rule “Fleet pager” (deleted since) to json://" in words
+    assert entries(timeline_of(client_of(tenant_admin), device.id, kind="notifications")) == []
