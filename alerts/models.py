@@ -33,6 +33,20 @@ from fleet.device_selector import DeviceSelector
 DEFAULT_DELAY_SECONDS = 120
 DEFAULT_STORM_THRESHOLD = 20
 DEFAULT_STUCK_MINUTES = 60
+# A rule's numbers: (label, lowest, highest), the same for its page and the command line.
+DELAY_SECONDS = ("Delay in seconds", 0, 86_400)
+STUCK_MINUTES = ("Stuck after minutes", 1, 10_080)
+STORM_THRESHOLD = ("Storm threshold", 2, 1_000_000)
+
+
+def out_of_bounds(bounds: tuple[str, int, int], value: int) -> str:
+    """Why `value` cannot be this number of a rule, in words ("" when it can)."""
+    label, lowest, highest = bounds
+    return (
+        ""
+        if lowest <= value <= highest
+        else f"{label} is a whole number from {lowest} to {highest}."
+    )
 
 
 class Event(models.TextChoices):

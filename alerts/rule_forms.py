@@ -15,7 +15,11 @@ from alerts.models import (
     DEFAULT_DELAY_SECONDS,
     DEFAULT_STORM_THRESHOLD,
     DEFAULT_STUCK_MINUTES,
+    DELAY_SECONDS,
+    STORM_THRESHOLD,
+    STUCK_MINUTES,
     Event,
+    out_of_bounds,
 )
 from common import integers
 
@@ -43,8 +47,9 @@ DESTINATIONS_HELP = (
 )
 
 
-def _bounded(label: str, *, minimum: int, maximum: int, initial: int, help_text: str = ""):
-    message = f"{label} is a whole number from {minimum} to {maximum}."
+def _bounded(bounds: tuple[str, int, int], *, initial: int, help_text: str = ""):
+    label, minimum, maximum = bounds
+    message = out_of_bounds(bounds, minimum - 1)
     return forms.IntegerField(
         label=label, min_value=minimum, max_value=maximum, initial=initial, help_text=help_text,
         error_messages={"min_value": message, "max_value": message, "invalid": message,
@@ -86,7 +91,7 @@ class RuleForm(forms.Form):
                         "invalid_choice": "Choose events from the list."},
     )  # fmt: skip
     delay_seconds = _bounded(
-        "Delay in seconds", minimum=0, maximum=86_400, initial=DEFAULT_DELAY_SECONDS,
+        DELAY_SECONDS, initial=DEFAULT_DELAY_SECONDS,
         help_text="How long a condition must last before it notifies: a device back within "
         "it sends nothing.",
     )  # fmt: skip
@@ -95,11 +100,11 @@ class RuleForm(forms.Form):
         help_text="Also notify when a notified condition ends (the device back Up).",
     )  # fmt: skip
     stuck_minutes = _bounded(
-        "Stuck after minutes", minimum=1, maximum=10_080, initial=DEFAULT_STUCK_MINUTES,
+        STUCK_MINUTES, initial=DEFAULT_STUCK_MINUTES,
         help_text="For “Pending settings stuck”: how long pending settings may wait.",
     )  # fmt: skip
     storm_threshold = _bounded(
-        "Storm threshold", minimum=2, maximum=1_000_000, initial=DEFAULT_STORM_THRESHOLD,
+        STORM_THRESHOLD, initial=DEFAULT_STORM_THRESHOLD,
         help_text="More devices than this going Down in one poll send one grouped message.",
     )  # fmt: skip
     remove_destinations = forms.MultipleChoiceField(

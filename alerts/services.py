@@ -18,13 +18,15 @@ from alerts.models import (
     DEFAULT_DELAY_SECONDS,
     DEFAULT_STORM_THRESHOLD,
     DEFAULT_STUCK_MINUTES,
+    DELAY_SECONDS,
+    STORM_THRESHOLD,
+    STUCK_MINUTES,
     AlertRule,
     Delivery,
     Destination,
     Event,
+    out_of_bounds,
 )
-
-MAX_DELAY_SECONDS = 7 * 24 * 3600
 
 
 class RuleError(ValueError):
@@ -51,12 +53,10 @@ def create_rule(
     unknown = [e for e in events if e not in Event.values]
     if unknown:
         raise RuleError(f"Unknown event {unknown[0]!r}: use one of {', '.join(Event.values)}.")
-    if not 0 <= delay_seconds <= MAX_DELAY_SECONDS:
-        raise RuleError(f"The delay is 0 to {MAX_DELAY_SECONDS} seconds.")
-    if storm_threshold < 1:
-        raise RuleError("The storm threshold is at least 1 device.")
-    if stuck_minutes < 1:
-        raise RuleError("Pending settings are stuck after at least 1 minute.")
+    for bounds, value in ((DELAY_SECONDS, delay_seconds), (STORM_THRESHOLD, storm_threshold),
+                          (STUCK_MINUTES, stuck_minutes)):  # fmt: skip
+        if why := out_of_bounds(bounds, value):
+            raise RuleError(why)
     urls = list(dict.fromkeys(u.strip() for u in destination_urls if u and u.strip()))
     if not urls:
         raise RuleError("A rule needs at least one destination.")

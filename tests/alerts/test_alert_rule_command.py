@@ -2,6 +2,7 @@
 masked, each change audited, errors in words with a non-zero exit."""
 
 import os
+import re
 import subprocess
 import sys
 
@@ -91,3 +92,25 @@ def test_a_destination_given_twice_is_kept_once():
     )  # fmt: skip
     # Twice would send every notification twice to the same place.
     assert AlertRule.objects.get().destinations.count() == 1
+
+
+@pytest.mark.parametrize(
+    "option, value, said",
+    [
+        ("--delay-seconds", "86401", "Delay in seconds is a whole number from 0 to 86400."),
+        ("--storm-threshold", "1", "Storm threshold is a whole number from 2 to 1000000."),
+        (
+            "--stuck-minutes",
+            "99999999999",
+            "Stuck after minutes is a whole number from 1 to 10080.",
+        ),
+    ],
+)
+def test_numbers_the_rules_page_refuses_are_refused_in_its_words(option, value, said):
+    """Else a rule made here could not be saved on its edit page without changing them."""
+    with pytest.raises(CommandError, match=re.escape(said)):
+        call_command(
+            "alert_rule", "create", "--name", "Quito", "--organization", "5",
+            "--destination", "mailto://oncall@example.com", option, value,
+        )  # fmt: skip
+    assert not AlertRule.objects.exists()
