@@ -28,7 +28,9 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 import apprise
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
+from django.core.validators import validate_email
 
 from alerts import webhook
 
@@ -108,11 +110,22 @@ def problem(url: str) -> str | None:
 
 
 def recipients(url: str) -> list[str]:
+    """The addresses a mailto: URL sends to. With `to=`, only those: before the `?` is then
+    apprise's SMTP account (`user:password@smtp-host`), never a recipient (the dashboard's
+    own SMTP settings send), so its password is in no header."""
     rest = url.split(":", 1)[1].lstrip("/")
     addresses, _, query = rest.partition("?")
-    found = [unquote(a).strip() for a in addresses.split(",")]
-    found += [unquote(v).strip() for k, v in parse_qsl(query) if k == "to" for v in v.split(",")]
-    return [a for a in found if "@" in a]
+    found = [unquote(v).strip() for k, v in parse_qsl(query) if k == "to" for v in v.split(",")]
+    found = found or [unquote(a).strip() for a in addresses.split(",")]
+    return [a for a in found if _is_address(a)]
+
+
+def _is_address(text: str) -> bool:
+    try:
+        validate_email(text)
+    except ValidationError:
+        return False
+    return True
 
 
 def signing_secret(url: str) -> str:

@@ -48,3 +48,30 @@ def test_every_example_of_the_forms_help_is_a_destination_the_dashboard_sends_to
     examples = [u.replace("secret=…", "secret=x") for u in examples if not u.endswith("://…")]
     assert len(examples) == 6
     assert {u: problem(u) for u in examples} == {u: None for u in examples}
+
+
+def test_an_email_destination_with_an_smtp_account_mails_its_to_addresses_only(settings):
+    """apprise's form `mailto://user:password@smtp-host?to=…`: the account part is not a
+    recipient (the dashboard's own SMTP settings send), and its password is in no header."""
+    from django.core import mail
+
+    from alerts.destinations import send
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    url = "mailto://noc:pw-M41l-77@smtp.example.com?to=oncall@example.com,b@example.com"
+
+    sent = send(url, subject="CPE-7 went Down", text="Down since 10:02", body={})
+
+    assert sent.ok
+    (message,) = mail.outbox
+    assert message.to == ["oncall@example.com", "b@example.com"]
+    assert "pw-M41l-77" not in message.message().as_string()
+
+
+@pytest.mark.parametrize("url", ["mailto://@", "mailto:a@", "mailto://noc:pw@smtp.example.com"])
+def test_an_email_destination_without_a_real_address_is_refused(url):
+    from alerts.destinations import problem
+
+    assert problem(url) == (
+        "A mailto: destination needs at least one address (mailto://a@example.com)."
+    )
