@@ -101,8 +101,14 @@ def problem(url: str) -> str | None:
             return "A mailto: destination needs at least one address (mailto://a@example.com)."
         return None
     if scheme in WEBHOOK_SCHEMES:
-        if not host_of(url):
-            return f"A {scheme}:// destination needs a host (jsons://hooks.example.com/path)."
+        try:
+            parts = urlsplit(url)
+            host, port = parts.hostname or "", parts.port
+        except ValueError:  # not a port (`:abc`, `:99999`), or an unbalanced bracket
+            host, port = "", None
+        if not host or any(c.isspace() for c in host) or port == 0:
+            return (f"A {scheme}:// destination needs a host name and, if any, a port from 1 "
+                    "to 65535 (jsons://hooks.example.com:8443/path).")  # fmt: skip
         return None
     if apprise.Apprise().add(url):
         return None

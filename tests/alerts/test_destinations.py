@@ -75,3 +75,16 @@ def test_an_email_destination_without_a_real_address_is_refused(url):
     assert problem(url) == (
         "A mailto: destination needs at least one address (mailto://a@example.com)."
     )
+
+
+@pytest.mark.parametrize(
+    "url", ["json://receiver.example:abc/x", "jsons://receiver.example:99999/x",
+            "json://re ceiver.example/x"],
+)  # fmt: skip
+def test_a_webhook_url_that_can_reach_no_receiver_is_refused_in_words(url):
+    from alerts.destinations import problem
+
+    assert problem(url) == (
+        f"A {url.split(':')[0]}:// destination needs a host name and, if any, a port from 1 "
+        "to 65535 (jsons://hooks.example.com:8443/path)."
+    )
