@@ -50,6 +50,12 @@ def create_rule(
     name = (name or "").strip()
     if not name:
         raise RuleError("A rule needs a name.")
+    # The columns' sizes: longer would fail in the database, not in words.
+    for text, column, words in ((name, "name", "A rule's name"),
+                                (pattern.strip(), "pattern", "A pattern")):  # fmt: skip
+        longest = AlertRule._meta.get_field(column).max_length
+        if len(text) > longest:
+            raise RuleError(f"{words} is at most {longest} characters.")
     unknown = [e for e in events if e not in Event.values]
     if unknown:
         raise RuleError(f"Unknown event {unknown[0]!r}: use one of {', '.join(Event.values)}.")

@@ -114,3 +114,21 @@ def test_numbers_the_rules_page_refuses_are_refused_in_its_words(option, value, 
             "--destination", "mailto://oncall@example.com", option, value,
         )  # fmt: skip
     assert not AlertRule.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "option, value, said",
+    [
+        ("--name", "n" * 121, "A rule's name is at most 120 characters."),
+        ("--pattern", "p" * 101, "A pattern is at most 100 characters."),
+    ],
+)
+def test_texts_too_long_for_a_rule_are_refused_in_words(option, value, said):
+    arguments = {"--name": "Quito", option: value}
+    with pytest.raises(CommandError, match=re.escape(said)):
+        call_command(
+            "alert_rule", "create", "--organization", "5",
+            "--destination", "mailto://oncall@example.com",
+            *[part for pair in arguments.items() for part in pair],
+        )  # fmt: skip
+    assert not AlertRule.objects.exists()
