@@ -214,11 +214,21 @@ def _list_context(
         "export_url": _export_url(params),
         "filter_query": urlencode(_without(params, "page", "per_page", "sort", "columns")),
         # What a saved view keeps: the whole state but the page.
-        "view_query": urlencode(_without(params, "page")),
+        "view_query": urlencode(_view_state(query, params)),
         "can_act": can_act,
         "bulk_actions": bulk.BULK_ACTIONS,
         **form_options,
     }
+
+
+def _view_state(query, params: dict) -> dict:
+    """`params` without the page, with an organization filter the list did not use as it
+    was asked (`query`'s), so that saving this state is refused rather than widened."""
+    state = _without(params, "page")
+    asked = query.get("organization", "")
+    if isinstance(asked, str) and asked.strip() and "organization" not in state:
+        state["organization"] = asked.strip()
+    return state
 
 
 def _with_page(query, page: int):

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from accounts import tenancy
+from common import integers
 from devices import list_filters
 from devices.list_selectors import organization_names
 from devices.views import list_page
@@ -106,12 +107,18 @@ def create_view(request):
         _not_found()
     if form.is_valid():
         _refuse_a_name_in_use(form, owner=request.user, organization_id=form.cleaned_data["share"])
+    query = {}
+    if form.is_valid():
+        try:
+            query = canonical_query(request, form.cleaned_data["query"])
+        except QueryRefused as refused:
+            form.add_error(None, str(refused))
     if not form.is_valid():
         context = {"nav": "devices", "title": "Save view", "form": form}
         return render(request, "saved_views/save.html", context, status=400)
     data = form.cleaned_data
     view = services.create_view(
-        user=request.user, name=data["name"], query=canonical_query(request, data["query"]),
+        user=request.user, name=data["name"], query=query,
         organization_id=data["share"], make_default=data["make_default"], pin=data["pin"],
     )  # fmt: skip
     messages.success(request, f"Saved the view “{view.name}”.")
@@ -132,10 +139,22 @@ def _refuse_a_name_in_use(form, *, owner, organization_id, exclude=None) -> None
     form.add_error("name", f"{where} a view called “{found.name}”: choose another name.")
 
 
+class QueryRefused(ValueError):
+    """A list state a view may not keep; its message says why, in words."""
+
+
 def canonical_query(request, raw: str) -> dict:
     """The list's state in `raw` (a URL query) as the list's parser writes it, without the
-    page: what a view keeps."""
-    filters = list_filters.parse(QueryDict(raw), scope=request.scope, now=datetime.now(UTC))
+    page: what a view keeps. Raises QueryRefused for an organization filter the user may
+    not use here: left out, it would widen the view to every organization of theirs."""
+    params = QueryDict(raw)
+    filters = list_filters.parse(params, scope=request.scope, now=datetime.now(UTC))
+    asked = params.get("organization", "").strip()
+    if asked and filters.organization is None:
+        org_id = integers.int_or_none(asked, minimum=1, maximum=integers.ID_MAX)
+        reason = (tenancy.outside_scope_message(request, org_id) if org_id is not None
+                  else f"“{asked[:40]}” is not an organization id (a whole number).")  # fmt: skip
+        raise QueryRefused(f"{reason} A view keeps its organization filter, never a wider list.")
     # PostgreSQL's JSON refuses a NUL, which a search typed as "%00" would carry.
     return {k: v.replace("\x00", "") for k, v in filters.params().items() if k != "page"}
 
@@ -198,10 +217,23 @@ def rename_view(request, view_id: int):
 def update_view(request, view_id: int):
     """The view keeps the list as its page shows it now (its `query`)."""
     view = selectors.view_for(request.user, view_id)
-    query = canonical_query(request, request.POST.get("query", ""))
+    raw = request.POST.get("query", "")
+    try:
+        query = canonical_query(request, raw)
+    except QueryRefused as refused:
+        messages.error(request, f"The view was not updated: {refused}")
+        return redirect(_adjusted_url(view, raw))
     services.update_view_query(user=request.user, view=view, query=query)
     messages.success(request, f"The view “{view.name}” now keeps the list as shown.")
     return redirect(view.get_absolute_url())
+
+
+def _adjusted_url(view, raw: str) -> str:
+    """The view's page showing the state `raw` (not saved), so a refused update loses
+    nothing of what the page showed."""
+    state = QueryDict(raw, mutable=True)
+    state[ADJUSTED] = "1"
+    return f"{view.get_absolute_url()}?{state.urlencode()}"
 
 
 @require_POST
