@@ -240,21 +240,22 @@ def parse(
 
 def _columns(params: Mapping, errors: list[str]) -> tuple[str, ...]:
     """The columns asked for: `columns=a,b` (a link) or one `columns` per ticked box (the
-    form); none asked for: every column. An unknown word is named and left out."""
+    form); none asked for, or none known: every column. An unknown word is named and left
+    out."""
     getlist = getattr(params, "getlist", None)
     raw = getlist("columns") if getlist else [params.get("columns", "")]
     words = [w.strip().lower() for value in raw if isinstance(value, str) for w in value.split(",")]
     words = [w for w in words if w]
-    if not words:
-        return COLUMN_KEYS
     unknown = sorted({w for w in words if w not in COLUMN_KEYS})
     if unknown:
-        known = ", ".join(COLUMN_KEYS)
         errors.append(
             f"No column is called {', '.join(f'“{w[:40]}”' for w in unknown[:5])}; "
-            f"the columns are {known}."
+            f"the columns are {', '.join(COLUMN_KEYS)}."
         )
-    wanted = set(words) | ALWAYS_SHOWN
+    wanted = {w for w in words if w in COLUMN_KEYS}
+    if not wanted:
+        return COLUMN_KEYS
+    wanted |= ALWAYS_SHOWN
     return tuple(key for key in COLUMN_KEYS if key in wanted)
 
 

@@ -58,6 +58,18 @@ def test_an_unknown_column_is_named_and_left_out():
     assert any("“colour”" in e for e in filters.errors)
 
 
+def test_only_unknown_columns_are_named_and_the_default_columns_shown(client_of, noc, polled):
+    client = client_of(noc)
+    response = client.get("/devices/", {"columns": "nonsense,foo"})
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "No column is called “foo”, “nonsense”" in page
+    assert headings(response) == headings(client.get("/devices/"))
+    assert len(headings(response)) == len(list_filters.COLUMN_KEYS)
+    assert "columns" not in response.context["filters"].params()
+
+
 def test_the_table_shows_only_the_chosen_columns(client_of, noc, polled):
     response = client_of(noc).get("/devices/", {"columns": "status,name,serial"})
 
