@@ -55,17 +55,16 @@ def status_changes(
     *,
     start: datetime,
     end: datetime,
-    organization_id: int | None = None,
+    organization_id: int,
     device_id: int | None = None,
 ) -> tuple[dict[int, list[Change]], dict[int, int | None]]:
-    """Per device: its changes in [start, end) and the last one before `start`, oldest
-    first; and each device's organization as its newest row says."""
-    rows = StatusChange.objects.all()
-    rows = (
-        rows.filter(device_id=device_id)
-        if device_id is not None
-        else rows.filter(organization_id=organization_id)
-    )
+    """Per device (or only `device_id`): its changes recorded in `organization_id` in
+    [start, end) and the last one before `start`, oldest first; and each device's
+    organization. ASSUMPTION (docs/ARCHITECTURE.md, "Uptime reports"): a device that moved
+    is reported by each organization with the changes recorded while it was theirs only."""
+    rows = StatusChange.objects.filter(organization_id=organization_id)
+    if device_id is not None:
+        rows = rows.filter(device_id=device_id)
     fields = ("device_id", "organization_id", "at", "from_status", "to_status")
     inside = list(
         rows.filter(at__gte=start, at__lt=end)

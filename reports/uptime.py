@@ -91,7 +91,9 @@ def build(
         )
         cached = sources.cached_devices(organization_id=organization_id)
     else:
-        changes, organizations = sources.status_changes(start=start, end=end, device_id=device_id)
+        changes, organizations = sources.status_changes(
+            start=start, end=end, organization_id=organization_id, device_id=device_id
+        )
         cached = sources.cached_devices(device_id=device_id)
     notes = [] if cached is not None else [NO_CACHE if device_id is None else NO_CACHE_DEVICE]
     roster = {d.id: d for d in cached or []}

@@ -217,3 +217,51 @@ def test_a_day_when_the_clocks_change_has_its_real_hours(
     assert observed == "23:00:00"
     assert "100.000 %" in text
     assert text.count('<rect class="bar-') == 23
+
+
+MOVED = 4343  # went Down and Up in organization 5, then moved to 11 and went Down and Up
+
+
+@pytest.fixture
+def moved_device(history):
+    """Device 4343: Down 10:05–10:07:30 while in organization 5 (as `history`'s 4242), then
+    in organization 11: Down 10:40–10:45."""
+    ten = history
+    for at, to, org in [
+        (ten + timedelta(minutes=5), "Down", ORG_A),
+        (ten + timedelta(minutes=7, seconds=30), "Up", ORG_A),
+        (ten + timedelta(minutes=40), "Down", ORG_OTHER),
+        (ten + timedelta(minutes=45), "Up", ORG_OTHER),
+    ]:
+        poll(at + timedelta(seconds=1), transitions=[change(MOVED, at, to, org=org)], org=org)
+    return ten
+
+
+def device_row(answer) -> dict:
+    return next(r for r in csv.DictReader(io.StringIO(answer.content.decode()))
+                if r["row"] == "device")  # fmt: skip
+
+
+def test_a_moved_devices_report_shows_its_new_organization_none_of_its_old_ones_changes(
+    client_of, outsider, moved_device
+):
+    params = query(device=MOVED, organization=ORG_OTHER)
+    answer = client_of(outsider).get("/reports/export.csv", params)
+    page = client_of(outsider).get("/reports/", params).content.decode()
+
+    assert answer.status_code == 200
+    row = device_row(answer)
+    # Its outage in organization 11 (5 min), not the one while it was organization 5's.
+    assert (row["outages"], row["longest_outage_seconds"]) == ("1", "300")
+    assert "10:05:00" not in page
+    assert "10:40:00" in page
+
+
+def test_the_old_organizations_report_keeps_the_devices_changes_from_its_time_there(
+    client_of, tenant_admin, moved_device
+):
+    answer = client_of(tenant_admin).get("/reports/export.csv", query())
+
+    rows = list(csv.DictReader(io.StringIO(answer.content.decode())))
+    moved = next(r for r in rows if r["row"] == "device" and r["device_id"] == str(MOVED))
+    assert (moved["outages"], moved["longest_outage_seconds"]) == ("1", "150")
