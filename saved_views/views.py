@@ -217,6 +217,8 @@ def rename_view(request, view_id: int):
 def update_view(request, view_id: int):
     """The view keeps the list as its page shows it now (its `query`)."""
     view = selectors.view_for(request.user, view_id)
+    if not permissions.may_manage(request.user, view):
+        _not_found()
     raw = request.POST.get("query", "")
     try:
         query = canonical_query(request, raw)

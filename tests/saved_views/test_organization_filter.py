@@ -82,3 +82,13 @@ def test_an_organization_one_may_see_is_kept_on_update(client_of, admin_a, org_a
     assert org_a_view.query == {"organization": str(ORG_SHARED)}
     [entry] = AuditEntry.objects.filter(action="saved_view_update")
     assert entry.parameters["query"] == {"organization": str(ORG_SHARED)}
+
+
+def test_a_member_who_may_not_manage_the_view_gets_404_before_any_word_on_its_filter(
+    client_of, member_b, shared_view, polled
+):
+    response = client_of(member_b).post(
+        f"/views/{shared_view.pk}/update/", {"query": f"organization={ORG_A}"}
+    )
+
+    assert response.status_code == 404
