@@ -24,7 +24,7 @@ from campaigns.errors import CampaignError
 from campaigns.models import Campaign, Outcome
 from campaigns.waves import WaveError, format_waves, parse_waves
 from campaigns.window import zone
-from campaigns.words import counted
+from campaigns.words import counted, either
 from common import integers, moments
 from saved_views.models import SavedView
 from saved_views.selectors import view_for
@@ -209,7 +209,7 @@ def _change(campaign, user, *, allowed, to, action, text, **fields) -> Campaign:
             state=to, **fields
         ):
             campaign.refresh_from_db()
-            states = " or ".join(Campaign.State(a).label.lower() for a in allowed)
+            states = either([Campaign.State(a).label.lower() for a in allowed])
             raise CampaignError(
                 f"Only a campaign that is {states} can be {DONE_WORDS[action]}; this one is "
                 f"{campaign.get_state_display().lower()}."

@@ -266,7 +266,7 @@ def test_starting_a_campaign_that_is_not_a_draft_names_its_state_in_words(
     [
         ("draft", "pause", "Only a campaign that is running can be paused"),
         ("finished", "resume", "Only a campaign that is paused or stopped by its rules can be"),
-        ("cancelled", "cancel", "Only a campaign that is draft or running or paused or stopped"),
+        ("cancelled", "cancel", "Only a campaign that is draft, running, paused or stopped by its rules can be"),
         ("running", "start", "Only a draft starts; this campaign is running."),
         ("running", "rollback", "Pause or cancel the campaign before rolling it back."),
     ],
