@@ -10,7 +10,7 @@ from django.utils import timezone
 from campaigns.errors import CampaignError
 from campaigns.planning import MAX_DEVICES
 from campaigns.serials import MAX_FILE_BYTES, serials_in
-from campaigns.services import NewCampaign
+from campaigns.services import SAME_HOUR, NewCampaign
 from campaigns.waves import WaveError, parse_waves
 from campaigns.window import zone
 from common import moments
@@ -126,6 +126,8 @@ class CampaignForm(forms.Form):
         if given["hours_from"] != given["hours_to"]:
             missing = "hours_to" if given["hours_from"] else "hours_from"
             self.add_error(missing, "Give both hours of the window, or neither.")
+        elif data.get("hours_from") is not None and data.get("hours_from") == data.get("hours_to"):
+            self.add_error("hours_to", SAME_HOUR)
         return data
 
     def new_campaign(self) -> NewCampaign:

@@ -33,6 +33,7 @@ __all__ = ["CampaignError", "NewCampaign"]
 
 # As many as a campaign updates: a roll back names every device its campaign reached.
 MAX_SERIALS = planning.MAX_DEVICES
+SAME_HOUR = "The window ends at the hour it starts: leave both hours empty to send at any hour."
 
 
 @dataclass
@@ -121,6 +122,8 @@ def create_campaign(*, user, new: NewCampaign) -> Campaign:
         h is not None and not 0 <= h <= 23 for h in (new.hours_from, new.hours_to)
     ):
         raise CampaignError("Give both hours of the window, each 0 to 23 (or neither).")
+    if new.hours_from is not None and new.hours_from == new.hours_to:
+        raise CampaignError(SAME_HOUR)
     if new.not_before is not None and not moments.within(new.not_before):
         raise CampaignError(f"Start no earlier than a date and time {moments.BOUNDS_WORDS}.")
     if zone(new.time_zone) is None:

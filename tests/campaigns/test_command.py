@@ -74,6 +74,9 @@ def test_errors_are_words_and_a_non_zero_exit(capsys, fleet):
     with pytest.raises(CommandError, match="The last wave is 100%"):
         call_command("firmware_campaign", "create", "--organization", "5", "--image", "64",
                      "--waves", "10%,50%")  # fmt: skip
+    with pytest.raises(CommandError, match="The window ends at the hour it starts"):
+        call_command("firmware_campaign", "create", "--organization", "5", "--image", "64",
+                     "--hours", "5-5")  # fmt: skip
     with pytest.raises(CommandError, match="There is no campaign 999"):
         call_command("firmware_campaign", "start", "999")
     campaign_id = _create(capsys)

@@ -266,7 +266,7 @@ def test_starting_a_campaign_that_is_not_a_draft_names_its_state_in_words(
     [
         ("draft", "pause", "Only a campaign that is running can be paused"),
         ("finished", "resume", "Only a campaign that is paused or stopped by its rules can be"),
-        ("cancelled", "cancel", "Only a campaign that is draft, running, paused or stopped by its rules can be"),
+        ("cancelled", "cancel", "draft, running, paused or stopped by its rules can be"),
         ("running", "start", "Only a draft starts; this campaign is running."),
         ("running", "rollback", "Pause or cancel the campaign before rolling it back."),
     ],
@@ -323,6 +323,19 @@ def test_a_missing_hour_of_the_window_is_said_next_to_it(fleet, tenant_admin, cl
     page = response.content.decode()
     assert response.status_code == 400
     assert 'id="id_hours_from-error">Give both hours of the window, or neither.' in page
+    assert not Campaign.objects.exists()
+
+
+def test_a_window_from_an_hour_to_the_same_hour_is_refused_next_to_it(
+    fleet, tenant_admin, client_of
+):
+    """05:00-05:00 was taken as "any hour" while the page showed a window of no time."""
+    response = client_of(tenant_admin).post(
+        "/campaigns/new/", FORM | {"hours_from": "5", "hours_to": "5"}
+    )
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert 'id="id_hours_to-error">The window ends at the hour it starts' in page
     assert not Campaign.objects.exists()
 
 
