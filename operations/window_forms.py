@@ -34,7 +34,11 @@ def _moment(label: str) -> forms.DateTimeField:
 
 
 class WindowForm(ZonedDateTimeMixin, forms.Form):
-    organization = forms.TypedChoiceField(coerce=int, label="Organization")
+    organization = forms.TypedChoiceField(
+        coerce=int, label="Organization",
+        error_messages={"invalid_choice": "Choose one of the organizations listed: you may "
+                        "only make windows for those."},
+    )  # fmt: skip
     covers = forms.ChoiceField(
         choices=COVERS, initial="organization", widget=forms.RadioSelect, label="Covers"
     )

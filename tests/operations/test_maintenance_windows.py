@@ -140,6 +140,19 @@ def test_device_ids_of_another_organization_are_refused_as_unknown_ones_are(
     assert not MaintenanceWindow.objects.exists()
 
 
+def test_an_organization_one_may_not_manage_is_refused_in_the_forms_words(
+    cached_fleet, tenant_admin, client_of
+):
+    """It was Django's "Select a valid choice. 11 is not one of the available choices."."""
+    response = create(client_of(tenant_admin), organization=str(ORG_OTHER))
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Choose one of the organizations listed: you may only make windows for those." in html
+    assert "Select a valid choice" not in html
+    assert not MaintenanceWindow.objects.exists()
+
+
 def test_without_the_fleet_cache_device_ids_cannot_be_checked_and_nothing_is_kept(
     cached_fleet, device_of_org, tenant_admin, client_of, settings
 ):
