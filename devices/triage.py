@@ -265,21 +265,10 @@ def _all_down(org_ids: frozenset[int] | None, info: SnapshotInfo) -> list[Device
     return devices
 
 
-def triage_board(
-    *, user, scope: tenancy.OrgScope, now: datetime, query: TriageQuery | None = None
-) -> Board:
-    query = query or TriageQuery()
-    board = Board(view=query.view, query=query)
-    org_ids = scope.org_ids_or_none()
-    found = down_now(scope=scope, now=now, query=query)
-    board.notes += found.notes
-    if found.error:
-        board.error = found.error
-        return board
-    board.as_of = found.as_of
-    board.down_total = len(found.down) + found.unread
-    board.maintenance_total = len(found.in_maintenance)
-    down_devices = found.down
+def _flapping_and_stuck(board: Board, query: TriageQuery, org_ids, now: datetime):
+    """The flapping devices and those with pending settings stuck past the board's
+    threshold, with when each stuck setting was first seen; a note on the board when Redis
+    cannot say."""
     flappers, stuck_devices, first_seen = [], [], {}
     try:
         model = configured.read_model()
@@ -314,6 +303,34 @@ def triage_board(
         board.notes.append(
             "Flapping and stuck-pending lists need the fleet cache (Redis), which is unreachable."
         )
+    return flappers, stuck_devices, first_seen
+
+
+def triage_board(
+    *,
+    user,
+    scope: tenancy.OrgScope,
+    now: datetime,
+    query: TriageQuery | None = None,
+    down_only: bool = False,
+) -> Board:
+    """The board; `down_only` (the wall's Down now) leaves out the flapping and stuck lists,
+    which cost history and pending reads on every refresh and are not shown there."""
+    query = query or TriageQuery()
+    board = Board(view=query.view, query=query)
+    org_ids = scope.org_ids_or_none()
+    found = down_now(scope=scope, now=now, query=query)
+    board.notes += found.notes
+    if found.error:
+        board.error = found.error
+        return board
+    board.as_of = found.as_of
+    board.down_total = len(found.down) + found.unread
+    board.maintenance_total = len(found.in_maintenance)
+    down_devices = found.down
+    flappers, stuck_devices, first_seen = [], [], {}
+    if not down_only:
+        flappers, stuck_devices, first_seen = _flapping_and_stuck(board, query, org_ids, now)
 
     # Claims end when their device is Up: those of the user's organizations not among the
     # Down devices read (the filter narrows only what is shown).

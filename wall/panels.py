@@ -51,7 +51,7 @@ def _overview(request) -> dict:
 def _triage(request) -> dict:
     board = triage.triage_board(
         user=request.user, scope=request.scope, now=datetime.now(UTC),
-        query=TriageQuery(view=LIST),
+        query=TriageQuery(view=LIST), down_only=True,
     )  # fmt: skip
     return {
         "board": board,

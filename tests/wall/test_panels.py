@@ -142,7 +142,8 @@ def test_without_redis_every_panel_and_the_corner_say_so(client_of, display, red
     for key in PANELS:
         fragment = client.get(f"/wall/panels/{key}/", **REFRESH)
         assert fragment.status_code == 200
-        assert "Redis" in fragment.content.decode()
+        # Down now reads the control API instead, and says what it cannot do without the cache.
+        assert "cache" in fragment.content.decode()
 
 
 def test_without_redis_and_upstream_the_panels_still_answer(
@@ -166,3 +167,17 @@ def test_the_overview_panel_reads_no_chart_history(client_of, noc, polled, monke
     panel = client.get("/wall/panels/overview/", **REFRESH)
     assert panel.status_code == 200 and reads == []
     assert client.get("/").status_code == 200 and len(reads) == 2  # the overview's two charts
+
+
+def test_the_down_now_panel_reads_no_flapping_history(client_of, noc, polled, monkeypatch):
+    # Counting reads: the panel shows Down devices only, not the board's flapping and stuck lists.
+    reads = []
+    original = history_selectors.flapping_devices
+    monkeypatch.setattr(
+        history_selectors, "flapping_devices", lambda **kw: reads.append(kw) or original(**kw)
+    )
+    client = client_of(noc)
+
+    panel = client.get("/wall/panels/triage/", **REFRESH)
+    assert panel.status_code == 200 and reads == []
+    assert client.get("/triage/").status_code == 200 and len(reads) == 1
