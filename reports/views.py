@@ -88,6 +88,9 @@ def _read(request, action: str):
         if active is not None or organizations:
             initial["organization"] = active or organizations[0][0]
         return ReportForm(initial=initial, organizations=organizations), None, None
+    # An address that names only what to report on (a bookmark, a link) reports today's day.
+    data.setdefault("period", periods.DAY)
+    data.setdefault("day", today.isoformat())
     form = ReportForm(data, organizations=organizations)
     if form.is_valid() and device_id is None and form.cleaned_data["device"] is not None:
         # A typed device id only Django reads (other scripts' digits) is not one either.
