@@ -184,3 +184,22 @@ def test_a_wall_whose_session_ended_goes_to_the_login_page_and_back(fleet, displ
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     expect(page).to_have_url("/wall/")
+
+
+@pytest.mark.parametrize("width", [900, 1100, 1400, 1700])
+def test_a_count_and_its_word_stay_on_one_line(fleet, display, page, login, width):
+    """A tile's "34" and its "Down" were split over two lines on narrower tiles; neither
+    may leave its tile."""
+    page.set_viewport_size({"width": width, "height": 900})
+    open_wall(page, login, display, panels=["overview"], seconds=30)
+    counts = panel(page, "overview").locator(".wall-up, .wall-down")
+    expect(counts.first).to_be_visible()
+    # Counts of an organization of a million devices (the test fleet's are two digits).
+    counts.evaluate_all("els => els.forEach(e => e.firstElementChild.textContent = '1000000')")
+    lines = counts.evaluate_all("els => els.map(e => e.getClientRects().length)")
+    assert lines and set(lines) == {1}, lines
+    outside = counts.evaluate_all(
+        "els => els.filter(e => e.getBoundingClientRect().right >"
+        " e.closest('.wall-tile').getBoundingClientRect().right).map(e => e.textContent)"
+    )
+    assert outside == []
