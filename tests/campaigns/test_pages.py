@@ -149,9 +149,11 @@ def test_without_redis_the_form_still_answers_with_the_images_of_earlier_campaig
 
     response = client.get("/campaigns/new/")
     assert response.status_code == 200
-    assert f"{IMAGE} · 3.3.1 · devices reported after an earlier campaign" in (
-        response.content.decode()
-    )
+    page = response.content.decode()
+    assert f"{IMAGE} · 3.3.1 · devices reported after an earlier campaign" in page
+    # Under the image's field, where it is chosen, not after the whole form.
+    image_field = page.index('id="id_image"')
+    assert image_field < page.index("Images the fleet reports") < page.index('id="id_canary"')
 
 
 def test_an_unreachable_control_api_starts_nothing_and_says_so(
