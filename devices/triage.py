@@ -516,27 +516,54 @@ def _release_claims_of_up_devices(*, down_ids: set[int], scope: tenancy.OrgScope
 
 
 def claim_device(*, user, device_id: int, note: str) -> Claim:
-    """Take a device ("I'm on it"); a second claim replaces the note and the person."""
+    """Take a device ("I'm on it"); claiming one's own claim again replaces its note. Raises
+    ClaimedByOther when another person holds it: a stale board never takes it from them."""
     read = selectors.device_for_user(user=user, device_id=device_id, action=CLAIM, detail=False)
     device = read.device
     note = " ".join(note.split())[:NOTE_LENGTH]
-    claim, _ = Claim.objects.update_or_create(
-        device_id=device.id,
-        defaults={"user": user, "note": note, "organization_id": device.organization_id,
-                  "device_name": device.name},
-    )  # fmt: skip
-    audit.record_action(user=user, action="claim", result=audit.OK,
-                        organization_id=device.organization_id, device_id=device.id,
-                        device_name=device.name, parameters={"note": note})  # fmt: skip
+    with transaction.atomic():
+        # One row per device (unique): of two claims at once, the second finds the first.
+        claim, created = Claim.objects.select_for_update().get_or_create(
+            device_id=device.id,
+            defaults={"user": user, "note": note, "organization_id": device.organization_id,
+                      "device_name": device.name},
+        )  # fmt: skip
+        if not created and claim.user_id != user.pk:
+            raise ClaimedByOther([claim.user.get_username()])
+        if not created:
+            claim.note = note
+            claim.save(update_fields=["note"])
+        audit.record_action(user=user, action="claim", result=audit.OK,
+                            organization_id=device.organization_id, device_id=device.id,
+                            device_name=device.name, parameters={"note": note})  # fmt: skip
     return claim
 
 
+class ClaimedByOther(Exception):
+    """Another person is on it already; `usernames` names who."""
+
+    def __init__(self, usernames: list[str]):
+        super().__init__(", ".join(usernames))
+        self.usernames = usernames
+
+
+@dataclass(frozen=True)
+class GroupTaken:
+    """What a group claim took: `count` of the group's `total` devices; the others are
+    claimed by `others` (usernames)."""
+
+    count: int
+    total: int
+    others: list[str]
+
+
 def claim_group(*, user, scope: tenancy.OrgScope, anchor: int, note: str, now: datetime,
-                query: TriageQuery) -> int:  # fmt: skip
+                query: TriageQuery) -> GroupTaken:  # fmt: skip
     """Take the group that went Down with device `anchor` first, as the user's board draws
-    it (`scope` and the board's `query`): every device of it gets a claim under one key,
-    replacing any claim it had. Returns how many devices; raises GroupChanged when the
-    board no longer has that group (its devices came Up, or the page was old), and
+    it (`scope` and the board's `query`): every device of it nobody else has claimed gets a
+    claim under one key (the user's own claims join it); another person's claims stay
+    theirs. Raises GroupChanged when the board no longer has that group (its devices came
+    Up, or the page was old), ClaimedByOther when others hold every device of it, and
     DeviceNotFound (404) when the user may not see the device `anchor`."""
     selectors.device_for_user(user=user, device_id=anchor, action=CLAIM, detail=False)
     found = down_now(scope=scope, now=now, query=query)
@@ -547,8 +574,9 @@ def claim_group(*, user, scope: tenancy.OrgScope, anchor: int, note: str, now: d
         raise GroupChanged
     note = " ".join(note.split())[:NOTE_LENGTH]
     key = secrets.token_hex(8)
-    taken = now
+    ids = [d.id for d in burst]
     with transaction.atomic():
+        # A device claimed meanwhile (even by a request running now) keeps its claim.
         Claim.objects.bulk_create(
             [
                 Claim(
@@ -557,30 +585,36 @@ def claim_group(*, user, scope: tenancy.OrgScope, anchor: int, note: str, now: d
                     device_name=d.name,
                     user=user,
                     note=note,
-                    created_at=taken,
+                    created_at=now,
                     group_key=key,
                 )  # fmt: skip
                 for d in burst
             ],
-            update_conflicts=True,
-            unique_fields=["device_id"],
-            update_fields=[
-                "organization_id",
-                "device_name",
-                "user",
-                "note",
-                "created_at",
-                "group_key",
-            ],  # fmt: skip
+            ignore_conflicts=True,
         )
+        Claim.objects.filter(device_id__in=ids, user=user).exclude(group_key=key).update(
+            note=note, created_at=now, group_key=key
+        )
+        taken = Counter(
+            Claim.objects.filter(group_key=key).values_list("organization_id", flat=True)
+        )
+        others = sorted(
+            set(
+                Claim.objects.filter(device_id__in=ids)
+                .exclude(group_key=key)
+                .values_list("user__username", flat=True)
+            )
+        )
+        if not taken:
+            raise ClaimedByOther(others)
         # One entry per organization: each tenant's trail names only its own devices.
-        for org, count in Counter(d.organization_id for d in burst).items():
+        for org, count in taken.items():
             audit.record_action(
                 user=user, action="claim_group", result=audit.OK, organization_id=org,
                 device_name=f"{count} devices",
                 parameters={"note": note, "devices": count, "group": key},
             )  # fmt: skip
-    return len(burst)
+    return GroupTaken(count=sum(taken.values()), total=len(burst), others=others)
 
 
 class GroupChanged(Exception):

@@ -433,8 +433,14 @@ def triage(request):
 @tenancy.scoped_view(action=triage_reads.CLAIM)
 @device_404
 def triage_claim(request, device_id: int):
-    triage_reads.claim_device(user=request.user, device_id=device_id,
-                              note=request.POST.get("note", ""))  # fmt: skip
+    try:
+        triage_reads.claim_device(user=request.user, device_id=device_id,
+                                  note=request.POST.get("note", ""))  # fmt: skip
+    except triage_reads.ClaimedByOther as error:
+        return _back_to_triage(
+            request, f"{error} is already on it: nothing was claimed. Release their claim "
+            "first if they are no longer on it.",
+        )  # fmt: skip
     return _back_to_triage(request, "Claimed: others see that you are on it.")
 
 
@@ -451,7 +457,7 @@ def triage_release(request, device_id: int):
 @device_404
 def triage_group_claim(request, device_id: int):
     try:
-        count = triage_reads.claim_group(
+        taken = triage_reads.claim_group(
             user=request.user, scope=request.scope, anchor=device_id,
             note=request.POST.get("note", ""), now=_now(), query=_triage_query(request),
         )  # fmt: skip
@@ -460,8 +466,17 @@ def triage_group_claim(request, device_id: int):
             request, "That group has changed since the board was drawn (devices came Up or "
             "went Down): nothing was claimed. Look at the board again.",
         )  # fmt: skip
-    return _back_to_triage(request, f"Claimed the group of {count} devices: others see that "
-                           "you are on it.")  # fmt: skip
+    except triage_reads.ClaimedByOther as error:
+        return _back_to_triage(
+            request, f"That group is already claimed by {error}: nothing was claimed.",
+        )  # fmt: skip
+    if taken.count < taken.total:
+        return _back_to_triage(
+            request, f"Claimed {taken.count} of the group's {taken.total} devices; the others "
+            f"are claimed by {', '.join(taken.others)}.",
+        )  # fmt: skip
+    return _back_to_triage(request, f"Claimed the group of {taken.count} devices: others see "
+                           "that you are on it.")  # fmt: skip
 
 
 @require_POST

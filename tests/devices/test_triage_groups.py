@@ -6,6 +6,7 @@ Devices go Down in the session simulator (`set_status`, stamped with its clock) 
 poll brings them into the test's Redis read model, as the worker's poll does.
 """
 
+import html
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -369,3 +370,37 @@ def test_a_group_names_its_profile_with_the_health_verdict(
     (group,) = groups(content)
     assert f"profile {name} (failing)" in group["summary"]
     assert "last check" not in group["summary"]
+
+
+def test_a_second_person_claiming_a_claimed_group_is_told_and_takes_nothing(
+    client_of, operator, tenant_admin, take_down, all_devices
+):
+    devices = up_devices(all_devices, ORG_A, count=3)
+    take_down(devices)
+    client_of(operator).post(f"/triage/groups/{devices[0].id}/claim/", {"note": "on site"})
+
+    # Both boards showed the group unclaimed: the second "I'm on it" arrives after the first.
+    response = client_of(tenant_admin).post(
+        f"/triage/groups/{devices[0].id}/claim/", {"note": "me too"}, HTTP_HX_REQUEST="true"
+    )
+
+    assert {(c.user, c.note) for c in Claim.objects.all()} == {(operator, "on site")}
+    assert "already claimed by operator" in response.content.decode()
+    assert AuditEntry.objects.filter(action="claim_group").count() == 1
+
+
+def test_a_group_claim_leaves_another_persons_claim_on_one_of_its_devices(
+    client_of, operator, tenant_admin, take_down, all_devices
+):
+    devices = up_devices(all_devices, ORG_A, count=3)
+    take_down(devices)
+    client_of(operator).post(f"/triage/{devices[1].id}/claim/", {"note": "this one is mine"})
+
+    response = client_of(tenant_admin).post(
+        f"/triage/groups/{devices[0].id}/claim/", {"note": "the rest"}, HTTP_HX_REQUEST="true"
+    )
+
+    claims = {c.device_id: (c.user, c.note) for c in Claim.objects.all()}
+    assert claims[devices[1].id] == (operator, "this one is mine")
+    assert {claims[d.id] for d in (devices[0], devices[2])} == {(tenant_admin, "the rest")}
+    assert "Claimed 2 of the group's 3 devices" in html.unescape(response.content.decode())

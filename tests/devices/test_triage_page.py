@@ -166,3 +166,37 @@ def test_without_redis_or_upstream_the_board_explains(client_of, noc, redis_down
 
     assert response.status_code == 200
     assert "could not be read either" in response.content.decode()
+
+
+def test_a_second_person_claiming_a_claimed_device_is_told_and_takes_nothing(
+    client_of, operator, tenant_admin, polled, poll, all_devices
+):
+    device = device_of(all_devices, ORG_A)
+    polled.set_status(device.id, up=False)
+    poll()
+    client_of(operator).post(f"/triage/{device.id}/claim/", {"note": "driving to site"})
+
+    # The tenant admin's board was drawn before the operator's claim.
+    response = client_of(tenant_admin).post(
+        f"/triage/{device.id}/claim/", {"note": "me too"}, HTTP_HX_REQUEST="true"
+    )
+
+    claim = Claim.objects.get(device_id=device.id)
+    assert (claim.user, claim.note) == (operator, "driving to site")
+    assert "operator is already on it" in response.content.decode()
+    assert AuditEntry.objects.filter(action="claim", device_id=device.id).count() == 1
+
+
+def test_claiming_ones_own_claim_again_changes_its_note(
+    client_of, operator, polled, poll, all_devices
+):
+    device = device_of(all_devices, ORG_A)
+    polled.set_status(device.id, up=False)
+    poll()
+    client = client_of(operator)
+    client.post(f"/triage/{device.id}/claim/", {"note": "driving to site"})
+
+    client.post(f"/triage/{device.id}/claim/", {"note": "on site now"})
+
+    claim = Claim.objects.get(device_id=device.id)
+    assert (claim.user, claim.note) == (operator, "on site now")
