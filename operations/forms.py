@@ -58,9 +58,18 @@ class ZonedDateTimeMixin:
     """A local date-time plus an explicit time zone, cleaned into an aware datetime."""
 
     def aware(self, local, zone_name):
-        """ValueError in words when outside the bounds of `common.moments`."""
+        """ValueError in words when outside the bounds of `common.moments`, or a time the
+        zone's clocks skip."""
         moment = local.replace(tzinfo=zoneinfo.ZoneInfo(zone_name))
-        return moments.check(moment, as_typed=f"{local.isoformat(' ', 'minutes')} ({zone_name})")
+        moments.check(moment, as_typed=f"{local.isoformat(' ', 'minutes')} ({zone_name})")
+        # A wall time the clocks skip would silently become another one (an hour later).
+        shown = self.local(moment.astimezone(UTC), zone_name)
+        if shown != local:
+            raise ValueError(
+                f"{local:%Y-%m-%d %H:%M} does not exist in {zone_name}: the clocks skip it "
+                f"(daylight saving time starts). Choose another time, e.g. {shown:%H:%M}."
+            )
+        return moment
 
     def local(self, moment, zone_name):
         """An aware datetime as the naive wall time of `zone_name`, as a widget shows it."""

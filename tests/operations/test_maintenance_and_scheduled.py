@@ -141,6 +141,22 @@ def test_a_time_in_the_past_is_refused_with_its_time_zone(
     assert posts == []
 
 
+def test_a_time_the_clocks_skip_is_refused_and_what_was_typed_is_kept(
+    cached_fleet, device_of_org, tenant_admin, client_of
+):
+    # Spain's clocks go from 02:00 to 03:00 on 2030-03-31: 02:30 never happens there.
+    response = schedule(client_of(tenant_admin), device_of_org(5).serial_number,
+                        scheduled_time="2030-03-31T02:30")  # fmt: skip
+
+    assert response.status_code == 400
+    error = response.context["form"].errors["scheduled_time"][0]
+    assert error.startswith("2030-03-31 02:30 does not exist in Europe/Madrid")
+    assert 'value="2030-03-31T02:30"' in response.content.decode()
+    assert not HeadlessRecord.objects.exists()
+    posts = [e for e in cached_fleet.request_log()["entries"] if e["method"] == "POST"]
+    assert posts == []
+
+
 def test_the_form_says_in_which_time_zone_the_time_is_read(tenant_admin, client_of, settings):
     settings.DISPLAY_TIME_ZONE = "America/Guayaquil"
     form = client_of(tenant_admin).get("/operations/").context["form"]
