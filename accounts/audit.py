@@ -12,6 +12,7 @@ from typing import Any
 
 from accounts.models import AuditEntry
 from common.log_redaction import redact as redact_text
+from common.masking import mask_url
 from controlapi.secret_words import looks_secret
 
 OK = AuditEntry.Result.OK
@@ -24,14 +25,23 @@ REDACTED = "[redacted]"
 
 
 def redact(value: Any) -> Any:
-    """A copy of `value` with every secret-looking key's value replaced."""
+    """A copy of `value` with every secret-looking key's value replaced, and the passwords
+    and secret-looking query values of the URLs in its texts."""
     if isinstance(value, Mapping):
         return {
             str(key): REDACTED if looks_secret(key) else redact(item) for key, item in value.items()
         }
     if isinstance(value, list | tuple):
         return [redact(item) for item in value]
+    if isinstance(value, str):
+        return redact_urls(value)
     return value
+
+
+def redact_urls(text: str) -> str:
+    """`text` with URLs' passwords and credential-like query values (a firmware image's
+    download link, a signed URL) replaced: a parameter's name does not say it holds one."""
+    return mask_url(text, REDACTED)
 
 
 # What each action is called on the audit page; the stored name stays the filter's and the
@@ -153,7 +163,7 @@ def record_action(
         parameters=redact(dict(parameters or {})),
         upstream_status=upstream_status,
         # Upstream error text can echo a request; keep the token out of the trail too.
-        error_message=redact_text(error_message or ""),
+        error_message=redact_urls(redact_text(error_message or "")),
         duration_ms=duration_ms,
         request_id=request_id or "",
     )

@@ -9,8 +9,9 @@ credential, private_key...), read after spelling the name in snake case
 word ("key", "ssh_key", "signing key"). Masking a harmless value by mistake costs
 a "hidden" on the page; the other mistake costs a credential.
 
-`mask_url` takes the password out of URLs' user part ("https://u:p@host"), also
-inside text such as an error message.
+`mask_url` takes the password out of URLs' user part ("https://u:p@host") and the
+values of credential-like query parameters ("?access_token=..."), also inside text such
+as an error message.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ MASKED = Masked()
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _SEPARATORS = re.compile(r"[\s\-.]+")
 _URL_PASSWORD = re.compile(r"(://[^\s/@:]*:)[^\s/]*@")
+_QUERY_VALUE = re.compile(r"([?&;])([^\s=&#;]+)=([^\s&#;]*)")
 
 
 def is_credential_name(name: object) -> bool:
@@ -60,6 +62,10 @@ def mask_secrets(value):
     return value
 
 
-def mask_url(text: str) -> str:
-    """The text with the password of any URL's user part ("scheme://user:pw@") masked."""
-    return _URL_PASSWORD.sub(rf"\g<1>{MASKED}@", text)
+def mask_url(text: str, replacement: str = MASKED.text) -> str:
+    """The text with the password of any URL's user part ("scheme://user:pw@") and the
+    values of credential-like query parameters replaced by `replacement`."""
+    text = _URL_PASSWORD.sub(rf"\g<1>{replacement}@", text)
+    return _QUERY_VALUE.sub(
+        lambda m: f"{m[1]}{m[2]}={replacement}" if is_credential_name(m[2]) else m[0], text
+    )

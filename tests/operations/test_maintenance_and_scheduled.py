@@ -157,6 +157,24 @@ def test_a_time_the_clocks_skip_is_refused_and_what_was_typed_is_kept(
     assert posts == []
 
 
+def test_a_password_in_a_parameters_url_never_reaches_the_audit_page_or_export(
+    cached_fleet, device_of_org, tenant_admin, client_of
+):
+    client = client_of(tenant_admin)
+    url = "https://fw:hunter2@files.example.net/cpe.bin?build=7&access_token=tok-42"
+    response = schedule(client, device_of_org(5).serial_number,
+                        parameters=f"firmware_url={url}")  # fmt: skip
+    assert response.status_code == 302
+
+    page = client.get("/audit/").content.decode()
+    export = b"".join(client.get("/audit/export.csv").streaming_content).decode()
+
+    for shown in (page, export):
+        assert "files.example.net/cpe.bin" in shown
+        assert "hunter2" not in shown and "tok-42" not in shown
+    assert "hunter2" not in str(AuditEntry.objects.get(action="headless_create").parameters)
+
+
 def test_the_form_says_in_which_time_zone_the_time_is_read(tenant_admin, client_of, settings):
     settings.DISPLAY_TIME_ZONE = "America/Guayaquil"
     form = client_of(tenant_admin).get("/operations/").context["form"]
