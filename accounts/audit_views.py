@@ -48,6 +48,18 @@ class AuditFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["organization"].choices = [("", "Any"), *organizations]
 
+    def clean(self):
+        data = super().clean()
+        since, until = data.get("since"), data.get("until")
+        # Reversed dates would silently show an empty trail.
+        if since and until and until < since:
+            self.add_error(
+                "until",
+                f"{until.isoformat()} is before the “from” date {since.isoformat()}: no entry "
+                "can be between them. Swap the dates or change one.",
+            )
+        return data
+
 
 def _ensure_may_audit(request) -> None:
     """404 for a user who holds the audit action nowhere (a wall screen's account)."""

@@ -111,3 +111,32 @@ def test_the_filtered_table_answers_htmx_with_the_partial(noc, operator, client_
     record(operator, 5)
     response = client_of(noc).get("/audit/", {"action": "reboot"}, HTTP_HX_REQUEST="true")
     assert response.content.decode().lstrip().startswith('<div id="audit-table">')
+
+
+def test_dates_in_the_wrong_order_are_said_in_words_and_kept(noc, operator, client_of):
+    record(operator, 5)
+    today = timezone.localdate()
+    since, until = str(today), str(today - timedelta(days=3))
+
+    response = client_of(noc).get("/audit/", {"since": since, "until": until})
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert f"{until} is before the “from” date {since}" in content
+    assert f'value="{since}"' in content and f'value="{until}"' in content
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"page": "99999999999999999999"}, {"page": "-1"}, {"page": "x"},
+        {"since": "2024-02-30"}, {"since": "99999-01-01"}, {"action": "no such action"},
+        {"device": "1e9"}, {"result": "maybe"}, {"user": "\x00"},
+    ],
+)  # fmt: skip
+def test_odd_filter_values_never_break_the_page_or_the_export(noc, operator, client_of, query):
+    record(operator, 5)
+    client = client_of(noc)
+
+    assert client.get("/audit/", query).status_code == 200
+    assert client.get("/audit/export.csv", query).status_code in (200, 400)
