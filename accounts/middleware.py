@@ -1,9 +1,10 @@
-"""Middleware of the dashboard: the display time zone, and htmx requests whose session ended."""
+"""Middleware of the dashboard: the display time zone, and requests whose session ended."""
 
 import zoneinfo
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib import messages
 from django.shortcuts import resolve_url
 from django.utils import timezone
 from django_htmx.http import HttpResponseClientRefresh
@@ -26,7 +27,13 @@ class DisplayTimeZoneMiddleware:
 
 class HtmxLoginRedirectMiddleware:
     """A part's refresh (htmx) whose session has ended reloads the whole page, which then goes to
-    the login form, instead of getting the login form swapped into the middle of the page."""
+    the login form, instead of getting the login form swapped into the middle of the page. A form
+    sent after the session ended is lost: the login page says so."""
+
+    LOST = (
+        "Your session ended before what you sent could be saved: nothing was changed. "
+        "Log in, then fill in the form again."
+    )
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -34,11 +41,14 @@ class HtmxLoginRedirectMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if (
-            getattr(request, "htmx", False)
-            and response.status_code in (301, 302)
-            and urlsplit(response.get("Location", "")).path == self.login_path
+        if response.status_code not in (301, 302) or (
+            urlsplit(response.get("Location", "")).path != self.login_path
         ):
+            return response
+        # Sent to log in with the page to come back to (`next`): not logging out by hand.
+        if request.method == "POST" and "next=" in urlsplit(response["Location"]).query:
+            messages.warning(request, self.LOST)
+        if getattr(request, "htmx", False):
             return HttpResponseClientRefresh()
         return response
 

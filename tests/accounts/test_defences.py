@@ -97,6 +97,42 @@ def test_a_session_left_idle_ends(client_of, operator):
     assert client.get("/healthz/auth").status_code == 302  # to the login page
 
 
+LOST = "Your session ended before what you sent could be saved"
+
+
+@pytest.mark.django_db
+def test_a_form_sent_after_the_session_ended_is_said_lost_on_the_login_page(client_of, operator):
+    client = client_of(operator)
+    client.get("/healthz/auth")
+    Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))
+
+    response = client.post("/operations/", {"device_serial": "SN-1"}, follow=True)
+
+    assert response.redirect_chain[-1][0].startswith(LOGIN)
+    assert LOST in response.content.decode()
+    assert LOST not in Client().get(LOGIN).content.decode()
+
+
+@pytest.mark.django_db
+def test_logging_out_says_nothing_was_lost(client_of, operator):
+    response = client_of(operator).post("/accounts/logout/", follow=True)
+
+    assert LOST not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_part_sent_after_the_session_ended_reloads_to_a_login_page_saying_so(client_of, operator):
+    client = client_of(operator)
+    client.get("/healthz/auth")
+    Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))
+
+    sent = client.post("/triage/7/claim/", {"note": "on site"}, HTTP_HX_REQUEST="true")
+    reloaded = client.get("/triage/", follow=True)
+
+    assert sent.headers.get("HX-Refresh") == "true"
+    assert LOST in reloaded.content.decode()
+
+
 def test_the_idle_time_of_a_session_comes_from_the_environment():
     result = run_python(
         "from django.conf import settings; print(settings.SESSION_COOKIE_AGE)",
