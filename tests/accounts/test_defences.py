@@ -41,6 +41,22 @@ def test_five_failed_logins_lock_that_username_out_from_that_address(operator, s
 
 
 @pytest.mark.django_db
+def test_a_lockout_warns_that_trying_again_meanwhile_starts_the_wait_again(operator, settings):
+    from axes.models import AccessAttempt
+
+    client = Client()
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        first = _login(client, "operator", "wrong").content.decode()
+    # Ten of the fifteen minutes have passed since the last failure.
+    AccessAttempt.objects.update(attempt_time=timezone.now() - timedelta(minutes=10))
+
+    again = _login(client, "operator", PASSWORD).content.decode()
+
+    assert "Try again in 15 minutes" in again  # the attempt itself started the wait again
+    assert "an attempt before then starts the 15 minutes again" in first
+
+
+@pytest.mark.django_db
 def test_failed_logins_and_the_lockout_are_in_the_audit_trail(operator, settings):
     client = Client()
     for _ in range(settings.AXES_FAILURE_LIMIT):
