@@ -244,3 +244,25 @@ def test_the_production_settings_pass_the_deployment_checks():
     )
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout + result.stderr
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "target",
+    ["https://evil.example/", "//evil.example/", "/\\evil.example/", "https:evil.example",
+     "\\\\evil.example", " //evil.example", "http://testserver@evil.example/"],
+)  # fmt: skip
+def test_logging_in_never_leaves_for_another_host(operator, target):
+    client = Client()
+    response = client.post(
+        f"{LOGIN}?next={target}", {"username": "operator", "password": PASSWORD, "next": target}
+    )
+
+    assert response.status_code == 302 and response["Location"] == "/"
+
+
+@pytest.mark.django_db
+def test_a_wrong_password_keeps_the_username_typed(operator):
+    page = _login(Client(), "operator", "wrong").content.decode()
+
+    assert 'value="operator"' in page and "did not match" in page
