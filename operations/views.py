@@ -38,7 +38,14 @@ def scheduled(request):
             for name, texts in error.field_errors.items():
                 for text in texts:
                     form.add_error(name if name in form.fields else None, text)
-        except (errors.ControlAPIError, WriteOutcomeUnknown) as error:
+        except WriteOutcomeUnknown as error:
+            # The upstream cannot list operations without their ids: this one is untracked.
+            form.add_error(
+                None, f"{errors.as_sentence(error)} The dashboard got no transaction id for it, "
+                "so it is not listed here: look at the device before sending the form again, "
+                "which may schedule it twice.",
+            )  # fmt: skip
+        except errors.ControlAPIError as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, f"Scheduled: transaction {record.txn_id}.")

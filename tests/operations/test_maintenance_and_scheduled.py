@@ -175,6 +175,21 @@ def test_a_password_in_a_parameters_url_never_reaches_the_audit_page_or_export(
     assert "hunter2" not in str(AuditEntry.objects.get(action="headless_create").parameters)
 
 
+def test_an_answer_that_cannot_be_read_warns_against_scheduling_twice(
+    cached_fleet, device_of_org, tenant_admin, client_of
+):
+    cached_fleet.set_faults(malformed_rate=1.0, malformed="non_json")
+    try:
+        response = schedule(client_of(tenant_admin), device_of_org(5).serial_number)
+    finally:
+        cached_fleet.set_faults(malformed_rate=0.0)
+
+    assert response.status_code == 400
+    said = " ".join(response.context["form"].non_field_errors())
+    assert "not listed here" in said and "may schedule it twice" in said
+    assert AuditEntry.objects.get(action="headless_create").result == "unknown"
+
+
 def test_the_form_says_in_which_time_zone_the_time_is_read(tenant_admin, client_of, settings):
     settings.DISPLAY_TIME_ZONE = "America/Guayaquil"
     form = client_of(tenant_admin).get("/operations/").context["form"]
