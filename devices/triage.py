@@ -641,13 +641,16 @@ def release_group_claim(*, user, scope: tenancy.OrgScope, device_id: int) -> int
     return sum(counts.values())
 
 
-def release_claim(*, user, device_id: int) -> None:
+def release_claim(*, user, device_id: int) -> bool:
+    """Release the device's claim; False when there was none (released already, or the
+    device came Up)."""
     read = selectors.device_for_user(user=user, device_id=device_id, action=CLAIM, detail=False)
     deleted, _ = Claim.objects.filter(device_id=device_id).delete()
     if deleted:
         audit.record_action(user=user, action="release_claim", result=audit.OK,
                             organization_id=read.device.organization_id, device_id=device_id,
                             device_name=read.device.name)  # fmt: skip
+    return bool(deleted)
 
 
 def quick_action(*, user, device_id: int, action: str) -> str:

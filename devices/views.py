@@ -448,7 +448,11 @@ def triage_claim(request, device_id: int):
 @tenancy.scoped_view(action=triage_reads.CLAIM)
 @device_404
 def triage_release(request, device_id: int):
-    triage_reads.release_claim(user=request.user, device_id=device_id)
+    if not triage_reads.release_claim(user=request.user, device_id=device_id):
+        return _back_to_triage(
+            request, "There was no claim to release: someone released it already, or the "
+            "device came Up.",
+        )  # fmt: skip
     return _back_to_triage(request, "Claim released.")
 
 

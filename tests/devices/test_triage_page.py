@@ -200,3 +200,20 @@ def test_claiming_ones_own_claim_again_changes_its_note(
 
     claim = Claim.objects.get(device_id=device.id)
     assert (claim.user, claim.note) == (operator, "on site now")
+
+
+def test_releasing_a_claim_already_gone_says_so_and_audits_nothing(
+    client_of, operator, tenant_admin, polled, poll, all_devices
+):
+    device = device_of(all_devices, ORG_A)
+    polled.set_status(device.id, up=False)
+    poll()
+    client_of(operator).post(f"/triage/{device.id}/claim/", {"note": "on it"})
+    client_of(tenant_admin).post(f"/triage/{device.id}/release/")
+
+    # The operator's board still shows their claim.
+    response = client_of(operator).post(f"/triage/{device.id}/release/", HTTP_HX_REQUEST="true")
+
+    content = response.content.decode()
+    assert "Claim released." not in content and "no claim to release" in content
+    assert AuditEntry.objects.filter(action="release_claim").count() == 1
