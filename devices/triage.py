@@ -623,9 +623,13 @@ class GroupChanged(Exception):
 
 def release_group_claim(*, user, scope: tenancy.OrgScope, device_id: int) -> int:
     """Release the group claim that covers `device_id`, on the devices of it the user may
-    see; 404 when the device has no group claim or is outside the scope (the same answer)."""
+    see; 0 when a device the user may see has none (released already, or Up); 404 when the
+    device is outside the scope, whether it has a claim or not (the same answer)."""
     found = Claim.objects.filter(device_id=device_id).exclude(group_key="").first()
-    if found is None or not scope.allows(found.organization_id):
+    if found is None:
+        selectors.device_for_user(user=user, device_id=device_id, action=CLAIM, detail=False)
+        return 0
+    if not scope.allows(found.organization_id):
         raise Http404("No such claim.")
     key = found.group_key
     claims = Claim.objects.filter(group_key=key)

@@ -485,10 +485,16 @@ def triage_group_claim(request, device_id: int):
 
 @require_POST
 @tenancy.scoped_view(action=triage_reads.CLAIM)
+@device_404
 def triage_group_release(request, device_id: int):
     count = triage_reads.release_group_claim(
         user=request.user, scope=request.scope, device_id=device_id
     )
+    if not count:
+        return _back_to_triage(
+            request, "There was no claim to release: someone released it already, or its "
+            "devices came Up.",
+        )  # fmt: skip
     return _back_to_triage(request, f"Group claim released ({count} devices).")
 
 

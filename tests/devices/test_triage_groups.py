@@ -404,3 +404,21 @@ def test_a_group_claim_leaves_another_persons_claim_on_one_of_its_devices(
     assert claims[devices[1].id] == (operator, "this one is mine")
     assert {claims[d.id] for d in (devices[0], devices[2])} == {(tenant_admin, "the rest")}
     assert "Claimed 2 of the group's 3 devices" in html.unescape(response.content.decode())
+
+
+def test_releasing_a_group_claim_already_gone_says_so(
+    client_of, operator, tenant_admin, take_down, all_devices
+):
+    devices = up_devices(all_devices, ORG_A, count=3)
+    take_down(devices)
+    client_of(operator).post(f"/triage/groups/{devices[0].id}/claim/", {"note": "on it"})
+    client_of(tenant_admin).post(f"/triage/groups/{devices[0].id}/release/")
+
+    # The operator's board still shows the group's claim.
+    response = client_of(operator).post(
+        f"/triage/groups/{devices[0].id}/release/", HTTP_HX_REQUEST="true"
+    )
+
+    assert response.status_code == 200
+    assert "There was no claim to release" in response.content.decode()
+    assert AuditEntry.objects.filter(action="release_group_claim").count() == 1
