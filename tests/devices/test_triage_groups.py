@@ -8,9 +8,13 @@ poll brings them into the test's Redis read model, as the worker's poll does.
 
 import html
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import connection
+from django.test import Client
 
 from accounts.models import AuditEntry
 from devices import triage
@@ -422,3 +426,33 @@ def test_releasing_a_group_claim_already_gone_says_so(
     assert response.status_code == 200
     assert "There was no claim to release" in response.content.decode()
     assert AuditEntry.objects.filter(action="release_group_claim").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_people_claiming_the_same_group_at_once_leave_it_to_one_and_tell_the_other(
+    operator, tenant_admin, take_down, all_devices
+):
+    devices = up_devices(all_devices, ORG_A, count=4)
+    take_down(devices)
+    clients = []
+    for user in (operator, tenant_admin):
+        clients.append(Client())
+        clients[-1].force_login(user)
+    together = threading.Barrier(2)
+
+    def claim(client):
+        together.wait()
+        try:
+            return client.post(
+                f"/triage/groups/{devices[0].id}/claim/", {"note": "mine"}, HTTP_HX_REQUEST="true"
+            ).content.decode()
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(2) as pool:
+        said = list(pool.map(claim, clients))
+
+    holders = {c.user_id for c in Claim.objects.all()}
+    assert len(holders) == 1 and Claim.objects.count() == 4
+    assert sum("That group is already claimed by" in text for text in said) == 1
+    assert AuditEntry.objects.filter(action="claim_group").count() == 1
