@@ -31,7 +31,8 @@ every poll, full and incremental, whether or not anyone reads this board:
 Claims ("I'm on it") live in the dashboard's database (devices.models.Claim),
 are visible to everyone who can see the device, and are dropped when a poll
 sees the device come Up (devices.tasks, after each poll) and, as a backstop,
-when the board finds the device Up. A group's claim is a claim on each of its devices
+when the board finds the device Up and neither flapping nor stuck (a claim on
+such a row, Up, stays while the board lists it). A group's claim is a claim on each of its devices
 under one `group_key`, so it follows the same rules device by device and ends when the
 last of them is Up.
 """
@@ -270,21 +271,24 @@ def _flapping_and_stuck(board: Board, query: TriageQuery, org_ids, now: datetime
     threshold, with when each stuck setting was first seen; a note on the board when Redis
     cannot say."""
     flappers, stuck_devices, first_seen = [], [], {}
+    # Up devices the board lists whatever its filter (flapping, stuck): their claims stay.
+    # None: unknown (history or cache unreadable), so no claim is released.
+    listed_up: set[int] | None = set()
     try:
         model = configured.read_model()
         found_flapping = history_selectors.flapping_devices(now=now, org_ids=org_ids)
         board.notes += [found_flapping.error] if found_flapping.error else []
+        if found_flapping.error:
+            listed_up = None
+        else:
+            listed_up.update(f.device_id for f in found_flapping.items)
         for flapper in found_flapping.items:
             if len(flappers) >= FLAP_LIMIT:
                 break
             cached = model.get_device(flapper.device_id)
             if cached is not None and _wanted(query, cached.device):
                 flappers.append((cached.device, flapper.transitions))
-        pending = [
-            d
-            for d in list_selectors.all_matching(org_ids, DeviceQuery(pending_only=True))
-            if _wanted(query, d)
-        ]
+        pending = list_selectors.all_matching(org_ids, DeviceQuery(pending_only=True))
         first_seen = model.pending_first_seen(
             (d.id, p.name) for d in pending for p in d.pending_settings
         )
@@ -296,10 +300,13 @@ def _flapping_and_stuck(board: Board, query: TriageQuery, org_ids, now: datetime
                 if (device.id, p.name) in first_seen
                 and first_seen[(device.id, p.name)] <= threshold
             ]
-            if old:
+            if old and listed_up is not None:
+                listed_up.add(device.id)
+            if old and _wanted(query, device):
                 stuck_devices.append((device, tuple(old)))
     except redis.RedisError as error:
         log.warning("triage without history: %s", error)
+        listed_up = None
         board.notes.append(
             "Flapping and stuck-pending lists need the fleet cache (Redis), which is unreachable."
         )
@@ -332,9 +339,11 @@ def triage_board(
     if not down_only:
         flappers, stuck_devices, first_seen = _flapping_and_stuck(board, query, org_ids, now)
 
-    # Claims end when their device is Up: those of the user's organizations not among the
-    # Down devices read (the filter narrows only what is shown).
-    _release_claims_of_up_devices(down_ids=set(found.all_ids), scope=scope)
+    # Claims end when their device is Up and off the board: those of the user's
+    # organizations neither among the Down devices read nor flapping or stuck (the filter
+    # narrows only what is shown).
+    if listed_up is not None:
+        _release_claims_of_up_devices(kept_ids=set(found.all_ids) | listed_up, scope=scope)
     if query.view == GROUPED:
         bursts = went_down_together(down_devices)
         grouped = [b for b in bursts if len(b) > 1]
@@ -494,13 +503,13 @@ def _group_claim(burst: list[Device], claims: dict[int, Claim]) -> GroupClaim | 
                       created_at=first.created_at, covers=covers)  # fmt: skip
 
 
-def _release_claims_of_up_devices(*, down_ids: set[int], scope: tenancy.OrgScope) -> None:
-    """Claims end when the device is Up again: drop those of the scope's organizations
-    whose device the cache has Up."""
+def _release_claims_of_up_devices(*, kept_ids: set[int], scope: tenancy.OrgScope) -> None:
+    """Claims end when the device is Up again: drop those of the scope's organizations,
+    other than of `kept_ids` (Down, flapping or stuck), whose device the cache has Up."""
     claims = Claim.objects.all()
     if not scope.all:
         claims = claims.filter(organization_id__in=scope.ids)
-    claimed = set(claims.values_list("device_id", flat=True)) - down_ids
+    claimed = set(claims.values_list("device_id", flat=True)) - kept_ids
     if not claimed:
         return
     try:

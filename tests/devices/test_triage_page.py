@@ -217,3 +217,18 @@ def test_releasing_a_claim_already_gone_says_so_and_audits_nothing(
     content = response.content.decode()
     assert "Claim released." not in content and "no claim to release" in content
     assert AuditEntry.objects.filter(action="release_claim").count() == 1
+
+
+def test_a_claim_on_a_stuck_device_that_is_up_stays_while_it_is_listed(
+    client_of, noc, polled, settings, all_devices
+):
+    device = next(d for d in all_devices() if d.pending_settings and d.is_up)
+    settings.TRIAGE_PENDING_MINUTES = 0
+    client = client_of(noc)
+    assert device.id in section(client.get("/triage/").content.decode(), "stuck")
+
+    client.post(f"/triage/{device.id}/claim/", {"note": "chasing the pending config"})
+    content = client.get("/triage/").content.decode()
+
+    assert Claim.objects.filter(device_id=device.id).exists()
+    assert "chasing the pending config" in content
