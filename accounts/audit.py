@@ -69,6 +69,8 @@ ACTION_LABELS = {
     "export": "Export devices as CSV",
     "claim": "Claim a device (I'm on it)",
     "release_claim": "Release a claim",
+    "claim_group": "Claim a group of devices (I'm on it)",
+    "release_group_claim": "Release a group's claim",
     "bulk_cancel": "Cancel a bulk action",
     "campaign_create": "Create a firmware campaign",
     "campaign_start": "Start a firmware campaign",
@@ -104,9 +106,11 @@ def action_label(action: str) -> str:
 
 
 def action_named(text: str) -> str:
-    """The stored action name for what a person typed: a label as shown, or the name itself."""
+    """The stored action name for what a person typed: a label as shown, the words shown for
+    a name without a label ("Claim group"), or the name itself."""
     wanted = text.casefold()
-    return next((name for name, label in ACTION_LABELS.items() if label.casefold() == wanted), text)
+    labelled = (name for name, label in ACTION_LABELS.items() if label.casefold() == wanted)
+    return next(labelled, "_".join(wanted.split()))
 
 
 def describe_parameters(parameters: Mapping[str, Any]) -> str:

@@ -5,6 +5,8 @@ import csv
 import io
 import json
 
+import pytest
+
 from accounts import audit
 from devices.device_actions import ACTIONS
 from tests.fixtures.users import ORG_A, ORG_B, ORG_OTHER
@@ -123,3 +125,17 @@ def test_parameters_read_in_the_same_order_whatever_order_the_database_kept():
 
     assert audit.describe_parameters(written) == audit.describe_parameters(stored)
     assert audit.describe_parameters(written) == "no assigned user; operational status: maintenance"
+
+
+@pytest.mark.parametrize("action", ["claim_group", "release_group_claim", "saved_view_merge"])
+def test_the_action_filter_takes_the_words_shown_for_any_action(
+    client_of, noc, tenant_admin, action
+):
+    kept = record(tenant_admin, ORG_A, action, {})
+    record(tenant_admin, ORG_A, "reboot", {})
+    client = client_of(noc)
+    shown = audit.action_label(action)
+
+    response = client.get("/audit/", {"action": shown})
+
+    assert [e.id for e in response.context["entries"]] == [kept.id]
