@@ -81,3 +81,21 @@ def test_while_the_cache_cannot_say_who_owns_a_serial_nothing_is_sent(
     expect(page.get_by_label("Parameters")).to_have_value("firmware_image=47")
     screenshot("scheduled-cache-filling")
     assert headless_posts(upstream) == []
+
+
+def test_a_form_sent_after_the_session_ended_says_on_the_login_page_it_was_not_saved(
+    cached_fleet, dashboard_url, device_of_org, tenant_admin, page, login
+):
+    login(tenant_admin.username, PASSWORD)
+    page.goto("/operations/")
+    other = page.context.new_page()
+    other.goto("/")
+    other.get_by_role("button", name="Log out").click()
+    other.wait_for_url("**/accounts/login/**")
+
+    fill(page, device_of_org(5).serial_number)
+
+    page.wait_for_url("**/accounts/login/**")
+    expect(page.get_by_role("status")).to_contain_text(
+        "Your session ended before what you sent could be saved: nothing was changed."
+    )
