@@ -529,7 +529,7 @@ def claim_device(*, user, device_id: int, note: str) -> Claim:
     ClaimedByOther when another person holds it: a stale board never takes it from them."""
     read = selectors.device_for_user(user=user, device_id=device_id, action=CLAIM, detail=False)
     device = read.device
-    note = " ".join(note.split())[:NOTE_LENGTH]
+    note = _note_text(note)
     with transaction.atomic():
         # One row per device (unique): of two claims at once, the second finds the first.
         claim, created = Claim.objects.select_for_update().get_or_create(
@@ -546,6 +546,11 @@ def claim_device(*, user, device_id: int, note: str) -> Claim:
                             organization_id=device.organization_id, device_id=device.id,
                             device_name=device.name, parameters={"note": note})  # fmt: skip
     return claim
+
+
+def _note_text(note: str) -> str:
+    """A claim's note on one line, without NUL (PostgreSQL refuses it), at most NOTE_LENGTH."""
+    return " ".join(note.replace("\x00", "").split())[:NOTE_LENGTH]
 
 
 class ClaimedByOther(Exception):
@@ -581,7 +586,7 @@ def claim_group(*, user, scope: tenancy.OrgScope, anchor: int, note: str, now: d
     )
     if burst is None:
         raise GroupChanged
-    note = " ".join(note.split())[:NOTE_LENGTH]
+    note = _note_text(note)
     key = secrets.token_hex(8)
     ids = [d.id for d in burst]
     with transaction.atomic():

@@ -460,3 +460,17 @@ def test_two_people_claiming_the_same_group_at_once_leave_it_to_one_and_tell_the
     assert len(holders) == 1 and Claim.objects.count() == 4
     assert sum("That group is already claimed by" in text for text in said) == 1
     assert AuditEntry.objects.filter(action="claim_group").count() == 1
+
+
+def test_a_group_note_with_a_nul_character_still_claims(
+    client_of, operator, take_down, all_devices
+):
+    devices = up_devices(all_devices, ORG_A, count=3)
+    take_down(devices)
+
+    response = client_of(operator).post(
+        f"/triage/groups/{devices[0].id}/claim/", {"note": "power\x00 cut"}
+    )
+
+    assert response.status_code == 302
+    assert {c.note for c in Claim.objects.all()} == {"power cut"}

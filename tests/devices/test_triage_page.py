@@ -232,3 +232,14 @@ def test_a_claim_on_a_stuck_device_that_is_up_stays_while_it_is_listed(
 
     assert Claim.objects.filter(device_id=device.id).exists()
     assert "chasing the pending config" in content
+
+
+def test_a_note_with_a_nul_character_still_claims(client_of, operator, polled, poll, all_devices):
+    device = device_of(all_devices, ORG_A)
+    polled.set_status(device.id, up=False)
+    poll()
+
+    response = client_of(operator).post(f"/triage/{device.id}/claim/", {"note": "on\x00 site"})
+
+    assert response.status_code == 302
+    assert Claim.objects.get(device_id=device.id).note == "on site"
