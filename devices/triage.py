@@ -268,8 +268,8 @@ def _all_down(org_ids: frozenset[int] | None, info: SnapshotInfo) -> list[Device
 
 def _flapping_and_stuck(board: Board, query: TriageQuery, org_ids, now: datetime):
     """The flapping devices and those with pending settings stuck past the board's
-    threshold, with when each stuck setting was first seen; a note on the board when Redis
-    cannot say."""
+    threshold, with when each stuck setting was first seen, and the Up devices these lists
+    hold whatever the filter (None: unknown); a note on the board when Redis cannot say."""
     flappers, stuck_devices, first_seen = [], [], {}
     # Up devices the board lists whatever its filter (flapping, stuck): their claims stay.
     # None: unknown (history or cache unreadable), so no claim is released.
@@ -310,7 +310,7 @@ def _flapping_and_stuck(board: Board, query: TriageQuery, org_ids, now: datetime
         board.notes.append(
             "Flapping and stuck-pending lists need the fleet cache (Redis), which is unreachable."
         )
-    return flappers, stuck_devices, first_seen
+    return flappers, stuck_devices, first_seen, listed_up
 
 
 def triage_board(
@@ -335,9 +335,12 @@ def triage_board(
     board.down_total = len(found.down) + found.unread
     board.maintenance_total = len(found.in_maintenance)
     down_devices = found.down
-    flappers, stuck_devices, first_seen = [], [], {}
+    # Down only: the flapping and stuck lists are not read, so no claim is released.
+    flappers, stuck_devices, first_seen, listed_up = [], [], {}, None
     if not down_only:
-        flappers, stuck_devices, first_seen = _flapping_and_stuck(board, query, org_ids, now)
+        flappers, stuck_devices, first_seen, listed_up = _flapping_and_stuck(
+            board, query, org_ids, now
+        )
 
     # Claims end when their device is Up and off the board: those of the user's
     # organizations neither among the Down devices read nor flapping or stuck (the filter
