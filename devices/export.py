@@ -66,7 +66,7 @@ def _cell(value) -> str:
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, tuple):  # pending_settings
-        return ",".join(str(p.name if p.value is None else f"{p.name}:{p.value}") for p in value)
+        value = ",".join(str(p.name if p.value is None else f"{p.name}:{p.value}") for p in value)
     return spreadsheet_cells.defused(str(value))
 
 
@@ -77,7 +77,7 @@ def rows(devices, names: dict[int, str], header: list[str] = HEADER):
         org = device.organization_id
         name = names.get(org) or ("" if org is None else Organization.placeholder_name(org))
         yield writer.writerow(
-            [name if field == "organization_name" else _cell(getattr(device, field))
+            [_cell(name if field == "organization_name" else getattr(device, field))
              for field in header]
         )  # fmt: skip
 

@@ -74,3 +74,22 @@ def test_the_page_links_the_export_with_the_same_filter(client_of, noc, polled):
     content = client_of(noc).get("/devices/", {"status": "down", "page": "2"}).content.decode()
 
     assert 'href="/devices/export.csv?status=down"' in content
+
+
+def test_formula_like_values_are_defused_in_every_column(
+    client_of, noc, still_fleet, poll, organizations, all_devices
+):
+    """An organization's name and a pending entry come from people and the upstream too:
+    a spreadsheet opening the export must run none of them."""
+    device = next(d for d in all_devices() if d.organization_id == ORG_A)
+    still_fleet.answer_fields(device.id, name="=1+2", pending_settings="=HYPERLINK(1):x")
+    organizations[ORG_A].name = "@SUM(A1)"
+    organizations[ORG_A].save()
+    poll()
+
+    rows = exported(client_of(noc).get("/devices/export.csv", {"q": device.serial_number}))
+
+    assert len(rows) == 1
+    assert rows[0]["name"] == "'=1+2"
+    assert rows[0]["pending_settings"] == "'=HYPERLINK(1):x"
+    assert rows[0]["organization_name"] == "'@SUM(A1)"
