@@ -106,7 +106,9 @@ class ListFilters:
 
 def _first(params: Mapping, name: str) -> str:
     value = params.get(name, "")
-    return value.strip() if isinstance(value, str) else ""
+    # No device field holds a NUL, and PostgreSQL refuses one in the audit entry or saved view
+    # that keeps the filter.
+    return value.replace("\x00", "").strip() if isinstance(value, str) else ""
 
 
 def _positive_int(raw: str) -> int | None:

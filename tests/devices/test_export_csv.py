@@ -93,3 +93,16 @@ def test_formula_like_values_are_defused_in_every_column(
     assert rows[0]["name"] == "'=1+2"
     assert rows[0]["pending_settings"] == "'=HYPERLINK(1):x"
     assert rows[0]["organization_name"] == "'@SUM(A1)"
+
+
+def test_a_search_holding_a_nul_character_exports_instead_of_failing(
+    client_of, noc, polled, all_devices
+):
+    """The export's audit entry keeps the search; PostgreSQL refuses a NUL in it."""
+    device = all_devices()[3]
+
+    response = client_of(noc).get("/devices/export.csv", {"q": "\x00" + device.serial_number})
+
+    assert response.status_code == 200
+    assert [r["id"] for r in exported(response)] == [str(device.id)]
+    assert AuditEntry.objects.get(action="export").parameters["q"] == device.serial_number
