@@ -22,7 +22,7 @@ Rules (each row):
   still refused by the control API itself (400 on `serial_number`), and that row
   then fails with the upstream's words.
 - empty cells are left out of the POST (the upstream's defaults apply);
-- no cell may hold a line break or a tab.
+- no cell may hold a line break or a tab, and the file no NUL character.
 """
 
 from __future__ import annotations
@@ -127,6 +127,13 @@ def check_file(data: bytes, *, user, fleet_serials: SerialLookup | None = None) 
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         result.problems.append("The file is not UTF-8 text: save it as CSV (UTF-8).")
+        return result
+    if "\x00" in text:  # no CSV text holds one, and the database refuses to keep it
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        result.problems.append(
+            f"Line {line} holds a NUL character, which CSV text never does: save the file "
+            "as CSV (UTF-8)."
+        )
         return result
     reader = csv.reader(io.StringIO(text, newline=""))
     try:

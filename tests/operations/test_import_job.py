@@ -317,3 +317,20 @@ def test_an_upload_without_a_file_says_so(noc, client_of):
     response = client_of(noc).post("/devices/import/", {})
     assert response.status_code == 400
     assert "Choose a CSV file to upload." in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [rows_csv("imp-a,IMP-A\x00-1,12,5,,pw-a,first"), b"name\x00,serial_number\nimp-a,IMP-A-1\n"],
+    ids=["in a cell", "in the header"],
+)
+def test_a_file_holding_a_nul_character_is_refused_in_words(cached_fleet, noc, client_of, data):
+    client = client_of(noc)
+    cached_fleet.clear_log()
+
+    response = upload(client, data)
+
+    page = client.get(response["Location"]).content.decode()
+    assert "holds a NUL character" in page
+    assert not imports.can_start(last_job())
+    assert posts(cached_fleet) == 0
