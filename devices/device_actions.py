@@ -303,8 +303,15 @@ def device_action_resend(
     if original is None:
         raise Http404("No such action.")
     spec = ACTIONS[original.action]
-    # Visibility first (404), then a fresh read of pending_settings.
-    selectors.device_for_user(user=user, device_id=device_id, detail=False)
+    # Visibility first (404), then the role, then a fresh read of pending_settings.
+    cached = selectors.device_for_user(user=user, device_id=device_id, detail=False).device
+    if not tenancy.can(user, spec.permission, cached.organization_id):
+        # device_action records and audits the refusal; nothing is sent.
+        return device_action(
+            device_id=device_id, user=user, action=original.action,
+            idempotency_key=idempotency_key, parameters=_resend_parameters(original, cached),
+            resend_of=original,
+        )  # fmt: skip
     if not original.may_resend:
         raise ActionInputError(
             "Only an action whose outcome is unknown, or that failed without the control API "

@@ -233,3 +233,24 @@ def test_the_page_renders_a_fresh_key_for_every_form(
     html = client_of(operator).get(f"/devices/{device_of_org(5).id}/").content.decode()
     keys = re.findall(r'name="key" value="([^"]+)"', html)
     assert len(keys) == len(set(keys)) >= 4
+
+
+def test_a_viewers_send_again_is_refused_even_when_the_action_is_pending(
+    cached_fleet, device_of_org, operator, viewer, client_of, settings
+):
+    """Sending again checks the role first: a viewer's forged POST records no action of
+    theirs as done, whatever the device has pending."""
+    device = device_of_org(5)
+    settings.ACTION_READ_TIMEOUT = 1
+    cached_fleet.set_faults(latency_ms=1500, method="PATCH")
+    post_action(client_of(operator), device.id, "reboot")
+    original = ActionRecord.objects.get(key=KEY)
+    cached_fleet.clear_faults()
+    time.sleep(1.0)  # the late PATCH lands upstream: the reboot is pending
+
+    client_of(viewer).post(f"/devices/{device.id}/actions/{original.pk}/resend/", {"key": "v" * 32})
+
+    again = ActionRecord.objects.get(key="v" * 32)
+    assert again.state == ActionRecord.State.REFUSED
+    assert AuditEntry.objects.get(request_id="v" * 32).result == "failed"
+    assert writes(cached_fleet, device.id) == 1
