@@ -12,6 +12,7 @@ from django import forms
 
 from accounts.models import Organization
 from common import integers
+from common.text_fields import LinesField
 
 # Every POST field of the contract (POST /inventory_device/), in the order of the form.
 DEVICE_FIELDS = (
@@ -49,15 +50,6 @@ def _bounded(message: str, *, required: bool = True, label: str) -> forms.Intege
     )
 
 
-class _LinesField(forms.CharField):
-    """Text with line breaks as the control API stores them: a browser posts a textarea's
-    as CRLF, which would count each twice against the length limit and change the value."""
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        return value.replace("\r\n", "\n") if value else value
-
-
 def organization_choices(scope) -> list[tuple[int, str]]:
     """The organizations a scope allows, as (upstream id, label), by name."""
     orgs = Organization.objects.all()
@@ -80,7 +72,7 @@ class DeviceForm(forms.Form):
     longitude = forms.DecimalField(
         required=False, max_digits=9, decimal_places=6, min_value=Decimal(-180), max_value=180
     )
-    description = _LinesField(required=False, max_length=255, widget=forms.Textarea(
+    description = LinesField(required=False, max_length=255, widget=forms.Textarea(
         attrs={"rows": 2}))  # fmt: skip
     username = forms.CharField(max_length=255, required=False, label="Management username")
     password = forms.CharField(

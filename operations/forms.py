@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from django import forms
 
 from common import integers, moments
+from common.text_fields import LinesField
 
 
 def parse_key_values(text: str) -> dict:
@@ -38,9 +39,22 @@ def parse_key_values(text: str) -> dict:
     return result
 
 
+def _line(key, value) -> str:
+    return f"{key}={str(value).lower() if isinstance(value, bool) else value}"
+
+
 def key_values_text(mapping) -> str:
-    return "\n".join(f"{k}={str(v).lower() if isinstance(v, bool) else v}" for k, v in
-                     (mapping or {}).items())  # fmt: skip
+    return "\n".join(_line(k, v) for k, v in (mapping or {}).items())
+
+
+def keep_unchanged(parsed: dict, text: str, stored) -> dict:
+    """`parsed` (read from `text`), with the stored value of every key whose line is as the
+    form showed it: a nested or decimal value, or text such as 007, cannot be typed back."""
+    lines = {line.strip() for line in text.splitlines()}
+    return {
+        k: stored[k] if k in stored and _line(k, stored[k]).strip() in lines else v
+        for k, v in parsed.items()
+    }
 
 
 class KeyValuesField(forms.CharField):
@@ -136,8 +150,8 @@ TRANSITIONS = {
 class MaintenanceForm(ZonedDateTimeMixin, forms.Form):
     operational_status = forms.ChoiceField(label="Operational status")
     assigned_user = forms.CharField(required=False, max_length=255, label="Assigned user")
-    maintenance_notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}),
-                                        label="Maintenance notes")  # fmt: skip
+    maintenance_notes = LinesField(required=False, widget=forms.Textarea(attrs={"rows": 3}),
+                                   label="Maintenance notes")  # fmt: skip
     next_maintenance = forms.DateTimeField(
         required=False, label="Next maintenance",
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
@@ -180,7 +194,10 @@ class MaintenanceForm(ZonedDateTimeMixin, forms.Form):
         data = self.cleaned_data
         body = {"operational_status": data["operational_status"]}
         for name in ("assigned_user", "maintenance_notes", "configuration", "next_maintenance"):
-            if data.get(name):
+            if name == "configuration" and data.get(name):
+                typed = self.data.get(self.add_prefix(name), "")
+                body[name] = keep_unchanged(data[name], typed, stored.get(name) or {})
+            elif data.get(name):
                 body[name] = data[name]
             elif stored.get(name):
                 body[name] = {} if name == "configuration" else None

@@ -1,69 +1,19 @@
 """Every stored value survives the edit form unchanged: opened and saved as a browser does,
 the form sends nothing the person did not change."""
 
-from html.parser import HTMLParser
-
 import pytest
 from django.conf import settings
 
 from controlapi import ControlAPI
+from tests.devices.forms import form_values
 from tests.fixtures.operations import writes
 
 pytestmark = pytest.mark.django_db
 
 
-class _FormValues(HTMLParser):
-    """The fields of the edit form as a browser submits them (newlines as CRLF)."""
-
-    def __init__(self):
-        super().__init__()
-        self.values, self._select, self._textarea = {}, None, None
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        name = attrs.get("name")
-        if tag == "input" and name and attrs.get("type") != "submit":
-            value = attrs.get("value") or ""
-            if attrs.get("type") != "hidden":  # a text input's value holds no line break
-                value = value.replace("\r", "").replace("\n", "")
-            self.values[name] = value.replace("\r\n", "\n").replace("\n", "\r\n")
-        elif tag == "select":
-            self._select = name
-            self.values.setdefault(name, "")
-        elif tag == "option" and self._select and "selected" in attrs:
-            self.values[self._select] = attrs.get("value", "")
-        elif tag == "textarea":
-            self._textarea = name
-            self.values[name] = ""
-
-    def handle_endtag(self, tag):
-        if tag == "select":
-            self._select = None
-        elif tag == "textarea":
-            self._textarea = None
-
-    def handle_data(self, data):
-        if self._textarea:
-            text = self.values[self._textarea] + data
-            self.values[self._textarea] = text.replace("\r\n", "\n")
-
-    def close(self):
-        super().close()
-        for name, value in self.values.items():
-            if value.startswith("\n"):
-                value = value[1:]  # the parser drops a textarea's first newline
-            if "\n" in value and "\r\n" not in value:
-                value = value.replace("\n", "\r\n")
-            self.values[name] = value
-
-
 def submitted(client, device_id) -> dict:
     html = client.get(f"/devices/{device_id}/edit/form/", HTTP_HX_REQUEST="true").content.decode()
-    parser = _FormValues()
-    parser.feed(html)
-    parser.close()
-    parser.values.pop("csrfmiddlewaretoken", None)
-    return parser.values
+    return form_values(html)
 
 
 STORED = {

@@ -3,7 +3,9 @@
 import pytest
 
 from accounts.models import AuditEntry, Role
+from controlapi import ControlAPI
 from operations.models import HeadlessRecord, MaintenanceSnapshot
+from tests.devices.forms import form_values
 from tests.fixtures.operations import schedule
 from tests.fixtures.users import make_user
 
@@ -318,3 +320,29 @@ def test_a_tenant_is_sent_only_a_serial_that_is_exactly_one_of_their_devices(
     assert headless_posts(cached_fleet) == []
     assert schedule(client_of(tenant_admin), own).status_code == 302
     assert [e["body"]["device_serial"] for e in headless_posts(cached_fleet)] == [own]
+
+
+def test_saving_the_maintenance_form_keeps_stored_values_it_did_not_touch(
+    cached_fleet, device_of_org, tenant_admin, client_of, settings
+):
+    """Values another tool stored (a nested setting, a decimal, text that looks like a number)
+    and notes over several lines come back unchanged when only the status changes."""
+    device = device_of_org(5)
+    stored = {"limits": {"max": 3}, "ratio": 1.5, "pin": "007", "enabled": "yes"}
+    with ControlAPI(settings.CONTROL_API_URL, settings.CONTROL_API_TOKEN) as api:
+        api.update_device_operation(
+            device.id, {"configuration": stored, "maintenance_notes": "fan swap\nthen reboot"}
+        )
+    client = client_of(tenant_admin)
+    maintenance(client, device.id, maintenance_notes="", configuration="")  # keeps the answer
+    opened = form_values(client.get(f"/devices/{device.id}/maintenance/").content.decode())
+    cached_fleet.clear_log()
+
+    response = client.post(
+        f"/devices/{device.id}/maintenance/", {**opened, "operational_status": "active"}
+    )
+
+    assert response.status_code == 302
+    answer = MaintenanceSnapshot.objects.get(device_id=device.id).answer
+    assert {k: answer["configuration"][k] for k in stored} == stored
+    assert answer["maintenance_notes"] == "fan swap\nthen reboot"
