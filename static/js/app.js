@@ -56,3 +56,42 @@
     });
   });
 })();
+
+// A form marked data-once is sent once: its button disables itself on submit, so a double
+// click sends one request (an action form's one-time key also makes the server refuse a
+// reused one; a create, an edit or a maintenance record has no such key).
+(function () {
+  "use strict";
+
+  function lock(form) {
+    if (form.dataset.sent === "1") return false;
+    form.dataset.sent = "1";
+    form.querySelectorAll("button[type=submit]").forEach(function (button) {
+      button.disabled = true;
+      button.setAttribute("aria-busy", "true");
+      button.dataset.label = button.textContent;
+      button.textContent = "Sending…";
+    });
+    return true;
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches || !form.matches("form[data-once]")) return;
+    if (!lock(form)) event.preventDefault();
+  }, true);
+
+  // A page restored from the back/forward cache shows its buttons usable again; the
+  // one-time key still stops a resend, and the server says so.
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) return;
+    document.querySelectorAll("form[data-once]").forEach(function (form) {
+      form.dataset.sent = "";
+      form.querySelectorAll("button[type=submit]").forEach(function (button) {
+        button.disabled = false;
+        button.removeAttribute("aria-busy");
+        if (button.dataset.label) button.textContent = button.dataset.label;
+      });
+    });
+  });
+})();

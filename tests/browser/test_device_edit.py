@@ -89,3 +89,50 @@ def test_create_with_a_number_too_large_says_so_on_its_field(
     assert not [e for e in upstream.request_log()["entries"] if e["method"] == "POST"]
     page.get_by_label("Update frequency (seconds)").scroll_into_view_if_needed()
     screenshot("device-create-number-too-large")
+
+
+def click_twice(page, label):
+    """A second click on the button while the first click's request is on its way."""
+    page.evaluate(
+        """label => {
+            const button = [...document.querySelectorAll("button[type=submit]")]
+                .find(b => b.textContent.trim() === label);
+            button.click();
+            setTimeout(() => button.click(), 150);
+        }""",
+        label,
+    )
+
+
+def test_a_second_click_on_create_creates_once_and_says_so(
+    upstream, dashboard_url, tenant_admin, page, login
+):
+    """The second click must not reach the control API, whose answer (the serial is taken)
+    would replace the page saying the device was created."""
+    login(tenant_admin.username, PASSWORD)
+    page.goto("/devices/new/")
+    page.get_by_label("Name", exact=True).fill("twice-router")
+    page.get_by_label("Serial number", exact=True).fill("TWICE-0001")
+    page.get_by_label("Device type id").fill("12")
+    page.get_by_label("Organization").select_option("5")
+    page.get_by_label("Management password").fill("pw-secret-1")
+    upstream.clear_log()
+    upstream.set_faults(latency_ms=400, method="POST")
+    click_twice(page, "Create device")
+    expect(page.locator("#device-fields")).to_contain_text("TWICE-0001")
+    expect(page.get_by_text("Device twice-router created")).to_be_visible()
+    assert upstream.request_count("POST", "/api/v1/inventory_device/") == 1
+
+
+def test_a_second_click_on_save_saves_once(
+    cached_fleet, dashboard_url, device_of_org, tenant_admin, page, login
+):
+    device = device_of_org(5)
+    login(tenant_admin.username, PASSWORD)
+    page.goto(f"/devices/{device.id}/edit/")
+    page.get_by_label("Name", exact=True).fill("saved-once")
+    cached_fleet.clear_log()
+    cached_fleet.set_faults(latency_ms=400, method="PATCH")
+    click_twice(page, "Save changes")
+    expect(page.get_by_text("Device saved.")).to_be_visible()
+    assert writes(cached_fleet, device.id) == 1
