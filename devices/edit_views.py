@@ -55,6 +55,8 @@ def device_create(request):
             messages.success(request, f"Device {device.name} created (id {device.id}).")
             return redirect("devices:detail", device.id)
     status = 400 if request.method == "POST" else 200
+    if request.method == "POST":
+        form.ask_password_again()
     context = {"form": form, "creating": True, "nav": "devices", "title": "New device"}
     return render(request, "devices/edit.html", context, status=status)
 
@@ -107,6 +109,7 @@ def device_edit(request, device_id: int):
         else:
             messages.success(request, "Device saved.")
             return redirect("devices:detail", device_id)
+    form.ask_password_again()
     context = _edit_context(device_id, form=form, last_change=opened,
                             original=_original_fields(form), conflict=conflict)  # fmt: skip
     return render(request, "devices/edit.html", context, status=409 if conflict else 400)

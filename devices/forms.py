@@ -120,6 +120,12 @@ class DeviceForm(forms.Form):
             body[name] = value
         return body
 
+    def ask_password_again(self) -> None:
+        """After a refused save: a typed password is never rendered back, so saving the form
+        again as shown would drop it without a word."""
+        if self.data.get("password") and "password" not in self.errors:
+            self.add_error("password", "Type the password again: it is never shown on a page.")
+
     def add_upstream_errors(self, field_errors: dict) -> None:
         """A 400's field messages on their fields; the rest above the form."""
         for name, messages in field_errors.items():

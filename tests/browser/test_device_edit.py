@@ -21,7 +21,8 @@ def test_create_with_errors_keeps_the_input(
     page.get_by_label("Latitude", exact=True).fill("12.5")
     page.get_by_label("Management password").fill("pw-secret-1")
     page.get_by_role("button", name="Create device").click()
-    expect(page.locator(".error")).to_contain_text("serial number already exists")
+    expect(page.locator("#id_serial_number-error")).to_contain_text("serial number already exists")
+    expect(page.locator("#id_password-error")).to_contain_text("Type the password again")
     expect(page.get_by_label("Name", exact=True)).to_have_value("lab-router")
     expect(page.get_by_label("Latitude", exact=True)).to_have_value("12.5")
     expect(page.get_by_label("Management password")).to_have_value("")
@@ -79,7 +80,7 @@ def test_create_with_a_number_too_large_says_so_on_its_field(
     page.get_by_label("Update frequency (seconds)").fill("123456789012345678901234567890")
     page.get_by_role("button", name="Create device").click()
 
-    expect(page.locator(".error")).to_contain_text(
+    expect(page.locator("#id_update_frequency-error")).to_contain_text(
         "The update frequency is a whole number of seconds from 1 to 2147483647."
     )
     expect(page.get_by_label("Update frequency (seconds)")).to_have_value(

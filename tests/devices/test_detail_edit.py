@@ -161,3 +161,27 @@ def test_edit_refuses_an_update_frequency_too_large(
     assert response.status_code == 400
     assert "seconds from 1 to 2147483647" in response.context["form"].errors["update_frequency"][0]
     assert writes(cached_fleet, device.id) == 0
+
+
+def test_a_refused_edit_asks_for_the_typed_password_again(
+    cached_fleet, device_of_org, tenant_admin, client_of
+):
+    """The password is never rendered back: saving again as shown would drop the new one
+    without a word, so the form says it must be typed again."""
+    device = device_of_org(5)
+    client = client_of(tenant_admin)
+    data = {**edit_form(client, device.id), "password": "new-pw-77", "latitude": "north"}
+
+    response = client.post(f"/devices/{device.id}/edit/", data)
+
+    assert response.status_code == 400
+    assert "Type the password again" in response.context["form"].errors["password"][0]
+    assert "new-pw-77" not in response.content.decode()
+
+
+def test_a_refused_create_asks_for_the_typed_password_again(upstream, tenant_admin, client_of):
+    response = client_of(tenant_admin).post("/devices/new/", {**NEW, "latitude": "north"})
+
+    assert response.status_code == 400
+    assert "Type the password again" in response.context["form"].errors["password"][0]
+    assert NEW["password"] not in response.content.decode()
