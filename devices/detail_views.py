@@ -14,6 +14,7 @@ import time
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -38,6 +39,10 @@ from fleet import freshness
 RECENT_ACTIONS = 8
 # How long the freshness panel waits for a requested refresh before it says so.
 REFRESH_WAIT_SECONDS = 30
+NOT_QUEUED = (
+    "The refresh could not be started: the task queue (Redis) is unreachable. Showing the "
+    "last copy; try again in a minute."
+)
 
 # Pending-settings entries in words. Unknown names are shown as they came.
 PENDING_WORDS = {
@@ -243,7 +248,11 @@ def device_refresh(request, device_id: int):
         return _freshness(request, read, since=None, status=200)
     since = datetime.now(UTC).timestamp()
     token = refresh_requests.start()
-    tasks.refresh_device.delay(device_id, token)
+    if not tasks.queue_refresh(device_id, token):
+        if not request.htmx:
+            messages.error(request, NOT_QUEUED)
+            return redirect("devices:detail", device_id)
+        return _refresh_ended(request, read, note=NOT_QUEUED)
     if not request.htmx:
         return redirect("devices:detail", device_id)
     return _freshness(request, read, since=since, token=token)

@@ -281,6 +281,16 @@ def refresh_device(device_id: int, request_token: str = ""):
     return f"device {device.id}: {device.status}"
 
 
+def queue_refresh(device_id: int, request_token: str) -> bool:
+    """Send "Refresh now" to a worker; False when the broker cannot take it."""
+    try:
+        refresh_device.delay(device_id, request_token)
+    except Exception as error:  # noqa: BLE001 -- any broker failure: the page says so
+        log.warning("refresh of device %s not queued: %s", device_id, error)
+        return False
+    return True
+
+
 def _record_history(report) -> None:
     if report.started_at is None:
         return
