@@ -137,3 +137,27 @@ def test_a_second_click_on_save_saves_once(
     click_twice(page, "Save changes")
     expect(page.get_by_text("Device saved.")).to_be_visible()
     assert writes(cached_fleet, device.id) == 1
+
+
+def test_saving_unchanged_keeps_every_stored_value(
+    cached_fleet, dashboard_url, device_of_org, tenant_admin, page, login
+):
+    """A browser posts a textarea's line breaks as CRLF: a description of 255 characters over
+    several lines must neither be refused as too long nor be sent back changed."""
+    device = device_of_org(5)
+    stored = {
+        "name": "Routeur café ☕ 東京",
+        "description": "\n".join(["x" * 50] * 6)[:255],
+        "latitude": "-89.999999",
+        "longitude": "0",
+        "customer_id": None,
+    }
+    with ControlAPI(settings.CONTROL_API_URL, settings.CONTROL_API_TOKEN) as api:
+        api.update_device(device.id, stored)
+    login(tenant_admin.username, PASSWORD)
+    page.goto(f"/devices/{device.id}/edit/")
+    expect(page.get_by_label("Name", exact=True)).to_have_value(stored["name"])
+    cached_fleet.clear_log()
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_text("Device saved.")).to_be_visible()
+    assert writes(cached_fleet, device.id) == 0
