@@ -136,7 +136,8 @@ def check_action_input(spec: ActionSpec, device: Device, parameters: Mapping[str
         clean["firmware_image"] = image
     if spec.danger:
         typed = str(parameters.get("confirm_name", "")).strip()
-        if not device.name or typed != device.name:
+        # Both sides without spaces at their ends: a form drops them from what is typed.
+        if not device.name.strip() or typed != device.name.strip():
             raise ActionInputError(
                 f"Type the device's name ({device.name}) exactly to confirm {spec.label.lower()}."
             )

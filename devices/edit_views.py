@@ -188,7 +188,8 @@ def device_delete(request, device_id: int):
     form = DeleteForm(request.POST or None)
     error_text = ""
     if request.method == "POST" and form.is_valid():
-        if form.cleaned_data["confirm_name"].strip() != device.name:
+        # Without spaces at its ends, as the form reads what is typed.
+        if form.cleaned_data["confirm_name"].strip() != device.name.strip():
             form.add_error("confirm_name", f"Type the device's name ({device.name}) exactly.")
         else:
             try:

@@ -4,9 +4,13 @@ import re
 import time
 
 import pytest
+from django.conf import settings
 
 from accounts.models import AuditEntry
+from controlapi import ControlAPI
+from devices import configured
 from devices.models import ActionRecord
+from fleet.polling import PollConfig, poll_fleet
 from tests.fixtures.operations import writes
 
 pytestmark = pytest.mark.django_db
@@ -254,3 +258,33 @@ def test_a_viewers_send_again_is_refused_even_when_the_action_is_pending(
     assert again.state == ActionRecord.State.REFUSED
     assert AuditEntry.objects.get(request_id="v" * 32).result == "failed"
     assert writes(cached_fleet, device.id) == 1
+
+
+def renamed_in_the_cache(sim_control, device_id, name):
+    """The device renamed upstream (by another tool) and the fleet polled again."""
+    with ControlAPI(settings.CONTROL_API_URL, settings.CONTROL_API_TOKEN) as api:
+        api.update_device(device_id, {"name": name})
+    poll_fleet(
+        model=configured.read_model(for_pages=False),
+        api_factory=configured.upstream(),
+        config=PollConfig(page_size=100, parallel=2, lock_ttl=5.0),
+        mode="full",
+    )
+    sim_control.clear_log()
+
+
+def test_a_name_ending_in_a_space_can_be_typed_to_confirm(
+    cached_fleet, device_of_org, tenant_admin, client_of
+):
+    """A stored name with a space at its end: typing it as shown confirms (a form drops the
+    space), rather than refusing every factory reset or delete of that device."""
+    device = device_of_org(5)
+    renamed_in_the_cache(cached_fleet, device.id, "edge-router ")
+    client = client_of(tenant_admin)
+
+    post_action(client, device.id, "factory-reset", confirm_name="edge-router ")
+    deleted = client.post(f"/devices/{device.id}/delete/", {"confirm_name": "edge-router "})
+
+    assert ActionRecord.objects.get(key=KEY).state == ActionRecord.State.SENT
+    assert deleted.status_code in (302, 409)  # sent: pending work may still hold it
+    assert writes(cached_fleet, device.id, method="DELETE") == 1
