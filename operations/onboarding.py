@@ -165,7 +165,16 @@ def check_file(data: bytes, *, user, fleet_serials: SerialLookup | None = None) 
 
 
 def _check_header(result: FileCheck) -> None:
-    unknown = [c for c in result.columns if c not in COLUMNS]
+    unnamed = [str(i) for i, c in enumerate(result.columns, start=1) if not c]
+    if unnamed:  # a spreadsheet leaves them after a column once used: said by position
+        one = len(unnamed) == 1
+        which, it, its, is_ = ("Column", "it", "its", "it is") if one else (
+            "Columns", "them", "their", "they are")  # fmt: skip
+        result.problems.append(
+            f"{which} {', '.join(unnamed)} {'has' if one else 'have'} no name in the header "
+            f"line: name {it}, or delete {it} (with {its} cells) if {is_} empty."
+        )
+    unknown = [c for c in result.columns if c and c not in COLUMNS]
     if unknown:
         result.problems.append(
             "Unknown column" + ("s" if len(unknown) > 1 else "") + ": "
@@ -175,7 +184,7 @@ def _check_header(result: FileCheck) -> None:
     missing = [c for c in REQUIRED if c not in result.columns]
     if missing:
         result.problems.append(f"Missing required column(s): {', '.join(missing)}.")
-    repeated = sorted({c for c in result.columns if result.columns.count(c) > 1})
+    repeated = sorted({c for c in result.columns if c and result.columns.count(c) > 1})
     if repeated:
         result.problems.append(f"Column(s) given twice: {', '.join(repeated)}.")
 

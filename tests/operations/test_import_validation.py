@@ -151,6 +151,16 @@ def test_unknown_columns_are_named_and_block_the_file(noc):
     assert result.problems[0].startswith("Unknown columns: 'latitud', 'colour'.")
 
 
+def test_header_cells_without_a_name_are_said_by_their_position(noc):
+    """A spreadsheet saved with a column once used leaves a comma at each line's end."""
+    data = b"name,serial_number,type,organization_id,,\ncpe-1,IMP-0001,12,5,,\n"
+    result = onboarding.check_file(data, user=noc, fleet_serials=no_fleet)
+    assert result.problems == [
+        "Columns 5, 6 have no name in the header line: name them, or delete them "
+        "(with their cells) if they are empty."
+    ]
+
+
 def test_a_missing_required_column_blocks_the_file(noc):
     row = {k: v for k, v in GOOD.items() if k != "type"}
     result = check(noc, [row])
