@@ -180,15 +180,22 @@ def device_action(
 ) -> tuple[ActionRecord, bool]:
     """Send one device action at most once per key. Returns (record, replayed).
 
-    Http404: unknown action. selectors.DeviceNotFound: a device the user cannot see.
+    Http404: unknown action. selectors.DeviceNotFound: a device the user cannot see, in the
+    cache or in the control API's current record (read before anything is sent).
     ActionInputError: bad input, nothing sent. A role that may see but not act gets a
-    REFUSED record.
+    REFUSED record; an upstream that cannot be read, a FAILED one.
     """
     spec = ACTIONS.get(action)
     if spec is None:
         raise Http404("No such action.")
     device = selectors.device_for_user(user=user, device_id=device_id, detail=False).device
     clean = check_action_input(spec, device, parameters or {})
+    try:
+        # The organization as the upstream has it now: a moved device is unknown here (404).
+        device = selectors.confirm_device(user=user, device_id=device_id)
+    except (errors.ControlAPIError, RefreshTimeout) as error:
+        return _unconfirmed(error, key=idempotency_key, user=user, device=device, spec=spec,
+                            clean=clean, resend_of=resend_of)  # fmt: skip
     record, replayed = _claim(
         key=idempotency_key, user=user, device=device, spec=spec, parameters=clean,
         resend_of=resend_of,
@@ -214,6 +221,27 @@ def device_action(
         )
         return record, False
     _send(record, spec, device, clean, user)
+    return record, False
+
+
+def _unconfirmed(error, *, key, user, device: Device, spec: ActionSpec, clean, resend_of):
+    """A FAILED record (audited under the cached organization, one of the user's) when the
+    device's organization could not be confirmed upstream: nothing is sent."""
+    record, replayed = _claim(key=key, user=user, device=device, spec=spec, parameters=clean,
+                              resend_of=resend_of)  # fmt: skip
+    if replayed:
+        return record, True
+    _finish(
+        record,
+        ActionRecord.State.FAILED,
+        "Could not check the device with the control API, so nothing was sent: "
+        + errors.as_sentence(error),
+    )
+    audit.record_action(
+        user=user, action=spec.name, result=audit.FAILED, organization_id=device.organization_id,
+        device_id=device.id, device_name=device.name, parameters=clean,
+        error_message=record.message, request_id=record.key,
+    )  # fmt: skip
     return record, False
 
 
@@ -319,7 +347,7 @@ def device_action_resend(
             "refusing it, is sent again."
         )
     try:
-        device = selectors.fetch_device(device_id)
+        device = selectors.confirm_device(user=user, device_id=device_id)
     except (errors.ControlAPIError, RefreshTimeout) as error:
         raise ActionInputError(
             "Could not check the device before sending again, so nothing was sent: "

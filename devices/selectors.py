@@ -223,6 +223,21 @@ def fetch_device(device_id: int, *, update_status: bool = False) -> Device:
             return api.get_device(device_id, pending=True, update_status=update_status)
 
 
+def confirm_device(*, user, device_id: int, action: str = tenancy.VIEW) -> Device:
+    """The device as the control API has it now (`fetch_device`, the edit form's read), for
+    a service about to act on it: the cache may not have seen a move to another
+    organization yet. Raises DeviceNotFound when the upstream no longer has it or has it
+    outside the user's organizations for `action` (a 404, as for an unknown device), and
+    the upstream's ControlAPIError or polling.RefreshTimeout when it cannot be read."""
+    try:
+        device = fetch_device(device_id)
+    except (errors.NotFound, errors.Forbidden):
+        raise DeviceNotFound("No such device.") from None
+    if not tenancy.scope_for(user, action).allows(device.organization_id):
+        raise DeviceNotFound("No such device.")
+    return device
+
+
 def firmware_images(*, device: Device, org_ids: frozenset[int] | None) -> list[FirmwareSeen]:
     """Firmware images to suggest for `device`: those its type's devices in `org_ids` report
     in the cache, and its own. Empty when nothing is known; any image id may still be typed."""

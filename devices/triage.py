@@ -695,6 +695,9 @@ def quick_action(*, user, device_id: int, action: str) -> str:
                             organization_id=org, device_id=device_id,
                             device_name=read.device.name, error_message=str(error))  # fmt: skip
         return f"Could not refresh {read.device.name}: {errors.as_sentence(error)}"
+    # Moved upstream to an organization not the user's: unknown here, nothing audited.
+    tenancy.ensure_allowed(user, tenancy.REFRESH, device.organization_id)
+    org = device.organization_id
     audit.record_action(user=user, action=tenancy.REFRESH, result=audit.OK, organization_id=org,
                         device_id=device_id, device_name=device.name)  # fmt: skip
     return f"{device.name} is {device.status}."

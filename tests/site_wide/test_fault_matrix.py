@@ -22,13 +22,14 @@ FAULTS = {
 
 State = ActionRecord.State
 # What the reboot's record must say: accepted only when it was; "outcome unknown" wherever the
-# request may have been applied (no answer, or an answer that cannot be read).
+# request may have been applied (no answer, or an answer that cannot be read); failed, with
+# nothing sent, when the device's record could not be read before sending it.
 OUTCOME = {
     "slow": {State.SENT},
     "500 burst": {State.FAILED, State.UNKNOWN},
     "429 with Retry-After": {State.FAILED},
-    "malformed JSON": {State.UNKNOWN},
-    "truncated body": {State.UNKNOWN},
+    "malformed JSON": {State.FAILED},
+    "truncated body": {State.FAILED},
     "hang": {State.FAILED, State.UNKNOWN},  # the simulator ends a hang with a 504
     "outage": {State.FAILED},
 }
