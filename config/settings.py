@@ -234,6 +234,8 @@ INSTALLED_APPS = [
     "django_prometheus",
     "axes",
     "accounts",
+    # Only for its template filters (common/templatetags); it has no models.
+    "common",
     "devices",
     "profiles",
     "operations",

@@ -2,8 +2,9 @@
 here, the markup and its escaping come from the partials `fleet-rows` and
 `select-options` of templates/devices/list.html.
 
-The texts are those of the filters the cells would use: `timesince` (Django's own
-function), `date:"Y-m-d H:i:s"` in the current (display) time zone, `default:"—"`.
+The texts are those of the filters the cells would use: `since` (common.elapsed: "under a
+minute", otherwise Django's `timesince`), `date:"Y-m-d H:i:s"` in the current (display)
+time zone, `default:"—"`.
 ASSUMPTION: a device's shown fields are strings or whole numbers, printed as the
 template engine prints them (no thousands separator: USE_THOUSAND_SEPARATOR is off).
 """
@@ -23,6 +24,7 @@ from django.utils.timesince import timesince
 from django.utils.timezone import get_current_timezone
 from django.utils.translation import get_language
 
+from common.elapsed import UNDER_A_MINUTE
 from controlapi.records import Device
 from devices.list_filters import COLUMN_KEYS
 from maintenance_windows.in_force import window_for
@@ -76,12 +78,14 @@ def stamp(moment: datetime | None, zone: tzinfo) -> str:
 
 
 def since(moment: datetime, now: datetime, language: str | None) -> str:
-    """The `timesince` filter's text ("" where the filter gives ""); `language`: the
-    active one."""
+    """The `since` filter's text (common.elapsed; "" where the filter gives "");
+    `language`: the active one."""
     try:
         # As `timesince` counts: on the wall clock of the moment's zone.
         delta = now.astimezone(moment.tzinfo) - moment
-        if timedelta(0) < delta < _BY_MINUTES:
+        if delta < timedelta(minutes=1):
+            return UNDER_A_MINUTE
+        if delta < _BY_MINUTES:
             minutes = delta // timedelta(minutes=1)
             return _since_minutes(minutes, language)
         return timesince(moment, now)
