@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts import tenancy
+from common.local_paths import local_path
 from controlapi import errors
 from devices.device_writes import NotAllowed, WriteOutcomeUnknown
 from operations import services
@@ -73,4 +74,5 @@ def refresh(request, record_id: int):
     else:
         said = f"reports “{record.status_label}”" if record.status else "reports no status yet"
         messages.info(request, f"Transaction {record.txn_id}: the control API {said}.")
-    return redirect("operations:scheduled")
+    # Back to the list as it was (e.g. one serial's operations), never off the site.
+    return redirect(local_path(request, request.POST.get("next", "")) or "operations:scheduled")

@@ -1,13 +1,12 @@
 """The dashboard's own pages: overview, organization switcher, health (audit: audit_views)."""
 
 from datetime import UTC, datetime
-from urllib.parse import urlsplit, urlunsplit
 
 from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -17,6 +16,7 @@ from accounts import tenancy
 # The audit page lives in accounts.audit_views; its page size is imported from there.
 from accounts.audit_views import AUDIT_PAGE_SIZE  # noqa: E402,F401
 from common import integers
+from common.local_paths import local_path
 from devices.fleet_health import fleet_banner
 from devices.overview import fleet_overview
 from devices.views import REFRESH_SECONDS
@@ -120,12 +120,7 @@ def _back_to(request) -> str:
     """Where the switcher returns: `next` when it is a path of this site, else the page the
     form was on (its Referer, when of this site), else the overview."""
     for target in (request.POST.get("next", ""), request.headers.get("Referer", "")):
-        parts = urlsplit(target)
-        path = urlunsplit(("", "", parts.path, parts.query, ""))
-        # Only a path of ours: a bare word would be taken for a URL name, another host leaves.
-        if path.startswith("/") and url_has_allowed_host_and_scheme(
-            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        ):
+        if path := local_path(request, target):
             return path
     return "/"
 

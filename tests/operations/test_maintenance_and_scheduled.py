@@ -1,5 +1,8 @@
 """Maintenance records and scheduled (headless) operations through the Django client."""
 
+import html as html_lib
+import re
+
 import pytest
 
 from accounts.models import AuditEntry, Role
@@ -225,6 +228,43 @@ def test_status_refresh_reads_the_transaction(cached_fleet, device_of_org, tenan
     record.refresh_from_db()
     assert record.status == "scheduled"
     assert record.status_checked_at is not None
+
+
+def refresh_form(html: str) -> tuple[str, dict]:
+    """The first "Refresh status" form of a page: its action and hidden fields."""
+    form = re.search(r'<form method="post" action="(/operations/\d+/refresh/)">(.*?)</form>', html)
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form[2]))
+    fields.pop("csrfmiddlewaretoken", None)
+    return form[1], {name: html_lib.unescape(value) for name, value in fields.items()}
+
+
+def test_status_refresh_returns_to_the_list_as_it_was(
+    cached_fleet, device_of_org, tenant_admin, client_of
+):
+    client = client_of(tenant_admin)
+    serial = device_of_org(5).serial_number
+    schedule(client, serial)
+    action, fields = refresh_form(client.get("/operations/", {"serial": serial}).content.decode())
+
+    response = client.post(action, fields)
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/operations/?serial={serial}"
+
+
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/", "//evil.example/operations/", "operations:scheduled", ""]
+)
+def test_status_refresh_never_leaves_the_site(
+    cached_fleet, device_of_org, tenant_admin, client_of, target
+):
+    client = client_of(tenant_admin)
+    schedule(client, device_of_org(5).serial_number)
+    record = HeadlessRecord.objects.get()
+
+    response = client.post(f"/operations/{record.pk}/refresh/", {"next": target})
+
+    assert response.status_code == 302 and response["Location"] == "/operations/"
 
 
 def maintenance_puts(sim_control):
