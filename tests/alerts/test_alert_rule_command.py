@@ -99,6 +99,10 @@ def test_a_destination_given_twice_is_kept_once():
     [
         ("--delay-seconds", "86401", "Delay in seconds is a whole number from 0 to 86400."),
         ("--storm-threshold", "1", "Storm threshold is a whole number from 2 to 1000000."),
+        ("--storm-threshold", "0", "Storm threshold is a whole number from 2 to 1000000."),
+        ("--storm-threshold", "abc", "Storm threshold is a whole number from 2 to 1000000."),
+        ("--delay-seconds", "-1", "Delay in seconds is a whole number from 0 to 86400."),
+        ("--stuck-minutes", "0", "Stuck after minutes is a whole number from 1 to 10080."),
         (
             "--stuck-minutes",
             "99999999999",

@@ -10,6 +10,8 @@
 Destinations are shown masked; each change is audit-logged, by "(command line)".
 """
 
+from argparse import ArgumentTypeError
+
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts import audit
@@ -18,9 +20,14 @@ from alerts.models import (
     DEFAULT_DELAY_SECONDS,
     DEFAULT_STORM_THRESHOLD,
     DEFAULT_STUCK_MINUTES,
+    DELAY_SECONDS,
+    STORM_THRESHOLD,
+    STUCK_MINUTES,
     AlertRule,
     Event,
+    out_of_bounds,
 )
+from common import integers
 from common.command_line import whole_number
 
 
@@ -40,13 +47,15 @@ class Command(BaseCommand):
             "--event", action="append", choices=Event.values,
             help="repeat for several (default: down)",
         )  # fmt: skip
-        create.add_argument("--delay-seconds", type=whole_number(0), default=DEFAULT_DELAY_SECONDS)
+        create.add_argument(
+            "--delay-seconds", type=_rule_number(DELAY_SECONDS), default=DEFAULT_DELAY_SECONDS
+        )
         create.add_argument("--no-recovery", action="store_true")
         create.add_argument(
-            "--storm-threshold", type=whole_number(1), default=DEFAULT_STORM_THRESHOLD
+            "--storm-threshold", type=_rule_number(STORM_THRESHOLD), default=DEFAULT_STORM_THRESHOLD
         )
         create.add_argument(
-            "--stuck-minutes", type=whole_number(1), default=DEFAULT_STUCK_MINUTES,
+            "--stuck-minutes", type=_rule_number(STUCK_MINUTES), default=DEFAULT_STUCK_MINUTES,
             help="pending_stuck: minutes pending settings may wait",
         )  # fmt: skip
         create.add_argument("--destination", action="append", required=True, help="apprise URL")
@@ -91,6 +100,20 @@ class Command(BaseCommand):
             organization_id=rule.organization_id, parameters={"rule": rule.pk, "name": rule.name},
         )  # fmt: skip
         self.stdout.write(f"Rule {rule.pk} disabled.")
+
+
+def _rule_number(bounds: tuple[str, int, int]):
+    """An argparse `type` for one of a rule's numbers, refused in the rule page's words (an
+    ArgumentTypeError, as `whole_number` explains)."""
+    _, lowest, highest = bounds
+
+    def read(value: str) -> int:
+        number = integers.int_or_none(value, minimum=lowest, maximum=highest)
+        if number is None:
+            raise ArgumentTypeError(out_of_bounds(bounds, lowest - 1))
+        return number
+
+    return read
 
 
 def _described(rule: AlertRule) -> dict:
