@@ -117,7 +117,9 @@ def device_detail(
         log.warning("fleet cache unreachable, reading device %s upstream: %s", device_id, error)
         return _upstream_detail(device_id, org_ids)
     if cached is not None and not _allowed(cached.device, org_ids):
-        return None
+        # Asked upstream as a device the cache lacks is: the two answer alike (no tenant
+        # learns which ids exist elsewhere), and a move into the user's organizations shows.
+        cached = None
     if (
         cached is not None
         and _now() - cached.as_of <= max_age
