@@ -43,6 +43,23 @@ def _patterns(patterns=None, prefix=""):
 ROUTES = sorted(set(_patterns()))
 
 
+def _objects_of_organization_5(device, owner):
+    """A view shared with organization 5, a note on `device` and a draft campaign of 5."""
+    from campaigns.models import Campaign
+    from devices.note_models import Note
+    from saved_views.models import SavedView
+
+    return (
+        SavedView.objects.create(name="v", owner=owner, organization_id=5, query={}),
+        Note.objects.create(device_id=device.id, organization_id=5, text="n", author_name="a"),
+        Campaign.objects.create(name="c", organization_id=5, image_id=1),
+    )
+
+
+def _ids(view, note, campaign) -> dict:
+    return {"view_id": view.pk, "note_id": note.pk, "campaign_id": campaign.pk}
+
+
 def _path(route: str, **ids) -> str:
     """The route with its converters filled: ids as given, else MISSING_ID; the action slug."""
     path = route
@@ -129,14 +146,11 @@ def test_an_outsider_gets_404_for_a_saved_view_note_or_campaign_not_theirs(
     from saved_views.models import SavedView
 
     theirs, mine = device_of_org(5), device_of_org(11)
-    view = SavedView.objects.create(name="v", owner=tenant_admin, organization_id=5, query={})
-    note = Note.objects.create(device_id=theirs.id, organization_id=5, text="n", author_name="a")
-    campaign = Campaign.objects.create(name="c", organization_id=5, image_id=1)
+    view, note, campaign = _objects_of_organization_5(theirs, tenant_admin)
     before = _writes(cached_fleet)
     client = client_of(outsider)
     for device_id in (theirs.id, mine.id):
-        path = _path(route, device_id=device_id, view_id=view.pk, note_id=note.pk,
-                     campaign_id=campaign.pk)  # fmt: skip
+        path = _path(route, device_id=device_id, **_ids(view, note, campaign))
         response = getattr(client, method)(path)
         assert response.status_code in (404, 405), (path, method, response.status_code)
     assert _writes(cached_fleet) == before
@@ -152,16 +166,10 @@ def test_every_view_answers_below_500_with_redis_down_for_objects_that_exist(
 ):
     """The fleet cache unreachable: each page of a real device, saved view, note and
     campaign, by GET and POST, says so in words (or refuses) rather than answering 500."""
-    from campaigns.models import Campaign
-    from devices.note_models import Note
-    from saved_views.models import SavedView
 
     device = device_of_org(5)
-    view = SavedView.objects.create(name="v", owner=tenant_admin, organization_id=5, query={})
-    note = Note.objects.create(device_id=device.id, organization_id=5, text="n", author_name="a")
-    campaign = Campaign.objects.create(name="c", organization_id=5, image_id=1)
-    path = _path(route, device_id=device.id, view_id=view.pk, note_id=note.pk,
-                 campaign_id=campaign.pk)  # fmt: skip
+    view, note, campaign = _objects_of_organization_5(device, tenant_admin)
+    path = _path(route, device_id=device.id, **_ids(view, note, campaign))
     for user in (noc, tenant_admin):
         for method in ("get", "post"):
             response = getattr(client_of(user), method)(path)
@@ -193,11 +201,8 @@ def test_the_display_role_changes_nothing_by_any_route(
         else make_user("wall-5", memberships=[(ORG_A, Role.DISPLAY)])
     )
     device = device_of_org(5)
-    view = SavedView.objects.create(name="v", owner=tenant_admin, organization_id=5, query={})
-    note = Note.objects.create(device_id=device.id, organization_id=5, text="n", author_name="a")
-    campaign = Campaign.objects.create(name="c", organization_id=5, image_id=1)
-    path = _path(route, device_id=device.id, view_id=view.pk, note_id=note.pk,
-                 campaign_id=campaign.pk)  # fmt: skip
+    view, note, campaign = _objects_of_organization_5(device, tenant_admin)
+    path = _path(route, device_id=device.id, **_ids(view, note, campaign))
     fields = {
         "name": "x", "text": "mine", "note": "mine", "query": "status=down", "share": "5",
         "key": "k" * 32, "confirm_name": device.name, "organization": "5", "image": "2",

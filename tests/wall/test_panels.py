@@ -155,13 +155,17 @@ def test_without_redis_and_upstream_the_panels_still_answer(
         assert client.get(f"/wall/panels/{key}/", **REFRESH).status_code == 200
 
 
+def counted_calls(monkeypatch, name: str) -> list:
+    """The calls of history_selectors.`name` from now on (each still answered as before)."""
+    calls = []
+    original = getattr(history_selectors, name)
+    monkeypatch.setattr(history_selectors, name, lambda **kw: calls.append(kw) or original(**kw))
+    return calls
+
+
 def test_the_overview_panel_reads_no_chart_history(client_of, noc, polled, monkeypatch):
     # Counting reads: the panel refreshes every few seconds on every wall, and shows no chart.
-    reads = []
-    original = history_selectors.org_counts_series
-    monkeypatch.setattr(
-        history_selectors, "org_counts_series", lambda **kw: reads.append(kw) or original(**kw)
-    )
+    reads = counted_calls(monkeypatch, "org_counts_series")
     client = client_of(noc)
 
     panel = client.get("/wall/panels/overview/", **REFRESH)
@@ -171,11 +175,7 @@ def test_the_overview_panel_reads_no_chart_history(client_of, noc, polled, monke
 
 def test_the_down_now_panel_reads_no_flapping_history(client_of, noc, polled, monkeypatch):
     # Counting reads: the panel shows Down devices only, not the board's flapping and stuck lists.
-    reads = []
-    original = history_selectors.flapping_devices
-    monkeypatch.setattr(
-        history_selectors, "flapping_devices", lambda **kw: reads.append(kw) or original(**kw)
-    )
+    reads = counted_calls(monkeypatch, "flapping_devices")
     client = client_of(noc)
 
     panel = client.get("/wall/panels/triage/", **REFRESH)
