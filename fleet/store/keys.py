@@ -32,7 +32,12 @@ Key layout (P = prefix, g = generation):
     P fleet:g:blocks             string: the number of text blocks (absent: a generation
                                  from before the index, 256 blocks and no grams)
     P fleet:g:grams              hash trigram -> posting: the blocks whose text holds it
-                                 (fleet.store.search_index)
+                                 (fleet.store.search_index); a full poll whose blocks
+                                 mostly hold the same texts takes the previous
+                                 generation's hash over (renamed) instead of building one
+    P fleet:g:digests            hash block n -> the fingerprint of the texts its grams
+                                 were posted for, and "stale" -> how many blocks may hold
+                                 grams their texts lost (fleet.store.search_publish)
     P fleet:g:q:<version>:...    cached query results and their counts (short TTL)
     P triage:pending_seen        hash "<id>|<entry name>" -> when a poll first saw that
                                  pending entry (across generations; see "Pending age")
@@ -149,6 +154,9 @@ class Keys:
     def grams(self, g: int) -> str:
         return self.gen(g, "grams")
 
+    def digests(self, g: int) -> str:
+        return self.gen(g, "digests")
+
     def query(self, g: int, version: int, what: str) -> str:
         return self.gen(g, f"q:{version}:{what}")
 
@@ -217,5 +225,6 @@ class Keys:
             self.poll_pages(g),
             self.blocks(g),
             self.grams(g),
+            self.digests(g),
             *self.texts(g, blocks),
         ]

@@ -15,12 +15,14 @@ A needle's matches lie in the blocks holding all its trigrams, so the search scr
 (fleet/lua/search.lua) intersects their postings and scans only those blocks' text
 with the plain substring match a scan of everything would use: the same answers,
 at the cost of the candidates. In-place writes only add postings (a device's new
-grams); a gram a device no longer has stays posted until the next full poll, which
-is harmless because every candidate block is verified against its current text.
+grams); a gram a device no longer has stays posted until the index is next built
+(fleet.store.search_publish says when), which is harmless because every candidate
+block is verified against its current text.
 """
 
 from __future__ import annotations
 
+import hashlib
 import struct
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -79,33 +81,47 @@ def encode_posting(blocks_holding: list[int], blocks: int) -> bytes:
     return b"B" + bytes(bitmap)
 
 
-def build(
-    texts: Iterable[tuple[int, str]], blocks: int
-) -> tuple[dict[int, str], dict[bytes, bytes]]:
-    """The text blocks and the postings of a whole generation from its devices' (id,
-    search text): block number -> block text, gram -> posting."""
+def split(texts: Iterable[tuple[int, str]], blocks: int) -> tuple[dict[int, str], dict[int, bytes]]:
+    """The devices' (id, search text) in their blocks: block number -> block text, and
+    block number -> the bytes its grams are taken from (its texts alone, without the
+    ids, so that a gram of digits is not posted for an id)."""
     lines: list[list[str]] = [[] for _ in range(blocks)]
     searched: list[list[str]] = [[] for _ in range(blocks)]
     for device_id, search_text in texts:
         b = device_id % blocks
         lines[b].append(line(search_text, device_id))
         searched[b].append(search_text)
-    holding: dict[tuple[int, int, int], list[int]] = defaultdict(list)
-    block_texts = {}
-    for b in range(blocks):
-        if not lines[b]:
-            continue
-        block_texts[b] = "".join(lines[b])
-        # The texts alone (no ids), so a gram of digits is not posted for an id.
-        source = "\n".join(searched[b]).encode()
+    block_texts = {b: "".join(held) for b, held in enumerate(lines) if held}
+    sources = {b: "\n".join(searched[b]).encode() for b in block_texts}
+    return block_texts, sources
+
+
+def holding(sources: Mapping[int, bytes]) -> dict[bytes, list[int]]:
+    """Gram -> the blocks (ascending) whose source holds it."""
+    held: dict[tuple[int, int, int], list[int]] = defaultdict(list)
+    for b in sorted(sources):
+        source = sources[b]
         for g in set(zip(source, source[1:], source[2:], strict=False)):
-            holding[g].append(b)
-    postings = {
-        bytes(g): encode_posting(held, blocks)
-        for g, held in holding.items()
-        if _SEPARATOR_BYTES.isdisjoint(g)
-    }
-    return block_texts, postings
+            held[g].append(b)
+    return {bytes(g): bs for g, bs in held.items() if _SEPARATOR_BYTES.isdisjoint(g)}
+
+
+def digest(source: bytes) -> bytes:
+    """A block's fingerprint: equal sources, equal grams."""
+    return hashlib.blake2b(source, digest_size=8).digest()
+
+
+def with_blocks(posting: bytes | None, added: Iterable[int], blocks: int) -> bytes:
+    """`posting` (None: the gram is new) with `added` blocks posted too, in the format
+    `encode_posting` would choose for the result."""
+    if posting is not None and posting[:1] == b"B":
+        bitmap = bytearray(posting[1:])
+        for b in added:
+            bitmap[b >> 3] |= 1 << (b & 7)
+        return b"B" + bytes(bitmap)
+    held = set(struct.unpack(f">{(len(posting) - 1) // 2}H", posting[1:])) if posting else set()
+    held.update(added)
+    return encode_posting(sorted(held), blocks)
 
 
 def new_grams(before: str | None, after: str) -> set[bytes]:

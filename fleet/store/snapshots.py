@@ -12,7 +12,7 @@ from typing import Any
 
 import redis
 
-from fleet.store import search_index
+from fleet.store import search_index, search_publish
 from fleet.store.current import SnapshotInfo, snapshot_info
 from fleet.store.history import Transition
 from fleet.store.indexes import ORDER_CHUNK, IndexEntry, cell, status_score, unindex
@@ -172,8 +172,9 @@ class SnapshotBuilder:
             for start in range(0, len(ranked), ORDER_CHUNK):
                 write_orders(client, k, g, ranked[start : start + ORDER_CHUNK], start)
 
-        # The orders are written by a thread here while this thread builds and sends the
-        # search text, its index and the cell counts, which do not depend on them: the two
+        previous = snapshot_info(client, k)
+        # The orders are written by a thread here while this thread writes the search
+        # text, its index and the cell counts, which do not depend on them: the two
         # overlap instead of adding up.
         with ThreadPoolExecutor(max_workers=1) as background:
             orders = background.submit(write_orders_in_chunks)
@@ -181,22 +182,12 @@ class SnapshotBuilder:
             # from the entries rather than written page by page. ASSUMPTION: a few
             # thousand cells at most (a cold query reads them all with one HGETALL).
             cells = Counter((e.organization_id, e.type_id, bool(e.pending), e.up) for e in entries)
-            blocks = search_index.block_count(len(self._entries))
-            texts, postings = search_index.build(((e.id, e.search_text) for e in entries), blocks)
-            with client.pipeline(transaction=False) as pipe:
-                pipe.set(k.blocks(g), blocks)
-                for b, block_text in texts.items():
-                    pipe.set(k.text(g, b), block_text)
-                posted = list(postings.items())
-                for start in range(0, len(posted), 1000):
-                    pipe.hset(k.grams(g), mapping=dict(posted[start : start + 1000]))
-                pipe.hset(
-                    k.cells(g), mapping={"ready": 1, **{cell(*c): n for c, n in cells.items()}}
-                )
-                pipe.execute()
+            search = search_publish.write_search(
+                client, k, g, ((e.id, e.search_text) for e in entries), len(entries), previous
+            )
+            client.hset(k.cells(g), mapping={"ready": 1, **{cell(*c): n for c, n in cells.items()}})
             orders.result()
 
-        previous = snapshot_info(client, k)
         transitions = self._transitions_from(previous) if previous else []
         org_counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
         for (org, _, _, up), n in cells.items():
@@ -211,26 +202,32 @@ class SnapshotBuilder:
         first_seen = {f: self.started_at.timestamp() for f in seen_now - recorded}
         cleared = recorded - seen_now
         with client.pipeline(transaction=True) as pipe:
-            pipe.delete(k.current)
-            pipe.hset(
-                k.current,
-                mapping={
-                    "gen": g,
-                    "version": 0,
-                    "as_of": snapshot_time.timestamp(),
-                    "full_as_of": self.started_at.timestamp(),
-                    "devices": len(in_order),
-                },
-            )
-            pipe.zrem(k.gc, str(g))
-            if first_seen:
-                pipe.hset(k.pending_seen, mapping=first_seen)
-            if cleared:
-                pipe.hdel(k.pending_seen, *cleared)
-            if previous is not None:
-                retire_at = datetime.now(UTC) + self.snapshots.grace
-                pipe.zadd(k.gc, {str(previous.generation): retire_at.timestamp()})
-            pipe.execute()
+            while True:
+                try:
+                    search_publish.take_over(pipe, k, search)
+                    pipe.delete(k.current)
+                    pipe.hset(
+                        k.current,
+                        mapping={
+                            "gen": g,
+                            "version": 0,
+                            "as_of": snapshot_time.timestamp(),
+                            "full_as_of": self.started_at.timestamp(),
+                            "devices": len(in_order),
+                        },
+                    )
+                    pipe.zrem(k.gc, str(g))
+                    if first_seen:
+                        pipe.hset(k.pending_seen, mapping=first_seen)
+                    if cleared:
+                        pipe.hdel(k.pending_seen, *cleared)
+                    if previous is not None:
+                        retire_at = datetime.now(UTC) + self.snapshots.grace
+                        pipe.zadd(k.gc, {str(previous.generation): retire_at.timestamp()})
+                    pipe.execute()
+                    break
+                except redis.WatchError:
+                    continue  # an in-place write posted grams meanwhile: merge again
         return PublishedSnapshot(
             generation=g,
             devices=len(in_order),

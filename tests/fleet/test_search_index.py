@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from controlapi.records import Device
 from fleet.read_model import ReadModel
-from fleet.store import search_index
+from fleet.store import search_index, search_publish
 from fleet.store.indexes import index_entry, normalise_search
 from fleet.store.queries import DeviceQuery
 
@@ -211,3 +211,127 @@ def test_the_block_count_follows_the_fleet():
     assert search_index.block_count(17) == 2
     assert search_index.block_count(100_000) == 6_250
     assert search_index.block_count(10**7) == search_index.MAX_BLOCKS
+
+
+# --- a full poll taking the previous generation's index over (search_publish) ---------
+
+
+def _grams_of(model, g):
+    return model.client.hgetall(model.keys.grams(g))
+
+
+def _stale(model):
+    g = model.snapshot_info().generation
+    return int(model.client.hget(model.keys.digests(g), "stale"))
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(devices=fleets(), data=st.data(), per_block=st.sampled_from([1, 16]))
+def test_a_poll_taking_the_index_over_finds_what_a_scan_finds(
+    fresh_model, monkeypatch, devices, data, per_block
+):
+    monkeypatch.setattr(search_index, "BLOCK_DEVICES", per_block)
+    monkeypatch.setattr(search_publish, "STALE_SHARE", 1.0)
+    model = fresh_model()
+    _publish(model, devices)
+    first = model.snapshot_info().generation
+
+    # The next full poll: the same ids (so as many blocks), some renamed or moved.
+    renamed = {
+        d.id: Device(
+            id=d.id, name=data.draw(st.text(alphabet=LETTERS, max_size=8)),
+            serial_number=d.serial_number, location_name=data.draw(field), address=d.address,
+            status=d.status, organization_id=d.organization_id, status_change=T0,
+            last_connection=T0,
+        )
+        for d in data.draw(st.lists(st.sampled_from(devices), max_size=5, unique_by=lambda d: d.id))
+    }  # fmt: skip
+    fleet = [renamed.get(d.id, d) for d in devices]
+    _publish(model, fleet)
+
+    assert model.client.exists(model.keys.grams(first)) == 0  # taken over
+    needles = [d.name for d in renamed.values()] + [d.name for d in devices[:3]]
+    for text in [*needles, *_needles(data, fleet)]:
+        if normalise_search(text):
+            assert _search(model, text) == (_scan(fleet, text), len(_scan(fleet, text)))
+
+
+def test_an_unchanged_fleet_takes_the_index_over_as_it_was(model):
+    fleet = [_device(i, f"edge-{i:03}") for i in range(1, 200)]
+    _publish(model, fleet)
+    first = model.snapshot_info().generation
+    grams = _grams_of(model, first)
+
+    _publish(model, fleet)
+
+    second = model.snapshot_info().generation
+    assert model.client.exists(model.keys.grams(first)) == 0
+    assert _grams_of(model, second) == grams
+    assert _stale(model) == 0
+    assert _search(model, "edge-019") == ([19], 1)
+
+
+def test_a_renamed_device_is_found_by_its_new_name_after_the_index_is_taken_over(model):
+    fleet = [_device(i, f"edge-{i:03}") for i in range(1, 200)]
+    _publish(model, fleet)
+
+    _publish(model, [_device(7, "Zurich Edge"), *fleet[:6], *fleet[7:]])
+
+    assert _search(model, "zurich") == ([7], 1)
+    assert _search(model, "edge-007") == ([], 0)
+    assert _stale(model) == 1  # its block may hold grams of "edge-007" in vain
+
+
+def test_the_index_is_built_afresh_once_too_many_blocks_changed(model):
+    fleet = [_device(i, f"edge-{i:03}") for i in range(1, 200)]  # 13 blocks
+    _publish(model, fleet)
+    _publish(model, [_device(7, "Zurich Edge"), *fleet[:6], *fleet[7:]])
+    assert _stale(model) == 1
+
+    # Two more changed blocks: 3 of 13 is more than an eighth.
+    _publish(model, [_device(i, f"core-{i}") if i in (7, 8, 9) else d for i, d in
+                     ((d.id, d) for d in fleet)])  # fmt: skip
+
+    g = model.snapshot_info().generation
+    assert _stale(model) == 0
+    # The grams only "Zurich Edge" had are gone with it.
+    assert model.client.hget(model.keys.grams(g), b"zur") is None
+    assert _search(model, "core-") == ([7, 8, 9], 3)
+
+
+def test_a_fleet_of_another_size_builds_its_own_index(model):
+    _publish(model, [_device(i, f"edge-{i:03}") for i in range(1, 200)])
+    first = model.snapshot_info().generation
+
+    _publish(model, [_device(i, f"edge-{i:03}") for i in range(1, 400)])  # more blocks
+
+    assert model.client.exists(model.keys.grams(first)) == 1  # left to its generation
+    assert _search(model, "edge-399") == ([399], 1)
+
+
+def test_an_in_place_write_racing_the_take_over_is_kept(model, monkeypatch):
+    fleet = [_device(i, f"edge-{i:03}") for i in range(1, 200)]
+    _publish(model, fleet)
+    merge = search_index.with_blocks
+    raced = []
+
+    def write_meanwhile(*args):
+        # After the publisher watched the index and before its transaction: an
+        # incremental poll renames device 5 in the current generation, posting its grams.
+        if not raced:
+            raced.append(True)
+            model.update_devices([_device(5, "Oslo Edge")], observed_at=T0)
+        return merge(*args)
+
+    monkeypatch.setattr(search_index, "with_blocks", write_meanwhile)
+    _publish(model, [_device(7, "Zurich Edge"), *fleet[:6], *fleet[7:]])
+
+    assert raced
+    assert _search(model, "zurich") == ([7], 1)
+    # The next full poll brings device 5's new name; the index holds its grams already.
+    monkeypatch.setattr(search_index, "with_blocks", merge)
+    _publish(model, [_device(5, "Oslo Edge"), _device(7, "Zurich Edge"),
+                     *(d for d in fleet if d.id not in (5, 7))])  # fmt: skip
+    assert _search(model, "oslo") == ([5], 1)
