@@ -61,8 +61,8 @@ def write_search(
     plan = _reuse(client, keys, g, blocks, sources, digests, previous)
     with client.pipeline(transaction=False) as pipe:
         pipe.set(keys.blocks(g), blocks)
-        for b, block_text in block_texts.items():
-            pipe.set(keys.text(g, b), block_text)
+        for chunk in _chunks(list(block_texts.items())):
+            pipe.mset({keys.text(g, b): block_text for b, block_text in chunk})
         if plan.taken_from is None:
             _post(pipe, keys.grams(g), search_index.holding(sources), blocks)
         digests[_STALE.decode()] = str(plan.stale).encode()
