@@ -25,6 +25,7 @@ from accounts import tenancy
 from accounts.models import Organization
 from controlapi.records import has_detail_fields
 from devices import (
+    confirmation,
     device_actions,
     in_maintenance,
     notes,
@@ -119,6 +120,8 @@ def detail_context(
         "point": map_point(device.latitude, device.longitude),
         "plain_actions": [a for a in actions if not a["spec"].danger],
         "danger_actions": [a for a in actions if a["spec"].danger],
+        "confirm_word": confirmation.word(device),
+        "confirm_by": confirmation.by(device),
         "firmware_images": firmware_images,
         # The fields part brings the device's own image, which the page's row may have lacked.
         "firmware_oob": part and allowed["firmware"],

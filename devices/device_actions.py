@@ -24,7 +24,7 @@ from accounts import audit, tenancy
 from common import integers
 from controlapi import errors
 from controlapi.records import Device
-from devices import selectors
+from devices import confirmation, selectors
 from devices.device_writes import action_timeout, cache_answer
 from devices.models import ActionRecord
 from devices.upstream import control_api
@@ -134,13 +134,9 @@ def check_action_input(spec: ActionSpec, device: Device, parameters: Mapping[str
         if image is None:
             raise ActionInputError("Type the firmware image id: a whole number, e.g. 47.")
         clean["firmware_image"] = image
-    if spec.danger:
-        typed = str(parameters.get("confirm_name", "")).strip()
-        # Both sides without spaces at their ends: a form drops them from what is typed.
-        if not device.name.strip() or typed != device.name.strip():
-            raise ActionInputError(
-                f"Type the device's name ({device.name}) exactly to confirm {spec.label.lower()}."
-            )
+    typed = str(parameters.get("confirm_name", ""))
+    if spec.danger and not confirmation.confirmed(device, typed):
+        raise ActionInputError(f"{confirmation.asked(device)} to confirm {spec.label.lower()}.")
     return clean
 
 
@@ -385,5 +381,5 @@ def device_action_resend(
 def _resend_parameters(original: ActionRecord, device: Device) -> dict:
     params = dict(original.parameters)
     if ACTIONS[original.action].danger:
-        params["confirm_name"] = device.name  # confirmed when it was first sent
+        params["confirm_name"] = confirmation.word(device)  # confirmed when it was first sent
     return params

@@ -17,7 +17,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from accounts import tenancy
 from controlapi import errors
-from devices import device_writes, selectors
+from devices import confirmation, device_writes, selectors
 from devices.forms import (
     DEVICE_FIELDS,
     DeleteForm,
@@ -188,9 +188,8 @@ def device_delete(request, device_id: int):
     form = DeleteForm(request.POST or None)
     error_text = ""
     if request.method == "POST" and form.is_valid():
-        # Without spaces at its ends, as the form reads what is typed.
-        if form.cleaned_data["confirm_name"].strip() != device.name.strip():
-            form.add_error("confirm_name", f"Type the device's name ({device.name}) exactly.")
+        if not confirmation.confirmed(device, form.cleaned_data["confirm_name"]):
+            form.add_error("confirm_name", f"{confirmation.asked(device)}.")
         else:
             try:
                 device_writes.device_delete(user=request.user, device_id=device_id)
@@ -215,5 +214,7 @@ def device_delete(request, device_id: int):
         )
     status = 200 if request.method == "GET" else (409 if error_text else 400)
     context = {"form": form, "device": device, "error_text": error_text, "nav": "devices",
-               "title": f"Delete {device.name}"}  # fmt: skip
+               "title": f"Delete {device.name.strip() or '(no name)'}",
+               "confirm_word": confirmation.word(device),
+               "confirm_by": confirmation.by(device)}  # fmt: skip
     return render(request, "devices/delete.html", context, status=status)

@@ -288,3 +288,56 @@ def test_a_name_ending_in_a_space_can_be_typed_to_confirm(
     assert ActionRecord.objects.get(key=KEY).state == ActionRecord.State.SENT
     assert deleted.status_code in (302, 409)  # sent: pending work may still hold it
     assert writes(cached_fleet, device.id, method="DELETE") == 1
+
+
+def nameless_in_the_cache(sim_control, device_id, name):
+    """The upstream answers the device with this name, as one stored unchecked would (a
+    device that registered itself), and the fleet is polled again."""
+    sim_control.answer_fields(device_id, name=name)
+    poll_fleet(
+        model=configured.read_model(for_pages=False),
+        api_factory=configured.upstream(),
+        config=PollConfig(page_size=100, parallel=2, lock_ttl=5.0),
+        mode="full",
+    )
+    sim_control.clear_log()
+
+
+@pytest.mark.parametrize("name", ["", "   ", None])
+def test_a_device_without_a_name_is_confirmed_by_its_id(
+    cached_fleet, device_of_org, tenant_admin, client_of, name
+):
+    """A device with no name asks for its id instead: before, nothing typed could match
+    the empty name, so it could never be factory reset or deleted from the dashboard."""
+    device = device_of_org(5)
+    nameless_in_the_cache(cached_fleet, device.id, name)
+    client = client_of(tenant_admin)
+
+    page = client.get(f"/devices/{device.id}/").content.decode()
+    assert f"Type the device's id, <strong>{device.id}</strong>, to confirm" in page
+    assert "Device id, to confirm factory reset" in page
+    refused = post_action(client, device.id, "factory-reset", key="r" * 32, confirm_name="")
+    assert refused.status_code == 400
+    assert f"Type the device&#x27;s id ({device.id}) exactly" in refused.content.decode()
+    assert writes(cached_fleet, device.id) == 0
+
+    delete_page = client.get(f"/devices/{device.id}/delete/").content.decode()
+    assert f"Type the device's id, <strong>{device.id}</strong>, to confirm" in delete_page
+    assert "<h1>Delete (no name)</h1>" in delete_page
+    post_action(client, device.id, "factory-reset", confirm_name=f" {device.id} ")
+    assert ActionRecord.objects.get(key=KEY).state == ActionRecord.State.SENT
+
+
+def test_a_device_without_a_name_is_deleted_by_typing_its_id(
+    cached_fleet, device_of_org, tenant_admin, client_of
+):
+    device = device_of_org(5)
+    nameless_in_the_cache(cached_fleet, device.id, None)
+    client = client_of(tenant_admin)
+
+    refused = client.post(f"/devices/{device.id}/delete/", {"confirm_name": " "})
+    deleted = client.post(f"/devices/{device.id}/delete/", {"confirm_name": str(device.id)})
+
+    assert refused.status_code == 400
+    assert deleted.status_code == 302
+    assert writes(cached_fleet, device.id, method="DELETE") == 1
