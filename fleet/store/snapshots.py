@@ -35,8 +35,9 @@ def write_orders(
 ) -> None:
     """Give `ranked` (entries in name order) the ranks `start`, `start + 1`... in the name
     index of an unpublished generation, and the matching scores in its status index."""
-    names = {str(e.id): start + n for n, e in enumerate(ranked)}
-    statuses = {str(e.id): status_score(e.up, start + n) for n, e in enumerate(ranked)}
+    # Members as bytes, as in `write_page`.
+    names = {b"%d" % e.id: start + n for n, e in enumerate(ranked)}
+    statuses = {b"%d" % e.id: status_score(e.up, start + n) for n, e in enumerate(ranked)}
     with client.pipeline(transaction=False) as pipe:
         pipe.zadd(keys.sort(generation, "name"), names)
         pipe.zadd(keys.sort(generation, "status"), statuses)

@@ -57,19 +57,20 @@ def write_page(
     """
     k, g = Keys(prefix), generation
     entries: list[IndexEntry] = []
-    rows: dict[str, bytes] = {}
-    statuses: dict[bool, list[str]] = defaultdict(list)
-    orgs: dict[int, list[str]] = defaultdict(list)
-    types: dict[int, list[str]] = defaultdict(list)
-    pending: list[str] = []
-    serials: dict[str, str] = {}
-    changed: dict[str, float] = {}
-    seen: dict[str, float] = {}
+    # Members as bytes: redis-py encodes every argument in Python, and bytes pass at once.
+    rows: dict[bytes, bytes] = {}
+    statuses: dict[bool, list[bytes]] = defaultdict(list)
+    orgs: dict[int, list[bytes]] = defaultdict(list)
+    types: dict[int, list[bytes]] = defaultdict(list)
+    pending: list[bytes] = []
+    serials: dict[str, bytes] = {}
+    changed: dict[bytes, float] = {}
+    seen: dict[bytes, float] = {}
     for device, row in devices:
         # A Device, or a cache dict (SnapshotBuilder.add).
         entry = index_entry_from_cache(device) if device.__class__ is dict else index_entry(device)
         entries.append(entry)
-        i = str(entry.id)
+        i = b"%d" % entry.id
         rows[i] = row
         statuses[entry.up].append(i)
         if entry.organization_id is not None:
