@@ -7,6 +7,7 @@ import zoneinfo
 from datetime import UTC, datetime
 
 from django import forms
+from django.utils import timezone
 
 from common import integers, moments
 from common.text_fields import LinesField
@@ -68,12 +69,23 @@ def zone_choices():
     return [(z, z) for z in sorted(zoneinfo.available_timezones()) if "/" in z or z == "UTC"]
 
 
+class WallTimeField(forms.DateTimeField):
+    """A date and time as typed, without a zone (naive): the form reads it in the zone it
+    names (`ZonedDateTimeMixin.aware`). Django would first read it in the page's zone and
+    refuse, in its own vague words, a time that zone's clocks skip or show twice."""
+
+    def to_python(self, value):
+        with timezone.override(UTC):
+            moment = super().to_python(value)
+        return None if moment is None else moment.replace(tzinfo=None)
+
+
 class ZonedDateTimeMixin:
     """A local date-time plus an explicit time zone, cleaned into an aware datetime."""
 
     def aware(self, local, zone_name):
         """ValueError in words when outside the bounds of `common.moments`, or a time the
-        zone's clocks skip."""
+        zone's clocks skip or show twice."""
         moment = local.replace(tzinfo=zoneinfo.ZoneInfo(zone_name))
         moments.check(moment, as_typed=f"{local.isoformat(' ', 'minutes')} ({zone_name})")
         # A wall time the clocks skip would silently become another one (an hour later).
@@ -82,6 +94,15 @@ class ZonedDateTimeMixin:
             raise ValueError(
                 f"{local:%Y-%m-%d %H:%M} does not exist in {zone_name}: the clocks skip it "
                 f"(daylight saving time starts). Choose another time, e.g. {shown:%H:%M}."
+            )
+        # One the clocks show twice would silently be the first of the two.
+        again = moment.replace(fold=1)
+        if again.utcoffset() != moment.utcoffset():
+            first, second = moment.astimezone(UTC), again.astimezone(UTC)
+            raise ValueError(
+                f"{local:%Y-%m-%d %H:%M} happens twice in {zone_name}: the clocks go back "
+                f"(daylight saving time ends). Choose another time, or give it in UTC: "
+                f"{first:%H:%M} UTC is the first, {second:%H:%M} UTC the second."
             )
         return moment
 
@@ -95,7 +116,7 @@ class HeadlessForm(ZonedDateTimeMixin, forms.Form):
     operation_type = forms.ChoiceField(choices=[
         ("firmware_update", "Firmware update"), ("configuration_update", "Configuration update"),
     ])  # fmt: skip
-    scheduled_time = forms.DateTimeField(
+    scheduled_time = WallTimeField(
         label="Scheduled time",
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
@@ -152,7 +173,7 @@ class MaintenanceForm(ZonedDateTimeMixin, forms.Form):
     assigned_user = forms.CharField(required=False, max_length=255, label="Assigned user")
     maintenance_notes = LinesField(required=False, widget=forms.Textarea(attrs={"rows": 3}),
                                    label="Maintenance notes")  # fmt: skip
-    next_maintenance = forms.DateTimeField(
+    next_maintenance = WallTimeField(
         required=False, label="Next maintenance",
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
@@ -175,16 +196,18 @@ class MaintenanceForm(ZonedDateTimeMixin, forms.Form):
         data = super().clean()
         when, zone = data.get("next_maintenance"), data.get("time_zone")
         if when is not None and zone:
+            stored = self.stored_next
+            # An untouched date keeps the stored one exactly: the widget has no seconds,
+            # and its wall time may be one the clocks show twice.
+            if stored is not None and when.replace(tzinfo=None) == self.local(
+                stored.replace(second=0, microsecond=0), zone
+            ):
+                data["next_maintenance"] = stored
+                return data
             try:
-                when = self.aware(when.replace(tzinfo=None), zone)
+                data["next_maintenance"] = self.aware(when.replace(tzinfo=None), zone)
             except ValueError as error:
                 self.add_error("next_maintenance", str(error))
-                return data
-            stored = self.stored_next
-            # The widget has no seconds: an untouched date keeps the stored one exactly.
-            if stored is not None and when == stored.replace(second=0, microsecond=0):
-                when = stored
-            data["next_maintenance"] = when
         return data
 
     def payload(self, stored: dict) -> dict:

@@ -12,7 +12,7 @@ from django import forms
 from common import integers
 from maintenance_windows import services
 from maintenance_windows.models import MaintenanceWindow
-from operations.forms import ZonedDateTimeMixin, zone_choices
+from operations.forms import WallTimeField, ZonedDateTimeMixin, zone_choices
 
 COVERS = [
     ("organization", "The whole organization"),
@@ -23,8 +23,8 @@ COVERS = [
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 
 
-def _moment(label: str) -> forms.DateTimeField:
-    return forms.DateTimeField(
+def _moment(label: str) -> WallTimeField:
+    return WallTimeField(
         required=False,
         label=label,
         input_formats=DATETIME_FORMATS,

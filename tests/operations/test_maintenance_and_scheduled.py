@@ -386,3 +386,48 @@ def test_saving_the_maintenance_form_keeps_stored_values_it_did_not_touch(
     answer = MaintenanceSnapshot.objects.get(device_id=device.id).answer
     assert {k: answer["configuration"][k] for k in stored} == stored
     assert answer["maintenance_notes"] == "fan swap\nthen reboot"
+
+
+@pytest.mark.parametrize("display_zone", ["UTC", "Europe/Madrid"])
+def test_a_time_the_clocks_show_twice_is_refused_naming_both(
+    cached_fleet, device_of_org, tenant_admin, client_of, settings, display_zone
+):
+    """Before, 02:30 became the first of the two without a word; and where the pages show
+    Madrid's time too, Django refused it in words of its own that did not say why."""
+    settings.DISPLAY_TIME_ZONE = display_zone
+    # Spain's clocks go back from 03:00 to 02:00 on 2030-10-27: 02:30 happens twice there.
+    response = schedule(client_of(tenant_admin), device_of_org(5).serial_number,
+                        scheduled_time="2030-10-27T02:30")  # fmt: skip
+
+    assert response.status_code == 400
+    error = response.context["form"].errors["scheduled_time"][0]
+    assert error.startswith("2030-10-27 02:30 happens twice in Europe/Madrid")
+    assert error.endswith("00:30 UTC is the first, 01:30 UTC the second.")
+    assert 'value="2030-10-27T02:30"' in response.content.decode()
+    assert not HeadlessRecord.objects.exists()
+    posts = [e for e in cached_fleet.request_log()["entries"] if e["method"] == "POST"]
+    assert posts == []
+
+
+def test_an_untouched_maintenance_date_the_clocks_show_twice_is_kept(
+    cached_fleet, device_of_org, tenant_admin, client_of, settings
+):
+    """A stored date at the second 02:30 of the night the clocks go back shows as 02:30;
+    saving the form untouched used to move it an hour earlier, to the first 02:30."""
+    settings.DISPLAY_TIME_ZONE = "Europe/Madrid"
+    device = device_of_org(5)
+    with ControlAPI(settings.CONTROL_API_URL, settings.CONTROL_API_TOKEN) as api:
+        api.update_device_operation(device.id, {"next_maintenance": "2030-10-27T01:30:00Z"})
+    client = client_of(tenant_admin)
+    maintenance(client, device.id, next_maintenance="")  # keeps the answer
+    opened = form_values(client.get(f"/devices/{device.id}/maintenance/").content.decode())
+    assert (opened["next_maintenance"], opened["time_zone"]) == ("2030-10-27T02:30",
+                                                                 "Europe/Madrid")  # fmt: skip
+
+    response = client.post(
+        f"/devices/{device.id}/maintenance/", {**opened, "operational_status": "active"}
+    )
+
+    assert response.status_code == 302
+    answer = MaintenanceSnapshot.objects.get(device_id=device.id).answer
+    assert answer["next_maintenance"].replace("+00:00", "Z") == "2030-10-27T01:30:00Z"
