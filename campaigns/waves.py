@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import math
 
+# ASSUMPTION: a roll-out in more steps than this is a slip of the keyboard (and a wave's
+# number must fit CampaignDevice.wave, a small integer).
+MAX_WAVES = 100
+
 
 class WaveError(ValueError):
     """Waves written so they cannot be read; the message says how to write them."""
@@ -14,6 +18,8 @@ def parse_waves(text: str) -> list[float]:
     parts = [p.strip().rstrip("%").strip() for p in (text or "").split(",") if p.strip()]
     if not parts:
         raise WaveError("Give the waves as percentages of the devices, e.g. 10%,50%,100%.")
+    if len(parts) > MAX_WAVES:
+        raise WaveError(f"At most {MAX_WAVES} waves after the canary; {len(parts)} were given.")
     values = []
     for part in parts:
         try:

@@ -66,6 +66,16 @@ def test_a_refused_form_keeps_what_was_typed(fleet, tenant_admin, client_of):
     assert 'value="10%,50%"' in page and f'value="{IMAGE}"' in page
 
 
+def test_more_waves_than_a_roll_out_takes_are_refused(fleet, tenant_admin, client_of):
+    # 1,000 steps of 0.1 %: before, accepted, and past 32,767 waves a campaign's wave
+    # number would not fit its column.
+    waves = ",".join(f"{n / 10:g}%" for n in range(1, 1001))
+    response = client_of(tenant_admin).post("/campaigns/new/", FORM | {"waves": waves})
+    assert response.status_code == 400
+    assert "At most 100 waves after the canary; 1000 were given." in response.content.decode()
+    assert not Campaign.objects.exists()
+
+
 def test_state_changes_are_posts(fleet, tenant_admin, client_of):
     campaign = services.create_campaign(
         user=tenant_admin, new=services.NewCampaign(organization_id=ORG_A, image_id=IMAGE)
