@@ -186,7 +186,7 @@ def parse(
         q = q[:MAX_SEARCH_LENGTH]
 
     sort = _first(params, "sort") or DEFAULT_SORT
-    if sort.lstrip("-") not in SORT_KEYS:
+    if sort.removeprefix("-") not in SORT_KEYS:
         errors.append(f"Cannot sort by “{sort}”; sorted by name.")
         sort = DEFAULT_SORT
 
@@ -218,7 +218,7 @@ def parse(
         changed_since=changed_since,
         pending_only=pending,
         search=q,
-        sort=sort.lstrip("-"),
+        sort=sort.removeprefix("-"),
         descending=sort.startswith("-"),
         offset=(page - 1) * per_page,
         limit=per_page,

@@ -280,7 +280,7 @@ def _header(link, params: dict, current: str, columns: tuple[str, ...]) -> list[
     descending when already ascending); the active sort's cell says which way
     (`aria-sort`) and shows an arrow."""
     rest = _without(params, "sort", "page")
-    key, descending = current.lstrip("-"), current.startswith("-")
+    key, descending = current.removeprefix("-"), current.startswith("-")
     cells = []
     for name, css, heading, keys in COLUMNS:
         if name not in columns:

@@ -126,12 +126,14 @@ def test_the_active_sort_column_says_so(client_of, noc, polled, sort, column, st
     assert all("▲" not in c and "▼" not in c for c in cells if c is not active[0])
 
 
-def test_an_unknown_sort_is_named_and_the_list_is_sorted_by_name(client_of, noc, polled):
-    response = client_of(noc).get("/devices/", {"sort": "-colour"})
+@pytest.mark.parametrize("sort", ["-colour", "--name"])
+def test_an_unknown_sort_is_named_and_the_list_is_sorted_by_name(client_of, noc, polled, sort):
+    response = client_of(noc).get("/devices/", {"sort": sort})
 
     assert response.status_code == 200
-    assert "Cannot sort by" in response.content.decode()
+    assert f"Cannot sort by “{sort}”; sorted by name." in response.content.decode()
     assert response.context["filters"].query.sort == "name"
+    assert not response.context["filters"].query.descending
 
 
 @pytest.mark.parametrize("sort", ["-organization", "software"])
