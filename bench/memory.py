@@ -25,7 +25,7 @@ def kind_of(key: str) -> str:
         return "sort_indexes"
     if ":text:" in key or key.endswith(":blocks"):
         return "search_text"
-    if key.endswith(":grams"):
+    if key.endswith((":grams", ":digests")):
         return "search_index"
     if key.endswith((":dev", ":fresh")):
         return "device_json"

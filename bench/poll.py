@@ -28,13 +28,24 @@ duration of a full poll and of an incremental poll (changes since the last one).
     .venv/bin/python bench/poll.py --freshness [--sizes ...] [--parallel 8]
 
 With --breakdown it times, on one thread and per device (CPU time of this
-process), the stages of the poll's path that the floor does not pay: reading a
-page body into its rows (device_pages.read_device_cache_page: straight into records,
-each device's row JSON included), the index entry (fleet.store.indexes.index_entry), and
-the whole write of a snapshot (write_page of every page, adopting it, then publish:
-index entries, command encoding; Redis's own work excluded).
+process), the stages of the poll's path: fetching the bodies with the poll's client
+(the simulator in its own process), reading a page body into its rows
+(device_pages.read_device_cache_page: straight into records, each device's row JSON
+included), the index entry (fleet.store.indexes.index_entry), writing every page
+(write_page and adopting it: index entries, command encoding; Redis's own work
+excluded), and publishing, for a first generation and for a second one that takes the
+first one's search index over.
 
     .venv/bin/python bench/poll.py --breakdown [--sizes 100000]
+
+With --cpu it splits one full poll's CPU between the processes that share the machine:
+the poll's steps in this process (the second poll of the fleet, as every poll after a
+worker's first is), the simulator in its own process, and Redis (its INFO cpu; nothing
+else may use that Redis meanwhile). Their sum over the machine's two cores is the
+shortest wall time any overlap could give, printed as a ratio to the floor measured in
+the same run.
+
+    .venv/bin/python bench/poll.py --cpu [--sizes 100000]
 """
 
 import contextlib
@@ -66,6 +77,7 @@ from fleet_cache_setup import (
 )
 
 from controlapi.device_pages import read_device_cache_page
+from fleet.full_poll import LIST_QUERY
 from fleet.polling import PollConfig, poll_fleet
 from fleet.store.indexes import index_entry
 from fleet.store.writes import write_page
@@ -228,6 +240,41 @@ def workers_bench(argv: list[str], parallel: int) -> None:
                     report(f"poll_ranges_{count}_workers_{devices}_{worker}", stored, "ranges")
 
 
+def process_cpu(pid: int) -> float:
+    """User and system CPU seconds of a process so far (Linux /proc)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def redis_cpu(client) -> float:
+    info = client.info("cpu")
+    return info["used_cpu_user"] + info["used_cpu_sys"]
+
+
+def cpu_split(devices: int, parallel: int, cores: int = 2) -> None:
+    config = PollConfig(page_size=PAGE, parallel=parallel)
+    with simulator_process(devices) as sim, fresh_model() as model:
+        floor(sim, devices, parallel)  # warm up connections and caches
+        best_floor = min(floor(sim, devices, parallel) for _ in range(2))
+        poll_fleet(model=model, api_factory=api_factory(sim), config=config, mode="full")
+        before = time.process_time(), process_cpu(sim.pid), redis_cpu(model.client)
+        started = time.perf_counter()
+        poll_fleet(model=model, api_factory=api_factory(sim), config=config, mode="full")
+        wall = time.perf_counter() - started
+        poller = time.process_time() - before[0]
+        upstream = process_cpu(sim.pid) - before[1]
+        store = redis_cpu(model.client) - before[2]
+    report(f"poll_floor_{devices}", best_floor, "s")
+    report(f"poll_wall_{devices}", wall, "s")
+    report(f"poll_cpu_poller_{devices}", poller, "s")
+    report(f"poll_cpu_simulator_{devices}", upstream, "s")
+    report(f"poll_cpu_redis_{devices}", store, "s")
+    shortest = (poller + upstream + store) / cores
+    report(f"poll_shortest_possible_on_{cores}_cores_{devices}", shortest, "s")
+    report(f"poll_shortest_possible_ratio_{devices}", shortest / best_floor, "x")
+
+
 def freshness(devices: int, parallel: int) -> None:
     config = PollConfig(page_size=PAGE, parallel=parallel)
     with simulator(devices, latency_ms=DEFAULT_LATENCY_MS) as sim, fresh_model() as model:
@@ -244,45 +291,39 @@ def freshness(devices: int, parallel: int) -> None:
 
 
 def breakdown(devices: int) -> None:
-    with simulator(devices) as sim:
-        headers = {"Authorization": f"Bearer {TOKEN}", "Accept": "application/json"}
-        with requests.Session() as session:
-            bodies = [
-                session.get(
-                    f"{sim.api_url}/inventory_device/",
-                    params={
-                        "limit": PAGE,
-                        "offset": offset,
-                        "update_status": "true",
-                        "pending": "true",
-                    },
-                    headers=headers,
-                    timeout=60,
-                ).content
-                for offset in range(0, devices, PAGE)
-            ]
-
     def per_device(work):
         started = time.process_time()
         result = work()
         return (time.process_time() - started) / devices * 1e6, result
 
+    def fetch_all():
+        with api_factory(sim)() as api:
+            return [
+                api.read_device_page(lambda body: body, limit=PAGE, offset=offset, **LIST_QUERY)
+                for offset in range(0, devices, PAGE)
+            ]
+
+    with simulator_process(devices) as sim:
+        fetch, bodies = per_device(fetch_all)
     read, pages = per_device(lambda: [read_device_cache_page(body) for body in bodies])
     index, _ = per_device(lambda: [index_entry(row.device) for page in pages for row in page])
     with fresh_model() as model:
-        started_at = datetime.now(UTC)
-        builder = model.new_snapshot(started_at, abandon_after=timedelta(hours=1))
         client = redis.Redis.from_url(REDIS_URL)
+        figures = []
+        for _ in range(2):  # the second generation takes the first one's search index over
+            builder = model.new_snapshot(datetime.now(UTC), abandon_after=timedelta(hours=1))
 
-        def write():
-            for page in pages:
-                builder.adopt(write_page(client, model.keys.p, builder.generation, page.items))
-            builder.publish()
+            def write(builder=builder):
+                for page in pages:
+                    builder.adopt(write_page(client, model.keys.p, builder.generation, page.items))
 
-        snapshot, _ = per_device(write)
+            figures.append((per_device(write)[0], per_device(builder.publish)[0]))
+    report(f"poll_cpu_fetch_{devices}", fetch, "us/device")
     report(f"poll_cpu_read_page_{devices}", read, "us/device")
     report(f"poll_cpu_index_entry_{devices}", index, "us/device")
-    report(f"poll_cpu_snapshot_write_{devices}", snapshot, "us/device")
+    for (pages_written, published), which in zip(figures, ("first", "second"), strict=True):
+        report(f"poll_cpu_write_pages_{which}_poll_{devices}", pages_written, "us/device")
+        report(f"poll_cpu_publish_{which}_poll_{devices}", published, "us/device")
 
 
 def main(argv: list[str]) -> None:
@@ -293,6 +334,10 @@ def main(argv: list[str]) -> None:
         return
     if "--workers" in argv:
         workers_bench(argv, parallel)
+        return
+    if "--cpu" in argv:
+        for devices in sizes(argv, default="100000"):
+            cpu_split(devices, parallel)
         return
     if "--freshness" in argv:
         for devices in sizes(argv):
