@@ -13,6 +13,9 @@ A fixed mix, the same at every size (seed 7):
   sorts without an index kept by the polls), once per size: the first ask, which
   builds the sort's index from the stored rows, a later page of the same sort,
   and the built index's memory per device while it is kept (MEMORY USAGE).
+- Up/Down per organization (the overview, the wall's tiles, /metrics and every
+  incremental poll read it), 20 times: from the cell counts, and from the sets'
+  intersections, as a generation without cell counts is counted (its cells put aside).
 Each query is timed end to end through ReadModel.query (Redis round trips and
 building the Device records of the page included).
 
@@ -132,6 +135,26 @@ def built_sorts(model, devices_count):
     )
 
 
+def org_counts(model, devices_count, times=20):
+    k = model.keys
+    cells = k.cells(model.snapshot_info().generation)
+
+    def median_ms():
+        values = []
+        for _ in range(times):
+            started = time.perf_counter()
+            model.current_org_counts()
+            values.append((time.perf_counter() - started) * 1000)
+        return statistics.median(values)
+
+    report(f"query_org_counts_{devices_count}", median_ms(), "ms")
+    model.client.rename(cells, cells + ":aside")
+    try:
+        report(f"query_org_counts_from_sets_{devices_count}", median_ms(), "ms")
+    finally:
+        model.client.rename(cells + ":aside", cells)
+
+
 def run(devices_count, passes):
     """Each figure is the median over `passes` passes of the mix: this machine is
     shared, and one busy moment moves a single pass's p95 a lot."""
@@ -148,6 +171,7 @@ def run(devices_count, passes):
             figures["search_p50"].append(statistics.median(searches))
             figures["search_p95"].append(percentile(searches, 95))
         built_sorts(model, devices_count)
+        org_counts(model, devices_count)
     for name, values in figures.items():
         report(f"query_{name}_{devices_count}", statistics.median(values), "ms")
     return statistics.median(figures["filter_sort_p95"])
