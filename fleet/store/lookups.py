@@ -35,8 +35,34 @@ class FirmwareSeen(NamedTuple):
     devices: int
 
 
+class Cell(NamedTuple):
+    """One field of a generation's cell counts (`indexes.cell`)."""
+
+    organization_id: int | None
+    type_id: int | None
+    up: bool
+    devices: int
+
+
+def read_cells(client, keys: Keys, g: int) -> list[Cell] | None:
+    """Generation g's cell counts, a few thousand fields kept exact by every write; None
+    for a generation published without them."""
+    raw = client.hgetall(keys.cells(g))
+    if not raw.pop(b"ready", None):
+        return None
+    cells = []
+    for field, n in raw.items():
+        org, type_id, _, status = field.decode().split(":")
+        cells.append(Cell(int(org) if org else None, int(type_id) if type_id else None,
+                          status == "u", int(n)))  # fmt: skip
+    return cells
+
+
 class Lookups:
-    """Reads of the current snapshot over one client."""
+    """Reads of the current snapshot over one client. Counts and the types present are
+    read from the cell counts where the generation has them: intersecting the sets costs
+    Redis a pass over an organization's or a type's devices, which at a million devices
+    holds it (and every page) for tenths of a second."""
 
     def __init__(self, client: redis.Redis, keys: Keys, derived: Derived):
         self.client = client
@@ -102,14 +128,7 @@ class Lookups:
         if info is None or (org_ids is not None and not org_ids):
             return {}
         g, k = info.generation, self.keys
-        types = sorted(int(t) for t in self.client.smembers(k.types(g)))
-        if org_ids is not None and types:
-            scope = self.derived.scope(info, org_ids)
-            with self.client.pipeline(transaction=False) as pipe:
-                for t in types:
-                    pipe.sintercard(2, [k.type(g, t), scope], limit=1)
-                present = pipe.execute()
-            types = [t for t, n in zip(types, present, strict=True) if n]
+        types = self._types_present(info, org_ids)
         if not types:
             return {}
         with self.client.pipeline(transaction=False) as pipe:
@@ -126,6 +145,25 @@ class Lookups:
             for (t, _), row in zip(found, rows, strict=True)
         }
         return dict(sorted(names.items(), key=lambda item: (item[1].casefold(), item[0])))
+
+    def _types_present(self, info, org_ids: frozenset[int] | None) -> list[int]:
+        g, k = info.generation, self.keys
+        cells = read_cells(self.client, k, g)
+        if cells is not None:
+            return sorted({
+                c.type_id for c in cells
+                if c.devices > 0 and c.type_id is not None
+                and (org_ids is None or c.organization_id in org_ids)
+            })  # fmt: skip
+        types = sorted(int(t) for t in self.client.smembers(k.types(g)))
+        if org_ids is None or not types:
+            return types
+        scope = self.derived.scope(info, org_ids)
+        with self.client.pipeline(transaction=False) as pipe:
+            for t in types:
+                pipe.sintercard(2, [k.type(g, t), scope], limit=1)
+            present = pipe.execute()
+        return [t for t, n in zip(types, present, strict=True) if n]
 
     def firmware_images(
         self, type_id: int, org_ids: frozenset[int] | None, *, sample: int = 500
@@ -194,20 +232,13 @@ class Lookups:
         if info is None:
             return {}
         g, k = info.generation, self.keys
-        with self.client.pipeline(transaction=False) as pipe:
-            pipe.smembers(k.orgs(g))
-            pipe.hgetall(k.cells(g))
-            members, cells = pipe.execute()
-        orgs = sorted(int(o) for o in members)
-        if cells.get(b"ready"):
-            # The cells' counts (a few thousand fields), kept exact by every write: the
-            # sets' intersections cost Redis a pass over each organization's devices.
+        orgs = sorted(int(o) for o in self.client.smembers(k.orgs(g)))
+        cells = read_cells(self.client, k, g)
+        if cells is not None:
             counts = {o: [0, 0] for o in orgs}
-            cells.pop(b"ready")
-            for field, n in cells.items():
-                org, _, _, status = field.decode().split(":")  # indexes.cell
-                if org:
-                    counts.setdefault(int(org), [0, 0])[0 if status == "u" else 1] += int(n)
+            for c in cells:
+                if c.organization_id is not None:
+                    counts.setdefault(c.organization_id, [0, 0])[0 if c.up else 1] += c.devices
             return {o: (up, down) for o, (up, down) in sorted(counts.items())}
         with self.client.pipeline(transaction=False) as pipe:
             for o in orgs:

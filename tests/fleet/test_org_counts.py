@@ -66,3 +66,18 @@ def test_a_generation_without_cell_counts_is_counted_from_its_sets(model):
     model.client.delete(model.keys.cells(model.snapshot_info().generation))
 
     assert model.current_org_counts() == _counted(fleet)
+
+
+def test_the_types_present_in_organizations_follow_every_write(model):
+    _publish(model, [_device(i, 5 if i % 2 else 7, type_id=1 if i < 20 else 2) for i in
+                     range(1, 41)])  # fmt: skip
+    assert set(model.device_types(frozenset({5}))) == {1, 2}
+
+    # Every device of type 2 in organization 5 moves to organization 7.
+    model.update_devices([_device(i, 7, type_id=2) for i in range(21, 41, 2)], observed_at=T0)
+    model.update_devices([_device(100, 9, type_id=3)], observed_at=T0)
+
+    assert set(model.device_types(frozenset({5}))) == {1}
+    assert set(model.device_types(frozenset({7}))) == {1, 2}
+    assert set(model.device_types(frozenset({9, 5}))) == {1, 3}
+    assert set(model.device_types(None)) == {1, 2, 3}
