@@ -260,10 +260,8 @@ def test_a_viewers_send_again_is_refused_even_when_the_action_is_pending(
     assert writes(cached_fleet, device.id) == 1
 
 
-def renamed_in_the_cache(sim_control, device_id, name):
-    """The device renamed upstream (by another tool) and the fleet polled again."""
-    with ControlAPI(settings.CONTROL_API_URL, settings.CONTROL_API_TOKEN) as api:
-        api.update_device(device_id, {"name": name})
+def polled_again(sim_control):
+    """A full poll of the fleet, and the simulator's request log cleared after it."""
     poll_fleet(
         model=configured.read_model(for_pages=False),
         api_factory=configured.upstream(),
@@ -271,6 +269,13 @@ def renamed_in_the_cache(sim_control, device_id, name):
         mode="full",
     )
     sim_control.clear_log()
+
+
+def renamed_in_the_cache(sim_control, device_id, name):
+    """The device renamed upstream (by another tool) and the fleet polled again."""
+    with ControlAPI(settings.CONTROL_API_URL, settings.CONTROL_API_TOKEN) as api:
+        api.update_device(device_id, {"name": name})
+    polled_again(sim_control)
 
 
 def test_a_name_ending_in_a_space_can_be_typed_to_confirm(
@@ -294,13 +299,7 @@ def nameless_in_the_cache(sim_control, device_id, name):
     """The upstream answers the device with this name, as one stored unchecked would (a
     device that registered itself), and the fleet is polled again."""
     sim_control.answer_fields(device_id, name=name)
-    poll_fleet(
-        model=configured.read_model(for_pages=False),
-        api_factory=configured.upstream(),
-        config=PollConfig(page_size=100, parallel=2, lock_ttl=5.0),
-        mode="full",
-    )
-    sim_control.clear_log()
+    polled_again(sim_control)
 
 
 @pytest.mark.parametrize("name", ["", "   ", None])

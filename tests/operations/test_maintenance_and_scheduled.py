@@ -150,16 +150,22 @@ def test_a_time_the_clocks_skip_is_refused_and_what_was_typed_is_kept(
     cached_fleet, device_of_org, tenant_admin, client_of
 ):
     # Spain's clocks go from 02:00 to 03:00 on 2030-03-31: 02:30 never happens there.
-    response = schedule(client_of(tenant_admin), device_of_org(5).serial_number,
-                        scheduled_time="2030-03-31T02:30")  # fmt: skip
+    error = refused_schedule(cached_fleet, client_of(tenant_admin),
+                             device_of_org(5).serial_number, "2030-03-31T02:30")  # fmt: skip
 
-    assert response.status_code == 400
-    error = response.context["form"].errors["scheduled_time"][0]
     assert error.startswith("2030-03-31 02:30 does not exist in Europe/Madrid")
-    assert 'value="2030-03-31T02:30"' in response.content.decode()
+
+
+def refused_schedule(cached_fleet, client, serial, typed):
+    """The scheduling form's error for the time `typed`, checked refused: the form keeps
+    it and nothing reaches the control API."""
+    response = schedule(client, serial, scheduled_time=typed)
+    assert response.status_code == 400
+    assert f'value="{typed}"' in response.content.decode()
     assert not HeadlessRecord.objects.exists()
     posts = [e for e in cached_fleet.request_log()["entries"] if e["method"] == "POST"]
     assert posts == []
+    return response.context["form"].errors["scheduled_time"][0]
 
 
 def test_a_password_in_a_parameters_url_never_reaches_the_audit_page_or_export(
@@ -396,17 +402,11 @@ def test_a_time_the_clocks_show_twice_is_refused_naming_both(
     Madrid's time too, Django refused it in words of its own that did not say why."""
     settings.DISPLAY_TIME_ZONE = display_zone
     # Spain's clocks go back from 03:00 to 02:00 on 2030-10-27: 02:30 happens twice there.
-    response = schedule(client_of(tenant_admin), device_of_org(5).serial_number,
-                        scheduled_time="2030-10-27T02:30")  # fmt: skip
+    error = refused_schedule(cached_fleet, client_of(tenant_admin),
+                             device_of_org(5).serial_number, "2030-10-27T02:30")  # fmt: skip
 
-    assert response.status_code == 400
-    error = response.context["form"].errors["scheduled_time"][0]
     assert error.startswith("2030-10-27 02:30 happens twice in Europe/Madrid")
     assert error.endswith("00:30 UTC is the first, 01:30 UTC the second.")
-    assert 'value="2030-10-27T02:30"' in response.content.decode()
-    assert not HeadlessRecord.objects.exists()
-    posts = [e for e in cached_fleet.request_log()["entries"] if e["method"] == "POST"]
-    assert posts == []
 
 
 def test_an_untouched_maintenance_date_the_clocks_show_twice_is_kept(
