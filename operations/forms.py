@@ -168,9 +168,16 @@ TRANSITIONS = {
 }
 
 
+# ASSUMPTION (the upstream's limit as we read it): the longest assigned user typed here.
+ASSIGNED_USER_LENGTH = 255
+
+
 class MaintenanceForm(ZonedDateTimeMixin, forms.Form):
     operational_status = forms.ChoiceField(label="Operational status")
-    assigned_user = forms.CharField(required=False, max_length=255, label="Assigned user")
+    # Its length is checked in `clean_assigned_user`: a longer one stored elsewhere is kept.
+    assigned_user = forms.CharField(
+        required=False, label="Assigned user", widget=forms.TextInput(attrs={"maxlength": 255})
+    )
     maintenance_notes = LinesField(required=False, widget=forms.Textarea(attrs={"rows": 3}),
                                    label="Maintenance notes")  # fmt: skip
     next_maintenance = WallTimeField(
@@ -191,6 +198,15 @@ class MaintenanceForm(ZonedDateTimeMixin, forms.Form):
         if stored_next is not None:
             # The widget takes a naive local time: the stored instant in the zone shown below.
             self.fields["next_maintenance"].initial = self.local(stored_next, default_zone)
+
+    def clean_assigned_user(self):
+        value = self.cleaned_data["assigned_user"]
+        stored = (self.initial.get("assigned_user") or "").strip()
+        if len(value) > ASSIGNED_USER_LENGTH and value != stored:
+            raise forms.ValidationError(
+                f"At most {ASSIGNED_USER_LENGTH} characters (this has {len(value)})."
+            )
+        return value
 
     def clean(self):
         data = super().clean()
@@ -221,7 +237,10 @@ class MaintenanceForm(ZonedDateTimeMixin, forms.Form):
                 typed = self.data.get(self.add_prefix(name), "")
                 body[name] = keep_unchanged(data[name], typed, stored.get(name) or {})
             elif data.get(name):
-                body[name] = data[name]
+                kept = stored.get(name)
+                # Untouched, as stored: the form drops the spaces at the ends of a text.
+                untouched = isinstance(kept, str) and kept.strip() == data[name]
+                body[name] = kept if untouched else data[name]
             elif stored.get(name):
                 body[name] = {} if name == "configuration" else None
         return body

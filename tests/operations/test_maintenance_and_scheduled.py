@@ -431,3 +431,33 @@ def test_an_untouched_maintenance_date_the_clocks_show_twice_is_kept(
     assert response.status_code == 302
     answer = MaintenanceSnapshot.objects.get(device_id=device.id).answer
     assert answer["next_maintenance"].replace("+00:00", "Z") == "2030-10-27T01:30:00Z"
+
+
+def test_untouched_texts_stored_elsewhere_are_sent_back_as_they_are(
+    cached_fleet, device_of_org, tenant_admin, client_of, settings
+):
+    """An assigned user longer than the form takes and notes with spaces at their ends, as
+    another tool stored them: changing only the status used to be refused for the first
+    and to trim the second."""
+    device = device_of_org(5)
+    long_user = "noc-team-" + "x" * 300
+    notes = "  fan swap \nthen reboot  "
+    with ControlAPI(settings.CONTROL_API_URL, settings.CONTROL_API_TOKEN) as api:
+        api.update_device_operation(
+            device.id, {"assigned_user": long_user, "maintenance_notes": notes}
+        )
+    client = client_of(tenant_admin)
+    maintenance(client, device.id, assigned_user="", maintenance_notes="")  # keeps the answer
+    opened = form_values(client.get(f"/devices/{device.id}/maintenance/").content.decode())
+
+    response = client.post(
+        f"/devices/{device.id}/maintenance/", {**opened, "operational_status": "active"}
+    )
+
+    assert response.status_code == 302
+    answer = MaintenanceSnapshot.objects.get(device_id=device.id).answer
+    assert (answer["assigned_user"], answer["maintenance_notes"]) == (long_user, notes)
+    typed = client.post(f"/devices/{device.id}/maintenance/",
+                        {**opened, "assigned_user": "y" * 256})  # fmt: skip
+    assert typed.status_code == 400
+    assert "At most 255 characters (this has 256)." in typed.content.decode()
