@@ -15,7 +15,9 @@ Endpoints, each warmed up and then asked --requests times by all clients at once
 - refresh: the devices URL as the page's 10 s htmx refresh asks it (HX-Request,
            HX-Target: device-rows): the rows and the counters only;
 - naive:   /devices/naive/ with the filters of "devices": the same page built from
-           the upstream on every request, no cache.
+           the upstream on every request, no cache;
+- overview, wall_overview, wall_down_now: the overview page and the wall's overview and
+           Down now panels, as a wall screen asks them every 10 seconds.
 
     .venv/bin/python bench/pages.py [--devices 100000] [--requests 400] [--clients 20]
         [--workers 2] [--threads 4] [--database-url postgres://...]
@@ -232,6 +234,19 @@ def endpoints(base: str, model, total: int) -> dict:
         ),  # fmt: skip
         "refresh": (lambda: f"{base}/devices/?{query}", refreshed.match, REFRESH_HEADERS),
         "naive": (lambda: f"{base}/devices/naive/?{query}", rows.search, None),
+        # The overview (counts per organization, the day's and week's charts) and two
+        # panels a wall screen asks every 10 s.
+        "overview": (lambda: f"{base}/", lambda text: "notice-warning" not in text, None),
+        "wall_overview": (
+            lambda: f"{base}/wall/panels/overview/",
+            lambda text: 'class="wall-tiles"' in text,
+            None,
+        ),
+        "wall_down_now": (
+            lambda: f"{base}/wall/panels/triage/",
+            lambda text: "wall-notice" not in text,
+            None,
+        ),
     }
 
 
