@@ -4,15 +4,17 @@ For each size (default 100,000 then 1,000,000 devices), in one run: the simulato
 process of its own, one full poll in this process (the default in-process writer) into
 a read model of the size's own, then gunicorn with the same settings as bench/pages.py
 (its `dashboard`, the same filters and search needles) and 20 clients asking the
-floor (/healthz/auth), the devices page and a search (a new needle per request). The
-read model is deleted before the next size. Reports, per size N:
+floor (/healthz/auth), the devices page, a search (a new needle per request), the
+overview page and the wall's overview and Down now panels. The read model is deleted
+before the next size. Reports, per size N:
 
 - `capacity_fill_full_poll_N` (s): the poll's wall time;
 - `capacity_simulator_rss_N`, `capacity_poller_rss_peak_N` (MB): the simulator's
   resident memory, and this process's peak (the poll's, cumulative over the sizes run);
 - `capacity_redis_used_memory_N` (MB): Redis's used_memory growth for the read model
   (clean only on a Redis of the run's own: REDIS_URL);
-- `capacity_<floor|devices|search>_{p50,p95,mean,count}_N` (ms);
+- `capacity_<floor|devices|search|overview|wall_overview|wall_down_now>_{p50,p95,mean,count}_N`
+  (ms);
 - `capacity_devices_p95_over_floor_N`, `capacity_search_p95_over_floor_N` (x);
 
 and, across the largest and smallest size, `capacity_devices_p95_<largest>_over_<smallest>` and
@@ -29,7 +31,7 @@ import sys
 from fleet_cache_setup import fresh_model, report, rss_bytes, simulator_process, sizes, used_memory
 from pages import dashboard, endpoints, fill, log_in, measure_endpoint, option, percentile
 
-MEASURED = ("floor", "devices", "search")
+MEASURED = ("floor", "devices", "search", "overview", "wall_overview", "wall_down_now")
 MB = 2**20
 
 
