@@ -140,10 +140,8 @@ class HeadlessForm(ZonedDateTimeMixin, forms.Form):
         data = super().clean()
         when, zone = data.get("scheduled_time"), data.get("time_zone")
         if when is not None and zone:
-            # The field is read naive in the active zone; the zone chosen here wins.
-            local = when.replace(tzinfo=None)
             try:
-                data["scheduled_time"] = self.aware(local, zone)
+                data["scheduled_time"] = self.aware(when, zone)
             except ValueError as error:
                 self.add_error("scheduled_time", str(error))
                 return data
@@ -153,7 +151,7 @@ class HeadlessForm(ZonedDateTimeMixin, forms.Form):
             if data["scheduled_time"] < now:
                 self.add_error(
                     "scheduled_time",
-                    f"{local:%Y-%m-%d %H:%M} ({zone}) is in the past: it is now "
+                    f"{when:%Y-%m-%d %H:%M} ({zone}) is in the past: it is now "
                     f"{self.local(now, zone):%Y-%m-%d %H:%M} in {zone}. Choose a later time.",
                 )
         return data
@@ -176,7 +174,9 @@ class MaintenanceForm(ZonedDateTimeMixin, forms.Form):
     operational_status = forms.ChoiceField(label="Operational status")
     # Its length is checked in `clean_assigned_user`: a longer one stored elsewhere is kept.
     assigned_user = forms.CharField(
-        required=False, label="Assigned user", widget=forms.TextInput(attrs={"maxlength": 255})
+        required=False,
+        label="Assigned user",
+        widget=forms.TextInput(attrs={"maxlength": ASSIGNED_USER_LENGTH}),
     )
     maintenance_notes = LinesField(required=False, widget=forms.Textarea(attrs={"rows": 3}),
                                    label="Maintenance notes")  # fmt: skip
@@ -215,13 +215,13 @@ class MaintenanceForm(ZonedDateTimeMixin, forms.Form):
             stored = self.stored_next
             # An untouched date keeps the stored one exactly: the widget has no seconds,
             # and its wall time may be one the clocks show twice.
-            if stored is not None and when.replace(tzinfo=None) == self.local(
+            if stored is not None and when == self.local(
                 stored.replace(second=0, microsecond=0), zone
             ):
                 data["next_maintenance"] = stored
                 return data
             try:
-                data["next_maintenance"] = self.aware(when.replace(tzinfo=None), zone)
+                data["next_maintenance"] = self.aware(when, zone)
             except ValueError as error:
                 self.add_error("next_maintenance", str(error))
         return data

@@ -174,8 +174,8 @@ class WindowForm(ZonedDateTimeMixin, forms.Form):
         if self.errors or not zone:
             return data
         try:
-            starts = self.aware(starts.replace(tzinfo=None), zone)
-            ends = None if ends is None else self.aware(ends.replace(tzinfo=None), zone)
+            starts = self.aware(starts, zone)
+            ends = None if ends is None else self.aware(ends, zone)
         except ValueError as error:
             self.add_error(None, str(error))
             return data
