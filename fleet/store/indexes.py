@@ -195,6 +195,13 @@ def cell(organization_id: int | None, type_id: int | None, pending: bool, up: bo
     return f"{org}:{kind}:{1 if pending else 0}:{'u' if up else 'd'}"
 
 
+def cell_values(field: str) -> tuple[int | None, int | None, bool, bool]:
+    """The (organization, type, pending, up) a field made by `cell` counts."""
+    org, kind, pending, status = field.split(":")
+    return (int(org) if org else None, int(kind) if kind else None, pending == "1",
+            status == "u")  # fmt: skip
+
+
 def cell_of(entry: IndexEntry) -> str:
     return cell(entry.organization_id, entry.type_id, bool(entry.pending), entry.up)
 

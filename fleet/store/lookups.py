@@ -15,7 +15,7 @@ import redis
 
 from controlapi.records import Device, storable_row
 from fleet.store.current import snapshot_info
-from fleet.store.indexes import Derived
+from fleet.store.indexes import Derived, cell_values
 from fleet.store.keys import KEPT_DETAIL_TTL, Keys
 from fleet.store.values import device_of, epoch, from_epoch, read_kept, to_json
 
@@ -52,9 +52,8 @@ def read_cells(client, keys: Keys, g: int) -> list[Cell] | None:
         return None
     cells = []
     for field, n in raw.items():
-        org, type_id, _, status = field.decode().split(":")
-        cells.append(Cell(int(org) if org else None, int(type_id) if type_id else None,
-                          status == "u", int(n)))  # fmt: skip
+        org, type_id, _, up = cell_values(field.decode())
+        cells.append(Cell(org, type_id, up, int(n)))
     return cells
 
 
