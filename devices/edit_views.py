@@ -205,7 +205,7 @@ def device_delete(request, device_id: int):
             except errors.ControlAPIError as error:
                 error_text = str(error)
             else:
-                messages.success(request, f"Device {device.name} deleted.")
+                messages.success(request, f"Device {device.name.strip() or '(no name)'} deleted.")
                 return redirect("/devices/")
     if form.errors.get("confirm_name"):
         # The page answers at the top: focus brings the refused name and its error into view.

@@ -323,6 +323,8 @@ def test_a_device_without_a_name_is_confirmed_by_its_id(
     delete_page = client.get(f"/devices/{device.id}/delete/").content.decode()
     assert f"Type the device's id, <strong>{device.id}</strong>, to confirm" in delete_page
     assert "<h1>Delete (no name)</h1>" in delete_page
+    maintenance_page = client.get(f"/devices/{device.id}/maintenance/").content.decode()
+    assert "<h1>Maintenance record of (no name)</h1>" in maintenance_page
     post_action(client, device.id, "factory-reset", confirm_name=f" {device.id} ")
     assert ActionRecord.objects.get(key=KEY).state == ActionRecord.State.SENT
 
