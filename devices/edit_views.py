@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from accounts import tenancy
+from common.device_names import shown_name
 from controlapi import errors
 from devices import confirmation, device_writes, selectors
 from devices.forms import (
@@ -205,7 +206,7 @@ def device_delete(request, device_id: int):
             except errors.ControlAPIError as error:
                 error_text = str(error)
             else:
-                messages.success(request, f"Device {device.name.strip() or '(no name)'} deleted.")
+                messages.success(request, f"Device {shown_name(device.name)} deleted.")
                 return redirect("/devices/")
     if form.errors.get("confirm_name"):
         # The page answers at the top: focus brings the refused name and its error into view.
@@ -214,7 +215,7 @@ def device_delete(request, device_id: int):
         )
     status = 200 if request.method == "GET" else (409 if error_text else 400)
     context = {"form": form, "device": device, "error_text": error_text, "nav": "devices",
-               "title": f"Delete {device.name.strip() or '(no name)'}",
+               "title": f"Delete {shown_name(device.name)}",
                "confirm_word": confirmation.word(device),
                "confirm_by": confirmation.by(device)}  # fmt: skip
     return render(request, "devices/delete.html", context, status=status)

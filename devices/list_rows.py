@@ -24,6 +24,7 @@ from django.utils.timesince import timesince
 from django.utils.timezone import get_current_timezone
 from django.utils.translation import get_language
 
+from common.device_names import shown_name
 from common.elapsed import UNDER_A_MINUTE
 from controlapi.records import Device
 from devices.list_filters import COLUMN_KEYS
@@ -43,8 +44,7 @@ class RowView(NamedTuple):
 
     id: str
     url: str
-    name: str  # the tick box's label
-    title: str  # the link's text
+    title: str  # the link's text and the tick box's label
     status_class: str
     status: str
     changed: str  # when the status changed ("" unknown), the `since` text's title
@@ -126,12 +126,10 @@ def row_view(
     d = device
     changed, seen = d.status_change, d.last_connection
     status_class, status = _status(d.status)
-    name = d.name
     return RowView(
         id=str(d.id),
         url=url,
-        name=name,
-        title=name or "(no name)",
+        title=shown_name(d.name),
         status_class=status_class,
         status=status,
         changed=stamp(changed, zone),

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 
 from accounts import tenancy
-from common import moments
+from common import device_names, moments
 from controlapi import errors
 from devices import device_writes, selectors
 from devices.not_found import device_404
@@ -66,7 +66,7 @@ def device_maintenance(request, device_id: int):
         else:
             messages.success(request, "Maintenance record saved.")
             return redirect("operations:maintenance", device_id)
-    shown_name = device.name.strip() or "(no name)"
+    shown_name = device_names.shown_name(device.name)
     context = {
         "device": device, "form": form, "snapshot": snapshot, "last": last,
         "history": list(reversed(last.get("operational_history", []))),

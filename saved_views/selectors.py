@@ -18,6 +18,7 @@ from django.urls import reverse
 from accounts import tenancy
 from accounts.tenancy import OrgScope
 from common import integers
+from common.device_names import shown_name
 from devices import list_filters, list_selectors
 from devices.fleet_health import fleet_snapshot
 from devices.list_filters import ListFilters
@@ -140,7 +141,7 @@ def view_tile(view: SavedView, scope: OrgScope) -> ViewTile:
     devices = tuple(
         TileDevice(
             id=d.id,
-            name=d.name or "(no name)",
+            name=shown_name(d.name),
             organization=names.get(d.organization_id, ""),
             url=reverse("devices:detail", args=[d.id]),
         )

@@ -342,3 +342,28 @@ def test_a_device_without_a_name_is_deleted_by_typing_its_id(
     assert refused.status_code == 400
     assert deleted.status_code == 302
     assert writes(cached_fleet, device.id, method="DELETE") == 1
+
+
+@pytest.mark.parametrize("name", ["", "   "])
+def test_a_device_without_a_name_is_called_no_name_on_every_page(
+    cached_fleet, device_of_org, noc, client_of, name
+):
+    """A heading, a crumb or a link never shows a blank name: before, a name of spaces was
+    shown as it is (blank) on the device page, its timeline, the list and triage."""
+    device = device_of_org(5)
+    cached_fleet.set_status(device.id, up=False)
+    nameless_in_the_cache(cached_fleet, device.id, name)
+    client = client_of(noc)
+
+    detail = client.get(f"/devices/{device.id}/").content.decode()
+    assert "<h1>(no name) <span" in detail
+    assert "Devices</a> › (no name)</nav>" in detail
+    timeline = client.get(f"/devices/{device.id}/timeline/").content.decode()
+    assert "<h1>Timeline of (no name)</h1>" in timeline
+    listed = client.get(f"/devices/?q={device.serial_number}").content.decode()
+    assert 'aria-label="Select (no name)"' in listed
+    assert re.search(rf'href="/devices/{device.id}/">\(no name\)</a>', listed)
+    triage = client.get(f"/triage/?view=list&devices={device.id}").content.decode()
+    assert re.search(rf'href="/devices/{device.id}/">\(no name\)</a>', triage)
+    wall = client.get("/wall/panels/triage/").content.decode()
+    assert f'<tr data-device="{device.id}"><td>{device.id}</td>' in wall
