@@ -8,6 +8,9 @@ from monitoring import metrics, readiness
 from overview import views
 from saved_views import views as saved_view_pages
 
+# A database that cannot be reached gets a page of its own (503), other errors the 500 page.
+handler500 = "config.error_views.server_error"
+
 urlpatterns = [
     path("", views.overview, name="overview"),
     path("audit/", audit_views.audit_list, name="audit"),

@@ -2,8 +2,12 @@
 happened and link back to the overview, and a 404 is the same whether the thing asked for
 does not exist or belongs to another tenant."""
 
+import socket
+from contextlib import contextmanager
+
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import connections
 from django.test import RequestFactory
 from django.urls import path
 
@@ -59,7 +63,11 @@ def refused(request):
     raise PermissionDenied("internal reason")
 
 
-urlpatterns = [path("refused/", refused), *site_urls.urlpatterns]
+def broken(request):
+    raise ZeroDivisionError
+
+
+urlpatterns = [path("refused/", refused), path("broken/", broken), *site_urls.urlpatterns]
 
 
 @pytest.mark.urls(__name__)
@@ -84,3 +92,57 @@ def test_the_server_error_page_stands_alone_without_the_database(django_assert_n
     assert "Something went wrong" in page
     assert 'href="/">Back to the overview' in page
     assert "/static/css/app.css" in page
+
+
+@contextmanager
+def database_unreachable():
+    """The next query opens a new connection to a database that cannot be opened: a port
+    where nothing listens (PostgreSQL) or a file in a missing folder (SQLite), as when the
+    database server is down. The open connection is set aside, not closed, because closing
+    the in-memory SQLite test database would lose it."""
+    conn = connections["default"]
+    kept_connection, kept_settings = conn.connection, dict(conn.settings_dict)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    conn.connection = None
+    conn.settings_dict.update(
+        {"HOST": "127.0.0.1", "PORT": closed_port}
+        if conn.vendor == "postgresql"
+        else {"NAME": "/no-such-folder/dashboard.sqlite3"}
+    )
+    try:
+        yield
+    finally:
+        conn.connection = kept_connection
+        conn.settings_dict.clear()
+        conn.settings_dict.update(kept_settings)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("address", ["/devices/", "/no-such-page/", "/accounts/login/"])
+def test_a_database_that_cannot_be_reached_gets_a_page_in_words_not_a_500(client_of, noc, address):
+    """Before, every page answered the generic 500 page while the database was down, which
+    told the on-call engineer nothing; now a 503 says what is down and to try again."""
+    client = client_of(noc)
+    client.raise_request_exception = False
+    with database_unreachable():
+        response = client.get(address)
+
+    page = response.content.decode()
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    assert "The dashboard's database cannot be reached" in page
+    assert "Something went wrong" not in page
+    assert 'href="/">Back to the overview' in page
+    assert client.get("/devices/").status_code == 200  # and back once it answers
+
+
+@pytest.mark.urls(__name__)
+def test_any_other_error_keeps_the_server_error_page(client_of, viewer):
+    client = client_of(viewer)
+    client.raise_request_exception = False
+    response = client.get("/broken/")
+
+    assert response.status_code == 500
+    assert "Something went wrong" in response.content.decode()
