@@ -9,7 +9,6 @@ detail record read (marked with its age) and loads the record in its fields part
 
 from __future__ import annotations
 
-import secrets
 import time
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -27,6 +26,7 @@ from controlapi.records import has_detail_fields
 from devices import (
     confirmation,
     device_actions,
+    form_keys,
     in_maintenance,
     notes,
     refresh_requests,
@@ -55,11 +55,6 @@ PENDING_WORDS = {
     "debug": "Debug mode change pending",
     "firmware_update": "Firmware update pending",
 }
-
-
-def new_key() -> str:
-    """A one-time idempotency key rendered into one action form."""
-    return secrets.token_urlsafe(24)
 
 
 def describe_pending(entry) -> str:
@@ -101,7 +96,11 @@ def detail_context(
         for name, spec in device_actions.ACTIONS.items()
     }
     actions = [
-        {"spec": spec, "key": new_key(), "url": reverse("devices:action", args=[device.id, name])}
+        {
+            "spec": spec,
+            "key": form_keys.new_key(),
+            "url": reverse("devices:action", args=[device.id, name]),
+        }
         for name, spec in device_actions.ACTIONS.items()
         if allowed[name]
     ]
@@ -111,7 +110,7 @@ def detail_context(
         scope = tenancy.scope_for(request.user, tenancy.FIRMWARE)
         firmware_images = selectors.firmware_images(device=device, org_ids=scope.org_ids_or_none())
     for record in recent:
-        record.resend_key = new_key()
+        record.resend_key = form_keys.new_key()
     return {
         "device": device,
         "read": read,

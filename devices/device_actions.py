@@ -10,7 +10,6 @@ action_follow's.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -24,13 +23,11 @@ from accounts import audit, tenancy
 from common import integers
 from controlapi import errors
 from controlapi.records import Device
-from devices import confirmation, selectors
+from devices import confirmation, form_keys, selectors
 from devices.device_writes import action_timeout, cache_answer
 from devices.models import ActionRecord
 from devices.upstream import control_api
 from fleet.polling import RefreshTimeout
-
-KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
 @dataclass(frozen=True)
@@ -142,7 +139,7 @@ def check_action_input(spec: ActionSpec, device: Device, parameters: Mapping[str
 
 def _claim(*, key: str, user, device: Device, spec: ActionSpec, parameters, resend_of=None):
     """Create the record for this key, or return the one already there (replayed=True)."""
-    if not KEY_PATTERN.match(key or ""):
+    if not form_keys.well_formed(key):
         raise ActionInputError("This form has expired: reload the page and try again.")
     try:
         with transaction.atomic():

@@ -23,7 +23,7 @@ from django.conf import settings
 from accounts import audit, tenancy
 from controlapi import errors
 from controlapi.records import Device, has_detail_fields
-from devices import configured, field_changes, selectors
+from devices import configured, creation_keys, field_changes, selectors
 from devices.change_models import ChangedRecord
 from devices.forms import DeviceForm
 from devices.upstream import control_api
@@ -131,16 +131,34 @@ def timed_write(
     return answer
 
 
-def device_create(*, user, fields: Mapping[str, Any]) -> Device:
-    """POST a new device into an organization where the user may create (404 elsewhere)."""
+def device_create(*, user, fields: Mapping[str, Any], key: str | None) -> Device:
+    """POST a new device into an organization where the user may create (404 elsewhere),
+    at most once per form `key` (devices.creation_keys: a key sent before raises what came
+    of it, and sends nothing). `key` None: the caller keeps a once-only record of its own
+    (an import's rows)."""
     org_id = fields.get("organization_id")
     tenancy.ensure_allowed(user, tenancy.DEVICE_CREATE, org_id)
-    device = timed_write(
-        user=user, action="device_create", device_id=None, device_name=fields.get("name", ""),
-        organization_id=org_id, parameters=fields, call=lambda api: api.create_device(fields),
-    )  # fmt: skip
+    creation = None if key is None else creation_keys.claim(key=key, user=user)
+    try:
+        device = timed_write(
+            user=user, action="device_create", device_id=None, device_name=fields.get("name", ""),
+            organization_id=org_id, parameters=fields, call=lambda api: api.create_device(fields),
+        )  # fmt: skip
+    except errors.ControlAPIError:
+        _settle(creation, creation_keys.State.FAILED)  # refused or not sent: may be sent again
+        raise
+    except Exception:
+        # It may have been created (timed out after sending, or failed after the answer).
+        _settle(creation, creation_keys.State.UNKNOWN)
+        raise
+    _settle(creation, creation_keys.State.CREATED, device.id)
     cache_answer(device)
     return device
+
+
+def _settle(creation, state: str, device_id: int | None = None) -> None:
+    if creation is not None:
+        creation_keys.settle(creation, state, device_id)
 
 
 def device_update(

@@ -18,7 +18,7 @@ from django.views.decorators.vary import vary_on_headers
 from accounts import tenancy
 from common.device_names import shown_name
 from controlapi import errors
-from devices import confirmation, device_writes, selectors
+from devices import confirmation, creation_keys, device_writes, form_keys, selectors
 from devices.forms import (
     DEVICE_FIELDS,
     DeleteForm,
@@ -33,6 +33,16 @@ UNKNOWN_CREATE = (
     "The control API sent no answer that could be read after the device was sent: it may "
     "have been created. Search for its serial number before trying again."
 )
+ALREADY_CREATED = "This form was sent already: it created device {id}, shown here."
+STILL_SENDING = (
+    "This form is being sent already and the control API has not answered it yet. Wait a "
+    "few seconds, then send it again: you will see the new device, or what the control API "
+    "answered."
+)
+BAD_KEY = (
+    "This form was not sent: its page is too old to tell whether it was sent before. Check "
+    "the values and send it again."
+)
 
 
 @tenancy.scoped_view()
@@ -42,23 +52,38 @@ def device_create(request):
         raise Http404("No organization where you may create devices.")
     orgs = organization_choices(scope)
     form = DeviceForm(request.POST or None, organizations=orgs, creating=True)
+    # The form's one-time key: kept while the same form may still be sent, new once what
+    # became of it is told.
+    posted_key = request.POST.get("create_key", "")
+    key = posted_key if form_keys.well_formed(posted_key) else form_keys.new_key()
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
+        fields = form.payload(only_changed=False)
         try:
-            device = device_writes.device_create(user=request.user, fields=form.payload(
-                only_changed=False))  # fmt: skip
+            device = device_writes.device_create(user=request.user, fields=fields, key=posted_key)
+        except creation_keys.AlreadyCreated as done:
+            messages.info(request, ALREADY_CREATED.format(id=done.device_id))
+            return redirect("devices:detail", done.device_id)
+        except creation_keys.StillSending:
+            form.add_error(None, STILL_SENDING)
+            status = 409
+        except creation_keys.BadKey:
+            form.add_error(None, BAD_KEY)
+            key = form_keys.new_key()
+        except (device_writes.WriteOutcomeUnknown, creation_keys.OutcomeUnknown):
+            form.add_error(None, UNKNOWN_CREATE)
+            key = form_keys.new_key()  # sending again is the user's choice, once they looked
         except errors.ValidationFailed as error:
             form.add_upstream_errors(error.field_errors)
-        except device_writes.WriteOutcomeUnknown:
-            form.add_error(None, UNKNOWN_CREATE)
         except errors.ControlAPIError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, f"Device {device.name} created (id {device.id}).")
+            messages.success(request, f"Device {shown_name(device.name)} created (id {device.id}).")
             return redirect("devices:detail", device.id)
-    status = 400 if request.method == "POST" else 200
     if request.method == "POST":
         form.ask_password_again()
-    context = {"form": form, "creating": True, "nav": "devices", "title": "New device"}
+    context = {"form": form, "creating": True, "create_key": key, "nav": "devices",
+               "title": "New device"}  # fmt: skip
     return render(request, "devices/edit.html", context, status=status)
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts import audit
 from devices.change_models import RecordedChange
+from devices.creation_models import DeviceCreation
 from devices.history_models import CountPoint, StatusChange
 from devices.note_models import Note
 
@@ -22,6 +23,7 @@ __all__ = [
     "BulkJob",
     "Claim",
     "CountPoint",
+    "DeviceCreation",
     "Note",
     "RecordedChange",
     "StatusChange",

@@ -197,7 +197,8 @@ def _send(row: ImportRow, job: ImportJob) -> str:
         body["password"] = row.password
     ImportRow.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1)
     try:
-        device = device_writes.device_create(user=job.user, fields=body)
+        # The row's own states keep it from being sent twice (a job resumes by looking it up).
+        device = device_writes.device_create(user=job.user, fields=body, key=None)
     except Http404:
         state, problems = (
             State.FAILED,

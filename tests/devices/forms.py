@@ -14,6 +14,8 @@ NEW = {
     "username": "cpe-admin",
     "password": "device-pw-123",
     "update_frequency": "300",
+    # The form's one-time key, as the page renders it (devices.form_keys).
+    "create_key": "new-device-form-0001",
 }
 
 

@@ -116,7 +116,7 @@ def test_a_write_whose_answer_cannot_be_cached_still_succeeds(
               "password": "device-pw-123", "update_frequency": HUGE}  # fmt: skip
 
     with caplog.at_level(logging.WARNING, logger="devices.device_writes"):
-        device = device_writes.device_create(user=tenant_admin, fields=fields)
+        device = device_writes.device_create(user=tenant_admin, fields=fields, key=None)
 
     assert device.update_frequency > 2**64  # created upstream as asked
     assert model.get_device(device.id) is None

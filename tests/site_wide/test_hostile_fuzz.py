@@ -72,6 +72,7 @@ FORMS = {
     "/devices/new/": [
         "name", "serial_number", "serial_number_alt", "customer_id", "type", "organization_id",
         "location_name", "latitude", "longitude", "description", "username", "update_frequency",
+        "create_key",
     ],
     "/operations/": [
         "device_serial", "operation_type", "scheduled_time", "time_zone", "parameters",
