@@ -19,6 +19,9 @@ from fleet.store.indexes import Derived, cell_values
 from fleet.store.keys import KEPT_DETAIL_TTL, Keys
 from fleet.store.values import device_of, epoch, from_epoch, read_kept, to_json
 
+# Devices per HMGET when many are read at once (get_devices).
+DEVICES_PER_READ = 1000
+
 
 @dataclass(frozen=True, slots=True)
 class CachedDevice:
@@ -85,14 +88,21 @@ class Lookups:
         return CachedDevice(device_of(row), as_of)
 
     def get_devices(self, device_ids: Iterable[int]) -> dict[int, Device]:
-        """Those of `device_ids` in the current snapshot, by id, in one HMGET (absent ones
-        left out)."""
+        """Those of `device_ids` in the current snapshot, by id (absent ones left out), an
+        HMGET per DEVICES_PER_READ ids: one HMGET of tens of thousands would hold Redis,
+        which answers nobody else meanwhile. A replaced generation is kept for a grace
+        period, so every part reads the same one."""
         ids = [str(i) for i in dict.fromkeys(device_ids)]
         info = snapshot_info(self.client, self.keys)
         if info is None or not ids:
             return {}
-        rows = self.client.hmget(self.keys.dev(info.generation), ids)
-        return {int(i): device_of(row) for i, row in zip(ids, rows, strict=True) if row}
+        key = self.keys.dev(info.generation)
+        found = {}
+        for start in range(0, len(ids), DEVICES_PER_READ):
+            part = ids[start : start + DEVICES_PER_READ]
+            rows = self.client.hmget(key, part)
+            found.update((int(i), device_of(row)) for i, row in zip(part, rows, strict=True) if row)
+        return found
 
     def organization_of(self, device_id: int) -> int | None:
         """The device's organization in the current snapshot (None: none, or absent)."""

@@ -132,3 +132,28 @@ def test_a_quiet_devices_history_expires_by_itself(model):
 
     ttl = model.client.ttl(model.keys.device_history(1001))
     assert 0 < ttl <= model.history.total_seconds()
+
+
+def test_a_timeline_longer_than_one_read_is_read_whole_and_once(model):
+    """The timeline is read a chunk per command (a busy hour in one command would hold
+    Redis): across the chunks' edges, inside one poll's entries too, nothing is skipped or
+    read twice."""
+    model.timeline.read_chunk = 7
+    now = datetime.now(UTC)
+    for poll in range(3):  # 3 polls of 10 changes: every device changes 3 times (flapping)
+        at = now - timedelta(minutes=30 - poll)
+        was, then = ("Up", "Down") if poll % 2 == 0 else ("Down", "Up")
+        changes = [Transition(d, 5 if d % 2 == 0 else 7, was, then, at) for d in range(1, 11)]
+        model.record_transitions(changes, now=at)
+
+    timeline = model.transitions_since(now - timedelta(hours=1))
+    flapping = model.flapping_devices(now=now)
+    in_five = model.flapping_devices(now=now, org_ids=frozenset({5}))
+
+    assert len(timeline) == 30
+    assert sorted((t.device_id, t.at) for t in timeline) == sorted(
+        (d, now - timedelta(minutes=30 - poll)) for d in range(1, 11) for poll in range(3)
+    )
+    assert [(f.device_id, f.transitions) for f in flapping] == [(d, 3) for d in range(1, 11)]
+    assert [f.device_id for f in in_five] == [2, 4, 6, 8, 10]
+    assert {f.organization_id for f in in_five} == {5}

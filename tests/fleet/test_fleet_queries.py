@@ -425,3 +425,16 @@ def test_devices_renamed_together_keep_the_name_order_between_them(model, cached
 
     leading = model.query(DeviceQuery(limit=2), None).items
     assert [d.id for d in leading] == [first.id, second.id]
+
+
+def test_many_devices_read_at_once_come_back_whole_across_reads(cached_fleet, model, monkeypatch):
+    """get_devices reads a part per HMGET (one HMGET of tens of thousands would hold Redis):
+    across the parts' edges every device present comes back once, the absent left out."""
+    monkeypatch.setattr("fleet.store.lookups.DEVICES_PER_READ", 7)
+    present = [d.id for d in cached_fleet]
+    asked = [*present, 10**9, present[0], 10**9 + 1]
+
+    found = model.get_devices(asked)
+
+    assert sorted(found) == sorted(present)
+    assert all(found[d.id].name == d.name for d in cached_fleet)
