@@ -42,8 +42,14 @@ class StatusChange(models.Model):
             )
         ]
         indexes = [
-            # The unique key's index serves (device, time); these the organization and pruning.
+            # The unique key's index serves (device, time); these the organization, reports
+            # and pruning.
             models.Index(fields=["organization_id", "at"], name="status_change_org_at"),
+            # A report's last change before its range, per device (reports.sources).
+            models.Index(
+                fields=["organization_id", "device_id", "-at", "-id"],
+                name="status_change_org_device",
+            ),
             models.Index(fields=["at"], name="status_change_at"),
         ]
 

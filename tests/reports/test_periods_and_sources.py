@@ -1,6 +1,7 @@
 """A report's range and buckets in the display zone, the windows' occurrences inside a
 range, and the bound on a report's reads (one query per source, whatever the devices)."""
 
+import random
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,7 +13,7 @@ from devices import history_store
 from fleet.store.history import Transition
 from maintenance_windows.models import MaintenanceWindow
 from reports import periods, sources, uptime
-from reports.availability import Span
+from reports.availability import Change, Span
 from tests.fixtures.users import ORG_A
 
 BOGOTA = ZoneInfo("America/Bogota")
@@ -122,3 +123,37 @@ def test_past_the_bound_a_report_asks_for_a_shorter_range(
     assert page.status_code == 200
     assert "choose a shorter range or one device" in page.content.decode()
     assert client_of(tenant_admin).get("/reports/export.csv", query).status_code == 400
+
+
+def test_the_last_change_before_a_range_is_each_devices_newest_in_the_organization(db):
+    """Against a plain reading of the rows: devices that changed organization, changes at
+    one instant, changes after the range's start, devices with none before it."""
+    from devices.history_models import StatusChange
+
+    rng = random.Random(3)
+    start = datetime(2026, 6, 1, tzinfo=UTC)
+    rows = {}
+    for device in range(1, 80):
+        for _ in range(rng.randint(0, 6)):
+            at = start + timedelta(days=rng.randint(-300, 20), seconds=rng.randint(0, 2))
+            to = rng.choice(["Up", "Down"])
+            rows[(device, at, to)] = rng.choice([ORG_A, ORG_A, ORG_A, ORG_A + 100])
+    StatusChange.objects.bulk_create(
+        StatusChange(device_id=device, organization_id=org, at=at, to_status=to,
+                     from_status="Down" if to == "Up" else "Up", seen_by="full", poll_at=at)
+        for (device, at, to), org in rows.items()
+    )  # fmt: skip
+    expected = {}
+    for row in StatusChange.objects.order_by("at", "id"):
+        if row.organization_id == ORG_A and row.at < start:
+            expected[row.device_id] = [Change(row.at, row.from_status, row.to_status)]
+
+    found, organizations = sources.status_changes(start=start, end=start, organization_id=ORG_A)
+
+    assert found == expected
+    assert set(organizations.values()) == {ORG_A}
+    for device in list(expected)[:5]:  # one device's report reads the same
+        alone, _ = sources.status_changes(
+            start=start, end=start, organization_id=ORG_A, device_id=device
+        )
+        assert alone == {device: expected[device]}
