@@ -18,11 +18,18 @@ RETRY_AFTER = 30
 def server_error(request):
     # Django calls this handler while it handles the exception, so the exception is at hand.
     error = sys.exc_info()[1]
-    # An unreachable, restarting or overloaded database (not a query's own fault, which is
-    # a DatabaseError of another kind and keeps the generic page).
-    if isinstance(error, OperationalError | InterfaceError):
+    if _database_unavailable(error):
         page = loader.get_template("503_database.html").render()
         response = HttpResponse(page, status=503)
         response["Retry-After"] = str(RETRY_AFTER)
         return response
     return generic_server_error(request)
+
+
+def _database_unavailable(error) -> bool:
+    """An unreachable, restarting or overloaded database; not a query's own fault, which
+    is a DatabaseError of another kind, except that SQLite calls a missing table (a
+    database never migrated) operational too."""
+    if not isinstance(error, OperationalError | InterfaceError):
+        return False
+    return not str(error).startswith(("no such table", "no such column"))

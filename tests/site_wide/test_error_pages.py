@@ -67,7 +67,18 @@ def broken(request):
     raise ZeroDivisionError
 
 
-urlpatterns = [path("refused/", refused), path("broken/", broken), *site_urls.urlpatterns]
+def unmigrated(request):
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT * FROM no_such_table")
+
+
+handler500 = site_urls.handler500  # the site's own, as in production
+urlpatterns = [
+    path("refused/", refused),
+    path("broken/", broken),
+    path("unmigrated/", unmigrated),
+    *site_urls.urlpatterns,
+]
 
 
 @pytest.mark.urls(__name__)
@@ -139,10 +150,13 @@ def test_a_database_that_cannot_be_reached_gets_a_page_in_words_not_a_500(client
 
 
 @pytest.mark.urls(__name__)
-def test_any_other_error_keeps_the_server_error_page(client_of, viewer):
+@pytest.mark.parametrize("address", ["/broken/", "/unmigrated/"])
+def test_any_other_error_keeps_the_server_error_page(client_of, viewer, address):
+    """A bug, or a table missing (which SQLite calls an operational error too), is not the
+    database being unreachable."""
     client = client_of(viewer)
     client.raise_request_exception = False
-    response = client.get("/broken/")
+    response = client.get(address)
 
     assert response.status_code == 500
     assert "Something went wrong" in response.content.decode()
