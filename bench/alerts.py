@@ -27,9 +27,7 @@ Prints, per T:
         [--database-url postgres://postgres@127.0.0.1:5432/bench_alerts]
 """
 
-import os
 import random
-import secrets
 import statistics
 import sys
 import tempfile
@@ -37,11 +35,11 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from fleet_cache_setup import (
-    REDIS_URL,
-    TOKEN,
     api_factory,
     fresh_model,
+    in_process_django,
     longest_command,
+    option,
     report,
     simulator,
 )
@@ -49,30 +47,6 @@ from fleet_cache_setup import (
 from fleet.polling import PollConfig, poll_fleet
 
 BATCH = 500
-
-
-def option(argv: list[str], name: str, default: str) -> str:
-    return argv[argv.index(name) + 1] if name in argv else default
-
-
-def set_up_django(model, api_url: str, database_url: str) -> None:
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="config.settings",
-        DATABASE_URL=database_url,
-        REDIS_URL=REDIS_URL,
-        READ_MODEL_KEY_PREFIX=model.keys.p,
-        CONTROL_API_URL=api_url,
-        CONTROL_API_TOKEN=TOKEN,
-        SECRET_KEY=secrets.token_urlsafe(50),
-        DEBUG="0",
-        LOG_LEVEL="WARNING",
-    )
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def make_rules(organizations) -> None:
@@ -133,7 +107,7 @@ def main(argv: list[str]) -> None:
     with simulator(size) as sim, fresh_model() as model, tempfile.TemporaryDirectory() as tmp:
         polled = poll_fleet(model=model, api_factory=api_factory(sim), config=PollConfig(),
                             mode="full")  # fmt: skip
-        set_up_django(model, sim.api_url, database or f"sqlite:///{tmp}/bench.sqlite3")
+        in_process_django(model, sim.api_url, database or f"sqlite:///{tmp}/bench.sqlite3")
         from alerts import evaluation
         from alerts.models import Delivery
         from devices import history_store

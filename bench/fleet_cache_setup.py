@@ -3,6 +3,7 @@ read model on a key prefix of the run's own (deleted afterwards)."""
 
 import contextlib
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -27,6 +28,34 @@ REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 
 def report(name: str, value: float, unit: str) -> None:
     print(f"{name}: {value:.6g} {unit}", flush=True)
+
+
+def option(argv: list[str], name: str, default: str) -> str:
+    """The value after `name` in the command line, else `default`."""
+    return argv[argv.index(name) + 1] if name in argv else default
+
+
+def in_process_django(model, api_url: str, database_url: str, **environment) -> None:
+    """Django set up in this process over `model` (its key prefix), the simulator at
+    `api_url` and the database `database_url`, migrated; `environment`: more settings."""
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DATABASE_URL=database_url,
+        REDIS_URL=REDIS_URL,
+        READ_MODEL_KEY_PREFIX=model.keys.p,
+        CONTROL_API_URL=api_url,
+        CONTROL_API_TOKEN=TOKEN,
+        SECRET_KEY=secrets.token_urlsafe(50),
+        DEBUG="0",
+        LOG_LEVEL="WARNING",
+        **environment,
+    )
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
 
 
 def sizes(argv: list[str], default: str = "1000,10000,100000") -> list[int]:

@@ -48,7 +48,7 @@ from gevent.pool import Pool
 from locust import HttpUser, between, task
 from locust.env import Environment
 from pages import PYTHON, ROOT, free_port, log_in, manage, percentile, stop, wait_for
-from fleet_cache_setup import TOKEN, report
+from fleet_cache_setup import TOKEN, option, report
 
 PASSWORD = secrets.token_urlsafe(16)
 SIM_CONTROL = {"Authorization": "Bearer sim-control"}  # the simulator's default control token
@@ -57,10 +57,6 @@ OUTAGE_AT, OUTAGE_SECONDS = 20, 20
 REDIS_DOWN_AT, REDIS_DOWN_SECONDS = 45, 3
 AGE = re.compile(r"Data as of [0-9:]+ \((\d+) seconds old\)")
 DEVICE_IDS = re.compile(r'data-device-id="(\d+)"')
-
-
-def option(argv: list[str], name: str, default: str) -> str:
-    return argv[argv.index(name) + 1] if name in argv else default
 
 
 class Processes:

@@ -29,7 +29,6 @@ calls) of one render, and `page_cpu_<endpoint>_over_floor` (ratio of medians).
 """
 
 import cProfile
-import os
 import pstats
 import secrets
 import statistics
@@ -39,7 +38,14 @@ import time
 from datetime import UTC, datetime
 
 import msgspec
-from fleet_cache_setup import REDIS_URL, TOKEN, api_factory, fresh_model, report, simulator_process
+from fleet_cache_setup import (
+    api_factory,
+    fresh_model,
+    in_process_django,
+    option,
+    report,
+    simulator_process,
+)
 
 from fleet.polling import PollConfig, poll_fleet
 from fleet.store.queries import DeviceQuery
@@ -57,36 +63,19 @@ WARM_UP = 10
 BLOCK = 10
 
 
-def option(argv: list[str], name: str, default: str) -> str:
-    return argv[argv.index(name) + 1] if name in argv else default
-
-
 def django_client(model, api_url: str, database: str, organizations):
     """A logged-in test client of the dashboard reading `model` (Django set up here)."""
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="config.settings",
-        DATABASE_URL=f"sqlite:///{database}",
-        REDIS_URL=REDIS_URL,
-        READ_MODEL_KEY_PREFIX=model.keys.p,
-        CONTROL_API_URL=api_url,
-        CONTROL_API_TOKEN=TOKEN,
-        SECRET_KEY=secrets.token_urlsafe(50),
-        DEBUG="0",
+    in_process_django(
+        model, api_url, f"sqlite:///{database}",
         ALLOWED_HOSTS="testserver",
         SECURE_COOKIES="0",
         POLL_INTERVAL_SECONDS="3600",  # no poll runs here: keep the data "fresh"
-        LOG_LEVEL="WARNING",
-    )
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    )  # fmt: skip
     from django.test import Client
 
     from accounts.membership import grant
     from accounts.models import ensure_organizations
 
-    call_command("migrate", verbosity=0)
     ensure_organizations(sorted(organizations))
     user, _ = grant(username="bench-viewer", role="viewer", password=secrets.token_urlsafe(16),
                     organization_id=None, organization_name=None, noc=True)  # fmt: skip

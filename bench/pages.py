@@ -50,6 +50,7 @@ from fleet_cache_setup import (
     TOKEN,
     api_factory,
     fresh_model,
+    option,
     report,
     simulator_process,
 )
@@ -67,10 +68,6 @@ FILTERS = {"status": "down", "organization": str(ORGANIZATION), "sort": "-status
 WARM_UP = 40  # requests per endpoint before measuring
 # What htmx sends with the devices page's periodic refresh of its rows.
 REFRESH_HEADERS = {"HX-Request": "true", "HX-Target": "device-rows"}
-
-
-def option(argv: list[str], name: str, default: str) -> str:
-    return argv[argv.index(name) + 1] if name in argv else default
 
 
 def free_port() -> int:

@@ -23,41 +23,22 @@ last whole month, those reads included).
 """
 
 import io
-import os
-import secrets
 import statistics
 import sys
 import time
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
-from fleet_cache_setup import REDIS_URL, TOKEN, api_factory, fresh_model, report, simulator
+from fleet_cache_setup import (
+    api_factory,
+    fresh_model,
+    in_process_django,
+    option,
+    report,
+    simulator,
+)
 
 from fleet.polling import PollConfig, poll_fleet
-
-
-def option(argv: list[str], name: str, default: str) -> str:
-    return argv[argv.index(name) + 1] if name in argv else default
-
-
-def set_up_django(model, api_url: str, database_url: str) -> None:
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="config.settings",
-        DATABASE_URL=database_url,
-        REDIS_URL=REDIS_URL,
-        READ_MODEL_KEY_PREFIX=model.keys.p,
-        CONTROL_API_URL=api_url,
-        CONTROL_API_TOKEN=TOKEN,
-        SECRET_KEY=secrets.token_urlsafe(50),
-        DEBUG="0",
-        LOG_LEVEL="WARNING",
-    )
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def fill_history(devices, changes: int, days: int, now: datetime) -> None:
@@ -116,7 +97,7 @@ def main(argv: list[str]) -> None:
         sys.exit("--database-url must name an empty PostgreSQL database")
     with simulator(size) as sim, fresh_model() as model:
         poll_fleet(model=model, api_factory=api_factory(sim), config=PollConfig(), mode="full")
-        set_up_django(model, sim.api_url, database)
+        in_process_django(model, sim.api_url, database)
         from devices.history_models import StatusChange
         from reports import periods, sources, uptime
 
