@@ -20,6 +20,8 @@ Endpoints:
 - changed: the devices URL after a write that changed one device outside the filter
            before every render: the snapshot's version moves, so no answer kept for
            the previous one helps (the page read after each poll that changed something).
+- triage:  the triage board, grouped by cause (every Down device the user may see is
+           read, grouped and counted; the largest groups are drawn).
 
     .venv/bin/python bench/page_cpu.py [--devices 100000] [--renders 200]
 
@@ -58,6 +60,7 @@ ENDPOINTS = {
     "empty": (f"/devices/?{QUERY}&type=999999999", {}),
     "refresh": (f"/devices/?{QUERY}", {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "device-rows"}),
     "changed": (f"/devices/?{QUERY}", {}),
+    "triage": ("/triage/", {}),
 }
 WARM_UP = 10
 BLOCK = 10

@@ -84,6 +84,9 @@ QUICK_ACTIONS = ("refresh", "reboot")
 # A claim is a note that someone is on it: whoever may note a device (not a wall's account).
 CLAIM = tenancy.NOTE
 GROUP_ROWS = 10  # a group shows its most recent devices; a link lists them all
+# ASSUMPTION: the board shows the 25 largest groups; the others are counted, with the list
+# a click away (a large fleet's Down devices make hundreds of small groups).
+GROUP_LIMIT = 25
 GROUP_LINK_MAX = 500  # a group's "all of them" link names its devices up to this many
 ALL_DOWN_LIMIT = 20_000  # Down devices grouped and counted at most (the most recent)
 
@@ -150,6 +153,8 @@ class Board:
     down_total: int = 0
     groups: list[Group] = field(default_factory=list)
     singles: list[Row] = field(default_factory=list)  # grouped view: groups of one
+    groups_not_shown: int = 0  # past GROUP_LIMIT
+    devices_in_groups_not_shown: int = 0
     maintenance: list[Row] = field(default_factory=list)
     maintenance_total: int = 0
     flapping: list[Row] = field(default_factory=list)
@@ -352,6 +357,9 @@ def triage_board(
         grouped = [b for b in bursts if len(b) > 1]
         in_groups = {d.id for b in grouped for d in b}
         singles = [d for d in down_devices if d.id not in in_groups][:DOWN_LIMIT]
+        grouped, not_shown = grouped[:GROUP_LIMIT], grouped[GROUP_LIMIT:]
+        board.groups_not_shown = len(not_shown)
+        board.devices_in_groups_not_shown = sum(len(b) for b in not_shown)
         shown_down = singles + [d for b in grouped for d in _most_recent(b)[:GROUP_ROWS]]
     else:
         grouped, singles = [], []

@@ -114,6 +114,32 @@ def test_the_largest_group_comes_first(client_of, noc, take_down, polled, all_de
     assert {d.id for d in devices[:2]} <= set(second["ids"])
 
 
+def test_past_the_group_limit_the_smaller_groups_are_counted_not_shown(
+    client_of, noc, take_down, polled, all_devices, monkeypatch
+):
+    """A large fleet's Down devices make hundreds of groups; before, every one was drawn
+    (6.5 MB of page for 100,000 devices), now the largest are and the rest counted."""
+    monkeypatch.setattr(triage, "GROUP_LIMIT", 1)
+    devices = up_devices(all_devices, ORG_A, count=6)
+    take_down(devices[:2])
+    polled.advance(APART)
+    take_down(devices[2:])
+
+    content = client_of(noc).get("/triage/").content.decode()
+
+    (shown,) = groups(content)
+    assert {d.id for d in devices[2:]} <= set(shown["ids"])
+    notice = re.search(r'<p class="notice groups-not-shown">(.*?)</p>', content, re.S).group(1)
+    words = " ".join(re.sub(r"<[^>]+>", "", notice).split())
+    assert re.fullmatch(
+        r"1 smaller group of \d+ Down devices is not shown here; every Down device in one "
+        r"list, the most recent first\.",
+        words,
+    ), words
+    assert 'href="/triage/?view=list"' in notice
+    assert down_count(content) == down_total(all_devices)
+
+
 def test_groups_count_every_down_device_not_only_the_first_page(
     client_of, noc, take_down, all_devices, monkeypatch
 ):
