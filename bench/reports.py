@@ -15,7 +15,8 @@ changes), `reports_org_devices`, and the medians of 3 runs of: `reports_last_bef
 (the last change before the range per device), `reports_month_changes_ms` (that and the
 month's changes: the report's status history), `reports_org_devices_from_cache_ms` (the
 organization's devices from the fleet cache), `reports_month_ms` (the whole report of the
-last whole month, those reads included).
+last whole month, those reads included), `reports_day_ms` (the same for the month's last
+day, when most devices change nothing).
 
     psql -h 127.0.0.1 -U postgres -c "create database bench_reports"
     .venv/bin/python bench/reports.py --database-url postgres://postgres@127.0.0.1:5432/bench_reports
@@ -107,7 +108,7 @@ def main(argv: list[str]) -> None:
         first_of_month = date(now.year, now.month, 1)
         last_month = periods.period_of(periods.MONTH, first_of_month - timedelta(days=1),
                                        None, UTC)  # fmt: skip
-        fill_poll_points(last_month.start - timedelta(hours=1), last_month.end)
+        fill_poll_points(last_month.start - timedelta(hours=1), last_month.end + timedelta(hours=1))
         organization, devices = Counter(d.organization_id for d in fleet).most_common(1)[0]
         report("reports_history_rows", StatusChange.objects.count(), "rows")
         report("reports_org_devices", devices, "devices")
@@ -127,6 +128,9 @@ def main(argv: list[str]) -> None:
         report("reports_org_devices_from_cache_ms", members, "ms")
         month = median_ms(lambda: uptime.build(period=last_month, organization_id=organization))
         report("reports_month_ms", month, "ms")
+        day = periods.period_of(periods.DAY, last_month.last_day, None, UTC)
+        one_day = median_ms(lambda: uptime.build(period=day, organization_id=organization))
+        report("reports_day_ms", one_day, "ms")
 
 
 if __name__ == "__main__":

@@ -155,6 +155,29 @@ def test_an_organization_sums_device_time_and_names_its_worst_devices():
     assert [d.device_id for d in result.worst()] == [2, 3]
 
 
+def test_devices_with_the_same_history_get_the_same_figures_as_each_alone():
+    """An organization's devices that share a history are worked out once: each device's
+    figures are still its own, and the sums count every device."""
+    window = (Span(minutes(5), minutes(15)),)
+    histories = [
+        DeviceHistory(1, status_now="Up"),
+        DeviceHistory(2, status_now="Up"),
+        DeviceHistory(3, status_now="Down"),
+        DeviceHistory(4, changes=down_up(10, 40)),
+        DeviceHistory(5, changes=down_up(10, 40)),
+        DeviceHistory(6, status_now="Up", maintenance=window),
+        DeviceHistory(7, status_now="Up", created=minutes(30)),
+        DeviceHistory(8, status_now="Up", created=minutes(-30)),
+    ]
+    result = organization_figures(histories, cover(), start=START, end=END)
+
+    alone = {h.device_id: figures(h) for h in histories}
+    assert {d.device_id: d.figures for d in result.devices} == alone
+    assert result.figures.observed == sum(f.observed for f in alone.values())
+    assert result.figures.up == sum(f.up for f in alone.values())
+    assert len(result.figures.outages) == 2
+
+
 def test_seconds_fall_into_their_buckets():
     edges = [minutes(0), minutes(30), minutes(60)]
     spans = [[Span(minutes(20), minutes(40))], [Span(minutes(50), minutes(70))]]
