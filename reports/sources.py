@@ -3,8 +3,9 @@ from PostgreSQL (the durable history is the source, never Redis), and which devi
 organization has and what they are from the fleet cache when it answers.
 
 Each source is read with one query over its index: the fleet's count points by time
-(`count_point_at`), the status changes by (organization, time) or (device, time), the
-windows by organization. Work is bounded by MAX_CHANGES status changes a report.
+(`count_point_at`), the status changes by (organization, time) or (device, time), each
+device's last one before the range by (organization, device, time), the windows by
+organization. Work is bounded by MAX_CHANGES status changes a report.
 """
 
 from __future__ import annotations
