@@ -28,10 +28,8 @@ Prints, per T:
 """
 
 import random
-import statistics
 import sys
 import tempfile
-import time
 from datetime import UTC, datetime, timedelta
 
 from fleet_cache_setup import (
@@ -39,6 +37,7 @@ from fleet_cache_setup import (
     fresh_model,
     in_process_django,
     longest_command,
+    median_ms,
     option,
     report,
     simulator,
@@ -86,17 +85,6 @@ def record(model, transitions, now: datetime) -> None:
         part = transitions[start : start + 10_000]
         model.record_transitions(part, now=now)
         history_store.record_poll(seen_by="full", at=now, transitions=part, org_counts={})
-
-
-def median_ms(call, times: int, before=None) -> float:
-    taken = []
-    for _ in range(times):
-        if before is not None:
-            before()
-        started = time.perf_counter()
-        call()
-        taken.append((time.perf_counter() - started) * 1000)
-    return statistics.median(taken)
 
 
 def main(argv: list[str]) -> None:

@@ -5,6 +5,7 @@ import contextlib
 import os
 import secrets
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -28,6 +29,19 @@ REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 
 def report(name: str, value: float, unit: str) -> None:
     print(f"{name}: {value:.6g} {unit}", flush=True)
+
+
+def median_ms(call, times: int, before=None) -> float:
+    """The median wall time of `times` calls of `call`, in ms; `before` runs untimed ahead of
+    each."""
+    taken = []
+    for _ in range(times):
+        if before is not None:
+            before()
+        started = time.perf_counter()
+        call()
+        taken.append((time.perf_counter() - started) * 1000)
+    return statistics.median(taken)
 
 
 def option(argv: list[str], name: str, default: str) -> str:
