@@ -56,6 +56,18 @@ def transition_of(device: Device, was_up: bool, observed_at: datetime) -> Transi
     )
 
 
+def _transition(fields: Mapping[bytes, bytes]) -> Transition:
+    """The transition a timeline entry holds (its fields as `record_transitions` writes them)."""
+    organization = fields[b"o"]
+    return Transition(
+        device_id=int(fields[b"d"]),
+        organization_id=int(organization) if organization else None,
+        from_status=fields[b"f"].decode(),
+        to_status=fields[b"t"].decode(),
+        at=from_epoch(fields[b"at"].decode()),
+    )
+
+
 def _in_scope(t: Transition, org_ids: frozenset[int] | None) -> bool:
     return org_ids is None or t.organization_id in org_ids
 
@@ -151,22 +163,7 @@ class History:
         entries = self.client.xrange(
             self.keys.transitions, min=f"({after_id}", max="+", count=count
         )
-        found = []
-        for entry_id, fields in entries:
-            f = {key.decode(): value.decode() for key, value in fields.items()}
-            found.append(
-                (
-                    entry_id.decode(),
-                    Transition(
-                        device_id=int(f["d"]),
-                        organization_id=int(f["o"]) if f["o"] else None,
-                        from_status=f["f"],
-                        to_status=f["t"],
-                        at=from_epoch(f["at"]),
-                    ),
-                )
-            )
-        return found
+        return [(entry_id.decode(), _transition(fields)) for entry_id, fields in entries]
 
     def newest_transition_id(self) -> str:
         """The id of the newest transition recorded ("0-0" when none)."""
@@ -188,21 +185,8 @@ class History:
             start = f"({entries[-1][0].decode()}"
 
     def _timeline(self, since: datetime) -> list[Transition]:
-        found = []
-        for _, fields in self._entries(since):
-            f = {key.decode(): value.decode() for key, value in fields.items()}
-            at = from_epoch(f["at"])
-            if at < since:
-                continue
-            found.append(
-                Transition(
-                    device_id=int(f["d"]),
-                    organization_id=int(f["o"]) if f["o"] else None,
-                    from_status=f["f"],
-                    to_status=f["t"],
-                    at=at,
-                )
-            )
+        found = [_transition(fields) for _, fields in self._entries(since)]
+        found = [t for t in found if t.at >= since]
         found.sort(key=lambda t: (t.at, t.device_id))
         return found
 
