@@ -265,12 +265,17 @@ def _status_spans(history: DeviceHistory, start: datetime, end: datetime) -> lis
     return pieces
 
 
+def _begins(history: DeviceHistory, start: datetime) -> datetime:
+    """When the device's time in the range begins: the range's start, or its creation."""
+    return max(start, history.created) if history.created else start
+
+
 def device_figures(
     history: DeviceHistory, cover: Coverage, *, start: datetime, end: datetime
 ) -> Figures:
     """One device's figures over [start, end) (the coverage already stops at now)."""
     limit = max((s.end for s in cover.polled + cover.gaps), default=start)
-    begins = max(start, history.created) if history.created else start
+    begins = _begins(history, start)
     windows = merge(clip(history.maintenance, start, min(end, limit) if limit > start else end))
     pieces = _status_spans(history, begins, limit) if limit > begins else []
     known = merge(span for span, _ in pieces)
@@ -314,8 +319,7 @@ def organization_figures(
     # they are worked out once, and shared, as nothing changes a device's figures after.
     known: dict[tuple, Figures] = {}
     for history in histories:
-        begins = max(start, history.created) if history.created else start
-        same = (history.changes, history.status_now, begins, history.maintenance)
+        same = (history.changes, history.status_now, _begins(history, start), history.maintenance)
         figures = known.get(same)
         if figures is None:
             figures = known[same] = device_figures(history, cover, start=start, end=end)
