@@ -66,11 +66,10 @@ def device_maintenance(request, device_id: int):
         else:
             messages.success(request, "Maintenance record saved.")
             return redirect("operations:maintenance", device_id)
-    shown_name = device_names.shown_name(device.name)
     context = {
         "device": device, "form": form, "snapshot": snapshot, "last": last,
         "history": list(reversed(last.get("operational_history", []))),
-        "nav": "devices", "title": f"Maintenance of {shown_name}", "shown_name": shown_name,
+        "nav": "devices", "title": f"Maintenance of {device_names.shown_name(device.name)}",
     }  # fmt: skip
     return render(request, "operations/edit_maintenance.html", context,
                   status=400 if request.method == "POST" else 200)  # fmt: skip
