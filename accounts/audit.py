@@ -181,6 +181,15 @@ def entries_for(scope):
     return entries
 
 
+def last_deletion(scope, device_id: int) -> AuditEntry | None:
+    """The newest delete of the device made through the dashboard and answered OK, among
+    the entries `scope` may read; None when there is none (deleted elsewhere, or never)."""
+    entries = entries_for(scope).filter(
+        device_id=device_id, action="device_delete", result=AuditEntry.Result.OK
+    )
+    return entries.order_by("-created_at", "-id").first()
+
+
 def filter_entries(
     entries,
     *,

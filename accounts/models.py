@@ -136,7 +136,11 @@ class AuditEntry(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name_plural = "audit entries"
-        indexes = [models.Index(fields=["organization_id", "-created_at"])]
+        indexes = [
+            models.Index(fields=["organization_id", "-created_at"]),
+            # A device's entries: the audit page's device filter, a deleted device's page.
+            models.Index(fields=["device_id", "-created_at"], name="audit_device_newest"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.username} {self.action} {self.result}"

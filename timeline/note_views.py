@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import tenancy
 from devices import selectors
-from devices.not_found import render_unavailable
+from devices.not_found import device_404, render_unavailable
 from devices.note_models import Note
 from timeline import note_services
 from timeline.note_forms import NoteForm
@@ -37,6 +37,7 @@ def _device(request, device_id: int):
 
 @require_POST
 @tenancy.scoped_view()
+@device_404
 def note_add(request, device_id: int):
     read, unavailable = _device(request, device_id)
     if unavailable:
@@ -71,6 +72,7 @@ def _note_change(request, device_id: int, note_id: int, change):
 
 @require_POST
 @tenancy.scoped_view()
+@device_404
 def note_pin(request, device_id: int, note_id: int):
     def pin(note):
         note_services.set_pinned(user=request.user, note=note, pinned=True)
@@ -80,6 +82,7 @@ def note_pin(request, device_id: int, note_id: int):
 
 @require_POST
 @tenancy.scoped_view()
+@device_404
 def note_unpin(request, device_id: int, note_id: int):
     def unpin(note):
         note_services.set_pinned(user=request.user, note=note, pinned=False)
@@ -89,6 +92,7 @@ def note_unpin(request, device_id: int, note_id: int):
 
 @require_POST
 @tenancy.scoped_view()
+@device_404
 def note_delete(request, device_id: int, note_id: int):
     def delete(note):
         note_services.delete_note(user=request.user, note=note)

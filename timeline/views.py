@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from django.db import DatabaseError
-from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
@@ -16,7 +15,7 @@ from django.views.decorators.vary import vary_on_headers
 from accounts import tenancy
 from common import moments
 from devices import history_store, notes, selectors
-from devices.not_found import render_unavailable
+from devices.not_found import device_404, render_unavailable
 from timeline import merge, note_services
 from timeline.entries import KINDS
 from timeline.note_forms import NoteForm
@@ -46,12 +45,10 @@ def parse_before(text: str) -> datetime | None:
 
 
 def read_device(request, device_id: int):
-    """The device if the user may see it (Http404 otherwise, the same as for an unknown id);
-    DeviceUnavailable when neither the cache nor the control API can say."""
-    try:
-        return selectors.device_for_user(user=request.user, device_id=device_id, detail=False)
-    except selectors.DeviceNotFound:
-        raise Http404("No such device.") from None
+    """The device if the user may see it (DeviceNotFound otherwise, which `device_404` answers
+    as for any device page); DeviceUnavailable when neither the cache nor the control API can
+    say."""
+    return selectors.device_for_user(user=request.user, device_id=device_id, detail=False)
 
 
 def _url(device_id: int, **params) -> str:
@@ -113,6 +110,7 @@ def render_timeline(request, read, *, status: int = 200, **values):
 @require_GET
 @vary_on_headers("HX-Request")
 @tenancy.scoped_view()
+@device_404
 def device_timeline(request, device_id: int):
     try:
         read = read_device(request, device_id)

@@ -111,7 +111,7 @@ def test_delete_removes_the_device(cached_fleet, device_of_org, tenant_admin, cl
     client = client_of(tenant_admin)
     response = client.post(f"/devices/{device.id}/delete/", {"confirm_name": device.name})
     assert response.status_code == 302
-    assert client.get(f"/devices/{device.id}/").status_code == 404
+    assert client.get(f"/devices/{device.id}/").status_code == 410  # gone, and says by whom
 
 
 def test_delete_needs_the_name(cached_fleet, device_of_org, tenant_admin, client_of):
