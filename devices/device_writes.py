@@ -165,22 +165,25 @@ def device_update(
     *, user, device_id: int, changes: Mapping[str, Any], opened_last_change: str
 ) -> Device:
     """PATCH only `changes`, unless the device changed upstream since the form was opened
-    (its `last_change` differs from `opened_last_change`): then EditConflict, nothing sent."""
+    (its `last_change` differs from `opened_last_change`): then EditConflict, nothing sent.
+    Changes the device holds already (the form sent twice, or the same change made by
+    someone else) send nothing and are no conflict."""
     read = selectors.device_for_user(user=user, device_id=device_id, detail=False)
     if not tenancy.can(user, tenancy.DEVICE_EDIT, read.device.organization_id):
         raise NotAllowed("Your role in this organization does not allow editing devices.")
     current = selectors.fetch_device(device_id)
     tenancy.ensure_allowed(user, tenancy.DEVICE_EDIT, current.organization_id)
+    # Before and after are known only now (the upstream keeps no history): kept with the
+    # audit entry for the device's timeline, credentials without their values (a credential
+    # always counts as changed).
+    before = {name: getattr(current, name, None) for name in changes}
+    changed = field_changes.diff(before, changes, labels=edit_labels())
+    if not changed:
+        return current
     if last_change_token(current) != opened_last_change:
         raise EditConflict(current)
     if "organization_id" in changes:
         tenancy.ensure_allowed(user, tenancy.DEVICE_EDIT, changes["organization_id"])
-    if not changes:
-        return current
-    # Before and after are known only now (the upstream keeps no history): kept with the
-    # audit entry for the device's timeline, credentials without their values.
-    before = {name: getattr(current, name, None) for name in changes}
-    changed = field_changes.diff(before, changes, labels=edit_labels())
 
     def keep(entry, answer):
         field_changes.keep(

@@ -87,6 +87,34 @@ def test_edit_after_an_upstream_change_shows_both_versions(
     assert writes(cached_fleet, device.id) == 1  # only the other person's
 
 
+def test_an_edit_sent_twice_is_saved_once_and_the_second_answer_says_saved(
+    cached_fleet, device_of_org, tenant_admin, client_of
+):
+    """A double click of Save without JavaScript: the second POST finds its change made."""
+    device = device_of_org(5)
+    client = client_of(tenant_admin)
+    data = {**edit_form(client, device.id), "name": "renamed-once"}
+    assert client.post(f"/devices/{device.id}/edit/", data).status_code == 302
+    second = client.post(f"/devices/{device.id}/edit/", data, follow=True)
+    assert second.redirect_chain == [(f"/devices/{device.id}/", 302)]
+    assert "Device saved." in second.content.decode()
+    assert writes(cached_fleet, device.id) == 1
+    assert AuditEntry.objects.filter(action="device_edit").count() == 1
+
+
+def test_an_edit_whose_field_someone_set_otherwise_is_still_a_conflict(
+    cached_fleet, device_of_org, tenant_admin, client_of
+):
+    device = device_of_org(5)
+    client = client_of(tenant_admin)
+    data = {**edit_form(client, device.id), "name": "mine"}
+    with api() as upstream_api:
+        upstream_api.update_device(device.id, {"name": "theirs"})
+    response = client.post(f"/devices/{device.id}/edit/", data)
+    assert response.status_code == 409
+    assert writes(cached_fleet, device.id) == 1  # only the other person's
+
+
 def test_edit_is_404_for_an_outsider(cached_fleet, device_of_org, outsider, client_of):
     device = device_of_org(5)
     assert client_of(outsider).get(f"/devices/{device.id}/edit/").status_code == 404
