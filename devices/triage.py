@@ -52,7 +52,6 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.http import Http404
-from django.utils import timezone
 
 from accounts import audit, tenancy
 from common import profile_health
@@ -146,13 +145,6 @@ class Group:
     claim: GroupClaim | None
     query: dict[str, str] | None  # the board's query narrowed to its devices
     can_claim: bool = False
-
-    @property
-    def since_format(self) -> str:
-        """How `since` is shown: its time alone on the day it is (in the display zone), else
-        with its day, so that a group Down for days never reads as Down since this morning."""
-        same_day = timezone.localtime(self.since).date() == timezone.localdate()
-        return "H:i" if same_day else "M j H:i"
 
 
 @dataclass

@@ -2,9 +2,11 @@
 delete and test them, and that a destination's secret never reaches a page or the audit."""
 
 import json
+from datetime import timedelta
 
 import pytest
 import redis
+from django.utils import timezone
 
 from accounts.models import AuditEntry
 from alerts.models import AlertRule, Delivery, DeliveryAttempt, Destination
@@ -266,6 +268,22 @@ def test_the_rule_page_shows_each_delivery_with_every_attempt_and_answer(
     assert "HTTP 503 from receiver" in page and "HTTP 200" in page
     assert page.index("HTTP 503 from receiver") < page.index("HTTP 200")
     assert SECRET not in page
+
+
+def test_a_delivery_sent_on_another_day_is_shown_with_its_day(client_of, tenant_admin, make_rule):
+    """Before, "sent 03:04:05" read as today's whatever the day it was sent."""
+    rule = make_rule()
+    today = timezone.localtime()
+    days_ago = today - timedelta(days=3)
+    for key, when in (("old", days_ago), ("new", today)):
+        Delivery.objects.create(
+            key=key, rule=rule, destination=rule.destinations.get(), event="down",
+            subject=f"CPE {key} went Down", state=Delivery.State.SENT, created_at=when,
+            sent_at=when,
+        )  # fmt: skip
+    page = html(client_of(tenant_admin).get(f"/alerts/{rule.pk}/"))
+    assert f"{days_ago:%b} {days_ago.day} {days_ago:%H:%M:%S}</span>" in page
+    assert f'<span class="muted">{today:%H:%M:%S}</span>' in page
 
 
 def test_deliveries_are_paginated_and_a_page_comes_alone_to_htmx(
