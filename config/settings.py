@@ -143,6 +143,10 @@ EMAIL_BACKEND = (
 # most ~20 s) is taken for dead and queued again; beat looks every 30 s (docs/OPERATIONS.md).
 BULK_JOB_STALL_SECONDS = env_int("BULK_JOB_STALL_SECONDS", 60, minimum=60)
 BULK_JOB_WATCHDOG_SECONDS = 30
+# An organization with this many devices or more has its uptime report prepared by a worker
+# rather than computed while the page waits (reports.prepared). ASSUMPTION: a month of
+# 50,000 devices takes about 4 s on the 2-core benchmark machine (docs/PERFORMANCE.md).
+REPORT_BACKGROUND_DEVICES = env_int("REPORT_BACKGROUND_DEVICES", 50_000, minimum=0)
 # The durable status history (PostgreSQL) keeps this many days; beat prunes older rows
 # hourly, 10,000 rows a statement (docs/OPERATIONS.md, "Status history").
 HISTORY_RETENTION_DAYS = env_int("HISTORY_RETENTION_DAYS", 400, minimum=1)

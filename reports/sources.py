@@ -58,11 +58,14 @@ def status_changes(
     end: datetime,
     organization_id: int,
     device_id: int | None = None,
+    max_changes: int | None = None,
 ) -> tuple[dict[int, list[Change]], dict[int, int | None]]:
     """Per device (or only `device_id`): its changes recorded in `organization_id` in
     [start, end) and the last one before `start`, oldest first; and each device's
-    organization. ASSUMPTION (docs/ARCHITECTURE.md, "Uptime reports"): a device that moved
-    is reported by each organization with the changes recorded while it was theirs only."""
+    organization (TooMuchHistory past `max_changes`, else MAX_CHANGES, in the range). ASSUMPTION
+    (docs/ARCHITECTURE.md, "Uptime reports"): a device that moved is reported by each
+    organization with the changes recorded while it was theirs only."""
+    max_changes = MAX_CHANGES if max_changes is None else max_changes
     rows = StatusChange.objects.filter(organization_id=organization_id)
     if device_id is not None:
         rows = rows.filter(device_id=device_id)
@@ -70,9 +73,9 @@ def status_changes(
     inside = list(
         rows.filter(at__gte=start, at__lt=end)
         .order_by("at", "id")
-        .values_list(*fields)[: MAX_CHANGES + 1]
+        .values_list(*fields)[: max_changes + 1]
     )
-    if len(inside) > MAX_CHANGES:
+    if len(inside) > max_changes:
         raise TooMuchHistory
     earlier = rows.filter(at__lt=start)
     if connection.vendor == "postgresql" and device_id is None:

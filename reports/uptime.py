@@ -77,8 +77,10 @@ def build(
     organization_id: int,
     device_id: int | None = None,
     at: datetime | None = None,
+    max_changes: int | None = None,
 ) -> Report:
-    """The report (raises sources.TooMuchHistory past its bound)."""
+    """The report (raises sources.TooMuchHistory past `max_changes`, else the page's bound
+    sources.MAX_CHANGES, in the range)."""
     at = at or now()
     start, end = period.start, period.end
     threshold = availability.gap_threshold(settings.POLL_INTERVAL_SECONDS)
@@ -87,7 +89,7 @@ def build(
     )
     if device_id is None:
         changes, organizations = sources.status_changes(
-            start=start, end=end, organization_id=organization_id
+            start=start, end=end, organization_id=organization_id, max_changes=max_changes
         )
         cached = sources.cached_devices(organization_id=organization_id)
     else:

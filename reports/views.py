@@ -9,17 +9,27 @@ role too (a wall screen may show one); exporting CSV is for every role but displ
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django import forms
+from django.conf import settings
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from accounts import tenancy
 from common import integers, moments
-from reports import chart, export, periods, sources, uptime
+from reports import chart, export, periods, prepared, sources, tasks, uptime
 
+NOT_PREPARED = (
+    "This organization's report is prepared by a worker: prepare it on the report page "
+    "first, then export it."
+)
+NOT_PREPARED_YET = "This report is still being prepared: export it when the page shows it."
 NOT_A_DEVICE = (
     f"A device id is a whole number from 1 to {integers.ID_MAX}: leave it empty for the "
     "organization's report."
@@ -51,43 +61,54 @@ def _organizations(user):
     ]
 
 
-def _authorized_target(request, action: str) -> tuple[int | None, int | None]:
+def _authorized_target(params, user, action: str) -> tuple[int | None, int | None]:
     """The organization and device asked for, checked before anything else is read: a
     device's own organization must be the user's; an organization outside: 404. A device
     is reported under its own organization, whichever of the user's the form had chosen."""
     org_id = integers.int_or_none(
-        request.GET.get("organization", ""), minimum=1, maximum=integers.ID_MAX
+        params.get("organization", ""), minimum=1, maximum=integers.ID_MAX
     )
-    device_id = integers.int_or_none(
-        request.GET.get("device", ""), minimum=1, maximum=integers.ID_MAX
-    )
+    device_id = integers.int_or_none(params.get("device", ""), minimum=1, maximum=integers.ID_MAX)
     if device_id is not None:
         device_org = uptime.device_organization(device_id)
         if device_org is None:
             raise Http404("No such device.")
-        tenancy.ensure_allowed(request.user, action, device_org)
+        tenancy.ensure_allowed(user, action, device_org)
         if org_id is not None and org_id != device_org:
-            tenancy.ensure_allowed(request.user, action, org_id)
+            tenancy.ensure_allowed(user, action, org_id)
         return device_org, device_id
     if org_id is not None:
-        tenancy.ensure_allowed(request.user, action, org_id)
+        tenancy.ensure_allowed(user, action, org_id)
     return org_id, None
 
 
-def _read(request, action: str):
-    """(form, report or None, error in words or None)."""
-    org_id, device_id = _authorized_target(request, action)
+@dataclass
+class Reading:
+    """What the page shows: the form, and the report or why there is none; for an
+    organization whose report a worker prepares, what is known of it (`background`)."""
+
+    form: ReportForm
+    report: uptime.Report | None = None
+    error: str | None = None
+    period: periods.Period | None = None
+    background: prepared.Status | None = None
+
+
+def _read(request, params, action: str, *, compute: bool = True) -> Reading:
+    """The form read from `params`, authorized for `action` first; with `compute`, the
+    report (built now, or the one a worker prepared)."""
+    org_id, device_id = _authorized_target(params, request.user, action)
     organizations = _organizations(request.user)
-    data = request.GET.copy()
+    data = params.copy()
     if org_id is not None:
         data["organization"] = str(org_id)
     today = timezone.localdate()
-    if not request.GET:
+    if not params:
         active = getattr(request, "active_organization", None)
         initial = {"period": periods.DAY, "day": today.isoformat()}
         if active is not None or organizations:
             initial["organization"] = active or organizations[0][0]
-        return ReportForm(initial=initial, organizations=organizations), None, None
+        return Reading(ReportForm(initial=initial, organizations=organizations))
     # An address that names only what to report on (a bookmark, a link) reports today's day.
     data.setdefault("period", periods.DAY)
     data.setdefault("day", today.isoformat())
@@ -96,7 +117,7 @@ def _read(request, action: str):
         # A typed device id only Django reads (other scripts' digits) is not one either.
         form.add_error("device", NOT_A_DEVICE)
     if not form.is_valid():
-        return form, None, None
+        return Reading(form)
     clean = form.cleaned_data
     try:
         period = periods.period_of(
@@ -104,56 +125,92 @@ def _read(request, action: str):
         )
     except ValueError as error:
         form.add_error("until", str(error))
-        return form, None, None
+        return Reading(form)
+    organization_id = clean["organization"]
+    if device_id is None and prepared.in_background(organization_id):
+        known = prepared.status(period, organization_id)
+        report = prepared.report_of(known.ready) if known.ready and compute else None
+        return Reading(form, report=report, period=period, background=known)
+    if not compute:
+        return Reading(form, period=period)
     try:
-        report = uptime.build(
-            period=period, organization_id=clean["organization"], device_id=device_id
-        )
+        report = uptime.build(period=period, organization_id=organization_id, device_id=device_id)
     except sources.TooMuchHistory:
-        return (
-            form,
-            None,
-            (
-                f"This range holds more than {sources.MAX_CHANGES:,} status changes, more than one "
-                "report reads: choose a shorter range or one device."
-            ),
-        )
-    return form, report, None
+        return Reading(form, error=prepared.TOO_MUCH.format(limit=sources.MAX_CHANGES))
+    return Reading(form, report=report, period=period)
+
+
+def _query(params) -> str:
+    return urlencode({k: v for k, v in params.items() if k in ReportForm.base_fields})
 
 
 @require_GET
+@vary_on_headers("HX-Request")
 @tenancy.scoped_view()
 def report_page(request):
-    form, report, error = _read(request, tenancy.VIEW)
+    reading = _read(request, request.GET, tenancy.VIEW)
+    known = reading.background
+    if request.htmx:
+        # The part that waits for a worker asks again; once there is something else to
+        # show (the report, or why not), the whole page is shown afresh.
+        if known is not None and known.waiting:
+            return render(request, "reports/report.html#prepared-status", {"prepared": known})
+        return HttpResponse(headers={"HX-Refresh": "true"})
+    report = reading.report
+    organization_id = reading.form.cleaned_data.get("organization") if reading.period else None
     may_export = report is not None and tenancy.can(
         request.user, tenancy.REPORT_EXPORT, report.organization_id
     )
     context = {
         "nav": "reports",
         "title": "Uptime report",
-        "form": form,
+        "form": reading.form,
         "report": report,
-        "error": error,
+        "error": reading.error,
+        "prepared": known,
+        "may_prepare": known is not None
+        and tenancy.can(request.user, tenancy.REPORT_EXPORT, organization_id),
+        "background_devices": f"{settings.REPORT_BACKGROUND_DEVICES:,}",
         "zone": timezone.get_current_timezone_name(),
         "may_export": may_export,
-        "query": urlencode({k: v for k, v in request.GET.items() if k in ReportForm.base_fields}),
+        "query": _query(request.GET),
         "chart": chart.bars(report) if report else None,
     }
     return render(request, "reports/report.html", context)
 
 
+@require_POST
+@tenancy.scoped_view()
+def report_prepare(request):
+    """Ask a worker to prepare the report the form names (an organization's, past
+    REPORT_BACKGROUND_DEVICES); the page then shows how it goes."""
+    reading = _read(request, request.POST, tenancy.REPORT_EXPORT, compute=False)
+    if reading.background is not None:
+        organization_id = reading.form.cleaned_data["organization"]
+        prepared.ask(user=request.user, period=reading.period, organization_id=organization_id,
+                     queue=tasks.queue)  # fmt: skip
+    return redirect(f"{reverse('reports:report')}?{_query(request.POST)}")
+
+
 @require_GET
 @tenancy.scoped_view()
 def report_csv(request):
-    form, report, error = _read(request, tenancy.REPORT_EXPORT)
+    reading = _read(request, request.GET, tenancy.REPORT_EXPORT)
+    report = reading.report
     if report is None:
-        errors = [error] if error else [t for texts in form.errors.values() for t in texts]
+        form, known = reading.form, reading.background
+        if known is not None:
+            errors = [NOT_PREPARED_YET if known.waiting else NOT_PREPARED]
+        elif reading.error:
+            errors = [reading.error]
+        else:
+            errors = [t for texts in form.errors.values() for t in texts]
         context = {
             "nav": "reports",
             "title": "Nothing was exported",
             "errors": errors or ["Choose an organization and a period first."],
-            "back_url": "/reports/",
-            "back_label": "Back to uptime reports",
+            "back_url": f"{reverse('reports:report')}?{_query(request.GET)}",
+            "back_label": "Back to the uptime report",
         }
         return render(request, "export_refused.html", context, status=400)
     response = HttpResponse(export.csv_text(report), content_type="text/csv")

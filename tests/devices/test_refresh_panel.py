@@ -53,22 +53,6 @@ def test_a_token_that_is_not_one_of_ours_reads_as_unknown(cached_fleet):
     assert refresh_requests.outcome("") is None
 
 
-@pytest.fixture
-def broker_down():
-    """The task queue's Redis refusing connections, as when it is down."""
-    from config.celery import app
-
-    def point_at(url):
-        app.conf.broker_url = url
-        app._pool = None  # the next send connects afresh, to `url`
-        app.amqp._producer_pool = None
-
-    previous = app.conf.broker_url
-    point_at("redis://127.0.0.1:1/0")
-    yield
-    point_at(previous)
-
-
 def test_a_refresh_that_cannot_be_queued_says_so(
     cached_fleet, device_of_org, operator, client_of, broker_down
 ):
