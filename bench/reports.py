@@ -16,7 +16,10 @@ changes), `reports_org_devices`, and the medians of 3 runs of: `reports_last_bef
 month's changes: the report's status history), `reports_org_devices_from_cache_ms` (the
 organization's devices from the fleet cache), `reports_month_ms` (the whole report of the
 last whole month, those reads included), `reports_day_ms` (the same for the month's last
-day, when most devices change nothing).
+day, when most devices change nothing); and the month's report prepared by a worker
+(reports.prepared): `reports_prepared_build_ms` (the task's work: build, compress, keep),
+`reports_prepared_kept_kb` (its size in the database), `reports_prepared_show_ms` (what the
+page waits for to read it back, median of 3).
 
     psql -h 127.0.0.1 -U postgres -c "create database bench_reports"
     .venv/bin/python bench/reports.py --database-url postgres://postgres@127.0.0.1:5432/bench_reports
@@ -121,6 +124,20 @@ def main(argv: list[str]) -> None:
         day = periods.period_of(periods.DAY, last_month.last_day, None, UTC)
         one_day = median_ms(lambda: uptime.build(period=day, organization_id=organization), 3)
         report("reports_day_ms", one_day, "ms")
+
+        # The month's report as a worker prepares it for a large organization, and what
+        # the page then waits for to show it (reports.prepared).
+        from reports import prepared
+        from reports.models import PreparedReport
+
+        asked = PreparedReport.objects.create(
+            organization_id=organization, period=last_month.kind, zone="UTC",
+            first_day=last_month.first_day, last_day=last_month.last_day,
+        )  # fmt: skip
+        report("reports_prepared_build_ms", median_ms(lambda: prepared.build(asked.pk), 1), "ms")
+        kept = PreparedReport.objects.values_list("report", flat=True).get(pk=asked.pk)
+        report("reports_prepared_kept_kb", len(kept) // 1024, "KiB")
+        report("reports_prepared_show_ms", median_ms(lambda: prepared.report_of(asked), 3), "ms")
 
 
 if __name__ == "__main__":

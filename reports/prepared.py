@@ -59,14 +59,20 @@ STALLED = (
 )
 
 
-def in_background(organization_id: int) -> bool:
-    """Whether the organization's report is prepared by a worker rather than while the page
-    waits: it has REPORT_BACKGROUND_DEVICES devices or more in the fleet cache."""
+def size(organization_id: int) -> int | None:
+    """How many devices the organization has in the fleet cache (Up and Down); None when
+    the cache does not answer."""
     try:
         counts = configured.read_model().current_org_counts()
     except redis.RedisError:
-        return False
-    return sum(counts.get(organization_id, (0, 0))) >= settings.REPORT_BACKGROUND_DEVICES
+        return None
+    return sum(counts.get(organization_id, (0, 0)))
+
+
+def in_background(devices: int | None) -> bool:
+    """Whether an organization of `devices` (None: unknown) has its report prepared by a
+    worker rather than computed while the page waits."""
+    return devices is not None and devices >= settings.REPORT_BACKGROUND_DEVICES
 
 
 @dataclass(frozen=True)
@@ -75,6 +81,7 @@ class Status:
     (`ready`), one asked for after it and not finished (`pending`), or its failure in
     words when the newest ask failed (`failure`)."""
 
+    devices: int
     ready: PreparedReport | None = None
     pending: PreparedReport | None = None
     failure: str = ""
@@ -112,7 +119,8 @@ def _stalled(prepared: PreparedReport, now) -> bool:
     )
 
 
-def status(period: Period, organization_id: int) -> Status:
+def status(period: Period, organization_id: int, devices: int) -> Status:
+    """What is known of the report; `devices`: the organization's size, as the page says."""
     now = timezone.now()
     asked = _of(period, organization_id).defer("report")
     ready = asked.filter(state=State.READY).order_by("-finished_at", "-id").first()
@@ -121,12 +129,14 @@ def status(period: Period, organization_id: int) -> Status:
         newer = newer.filter(requested_at__gt=ready.requested_at)
     newest = newer.first()
     if newest is None or newest.state == State.READY:
-        return Status(ready=ready)
+        return Status(devices, ready=ready)
     if newest.state == State.FAILED:
-        return Status(ready=ready, failure=newest.error)
+        return Status(devices, ready=ready, failure=newest.error)
     if _stalled(newest, now):
-        return Status(ready=ready, failure=STALLED.format(minutes=TIME_LIMIT_SECONDS // 60))
-    return Status(ready=ready, pending=newest)
+        return Status(
+            devices, ready=ready, failure=STALLED.format(minutes=TIME_LIMIT_SECONDS // 60)
+        )
+    return Status(devices, ready=ready, pending=newest)
 
 
 def report_of(prepared: PreparedReport) -> uptime.Report:
@@ -136,11 +146,13 @@ def report_of(prepared: PreparedReport) -> uptime.Report:
     return pickle.loads(zlib.decompress(bytes(stored)))  # noqa: S301
 
 
-def ask(*, user, period: Period, organization_id: int, queue: Callable[[int], None]) -> Status:
+def ask(
+    *, user, period: Period, organization_id: int, devices: int, queue: Callable[[int], None]
+) -> Status:
     """Ask a worker to prepare the organization's report over `period`, unless one is
     queued or being prepared already; audited. `queue(id)` hands the task to the broker."""
     tenancy.ensure_allowed(user, tenancy.REPORT_EXPORT, organization_id)
-    current = status(period, organization_id)
+    current = status(period, organization_id, devices)
     if current.waiting:
         return current
     now = timezone.now()
@@ -170,7 +182,7 @@ def ask(*, user, period: Period, organization_id: int, queue: Callable[[int], No
                     "last_day": period.last_day.isoformat(), "zone": str(period.zone)},
         error_message=error,
     )  # fmt: skip
-    return status(period, organization_id)
+    return status(period, organization_id, devices)
 
 
 def build(prepared_id: int) -> None:

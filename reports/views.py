@@ -127,8 +127,9 @@ def _read(request, params, action: str, *, compute: bool = True) -> Reading:
         form.add_error("until", str(error))
         return Reading(form)
     organization_id = clean["organization"]
-    if device_id is None and prepared.in_background(organization_id):
-        known = prepared.status(period, organization_id)
+    devices = prepared.size(organization_id) if device_id is None else None
+    if prepared.in_background(devices):
+        known = prepared.status(period, organization_id, devices)
         report = prepared.report_of(known.ready) if known.ready and compute else None
         return Reading(form, report=report, period=period, background=known)
     if not compute:
@@ -171,6 +172,7 @@ def report_page(request):
         "may_prepare": known is not None
         and tenancy.can(request.user, tenancy.REPORT_EXPORT, organization_id),
         "background_devices": f"{settings.REPORT_BACKGROUND_DEVICES:,}",
+        "prepared_devices": f"{known.devices:,}" if known else "",
         "zone": timezone.get_current_timezone_name(),
         "may_export": may_export,
         "query": _query(request.GET),
@@ -186,9 +188,13 @@ def report_prepare(request):
     REPORT_BACKGROUND_DEVICES); the page then shows how it goes."""
     reading = _read(request, request.POST, tenancy.REPORT_EXPORT, compute=False)
     if reading.background is not None:
-        organization_id = reading.form.cleaned_data["organization"]
-        prepared.ask(user=request.user, period=reading.period, organization_id=organization_id,
-                     queue=tasks.queue)  # fmt: skip
+        prepared.ask(
+            user=request.user,
+            period=reading.period,
+            organization_id=reading.form.cleaned_data["organization"],
+            devices=reading.background.devices,
+            queue=tasks.queue,
+        )
     return redirect(f"{reverse('reports:report')}?{_query(request.POST)}")
 
 
