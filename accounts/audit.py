@@ -78,6 +78,7 @@ ACTION_LABELS = {
     "campaign_resume": "Resume a firmware campaign",
     "campaign_cancel": "Cancel a firmware campaign",
     "alert_rule_create": "Create a notification rule",
+    "report_prepare": "Prepare an uptime report",
     "alert_rule_edit": "Edit a notification rule",
     "alert_rule_disable": "Disable a notification rule",
     "alert_rule_enable": "Enable a notification rule",

@@ -49,6 +49,7 @@ def test_a_large_organizations_report_is_prepared_by_a_worker_and_shown_as_built
     assert "Prepared at " in shown and "Prepare again" in shown
     entry = AuditEntry.objects.get(action="report_prepare")
     assert (entry.organization_id, entry.result, entry.parameters["period"]) == (ORG_A, "ok", "day")
+    assert "Prepare an uptime report" in client.get("/audit/").content.decode()
 
     exported = client.get("/reports/export.csv", query())
     assert exported.status_code == 200
