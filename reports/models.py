@@ -31,6 +31,7 @@ class PreparedReport(models.Model):
     error = models.TextField(blank=True)
     devices = models.PositiveIntegerField(null=True, blank=True)
     report = models.BinaryField(null=True, blank=True)  # reports.prepared's encoding
+    shape = models.CharField(max_length=16, blank=True)  # reports.prepared.SHAPE when built
 
     class Meta:
         indexes = [

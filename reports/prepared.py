@@ -15,6 +15,8 @@ being prepared is not asked for twice.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import logging
 import pickle
 import zlib
@@ -30,7 +32,7 @@ from django.utils import timezone
 
 from accounts import audit, tenancy
 from devices import configured
-from reports import periods, sources, uptime
+from reports import availability, periods, sources, uptime
 from reports.models import PreparedReport
 from reports.periods import Period
 
@@ -57,6 +59,23 @@ STALLED = (
     "The report was not finished: its worker stopped, or it ran past {minutes} minutes. "
     "Prepare it again; if it stops again, choose a shorter range."
 )
+
+
+def _shape() -> str:
+    """A fingerprint of the classes a kept report is made of: one kept by a version of the
+    dashboard whose classes differ is not read back (the page offers to prepare it again)."""
+    shapes = [
+        (kind.__qualname__, [(f.name, str(f.type)) for f in dataclasses.fields(kind)])
+        for module in (availability, periods, uptime)
+        for _, kind in sorted(vars(module).items())
+        if isinstance(kind, type)
+        and dataclasses.is_dataclass(kind)
+        and kind.__module__ == module.__name__
+    ]
+    return hashlib.sha256(repr(shapes).encode()).hexdigest()[:16]
+
+
+SHAPE = _shape()
 
 
 def size(organization_id: int) -> int | None:
@@ -123,7 +142,7 @@ def status(period: Period, organization_id: int, devices: int) -> Status:
     """What is known of the report; `devices`: the organization's size, as the page says."""
     now = timezone.now()
     asked = _of(period, organization_id).defer("report")
-    ready = asked.filter(state=State.READY).order_by("-finished_at", "-id").first()
+    ready = asked.filter(state=State.READY, shape=SHAPE).order_by("-finished_at", "-id").first()
     newer = asked.order_by("-requested_at", "-id")
     if ready is not None:
         newer = newer.filter(requested_at__gt=ready.requested_at)
@@ -139,11 +158,34 @@ def status(period: Period, organization_id: int, devices: int) -> Status:
     return Status(devices, ready=ready, pending=newest)
 
 
-def report_of(prepared: PreparedReport) -> uptime.Report:
-    """The report as the worker built it."""
-    stored = PreparedReport.objects.values_list("report", flat=True).get(pk=prepared.pk)
-    # Only this project's worker writes the column (`build`): its pickle is trusted.
-    return pickle.loads(zlib.decompress(bytes(stored)))  # noqa: S301
+def report_of(prepared: PreparedReport) -> uptime.Report | None:
+    """The report as the worker built it; None when it is gone meanwhile (a newer one of
+    the same range replaced it) or cannot be read back."""
+    stored = PreparedReport.objects.filter(pk=prepared.pk).values_list("report", flat=True)
+    kept = stored.first()
+    if kept is None:
+        return None
+    try:
+        # Only this project's worker writes the column (`build`): its pickle is trusted.
+        return pickle.loads(zlib.decompress(bytes(kept)))  # noqa: S301
+    except Exception:  # noqa: BLE001 -- a report that cannot be read back is prepared again
+        log.exception("prepared report %s could not be read back", prepared.pk)
+        return None
+
+
+def newest(
+    period: Period, organization_id: int, devices: int
+) -> tuple[Status, uptime.Report | None]:
+    """What is known of the report, and the newest one ready, read back. Asked again once
+    when the one found was replaced meanwhile by a newer one of the same range."""
+    for _ in range(2):
+        known = status(period, organization_id, devices)
+        if known.ready is None:
+            return known, None
+        report = report_of(known.ready)
+        if report is not None:
+            return known, report
+    return dataclasses.replace(known, ready=None), None
 
 
 def ask(
@@ -212,7 +254,7 @@ def build(prepared_id: int) -> None:
         ))  # fmt: skip
         raise
     kept = zlib.compress(pickle.dumps(report, protocol=pickle.HIGHEST_PROTOCOL), 6)
-    _finish(prepared_id, state=State.READY, report=kept, devices=len(report.devices))
+    _finish(prepared_id, state=State.READY, report=kept, shape=SHAPE, devices=len(report.devices))
     # The older ones of the same range are superseded.
     _of(period, prepared.organization_id).filter(requested_at__lt=prepared.requested_at).exclude(
         state__in=(State.QUEUED, State.BUILDING)

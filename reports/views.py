@@ -129,8 +129,10 @@ def _read(request, params, action: str, *, compute: bool = True) -> Reading:
     organization_id = clean["organization"]
     devices = prepared.size(organization_id) if device_id is None else None
     if prepared.in_background(devices):
-        known = prepared.status(period, organization_id, devices)
-        report = prepared.report_of(known.ready) if known.ready and compute else None
+        if not compute:
+            known = prepared.status(period, organization_id, devices)
+            return Reading(form, period=period, background=known)
+        known, report = prepared.newest(period, organization_id, devices)
         return Reading(form, report=report, period=period, background=known)
     if not compute:
         return Reading(form, period=period)

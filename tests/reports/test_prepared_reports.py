@@ -161,3 +161,19 @@ def test_a_celery_worker_prepares_it(
     page = client.get("/reports/", query()).content.decode()
     assert "Prepared at " in page
     assert "00:02:30" in page  # device 4242's outage, 10:05:00 to 10:07:30
+
+
+@pytest.mark.parametrize(
+    "kept_by_another_version",
+    [{"shape": "0123456789abcdef"}, {"report": b"not what this version writes"}],
+)
+def test_a_report_kept_by_another_version_is_offered_again_never_a_500(
+    client_of, tenant_admin, history, large, celery_eager, kept_by_another_version
+):
+    client = client_of(tenant_admin)
+    client.post("/reports/prepare/", query())
+    PreparedReport.objects.update(**kept_by_another_version)
+    page = client.get("/reports/", query())
+    assert page.status_code == 200
+    assert "Prepare this report" in page.content.decode()
+    assert "report-facts" not in page.content.decode()
