@@ -63,6 +63,7 @@ def test_without_a_worker_the_page_says_it_waits_and_asks_again_by_itself(
     client.post("/reports/prepare/", query())
     page = client.get("/reports/", query()).content.decode()
     assert "Waiting for a worker since" in page and "asked by tenant-admin" in page
+    assert "<h1>Uptime report: Test organization 5 (#5)</h1>" in page
     assert 'hx-trigger="every 3s"' in page
     part = client.get("/reports/", query(), HTTP_HX_REQUEST="true")
     assert part.status_code == 200 and "Waiting for a worker" in part.content.decode()
