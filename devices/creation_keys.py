@@ -1,6 +1,7 @@
-"""The one-time key of a "new device" form (DeviceCreation): claimed before the device is
-sent to the control API, settled when it answers, so that the same form sent again shows
-the device it created instead of sending it a second time."""
+"""The one-time key of a form that creates something upstream (a OneTimeForm row: a new
+device, a scheduled operation): claimed before the form is sent to the control API, settled
+when it answers, so that the same form sent again shows what it created instead of sending
+it a second time."""
 
 from __future__ import annotations
 
@@ -10,13 +11,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from devices import form_keys
-from devices.creation_models import DeviceCreation
+from devices.creation_models import DeviceCreation, OneTimeForm
 
 # ASSUMPTION: longer than any create's connect and read timeouts together; a claim still
 # "sending" after this died with its request, and counts as an unknown outcome.
 SENDING_AT_MOST = timedelta(minutes=2)
 
-State = DeviceCreation.State
+State = OneTimeForm.State
 
 
 class BadKey(Exception):
@@ -24,9 +25,12 @@ class BadKey(Exception):
 
 
 class AlreadyCreated(Exception):
-    def __init__(self, device_id: int):
-        super().__init__(f"This form created device {device_id} already.")
-        self.device_id = device_id
+    """The form was sent before and created what `row` says."""
+
+    def __init__(self, row: OneTimeForm):
+        super().__init__(f"This form ({row.key[:8]}…) created what it asked for already.")
+        self.row = row
+        self.device_id = getattr(row, "device_id", None)
 
 
 class StillSending(Exception):
@@ -37,23 +41,23 @@ class OutcomeUnknown(Exception):
     """The same form was sent before and nobody knows whether it created the device."""
 
 
-def claim(*, key: str, user) -> DeviceCreation:
-    """The claim to send this form now, or the exception that says why not."""
+def claim(*, key: str, user, model: type[OneTimeForm] = DeviceCreation) -> OneTimeForm:
+    """The claim (a `model` row) to send this form now, or the exception that says why not."""
     if not form_keys.well_formed(key):
         raise BadKey
     try:
         with transaction.atomic():
-            return DeviceCreation.objects.create(key=key, user=user)
+            return model.objects.create(key=key, user=user)
     except IntegrityError:
         pass
-    creation = DeviceCreation.objects.get(key=key)
+    creation = model.objects.get(key=key)
     if creation.user_id != user.pk:
         raise BadKey
     if creation.state == State.CREATED:
-        raise AlreadyCreated(creation.device_id)
+        raise AlreadyCreated(creation)
     if creation.state == State.FAILED:
         # Refused before (a field the control API did not take): sent again, by one request.
-        taken = DeviceCreation.objects.filter(pk=creation.pk, state=State.FAILED).update(
+        taken = model.objects.filter(pk=creation.pk, state=State.FAILED).update(
             state=State.SENDING, updated_at=timezone.now()
         )
         if taken:
@@ -65,6 +69,9 @@ def claim(*, key: str, user) -> DeviceCreation:
     raise OutcomeUnknown
 
 
-def settle(creation: DeviceCreation, state: str, device_id: int | None = None) -> None:
-    creation.state, creation.device_id, creation.updated_at = state, device_id, timezone.now()
-    creation.save(update_fields=["state", "device_id", "updated_at"])
+def settle(creation: OneTimeForm, state: str, **created) -> None:
+    """Record what became of the form; `created`: the row's fields naming what it made."""
+    creation.state, creation.updated_at = state, timezone.now()
+    for name, value in created.items():
+        setattr(creation, name, value)
+    creation.save(update_fields=["state", "updated_at", *created])

@@ -1,6 +1,7 @@
-"""The "new device" forms sent, each under the one-time key its page was given, so that a
-form sent twice (a double click in a browser without JavaScript, a browser resending after
-a slow answer) creates at most one device (devices.creation_keys)."""
+"""Forms sent under the one-time key their page was given, so that a form sent twice (a
+double click in a browser without JavaScript, a browser resending after a slow answer)
+acts at most once (devices.creation_keys): the "new device" forms here, the scheduled
+operations' in operations.models."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from django.db import models
 from django.utils import timezone
 
 
-class DeviceCreation(models.Model):
+class OneTimeForm(models.Model):
+    """A form sent under its one-time key, and what became of it (devices.creation_keys)."""
+
     class State(models.TextChoices):
         SENDING = "sending", "Sending"
         CREATED = "created", "Created"
@@ -19,9 +22,15 @@ class DeviceCreation(models.Model):
     key = models.CharField(max_length=64, unique=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     state = models.CharField(max_length=16, choices=State.choices, default=State.SENDING)
-    device_id = models.PositiveBigIntegerField(null=True, blank=True)  # once created
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
+    class Meta:
+        abstract = True
+
     def __str__(self) -> str:
-        return f"new device form {self.key[:8]}… {self.state}"
+        return f"{self._meta.verbose_name} {self.key[:8]}… {self.state}"
+
+
+class DeviceCreation(OneTimeForm):
+    device_id = models.PositiveBigIntegerField(null=True, blank=True)  # once created

@@ -158,7 +158,7 @@ def device_create(*, user, fields: Mapping[str, Any], key: str | None) -> Device
 
 def _settle(creation, state: str, device_id: int | None = None) -> None:
     if creation is not None:
-        creation_keys.settle(creation, state, device_id)
+        creation_keys.settle(creation, state, device_id=device_id)
 
 
 def device_update(

@@ -3,7 +3,8 @@
 - `ImportJob` / `ImportRow`: a bulk onboarding upload, each row with its own
   state, so a retried job neither drops nor re-creates a row.
 - `HeadlessRecord`: the transaction ids of headless operations the dashboard
-  created (the API cannot list them without their ids).
+  created (the API cannot list them without their ids); `HeadlessSubmission`: each
+  scheduling form sent, under its one-time key, so that one sent twice schedules once.
 - `MaintenanceSnapshot`: the last answer of PUT /inventory_device_operation/
   per device (the API has no GET for it).
 """
@@ -14,6 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from devices.creation_models import OneTimeForm
 from operations.statuses import status_words
 
 
@@ -117,6 +119,14 @@ class HeadlessRecord(models.Model):
     @property
     def status_tone(self) -> str:
         return status_words(self.status)[1]
+
+
+class HeadlessSubmission(OneTimeForm):
+    """A "schedule an operation" form sent (devices.creation_keys); `record` once created."""
+
+    record = models.ForeignKey(
+        HeadlessRecord, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
 
 class MaintenanceSnapshot(models.Model):

@@ -22,10 +22,11 @@ from django.http import Http404
 
 from accounts import audit, tenancy
 from common import moments
-from devices import configured, device_writes
+from controlapi import errors
+from devices import configured, creation_keys, device_writes
 from devices.device_writes import NotAllowed
 from devices.upstream import control_api
-from operations.models import OPERATION_LABELS, HeadlessRecord
+from operations.models import OPERATION_LABELS, HeadlessRecord, HeadlessSubmission
 
 OPERATION_TYPES = list(OPERATION_LABELS.items())
 
@@ -88,11 +89,14 @@ def headless_create(
     operation_type: str,
     scheduled_time: datetime,
     parameters: Mapping[str, Any],
+    key: str,
 ) -> HeadlessRecord:
-    """Schedule an operation by serial and keep its transaction id. For anyone with less
-    than all organizations: UnknownSerial unless the serial is exactly one of their devices'
-    in the cache, NotAllowed when they see its organization but may not schedule there or
-    when the cache cannot say who owns it (nothing is sent then)."""
+    """Schedule an operation by serial and keep its transaction id, at most once per form
+    `key` (devices.creation_keys: a key sent before raises what came of it, and sends
+    nothing). For anyone with less than all organizations: UnknownSerial unless the serial
+    is exactly one of their devices' in the cache, NotAllowed when they see its organization
+    but may not schedule there or when the cache cannot say who owns it (nothing is sent
+    then)."""
     if scheduled_time.tzinfo is None or not moments.within(scheduled_time):
         # The form refuses both: nothing is sent that could not then be recorded.
         raise ValueError("scheduled_time must be timezone-aware and within common.moments")
@@ -116,6 +120,25 @@ def headless_create(
                 "Your role in this device's organization does not allow scheduling operations."
             )
         raise UnknownSerial(UNKNOWN_SERIAL)
+    submission = creation_keys.claim(key=key, user=user, model=HeadlessSubmission)
+    try:
+        record = _schedule(user, device, org_id, device_serial, operation_type, scheduled_time,
+                           parameters)  # fmt: skip
+    except device_writes.WriteOutcomeUnknown:
+        creation_keys.settle(submission, creation_keys.State.UNKNOWN)
+        raise
+    except errors.ControlAPIError:
+        creation_keys.settle(submission, creation_keys.State.FAILED)  # may be sent again
+        raise
+    except Exception:
+        creation_keys.settle(submission, creation_keys.State.UNKNOWN)
+        raise
+    creation_keys.settle(submission, creation_keys.State.CREATED, record=record)
+    return record
+
+
+def _schedule(user, device, org_id, device_serial, operation_type, scheduled_time, parameters):
+    """Send the operation, audit it, and keep its transaction id."""
     sent = device_writes.send(
         lambda api: api.create_headless_operation(
             device_serial=device_serial, operation_type=operation_type,

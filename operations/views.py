@@ -10,9 +10,28 @@ from django.views.decorators.http import require_POST
 from accounts import tenancy
 from common.local_paths import local_path
 from controlapi import errors
+from devices import creation_keys, form_keys
 from devices.device_writes import NotAllowed, WriteOutcomeUnknown
 from operations import services
 from operations.forms import HeadlessForm
+
+ALREADY_SCHEDULED = (
+    "This form was sent already: it scheduled transaction {txn}, listed below. Nothing was "
+    "scheduled again."
+)
+STILL_SENDING = (
+    "This form is being sent already and the control API has not answered it yet. Wait a "
+    "few seconds, then send it again: you will see the operation listed, or what the control "
+    "API answered."
+)
+BAD_KEY = (
+    "This form was not sent: its page is too old to tell whether it was sent before. Check "
+    "the list below and the values, then send it again."
+)
+OUTCOME_UNKNOWN = (
+    "This form was sent before and the control API's answer was lost: the operation may be "
+    "scheduled. Look at the device before sending the form again, which may schedule it twice."
+)
 
 
 @tenancy.scoped_view()
@@ -23,14 +42,34 @@ def scheduled(request):
     serial = request.GET.get("serial", "").strip()
     initial = {"device_serial": serial}
     form = HeadlessForm(request.POST or None, initial=initial, default_zone=zone)
+    # The form's one-time key: kept while the same form may still be sent, new once what
+    # became of it is told.
+    posted_key = request.POST.get("submit_key", "")
+    key = posted_key if form_keys.well_formed(posted_key) else form_keys.new_key()
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and can_schedule and form.is_valid():
         data = form.cleaned_data
         try:
             record = services.headless_create(
                 user=request.user, device_serial=data["device_serial"].strip(),
                 operation_type=data["operation_type"], scheduled_time=data["scheduled_time"],
-                parameters=data["parameters"],
+                parameters=data["parameters"], key=posted_key,
             )  # fmt: skip
+        except creation_keys.AlreadyCreated as done:
+            sent = done.row.record
+            messages.info(request, ALREADY_SCHEDULED.format(
+                txn=sent.txn_id if sent else "(its record is gone)"
+            ))  # fmt: skip
+            return redirect("operations:scheduled")
+        except creation_keys.StillSending:
+            form.add_error(None, STILL_SENDING)
+            status = 409
+        except creation_keys.BadKey:
+            form.add_error(None, BAD_KEY)
+            key = form_keys.new_key()
+        except creation_keys.OutcomeUnknown:
+            form.add_error(None, OUTCOME_UNKNOWN)
+            key = form_keys.new_key()  # sending again is the user's choice, once they looked
         except (errors.NotFound, services.UnknownSerial):
             form.add_error("device_serial", services.UNKNOWN_SERIAL)
         except NotAllowed as error:
@@ -46,6 +85,7 @@ def scheduled(request):
                 "so it is not listed here: look at the device before sending the form again, "
                 "which may schedule it twice.",
             )  # fmt: skip
+            key = form_keys.new_key()  # sending again is the user's choice, once they looked
         except errors.ControlAPIError as error:
             form.add_error(None, str(error))
         else:
@@ -53,13 +93,13 @@ def scheduled(request):
             return redirect("operations:scheduled")
     context = {
         "form": form,
+        "submit_key": key,
         "can_schedule": can_schedule,
         "records": services.headless_visible(request.user, serial=serial)[:200],
         "serial": serial,
         "nav": "operations",
         "title": "Scheduled operations",
     }
-    status = 400 if request.method == "POST" else 200
     return render(request, "operations/scheduled.html", context, status=status)
 
 

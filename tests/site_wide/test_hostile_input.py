@@ -12,6 +12,7 @@ import pytest
 
 from common import integers
 from operations.models import HeadlessRecord, MaintenanceSnapshot
+from tests.fixtures.operations import schedule as schedule_by_serial
 
 pytestmark = pytest.mark.django_db
 
@@ -76,10 +77,7 @@ def maintenance(client, device, **fields):
 
 
 def schedule(client, device, **fields):
-    data = {"device_serial": device.serial_number, "operation_type": "firmware_update",
-            "scheduled_time": "2031-01-16T02:00", "time_zone": "UTC",
-            "parameters": "firmware_image=47", **fields}  # fmt: skip
-    return client.post("/operations/", data)
+    return schedule_by_serial(client, device.serial_number, **{"time_zone": "UTC", **fields})
 
 
 def action(client, device, name, **fields):
