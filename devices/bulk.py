@@ -34,12 +34,19 @@ from datetime import UTC, datetime, timedelta
 
 import redis
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import Http404, QueryDict
 
 from accounts import audit, tenancy
 from common import integers
-from devices import configured, device_actions, list_filters, list_selectors, selectors
+from devices import (
+    configured,
+    device_actions,
+    form_keys,
+    list_filters,
+    list_selectors,
+    selectors,
+)
 from devices.models import ActionRecord, BulkItem, BulkJob
 
 log = logging.getLogger(__name__)
@@ -150,19 +157,51 @@ def _ids(raw: str) -> list[int]:
     return list(dict.fromkeys(ids))[: MAX_DEVICES + 1]
 
 
-def start_job(*, user, plan: Plan, enqueue: Callable[[int], None] | None) -> BulkJob:
-    job = BulkJob.objects.create(
-        user=user, action=plan.action, total=len(plan.targets), description=plan.description[:500]
-    )
-    BulkItem.objects.bulk_create(
-        BulkItem(
-            job=job, device_id=t.id, device_name=t.name[:200], organization_id=t.organization_id
-        )
-        for t in plan.targets
-    )
-    if enqueue is not None:
-        # After the commit, so the worker finds the job's rows.
-        transaction.on_commit(lambda: enqueue(job.pk))
+class AlreadyStarted(Exception):
+    """The confirmation form was sent before, and started `job`."""
+
+    def __init__(self, job: BulkJob):
+        super().__init__(f"This form started bulk job {job.pk} already.")
+        self.job = job
+
+
+class BadKey(Exception):
+    """The form carried no key of this user's (a page from before keys, or a forged one)."""
+
+
+def start_job(
+    *, user, plan: Plan, enqueue: Callable[[int], None] | None, key: str | None = None
+) -> BulkJob:
+    """Create the job and its items and queue it, once per confirmation form `key`: a key
+    sent before raises AlreadyStarted (its job) or BadKey (another user's), and starts
+    nothing. `key` None: no form (a caller of its own)."""
+    if key is not None and not form_keys.well_formed(key):
+        raise BadKey
+    try:
+        with transaction.atomic():
+            job = BulkJob.objects.create(
+                user=user, action=plan.action, total=len(plan.targets),
+                description=plan.description[:500], key=key,
+            )  # fmt: skip
+            BulkItem.objects.bulk_create(
+                BulkItem(
+                    job=job,
+                    device_id=t.id,
+                    device_name=t.name[:200],
+                    organization_id=t.organization_id,
+                )  # fmt: skip
+                for t in plan.targets
+            )
+            if enqueue is not None:
+                # After the commit, so the worker finds the job's rows.
+                transaction.on_commit(lambda: enqueue(job.pk))
+    except IntegrityError:
+        earlier = BulkJob.objects.filter(key=key).first() if key is not None else None
+        if earlier is None:
+            raise
+        if earlier.user_id != user.pk:
+            raise BadKey from None
+        raise AlreadyStarted(earlier) from None
     return job
 
 

@@ -74,6 +74,9 @@ class BulkJob(models.Model):
     # Last sign of life of the worker running the job (or of its queuing): a job queued or
     # running without one for BULK_JOB_STALL_SECONDS is queued again (devices.bulk).
     heartbeat_at = models.DateTimeField(default=timezone.now)
+    # The confirmation form's one-time key (devices.form_keys): the same form sent twice
+    # starts one job. None for jobs started before keys.
+    key = models.CharField(max_length=64, unique=True, null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

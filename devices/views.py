@@ -29,6 +29,7 @@ from devices import (
     configured,
     export,
     fleet_health,
+    form_keys,
     list_filters,
     list_rows,
     list_selectors,
@@ -43,6 +44,13 @@ from fleet.store.keys import SORT_KEYS
 from maintenance_windows.in_force import windows_in_force
 
 REFRESH_SECONDS = 10
+BULK_ALREADY_STARTED = (
+    "This confirmation was sent already: it started the job below. Nothing was started again."
+)
+BULK_BAD_KEY = (
+    "Nothing was started: this page is too old to tell whether it was sent before. Look at "
+    "the audit trail for actions just sent, then confirm again here if you still want it."
+)
 # The table's columns in order: (CSS class, heading, the sort keys its links sort by). The
 # class lets narrower screens hide the less important columns (static/css/app.css); the
 # rows (the list template's fleet-rows partial) give their cells the same classes.
@@ -522,8 +530,14 @@ def _back_to_triage(request, message: str):
 def bulk_confirm(request):
     """Step one: say how many devices in which organizations; nothing is sent yet."""
     plan = bulk.plan_from_request(request)
-    return render(request, "devices/list_bulk_confirm.html",
-                  {"nav": "devices", "title": "Confirm bulk action", "plan": plan})  # fmt: skip
+    return _confirmation(request, plan)
+
+
+def _confirmation(request, plan, *, error: str = "", status: int = 200):
+    """The confirmation page, its form under a new one-time key."""
+    context = {"nav": "devices", "title": "Confirm bulk action", "plan": plan,
+               "start_key": form_keys.new_key(), "key_error": error}  # fmt: skip
+    return render(request, "devices/list_bulk_confirm.html", context, status=status)
 
 
 @require_POST
@@ -531,10 +545,15 @@ def bulk_confirm(request):
 def bulk_start(request):
     plan = bulk.plan_from_request(request)
     if plan.error or not plan.device_ids:
-        return render(request, "devices/list_bulk_confirm.html",
-                      {"nav": "devices", "title": "Confirm bulk action", "plan": plan},
-                      status=400)  # fmt: skip
-    job = bulk.start_job(user=request.user, plan=plan, enqueue=bulk_tasks.queue_job)
+        return _confirmation(request, plan, status=400)
+    try:
+        job = bulk.start_job(user=request.user, plan=plan, enqueue=bulk_tasks.queue_job,
+                             key=request.POST.get("start_key", ""))  # fmt: skip
+    except bulk.AlreadyStarted as done:
+        messages.info(request, BULK_ALREADY_STARTED)
+        return redirect("devices:bulk-job", job_id=done.job.pk)
+    except bulk.BadKey:
+        return _confirmation(request, plan, error=BULK_BAD_KEY, status=400)
     return redirect("devices:bulk-job", job_id=job.pk)
 
 

@@ -1,9 +1,11 @@
 """Bulk actions: the plan, the job, exactly one action per device, roles and cancel."""
 
+import re
+
 import pytest
 
 from accounts.models import AuditEntry
-from devices import bulk
+from devices import bulk, form_keys
 from devices.models import BulkItem, BulkJob
 from fleet import polling
 from tests.fixtures.users import ORG_A, ORG_B
@@ -24,7 +26,8 @@ def org_devices(all_devices, org, n):
 
 
 def start(client, data):
-    response = client.post("/devices/bulk/start/", data)
+    """Start a job as its confirmation page does: under a one-time key of its own."""
+    response = client.post("/devices/bulk/start/", {"start_key": form_keys.new_key(), **data})
     assert response.status_code == 302, response.content
     return BulkJob.objects.latest("created_at")
 
@@ -276,3 +279,58 @@ def test_a_queued_job_whose_message_was_lost_is_started(
 
     assert sorted(patches(polled)) == sorted(f"/api/v1/inventory_device/{d.id}/" for d in chosen)
     assert BulkJob.objects.get(pk=job.pk).state == BulkJob.State.DONE
+
+
+def confirmed_key(client, data) -> str:
+    """The one-time key of the confirmation page for `data`, as its form carries it."""
+    page = client.post("/devices/bulk/", data).content.decode()
+    return re.search(r'name="start_key" value="([^"]+)"', page).group(1)
+
+
+def test_a_confirmation_sent_twice_starts_one_job_and_shows_it(
+    client_of, operator, polled, all_devices
+):
+    """Before, a double click (or a browser without JavaScript sending twice) started two
+    jobs: every device got the action twice."""
+    client = client_of(operator)
+    ids = ",".join(str(d.id) for d in org_devices(all_devices, ORG_A, 2))
+    data = {"action": "reboot", "devices": ids}
+    data["start_key"] = confirmed_key(client, data)
+
+    first = client.post("/devices/bulk/start/", data)
+    again = client.post("/devices/bulk/start/", data, follow=True)
+
+    job = BulkJob.objects.get()
+    assert first["Location"] == f"/devices/bulk/{job.pk}/"
+    assert again.redirect_chain == [(f"/devices/bulk/{job.pk}/", 302)]
+    assert "This confirmation was sent already" in again.content.decode()
+    assert BulkItem.objects.count() == 2  # one per device, once
+
+
+@pytest.mark.parametrize("key", [None, "", "short"])
+def test_a_confirmation_without_its_key_starts_nothing_and_asks_again(
+    client_of, operator, polled, all_devices, key
+):
+    ids = ",".join(str(d.id) for d in org_devices(all_devices, ORG_A, 2))
+    data = {"action": "reboot", "devices": ids, **({"start_key": key} if key is not None else {})}
+    response = client_of(operator).post("/devices/bulk/start/", data)
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "Nothing was started: this page is too old" in page
+    assert re.search(r'name="start_key" value="[A-Za-z0-9_-]{32}"', page)
+    assert not BulkJob.objects.exists()
+
+
+def test_another_persons_confirmation_starts_nothing_and_shows_nothing(
+    client_of, operator, noc, polled, all_devices
+):
+    ids = ",".join(str(d.id) for d in org_devices(all_devices, ORG_A, 2))
+    data = {"action": "reboot", "devices": ids}
+    data["start_key"] = confirmed_key(client_of(operator), data)
+    started = client_of(operator).post("/devices/bulk/start/", data)
+
+    replayed = client_of(noc).post("/devices/bulk/start/", data)
+
+    assert replayed.status_code == 400
+    assert started["Location"] not in replayed.content.decode()
+    assert BulkJob.objects.count() == 1

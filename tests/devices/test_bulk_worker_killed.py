@@ -17,7 +17,7 @@ import time
 
 import pytest
 
-from devices import bulk, configured
+from devices import bulk, configured, form_keys
 from devices.bulk_tasks import queue_job
 from devices.models import ActionRecord, BulkItem, BulkJob
 from tests.fixtures.users import ORG_A
@@ -62,7 +62,12 @@ def test_a_worker_killed_mid_job_is_replaced_and_each_device_is_rebooted_exactly
     assert len(chosen) == DEVICES
 
     response = client_of(operator).post(
-        "/devices/bulk/start/", {"action": "reboot", "devices": ",".join(str(d.id) for d in chosen)}
+        "/devices/bulk/start/",
+        {
+            "action": "reboot",
+            "devices": ",".join(str(d.id) for d in chosen),
+            "start_key": form_keys.new_key(),
+        },  # fmt: skip
     )
     assert response.status_code == 302, response.content
     job = BulkJob.objects.get()
