@@ -61,6 +61,7 @@ from devices import (
     configured,
     device_actions,
     fleet_health,
+    form_keys,
     history_selectors,
     list_selectors,
     notes,
@@ -682,16 +683,19 @@ def release_claim(*, user, device_id: int) -> bool:
     return bool(deleted)
 
 
-def quick_action(*, user, device_id: int, action: str) -> str:
-    """Refresh (read the device now, update_status) or reboot (the single-device service).
-    Returns a sentence for the page."""
+def quick_action(*, user, device_id: int, action: str, key: str = "") -> str:
+    """Refresh (read the device now, update_status) or reboot (the single-device service,
+    once per form `key`: a page from before keys sends under a key of its own). Returns a
+    sentence for the page."""
     if action not in QUICK_ACTIONS:
         raise Http404("No such action.")
     if action == "reboot":
-        record, _ = device_actions.device_action(
+        record, replayed = device_actions.device_action(
             device_id=device_id, user=user, action="reboot",
-            idempotency_key=secrets.token_urlsafe(24),
+            idempotency_key=key if form_keys.well_formed(key) else form_keys.new_key(),
         )  # fmt: skip
+        if replayed:
+            return f"This reboot was sent already: {record.message}"
         return record.message
     read = selectors.device_for_user(user=user, device_id=device_id, detail=False)
     org = read.device.organization_id

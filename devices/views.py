@@ -510,7 +510,9 @@ def triage_group_release(request, device_id: int):
 @tenancy.scoped_view()
 @device_404
 def triage_action(request, device_id: int, action: str):
-    message = triage_reads.quick_action(user=request.user, device_id=device_id, action=action)
+    message = triage_reads.quick_action(
+        user=request.user, device_id=device_id, action=action, key=request.POST.get("key", "")
+    )
     return _back_to_triage(request, message)
 
 

@@ -130,6 +130,27 @@ def test_quick_reboot_sends_one_reboot_and_is_audited(client_of, operator, polle
     assert AuditEntry.objects.filter(action="reboot", device_id=device.id).count() == 1
 
 
+def test_a_quick_reboot_sent_twice_from_the_same_board_reboots_once(
+    client_of, operator, polled, all_devices
+):
+    """Before, each sending made its own key: a double click without JavaScript (no
+    confirmation there) rebooted the device twice."""
+    device = device_of(all_devices, ORG_A, up=False)
+    client = client_of(operator)
+    board = client.get("/triage/").content.decode()
+    form = re.search(rf'action="/triage/{device.id}/reboot/[^"]*".*?</form>', board, re.S).group(0)
+    key = re.search(r'name="key" value="([^"]+)"', form).group(1)
+    polled.clear_log()
+
+    client.post(f"/triage/{device.id}/reboot/", {"key": key})
+    again = client.post(f"/triage/{device.id}/reboot/", {"key": key}, follow=True)
+
+    patches = [e for e in polled.request_log(last=50)["entries"] if e["method"] == "PATCH"]
+    assert len(patches) == 1
+    assert AuditEntry.objects.filter(action="reboot", device_id=device.id).count() == 1
+    assert "This reboot was sent already" in again.content.decode()
+
+
 def test_a_viewer_gets_no_reboot_button_and_cannot_reboot(client_of, viewer, polled, all_devices):
     device = device_of(all_devices, ORG_A, up=False)
     polled.clear_log()
