@@ -77,6 +77,9 @@ class AlertRule(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+    # The new-rule form's one-time key (devices.form_keys): the same form sent twice creates
+    # one rule. None for rules made before keys, or elsewhere.
+    create_key = models.CharField(max_length=64, unique=True, null=True, blank=True)
 
     class Meta:
         ordering = ["name", "id"]

@@ -3,7 +3,7 @@ made in one transaction with its audit entry. The audit names destinations maske
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts import audit, tenancy
@@ -11,6 +11,7 @@ from alerts import services
 from alerts.destinations import mask
 from alerts.models import AlertRule, Destination
 from alerts.rule_selectors import devices_in_words
+from devices import form_keys
 
 RULE_FIELDS = ("name", "organization_id", "type_id", "pattern", "device_ids", "events",
                "delay_seconds", "send_recovery", "stuck_minutes", "storm_threshold")  # fmt: skip
@@ -37,16 +38,40 @@ def _add_destinations(rule: AlertRule, urls) -> list[Destination]:
     return [Destination.objects.create(rule=rule, url=url, masked=mask(url)) for url in urls]
 
 
-def create_rule(*, user, data: dict) -> AlertRule:
-    """`data`: RuleForm's cleaned data."""
+class AlreadyCreated(Exception):
+    """The new-rule form was sent before, and created `rule`."""
+
+    def __init__(self, rule: AlertRule):
+        super().__init__(f"This form created rule {rule.pk} already.")
+        self.rule = rule
+
+
+class BadKey(Exception):
+    """The form carried no key of this user's (a page from before keys, or a forged one)."""
+
+
+def create_rule(*, user, data: dict, key: str | None = None) -> AlertRule:
+    """`data`: RuleForm's cleaned data. At most one rule per form `key`: a key sent before
+    raises AlreadyCreated (its rule, still there) or BadKey (not well formed, or another
+    user's), and creates nothing. `key` None: no form (a caller of its own)."""
     tenancy.ensure_allowed(user, tenancy.ALERT_RULES, data["organization"])
-    with transaction.atomic():
-        rule = AlertRule.objects.create(
-            created_by=user, organization_id=data["organization"],
-            **{f: data[f] for f in RULE_FIELDS if f != "organization_id"},
-        )  # fmt: skip
-        _add_destinations(rule, data["destinations"])
-        _record(user, "alert_rule_create", rule, **_described(rule))
+    if key is not None and not form_keys.well_formed(key):
+        raise BadKey
+    try:
+        with transaction.atomic():
+            rule = AlertRule.objects.create(
+                created_by=user, organization_id=data["organization"], create_key=key,
+                **{f: data[f] for f in RULE_FIELDS if f != "organization_id"},
+            )  # fmt: skip
+            _add_destinations(rule, data["destinations"])
+            _record(user, "alert_rule_create", rule, **_described(rule))
+    except IntegrityError:
+        earlier = AlertRule.objects.filter(create_key=key).first() if key is not None else None
+        if earlier is None:
+            raise
+        if earlier.created_by_id != user.pk:
+            raise BadKey from None
+        raise AlreadyCreated(earlier) from None
     return rule
 
 

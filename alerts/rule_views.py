@@ -20,6 +20,7 @@ from accounts import tenancy
 from alerts import rule_changes, rule_selectors
 from alerts.models import AlertRule, DeliveryAttempt
 from alerts.rule_forms import FLEET_WIDE, RuleForm
+from devices import form_keys
 
 RULES_PAGE_SIZE = 50
 DELIVERIES_PAGE_SIZE = 20
@@ -73,10 +74,11 @@ def _form(request, *, scope, rule: AlertRule | None = None) -> RuleForm:
                     fleet_wide=scope.all, stored=stored)  # fmt: skip
 
 
-def _render_form(request, form, *, rule=None):
+def _render_form(request, form, *, rule=None, create_key: str = ""):
     context = {
         "form": form,
         "rule": rule,
+        "create_key": create_key,
         "nav": "alerts",
         "title": f"Edit rule {rule.name}" if rule else "New notification rule",
     }
@@ -84,14 +86,36 @@ def _render_form(request, form, *, rule=None):
     return render(request, "alerts/rule_form.html", context, status=status)
 
 
+RULE_ALREADY_CREATED = (
+    "This form was sent already: it created rule “{name}”, shown here. Nothing was created again."
+)
+RULE_BAD_KEY = (
+    "This form was not sent: its page is too old to tell whether it was sent before. Check "
+    "the rules list and the values, then send it again."
+)
+
+
 @tenancy.scoped_view(action=tenancy.ALERT_RULES)
 def rule_create(request):
     form = _form(request, scope=_managed_scope(request))
+    # The form's one-time key: kept while the same form may still be sent.
+    posted_key = request.POST.get("create_key", "")
+    key = posted_key if form_keys.well_formed(posted_key) else form_keys.new_key()
     if request.method == "POST" and form.is_valid():
-        rule = rule_changes.create_rule(user=request.user, data=form.cleaned_data)
-        messages.success(request, f"Rule “{rule.name}” created.")
-        return redirect("alerts:detail", rule.pk)
-    return _render_form(request, form)
+        try:
+            rule = rule_changes.create_rule(
+                user=request.user, data=form.cleaned_data, key=posted_key
+            )
+        except rule_changes.AlreadyCreated as done:
+            messages.info(request, RULE_ALREADY_CREATED.format(name=done.rule.name))
+            return redirect("alerts:detail", done.rule.pk)
+        except rule_changes.BadKey:
+            form.add_error(None, RULE_BAD_KEY)
+            key = form_keys.new_key()
+        else:
+            messages.success(request, f"Rule “{rule.name}” created.")
+            return redirect("alerts:detail", rule.pk)
+    return _render_form(request, form, create_key=key)
 
 
 @tenancy.scoped_view(action=tenancy.ALERT_RULES)

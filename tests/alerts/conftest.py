@@ -10,7 +10,7 @@ from django.utils import timezone
 from alerts import delivery, evaluation, services
 from alerts.destinations import mask
 from alerts.models import AlertRule, Delivery, Destination, Event
-from devices import tasks
+from devices import form_keys, tasks
 from fleet import polling
 from tests.fixtures.users import ORG_A
 
@@ -82,6 +82,8 @@ def rule_data(**fields):
         "stuck_minutes": "60",
         "storm_threshold": "20",
         "destinations": SECRET_URL,
+        # The new-rule form's one-time key, as its page renders it: each call a form anew.
+        "create_key": form_keys.new_key(),
         **fields,
     }
 

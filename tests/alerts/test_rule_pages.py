@@ -2,6 +2,7 @@
 delete and test them, and that a destination's secret never reaches a page or the audit."""
 
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -422,3 +423,41 @@ def test_the_form_says_which_profiles_a_rule_concerns(client_of, tenant_admin):
     page = html(client_of(tenant_admin).get("/alerts/new/"))
 
     assert "“Connection profile failing” concerns the profiles of the rule&#x27;s devices" in page
+
+
+def test_the_new_rule_form_sent_twice_creates_one_rule_and_shows_it(client_of, tenant_admin):
+    """Before, a double click without JavaScript made two rules: every outage notified twice."""
+    client = client_of(tenant_admin)
+    page = html(client.get("/alerts/new/"))
+    key = re.search(r'name="create_key" value="([^"]+)"', page).group(1)
+    data = rule_data(create_key=key)
+
+    first = client.post("/alerts/new/", data)
+    again = client.post("/alerts/new/", data, follow=True)
+
+    rule = AlertRule.objects.get()
+    assert first["Location"] == f"/alerts/{rule.pk}/"
+    assert again.redirect_chain == [(f"/alerts/{rule.pk}/", 302)]
+    assert "This form was sent already: it created rule “Core routers down”" in html(again)
+    assert AuditEntry.objects.filter(action="alert_rule_create").count() == 1
+
+
+@pytest.mark.parametrize("key", ["", "short"])
+def test_a_new_rule_form_without_its_key_creates_nothing_and_keeps_what_was_typed(
+    client_of, tenant_admin, key
+):
+    response = client_of(tenant_admin).post("/alerts/new/", rule_data(create_key=key))
+    page = html(response)
+    assert response.status_code == 400
+    assert "This form was not sent: its page is too old" in page
+    assert 'value="Core routers down"' in page
+    assert re.search(r'name="create_key" value="[A-Za-z0-9_-]{32}"', page)
+    assert not AlertRule.objects.exists()
+
+
+def test_another_persons_new_rule_form_creates_nothing(client_of, tenant_admin, noc):
+    data = rule_data()
+    assert client_of(tenant_admin).post("/alerts/new/", data).status_code == 302
+    replayed = client_of(noc).post("/alerts/new/", data)
+    assert replayed.status_code == 400
+    assert AlertRule.objects.count() == 1
