@@ -82,8 +82,9 @@ class Plan:
 
 
 def plan_from_request(request) -> Plan:
-    """Read the bulk form: `action`, and `devices` (ids, comma-separated) or `filter`
-    (the list's query string) with `all_matching`."""
+    """Read the bulk form: `action`, and `devices` (ids, comma-separated, as the page's
+    script and the confirmation send them) and the ticked `device` boxes (what a browser
+    without the script sends), or `filter` (the list's query string) with `all_matching`."""
     action = request.POST.get("action", "")
     spec = BULK_ACTIONS.get(action)
     if spec is None:
@@ -112,9 +113,13 @@ def plan_from_request(request) -> Plan:
             plan.form.update(all_matching="1", filter=raw_filter)
         else:
             try:
-                ids = _ids(request.POST.get("devices", ""))
+                ticked = ",".join(request.POST.getlist("device"))
+                ids = _ids(f"{request.POST.get('devices', '')},{ticked}")
             except ValueError as error:
                 plan.error = str(error)
+                return plan
+            if not ids:
+                plan.error = "Tick the devices to act on first, or choose “On all matching”."
                 return plan
             model = configured.read_model()
             devices = [c.device for i in ids if (c := model.get_device(i)) is not None]

@@ -334,3 +334,22 @@ def test_another_persons_confirmation_starts_nothing_and_shows_nothing(
     assert replayed.status_code == 400
     assert started["Location"] not in replayed.content.decode()
     assert BulkJob.objects.count() == 1
+
+
+def test_ticked_boxes_sent_without_the_pages_script_are_the_selection(
+    client_of, operator, polled, all_devices
+):
+    """Before, a browser without JavaScript sent the ticked `device` boxes and an empty
+    `devices`: the confirmation said the user's role could change none of them."""
+    chosen = org_devices(all_devices, ORG_A, 2)
+    data = {"action": "reboot", "devices": "", "device": [str(d.id) for d in chosen]}
+
+    page = client_of(operator).post("/devices/bulk/", data).content.decode()
+
+    assert '<strong id="bulk-total">2</strong>' in page
+    assert "nothing to do" not in page
+
+
+def test_nothing_ticked_says_to_tick_devices_not_that_the_role_forbids(client_of, operator, polled):
+    page = client_of(operator).post("/devices/bulk/", {"action": "reboot", "devices": ""})
+    assert "Tick the devices to act on first" in page.content.decode()
