@@ -46,17 +46,12 @@ class AlreadyCreated(Exception):
         self.rule = rule
 
 
-class BadKey(Exception):
-    """The form carried no key of this user's (a page from before keys, or a forged one)."""
-
-
 def create_rule(*, user, data: dict, key: str | None = None) -> AlertRule:
     """`data`: RuleForm's cleaned data. At most one rule per form `key`: a key sent before
-    raises AlreadyCreated (its rule, still there) or BadKey (not well formed, or another
+    raises AlreadyCreated (its rule, still there) or form_keys.BadKey (not well formed, or another
     user's), and creates nothing. `key` None: no form (a caller of its own)."""
     tenancy.ensure_allowed(user, tenancy.ALERT_RULES, data["organization"])
-    if key is not None and not form_keys.well_formed(key):
-        raise BadKey
+    form_keys.require(key)
     try:
         with transaction.atomic():
             rule = AlertRule.objects.create(
@@ -66,11 +61,15 @@ def create_rule(*, user, data: dict, key: str | None = None) -> AlertRule:
             _add_destinations(rule, data["destinations"])
             _record(user, "alert_rule_create", rule, **_described(rule))
     except IntegrityError:
-        earlier = AlertRule.objects.filter(create_key=key).first() if key is not None else None
+        earlier = (
+            None
+            if key is None
+            else form_keys.made_before(
+                AlertRule.objects.filter(create_key=key), user=user, owner="created_by_id"
+            )
+        )
         if earlier is None:
             raise
-        if earlier.created_by_id != user.pk:
-            raise BadKey from None
         raise AlreadyCreated(earlier) from None
     return rule
 

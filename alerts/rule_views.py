@@ -109,7 +109,7 @@ def rule_create(request):
         except rule_changes.AlreadyCreated as done:
             messages.info(request, RULE_ALREADY_CREATED.format(name=done.rule.name))
             return redirect("alerts:detail", done.rule.pk)
-        except rule_changes.BadKey:
+        except form_keys.BadKey:
             form.add_error(None, RULE_BAD_KEY)
             key = form_keys.new_key()
         else:

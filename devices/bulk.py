@@ -170,18 +170,13 @@ class AlreadyStarted(Exception):
         self.job = job
 
 
-class BadKey(Exception):
-    """The form carried no key of this user's (a page from before keys, or a forged one)."""
-
-
 def start_job(
     *, user, plan: Plan, enqueue: Callable[[int], None] | None, key: str | None = None
 ) -> BulkJob:
     """Create the job and its items and queue it, once per confirmation form `key`: a key
-    sent before raises AlreadyStarted (its job) or BadKey (another user's), and starts
+    sent before raises AlreadyStarted (its job) or form_keys.BadKey (another user's), and starts
     nothing. `key` None: no form (a caller of its own)."""
-    if key is not None and not form_keys.well_formed(key):
-        raise BadKey
+    form_keys.require(key)
     try:
         with transaction.atomic():
             job = BulkJob.objects.create(
@@ -201,11 +196,13 @@ def start_job(
                 # After the commit, so the worker finds the job's rows.
                 transaction.on_commit(lambda: enqueue(job.pk))
     except IntegrityError:
-        earlier = BulkJob.objects.filter(key=key).first() if key is not None else None
+        earlier = (
+            None
+            if key is None
+            else form_keys.made_before(BulkJob.objects.filter(key=key), user=user, owner="user_id")
+        )
         if earlier is None:
             raise
-        if earlier.user_id != user.pk:
-            raise BadKey from None
         raise AlreadyStarted(earlier) from None
     return job
 

@@ -20,10 +20,6 @@ SENDING_AT_MOST = timedelta(minutes=2)
 State = OneTimeForm.State
 
 
-class BadKey(Exception):
-    """The form carried no key of this user's (a page from before keys, or a forged one)."""
-
-
 class AlreadyCreated(Exception):
     """The form was sent before and created what `row` says."""
 
@@ -43,8 +39,7 @@ class OutcomeUnknown(Exception):
 
 def claim(*, key: str, user, model: type[OneTimeForm] = DeviceCreation) -> OneTimeForm:
     """The claim (a `model` row) to send this form now, or the exception that says why not."""
-    if not form_keys.well_formed(key):
-        raise BadKey
+    form_keys.require(key)
     try:
         with transaction.atomic():
             return model.objects.create(key=key, user=user)
@@ -52,7 +47,7 @@ def claim(*, key: str, user, model: type[OneTimeForm] = DeviceCreation) -> OneTi
         pass
     creation = model.objects.get(key=key)
     if creation.user_id != user.pk:
-        raise BadKey
+        raise form_keys.BadKey
     if creation.state == State.CREATED:
         raise AlreadyCreated(creation)
     if creation.state == State.FAILED:

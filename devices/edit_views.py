@@ -67,7 +67,7 @@ def device_create(request):
         except creation_keys.StillSending:
             form.add_error(None, STILL_SENDING)
             status = 409
-        except creation_keys.BadKey:
+        except form_keys.BadKey:
             form.add_error(None, BAD_KEY)
             key = form_keys.new_key()
         except (device_writes.WriteOutcomeUnknown, creation_keys.OutcomeUnknown):

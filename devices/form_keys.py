@@ -14,3 +14,23 @@ def new_key() -> str:
 
 def well_formed(key: str | None) -> bool:
     return bool(KEY_PATTERN.match(key or ""))
+
+
+class BadKey(Exception):
+    """The form carried no key of this user's (a page from before keys, or a forged one)."""
+
+
+def require(key: str | None) -> None:
+    """BadKey for a key that is not well formed; None is no form, and passes."""
+    if key is not None and not well_formed(key):
+        raise BadKey
+
+
+def made_before(rows, *, user, owner: str):
+    """After a create under a key broke its unique constraint: the row `rows` (filtered by
+    that key) holds, when the user's (field `owner`); BadKey when another user's; None when
+    there is none, and the key was not what broke it."""
+    earlier = rows.first()
+    if earlier is not None and getattr(earlier, owner) != user.pk:
+        raise BadKey
+    return earlier

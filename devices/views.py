@@ -554,7 +554,7 @@ def bulk_start(request):
     except bulk.AlreadyStarted as done:
         messages.info(request, BULK_ALREADY_STARTED)
         return redirect("devices:bulk-job", job_id=done.job.pk)
-    except bulk.BadKey:
+    except form_keys.BadKey:
         return _confirmation(request, plan, error=BULK_BAD_KEY, status=400)
     return redirect("devices:bulk-job", job_id=job.pk)
 

@@ -64,7 +64,7 @@ def scheduled(request):
         except creation_keys.StillSending:
             form.add_error(None, STILL_SENDING)
             status = 409
-        except creation_keys.BadKey:
+        except form_keys.BadKey:
             form.add_error(None, BAD_KEY)
             key = form_keys.new_key()
         except creation_keys.OutcomeUnknown:
