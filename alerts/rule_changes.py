@@ -38,17 +38,9 @@ def _add_destinations(rule: AlertRule, urls) -> list[Destination]:
     return [Destination.objects.create(rule=rule, url=url, masked=mask(url)) for url in urls]
 
 
-class AlreadyCreated(Exception):
-    """The new-rule form was sent before, and created `rule`."""
-
-    def __init__(self, rule: AlertRule):
-        super().__init__(f"This form created rule {rule.pk} already.")
-        self.rule = rule
-
-
 def create_rule(*, user, data: dict, key: str | None = None) -> AlertRule:
     """`data`: RuleForm's cleaned data. At most one rule per form `key`: a key sent before
-    raises AlreadyCreated (its rule, still there) or form_keys.BadKey (not well formed, or another
+    raises form_keys.SentBefore (its rule, still there) or BadKey (not well formed, or another
     user's), and creates nothing. `key` None: no form (a caller of its own)."""
     tenancy.ensure_allowed(user, tenancy.ALERT_RULES, data["organization"])
     form_keys.require(key)
@@ -70,7 +62,7 @@ def create_rule(*, user, data: dict, key: str | None = None) -> AlertRule:
         )
         if earlier is None:
             raise
-        raise AlreadyCreated(earlier) from None
+        raise form_keys.SentBefore(earlier) from None
     return rule
 
 

@@ -106,9 +106,9 @@ def rule_create(request):
             rule = rule_changes.create_rule(
                 user=request.user, data=form.cleaned_data, key=posted_key
             )
-        except rule_changes.AlreadyCreated as done:
-            messages.info(request, RULE_ALREADY_CREATED.format(name=done.rule.name))
-            return redirect("alerts:detail", done.rule.pk)
+        except form_keys.SentBefore as done:
+            messages.info(request, RULE_ALREADY_CREATED.format(name=done.row.name))
+            return redirect("alerts:detail", done.row.pk)
         except form_keys.BadKey:
             form.add_error(None, RULE_BAD_KEY)
             key = form_keys.new_key()

@@ -162,19 +162,11 @@ def _ids(raw: str) -> list[int]:
     return list(dict.fromkeys(ids))[: MAX_DEVICES + 1]
 
 
-class AlreadyStarted(Exception):
-    """The confirmation form was sent before, and started `job`."""
-
-    def __init__(self, job: BulkJob):
-        super().__init__(f"This form started bulk job {job.pk} already.")
-        self.job = job
-
-
 def start_job(
     *, user, plan: Plan, enqueue: Callable[[int], None] | None, key: str | None = None
 ) -> BulkJob:
     """Create the job and its items and queue it, once per confirmation form `key`: a key
-    sent before raises AlreadyStarted (its job) or form_keys.BadKey (another user's), and starts
+    sent before raises form_keys.SentBefore (its job) or BadKey (another user's), and starts
     nothing. `key` None: no form (a caller of its own)."""
     form_keys.require(key)
     try:
@@ -189,7 +181,7 @@ def start_job(
                     device_id=t.id,
                     device_name=t.name[:200],
                     organization_id=t.organization_id,
-                )  # fmt: skip
+                )
                 for t in plan.targets
             )
             if enqueue is not None:
@@ -203,7 +195,7 @@ def start_job(
         )
         if earlier is None:
             raise
-        raise AlreadyStarted(earlier) from None
+        raise form_keys.SentBefore(earlier) from None
     return job
 
 

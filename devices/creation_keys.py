@@ -20,15 +20,6 @@ SENDING_AT_MOST = timedelta(minutes=2)
 State = OneTimeForm.State
 
 
-class AlreadyCreated(Exception):
-    """The form was sent before and created what `row` says."""
-
-    def __init__(self, row: OneTimeForm):
-        super().__init__(f"This form ({row.key[:8]}…) created what it asked for already.")
-        self.row = row
-        self.device_id = getattr(row, "device_id", None)
-
-
 class StillSending(Exception):
     """The same form is being sent by another request, which has no answer yet."""
 
@@ -44,12 +35,11 @@ def claim(*, key: str, user, model: type[OneTimeForm] = DeviceCreation) -> OneTi
         with transaction.atomic():
             return model.objects.create(key=key, user=user)
     except IntegrityError:
-        pass
-    creation = model.objects.get(key=key)
-    if creation.user_id != user.pk:
-        raise form_keys.BadKey
+        creation = form_keys.made_before(model.objects.filter(key=key), user=user, owner="user_id")
+        if creation is None:
+            raise
     if creation.state == State.CREATED:
-        raise AlreadyCreated(creation)
+        raise form_keys.SentBefore(creation)
     if creation.state == State.FAILED:
         # Refused before (a field the control API did not take): sent again, by one request.
         taken = model.objects.filter(pk=creation.pk, state=State.FAILED).update(

@@ -61,9 +61,9 @@ def device_create(request):
         fields = form.payload(only_changed=False)
         try:
             device = device_writes.device_create(user=request.user, fields=fields, key=posted_key)
-        except creation_keys.AlreadyCreated as done:
-            messages.info(request, ALREADY_CREATED.format(id=done.device_id))
-            return redirect("devices:detail", done.device_id)
+        except form_keys.SentBefore as done:
+            messages.info(request, ALREADY_CREATED.format(id=done.row.device_id))
+            return redirect("devices:detail", done.row.device_id)
         except creation_keys.StillSending:
             form.add_error(None, STILL_SENDING)
             status = 409

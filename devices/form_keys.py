@@ -20,6 +20,15 @@ class BadKey(Exception):
     """The form carried no key of this user's (a page from before keys, or a forged one)."""
 
 
+class SentBefore(Exception):
+    """The form was sent before under its key, and made `row` (a device's creation, a
+    scheduling, a bulk job, a rule): nothing is done again."""
+
+    def __init__(self, row):
+        super().__init__(f"This form ({row.pk}) was sent already.")
+        self.row = row
+
+
 def require(key: str | None) -> None:
     """BadKey for a key that is not well formed; None is no form, and passes."""
     if key is not None and not well_formed(key):

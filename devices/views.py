@@ -551,9 +551,9 @@ def bulk_start(request):
     try:
         job = bulk.start_job(user=request.user, plan=plan, enqueue=bulk_tasks.queue_job,
                              key=request.POST.get("start_key", ""))  # fmt: skip
-    except bulk.AlreadyStarted as done:
+    except form_keys.SentBefore as done:
         messages.info(request, BULK_ALREADY_STARTED)
-        return redirect("devices:bulk-job", job_id=done.job.pk)
+        return redirect("devices:bulk-job", job_id=done.row.pk)
     except form_keys.BadKey:
         return _confirmation(request, plan, error=BULK_BAD_KEY, status=400)
     return redirect("devices:bulk-job", job_id=job.pk)

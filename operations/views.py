@@ -55,7 +55,7 @@ def scheduled(request):
                 operation_type=data["operation_type"], scheduled_time=data["scheduled_time"],
                 parameters=data["parameters"], key=posted_key,
             )  # fmt: skip
-        except creation_keys.AlreadyCreated as done:
+        except form_keys.SentBefore as done:
             sent = done.row.record
             messages.info(request, ALREADY_SCHEDULED.format(
                 txn=sent.txn_id if sent else "(its record is gone)"
