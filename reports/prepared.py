@@ -47,10 +47,6 @@ MAX_CHANGES = 10 * sources.MAX_CHANGES
 TIME_LIMIT_SECONDS = 30 * 60
 # ASSUMPTION: a worker takes a queued report within this long when one is running.
 UNCLAIMED_AFTER = timedelta(minutes=2)
-TOO_MUCH = (
-    "This range holds more than {limit:,} status changes, more than one report reads: "
-    "choose a shorter range or one device."
-)
 NOT_QUEUED = (
     "The report could not be handed to a worker: the task queue (Redis) did not answer. "
     "Try again in a moment."
@@ -244,7 +240,7 @@ def build(prepared_id: int) -> None:
             period=period, organization_id=prepared.organization_id, max_changes=MAX_CHANGES
         )
     except sources.TooMuchHistory:
-        _finish(prepared_id, state=State.FAILED, error=TOO_MUCH.format(limit=MAX_CHANGES))
+        _finish(prepared_id, state=State.FAILED, error=sources.TOO_MUCH.format(limit=MAX_CHANGES))
         return
     except Exception:
         log.exception("report %s could not be prepared", prepared_id)

@@ -35,6 +35,13 @@ class TooMuchHistory(Exception):
     """The range holds more status changes than one report reads."""
 
 
+# What a report past its bound says (the page's bound, or a prepared report's).
+TOO_MUCH = (
+    "This range holds more than {limit:,} status changes, more than one report reads: "
+    "choose a shorter range or one device."
+)
+
+
 def poll_times(*, start: datetime, end: datetime) -> list[datetime]:
     """Every fleet poll's start in [start, end], and the last one before and the first one
     after, so the spans at the edges are judged too (the fleet's count point, one a poll)."""

@@ -139,7 +139,7 @@ def _read(request, params, action: str, *, compute: bool = True) -> Reading:
     try:
         report = uptime.build(period=period, organization_id=organization_id, device_id=device_id)
     except sources.TooMuchHistory:
-        return Reading(form, error=prepared.TOO_MUCH.format(limit=sources.MAX_CHANGES))
+        return Reading(form, error=sources.TOO_MUCH.format(limit=sources.MAX_CHANGES))
     return Reading(form, report=report, period=period)
 
 
@@ -151,7 +151,8 @@ def _query(params) -> str:
 @vary_on_headers("HX-Request")
 @tenancy.scoped_view()
 def report_page(request):
-    reading = _read(request, request.GET, tenancy.VIEW)
+    # The part that waits asks only whether to show the page again: nothing is read back.
+    reading = _read(request, request.GET, tenancy.VIEW, compute=not request.htmx)
     known = reading.background
     if request.htmx:
         # The part that waits for a worker asks again; once there is something else to
