@@ -5,11 +5,13 @@ it a second time."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from controlapi import errors
 from devices import form_keys
 from devices.creation_models import DeviceCreation, OneTimeForm
 
@@ -54,8 +56,26 @@ def claim(*, key: str, user, model: type[OneTimeForm] = DeviceCreation) -> OneTi
     raise OutcomeUnknown
 
 
-def settle(creation: OneTimeForm, state: str, **created) -> None:
-    """Record what became of the form; `created`: the row's fields naming what it made."""
+@contextmanager
+def sending(creation: OneTimeForm | None):
+    """Settle `creation` by how the send inside ends, when it raises: refused by the control
+    API, or not sent, it may be sent again (FAILED); anything else may have made it
+    (UNKNOWN). The caller settles CREATED with what it made."""
+    try:
+        yield
+    except errors.ControlAPIError:
+        settle(creation, State.FAILED)
+        raise
+    except Exception:
+        settle(creation, State.UNKNOWN)
+        raise
+
+
+def settle(creation: OneTimeForm | None, state: str, **created) -> None:
+    """Record what became of the form (None: no form, nothing to record); `created`: the
+    row's fields naming what it made."""
+    if creation is None:
+        return
     creation.state, creation.updated_at = state, timezone.now()
     for name, value in created.items():
         setattr(creation, name, value)

@@ -139,26 +139,14 @@ def device_create(*, user, fields: Mapping[str, Any], key: str | None) -> Device
     org_id = fields.get("organization_id")
     tenancy.ensure_allowed(user, tenancy.DEVICE_CREATE, org_id)
     creation = None if key is None else creation_keys.claim(key=key, user=user)
-    try:
+    with creation_keys.sending(creation):
         device = timed_write(
             user=user, action="device_create", device_id=None, device_name=fields.get("name", ""),
             organization_id=org_id, parameters=fields, call=lambda api: api.create_device(fields),
         )  # fmt: skip
-    except errors.ControlAPIError:
-        _settle(creation, creation_keys.State.FAILED)  # refused or not sent: may be sent again
-        raise
-    except Exception:
-        # It may have been created (timed out after sending, or failed after the answer).
-        _settle(creation, creation_keys.State.UNKNOWN)
-        raise
-    _settle(creation, creation_keys.State.CREATED, device.id)
+    creation_keys.settle(creation, creation_keys.State.CREATED, device_id=device.id)
     cache_answer(device)
     return device
-
-
-def _settle(creation, state: str, device_id: int | None = None) -> None:
-    if creation is not None:
-        creation_keys.settle(creation, state, device_id=device_id)
 
 
 def device_update(

@@ -22,7 +22,6 @@ from django.http import Http404
 
 from accounts import audit, tenancy
 from common import moments
-from controlapi import errors
 from devices import configured, creation_keys, device_writes
 from devices.device_writes import NotAllowed
 from devices.upstream import control_api
@@ -121,18 +120,9 @@ def headless_create(
             )
         raise UnknownSerial(UNKNOWN_SERIAL)
     submission = creation_keys.claim(key=key, user=user, model=HeadlessSubmission)
-    try:
+    with creation_keys.sending(submission):
         record = _schedule(user, device, org_id, device_serial, operation_type, scheduled_time,
                            parameters)  # fmt: skip
-    except device_writes.WriteOutcomeUnknown:
-        creation_keys.settle(submission, creation_keys.State.UNKNOWN)
-        raise
-    except errors.ControlAPIError:
-        creation_keys.settle(submission, creation_keys.State.FAILED)  # may be sent again
-        raise
-    except Exception:
-        creation_keys.settle(submission, creation_keys.State.UNKNOWN)
-        raise
     creation_keys.settle(submission, creation_keys.State.CREATED, record=record)
     return record
 
