@@ -162,6 +162,8 @@ def report_page(request):
         return HttpResponse(headers={"HX-Refresh": "true"})
     report = reading.report
     organization_id = reading.form.cleaned_data.get("organization") if reading.period else None
+    # The form's organization is the report's (a device's own, for a device report).
+    organization_label = dict(reading.form.fields["organization"].choices).get(organization_id)
     may_export = report is not None and tenancy.can(
         request.user, tenancy.REPORT_EXPORT, report.organization_id
     )
@@ -169,6 +171,7 @@ def report_page(request):
         "nav": "reports",
         "title": "Uptime report",
         "form": reading.form,
+        "organization_label": organization_label,
         "report": report,
         "error": reading.error,
         "prepared": known,

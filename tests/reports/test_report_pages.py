@@ -52,6 +52,7 @@ def test_an_organization_report_counts_its_devices(client_of, tenant_admin, hist
     assert page.status_code == 200
     assert "Worst devices" in page.content.decode()
     assert f"#{DEVICE}" in page.content.decode()
+    assert "<h1>Uptime report: Test organization 5 (#5)</h1>" in page.content.decode()
 
 
 @pytest.mark.parametrize("path", ["/reports/", "/reports/export.csv"])
