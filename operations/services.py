@@ -43,6 +43,14 @@ class OwnerUnknown(Exception):
     """The fleet cache cannot say which device has a serial; the message says why."""
 
 
+class SameOperation(Exception):
+    """The user can see `record`, which schedules exactly this already: nothing was sent."""
+
+    def __init__(self, record: HeadlessRecord):
+        super().__init__(f"{record.txn_id} schedules this already.")
+        self.record = record
+
+
 CACHE_UNREADABLE = (
     "The fleet cache cannot be read, so the serial's organization cannot be checked: "
     "try again in a minute."
@@ -81,6 +89,14 @@ def headless_visible(user, *, serial: str = ""):
     return records.filter(Q(organization_id__in=scope.ids) | Q(organization_id=None, user=user))
 
 
+def same_operation(user, *, device_serial, operation_type, scheduled_time, parameters):
+    """The newest operation `user` can see that schedules exactly this, or None."""
+    alike = headless_visible(user).filter(
+        device_serial=device_serial, operation_type=operation_type, scheduled_time=scheduled_time
+    )
+    return next((r for r in alike if r.parameters == dict(parameters)), None)
+
+
 def headless_create(
     *,
     user,
@@ -89,13 +105,14 @@ def headless_create(
     scheduled_time: datetime,
     parameters: Mapping[str, Any],
     key: str,
+    again: bool = False,
 ) -> HeadlessRecord:
     """Schedule an operation by serial and keep its transaction id, at most once per form
     `key` (devices.creation_keys: a key sent before raises what came of it, and sends
     nothing). For anyone with less than all organizations: UnknownSerial unless the serial
     is exactly one of their devices' in the cache, NotAllowed when they see its organization
-    but may not schedule there or when the cache cannot say who owns it (nothing is sent
-    then)."""
+    but may not schedule there or when the cache cannot say who owns it, SameOperation when
+    they can see one that schedules exactly this, unless `again` (nothing is sent then)."""
     if scheduled_time.tzinfo is None or not moments.within(scheduled_time):
         # The form refuses both: nothing is sent that could not then be recorded.
         raise ValueError("scheduled_time must be timezone-aware and within common.moments")
@@ -120,6 +137,15 @@ def headless_create(
             )
         raise UnknownSerial(UNKNOWN_SERIAL)
     submission = creation_keys.claim(key=key, user=user, model=HeadlessSubmission)
+    # Checked after the claim, so that the form sent again (a double click) hears what it
+    # scheduled; a form opened again (Back to a page loaded afresh, a second tab) is asked.
+    earlier = None if again else same_operation(
+        user, device_serial=device_serial, operation_type=operation_type,
+        scheduled_time=scheduled_time, parameters=parameters,
+    )  # fmt: skip
+    if earlier is not None:
+        creation_keys.settle(submission, creation_keys.State.FAILED)  # may be sent again
+        raise SameOperation(earlier)
     with creation_keys.sending(submission):
         record = _schedule(user, device, org_id, device_serial, operation_type, scheduled_time,
                            parameters)  # fmt: skip

@@ -47,6 +47,7 @@ def scheduled(request):
     posted_key = request.POST.get("submit_key", "")
     key = posted_key if form_keys.well_formed(posted_key) else form_keys.new_key()
     status = 400 if request.method == "POST" else 200
+    same_operation = None
     if request.method == "POST" and can_schedule and form.is_valid():
         data = form.cleaned_data
         try:
@@ -54,6 +55,7 @@ def scheduled(request):
                 user=request.user, device_serial=data["device_serial"].strip(),
                 operation_type=data["operation_type"], scheduled_time=data["scheduled_time"],
                 parameters=data["parameters"], key=posted_key,
+                again=request.POST.get("again") == "yes",
             )  # fmt: skip
         except form_keys.SentBefore as done:
             sent = done.row.record
@@ -61,6 +63,8 @@ def scheduled(request):
                 txn=sent.txn_id if sent else "(its record is gone)"
             ))  # fmt: skip
             return redirect("operations:scheduled")
+        except services.SameOperation as same:
+            same_operation, status = same.record, 409
         except creation_keys.StillSending:
             form.add_error(None, STILL_SENDING)
             status = 409
@@ -94,6 +98,7 @@ def scheduled(request):
     context = {
         "form": form,
         "submit_key": key,
+        "same_operation": same_operation,
         "can_schedule": can_schedule,
         "records": services.headless_visible(request.user, serial=serial)[:200],
         "serial": serial,

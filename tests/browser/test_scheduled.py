@@ -99,3 +99,32 @@ def test_a_form_sent_after_the_session_ended_says_on_the_login_page_it_was_not_s
     expect(page.get_by_role("status")).to_contain_text(
         "Your session ended before what you sent could be saved: nothing was changed."
     )
+
+
+def test_back_to_the_form_and_sent_again_asks_before_scheduling_it_a_second_time(
+    cached_fleet, dashboard_url, device_of_org, tenant_admin, page, login, screenshot
+):
+    serial = device_of_org(5).serial_number
+    login(tenant_admin.username, PASSWORD)
+    page.goto(f"/operations/?serial={serial}")
+    fill(page, serial)
+    expect(page.get_by_text("Scheduled: transaction")).to_be_visible()
+
+    # Chromium loads the form's page afresh and puts the values typed back into it.
+    page.go_back()
+    expect(page.get_by_label("Parameters")).to_have_value("firmware_image=47")
+    page.get_by_role("button", name="Schedule").click()
+
+    warning = page.locator(".message-warning")
+    expect(warning).to_contain_text("You scheduled this same operation (transaction")
+    expect(warning).to_contain_text("Nothing was sent now.")
+    expect(page.get_by_label("Device serial number")).to_have_value(serial)
+    screenshot("scheduled-the-same-again")
+    assert len(headless_posts(cached_fleet)) == 1
+
+    page.get_by_label("Schedule it a second time").check()
+    page.get_by_role("button", name="Schedule").click()
+    expect(page.get_by_text("Scheduled: transaction")).to_be_visible()
+    assert len(headless_posts(cached_fleet)) == 2
+    rows = page.get_by_role("table", name="Scheduled operations").locator("tbody tr")
+    expect(rows).to_have_count(2)

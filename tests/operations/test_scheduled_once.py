@@ -116,3 +116,48 @@ def test_another_persons_key_schedules_nothing_and_tells_nothing(
     assert "This form was not sent" in replayed.content.decode()
     assert f"it scheduled transaction {txn}" not in replayed.content.decode()
     assert schedules_sent(cached_fleet) == 0
+
+
+def test_the_same_operation_from_a_form_opened_again_is_asked_about_before_it_is_sent(
+    cached_fleet, device_of_org, tenant_admin, client_of
+):
+    # Back to a page the browser loads afresh renders a new key, and the browser puts the
+    # values typed before back into it: the same operation, from what looks a new form.
+    client, serial = client_of(tenant_admin), device_of_org(5).serial_number
+    assert schedule(client, serial, submit_key=opened_key(client)).status_code == 302
+    txn = HeadlessRecord.objects.get().txn_id
+    cached_fleet.clear_log()
+
+    key = opened_key(client)
+    asked = schedule(client, serial, submit_key=key)
+
+    page = asked.content.decode()
+    assert asked.status_code == 409
+    assert f"You scheduled this same operation (transaction {txn}) under a minute ago" in page
+    assert "Schedule it a second time" in page
+    assert f'value="{serial}"' in page and "firmware_image=47" in page
+    assert key_of(page) == key
+    assert schedules_sent(cached_fleet) == 0
+
+    assert schedule(client, serial, submit_key=key, again="yes").status_code == 302
+    assert schedules_sent(cached_fleet) == 1
+    assert HeadlessRecord.objects.count() == 2
+
+
+def test_another_persons_same_operation_is_named_and_a_different_one_is_not_asked_about(
+    cached_fleet, device_of_org, tenant_admin, noc, client_of
+):
+    serial = device_of_org(5).serial_number
+    assert schedule(client_of(noc), serial).status_code == 302
+    txn = HeadlessRecord.objects.get().txn_id
+
+    asked = schedule(client_of(tenant_admin), serial)
+    assert asked.status_code == 409
+    assert f"{noc.username} scheduled this same operation (transaction {txn})" in (
+        asked.content.decode()
+    )
+
+    later = schedule(client_of(tenant_admin), serial, scheduled_time="2031-01-16T03:00")
+    other = schedule(client_of(tenant_admin), serial, parameters="firmware_image=48")
+    assert (later.status_code, other.status_code) == (302, 302)
+    assert HeadlessRecord.objects.count() == 3
