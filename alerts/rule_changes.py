@@ -10,11 +10,24 @@ from accounts import audit, tenancy
 from alerts import services
 from alerts.destinations import mask
 from alerts.models import AlertRule, Destination
-from alerts.rule_selectors import devices_in_words
+from alerts.rule_selectors import devices_in_words, same_name
 from devices import form_keys
 
 RULE_FIELDS = ("name", "organization_id", "type_id", "pattern", "device_ids", "events",
                "delay_seconds", "send_recovery", "stuck_minutes", "storm_threshold")  # fmt: skip
+
+
+class NameTaken(Exception):
+    """Another rule of the same organization (or fleet-wide) has the name: nothing changed."""
+
+    def __init__(self, rule: AlertRule):
+        super().__init__(f"Rule {rule.pk} has this name.")
+        self.rule = rule
+
+
+def _ensure_name_free(name: str, organization_id: int | None, excluding: int | None = None):
+    if taken := same_name(name, organization_id, excluding=excluding):
+        raise NameTaken(taken)
 
 
 def _record(user, action: str, rule: AlertRule, **extra) -> None:
@@ -41,9 +54,16 @@ def _add_destinations(rule: AlertRule, urls) -> list[Destination]:
 def create_rule(*, user, data: dict, key: str | None = None) -> AlertRule:
     """`data`: RuleForm's cleaned data. At most one rule per form `key`: a key sent before
     raises form_keys.SentBefore (its rule, still there) or BadKey (not well formed, or another
-    user's), and creates nothing. `key` None: no form (a caller of its own)."""
+    user's), and creates nothing. `key` None: no form (a caller of its own). NameTaken when
+    another rule of the organization has the name."""
     tenancy.ensure_allowed(user, tenancy.ALERT_RULES, data["organization"])
     form_keys.require(key)
+    if key is not None:
+        # Before the name: the form sent again hears what it made, not that the name is taken.
+        sent = AlertRule.objects.filter(create_key=key)
+        if (earlier := form_keys.made_before(sent, user=user, owner="created_by_id")) is not None:
+            raise form_keys.SentBefore(earlier)
+    _ensure_name_free(data["name"], data["organization"])
     try:
         with transaction.atomic():
             rule = AlertRule.objects.create(
@@ -71,6 +91,10 @@ def update_rule(*, user, rule: AlertRule, data: dict) -> AlertRule:
     are added, kept ones stay as they are (never rewritten from the page)."""
     tenancy.ensure_allowed(user, tenancy.ALERT_RULES, rule.organization_id)
     tenancy.ensure_allowed(user, tenancy.ALERT_RULES, data["organization"])
+    renamed = rule.name.strip().lower() != data["name"].strip().lower()
+    if renamed or rule.organization_id != data["organization"]:
+        # Only then: two rules named alike before names were checked may still be edited.
+        _ensure_name_free(data["name"], data["organization"], excluding=rule.pk)
     with transaction.atomic():
         rule.organization_id = data["organization"]
         for field in RULE_FIELDS:

@@ -34,6 +34,19 @@ def rule_for_user(user, rule_id: int) -> AlertRule:
     return rule
 
 
+def same_name(name: str, organization_id: int | None, *, excluding: int | None = None):
+    """The rule of this organization (None: the fleet-wide rules) named `name`, case and
+    surrounding spaces aside, or None: two such rules could not be told apart in the lists
+    and the notifications."""
+    rules = AlertRule.objects.filter(organization_id=organization_id, name__iexact=name.strip())
+    return rules.exclude(pk=excluding).order_by("pk").first()
+
+
+def name_taken_in_words(name: str, organization_id: int | None) -> str:
+    where = "fleet-wide rule" if organization_id is None else "rule of this organization"
+    return f"Another {where} is named “{name.strip()}” already"
+
+
 def organization_choices(scope: tenancy.OrgScope, also: int | None = None):
     """(upstream id, label) of the organizations a scope may make rules for, by name;
     `also`: a rule's own organization, kept even when the dashboard has no row for it."""

@@ -13,6 +13,8 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -86,6 +88,14 @@ def _render_form(request, form, *, rule=None, create_key: str = ""):
     return render(request, "alerts/rule_form.html", context, status=status)
 
 
+def _name_taken(form, taken: AlertRule) -> None:
+    said = rule_selectors.name_taken_in_words(taken.name, taken.organization_id)
+    form.add_error("name", format_html(
+        '{}: <a href="{}">rule {}</a>. Choose another name, or change that rule.',
+        said, reverse("alerts:detail", args=[taken.pk]), taken.pk,
+    ))  # fmt: skip
+
+
 RULE_ALREADY_CREATED = (
     "This form was sent already: it created rule “{name}”, shown here. Nothing was created again."
 )
@@ -112,6 +122,8 @@ def rule_create(request):
         except form_keys.BadKey:
             form.add_error(None, RULE_BAD_KEY)
             key = form_keys.new_key()
+        except rule_changes.NameTaken as taken:
+            _name_taken(form, taken.rule)
         else:
             messages.success(request, f"Rule “{rule.name}” created.")
             return redirect("alerts:detail", rule.pk)
@@ -123,9 +135,13 @@ def rule_edit(request, rule_id: int):
     rule = rule_selectors.rule_for_user(request.user, rule_id)
     form = _form(request, scope=_managed_scope(request), rule=rule)
     if request.method == "POST" and form.is_valid():
-        rule_changes.update_rule(user=request.user, rule=rule, data=form.cleaned_data)
-        messages.success(request, f"Rule “{rule.name}” saved.")
-        return redirect("alerts:detail", rule.pk)
+        try:
+            rule_changes.update_rule(user=request.user, rule=rule, data=form.cleaned_data)
+        except rule_changes.NameTaken as taken:
+            _name_taken(form, taken.rule)
+        else:
+            messages.success(request, f"Rule “{rule.name}” saved.")
+            return redirect("alerts:detail", rule.pk)
     return _render_form(request, form, rule=rule)
 
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from django.db import transaction
 from django.utils import timezone
 
-from alerts import destinations, messages
+from alerts import destinations, messages, rule_selectors
 from alerts.models import (
     DEFAULT_DELAY_SECONDS,
     DEFAULT_STORM_THRESHOLD,
@@ -56,6 +56,9 @@ def create_rule(
         longest = AlertRule._meta.get_field(column).max_length
         if len(text) > longest:
             raise RuleError(f"{words} is at most {longest} characters.")
+    if taken := rule_selectors.same_name(name, organization_id):
+        raise RuleError(f"{rule_selectors.name_taken_in_words(taken.name, organization_id)} (rule "
+                        f"{taken.pk}): choose another name.")  # fmt: skip
     unknown = [e for e in events if e not in Event.values]
     if unknown:
         raise RuleError(f"Unknown event {unknown[0]!r}: use one of {', '.join(Event.values)}.")

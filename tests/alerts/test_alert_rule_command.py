@@ -136,3 +136,12 @@ def test_texts_too_long_for_a_rule_are_refused_in_words(option, value, said):
             *[part for pair in arguments.items() for part in pair],
         )  # fmt: skip
     assert not AlertRule.objects.exists()
+
+
+def test_create_refuses_a_second_rule_of_one_name_in_one_organization(capsys):
+    create = ("alert_rule", "create", "--organization", "5", "--destination", "json://h/a")
+    call_command(*create, "--name", "Quito")
+    with pytest.raises(CommandError, match="Another rule of this organization is named “Quito”"):
+        call_command(*create, "--name", "QUITO")
+    call_command(*create[:2], "--fleet-wide", *create[4:], "--name", "Quito")
+    assert AlertRule.objects.count() == 2

@@ -461,3 +461,56 @@ def test_another_persons_new_rule_form_creates_nothing(client_of, tenant_admin, 
     replayed = client_of(noc).post("/alerts/new/", data)
     assert replayed.status_code == 400
     assert AlertRule.objects.count() == 1
+
+
+def test_a_second_rule_of_one_name_in_one_organization_is_refused_with_a_link_to_the_first(
+    client_of, tenant_admin, noc
+):
+    """Before, Back to the new-rule page (loaded afresh: a new key) and send made the same
+    rule twice, and every outage was then notified twice."""
+    client = client_of(tenant_admin)
+    assert client.post("/alerts/new/", rule_data()).status_code == 302
+    rule = AlertRule.objects.get()
+
+    again = client.post("/alerts/new/", rule_data(name="  core ROUTERS down "))
+
+    page = html(again)
+    assert again.status_code == 400
+    assert "Another rule of this organization is named “Core routers down” already" in page
+    assert f'<a href="/alerts/{rule.pk}/">rule {rule.pk}</a>' in page
+    assert 'value="CPE-*"' in page
+    assert AlertRule.objects.count() == 1
+    # Another organization's, or a fleet-wide rule, may have the name.
+    assert client_of(noc).post("/alerts/new/", rule_data(organization="fleet")).status_code == 302
+    assert client_of(noc).post("/alerts/new/", rule_data(organization="7")).status_code == 302
+    assert AlertRule.objects.count() == 3
+
+
+def test_a_rule_renamed_as_another_of_its_organization_is_refused(
+    client_of, tenant_admin, make_rule
+):
+    make_rule(name="Core routers down")
+    second = make_rule(name="Access switches")
+
+    response = client_of(tenant_admin).post(
+        f"/alerts/{second.pk}/edit/", rule_data(name="Core Routers Down", destinations="")
+    )
+
+    assert response.status_code == 400
+    assert "Another rule of this organization is named “Core routers down” already" in html(
+        response
+    )
+    second.refresh_from_db()
+    assert second.name == "Access switches"
+    # Its own name, kept or recased, is no clash.
+    kept = client_of(tenant_admin).post(
+        f"/alerts/{second.pk}/edit/", rule_data(name="ACCESS switches", destinations="")
+    )
+    assert kept.status_code == 302
+    # Two rules named alike before names were checked may still be edited.
+    twin = make_rule(name="Core routers down")
+    edited = client_of(tenant_admin).post(
+        f"/alerts/{twin.pk}/edit/",
+        rule_data(name="Core routers down", delay_seconds="300", destinations=""),
+    )
+    assert edited.status_code == 302
