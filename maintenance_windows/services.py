@@ -155,27 +155,59 @@ def _who(user, actor: str) -> str:
     return user.get_username() if authenticated else actor
 
 
-def create_window(spec: WindowSpec, *, user=None, actor: str = "") -> MaintenanceWindow:
-    """Keep a planned window (checked by `problems` first) and audit it. `actor` names who
-    asked when there is no user (the command line)."""
+class KeptAlready(Exception):
+    """A planned window not ended keeps exactly this (`window`): nothing new is kept."""
+
+    def __init__(self, window: MaintenanceWindow):
+        super().__init__(f"Maintenance window {window.pk} keeps exactly this already.")
+        self.window = window
+
+
+def _columns(spec: WindowSpec) -> dict:
+    """The planned window's columns that `spec` sets."""
     recurring = spec.recurrence != MaintenanceWindow.Recurrence.ONCE
+    return {
+        "organization_id": spec.organization_id,
+        "type_id": spec.type_id,
+        "pattern": spec.pattern.strip(),
+        "device_ids": sorted(set(spec.device_ids)),
+        "reason": spec.reason.strip(),
+        "starts_at": spec.starts_at,
+        "ends_at": spec.ends_at,
+        "recurrence": spec.recurrence,
+        "weekdays": sorted(set(spec.weekdays)) if spec.recurrence == "weekly" else [],
+        "local_start": spec.local_start if recurring else None,
+        "duration_minutes": spec.duration_minutes if recurring else None,
+        "time_zone": spec.time_zone,
+    }
+
+
+def same_window(spec: WindowSpec) -> MaintenanceWindow | None:
+    """The planned window not ended that keeps exactly `spec`, or None: what the same form
+    sent again would make a second time (ending one early would leave the other muting)."""
+    columns = _columns(spec)
+    lists = {name: columns.pop(name) for name in ("device_ids", "weekdays")}
+    alike = MaintenanceWindow.objects.filter(
+        source=MaintenanceWindow.Source.WINDOW, ended_at__isnull=True, **columns
+    )
+    return next(
+        (w for w in alike if all(getattr(w, name) == value for name, value in lists.items())),
+        None,
+    )
+
+
+def create_window(spec: WindowSpec, *, user=None, actor: str = "") -> MaintenanceWindow:
+    """Keep a planned window (checked by `problems` first) and audit it; KeptAlready when one
+    not ended keeps exactly this. `actor` names who asked when there is no user (the command
+    line)."""
+    if (kept := same_window(spec)) is not None:
+        raise KeptAlready(kept)
     with transaction.atomic():
         window = MaintenanceWindow.objects.create(
-            organization_id=spec.organization_id,
-            type_id=spec.type_id,
-            pattern=spec.pattern.strip(),
-            device_ids=sorted(set(spec.device_ids)),
-            reason=spec.reason.strip(),
+            **_columns(spec),
             owner=user if user is not None and user.is_authenticated else None,
             owner_name=_who(user, actor),
             source=MaintenanceWindow.Source.WINDOW,
-            starts_at=spec.starts_at,
-            ends_at=spec.ends_at,
-            recurrence=spec.recurrence,
-            weekdays=sorted(set(spec.weekdays)) if spec.recurrence == "weekly" else [],
-            local_start=spec.local_start if recurring else None,
-            duration_minutes=spec.duration_minutes if recurring else None,
-            time_zone=spec.time_zone,
         )
         _record(CREATE, window, user=user, actor=actor)
     return window

@@ -13,11 +13,16 @@ from django.views.decorators.http import require_POST
 
 from accounts import tenancy
 from common import integers
+from common.elapsed import since
 from maintenance_windows import services
 from operations import windows
 from operations.window_forms import WindowForm
 
 NOT_ALLOWED = "Your role does not allow maintenance windows in this organization."
+KEPT_ALREADY = (
+    "Maintenance window {pk} keeps exactly this already (kept by {who}, {ago} ago): nothing "
+    "new was kept."
+)
 
 
 def _now() -> datetime:
@@ -98,6 +103,12 @@ def window_new(request):
             window = windows.create(form.spec, now=now, user=request.user)
         except windows.Refused as refused:
             form.add_problems(refused.problems)
+        except services.KeptAlready as kept:
+            messages.info(request, KEPT_ALREADY.format(
+                pk=kept.window.pk, who=kept.window.owner_name or "someone",
+                ago=since(kept.window.created_at, now),
+            ))  # fmt: skip
+            return redirect("operations:window", kept.window.pk)
         else:
             messages.success(request, f"Maintenance window {window.pk} kept: {window.reason}.")
             return redirect("operations:window", window.pk)

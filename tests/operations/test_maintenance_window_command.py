@@ -162,3 +162,17 @@ def test_devices_of_another_organization_and_unknown_ones_are_refused(
     with pytest.raises(CommandError, match="No maintenance window 99"):
         run("end", "99")
     assert not MaintenanceWindow.objects.exists()
+
+
+def test_create_run_again_prints_the_window_it_kept_and_keeps_no_second(organizations):
+    args = ("create", "--organization", str(ORG_A), "--start", iso(1), "--end", iso(2),
+            "--reason", "ring works")  # fmt: skip
+    first = run(*args)
+    errors = StringIO()
+    again = StringIO()
+    call_command("maintenance_window", *args, stdout=again, stderr=errors)
+
+    window = MaintenanceWindow.objects.get()
+    assert first.strip() == again.getvalue().strip() == str(window.pk)
+    assert f"Maintenance window {window.pk} keeps exactly this already" in errors.getvalue()
+    assert AuditEntry.objects.filter(action="maintenance_window_create").count() == 1

@@ -269,3 +269,27 @@ def test_a_device_page_says_until_when_a_planned_window_covers_it(
     form = client.get(f"/maintenance-windows/new/?organization={ORG_A}&device={device.id}")
     assert form.context["form"]["device_ids"].value() == str(device.id)
     assert "In maintenance" not in client.get(f"/devices/{other.id}/").content.decode()
+
+
+def test_the_same_window_sent_again_is_kept_once_and_shown(cached_fleet, tenant_admin, client_of):
+    """Before, the form sent again (Back to its page and send, a double click without
+    JavaScript) kept a second window alike: ending one early left the other muting."""
+    client = client_of(tenant_admin)
+    times = {"starts_at": later(1), "ends_at": later(3)}
+    assert create(client, **times).status_code == 302
+    window = MaintenanceWindow.objects.get()
+
+    again = create(client, **times)
+
+    assert (again.status_code, again["Location"]) == (302, f"/maintenance-windows/{window.pk}/")
+    shown = client.get(again["Location"]).content.decode()
+    assert f"Maintenance window {window.pk} keeps exactly this already" in shown
+    assert "nothing new was kept" in shown
+    assert MaintenanceWindow.objects.count() == 1
+    assert AuditEntry.objects.filter(action="maintenance_window_create").count() == 1
+
+    # Another reason makes a window of its own; so does the same once the first has ended.
+    assert create(client, reason="a second crew", **times).status_code == 302
+    client.post(f"/maintenance-windows/{window.pk}/end/")
+    assert create(client, **times).status_code == 302
+    assert MaintenanceWindow.objects.count() == 3

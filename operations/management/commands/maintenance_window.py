@@ -173,6 +173,10 @@ class Command(BaseCommand):
             window = windows.create(spec, now=datetime.now(UTC), actor=audit.COMMAND_LINE)
         except windows.Refused as refused:
             raise CommandError(_said(refused.problems)) from None
+        except services.KeptAlready as kept:
+            # The same command run again (a retried script) answers as the first did.
+            window = kept.window
+            self.stderr.write(f"{kept}: nothing new was kept.")
         self.stdout.write(str(window.pk))
 
     def _list(self, **_):
