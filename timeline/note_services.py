@@ -8,7 +8,7 @@ a note, and the trail is exported.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from accounts import audit, tenancy
 from accounts.models import Role
@@ -22,6 +22,10 @@ class NotAllowed(Exception):
 
 NO_NOTES = "Your role in this organization does not allow adding notes."
 NOT_YOURS = "Only the note's author or an admin of its organization may change or delete it."
+
+# ASSUMPTION: the same text by the same person on the same device within this time is the
+# note's form sent again (a double click without JavaScript, Back and send), not a new note.
+SENT_AGAIN_WITHIN = timedelta(minutes=10)
 
 
 def may_add(user, device: Device) -> bool:
@@ -48,9 +52,16 @@ def _audit(user, action: str, note: Note, device_name: str = "") -> None:
 
 
 def add_note(*, user, device: Device, text: str, pin: bool = False) -> Note:
+    """The new note, audited; or the one this person added with this text within
+    SENT_AGAIN_WITHIN, pinned if asked, and nothing added."""
     if not may_add(user, device):
         raise NotAllowed(NO_NOTES)
     now = datetime.now(UTC)
+    sent_before = Note.objects.filter(
+        device_id=device.id, author=user, text=text, created_at__gte=now - SENT_AGAIN_WITHIN
+    ).first()
+    if sent_before is not None:
+        return set_pinned(user=user, note=sent_before, pinned=True) if pin else sent_before
     note = Note.objects.create(
         device_id=device.id, organization_id=device.organization_id, author=user,
         author_name=user.get_username(), text=text, pinned=pin, pinned_at=now if pin else None,

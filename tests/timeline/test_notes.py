@@ -178,3 +178,20 @@ def test_a_note_of_another_tenant_is_never_shown(
     page = client_of(viewer).get(f"/devices/{device.id}/").content.decode()
     assert "their secret plan" not in page
     assert "their secret plan" in timeline_of(client_of(noc), device.id)
+
+
+def test_the_same_note_sent_again_is_kept_once(cached_fleet, device_of_org, client_of, viewer):
+    """Before, the note's form sent again (a double click without JavaScript, Back and send)
+    added the same note twice."""
+    device, client = device_of_org(5), client_of(viewer)
+    add(client, device.id, "Customer away until Monday")
+
+    again = add(client, device.id, " Customer away until Monday ")
+
+    assert again.status_code == 200
+    assert [k for k, _ in entries(again.content.decode())].count("notes") == 1
+    assert Note.objects.count() == 1
+    assert AuditEntry.objects.filter(action="note_add").count() == 1
+    # Another text is another note.
+    add(client, device.id, "Customer back on Monday")
+    assert Note.objects.count() == 2
