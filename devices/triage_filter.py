@@ -5,8 +5,9 @@ went Down") points at "these devices" (`/triage/?devices=1,2,3`), or at a shared
 (`/triage/?organization=5&type=7`). Parameters, all optional, narrowing each other:
 
 - `view`: `grouped` (the default) or `list` (one flat list, most recent first).
-- `organization`: an organization id; one outside the user's organizations shows nothing
-  and says why, in the same words whether it exists or not.
+- `organization`: an organization id; one outside the user's organizations is left out
+  (the board shows the user's own) and said why, in the same words whether it exists or
+  not, never by its name, as the device list does.
 - `type`: a device type id (the connection profile, see fleet.device_selector).
 - `devices`: device ids separated by commas (at most MAX_DEVICE_IDS); ids the user may not
   see are simply not shown.
@@ -57,10 +58,11 @@ def parse(
         errors.append(f"“{view}” is not a view of the board; it shows the groups.")
         view = GROUPED
     organization = _whole_number(params, "organization", "an organization id", errors)
+    if organization is not None and not scope.allows(organization):
+        errors.append(outside(organization))
+        organization = None
     if organization is not None:
         kept["organization"] = str(organization)
-        if not scope.allows(organization):
-            errors.append(outside(organization))
     type_id = _whole_number(params, "type", "a device type id", errors)
     if type_id is not None:
         kept["type"] = str(type_id)

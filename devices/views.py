@@ -426,7 +426,7 @@ def triage(request):
 
     - `view=list`: one flat list instead of the groups (`view=grouped`, the default);
     - `organization=ID`: only that organization's devices (one outside the user's
-      organizations shows nothing, and says so);
+      organizations is left out, and said so);
     - `type=ID`: only devices of that type (its connection profile);
     - `devices=ID,ID,...`: only these devices (at most 5000; ids the user may not see are
       not shown).
