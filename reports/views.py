@@ -2,7 +2,8 @@
 page (chart, figures, maintenance and gap lists, printable) and as CSV.
 
 Authorization first: the organization (or the device's organization) must be in the
-user's scope for VIEW (the CSV: REPORT_EXPORT), else 404, whether it exists or not.
+user's scope for VIEW (the CSV: REPORT_EXPORT), else 404, whether it exists or not (the
+page then keeps its form, a device id refused in the same words either way).
 ASSUMPTION: every role that may see an organization may see its reports, the display
 role too (a wall screen may show one); exporting CSV is for every role but display.
 """
@@ -34,6 +35,21 @@ NOT_A_DEVICE = (
     f"A device id is a whole number from 1 to {integers.ID_MAX}: leave it empty for the "
     "organization's report."
 )
+
+
+NO_SUCH_DEVICE = (
+    "No device {id} among your organizations' devices: check the id, or leave it empty for "
+    "the organization's report."
+)
+
+
+class DeviceNotYours(Http404):
+    """No device of this id that the user may report on: unknown, or another organization's
+    (said alike)."""
+
+    def __init__(self, device_id: int):
+        super().__init__("No such device.")
+        self.device_id = device_id
 
 
 class ReportForm(forms.Form):
@@ -71,9 +87,8 @@ def _authorized_target(params, user, action: str) -> tuple[int | None, int | Non
     device_id = integers.int_or_none(params.get("device", ""), minimum=1, maximum=integers.ID_MAX)
     if device_id is not None:
         device_org = uptime.device_organization(device_id)
-        if device_org is None:
-            raise Http404("No such device.")
-        tenancy.ensure_allowed(user, action, device_org)
+        if device_org is None or not tenancy.can(user, action, device_org):
+            raise DeviceNotYours(device_id)
         if org_id is not None and org_id != device_org:
             tenancy.ensure_allowed(user, action, org_id)
         return device_org, device_id
@@ -152,7 +167,11 @@ def _query(params) -> str:
 @tenancy.scoped_view()
 def report_page(request):
     # The part that waits asks only whether to show the page again: nothing is read back.
-    reading = _read(request, request.GET, tenancy.VIEW, compute=not request.htmx)
+    status = 200
+    try:
+        reading = _read(request, request.GET, tenancy.VIEW, compute=not request.htmx)
+    except DeviceNotYours as missing:
+        reading, status = _device_refused(request, missing.device_id), 404
     known = reading.background
     if request.htmx:
         # The part that waits for a worker asks again; once there is something else to
@@ -184,7 +203,15 @@ def report_page(request):
         "query": _query(request.GET),
         "chart": chart.bars(report) if report else None,
     }
-    return render(request, "reports/report.html", context)
+    return render(request, "reports/report.html", context, status=status)
+
+
+def _device_refused(request, device_id: int) -> Reading:
+    """The form as typed, its device id refused in words: nothing of the device is read."""
+    form = ReportForm(request.GET, organizations=_organizations(request.user))
+    form.is_valid()
+    form.add_error("device", NO_SUCH_DEVICE.format(id=device_id))
+    return Reading(form)
 
 
 @require_POST

@@ -68,6 +68,24 @@ def test_an_unknown_device_is_not_found(client_of, tenant_admin, history, path):
     assert client_of(tenant_admin).get(path, query(device=999999)).status_code == 404
 
 
+@pytest.mark.parametrize("who", ["tenant_admin", "outsider"])
+def test_a_device_id_not_found_keeps_the_form_and_says_so_alike(request, client_of, history, who):
+    """Before, a device id typed wrong replaced the page with "Page not found" and lost the
+    form. Unknown (999999) and another organization's (DEVICE, to the outsider) read alike."""
+    device, organization = (999999, ORG_A) if who == "tenant_admin" else (DEVICE, ORG_OTHER)
+    answer = client_of(request.getfixturevalue(who)).get(
+        "/reports/", query(device=device, period="week", organization=organization)
+    )
+
+    page = answer.content.decode()
+    assert answer.status_code == 404
+    assert f"No device {device} among your organizations&#x27; devices" in page
+    assert f'name="device" value="{device}"' in page
+    assert '<option value="week" selected>' in page
+    assert "Worst devices" not in page
+    assert who == "tenant_admin" or "Test organization 5" not in page
+
+
 def test_the_display_role_sees_the_report_but_may_not_export_it(client_of, organizations, history):
     display = make_user("wall", memberships=[(ORG_A, Role.DISPLAY)])
     c = client_of(display)
