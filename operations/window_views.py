@@ -127,8 +127,9 @@ def window_end(request, window_id: int):
     window = windows.window_for_user(request.user, window_id)
     if not tenancy.can(request.user, tenancy.MAINTENANCE, window.organization_id):
         messages.error(request, NOT_ALLOWED)
-    elif services.end_window(window, now=_now(), user=request.user):
-        messages.success(request, f"Maintenance window {window.pk} ended.")
+    elif services.end_window(window, now=(now := _now()), user=request.user):
+        said = "cancelled: it will not start" if now < window.starts_at else "ended"
+        messages.success(request, f"Maintenance window {window.pk} {said}.")
     else:
         messages.info(request, f"Maintenance window {window.pk} was already over.")
     return redirect("operations:window", window.pk)

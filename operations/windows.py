@@ -143,6 +143,8 @@ def row_for(
     start, end = services.current_or_next(window, now)
     if window.ended_at is not None and (end is None or window.ended_at < end):
         end = window.ended_at
+    # Ended by hand before it started: it never ran, and has no end to show.
+    cancelled = window.ended_at is not None and window.ended_at <= window.starts_at
     organization = names.get(window.organization_id) or Organization.placeholder_name(
         window.organization_id
     )
@@ -155,6 +157,8 @@ def row_for(
         ),
         "recurrence": services.recurrence_words(window),
         "start": start,
-        "end": end,
+        "end": None if cancelled else end,
+        "cancelled": cancelled,
+        "not_started": window.ended_at is None and now < window.starts_at,
         "zone": window.zone,
     }

@@ -176,3 +176,16 @@ def test_create_run_again_prints_the_window_it_kept_and_keeps_no_second(organiza
     assert first.strip() == again.getvalue().strip() == str(window.pk)
     assert f"Maintenance window {window.pk} keeps exactly this already" in errors.getvalue()
     assert AuditEntry.objects.filter(action="maintenance_window_create").count() == 1
+
+
+def test_a_window_ended_before_it_started_is_listed_as_cancelled(organizations):
+    window_id = run("create", "--organization", str(ORG_A), "--start", iso(3), "--end", iso(4),
+                    "--reason", "later works").strip()  # fmt: skip
+    run("end", window_id)
+
+    (line,) = [f for f in run("list").splitlines() if f.startswith(f"{window_id}\t")]
+    assert line.split("\t")[2:5] == [
+        "ended",
+        MaintenanceWindow.objects.get().starts_at.isoformat(timespec="minutes"),
+        "cancelled",
+    ]

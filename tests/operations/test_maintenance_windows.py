@@ -293,3 +293,28 @@ def test_the_same_window_sent_again_is_kept_once_and_shown(cached_fleet, tenant_
     client.post(f"/maintenance-windows/{window.pk}/end/")
     assert create(client, **times).status_code == 302
     assert MaintenanceWindow.objects.count() == 3
+
+
+def test_a_window_ended_before_it_started_is_cancelled_and_says_so(
+    cached_fleet, tenant_admin, client_of
+):
+    """Before, "End now" on an upcoming window showed it as "02:00 – 21:45", its end before
+    its start, on its page and in the past list."""
+    now = datetime.now(UTC)
+    window = window_of(starts_at=now + timedelta(hours=4), ends_at=now + timedelta(hours=6))
+    client = client_of(tenant_admin)
+    page = client.get(f"/maintenance-windows/{window.pk}/").content.decode()
+    assert ">Cancel</button>" in page and "End now" not in page
+
+    client.post(f"/maintenance-windows/{window.pk}/end/")
+
+    shown = client.get(f"/maintenance-windows/{window.pk}/").content.decode()
+    assert f"Maintenance window {window.pk} cancelled: it will not start." in shown
+    planned = window.starts_at.strftime("%Y-%m-%d %H:%M")
+    assert "Cancelled before it started (planned from <time" in shown and planned in shown
+    past = client.get("/maintenance-windows/").content.decode()
+    assert "Cancelled before it started" in past
+    row = past[past.index(f'data-window="{window.pk}"') :]
+    row = row[: row.index("</tr>")]
+    assert "Cancelled before it started" in row
+    assert f"{now:%Y-%m-%d %H:%M}</time>" not in row  # no end (the cancelling) before the start

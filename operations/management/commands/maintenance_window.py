@@ -184,6 +184,8 @@ class Command(BaseCommand):
         for state in (services.IN_FORCE, services.UPCOMING, services.ENDED):
             for row in groups[state]:
                 end = row["end"].isoformat(timespec="minutes") if row["end"] else "open"
+                if row["cancelled"]:
+                    end = "cancelled"
                 fields = [
                     str(row["window"].pk),
                     f"{row['organization']} (#{row['window'].organization_id})",
