@@ -60,7 +60,7 @@ class BulkJob(models.Model):
     class State(models.TextChoices):
         QUEUED = "queued"
         RUNNING = "running"
-        DONE = "done"
+        DONE = "done", "Finished"  # however its devices went: the page counts them
         CANCELLED = "cancelled"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
@@ -100,7 +100,7 @@ class BulkItem(models.Model):
     class State(models.TextChoices):
         PENDING = "pending"
         SENDING = "sending"
-        DONE = "done"
+        DONE = "done", "Sent"  # accepted by the control API; the device page follows it
         FAILED = "failed"
         SKIPPED = "skipped"  # cancelled before it was sent
 

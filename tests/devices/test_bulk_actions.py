@@ -353,3 +353,36 @@ def test_ticked_boxes_sent_without_the_pages_script_are_the_selection(
 def test_nothing_ticked_says_to_tick_devices_not_that_the_role_forbids(client_of, operator, polled):
     page = client_of(operator).post("/devices/bulk/", {"action": "reboot", "devices": ""})
     assert "Tick the devices to act on first" in page.content.decode()
+
+
+def test_a_job_whose_every_device_failed_says_so_not_done(client_of, operator, polled, all_devices):
+    """Before, a job of three devices all refused read "State: Done", beside "Done 0"."""
+    chosen = org_devices(all_devices, ORG_A, 3)
+    client = client_of(operator)
+    job = start(client, {"action": "reboot", "devices": ",".join(str(d.id) for d in chosen)})
+    polled.set_faults(error_rate=1.0, error_status=[503], method="PATCH")
+    try:
+        bulk.run_job(job.pk)
+    finally:
+        polled.clear_faults()
+
+    page = client.get(f"/devices/bulk/{job.pk}/").content.decode()
+
+    assert "State: <strong data-job-state>Finished: every device failed</strong>" in page
+    assert "Done" not in re.sub(r'data-[a-z-]+="[^"]*"', "", page.split("<h1>", 1)[1])
+    assert 'Sent <strong data-count="done">0<' in page
+
+
+def test_a_finished_job_counts_what_was_sent_and_what_failed(
+    client_of, operator, polled, all_devices
+):
+    chosen = org_devices(all_devices, ORG_A, 3)
+    client = client_of(operator)
+    job = start(client, {"action": "reboot", "devices": ",".join(str(d.id) for d in chosen)})
+    polled.set_faults(next_errors=1, error_status=[503], method="PATCH")
+    bulk.run_job(job.pk)
+
+    page = client.get(f"/devices/bulk/{job.pk}/").content.decode()
+
+    assert "<strong data-job-state>Finished: 2 sent, 1 failed</strong>" in page
+    assert page.count("<td>Sent</td>") == 2 and page.count("<td>Failed</td>") == 1
