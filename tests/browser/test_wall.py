@@ -203,3 +203,26 @@ def test_a_count_and_its_word_stay_on_one_line(fleet, display, page, login, widt
         " e.closest('.wall-tile').getBoundingClientRect().right).map(e => e.textContent)"
     )
     assert outside == []
+
+
+@pytest.mark.parametrize("width, height", [(1920, 1080), (1366, 768)])
+def test_the_down_now_panel_and_its_footer_fit_the_screen(
+    fleet, display, page, login, screenshot, width, height
+):
+    """Before, twelve Down devices made the panel 1758 px tall on a 1920x1080 screen: the
+    data's age, the stale warning and the controls were below the screen's edge."""
+    for device in [d for d in fleet.devices() if d.is_up][:14]:
+        fleet.set_status(device.id, up=False)
+    fleet.poll()
+    page.set_viewport_size({"width": width, "height": height})
+    open_wall(page, login, display, panels=["triage"], seconds=30)
+
+    rows = panel(page, "triage").locator("tbody tr")
+    expect(rows).to_have_count(12)
+    expect(panel(page, "triage")).to_contain_text("· the 12 most recent below,")
+    screenshot(f"wall-down-now-{width}")
+    corner = page.locator(".wall-corner").bounding_box()
+    assert corner["y"] + corner["height"] <= height
+    last = rows.last.bounding_box()
+    assert last["y"] + last["height"] <= corner["y"]
+    assert page.evaluate("document.scrollingElement.scrollHeight") <= height
