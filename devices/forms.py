@@ -13,6 +13,7 @@ from django import forms
 from accounts.models import Organization
 from common import integers
 from common.text_fields import LinesField
+from devices.field_words import in_words
 
 # Every POST field of the contract (POST /inventory_device/), in the order of the form.
 DEVICE_FIELDS = (
@@ -131,7 +132,7 @@ class DeviceForm(forms.Form):
         for name, messages in field_errors.items():
             target = name if name in self.fields else None
             for message in messages:
-                self.add_error(target, message)
+                self.add_error(target, in_words(name, message))
 
 
 def device_initial(device) -> dict:

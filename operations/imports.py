@@ -41,6 +41,7 @@ from django.http import Http404
 from accounts import audit
 from controlapi import errors
 from devices import device_writes
+from devices.field_words import in_words
 from devices.upstream import control_api
 from operations import onboarding
 from operations.models import ImportJob, ImportRow
@@ -228,7 +229,7 @@ def _send(row: ImportRow, job: ImportJob) -> str:
 def upstream_words(error: errors.ValidationFailed) -> list[str]:
     """The upstream's 400 as sentences, one per field message."""
     words = [
-        (text if name == "non_field_errors" else f"{name}: {text}")
+        (text if name == "non_field_errors" else f"{name}: {in_words(name, text)}")
         for name, texts in error.field_errors.items()
         for text in texts
     ]

@@ -21,7 +21,9 @@ def test_create_with_errors_keeps_the_input(
     page.get_by_label("Latitude", exact=True).fill("12.5")
     page.get_by_label("Management password").fill("pw-secret-1")
     page.get_by_role("button", name="Create device").click()
-    expect(page.locator("#id_serial_number-error")).to_contain_text("serial number already exists")
+    expect(page.locator("#id_serial_number-error")).to_contain_text(
+        "Another device has this serial number already"
+    )
     expect(page.locator("#id_password-error")).to_contain_text("Type the password again")
     expect(page.get_by_label("Name", exact=True)).to_have_value("lab-router")
     expect(page.get_by_label("Latitude", exact=True)).to_have_value("12.5")

@@ -49,7 +49,7 @@ def test_import_a_csv_with_good_and_bad_rows(
     expect(progress.locator("[data-count='created']")).to_have_text("2")
     expect(progress.locator("[data-count='failed']")).to_have_text("1")
     expect(progress.locator("[data-count='remaining']")).to_have_text("0")
-    expect(progress).to_contain_text('type: Invalid pk "99999" - object does not exist.')
+    expect(progress).to_contain_text("type: No device type 99999 is known to the control API.")
     screenshot("device-import")
 
     with page.expect_download() as download_info:
@@ -90,7 +90,7 @@ def test_every_row_table_follows_the_progress(
     expect(report.locator("tr[data-line='2']")).to_contain_text("Created")
     expect(report.locator("tr[data-line='3']")).to_contain_text("Created")
     expect(report.locator("tr[data-line='4']")).to_contain_text("Refused or not sent")
-    expect(report.locator("tr[data-line='4']")).to_contain_text('Invalid pk "99999"')
+    expect(report.locator("tr[data-line='4']")).to_contain_text("No device type 99999 is known")
     expect(report.locator("tr[data-line='5']")).to_contain_text("Invalid: not sent")
     report.scroll_into_view_if_needed()
     screenshot("device-import-rows-follow")

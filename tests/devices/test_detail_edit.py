@@ -35,9 +35,18 @@ def test_create_shows_upstream_errors_on_their_fields_and_keeps_the_input(
     response = client_of(tenant_admin).post("/devices/new/", {**NEW, "serial_number": taken})
     assert response.status_code == 400
     html = response.content.decode()
-    assert "serial number already exists" in html
+    assert "Another device has this serial number already" in html
+    assert "inventory device with this" not in html
     assert 'value="new-router-1"' in html
     assert "device-pw-123" not in html  # the password is never echoed back
+
+
+def test_create_says_an_unknown_device_type_in_words(upstream, tenant_admin, client_of):
+    response = client_of(tenant_admin).post("/devices/new/", {**NEW, "type": "9999"})
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "No device type 9999 is known to the control API." in html
+    assert "Invalid pk" not in html
 
 
 def test_create_offers_only_organizations_where_the_user_may_create(

@@ -93,7 +93,7 @@ def test_the_job_sends_one_post_per_valid_row(cached_fleet, noc, client_of, cele
     assert posts(cached_fleet) == 3
     by_line = {r.line: r for r in job.rows.all()}
     assert [by_line[n].state for n in (2, 3, 4)] == ["created", "created", "failed"]
-    assert by_line[4].errors == ['type: Invalid pk "99999" - object does not exist.']
+    assert by_line[4].errors == ["type: No device type 99999 is known to the control API."]
     assert {"IMP-A-1", "IMP-B-1"} <= set(upstream_serials(simulator))
 
 
@@ -224,7 +224,7 @@ def test_rows_to_fix_csv_has_original_columns_an_error_and_no_password(
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     assert list(rows[0]) == [*HEADER.split(","), "error"]
     assert [r["name"] for r in rows] == ["imp-c", "imp-d", "imp-e"]
-    assert rows[0]["error"] == 'type: Invalid pk "99999" - object does not exist.'
+    assert rows[0]["error"] == "type: No device type 99999 is known to the control API."
     assert rows[1]["error"] == "serial_number: required."
     assert rows[2]["latitude"] == "95" and rows[2]["description"].startswith("latitude out")
     assert {r["password"] for r in rows} == {""}
