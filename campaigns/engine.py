@@ -2,11 +2,15 @@
 
 A step: settle rows a dead worker left "sending", follow sent devices to their outcome,
 apply the current wave's stop rules, send the wave's due devices (if the schedule window
-is open), and once every device of the wave is done (updated and soaked, failed, skipped),
-start the next wave or finish. One worker steps a campaign at a time: it takes a lease
-(Campaign.lease_until) with a conditional update and renews it as it goes; a dead
-worker's lease runs out after CAMPAIGN_STALL_SECONDS. Every change is a conditional
-update, so even two steps at once would neither send twice nor skip a wave.
+is open), and once every device of the wave is done (updated and soaked, failed, skipped,
+already on the image), start the next wave or finish. A wave none of whose devices was
+updated proves nothing about the image (campaigns.rules.proves_image): the next device
+waiting is tried in it instead, so the next wave starts only after a real update's soak.
+
+One worker steps a campaign at a time: it takes a lease (Campaign.lease_until) with a
+conditional update and renews it as it goes; a dead worker's lease runs out after
+CAMPAIGN_STALL_SECONDS. Every change is a conditional update, so even two steps at once
+would neither send twice nor skip a wave.
 """
 
 from __future__ import annotations
@@ -16,16 +20,17 @@ from datetime import UTC, datetime
 
 from django.db.models import Q
 
-from campaigns import following, rules, sending, window
+from campaigns import following, planning, rules, sending, window
 from campaigns.decisions import decide
 from campaigns.models import Campaign, CampaignDevice, Outcome
-from campaigns.words import counted
+from campaigns.words import counted, tally
 from devices.upstream import control_api
 
 log = logging.getLogger(__name__)
 
 OPEN = [Outcome.WAITING, Outcome.RETRY, Outcome.SENDING, Outcome.SENT]
 WINDOW_CLOSED = "waiting for the schedule window"
+TRYING_NEXT = "trying the next device"
 
 
 class LeaseLost(Exception):
@@ -92,6 +97,24 @@ def _running(campaign: Campaign) -> bool:
     return Campaign.objects.filter(pk=campaign.pk, state=Campaign.State.RUNNING).exists()
 
 
+def _wave_name(wave: int) -> str:
+    return "canary" if wave == 1 else f"wave {wave}"
+
+
+def _latest_decision(campaign: Campaign) -> str:
+    latest = campaign.decisions.order_by("-at", "-id").first()
+    return latest.text if latest else ""
+
+
+def _wave_done(campaign: Campaign) -> bool:
+    """Every device of the current wave has its outcome (an update also its soak)."""
+    return (
+        not CampaignDevice.objects.filter(campaign=campaign, wave=campaign.wave)
+        .filter(Q(outcome__in=OPEN) | BEING_FOLLOWED)
+        .exists()
+    )
+
+
 def _step(campaign: Campaign, now: datetime, lease: Lease) -> str:
     with control_api() as api:
         sending.settle_stalled(api, campaign, now)
@@ -101,22 +124,36 @@ def _step(campaign: Campaign, now: datetime, lease: Lease) -> str:
         if _stopped_by_rules(campaign, now):
             return "stopped"
         if not window.is_open(campaign, now):
-            latest = campaign.decisions.order_by("-at", "-id").first()
-            if latest is None or latest.text != WINDOW_CLOSED:
+            if _latest_decision(campaign) != WINDOW_CLOSED:
                 decide(campaign, WINDOW_CLOSED, notify=False)
             return "outside the window"
         if campaign.wave == 0:
             _start_wave(campaign, 1, now)
         sent = _send_due(api, campaign, now, lease)
+        while _wave_done(campaign) and _tried_next_device(campaign):
+            sent += _send_due(api, campaign, now, lease)
         if _stopped_by_rules(campaign, now):
             return "stopped"
-    if (
-        not CampaignDevice.objects.filter(campaign=campaign, wave=campaign.wave)
-        .filter(Q(outcome__in=OPEN) | BEING_FOLLOWED)
-        .exists()
-    ):
+    if _wave_done(campaign):
         _next_wave(campaign, now)
     return f"wave {campaign.wave}: {sent} sent"
+
+
+def _tried_next_device(campaign: Campaign) -> bool:
+    """A done wave that updated nobody takes in the next device waiting (said once however
+    many in a row turn out so); False when the wave may lead on, or nothing is left."""
+    figures = rules.figures_of(campaign, campaign.wave)
+    if rules.proves_image(campaign, figures) or not _running(campaign):
+        return False
+    if not planning.take_next_device(campaign):
+        return False
+    name = _wave_name(campaign.wave)
+    latest = _latest_decision(campaign)
+    if not (latest.startswith(f"{name}: ") and latest.endswith(TRYING_NEXT)):
+        what = "nobody updated" if figures.sent else "nothing sent"
+        decide(campaign, f"{name}: {what} ({tally(figures, zeros=False)}); {TRYING_NEXT}",
+               notify=False)  # fmt: skip
+    return True
 
 
 def _send_due(api, campaign: Campaign, now: datetime, lease: Lease) -> int:
@@ -135,7 +172,9 @@ def _send_due(api, campaign: Campaign, now: datetime, lease: Lease) -> int:
             log.info("campaign %s: control API unavailable, sending later: %s", campaign.pk, error)
             break
         sent += row.outcome == Outcome.SENT
-        if row.outcome in (Outcome.FAILED, Outcome.UNKNOWN) and _stopped_by_rules(campaign, now):
+        # The shares leave out devices already on the image, so one found so raises them too.
+        changes_share = (Outcome.FAILED, Outcome.UNKNOWN, Outcome.ALREADY)
+        if row.outcome in changes_share and _stopped_by_rules(campaign, now):
             break
     return sent
 
@@ -159,34 +198,29 @@ def _start_wave(campaign: Campaign, wave: int, now: datetime) -> None:
     ):
         campaign.refresh_from_db()
         size = campaign.wave_sizes[wave - 1]
-        name = "canary" if wave == 1 else f"wave {wave}"
-        decide(campaign, f"{name} started: {counted(size, 'device')}")
+        decide(campaign, f"{_wave_name(wave)} started: {counted(size, 'device')}")
 
 
 def _next_wave(campaign: Campaign, now: datetime) -> None:
-    figures = rules.figures_of(campaign, campaign.wave)
-    summary = (
-        f"{figures.confirmed} updated, {figures.failed} failed, {figures.down} Down after, "
-        f"{figures.skipped} skipped"
-    )
-    name = "canary" if campaign.wave == 1 else f"wave {campaign.wave}"
     if campaign.wave < len(campaign.wave_sizes):
         if not _running(campaign):
             return
-        decide(campaign, f"{name} done: {summary}", notify=False)
+        figures = rules.figures_of(campaign, campaign.wave)
+        decide(campaign, f"{_wave_name(campaign.wave)} done: {tally(figures)}", notify=False)
         _start_wave(campaign, campaign.wave + 1, now)
         return
     if Campaign.objects.filter(pk=campaign.pk, state=Campaign.State.RUNNING).update(
         state=Campaign.State.FINISHED, ended_at=now
     ):
         campaign.refresh_from_db()
-        total = rules.wave_figures(campaign)
-        updated = sum(f.confirmed for f in total)
-        failed = sum(f.failed for f in total)
-        down = sum(f.down for f in total)
-        skipped = sum(f.skipped for f in total)
-        decide(campaign, f"finished: {updated} updated, {failed} failed, {down} Down after "
-               f"their update, {skipped} skipped")  # fmt: skip
+        decide(campaign, _finished_words(rules.campaign_figures(campaign)))
+
+
+def _finished_words(total: rules.WaveFigures) -> str:
+    if total.already == total.size:
+        every = counted(total.size, "device")
+        return f"finished: nothing sent, every device already on the image ({every})"
+    return f"finished: {tally(total)}"
 
 
 def running_campaigns() -> list[int]:

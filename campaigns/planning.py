@@ -11,6 +11,10 @@ history (devices.history_models.StatusChange) saw it go Down in the soak-long pe
 before the start (or it was Down at the start): the same devices over the same length of
 time. A wave stops only when more of its devices go Down after their update than did so
 before, by more than the rule allows.
+
+A wave none of whose devices was updated (each already on the image, say) proves nothing:
+the next device waiting is moved into it (`take_next_device`) and tried there, the wave
+it leaves one smaller (and gone when empty, the later ones renumbered).
 """
 
 from __future__ import annotations
@@ -19,10 +23,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import redis
+from django.db import transaction
+from django.db.models import F
 
 from accounts import tenancy
 from campaigns.errors import CampaignError
-from campaigns.models import Campaign, CampaignDevice
+from campaigns.models import Campaign, CampaignDevice, Outcome
 from campaigns.waves import wave_sizes
 from controlapi import errors
 from devices import list_selectors
@@ -134,3 +140,34 @@ def write_plan(campaign: Campaign, plan: Plan, *, now: datetime) -> None:
             )
         position += size
     CampaignDevice.objects.bulk_create(rows, batch_size=1000)
+
+
+def take_next_device(campaign: Campaign) -> bool:
+    """Move the first device waiting in a later wave into the running campaign's current
+    wave; False when no later device is left (or the campaign changed meanwhile)."""
+    with transaction.atomic():
+        row = (
+            CampaignDevice.objects.select_for_update()
+            .filter(campaign=campaign, wave__gt=campaign.wave, outcome=Outcome.WAITING)
+            .order_by("wave", "device_id")
+            .first()
+        )
+        if row is None:
+            return False
+        left = row.wave
+        sizes = list(campaign.wave_sizes)
+        sizes[campaign.wave - 1] += 1
+        sizes[left - 1] -= 1
+        if not sizes[left - 1]:
+            del sizes[left - 1]  # no wave of no device is started
+        if not Campaign.objects.filter(
+            pk=campaign.pk, state=Campaign.State.RUNNING, wave=campaign.wave
+        ).update(wave_sizes=sizes):
+            return False
+        CampaignDevice.objects.filter(pk=row.pk).update(wave=campaign.wave)
+        if len(sizes) < len(campaign.wave_sizes):
+            CampaignDevice.objects.filter(campaign=campaign, wave__gt=left).update(
+                wave=F("wave") - 1
+            )
+    campaign.wave_sizes = sizes
+    return True

@@ -2,9 +2,13 @@
 
 Failed: the update was refused, not confirmed within the timeout, or its outcome is
 unknown (counted against the wave, to be safe). Down: confirmed, then seen Down within
-the soak time. Both are shares of the wave's devices; the Down share is compared after
-taking away the same devices' Down share before the campaign (campaigns.planning).
-Skipped devices (Down at every turn) count for neither.
+the soak time. Both are shares of the wave's devices that needed the update (a device
+already on the image was sent nothing and says nothing about it); the Down share is
+compared after taking away the same devices' Down share before the campaign
+(campaigns.planning). Skipped devices (Down at every turn) count for neither.
+
+A wave proves the image, and so leads to the next, only when one of its devices was sent
+the update and confirmed it (campaigns.engine tries the next device otherwise).
 """
 
 from __future__ import annotations
@@ -36,7 +40,16 @@ class WaveFigures:
 
     @property
     def confirmed(self) -> int:
-        return self.count(Outcome.CONFIRMED, Outcome.ALREADY)
+        return self.count(Outcome.CONFIRMED)
+
+    @property
+    def already(self) -> int:
+        return self.count(Outcome.ALREADY)
+
+    @property
+    def needing(self) -> int:
+        """The devices not already on the image: the ones the shares are of."""
+        return self.size - self.already
 
     @property
     def failed(self) -> int:
@@ -55,7 +68,7 @@ class WaveFigures:
         return self.count(Outcome.WAITING, Outcome.RETRY, Outcome.SENDING)
 
     def percent(self, n: int) -> float:
-        return 100.0 * n / self.size if self.size else 0.0
+        return 100.0 * n / self.needing if self.needing else 0.0
 
     @property
     def failed_percent(self) -> float:
@@ -81,7 +94,8 @@ def wave_figures(campaign: Campaign) -> list[WaveFigures]:
     before: Counter = Counter()
     for row in rows:
         counts.setdefault(row["wave"], Counter())[row["outcome"]] += row["n"]
-        before[row["wave"]] += row["before"]
+        if row["outcome"] != Outcome.ALREADY:  # the baseline is of the same devices as the shares
+            before[row["wave"]] += row["before"]
     return [
         WaveFigures(wave, size, dict(counts.get(wave, {})), before[wave])
         for wave, size in enumerate(campaign.wave_sizes, start=1)
@@ -92,13 +106,30 @@ def figures_of(campaign: Campaign, wave: int) -> WaveFigures | None:
     return next((f for f in wave_figures(campaign) if f.wave == wave), None)
 
 
+def campaign_figures(campaign: Campaign) -> WaveFigures:
+    """Every wave's figures added up (its `wave` is 0)."""
+    waves = wave_figures(campaign)
+    counts = sum((Counter(f.counts) for f in waves), Counter())
+    return WaveFigures(
+        0, sum(f.size for f in waves), dict(counts), sum(f.down_before for f in waves)
+    )
+
+
+def proves_image(campaign: Campaign, figures: WaveFigures) -> bool:
+    """Whether the wave may lead to the next: one of its devices was sent the update and
+    confirmed it (Down after it or not: the Down rule judged that), or a person resumed
+    the campaign past this wave's stop."""
+    updated = figures.count(Outcome.CONFIRMED, Outcome.DOWN)
+    return bool(updated) or figures.wave == campaign.overridden_wave
+
+
 def stop_reason(campaign: Campaign, figures: WaveFigures) -> str:
     """Why the wave stops the campaign, in words; "" when it does not."""
-    if figures.wave == campaign.overridden_wave or not figures.size:
+    if figures.wave == campaign.overridden_wave or not figures.needing:
         return ""
     if figures.failed_percent > campaign.max_failed_percent:
         return (
-            f"stopped: {figures.failed} of {figures.size} devices of wave {figures.wave} "
+            f"stopped: {figures.failed} of {figures.needing} devices of wave {figures.wave} "
             f"failed or did not confirm ({figures.failed_percent:.0f} %, more than "
             f"{campaign.max_failed_percent:g} %)"
         )
@@ -107,7 +138,7 @@ def stop_reason(campaign: Campaign, figures: WaveFigures) -> str:
         minutes = f"{campaign.soak_seconds / 60:g} min"
         were = "was" if figures.down_before == 1 else "were"
         return (
-            f"stopped: {figures.down} of {figures.size} Down within {minutes} of their update "
+            f"stopped: {figures.down} of {figures.needing} Down within {minutes} of their update "
             f"in wave {figures.wave} ({figures.down_before} {were} Down in as long before the "
             f"campaign; {excess:.0f} % more, allowed {campaign.max_down_percent:g} %)"
         )

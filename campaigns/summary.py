@@ -6,7 +6,7 @@ from campaigns import rules
 from campaigns.models import Campaign, CampaignDevice, Outcome
 from campaigns.waves import format_waves
 from campaigns.window import describe as describe_window
-from campaigns.words import counted
+from campaigns.words import counted, tally
 from devices.list_selectors import organization_names
 
 
@@ -52,8 +52,7 @@ def show_lines(campaign: Campaign) -> list[str]:
     for figures in rules.wave_figures(campaign):
         lines.append(
             f"wave {figures.wave}: {counted(figures.size, 'device')}, {figures.sent} sent, "
-            f"{figures.confirmed} updated, {figures.failed} failed, {figures.down} Down after, "
-            f"{figures.skipped} skipped"
+            + tally(figures)
         )
     if campaign.stop_reason:
         lines.append(f"stop reason: {campaign.stop_reason}")

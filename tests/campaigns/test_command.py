@@ -59,7 +59,8 @@ def test_start_pause_resume_cancel_and_show(capsys, fleet, target_devices, organ
     sent = len(needing(devices[:2]))
     assert f"sent: {sent}" in lines
     assert (
-        f"wave 1: 2 devices, {sent} sent, {2 - sent} updated, 0 failed, 0 Down after, 0 skipped"
+        f"wave 1: 2 devices, {sent} sent, 0 updated, {2 - sent} already on the image, 0 failed, "
+        "0 Down after their update, 0 skipped"
     ) in lines
 
     call_command("firmware_campaign", "cancel", str(campaign_id))

@@ -67,9 +67,9 @@ def test_a_good_image_rolls_through_every_wave_to_every_device(
     texts = _texts(campaign)
     for started in ("canary started: 2 devices", "wave 2 started", "wave 4 started"):
         assert any(t.startswith(started) for t in texts), texts
-    assert (
-        texts[-1]
-        == f"finished: {len(devices)} updated, 0 failed, 0 Down after their update, 0 skipped"
+    assert texts[-1] == (
+        f"finished: {len(needing(devices))} updated, {len(on_it)} already on the image, 0 failed, "
+        "0 Down after their update, 0 skipped"
     )
     assert campaign.image_version == VERSION
 
@@ -101,11 +101,13 @@ def test_a_bad_image_stops_after_the_canary_and_nothing_is_sent_further(
         r.device_id: r.outcome for r in CampaignDevice.objects.filter(campaign=campaign, wave=1)
     } == {d.id: expected if d in canary else Outcome.ALREADY for d in devices[:3]}
     if failure == "unconfirmed":
-        assert campaign.stop_reason.startswith(
-            f"stopped: {len(canary)} of 3 devices of wave 1 failed or did not confirm"
+        assert campaign.stop_reason.startswith(  # of the devices that needed the update
+            f"stopped: {len(canary)} of {len(canary)} devices of wave 1 failed or did not confirm"
         )
     else:
-        assert campaign.stop_reason.startswith(f"stopped: {len(canary)} of 3 Down within 2 min")
+        assert campaign.stop_reason.startswith(
+            f"stopped: {len(canary)} of {len(canary)} Down within 2 min"
+        )
     assert _texts(campaign)[-1] == campaign.stop_reason
 
 
@@ -126,6 +128,11 @@ def test_devices_down_before_the_campaign_do_not_stop_it(fleet, target_devices, 
     assert sorted(skipped.values_list("device_id", flat=True)) == [d.id for d in devices[:2]]
     assert skipped.first().message == "Down at each of its 2 turns: skipped."
     assert skipped.first().down_before is True
+    # A canary updating nobody proves nothing: the next device was tried before wave 2.
+    assert "canary: nothing sent (2 skipped); trying the next device" in _texts(campaign)
+    assert CampaignDevice.objects.filter(
+        campaign=campaign, wave=1, outcome=Outcome.CONFIRMED
+    ).exists()
 
 
 def test_a_paused_campaign_sends_nothing_until_it_is_resumed(fleet, target_devices, tenant_admin):
@@ -372,3 +379,77 @@ def test_an_upstream_outage_sends_nothing_and_loses_nothing(fleet, target_device
     assert patches(fleet) == patched(needing(devices[:2]))
     campaign.refresh_from_db()
     assert campaign.state == Campaign.State.RUNNING
+
+
+def _put_on_image(simulator, device):
+    """Update the device to the campaign's image before the campaign, as someone did by hand."""
+    with ControlAPI(simulator.api_url, ALL_TOKEN) as api:
+        api.schedule_firmware(device.id, IMAGE)
+        assert api.get_device(device.id, pending=True).firmware_image_is_pending is False
+
+
+def test_a_canary_already_on_the_image_proves_nothing_so_the_next_device_is_tried_and_soaked(
+    fleet, target_devices, tenant_admin, simulator
+):
+    from datetime import UTC, datetime
+
+    devices = target_devices(ORG_A)
+    all_up(fleet, devices)
+    first, second = devices[:2]
+    _put_on_image(simulator, first)
+    assert second.firmware_image != IMAGE
+    campaign = _campaign(tenant_admin, canary=1, waves="50%,100%", soak_minutes=10)
+    services.start_campaign(campaign=campaign, user=tenant_admin)
+    fleet.clear_log()
+    start = datetime.now(UTC)
+
+    # The first device is read (already on it), the next one sent, then confirmed and soaked.
+    for seconds in (0, 15, 15 + 599):
+        engine.advance(campaign.pk, now=start + timedelta(seconds=seconds))
+
+    campaign.refresh_from_db()
+    assert campaign.wave == 1, _texts(campaign)
+    assert patches(fleet) == patched([second])
+    canary = CampaignDevice.objects.filter(campaign=campaign, wave=1)
+    assert {r.device_id: r.outcome for r in canary} == {
+        first.id: Outcome.ALREADY,
+        second.id: Outcome.CONFIRMED,
+    }
+    assert _texts(campaign)[-1] == (
+        "canary: nothing sent (1 already on the image); trying the next device"
+    )
+
+    engine.advance(campaign.pk, now=start + timedelta(seconds=15 + 601))  # the soak is over
+
+    campaign.refresh_from_db()
+    assert campaign.wave == 2
+    assert _texts(campaign)[-2:] == [
+        "canary done: 1 updated, 1 already on the image, 0 failed, 0 Down after their update, "
+        "0 skipped",
+        f"wave 2 started: {campaign.wave_sizes[1]} devices",
+    ]
+
+
+def test_a_campaign_whose_devices_are_all_on_the_image_finishes_saying_so(
+    fleet, target_devices, tenant_admin, client_of
+):
+    devices = target_devices(ORG_A)
+    all_up(fleet, devices)
+    on_it = [d for d in devices if d.firmware_image == IMAGE][:3]
+    campaign = _campaign(tenant_admin, canary=1, waves="50%,100%",
+                         serials=tuple(d.serial_number for d in on_it))  # fmt: skip
+    services.start_campaign(campaign=campaign, user=tenant_admin)
+    fleet.clear_log()
+
+    campaign = step_until_ended(campaign)
+
+    assert campaign.state == Campaign.State.FINISHED
+    assert patches(fleet) == {}
+    assert _texts(campaign)[2:] == [
+        "canary started: 1 device",
+        "canary: nothing sent (1 already on the image); trying the next device",
+        "finished: nothing sent, every device already on the image (3 devices)",
+    ]
+    page = client_of(tenant_admin).get(f"/campaigns/{campaign.pk}/").content.decode()
+    assert '<th scope="col">Already on the image</th>' in page
+    assert "finished: nothing sent, every device already on the image" in page
