@@ -189,6 +189,7 @@ def _list_context(
         "rows": rows,
         "rows_html": list_rows.table_body(rows, selectable=can_act, columns=filters.columns),
         "columns": filters.columns,
+        "columns_chosen": filters.columns != list_filters.COLUMN_KEYS,
         "column_choices": [(key, heading) for key, _, heading, _ in COLUMNS],
         "counts": counts,
         "age": describe_age(now - listing.as_of) if listing.as_of else None,

@@ -64,3 +64,21 @@ def test_sorting_by_a_column_marks_it_with_an_arrow(fleet, noc, page, login, scr
     expect(serial).to_have_attribute("aria-sort", "descending")
     expect(serial.locator(".sort-arrow")).to_have_text("▼")
     screenshot("devices-sorted")
+
+
+def test_columns_the_user_chose_are_shown_at_1280(fleet, noc, page, login, screenshot):
+    """Before, columns ticked in the Columns panel were hidden again by the screen's width:
+    name, status, customer, address and location showed only status and name at 1280 px."""
+    page.set_viewport_size({"width": 1280, "height": 900})
+    login(noc.username, PASSWORD)
+    page.goto("/devices/?columns=name,status,customer,address,location")
+    expect(page.locator(".fleet-row").first).to_be_visible()
+    screenshot("devices-chosen-columns-1280")
+
+    headers = page.locator("#fleet-table thead th")
+    shown = [t.strip() for t in headers.evaluate_all(
+        "ths => ths.filter(th => th.offsetWidth > 0).map(th => th.innerText)"
+    )]  # fmt: skip
+    assert len([h for h in shown if h]) == 5
+    assert {"Customer id", "Address", "Location"} <= {h.rstrip("▲▼") for h in shown}
+    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
