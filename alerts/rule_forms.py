@@ -22,6 +22,8 @@ from alerts.models import (
     out_of_bounds,
 )
 from common import integers
+from devices import device_ids
+from devices.list_selectors import organization_names
 
 FLEET_WIDE = "fleet"
 MAX_DESTINATIONS = 20
@@ -190,4 +192,10 @@ class RuleForm(forms.Form):
                                                "destinations.")  # fmt: skip
         data["kept"] = kept
         data["removed"] = [d for d in self.stored if d.pk in removed]
+        organization, ids = data.get("organization"), data.get("device_ids")
+        if organization is not None and ids:
+            # A fleet-wide rule (NOC staff) may name any device; an organization's, only its own.
+            name = organization_names([organization])[organization]
+            if said := device_ids.problem(organization, ids, name):
+                self.add_error("device_ids", said)
         return data

@@ -8,20 +8,16 @@ down, or not filled yet) the window is refused with that reason, never kept unch
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from datetime import datetime
 
-import redis
 from django.http import Http404
 
 from accounts import tenancy
 from accounts.models import Organization
-from devices import configured, list_selectors
+from devices import device_ids, list_selectors
 from maintenance_windows import services
 from maintenance_windows.models import MaintenanceWindow
-
-log = logging.getLogger(__name__)
 
 PAST_SHOWN = 50
 
@@ -34,46 +30,13 @@ class Refused(Exception):
         self.problems = problems
 
 
-def device_problem(organization_id: int, device_ids: Iterable[int], org_name: str) -> str:
-    """Why these device ids cannot be a window of this organization ("" when they can).
-    Another organization's device and an unknown id get the same words."""
-    ids = sorted(set(device_ids))
-    if not ids:
-        return ""
-    try:
-        model = configured.read_model()
-        if model.snapshot_info() is None:
-            return (
-                "The device ids could not be checked: the fleet cache has not been filled "
-                "yet (the first poll runs at start-up). Nothing was saved; try again in a minute."
-            )
-        outside = []
-        for device_id in ids:
-            cached = model.get_device(device_id)
-            if cached is None or cached.device.organization_id != organization_id:
-                outside.append(device_id)
-    except redis.RedisError as error:
-        log.warning("fleet cache unreachable, device ids not checked: %s", error)
-        return (
-            "The device ids could not be checked: the fleet cache (Redis) is unreachable. "
-            "Nothing was saved; try again when it answers."
-        )
-    if not outside:
-        return ""
-    listed = ", ".join(str(i) for i in outside[:10]) + (" …" if len(outside) > 10 else "")
-    return (
-        f"Not {'a device' if len(outside) == 1 else 'devices'} of {org_name}: {listed} "
-        "(unknown ids, or another organization's)."
-    )
-
-
 def create(spec: services.WindowSpec, *, now: datetime, user=None, actor: str = ""):
     """Check `spec` in full and keep it (audited); Refused with the problems otherwise.
     The caller has checked that the user may do maintenance in its organization."""
     problems = services.problems(spec, now)
     if "device_ids" not in problems:
         name = organization_names([spec.organization_id])[spec.organization_id]
-        said = device_problem(spec.organization_id, spec.device_ids, name)
+        said = device_ids.problem(spec.organization_id, spec.device_ids, name)
         if said:
             problems["device_ids"] = [said]
     if problems:

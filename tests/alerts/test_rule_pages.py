@@ -514,3 +514,23 @@ def test_a_rule_renamed_as_another_of_its_organization_is_refused(
         rule_data(name="Core routers down", delay_seconds="300", destinations=""),
     )
     assert edited.status_code == 302
+
+
+def test_a_rule_of_an_organization_takes_only_its_devices(
+    alerts, all_devices, client_of, tenant_admin
+):
+    """Before, another organization's device id was kept in a rule silently (the maintenance
+    window form refused the same ids)."""
+    mine = next(d for d in all_devices() if d.organization_id == ORG_A)
+    theirs = next(d for d in all_devices() if d.organization_id == ORG_OTHER)
+    client = client_of(tenant_admin)
+
+    refused = client.post("/alerts/new/", rule_data(device_ids=f"{mine.id} {theirs.id}"))
+
+    page = html(refused)
+    assert refused.status_code == 400
+    said = re.search(r'id="id_device_ids-error">([^<]*)<', page)
+    assert said and said[1].startswith("Not a device of ") and f": {theirs.id} (" in said[1]
+    assert f"{mine.id} {theirs.id}" in page  # what was typed
+    assert not AlertRule.objects.exists()
+    assert client.post("/alerts/new/", rule_data(device_ids=str(mine.id))).status_code == 302
