@@ -106,12 +106,17 @@ def action_label(action: str) -> str:
     return ACTION_LABELS.get(action) or action.replace("_", " ").replace("-", " ").capitalize()
 
 
-def action_named(text: str) -> str:
-    """The stored action name for what a person typed: a label as shown, the words shown for
-    a name without a label ("Claim group"), or the name itself."""
-    wanted = text.casefold()
-    labelled = (name for name, label in ACTION_LABELS.items() if label.casefold() == wanted)
-    return next(labelled, "_".join(wanted.split()))
+def actions_matching(text: str) -> list[str]:
+    """The stored action names for what a person typed: every action whose label as shown
+    (or name) holds the text, case aside ("schedule", "maintenance"), and the text as a name
+    itself ("claim_group", or an action of an older version)."""
+    wanted = " ".join(text.casefold().split())
+    names = {
+        name
+        for name in ACTION_LABELS
+        if wanted in action_label(name).casefold() or wanted in name.replace("_", " ")
+    }
+    return sorted(names | {"_".join(wanted.split())})
 
 
 def describe_parameters(parameters: Mapping[str, Any]) -> str:
@@ -196,7 +201,7 @@ def filter_entries(
     *,
     username: str = "",
     organization_id: int | None = None,
-    action: str = "",
+    actions: list[str] | None = None,
     result: str = "",
     since=None,
     until=None,
@@ -207,8 +212,8 @@ def filter_entries(
         entries = entries.filter(username=username)
     if organization_id is not None:
         entries = entries.filter(organization_id=organization_id)
-    if action:
-        entries = entries.filter(action=action)
+    if actions:
+        entries = entries.filter(action__in=actions)
     if result:
         entries = entries.filter(result=result)
     if since is not None:

@@ -98,7 +98,7 @@ def filtered_entries(request, *, verb: str = "see"):
             entries,
             username=data["user"].strip(),
             organization_id=data["organization"],
-            action=audit.action_named(data["action"].strip()),
+            actions=audit.actions_matching(data["action"]) if data["action"].strip() else None,
             result=data["result"],
             since=_day_start(data["since"]) if data["since"] else None,
             until=_day_start(data["until"] + timedelta(days=1)) if data["until"] else None,

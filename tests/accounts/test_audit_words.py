@@ -139,3 +139,38 @@ def test_the_action_filter_takes_the_words_shown_for_any_action(
     response = client.get("/audit/", {"action": shown})
 
     assert [e.id for e in response.context["entries"]] == [kept.id]
+
+
+def test_the_action_filter_takes_part_of_what_the_trail_shows(client_of, noc, tenant_admin):
+    """Before, "maintenance" or "schedule" found nothing: only a whole label or a code name."""
+    record(tenant_admin, ORG_A, "headless_create", {"operation_type": "firmware_update"})
+    record(tenant_admin, ORG_A, "maintenance_window_create", {"reason": "ring"})
+    record(tenant_admin, ORG_A, "reboot", {})
+    client = client_of(noc)
+
+    def shown(typed):
+        page = client.get("/audit/", {"action": typed}).content.decode()
+        return {label for label in (
+            "Schedule an operation by serial number", audit.action_label("reboot"),
+            audit.action_label("maintenance_window_create"),
+        ) if f"<td>{label}</td>" in page}  # fmt: skip
+
+    assert shown("schedule") == {"Schedule an operation by serial number"}
+    assert shown("Maintenance") == {audit.action_label("maintenance_window_create")}
+    assert shown("reboot") == {audit.action_label("reboot")}
+    assert shown("headless_create") == {"Schedule an operation by serial number"}
+    assert shown("no such thing") == set()
+
+
+def test_filters_refused_are_said_where_the_filtered_list_is(client_of, noc, tenant_admin):
+    """Before, reversed dates filtered through the page's script (which swaps only the list)
+    showed "No actions recorded … match these filters yet": the reason was in the form,
+    which the list does not replace."""
+    record(tenant_admin, ORG_A, "reboot", {})
+    answer = client_of(noc).get(
+        "/audit/", {"since": "2026-12-06", "until": "2026-12-01"}, HTTP_HX_REQUEST="true"
+    )
+
+    part = answer.content.decode()
+    assert "Nothing is shown: To (date, inclusive): 2026-12-01 is before" in part
+    assert "No actions recorded" not in part and "Export CSV" not in part
