@@ -91,7 +91,16 @@ def _refused(request, errors, *, status: int, filters=None):
     return render(request, "export_refused.html", context, status=status)
 
 
+NO_EXPORT = (
+    "Your role does not allow exporting devices here (a wall screen's display account sees "
+    "them and exports nothing)."
+)
+
+
 def csv_response(request):
+    """`request.scope`: the organizations where the user may export."""
+    if request.scope.is_empty:
+        return _refused(request, [NO_EXPORT], status=403)
     now = datetime.now(UTC)
     outside = partial(tenancy.outside_scope_message, request, verb="export")
     filters = list_filters.parse(request.GET, scope=request.scope, now=now, outside=outside)

@@ -5,9 +5,9 @@ import io
 
 import pytest
 
-from accounts.models import AuditEntry
+from accounts.models import AuditEntry, Role
 from fleet import polling
-from tests.fixtures.users import ORG_A, ORG_B, ORG_OTHER
+from tests.fixtures.users import ORG_A, ORG_B, ORG_OTHER, make_user
 
 
 @pytest.fixture
@@ -106,3 +106,26 @@ def test_a_search_holding_a_nul_character_exports_instead_of_failing(
     assert response.status_code == 200
     assert [r["id"] for r in exported(response)] == [str(device.id)]
     assert AuditEntry.objects.get(action="export").parameters["q"] == device.serial_number
+
+
+def test_a_wall_screens_display_account_may_not_export_the_fleet(client_of, polled, organizations):
+    """Before, the display account of a wall screen (which sees and never acts, and may not
+    export a report) downloaded every device of every organization as CSV."""
+    display = client_of(make_user("wall", noc_role=Role.DISPLAY))
+
+    refused = display.get("/devices/export.csv")
+    page = display.get("/devices/").content.decode()
+
+    assert refused.status_code == 403
+    assert "Your role does not allow exporting devices" in refused.content.decode()
+    assert "Export CSV" not in page
+    assert not AuditEntry.objects.filter(action="export").exists()
+
+
+def test_a_display_account_exports_only_where_another_role_allows(
+    client_of, polled, organizations, all_devices
+):
+    mixed = make_user("mixed", memberships=[(ORG_A, Role.DISPLAY), (ORG_B, Role.VIEWER)])
+    rows = exported(client_of(mixed).get("/devices/export.csv"))
+
+    assert rows and {int(r["organization_id"]) for r in rows} == {ORG_B}
