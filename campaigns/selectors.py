@@ -78,8 +78,9 @@ def type_suggestions(scope: tenancy.OrgScope) -> list[tuple[int, str]]:
 
 
 def image_suggestions(scope: tenancy.OrgScope) -> list[tuple[int, str]]:
-    """(image id, words) for the form's list: the images the cached fleet reports (version,
-    type, how many devices), then those earlier campaigns installed (any id may be typed)."""
+    """(image id, words) for the form's list: the images the cached fleet knows (version,
+    type, on how many of the devices read one by one: only a device's own page carries its
+    image), then those earlier campaigns installed (any id may be typed)."""
     org_ids = scope.org_ids_or_none()
     try:
         model = configured.read_model()
@@ -87,9 +88,8 @@ def image_suggestions(scope: tenancy.OrgScope) -> list[tuple[int, str]]:
         for type_id, type_name in model.device_types(org_ids).items():
             for seen in model.firmware_images(type_id, org_ids):
                 version = seen.version or "version unknown"
-                suggestions.append(
-                    (seen.image, f"{version} · {type_name} · {counted(seen.devices, 'device')}")
-                )
+                on = counted(seen.devices, "device")
+                suggestions.append((seen.image, f"{version} · {type_name} · seen on {on}"))
     except redis.RedisError as error:
         log.warning("fleet cache unreachable, no image suggestions: %s", error)
         suggestions = []

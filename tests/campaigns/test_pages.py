@@ -151,7 +151,8 @@ def test_without_redis_the_form_still_answers_with_the_images_of_earlier_campaig
     redis_down, tenant_admin, organizations, client_of
 ):
     client = client_of(tenant_admin)
-    assert "Images the fleet reports" not in client.get("/campaigns/new/").content.decode()
+    offered = "Images seen on devices whose page was read"
+    assert offered not in client.get("/campaigns/new/").content.decode()
     services.create_campaign(
         user=tenant_admin, new=services.NewCampaign(organization_id=ORG_A, image_id=IMAGE)
     )
@@ -163,7 +164,7 @@ def test_without_redis_the_form_still_answers_with_the_images_of_earlier_campaig
     assert f"{IMAGE} · 3.3.1 · devices reported after an earlier campaign" in page
     # Under the image's field, where it is chosen, not after the whole form.
     image_field = page.index('id="id_image"')
-    assert image_field < page.index("Images the fleet reports") < page.index('id="id_canary"')
+    assert image_field < page.index(offered) < page.index('id="id_canary"')
 
 
 def test_an_unreachable_control_api_starts_nothing_and_says_so(
