@@ -136,6 +136,9 @@ def test_the_edit_form_is_not_offered_when_the_record_cannot_be_read(
     assert response.status_code == 200
     part = response.content.decode()
     assert "Could not load the device's current record" in part
+    # Before, it said "The form is offered only with the stored values" over no form.
+    assert "No form is offered until it loads" in part
+    assert "The form is offered" not in part
     assert "Save changes" not in part
     assert "Try again" in part
 
