@@ -20,7 +20,7 @@ def test_a_down_device_can_be_read_and_claimed_on_a_phone(fleet, noc, page, logi
     width = page.evaluate("innerWidth")
     for part in ("a", ".badge", "button:text('I\\'m on it')", "button:text('Reboot')"):
         box = row.locator(part).first.bounding_box()
-        assert box and 0 <= box["x"] and box["x"] + box["width"] <= width, part
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= width, part
     label = row.locator("td[data-label]").evaluate("td => getComputedStyle(td, '::before').content")
     assert label == '"Down for: "'
 
