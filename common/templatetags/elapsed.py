@@ -1,9 +1,11 @@
 """`{{ moment|since }}`: how long ago, in words (common.elapsed); `{{ moment|clock_or_day:"H:i" }}`:
-the time alone on today's date in the display zone, else with its day; for every page."""
+the time alone on today's date in the display zone, else with its day; `{{ delta|duration }}`:
+a timedelta in words ("1 hour, 30 minutes"); for every page."""
 
 from django import template
 from django.template.defaultfilters import date
 from django.utils import timezone
+from django.utils.timesince import timesince
 
 from common import elapsed
 
@@ -19,3 +21,12 @@ def clock_or_day(moment, clock: str = "H:i:s") -> str:
     if timezone.localtime(moment).date() == timezone.localdate():
         return date(moment, clock)
     return date(moment, f"M j {clock}")
+
+
+@register.filter
+def duration(delta) -> str:
+    """A length of time as the "since" words say one, not as a clock ("1:30:00")."""
+    if not delta:
+        return ""
+    now = timezone.now()
+    return timesince(now - delta, now)
