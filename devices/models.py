@@ -1,5 +1,5 @@
-"""What the dashboard itself keeps about devices: on-call claims, bulk-action jobs, and
-the actions sent to one device.
+"""What the dashboard itself keeps about devices: on-call claims and their history,
+bulk-action jobs, and the actions sent to one device.
 
 The devices themselves live upstream (and in the Redis read model); these rows
 only name a device by its upstream id and organization.
@@ -22,6 +22,7 @@ __all__ = [
     "BulkItem",
     "BulkJob",
     "Claim",
+    "ClaimEvent",
     "CountPoint",
     "DeviceCreation",
     "Note",
@@ -33,13 +34,14 @@ __all__ = [
 class Claim(models.Model):
     """ "I'm on it": one person has taken a device that needs attention, with a short note.
 
-    One claim per device. It is released by hand, or when the device is Up again:
-    after a fleet poll that saw it come Up (`devices.tasks`), and as a backstop when
-    the triage page finds it Up.
+    One claim per device. It is released by hand, or ends once the device has stayed Up
+    for `devices.claims.KEPT_UP` (a flap keeps it): after each fleet poll
+    (`devices.tasks`), and as a backstop when the triage page finds it Up and off the board.
+    Each step is kept as a `ClaimEvent`, for the device's timeline.
 
     A group claim (the triage board's "I'm on it" for devices that went Down together) is
     one claim per device of the group, all with the same `group_key`: each is visible to
-    whoever can see its device, and the group's claim ends when its last device is Up.
+    whoever can see its device, and the group's claim ends with the claim of its last device.
     """
 
     device_id = models.PositiveIntegerField(unique=True)
@@ -52,6 +54,32 @@ class Claim(models.Model):
 
     def __str__(self) -> str:
         return f"{self.device_name or self.device_id} claimed by {self.user}"
+
+
+class ClaimEvent(models.Model):
+    """One step of a device's claim, kept after the claim itself is gone so that its
+    timeline says who worked on the device: taken (or its note changed), released by a
+    person, or ended by the dashboard once the device had stayed Up. Written once."""
+
+    class Kind(models.TextChoices):
+        TAKEN = "taken", "Claimed"
+        RELEASED = "released", "Released"
+        ENDED = "ended", "Ended: the device stayed Up"
+
+    device_id = models.PositiveIntegerField()
+    organization_id = models.PositiveIntegerField(null=True, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    holder = models.CharField(max_length=150)  # whose claim it is
+    by = models.CharField(max_length=150, blank=True)  # who acted; "": the dashboard itself
+    note = models.CharField(max_length=200, blank=True)
+    group_key = models.CharField(max_length=32, blank=True)  # as the claim's
+
+    class Meta:
+        indexes = [models.Index(fields=["device_id", "-at"], name="claim_event_device_newest")]
+
+    def __str__(self) -> str:
+        return f"{self.holder}'s claim of device {self.device_id}: {self.kind}"
 
 
 class BulkJob(models.Model):

@@ -24,14 +24,14 @@ import logging
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+import redis
 from celery import chord, current_app, shared_task
 from django.conf import settings
 from django.db import DatabaseError
 
 from accounts.models import ensure_organizations
 from controlapi import errors
-from devices import configured, history_store, refresh_requests
-from devices.models import Claim
+from devices import claims, configured, history_store, refresh_requests
 from fleet import full_poll, polling
 from fleet.full_poll import FullPollPlan
 from fleet.poll_failures import failure_kind
@@ -199,11 +199,11 @@ def finish_fleet_poll(self, results: list, plan: dict) -> str:
 
 def _after_poll(report, config) -> None:
     """What follows a successful poll: its history is kept in PostgreSQL, the
-    organizations it saw exist, claims of devices up again end, and a poll that outlasted
-    its interval is followed at once."""
+    organizations it saw exist, claims of devices Up again for long enough end, and a poll
+    that outlasted its interval is followed at once."""
     _record_history(report)
     _ensure_organizations(report.organizations)
-    _release_claims_of_devices_up_again(report.transitions)
+    _end_claims_of_devices_up_again()
     _evaluate_notifications(config)
     if report.duration >= config.interval:
         # The poll outlasted its interval (a large fleet): start the next one now,
@@ -269,8 +269,7 @@ def refresh_device(device_id: int, request_token: str = ""):
             api_factory=configured.upstream(),
             device_id=int(device_id),
             update_status=True,
-            # A device that came Up on "refresh now" ends its claim, as after a poll; what
-            # the refresh saw is durable history too.
+            # What the refresh saw is durable history too; claims end as after a poll.
             on_transitions=_after_refresh,
         )
     except (errors.ControlAPIError, polling.RefreshTimeout) as error:
@@ -311,7 +310,7 @@ def _after_refresh(transitions) -> None:
         history_store.record_refresh(transitions, at=datetime.now(UTC))
     except DatabaseError as error:
         log.warning("could not keep a refresh's status change in the database: %s", error)
-    _release_claims_of_devices_up_again(transitions)
+    _end_claims_of_devices_up_again()
 
 
 @shared_task(name="devices.tasks.prune_history", ignore_result=True, soft_time_limit=1800)
@@ -334,18 +333,16 @@ def _ensure_organizations(ids) -> None:
         log.warning("could not create organizations %s: %s", sorted(ids), error)
 
 
-def _release_claims_of_devices_up_again(transitions) -> None:
-    """A claim ("I'm on it") ends when a poll or a refresh sees its device come Up,
-    whether or not anyone reads the triage board. A poll reports at most one
-    transition per device."""
-    came_up = {t.device_id for t in transitions if t.to_status == "Up"}
-    if not came_up:
-        return
+def _end_claims_of_devices_up_again() -> None:
+    """A claim ("I'm on it") ends once its device has stayed Up for claims.KEPT_UP (a flap
+    keeps it), whether or not anyone reads the triage board."""
     try:
-        released, _ = Claim.objects.filter(device_id__in=came_up).delete()
-    except DatabaseError as error:
-        # The poll itself succeeded; the board (or the next transition) releases them.
-        log.warning("could not release claims of devices up again: %s", error)
+        ended = claims.end_claims_up_again(
+            configured.read_model(for_pages=False), now=datetime.now(UTC)
+        )
+    except (DatabaseError, redis.RedisError) as error:
+        # The poll itself succeeded; the next poll (or the board) ends them.
+        log.warning("could not end claims of devices up again: %s", error)
         return
-    if released:
-        log.info("released %s claim(s) of devices up again", released)
+    if ended:
+        log.info("ended %s claim(s) of devices up again", ended)

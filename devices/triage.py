@@ -28,13 +28,14 @@ counts from the first poll that saw it (the read model keeps those times on
 every poll, full and incremental, whether or not anyone reads this board:
 `ReadModel.pending_first_seen`). An entry no poll has recorded yet is not stuck.
 
-Claims ("I'm on it") live in the dashboard's database (devices.models.Claim),
-are visible to everyone who can see the device, and are dropped when a poll
-sees the device come Up (devices.tasks, after each poll) and, as a backstop,
-when the board finds the device Up and neither flapping nor stuck (a claim on
-such a row, Up, stays while the board lists it). A group's claim is a claim on each of its devices
-under one `group_key`, so it follows the same rules device by device and ends when the
-last of them is Up.
+Claims ("I'm on it") live in the dashboard's database (devices.models.Claim) and
+are visible to everyone who can see the device. A flap does not end one: it ends when
+released, or once its device has stayed Up for devices.claims.KEPT_UP (ASSUMPTION: the
+flapping window, 1 hour), after each poll (devices.tasks) and, as a backstop, when the
+board finds the device so and neither Down, flapping nor stuck (a claim on such a row, Up,
+stays while the board lists it). A group's claim is a claim on each of its devices under
+one `group_key`, so it follows the same rules device by device and ends with the last of
+them. Each claim's steps are kept (devices.claims) for the device's timeline.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ from common import profile_health
 from controlapi import errors
 from controlapi.records import Device
 from devices import (
+    claims,
     configured,
     device_actions,
     fleet_health,
@@ -352,7 +354,7 @@ def triage_board(
     # organizations neither among the Down devices read nor flapping or stuck (the filter
     # narrows only what is shown).
     if listed_up is not None:
-        _release_claims_of_up_devices(kept_ids=set(found.all_ids) | listed_up, scope=scope)
+        _end_claims_off_board(kept_ids=set(found.all_ids) | listed_up, scope=scope, now=now)
     if query.view == GROUPED:
         bursts = went_down_together(down_devices)
         grouped = [b for b in bursts if len(b) > 1]
@@ -406,7 +408,7 @@ def triage_board(
         )
 
     if query.view == GROUPED:
-        board.groups = _groups(grouped, row=row, claims=all_claims, names=names, query=query)
+        board.groups = _groups(grouped, row=row, held=all_claims, names=names, query=query)
         for group in board.groups:
             group.can_claim = all(r.can_claim for r in group.rows)
         board.singles = [row(d, since=d.status_change) for d in singles]
@@ -442,7 +444,7 @@ def _claims_of(device_ids: set[int], *, scope: tenancy.OrgScope | None) -> dict[
     return {c.device_id: c for c in Claim.objects.filter(wanted).select_related("user")}
 
 
-def _groups(bursts, *, row, claims, names, query: TriageQuery) -> list[Group]:
+def _groups(bursts, *, row, held, names, query: TriageQuery) -> list[Group]:
     profiles = _profiles() if bursts else {}
     groups = []
     for burst in bursts:
@@ -453,7 +455,7 @@ def _groups(bursts, *, row, claims, names, query: TriageQuery) -> list[Group]:
                 since=burst[0].status_change,
                 facts=fact_words(burst, names=names, profiles=profiles),
                 rows=[row(d, since=d.status_change) for d in _most_recent(burst)[:GROUP_ROWS]],
-                claim=_group_claim(burst, claims),
+                claim=_group_claim(burst, held),
                 query=(
                     {"view": "list", "devices": ",".join(str(d.id) for d in sorted(burst, key=_id))}
                     if len(burst) <= GROUP_LINK_MAX
@@ -504,9 +506,9 @@ def fact_words(
     return words
 
 
-def _group_claim(burst: list[Device], claims: dict[int, Claim]) -> GroupClaim | None:
+def _group_claim(burst: list[Device], held: dict[int, Claim]) -> GroupClaim | None:
     """The group claim on most of the group's devices, if any."""
-    keyed = [claims[d.id] for d in burst if d.id in claims and claims[d.id].group_key]
+    keyed = [held[d.id] for d in burst if d.id in held and held[d.id].group_key]
     if not keyed:
         return None
     key, covers = Counter(c.group_key for c in keyed).most_common(1)[0]
@@ -515,22 +517,15 @@ def _group_claim(burst: list[Device], claims: dict[int, Claim]) -> GroupClaim | 
                       created_at=first.created_at, covers=covers)  # fmt: skip
 
 
-def _release_claims_of_up_devices(*, kept_ids: set[int], scope: tenancy.OrgScope) -> None:
-    """Claims end when the device is Up again: drop those of the scope's organizations,
-    other than of `kept_ids` (Down, flapping or stuck), whose device the cache has Up."""
-    claims = Claim.objects.all()
-    if not scope.all:
-        claims = claims.filter(organization_id__in=scope.ids)
-    claimed = set(claims.values_list("device_id", flat=True)) - kept_ids
-    if not claimed:
-        return
+def _end_claims_off_board(*, kept_ids: set[int], scope: tenancy.OrgScope, now: datetime):
+    """End the claims of the scope's organizations, other than of `kept_ids` (Down, flapping
+    or stuck), whose device the cache has had Up for claims.KEPT_UP."""
+    held = Claim.objects.all() if scope.all else Claim.objects.filter(organization_id__in=scope.ids)
+    off_board = [c for c in held if c.device_id not in kept_ids]  # claims are few
     try:
-        model = configured.read_model()
-        up = {i for i in claimed if (c := model.get_device(i)) is not None and c.device.is_up}
-    except redis.RedisError:
-        return  # unknown: keep them
-    if up:
-        Claim.objects.filter(device_id__in=up).delete()
+        claims.end_claims_off_board(off_board, configured.read_model(), now=now)
+    except redis.RedisError as error:
+        log.warning("triage: claims kept, their devices unread: %s", error)
 
 
 # --- writes --------------------------------------------------------------------------
@@ -554,6 +549,7 @@ def claim_device(*, user, device_id: int, note: str) -> Claim:
         if not created:
             claim.note = note
             claim.save(update_fields=["note"])
+        claims.record([claim], claims.TAKEN, by=user.get_username())
         audit.record_action(user=user, action="claim", result=audit.OK,
                             organization_id=device.organization_id, device_id=device.id,
                             device_name=device.name, parameters={"note": note})  # fmt: skip
@@ -633,6 +629,10 @@ def claim_group(*, user, scope: tenancy.OrgScope, anchor: int, note: str, now: d
         )
         if not taken:
             raise ClaimedByOther(others)
+        claims.record(
+            Claim.objects.filter(group_key=key).select_related("user"), claims.TAKEN,
+            by=user.get_username(), at=now,
+        )  # fmt: skip
         # One entry per organization: each tenant's trail names only its own devices.
         for org, count in taken.items():
             audit.record_action(
@@ -649,7 +649,7 @@ class GroupChanged(Exception):
 
 def release_group_claim(*, user, scope: tenancy.OrgScope, device_id: int) -> int:
     """Release the group claim that covers `device_id`, on the devices of it the user may
-    see; 0 when a device the user may see has none (released already, or Up); 404 when the
+    see; 0 when a device the user may see has none (released already, or ended); 404 when the
     device is outside the scope, whether it has a claim or not (the same answer)."""
     found = Claim.objects.filter(device_id=device_id).exclude(group_key="").first()
     if found is None:
@@ -658,12 +658,12 @@ def release_group_claim(*, user, scope: tenancy.OrgScope, device_id: int) -> int
     if not scope.allows(found.organization_id):
         raise Http404("No such claim.")
     key = found.group_key
-    claims = Claim.objects.filter(group_key=key)
+    group = Claim.objects.filter(group_key=key)
     if not scope.all:
-        claims = claims.filter(organization_id__in=scope.ids)
-    counts = Counter(claims.values_list("organization_id", flat=True))
+        group = group.filter(organization_id__in=scope.ids)
+    counts = Counter(group.values_list("organization_id", flat=True))
     with transaction.atomic():
-        claims.delete()
+        claims.end(group, claims.RELEASED, by=user.get_username())
         for org, count in counts.items():
             audit.record_action(user=user, action="release_group_claim", result=audit.OK,
                                 organization_id=org, device_name=f"{count} devices",
@@ -673,14 +673,16 @@ def release_group_claim(*, user, scope: tenancy.OrgScope, device_id: int) -> int
 
 def release_claim(*, user, device_id: int) -> bool:
     """Release the device's claim; False when there was none (released already, or the
-    device came Up)."""
+    device had stayed Up)."""
     read = selectors.device_for_user(user=user, device_id=device_id, action=CLAIM, detail=False)
-    deleted, _ = Claim.objects.filter(device_id=device_id).delete()
-    if deleted:
+    ended = claims.end(
+        Claim.objects.filter(device_id=device_id), claims.RELEASED, by=user.get_username()
+    )
+    if ended:
         audit.record_action(user=user, action="release_claim", result=audit.OK,
                             organization_id=read.device.organization_id, device_id=device_id,
                             device_name=read.device.name)  # fmt: skip
-    return bool(deleted)
+    return bool(ended)
 
 
 def quick_action(*, user, device_id: int, action: str, key: str = "") -> str:

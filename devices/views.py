@@ -463,8 +463,8 @@ def triage_claim(request, device_id: int):
 def triage_release(request, device_id: int):
     if not triage_reads.release_claim(user=request.user, device_id=device_id):
         return _back_to_triage(
-            request, "There was no claim to release: someone released it already, or the "
-            "device came Up.",
+            request, "There was no claim to release: someone released it already, or it "
+            "ended once the device had stayed Up.",
         )  # fmt: skip
     return _back_to_triage(request, "Claim released.")
 
@@ -505,8 +505,8 @@ def triage_group_release(request, device_id: int):
     )
     if not count:
         return _back_to_triage(
-            request, "There was no claim to release: someone released it already, or its "
-            "devices came Up.",
+            request, "There was no claim to release: someone released it already, or it "
+            "ended once its devices had stayed Up.",
         )  # fmt: skip
     return _back_to_triage(request, f"Group claim released ({count} devices).")
 

@@ -415,7 +415,7 @@ def refresh_device(
     A status change the fetch reveals is recorded in the history, as a poll
     records it; `on_transitions(transitions)` is then called with it (only by
     the caller that made the upstream call, and only when there is one), so a
-    task can act on it as it does after a poll (release claims of a device Up).
+    task can act on it as it does after a poll (end the claims of devices Up for long).
 
     Single flight: concurrent callers for the same device make one upstream
     call. The first takes a short per-device lock and publishes its answer (or

@@ -16,6 +16,7 @@ KINDS = {
     "notifications": "Notifications",
     "firmware": "Firmware",
     "notes": "Notes",
+    "claims": "Claims",
 }
 
 

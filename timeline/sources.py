@@ -23,9 +23,10 @@ from accounts.models import AuditEntry
 from alerts.models import Delivery
 from campaigns.models import CampaignDevice, Outcome
 from controlapi.records import Device
+from devices import claims as claim_life
 from devices.change_models import ChangedRecord, RecordedChange
 from devices.history_models import StatusChange
-from devices.models import ActionRecord
+from devices.models import ActionRecord, ClaimEvent
 from devices.note_models import Note
 from operations.models import HeadlessRecord
 from timeline.entries import Entry, duration_words
@@ -273,6 +274,41 @@ def notes(reading: Reading) -> list[Entry]:
     return entries
 
 
+# --- claims ("I'm on it") ------------------------------------------------------------
+
+CLAIM_TITLES = {
+    ClaimEvent.Kind.TAKEN: "Claimed: I'm on it",
+    ClaimEvent.Kind.RELEASED: "Claim released",
+    ClaimEvent.Kind.ENDED: "Claim ended",
+}
+
+
+def claims(reading: Reading) -> list[Entry]:
+    """Who took the device and with which note, and how each claim ended: released by whom,
+    or by itself once the device had stayed Up (devices.claims)."""
+    rows = _scoped(ClaimEvent.objects.filter(device_id=reading.device.id), reading.scope)
+    return [
+        Entry(kind="claims", at=event.at, key=f"claim-{event.pk}",
+              title=CLAIM_TITLES[event.kind], who=event.by,
+              detail=_claim_words(event))
+        for event in _page(rows, reading, "at")
+    ]  # fmt: skip
+
+
+def _claim_words(event: ClaimEvent) -> str:
+    """ "Note: …. With the devices that went Down together." when taken; whose claim it was
+    and why it ended otherwise."""
+    note = f"Note: {event.note}." if event.note else "No note."
+    if event.kind == ClaimEvent.Kind.TAKEN:
+        group = " With the devices that went Down together." if event.group_key else ""
+        return note + group
+    whose = f"{event.holder}'s claim. {note}"
+    if event.kind == ClaimEvent.Kind.ENDED:
+        kept_up = duration_words(claim_life.KEPT_UP)
+        return f"{whose} It ended by itself: the device stayed Up for {kept_up}."
+    return whose
+
+
 # The sources, by the kind the filter names them with.
 SOURCES = {
     "status": status_changes,
@@ -283,4 +319,5 @@ SOURCES = {
     "notifications": notifications,
     "firmware": firmware,
     "notes": notes,
+    "claims": claims,
 }

@@ -1,11 +1,13 @@
 """The Celery tasks: thin wrappers that read settings, call the poll services and
 create the organizations the fleet shows."""
 
+from datetime import timedelta
+
 import pytest
 
 from accounts.models import Organization
-from devices import tasks
-from devices.models import Claim
+from devices import claims, tasks
+from devices.models import Claim, ClaimEvent
 from fleet import polling
 from fleet.locks import RedisLock
 from fleet.store.queries import DeviceQuery
@@ -95,19 +97,33 @@ def claimed_down_device(model, still_fleet, cache_settings, django_user_model):
     return 1030
 
 
-def test_a_poll_that_sees_a_claimed_device_come_up_releases_the_claim(
+def test_a_poll_that_sees_a_claimed_device_come_up_keeps_the_claim_a_while(
     claimed_down_device, still_fleet
 ):
+    still_fleet.set_status(claimed_down_device, up=True)
+
+    tasks.poll_fleet.apply()  # it may go Down again: a flap
+
+    assert Claim.objects.filter(device_id=claimed_down_device).exists()
+
+
+def test_a_poll_ends_the_claim_of_a_device_up_for_long_enough(
+    claimed_down_device, still_fleet, monkeypatch
+):
+    monkeypatch.setattr(claims, "KEPT_UP", timedelta(0))  # Up at all is Up long enough
     still_fleet.set_status(claimed_down_device, up=True)
 
     tasks.poll_fleet.apply()  # nobody reads the triage board
 
     assert not Claim.objects.filter(device_id=claimed_down_device).exists()
+    ended = ClaimEvent.objects.get(kind=ClaimEvent.Kind.ENDED)
+    assert (ended.device_id, ended.holder, ended.by) == (claimed_down_device, "oncall", "")
 
 
-def test_a_refresh_that_sees_a_claimed_device_come_up_releases_the_claim(
-    claimed_down_device, still_fleet
+def test_a_refresh_ends_the_claim_of_a_device_up_for_long_enough(
+    claimed_down_device, still_fleet, monkeypatch
 ):
+    monkeypatch.setattr(claims, "KEPT_UP", timedelta(0))
     still_fleet.set_status(claimed_down_device, up=True)
 
     tasks.refresh_device.apply(args=[claimed_down_device])  # "refresh now" on its page
