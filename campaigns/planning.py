@@ -28,7 +28,7 @@ from django.db.models import F
 
 from accounts import tenancy
 from campaigns.errors import CampaignError
-from campaigns.models import Campaign, CampaignDevice, Outcome
+from campaigns.models import FINAL, Campaign, CampaignDevice, Outcome
 from campaigns.waves import wave_sizes
 from controlapi import errors
 from devices import list_selectors
@@ -78,6 +78,13 @@ def plan_devices(campaign: Campaign) -> Plan:
     found.sort(key=lambda d: d.id)
     if not found:
         raise CampaignError("No device matches this campaign's target: nothing to update.")
+    busy = _still_updated_elsewhere(campaign, [d.id for d in found])
+    if busy:
+        said = _busy_words(busy)
+        found = [d for d in found if d.id not in busy]
+        if not found:
+            raise CampaignError(f"Nothing was started: {said}.")
+        plan.left_out = "; ".join(filter(None, [plan.left_out, said]))
     if len(found) > MAX_DEVICES:
         raise CampaignError(
             f"{len(found)} devices is more than one campaign updates ({MAX_DEVICES}): "
@@ -86,6 +93,32 @@ def plan_devices(campaign: Campaign) -> Plan:
     plan.devices = found
     plan.sizes = wave_sizes(len(found), campaign.canary, campaign.waves)
     return plan
+
+
+# A campaign not over (a stopped one may be resumed) may still send to its devices.
+NOT_OVER = (Campaign.State.RUNNING, Campaign.State.PAUSED, Campaign.State.STOPPED)
+
+
+def _still_updated_elsewhere(campaign: Campaign, device_ids: list[int]) -> dict[int, int]:
+    """device id -> the other campaign not over that may still send to it or is following
+    its update: one device gets one update at a time."""
+    rows = (
+        CampaignDevice.objects.filter(campaign__state__in=NOT_OVER, device_id__in=device_ids)
+        .exclude(campaign=campaign)
+        .exclude(outcome__in=FINAL)
+        .exclude(outcome=Outcome.CONFIRMED, soaked=True)
+        .values_list("device_id", "campaign_id")
+    )
+    return dict(rows)
+
+
+def _busy_words(busy: dict[int, int]) -> str:
+    others = ", ".join(str(pk) for pk in sorted(set(busy.values())))
+    one = len(set(busy.values())) == 1
+    return (
+        f"{len(busy)} device{'s' if len(busy) != 1 else ''} left out: "
+        f"campaign{'' if one else 's'} {others} {'is' if one else 'are'} still updating them"
+    )
 
 
 def _devices_of_view(campaign: Campaign) -> set[int]:

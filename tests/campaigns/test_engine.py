@@ -453,3 +453,26 @@ def test_a_campaign_whose_devices_are_all_on_the_image_finishes_saying_so(
     page = client_of(tenant_admin).get(f"/campaigns/{campaign.pk}/").content.decode()
     assert '<th scope="col">Already on the image</th>' in page
     assert "finished: nothing sent, every device already on the image" in page
+
+
+def test_a_device_another_campaign_is_still_updating_is_left_out_and_said(
+    fleet, target_devices, tenant_admin
+):
+    """Before, a second campaign (the form sent again, or another image) took the same
+    devices while the first was still sending to them: two updates for one device at once."""
+    devices = target_devices(ORG_A)
+    all_up(fleet, devices)
+    first = _campaign(tenant_admin, serials=tuple(d.serial_number for d in devices[:4]))
+    services.start_campaign(campaign=first, user=tenant_admin)
+    second = _campaign(tenant_admin)
+
+    services.start_campaign(campaign=second, user=tenant_admin)
+
+    taken = set(CampaignDevice.objects.filter(campaign=second).values_list("device_id", flat=True))
+    assert taken == {d.id for d in devices[4:]}
+    said = f"4 devices left out: campaign {first.pk} is still updating them"
+    assert any(said in text for text in _texts(second))
+
+    only_those = _campaign(tenant_admin, serials=tuple(d.serial_number for d in devices[:4]))
+    with pytest.raises(services.CampaignError, match=f"campaign {first.pk} is still updating"):
+        services.start_campaign(campaign=only_those, user=tenant_admin)
