@@ -163,8 +163,10 @@ def _list_context(
             if d.organization_id is not None and d.organization_id not in names
         }
     )
-    if not scope.all:
-        choices = [o for o in choices if o.upstream_id in scope.ids]
+    # The filter's choices are the user's organizations, not the page's narrowed scope (a
+    # saved view of one organization): its own filter must stay shown, and so be kept.
+    if not request.scope.all:
+        choices = [o for o in choices if o.upstream_id in request.scope.ids]
     can_act = _can_act(request.user)
     # Windows are few: read once per page, each row tested against them.
     windows = windows_in_force(now, org_ids) if listing.items else []

@@ -106,3 +106,27 @@ def test_a_shared_view_saved_by_one_tenant_shows_another_only_theirs(
         "href", f"/views/{view.pk}/"
     )
     screenshot("saved-view-tile")
+
+
+def test_a_view_of_one_organization_keeps_it_when_its_list_is_refined(
+    fleet, admin_a, page, login, screenshot
+):
+    """Before, a view saved with an organization filter showed no Organization select on its
+    page, and the filter form dropped the organization when anything else was changed: the
+    list widened to the user's every organization."""
+    view = SavedView.objects.create(
+        owner=admin_a, name="Shared org down",
+        query={"status": "down", "organization": str(ORG_SHARED)},
+    )  # fmt: skip
+    login(admin_a.username, PASSWORD)
+    page.goto(f"/views/{view.pk}/")
+    expect(page.locator("#fleet-organization")).to_have_value(str(ORG_SHARED))
+
+    page.get_by_label("Search").fill("-")
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_url(re.compile(r"adjusted=1"))
+    screenshot("saved-view-refined")
+
+    assert f"organization={ORG_SHARED}" in page.url
+    assert shown_organizations(page) <= {f"Test organization {ORG_SHARED}"}
+    expect(page.locator("#fleet-organization")).to_have_value(str(ORG_SHARED))
