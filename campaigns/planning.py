@@ -67,10 +67,12 @@ def plan_devices(campaign: Campaign) -> Plan:
     if campaign.serials:
         wanted = set(campaign.serials)
         found = [d for d in found if d.serial_number in wanted]
-        missing = len(wanted) - len(found)
+        missing = sorted(wanted - {d.serial_number for d in found})
         if missing:
+            named = ", ".join(missing[:10]) + (" …" if len(missing) > 10 else "")
             plan.left_out = (
-                f"{missing} serial number{'s' if missing != 1 else ''} not found in the target"
+                f"{len(missing)} serial number{'s' if len(missing) != 1 else ''} not found in "
+                f"the target: {named}"
             )
     if campaign.saved_view_id or campaign.saved_view_name:
         in_view = _devices_of_view(campaign)

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from campaigns import engine, services
+from campaigns import engine, selectors, services
 from campaigns.models import Campaign, CampaignDevice, Outcome
 from controlapi import ControlAPI
 from tests.campaigns.conftest import (
@@ -298,7 +298,9 @@ def test_only_the_serial_numbers_given_are_updated(fleet, target_devices, tenant
 
     assert campaign.state == Campaign.State.FINISHED
     assert patches(fleet) == patched(needing(chosen))
-    assert "1 serial number not found in the target" in _texts(campaign)[1]
+    assert "1 serial number not found in the target: NOT-A-SERIAL" in _texts(campaign)[1]
+    # Finished: no wave is shown as the current one any more.
+    assert not any(row["current"] for row in selectors.progress(campaign))
 
 
 def test_a_roll_back_takes_the_devices_reached_back_to_the_previous_image(
