@@ -35,12 +35,15 @@ def campaign_for(user, campaign_id: int) -> Campaign:
 def progress(campaign: Campaign) -> list[dict]:
     """Per wave: its figures, the stop rules' figures against their thresholds."""
     rows = []
+    # A finished or cancelled campaign has no wave under way.
+    under_way = campaign.state in (Campaign.State.RUNNING, Campaign.State.PAUSED,
+                                   Campaign.State.STOPPED)  # fmt: skip
     for figures in rules.wave_figures(campaign):
         rows.append(
             {
                 "figures": figures,
                 "name": "Canary" if figures.wave == 1 else f"Wave {figures.wave}",
-                "current": figures.wave == campaign.wave,
+                "current": under_way and figures.wave == campaign.wave,
                 "failed_over": figures.failed_percent > campaign.max_failed_percent,
                 "down_excess": max(0.0, figures.down_percent - figures.baseline_percent),
                 "down_over": figures.down_percent - figures.baseline_percent
