@@ -312,6 +312,7 @@ def test_a_window_ended_before_it_started_is_cancelled_and_says_so(
     assert f"Maintenance window {window.pk} cancelled: it will not start." in shown
     planned = window.starts_at.strftime("%Y-%m-%d %H:%M")
     assert "Cancelled before it started (planned from <time" in shown and planned in shown
+    assert ">cancelled</span>" in shown  # its state, not "ended"
     past = client.get("/maintenance-windows/").content.decode()
     assert "Cancelled before it started" in past
     row = past[past.index(f'data-window="{window.pk}"') :]
