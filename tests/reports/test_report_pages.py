@@ -246,3 +246,11 @@ def test_the_old_organizations_report_keeps_the_devices_changes_from_its_time_th
     rows = list(csv.DictReader(io.StringIO(answer.content.decode())))
     moved = next(r for r in rows if r["row"] == "device" and r["device_id"] == str(MOVED))
     assert (moved["outages"], moved["longest_outage_seconds"]) == ("1", "150")
+
+
+def test_the_charts_legend_tells_no_data_from_a_poller_gap(client_of, tenant_admin, history):
+    """Before, days with no history yet were drawn in a grey the legend called nothing, read
+    as "poller gap" beside "No gaps in this range"."""
+    page = client_of(tenant_admin).get("/reports/", query(period="week")).content.decode()
+    assert 'class="bar-none"' in page
+    assert '<span class="legend-none">no data (before the history, or ahead)</span>' in page
