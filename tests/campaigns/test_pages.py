@@ -58,6 +58,11 @@ def test_a_campaign_is_made_from_the_form_and_followed_on_its_page(
         assert entry.username == "tenant-admin"
 
 
+def test_the_form_speaks_of_updates_not_of_http_methods(fleet, tenant_admin, client_of):
+    page = client_of(tenant_admin).get("/campaigns/new/").content.decode()
+    assert "the first update sent, only when you start it" in page and "PATCH" not in page
+
+
 def test_a_refused_form_keeps_what_was_typed(fleet, tenant_admin, client_of):
     response = client_of(tenant_admin).post("/campaigns/new/", FORM | {"waves": "10%,50%"})
     assert response.status_code == 400
