@@ -23,7 +23,6 @@ from alerts.models import (
 )
 from common import integers
 from devices import device_ids
-from devices.list_selectors import organization_names
 
 FLEET_WIDE = "fleet"
 MAX_DESTINATIONS = 20
@@ -192,10 +191,10 @@ class RuleForm(forms.Form):
                                                "destinations.")  # fmt: skip
         data["kept"] = kept
         data["removed"] = [d for d in self.stored if d.pk in removed]
-        organization, ids = data.get("organization"), data.get("device_ids")
-        if organization is not None and ids:
-            # A fleet-wide rule (NOC staff) may name any device; an organization's, only its own.
-            name = organization_names([organization])[organization]
-            if said := device_ids.problem(organization, ids, name):
-                self.add_error("device_ids", said)
+        # A fleet-wide rule (NOC staff) may name any device; an organization's, only its own.
+        organization = data.get("organization")
+        if organization is not None and (
+            said := device_ids.problem(organization, data.get("device_ids") or ())
+        ):
+            self.add_error("device_ids", said)
         return data

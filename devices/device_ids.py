@@ -8,14 +8,14 @@ from collections.abc import Iterable
 
 import redis
 
-from devices import configured
+from devices import configured, list_selectors
 
 log = logging.getLogger(__name__)
 
 
-def problem(organization_id: int, device_ids: Iterable[int], org_name: str) -> str:
-    """Why these device ids cannot be a window of this organization ("" when they can).
-    Another organization's device and an unknown id get the same words."""
+def problem(organization_id: int, device_ids: Iterable[int]) -> str:
+    """Why these device ids cannot be the devices of this organization's form ("" when they
+    can). Another organization's device and an unknown id get the same words."""
     ids = sorted(set(device_ids))
     if not ids:
         return ""
@@ -40,6 +40,7 @@ def problem(organization_id: int, device_ids: Iterable[int], org_name: str) -> s
     if not outside:
         return ""
     listed = ", ".join(str(i) for i in outside[:10]) + (" …" if len(outside) > 10 else "")
+    org_name = list_selectors.organization_names([organization_id])[organization_id]
     return (
         f"Not {'a device' if len(outside) == 1 else 'devices'} of {org_name}: {listed} "
         "(unknown ids, or another organization's)."

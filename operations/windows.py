@@ -35,8 +35,7 @@ def create(spec: services.WindowSpec, *, now: datetime, user=None, actor: str = 
     The caller has checked that the user may do maintenance in its organization."""
     problems = services.problems(spec, now)
     if "device_ids" not in problems:
-        name = organization_names([spec.organization_id])[spec.organization_id]
-        said = device_ids.problem(spec.organization_id, spec.device_ids, name)
+        said = device_ids.problem(spec.organization_id, spec.device_ids)
         if said:
             problems["device_ids"] = [said]
     if problems:
