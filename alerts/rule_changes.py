@@ -25,11 +25,6 @@ class NameTaken(Exception):
         self.rule = rule
 
 
-def _ensure_name_free(name: str, organization_id: int | None, excluding: int | None = None):
-    if taken := same_name(name, organization_id, excluding=excluding):
-        raise NameTaken(taken)
-
-
 def _record(user, action: str, rule: AlertRule, **extra) -> None:
     audit.record_action(
         user=user, action=action, result=audit.OK, organization_id=rule.organization_id,
@@ -58,12 +53,10 @@ def create_rule(*, user, data: dict, key: str | None = None) -> AlertRule:
     another rule of the organization has the name."""
     tenancy.ensure_allowed(user, tenancy.ALERT_RULES, data["organization"])
     form_keys.require(key)
-    if key is not None:
-        # Before the name: the form sent again hears what it made, not that the name is taken.
-        sent = AlertRule.objects.filter(create_key=key)
-        if (earlier := form_keys.made_before(sent, user=user, owner="created_by_id")) is not None:
-            raise form_keys.SentBefore(earlier)
-    _ensure_name_free(data["name"], data["organization"])
+    taken = same_name(data["name"], data["organization"])
+    # The rule made under this very key is the form sent again: its create below says so.
+    if taken is not None and (key is None or taken.create_key != key):
+        raise NameTaken(taken)
     try:
         with transaction.atomic():
             rule = AlertRule.objects.create(
@@ -92,9 +85,10 @@ def update_rule(*, user, rule: AlertRule, data: dict) -> AlertRule:
     tenancy.ensure_allowed(user, tenancy.ALERT_RULES, rule.organization_id)
     tenancy.ensure_allowed(user, tenancy.ALERT_RULES, data["organization"])
     renamed = rule.name.strip().lower() != data["name"].strip().lower()
-    if renamed or rule.organization_id != data["organization"]:
-        # Only then: two rules named alike before names were checked may still be edited.
-        _ensure_name_free(data["name"], data["organization"], excluding=rule.pk)
+    moved = renamed or rule.organization_id != data["organization"]
+    # Only then: two rules named alike before names were checked may still be edited.
+    if moved and (taken := same_name(data["name"], data["organization"], excluding=rule.pk)):
+        raise NameTaken(taken)
     with transaction.atomic():
         rule.organization_id = data["organization"]
         for field in RULE_FIELDS:
