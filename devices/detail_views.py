@@ -29,6 +29,7 @@ from devices import (
     form_keys,
     in_maintenance,
     notes,
+    pending_words,
     refresh_requests,
     selectors,
     tasks,
@@ -44,26 +45,6 @@ NOT_QUEUED = (
     "The refresh could not be started: the task queue (Redis) is unreachable. Showing the "
     "last copy; try again in a minute."
 )
-
-# Pending-settings entries in words. Unknown names are shown as they came.
-PENDING_WORDS = {
-    "reboot_scheduled": "Reboot scheduled",
-    "factory_reset": "Factory reset pending",
-    "device_factory_reset": "Device-only factory reset pending",
-    "sync": "Configuration sync pending",
-    "reconf": "Configuration re-apply pending",
-    "debug": "Debug mode change pending",
-    "firmware_update": "Firmware update pending",
-}
-
-
-def describe_pending(entry) -> str:
-    words = PENDING_WORDS.get(entry.name, entry.name.replace("_", " ").capitalize())
-    if entry.value is None:
-        return words
-    if entry.name == "reboot_scheduled":
-        return f"{words} at {entry.value}"
-    return f"{words}: {entry.value}"
 
 
 def map_point(latitude: Decimal | None, longitude: Decimal | None):
@@ -115,7 +96,7 @@ def detail_context(
         "device": device,
         "read": read,
         "organization_name": organization_name(org),
-        "pending": [describe_pending(p) for p in device.pending_settings],
+        "pending": [pending_words.in_words(p) for p in device.pending_settings],
         "point": map_point(device.latitude, device.longitude),
         "plain_actions": [a for a in actions if not a["spec"].danger],
         "danger_actions": [a for a in actions if a["spec"].danger],

@@ -27,6 +27,7 @@ from django.utils.translation import get_language
 from common.device_names import shown_name
 from common.elapsed import UNDER_A_MINUTE
 from controlapi.records import Device
+from devices import pending_words
 from devices.list_filters import COLUMN_KEYS
 from maintenance_windows.in_force import window_for
 from maintenance_windows.models import MaintenanceWindow
@@ -113,7 +114,7 @@ def _status(status: str) -> tuple[str, str]:
 
 def _pending(device: Device) -> tuple[tuple[str, str], ...]:
     return tuple(
-        (f"{s.name}: {s.value}" if s.value else str(s.name), str(s.name))
+        (pending_words.in_words(s), pending_words.name_in_words(s.name))
         for s in device.pending_settings
     )
 

@@ -67,6 +67,7 @@ from devices import (
     history_selectors,
     list_selectors,
     notes,
+    pending_words,
     selectors,
 )
 from devices.models import Claim
@@ -121,6 +122,10 @@ class Row:
     can_claim: bool = False
     maintenance: Maintenance | None = None
     warning: str = ""  # its pinned note, in words (devices.notes)
+
+    @property
+    def stuck_in_words(self) -> list[str]:
+        return [pending_words.name_in_words(name) for name in self.stuck]
 
 
 @dataclass(frozen=True)
