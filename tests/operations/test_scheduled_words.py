@@ -73,3 +73,19 @@ def test_the_list_shows_the_status_in_words_as_a_badge(
     assert f'<span class="badge badge-{tone}">{words}</span>' in content
     if code != words:
         assert f"<td>{code}" not in content
+
+
+def test_whether_the_device_is_online_reads_not_checked_until_a_refresh_asks(
+    cached_fleet, device_of_org, tenant_admin, client_of
+):
+    client = client_of(tenant_admin)
+    schedule(client, device_of_org(5).serial_number)
+    record = HeadlessRecord.objects.get()
+
+    before = client.get("/operations/").content.decode()
+    after = client.post(f"/operations/{record.pk}/refresh/", follow=True).content.decode()
+
+    assert ">not checked yet</span></td>" in before
+    assert "<td>—</td>" not in before
+    assert "not checked yet" not in after
+    assert "<td>yes</td>" in after
