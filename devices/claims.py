@@ -1,11 +1,12 @@
 """How a claim ("I'm on it", devices.models.Claim) ends, and its history.
 
 A claim stays with its device while the device is in trouble: a brief Up (a flap) keeps
-it. It ends when a person releases it, or once its device has stayed Up for KEPT_UP:
-after each fleet poll (`end_claims_up_again`) and on the triage board
-(`end_claims_off_board`, for claims of devices it no longer lists: a device Up with
-pending settings stuck keeps its claim while the board lists it). Every step is kept as
-a ClaimEvent, which the device's timeline shows.
+it. It ends when a person releases it, once its device has stayed Up for KEPT_UP, or
+once its device is no longer in the fleet's snapshot (deleted, upstream or here): after
+each fleet poll (`end_claims_up_again`) and on the triage board (`end_claims_off_board`,
+for claims of devices it no longer lists: a device Up with pending settings stuck keeps
+its claim while the board lists it). Every step is kept as a ClaimEvent, which the
+device's timeline shows.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ KEPT_UP = FLAP_WINDOW
 TAKEN = ClaimEvent.Kind.TAKEN
 RELEASED = ClaimEvent.Kind.RELEASED
 ENDED = ClaimEvent.Kind.ENDED
+GONE = ClaimEvent.Kind.GONE
 
 
 def record(claims: Iterable[Claim], kind: str, *, by: str = "", at: datetime | None = None):
@@ -65,9 +67,11 @@ def end_claims_off_board(claims, model: ReadModel, *, now: datetime) -> int:
 
 def _end_up(claims, model: ReadModel, *, now: datetime, with_pending: bool) -> int:
     held = list(claims)
-    if not held:
+    # Without a snapshot every device looks absent: nothing is known to have left.
+    if not held or model.snapshot_info() is None:
         return 0
     devices = model.get_devices(c.device_id for c in held)
+    gone = [c.pk for c in held if c.device_id not in devices]
     over = [
         c.pk
         for c in held
@@ -75,9 +79,12 @@ def _end_up(claims, model: ReadModel, *, now: datetime, with_pending: bool) -> i
         and up_for_long(device, now=now)
         and (with_pending or not device.pending_settings)
     ]
-    if not over:
-        return 0
-    return end(Claim.objects.filter(pk__in=over), ENDED, at=now)
+    ended = 0
+    if gone:
+        ended += end(Claim.objects.filter(pk__in=gone), GONE, at=now)
+    if over:
+        ended += end(Claim.objects.filter(pk__in=over), ENDED, at=now)
+    return ended
 
 
 def up_for_long(device: Device, *, now: datetime) -> bool:

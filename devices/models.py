@@ -59,12 +59,14 @@ class Claim(models.Model):
 class ClaimEvent(models.Model):
     """One step of a device's claim, kept after the claim itself is gone so that its
     timeline says who worked on the device: taken (or its note changed), released by a
-    person, or ended by the dashboard once the device had stayed Up. Written once."""
+    person, or ended by the dashboard once the device had stayed Up or left the fleet.
+    Written once; pruned with the status history (devices.tasks.prune_history)."""
 
     class Kind(models.TextChoices):
         TAKEN = "taken", "Claimed"
         RELEASED = "released", "Released"
         ENDED = "ended", "Ended: the device stayed Up"
+        GONE = "gone", "Ended: the device left the fleet"
 
     device_id = models.PositiveIntegerField()
     organization_id = models.PositiveIntegerField(null=True, blank=True)

@@ -32,6 +32,7 @@ from django.db import DatabaseError
 from accounts.models import ensure_organizations
 from controlapi import errors
 from devices import claims, configured, history_store, refresh_requests
+from devices.models import ClaimEvent
 from fleet import full_poll, polling
 from fleet.full_poll import FullPollPlan
 from fleet.poll_failures import failure_kind
@@ -315,9 +316,11 @@ def _after_refresh(transitions) -> None:
 
 @shared_task(name="devices.tasks.prune_history", ignore_result=True, soft_time_limit=1800)
 def prune_history() -> str:
-    """Beat: delete durable history older than HISTORY_RETENTION_DAYS, in batches."""
+    """Beat: delete durable history older than HISTORY_RETENTION_DAYS, in batches, and the
+    claims' steps of that age (a few per outage: one statement)."""
     cutoff = datetime.now(UTC) - timedelta(days=settings.HISTORY_RETENTION_DAYS)
     deleted = history_store.prune(older_than=cutoff)
+    deleted += ClaimEvent.objects.filter(at__lt=cutoff).delete()[0]
     if deleted:
         log.info("pruned %s history rows older than %s", deleted, cutoff.isoformat())
     return f"{deleted} rows pruned"

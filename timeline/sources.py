@@ -280,12 +280,13 @@ CLAIM_TITLES = {
     ClaimEvent.Kind.TAKEN: "Claimed: I'm on it",
     ClaimEvent.Kind.RELEASED: "Claim released",
     ClaimEvent.Kind.ENDED: "Claim ended",
+    ClaimEvent.Kind.GONE: "Claim ended",
 }
 
 
 def claims(reading: Reading) -> list[Entry]:
     """Who took the device and with which note, and how each claim ended: released by whom,
-    or by itself once the device had stayed Up (devices.claims)."""
+    or by itself once the device had stayed Up or left the fleet (devices.claims)."""
     rows = _scoped(ClaimEvent.objects.filter(device_id=reading.device.id), reading.scope)
     return [
         Entry(kind="claims", at=event.at, key=f"claim-{event.pk}",
@@ -306,6 +307,8 @@ def _claim_words(event: ClaimEvent) -> str:
     if event.kind == ClaimEvent.Kind.ENDED:
         kept_up = duration_words(claim_life.KEPT_UP)
         return f"{whose} It ended by itself: the device stayed Up for {kept_up}."
+    if event.kind == ClaimEvent.Kind.GONE:
+        return f"{whose} It ended by itself: the device is no longer in the fleet."
     return whose
 
 

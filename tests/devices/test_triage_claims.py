@@ -6,12 +6,14 @@ The polls here are the worker's (devices.tasks), which end claims after each pol
 the demo."""
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.conf import settings
 
+from controlapi import ControlAPI
 from devices import claims, configured, tasks
-from devices.models import Claim
+from devices.models import Claim, ClaimEvent
 from tests.fixtures.users import ORG_A
 
 pytestmark = pytest.mark.django_db
@@ -127,3 +129,39 @@ def test_a_claim_on_a_stuck_device_up_for_long_is_not_ended_by_a_poll(
     assert "chasing the pending config" in board_row(
         client.get("/triage/").content.decode(), "stuck", device.id
     )
+
+
+def test_a_claim_ends_when_its_device_leaves_the_fleet(
+    client_of, operator, noc, worker_poll, still_fleet, all_devices
+):
+    device = next(d for d in all_devices() if d.organization_id == ORG_A and not d.pending_settings)
+    still_fleet.set_status(device.id, up=False)
+    worker_poll()
+    client_of(operator).post(f"/triage/{device.id}/claim/?view=list", {"note": NOTE})
+    with ControlAPI(settings.CONTROL_API_URL, settings.CONTROL_API_TOKEN) as api:
+        api.delete_device(device.id)
+
+    tasks.poll_fleet.apply(kwargs={"mode": "full"})  # the poll that finds it gone
+
+    assert not Claim.objects.filter(device_id=device.id).exists()
+    step = ClaimEvent.objects.filter(device_id=device.id).latest("at")
+    assert (step.kind, step.holder) == (ClaimEvent.Kind.GONE, "operator")
+
+
+def test_no_claim_ends_for_want_of_a_snapshot(claimed, redis_client, key_prefix):
+    """Redis emptied (a restart without persistence): no device is known, none has left."""
+    for key in redis_client.scan_iter(f"{key_prefix}*"):
+        redis_client.delete(key)
+
+    claims.end_claims_up_again(configured.read_model(for_pages=False), now=datetime.now(UTC))
+
+    assert Claim.objects.filter(device_id=claimed.id).exists()
+
+
+def test_claim_steps_are_pruned_with_the_status_history(claimed, settings):
+    ClaimEvent.objects.update(at=datetime.now(UTC) - timedelta(days=31))
+    settings.HISTORY_RETENTION_DAYS = 30
+
+    tasks.prune_history.apply().get()
+
+    assert not ClaimEvent.objects.exists()
