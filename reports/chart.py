@@ -1,6 +1,7 @@
 """The report's chart as coordinates for a server-drawn SVG (no script, no inline style):
-one bar per bucket (its availability, 0 to 100 %), and below them a strip marking the
-poller's gaps and the maintenance windows along the range."""
+one bar per bucket (its availability, 0 to 100 %), below them a strip marking the
+poller's gaps and the maintenance windows along the range, and under it the buckets'
+times (every bar's up to MAX_TICKS, else every second, third, … one)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from datetime import datetime
 from reports.uptime import Report
 
 WIDTH, BARS_HEIGHT, STRIP, PAD = 600, 140, 10, 2
+MAX_TICKS = 8
 
 
 @dataclass(frozen=True)
@@ -23,9 +25,20 @@ class Rect:
 
 
 @dataclass(frozen=True)
+class Tick:
+    """A bucket's time under its bar; `percent` of the width (the axis is drawn apart from
+    the stretched bars, so its text keeps its shape); `anchor`: SVG text-anchor."""
+
+    percent: float
+    label: str
+    anchor: str
+
+
+@dataclass(frozen=True)
 class Chart:
     bars: list[Rect]
     marks: list[Rect]
+    ticks: list[Tick]
     height: int = BARS_HEIGHT + STRIP + 2 * PAD
     width: int = WIDTH
     strip_y: int = BARS_HEIGHT + PAD
@@ -64,4 +77,18 @@ def bars(report: Report) -> Chart:
         )
         for s in spans
     ]
-    return Chart(bars=drawn, marks=marks)
+    return Chart(bars=drawn, marks=marks, ticks=_ticks(report, x))
+
+
+def _ticks(report: Report, x) -> list[Tick]:
+    """One label per bar, or per every n-th bar: hours for a day, else the bucket's day."""
+    buckets = report.bars
+    step = max(1, -(-len(buckets) // MAX_TICKS))
+    shape = "%H:%M" if report.period.days == 1 else "%b %d"
+    ticks = []
+    for bar in buckets[::step]:
+        percent = round((x(bar.start) + x(bar.end)) / 2 / WIDTH * 100, 1)
+        anchor = "start" if percent < 4 else "end" if percent > 96 else "middle"
+        label = f"{bar.start.astimezone(report.period.zone):{shape}}"
+        ticks.append(Tick(percent, label, anchor))
+    return ticks

@@ -4,6 +4,7 @@ defusing, and Redis down (PostgreSQL is the source: the page still answers)."""
 
 import csv
 import io
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -254,3 +255,22 @@ def test_the_charts_legend_tells_no_data_from_a_poller_gap(client_of, tenant_adm
     page = client_of(tenant_admin).get("/reports/", query(period="week")).content.decode()
     assert 'class="bar-none"' in page
     assert '<span class="legend-none">no data (before the history, or ahead)</span>' in page
+
+
+def _ticks(page: str) -> list[str]:
+    axis = re.search(r'<svg class="report-ticks".*?</svg>', page, re.S).group(0)
+    return re.findall(r"<text [^>]*>([^<]+)</text>", axis)
+
+
+@pytest.mark.parametrize(
+    ("period", "labels"),
+    [
+        ("day", ["00:00", "03:00", "06:00", "09:00", "12:00", "15:00", "18:00", "21:00"]),
+        ("week", ["Mar 02", "Mar 03", "Mar 04", "Mar 05", "Mar 06", "Mar 07", "Mar 08"]),
+        ("month", ["Mar 01", "Mar 05", "Mar 09", "Mar 13", "Mar 17", "Mar 21", "Mar 25", "Mar 29"]),
+    ],
+)
+def test_the_chart_names_the_time_of_its_bars(client_of, tenant_admin, history, period, labels):
+    """Before, the bars had no times under them: a dip could be read only by hovering."""
+    page = client_of(tenant_admin).get("/reports/", query(period=period)).content.decode()
+    assert _ticks(page) == labels
