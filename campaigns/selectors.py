@@ -71,6 +71,34 @@ def outcome_counts(campaign: Campaign) -> list[tuple[str, str, int]]:
     return [(o.value, o.label, counts[o.value]) for o in Outcome if counts[o.value]]
 
 
+def serials_outside_target(campaign: Campaign) -> list[str] | None:
+    """A draft's serial numbers that are not devices of its organization (and type) in the
+    cached fleet, in the order given; None when the fleet cache cannot tell (unreachable, or
+    no snapshot yet). A serial of another organization is told apart from none only by
+    being listed: the draft's author may not see that organization."""
+    if not campaign.serials:
+        return []
+    try:
+        model = configured.read_model()
+        if model.snapshot_info() is None:
+            return None
+        found = model.find_serials(campaign.serials)
+        devices = model.get_devices(found.values())
+    except redis.RedisError as error:
+        log.warning("fleet cache unreachable, serial numbers not checked: %s", error)
+        return None
+
+    def in_target(serial: str) -> bool:
+        device = devices.get(found.get(serial, -1))
+        return (
+            device is not None
+            and device.organization_id == campaign.organization_id
+            and (not campaign.type_id or device.type == campaign.type_id)
+        )
+
+    return [s for s in dict.fromkeys(campaign.serials) if not in_target(s)]
+
+
 def type_suggestions(scope: tenancy.OrgScope) -> list[tuple[int, str]]:
     """(type id, name) of the types the cached fleet holds in the scope; empty without Redis."""
     try:

@@ -87,6 +87,7 @@ def campaign_detail(request, campaign_id: int):
     context = {
         "campaign": campaign,
         "target": target_words(campaign),
+        "outside": _serials_outside(campaign),
         "window": describe_window(campaign),
         "waves": selectors.progress(campaign),
         "counts": selectors.outcome_counts(campaign),
@@ -101,6 +102,23 @@ def campaign_detail(request, campaign_id: int):
     partial = request.htmx and not request.htmx.history_restore_request
     template = "campaigns/detail.html#progress" if partial else "campaigns/detail.html"
     return render(request, template, context)
+
+
+SERIALS_NAMED = 20
+
+
+def _serials_outside(campaign) -> dict | None:
+    """A draft's serial numbers not in its target now, for the page: the first
+    SERIALS_NAMED of them, how many more; None when there is nothing to say."""
+    if campaign.state != "draft" or not campaign.serials:
+        return None
+    outside = selectors.serials_outside_target(campaign)
+    if outside == []:
+        return None
+    if outside is None:
+        return {"unknown": True}
+    return {"named": outside[:SERIALS_NAMED], "more": len(outside) - SERIALS_NAMED,
+            "count": len(outside), "of": len(set(campaign.serials))}  # fmt: skip
 
 
 CHANGES = {

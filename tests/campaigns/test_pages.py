@@ -6,6 +6,7 @@ import pytest
 from accounts.models import AuditEntry, Organization
 from campaigns import engine, services
 from campaigns.models import Campaign
+from devices import tasks
 from tests.campaigns.conftest import IMAGE, TYPE, all_up, needing
 from tests.fixtures.users import ORG_A
 
@@ -424,3 +425,36 @@ def test_an_uploaded_line_too_long_for_a_csv_cell_is_refused_in_words(
     assert response.status_code == 400
     assert "Line 2 could not be read: field larger than field limit" in response.content.decode()
     assert not Campaign.objects.exists()
+
+
+def _draft_page(client, serials: str) -> str:
+    client.post("/campaigns/new/", {**FORM, "serials": serials})
+    return client.get(f"/campaigns/{Campaign.objects.latest('pk').pk}/").content.decode()
+
+
+def test_a_drafts_serial_numbers_outside_its_target_are_named_before_it_starts(
+    fleet, target_devices, all_devices, tenant_admin, client_of
+):
+    """Before, the draft said "3 serial numbers" and only its start said which were not
+    devices of the target."""
+    tasks.poll_fleet.apply()  # the fleet cache the draft is checked against
+    ours = target_devices(ORG_A)[0].serial_number
+    other = next(d for d in all_devices() if d.organization_id != ORG_A).serial_number
+    client = client_of(tenant_admin)
+
+    page = _draft_page(client, f"{ours}\nNOT-A-SERIAL\n{other}")
+    all_ours = _draft_page(client, ours)
+
+    assert (
+        "2 of its 3 serial numbers are not among this target's devices as last polled, and "
+        f"would be left out: NOT-A-SERIAL, {other}." in page
+    )
+    assert 'id="serials-outside"' not in all_ours
+
+
+def test_a_drafts_serial_numbers_wait_for_its_start_while_the_fleet_cache_is_down(
+    fleet, redis_down, tenant_admin, client_of
+):
+    page = _draft_page(client_of(tenant_admin), "NOT-A-SERIAL")
+
+    assert "the serial numbers are checked when it starts: the fleet cache cannot tell now" in page
