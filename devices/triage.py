@@ -488,22 +488,25 @@ def _profiles() -> dict[int, object]:
 def fact_words(
     devices: list[Device], *, names: dict[int, str], profiles: dict, now: datetime | None = None
 ) -> list[str]:
-    """What a group shares, in words with counts: "all organization Acme", "290 type 7
-    (CPE-X)", "profile Warehouse (failing)", "280 firmware 2.1.4"."""
+    """What a group shares, in words with counts, as its notification says it
+    (alerts.messages): "all organization Acme", "290 of 300 type CPE-X (#7)",
+    "connection profile Warehouse: failing", "280 of 300 firmware 2.1.4"."""
     now = now or datetime.now(UTC)
     words = []
     for fact in shared_facts.shared_facts(devices):
-        count = "all" if fact.shared_by_all else str(fact.count)
+        count = "all" if fact.shared_by_all else f"{fact.count} of {fact.total}"
         if fact.kind == shared_facts.ORGANIZATION:
             words.append(f"{count} organization {names.get(fact.value, fact.value)}")
         elif fact.kind == shared_facts.TYPE:
             name = next((d.type_short_name for d in devices if d.type == fact.value), None)
-            words.append(f"{count} type {fact.value}" + (f" ({name})" if name else ""))
+            words.append(
+                f"{count} type " + (f"{name} (#{fact.value})" if name else f"#{fact.value}")
+            )
             profile = profiles.get(fact.value)
             if profile is not None:
                 # ASSUMPTION (fleet.device_selector): a device's type is its profile's id.
                 state = profile_health.judge(profile, now).state
-                words.append(f"profile {profile.name} ({state})")
+                words.append(f"connection profile {profile.name}: {state}")
         elif fact.kind == shared_facts.FIRMWARE:
             words.append(f"{count} firmware {fact.value}")
         else:

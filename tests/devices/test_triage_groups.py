@@ -94,7 +94,7 @@ def test_devices_that_went_down_together_are_one_group_saying_what_they_share(
     assert set(group["ids"]) == {d.id for d in [*same_type, other_type]}
     assert "5 Down since" in group["summary"]
     assert "all organization Test organization 5" in group["summary"]
-    assert "4 type 21" in group["summary"]
+    assert "4 of 5 type home_gateway (#21)" in group["summary"]
     # The scattered Down devices of the fleet stay plain rows, not in any group.
     assert not set(section(content, "down")) & set(group["ids"])
 
@@ -423,7 +423,7 @@ def test_a_group_names_its_profile_with_the_health_verdict(
     content = client_of(noc).get("/triage/").content.decode()
 
     (group,) = groups(content)
-    assert f"profile {name} (failing)" in group["summary"]
+    assert f"connection profile {name}: failing" in group["summary"]
     assert "last check" not in group["summary"]
 
 
