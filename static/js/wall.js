@@ -54,6 +54,28 @@
     replaced.appendChild(words);
     body.replaceWith(replaced);
   }
+  // A panel with more items than the screen holds is cut at its edge (the wall never
+  // scrolls): the corner says how many are not shown, so nobody takes the screen for all.
+  function sayCut() {
+    var note = document.querySelector("[data-wall-cut]");
+    var main = document.querySelector(".wall-main");
+    if (!note || !main) return;
+    var edge = main.getBoundingClientRect().bottom;
+    var words = [];
+    document.querySelectorAll(".wall-panel:not([hidden]) [data-wall-items]").forEach(function (list) {
+      var items = Array.prototype.slice.call(list.children);
+      var cut = items.filter(function (item) { return item.getBoundingClientRect().bottom > edge + 1; });
+      if (cut.length) {
+        words.push(cut.length + " of " + items.length + " " + list.getAttribute("data-wall-items") +
+          " below the screen's edge, not shown");
+      }
+    });
+    note.textContent = words.join("; ");
+    note.hidden = words.length === 0;
+  }
+  document.addEventListener("htmx:afterSettle", sayCut);
+  window.addEventListener("resize", sayCut);
+
   document.addEventListener("htmx:sendError", unanswered);
   document.addEventListener("htmx:responseError", unanswered);
 
@@ -73,6 +95,7 @@
 
     function draw() {
       panels.forEach(function (panel, n) { panel.hidden = n !== index; });
+      sayCut();
       if (!label) return;
       var where = "Panel " + (index + 1) + " of " + panels.length;
       if (panels.length < 2) label.textContent = where;

@@ -2,10 +2,12 @@
 fleet without a reload, and its edge turns red when the data goes stale. The page's clock is
 Playwright's, so a rotation or a refresh comes when the test says."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
-from accounts.models import Role
+from accounts.models import Organization, Role
 from devices.views import REFRESH_SECONDS
 from saved_views.models import SavedView
 from tests.fixtures.users import ORG_A, PASSWORD, make_user
@@ -226,3 +228,40 @@ def test_the_down_now_panel_and_its_footer_fit_the_screen(
     last = rows.last.bounding_box()
     assert last["y"] + last["height"] <= corner["y"]
     assert page.evaluate("document.scrollingElement.scrollHeight") <= height
+
+
+@pytest.mark.parametrize(
+    ("organizations_more", "tile_class"), [(15, "wall-tiles-many"), (80, "wall-tiles-most")]
+)
+def test_an_overview_of_more_organizations_than_the_screen_holds_says_how_many_are_cut(
+    fleet, display, page, login, screenshot, organizations_more, tile_class
+):
+    """Before, tiles past the screen's edge were cut with nothing said: the wall looked
+    complete. Many organizations get smaller tiles, and the corner counts those cut."""
+    calm = page.locator("[data-wall-cut]")
+    page.set_viewport_size({"width": 1366, "height": 768})
+    open_wall(page, login, display, panels=["overview"], seconds=30)
+    expect(calm).to_be_hidden()  # the fleet's few organizations fit
+
+    Organization.objects.bulk_create(
+        Organization(upstream_id=1000 + n, name=f"Regional operator {n}")
+        for n in range(organizations_more)
+    )
+    page.reload()
+
+    tiles = panel(page, "overview").locator(".wall-tiles")
+    expect(tiles).to_have_class(re.compile(tile_class))
+    screenshot(f"wall-overview-{organizations_more}-more")
+    edge = page.locator(".wall-main").bounding_box()
+    bottoms = [
+        box["y"] + box["height"]
+        for box in (tile.bounding_box() for tile in tiles.locator("li").all())
+    ]
+    cut = sum(bottom > edge["y"] + edge["height"] + 1 for bottom in bottoms)
+    if cut:
+        expect(calm).to_have_text(
+            f"{cut} of {len(bottoms)} organizations below the screen's edge, not shown"
+        )
+    else:
+        expect(calm).to_be_hidden()
+    assert organizations_more < 80 or cut  # eighty more do not fit: the case is exercised
