@@ -4,6 +4,8 @@
 def test_favicon_ico_answers_with_an_icon(client, db):
     response = client.get("/favicon.ico", follow=True)
 
+    response.close()  # a file response: its file is open until then
+
     assert response.status_code == 200
     assert response["Content-Type"].startswith("image/")
 
