@@ -30,28 +30,61 @@ def _now() -> datetime:
 
 def action_follow(*, record: ActionRecord) -> ActionRecord:
     """Advance a record's follow state from a fresh read of the device (single flight);
-    timed out after `follow_limit()`. See `_follow_verdict` for what confirms an action."""
+    past `follow_limit()`, that read is its last chance before "not confirmed". See
+    `_follow_verdict` for what confirms an action."""
     if record.follow != ActionRecord.Follow.WAITING:
         return record
     now = _now()
-    if now - record.created_at > follow_limit():
-        ActionRecord.objects.filter(pk=record.pk, follow=ActionRecord.Follow.WAITING).update(
-            follow=ActionRecord.Follow.TIMED_OUT
-        )
-        record.refresh_from_db()
-        return record
     try:
         device = selectors.fetch_device(record.device_id)
     except (errors.ControlAPIError, RefreshTimeout) as error:
         log.info("following action %s: device not read: %s", record.pk, error)
-        return record
-    follow, note = _follow_verdict(record, device)
+        device = None
+    return _settle(record, device, now=now)
+
+
+def follow_waiting_actions(model, *, read_since: datetime, now: datetime | None = None) -> int:
+    """After a full poll that started at `read_since`: settle every action still waiting
+    that was answered before it, from the poll's copy of its device, so that an action is
+    confirmed or timed out whether or not anyone keeps its page open. The copy is the
+    list's shape, without the debug flag: debug actions are left to their page's reads.
+    How many records changed. Raises redis.RedisError and DatabaseError."""
+    now = now or _now()
+    waiting = [
+        record
+        for record in ActionRecord.objects.filter(
+            follow=ActionRecord.Follow.WAITING, finished_at__lt=read_since
+        )
+        if (spec := ACTIONS.get(record.action)) is None or spec.debug is None
+    ]
+    if not waiting:
+        return 0
+    devices = model.get_devices(r.device_id for r in waiting)
+    changed = 0
+    for record in waiting:
+        if (device := devices.get(record.device_id)) is not None:
+            changed += _settle(record, device, now=now).follow != ActionRecord.Follow.WAITING
+    return changed
+
+
+def _settle(record: ActionRecord, device: Device | None, *, now: datetime) -> ActionRecord:
+    """Record what one read of the device (None: none) says of a waiting action: its
+    verdict, or "not confirmed" once past `follow_limit()`."""
+    follow, note = (
+        _follow_verdict(record, device) if device is not None else (ActionRecord.Follow.WAITING, "")
+    )
     changes: dict[str, Any] = {}
     if follow != ActionRecord.Follow.WAITING:
         changes = {"follow": follow, **({"message": note} if note else {})}
         if follow == ActionRecord.Follow.CONFIRMED:
-            changes["confirmed_at"] = now
-    elif not record.pending_seen and pending_entry(device, record.pending_name):
+            changes["confirmed_at"] = _confirmed_at(record, device, now)
+    elif now - record.created_at > follow_limit():
+        changes = {"follow": ActionRecord.Follow.TIMED_OUT}
+    elif (
+        device is not None
+        and not record.pending_seen
+        and pending_entry(device, record.pending_name)
+    ):
         changes = {"pending_seen": True}
     if changes:
         ActionRecord.objects.filter(pk=record.pk, follow=ActionRecord.Follow.WAITING).update(
@@ -59,6 +92,15 @@ def action_follow(*, record: ActionRecord) -> ActionRecord:
         )
         record.refresh_from_db()
     return record
+
+
+def _confirmed_at(record: ActionRecord, device: Device, now: datetime) -> datetime:
+    """When the device did it: its last change after the answer (a read long after, by a
+    page opened later, must not date the confirmation), else the moment of this read."""
+    changed, answered = device.last_change, record.answered_change
+    if changed and answered and answered < changed <= now:
+        return changed
+    return now
 
 
 def _follow_verdict(record: ActionRecord, device: Device) -> tuple[str, str]:

@@ -12,7 +12,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.http import HttpResponseStopPolling
+from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 
 from accounts import tenancy
 from devices import action_follow, device_actions, selectors
@@ -86,5 +86,7 @@ def device_action_status(request, device_id: int, record_id: int):
     record.resend_key = ""
     response = render(request, "devices/actions/record.html", {"record": record})
     if record.follow != ActionRecord.Follow.WAITING:
-        return HttpResponseStopPolling(response.content)
+        # The read that settled it is in the cache now: the page's fields (pending
+        # settings) reload from it, so that they agree with the verdict.
+        return trigger_client_event(HttpResponseStopPolling(response.content), "device-refreshed")
     return response

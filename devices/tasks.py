@@ -31,7 +31,7 @@ from django.db import DatabaseError
 
 from accounts.models import ensure_organizations
 from controlapi import errors
-from devices import claims, configured, history_store, refresh_requests
+from devices import action_follow, claims, configured, history_store, refresh_requests
 from devices.models import ClaimEvent
 from fleet import full_poll, polling
 from fleet.full_poll import FullPollPlan
@@ -200,11 +200,14 @@ def finish_fleet_poll(self, results: list, plan: dict) -> str:
 
 def _after_poll(report, config) -> None:
     """What follows a successful poll: its history is kept in PostgreSQL, the
-    organizations it saw exist, claims of devices Up again for long enough end, and a poll
-    that outlasted its interval is followed at once."""
+    organizations it saw exist, claims of devices Up again for long enough end, actions
+    waiting for their device are settled (after a full poll), and a poll that outlasted its
+    interval is followed at once."""
     _record_history(report)
     _ensure_organizations(report.organizations)
     _end_claims_of_devices_up_again()
+    if report.mode == polling.FULL and report.started_at is not None:
+        _follow_waiting_actions(read_since=report.started_at)
     _evaluate_notifications(config)
     if report.duration >= config.interval:
         # The poll outlasted its interval (a large fleet): start the next one now,
@@ -334,6 +337,22 @@ def _ensure_organizations(ids) -> None:
     except DatabaseError as error:
         # The poll itself succeeded; the next one tries again.
         log.warning("could not create organizations %s: %s", sorted(ids), error)
+
+
+def _follow_waiting_actions(*, read_since) -> None:
+    """Actions still waiting for their device are settled from a full poll's copy, whether
+    or not anyone keeps their page open (an incremental poll reads only the devices whose
+    status changed)."""
+    try:
+        settled = action_follow.follow_waiting_actions(
+            configured.read_model(for_pages=False), read_since=read_since
+        )
+    except (DatabaseError, redis.RedisError) as error:
+        # The poll itself succeeded; the next poll (or the device's page) settles them.
+        log.warning("could not follow the actions waiting for their device: %s", error)
+        return
+    if settled:
+        log.info("settled %s action(s) waiting for their device", settled)
 
 
 def _end_claims_of_devices_up_again() -> None:

@@ -102,7 +102,10 @@ def actions(reading: Reading) -> list[Entry]:
     entries = []
     for record in _page(rows.select_related("user"), reading, "created_at"):
         outcome = record.get_state_display()
-        if record.follow != ActionRecord.Follow.NONE:
+        if record.follow == ActionRecord.Follow.CONTRADICTED:
+            # As the device page says it: answered, but what was asked did not happen.
+            outcome = "Answered by the control API; not applied"
+        elif record.follow != ActionRecord.Follow.NONE:
             outcome = f"{outcome}; {record.get_follow_display().lower()}"
         parameters = audit.describe_parameters(record.parameters or {})
         entries.append(Entry(

@@ -1,8 +1,11 @@
 """What confirms an action: the device's own state showing the action's effect, read after
 the upstream answered; an answer or a state that contradicts the request is said so."""
 
+from datetime import timedelta
+
 import pytest
 
+from devices import action_follow, tasks
 from devices.models import ActionRecord
 from tests.fixtures.operations import writes
 
@@ -152,3 +155,74 @@ def test_debug_on_for_a_device_that_has_it_on_says_so_and_is_confirmed(
     again = ActionRecord.objects.get(key="b" * 32)
     assert again.message.endswith("The device already has debug on.")
     assert "Confirmed by the device" in follow(client, device.id, again).content.decode()
+
+
+def test_an_action_is_confirmed_by_the_next_poll_with_no_page_open(
+    cached_fleet, device_of_org, operator, client_of
+):
+    """Before, only the page's own polling followed an action: left alone, it stayed
+    "waiting" and was later called "not confirmed" although the device had done it."""
+    device = device_of_org(5)
+    post_action(client_of(operator), device.id, "reconf", "a" * 32)
+    cached_fleet.advance(5)  # the device applies it
+
+    tasks.poll_fleet.apply(kwargs={"mode": "full"})
+
+    record = ActionRecord.objects.get(key="a" * 32)
+    assert record.follow == ActionRecord.Follow.CONFIRMED
+    assert record.confirmed_at is not None
+
+
+def test_a_page_opened_after_the_follow_limit_reads_the_device_before_giving_up(
+    cached_fleet, device_of_org, operator, client_of
+):
+    device = device_of_org(5)
+    client = client_of(operator)
+    post_action(client, device.id, "reconf", "a" * 32)
+    cached_fleet.advance(5)
+    record = ActionRecord.objects.get(key="a" * 32)
+    ActionRecord.objects.filter(pk=record.pk).update(
+        created_at=record.created_at - action_follow.follow_limit() - timedelta(minutes=1)
+    )
+
+    panel = follow(client, device.id, record)
+
+    assert "Confirmed by the device" in panel.content.decode()
+    assert "Not confirmed by the device in time" not in panel.content.decode()
+    assert "device-refreshed" in panel["HX-Trigger"]  # the pending settings reload
+
+
+def test_an_action_still_pending_after_the_follow_limit_is_not_confirmed_in_time(
+    cached_fleet, device_of_org, operator, client_of
+):
+    device = device_of_org(5)
+    client = client_of(operator)
+    cached_fleet.settings(op_delay_seconds=3600)
+    post_action(client, device.id, "reconf", "a" * 32)
+    record = ActionRecord.objects.get(key="a" * 32)
+    ActionRecord.objects.filter(pk=record.pk).update(
+        created_at=record.created_at - action_follow.follow_limit() - timedelta(minutes=1)
+    )
+
+    tasks.poll_fleet.apply(kwargs={"mode": "full"})
+
+    record.refresh_from_db()
+    assert record.follow == ActionRecord.Follow.TIMED_OUT
+
+
+def test_the_timeline_says_a_contradicted_action_was_answered_not_accepted(
+    cached_fleet, device_of_org, noc, client_of
+):
+    device = device_of_org(5)
+    client = client_of(noc)
+    cached_fleet.settings(op_delay_seconds=30)
+    post_action(client, device.id, "debug-on", "a" * 32)
+    post_action(client, device.id, "debug-off", "b" * 32)
+    cached_fleet.advance(31)
+    follow(client, device.id, ActionRecord.objects.get(key="b" * 32))
+
+    part = client.get(f"/devices/{device.id}/timeline/", {"kind": "actions"}, HTTP_HX_REQUEST="true")
+
+    text = part.content.decode()
+    assert "Answered by the control API; not applied" in text
+    assert "Accepted by the control API; contradicted" not in text
