@@ -25,7 +25,7 @@ from controlapi import errors
 from controlapi.records import Device, has_detail_fields
 from devices import configured, creation_keys, field_changes, selectors
 from devices.change_models import ChangedRecord
-from devices.forms import DeviceForm
+from devices.forms import DeviceForm, device_initial
 from devices.upstream import control_api
 
 log = logging.getLogger(__name__)
@@ -150,10 +150,11 @@ def device_create(*, user, fields: Mapping[str, Any], key: str | None) -> Device
 
 
 def device_update(
-    *, user, device_id: int, changes: Mapping[str, Any], opened_last_change: str
+    *, user, device_id: int, changes: Mapping[str, Any], opened: Mapping[str, Any]
 ) -> Device:
-    """PATCH only `changes`, unless the device changed upstream since the form was opened
-    (its `last_change` differs from `opened_last_change`): then EditConflict, nothing sent.
+    """PATCH only `changes`, unless a field of the form changed upstream since the form was
+    opened with the values `opened`: then EditConflict, nothing sent. An action meanwhile
+    (pending settings, status: the device's `last_change`) is no conflict.
     Changes the device holds already (the form sent twice, or the same change made by
     someone else) send nothing and are no conflict."""
     read = selectors.device_for_user(user=user, device_id=device_id, detail=False)
@@ -168,7 +169,7 @@ def device_update(
     changed = field_changes.diff(before, changes, labels=edit_labels())
     if not changed:
         return current
-    if last_change_token(current) != opened_last_change:
+    if changed_meanwhile(opened, current):
         raise EditConflict(current)
     if "organization_id" in changes:
         tenancy.ensure_allowed(user, tenancy.DEVICE_EDIT, changes["organization_id"])
@@ -193,9 +194,15 @@ def edit_labels() -> dict[str, str]:
     return {name: str(field.label) for name, field in DeviceForm.base_fields.items() if field.label}
 
 
-def last_change_token(device: Device) -> str:
-    """What the edit form carries to detect a change made meanwhile."""
-    return device.last_change.isoformat() if device.last_change else ""
+def changed_meanwhile(opened: Mapping[str, Any], current: Device) -> bool:
+    """Whether any of the form's fields holds another value now than the form was opened
+    with, compared as the form compares what a person changed."""
+    now = device_initial(current)
+    return any(
+        DeviceForm.base_fields[name].has_changed(value, now.get(name))
+        for name, value in opened.items()
+        if name in DeviceForm.base_fields
+    )
 
 
 def device_delete(*, user, device_id: int) -> None:

@@ -113,18 +113,18 @@ def device_edit(request, device_id: int):
         return render(request, "devices/edit.html", _edit_context(device_id))
     orgs = organization_choices(tenancy.scope_for(request.user, tenancy.DEVICE_EDIT))
     conflict = None
-    opened = request.POST.get("last_change", "")
     initial = _initial_from_post(request.POST)
     form = DeviceForm(request.POST, initial=initial, organizations=orgs, creating=False)
     if form.is_valid():
         try:
             device_writes.device_update(
                 user=request.user, device_id=device_id,
-                changes=form.payload(only_changed=True), opened_last_change=opened,
+                changes=form.payload(only_changed=True), opened=initial,
             )  # fmt: skip
         except device_writes.EditConflict as error:
             conflict = _comparison(form, error.current)
-            opened = device_writes.last_change_token(error.current)
+            # Sent again, the form is compared with the values it was just shown.
+            form.initial = device_initial(error.current)
         except errors.ValidationFailed as error:
             form.add_upstream_errors(error.field_errors)
         except device_writes.WriteOutcomeUnknown as error:
@@ -136,8 +136,8 @@ def device_edit(request, device_id: int):
             messages.success(request, "Device saved.")
             return redirect("devices:detail", device_id)
     form.ask_password_again()
-    context = _edit_context(device_id, form=form, last_change=opened,
-                            original=_original_fields(form), conflict=conflict)  # fmt: skip
+    context = _edit_context(device_id, form=form, original=_original_fields(form),
+                            conflict=conflict)  # fmt: skip
     return render(request, "devices/edit.html", context, status=409 if conflict else 400)
 
 
@@ -162,9 +162,7 @@ def device_edit_form(request, device_id: int):
     tenancy.ensure_allowed(request.user, tenancy.DEVICE_EDIT, current.organization_id)
     orgs = organization_choices(tenancy.scope_for(request.user, tenancy.DEVICE_EDIT))
     form = DeviceForm(initial=device_initial(current), organizations=orgs, creating=False)
-    last_change = device_writes.last_change_token(current)
-    context = _edit_context(device_id, form=form, last_change=last_change,
-                            original=_original_fields(form))  # fmt: skip
+    context = _edit_context(device_id, form=form, original=_original_fields(form))
     return render(request, template, context)
 
 
