@@ -91,7 +91,8 @@ def detail_context(
         scope = tenancy.scope_for(request.user, tenancy.FIRMWARE)
         firmware_images = selectors.firmware_images(device=device, org_ids=scope.org_ids_or_none())
     for record in recent:
-        record.resend_key = form_keys.new_key()
+        # "Send again" only for those whose role allows the action: no button that refuses.
+        record.resend_key = form_keys.new_key() if allowed.get(record.action) else ""
     return {
         "device": device,
         "read": read,

@@ -221,8 +221,24 @@ def test_the_timeline_says_a_contradicted_action_was_answered_not_accepted(
     cached_fleet.advance(31)
     follow(client, device.id, ActionRecord.objects.get(key="b" * 32))
 
-    part = client.get(f"/devices/{device.id}/timeline/", {"kind": "actions"}, HTTP_HX_REQUEST="true")
+    timeline = f"/devices/{device.id}/timeline/"
+    part = client.get(timeline, {"kind": "actions"}, HTTP_HX_REQUEST="true")
 
     text = part.content.decode()
     assert "Answered by the control API; not applied" in text
     assert "Accepted by the control API; contradicted" not in text
+
+
+def test_send_again_is_offered_only_to_those_whose_role_allows_the_action(
+    cached_fleet, device_of_org, operator, noc_viewer, client_of
+):
+    """Before, a viewer (and the wall's display account) saw the button, and pressing it
+    left "Not allowed: nothing sent" in the device's timeline."""
+    device = device_of_org(5)
+    cached_fleet.set_faults(next_errors=1, error_status=503, method="PATCH")
+    post_action(client_of(operator), device.id, "sync", "a" * 32)
+
+    page = client_of(noc_viewer).get(f"/devices/{device.id}/").content.decode()
+
+    assert "Refused or failed" in page
+    assert "send again" not in page
