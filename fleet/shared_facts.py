@@ -44,14 +44,15 @@ class SharedFact:
 
 def shared_facts(devices: Sequence[Any], *, at_least: float = 0.5) -> list[SharedFact]:
     """For each fact, its most common known value among `devices`, when at least
-    `at_least` of them have it; most widely shared first (ties in FACT_READERS order)."""
+    `at_least` of them, and at least two, have it (one device's value is shared with
+    nobody); most widely shared first (ties in FACT_READERS order)."""
     total = len(devices)
     if not total:
         return []
     facts = []
     for kind, read in FACT_READERS.items():
         value, count = most_common(read(d) for d in devices)
-        if value is not None and count >= at_least * total:
+        if value is not None and count >= max(2, at_least * total):
             facts.append(SharedFact(kind, value, count, total))
     order = list(FACT_READERS)
     facts.sort(key=lambda f: (-f.count, order.index(f.kind)))

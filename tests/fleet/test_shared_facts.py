@@ -23,3 +23,14 @@ def test_facts_shared_by_most_most_widely_shared_first():
 def test_unknown_values_are_not_a_fact_and_no_devices_no_facts():
     assert shared_facts(devices(3)) == []
     assert shared_facts([]) == []
+
+
+def test_a_value_of_one_device_is_nothing_shared():
+    """Before, half of a pair was "most": two unrelated devices were headed with every fact
+    of either ("1 organization Harbor Logistics · 1 type 21 · 1 location …")."""
+    pair = [
+        Device(id=1, organization_id=5, type=21, location_name="Bogota Suba Headend"),
+        Device(id=2, organization_id=9, type=30, software_version="3.1.7"),
+    ]
+    assert shared_facts(pair) == []
+    assert [(f.kind, f.count) for f in shared_facts([*pair, *devices(1, type=21)])] == [(TYPE, 2)]
