@@ -515,11 +515,14 @@ def fact_words(
 
 
 def _group_claim(burst: list[Device], held: dict[int, Claim]) -> GroupClaim | None:
-    """The group claim on most of the group's devices, if any."""
+    """The group claim on most (over half) of the group's devices, if any: a group grown
+    since a claim on a few of its devices is offered to be claimed whole."""
     keyed = [held[d.id] for d in burst if d.id in held and held[d.id].group_key]
     if not keyed:
         return None
     key, covers = Counter(c.group_key for c in keyed).most_common(1)[0]
+    if covers * 2 <= len(burst):
+        return None
     first = next(c for c in keyed if c.group_key == key)
     return GroupClaim(key=key, device_id=first.device_id, user=first.user, note=first.note,
                       created_at=first.created_at, covers=covers)  # fmt: skip

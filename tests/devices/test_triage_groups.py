@@ -525,3 +525,21 @@ def test_a_group_note_with_a_nul_character_still_claims(
 
     assert response.status_code == 302
     assert {c.note for c in Claim.objects.all()} == {"power cut"}
+
+
+def test_a_group_claim_on_less_than_half_of_a_grown_group_does_not_head_it(
+    client_of, operator, noc, take_down, all_devices
+):
+    """Before, one claimed device of eleven headed the group "operator is on this group",
+    with "Release the group", while ten went unclaimed."""
+    devices = up_devices(all_devices, ORG_A, count=11)
+    take_down(devices[:3])
+    client_of(operator).post(f"/triage/groups/{devices[0].id}/claim/", {"note": "on it"})
+    take_down(devices[3:])
+
+    (group,) = groups(client_of(noc).get("/triage/").content.decode())
+
+    assert group["size"] == 11
+    assert "is on this group" not in group["html"]
+    assert "I'm on it (all 11)" in group["html"]
+    assert Claim.objects.filter(user=operator).count() == 3  # kept, on their devices
