@@ -265,3 +265,27 @@ def test_an_overview_of_more_organizations_than_the_screen_holds_says_how_many_a
     else:
         expect(calm).to_be_hidden()
     assert organizations_more < 80 or cut  # eighty more do not fit: the case is exercised
+
+
+def test_down_now_rows_hidden_by_a_stale_warning_are_counted_in_the_corner(
+    fleet, display, page, login, settings, screenshot
+):
+    """Before, the stale warning grew the corner over the last rows of Down now: the
+    headline said 12 below and 10 could be seen."""
+    for device in [d for d in fleet.devices() if d.is_up][:14]:
+        fleet.set_status(device.id, up=False)
+    fleet.poll()
+    page.set_viewport_size({"width": 1366, "height": 768})
+    open_wall(page, login, display, panels=["triage"], seconds=30)
+    settings.POLL_INTERVAL_SECONDS = 0.001  # stale at the next refresh
+    page.clock.run_for(REFRESH_MS)
+    expect(page.get_by_role("alert")).to_contain_text("No poll has run since")
+
+    edge = page.locator(".wall-main").bounding_box()
+    rows = [r.bounding_box() for r in panel(page, "triage").locator("tbody tr").all()]
+    cut = sum(r["y"] + r["height"] > edge["y"] + edge["height"] + 1 for r in rows)
+    screenshot("wall-down-now-stale-1366")
+    assert cut  # the warning takes room: the case is exercised
+    expect(page.locator("[data-wall-cut]")).to_have_text(
+        f"{cut} of {len(rows)} devices below the screen's edge, not shown"
+    )
