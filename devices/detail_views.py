@@ -22,6 +22,7 @@ from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 
 from accounts import tenancy
 from accounts.models import Organization
+from common.device_names import shown_name
 from controlapi.records import has_detail_fields
 from devices import (
     confirmation,
@@ -81,6 +82,7 @@ def detail_context(
             "spec": spec,
             "key": form_keys.new_key(),
             "url": reverse("devices:action", args=[device.id, name]),
+            "question": spec.asks.format(name=shown_name(device.name)) if spec.asks else "",
         }
         for name, spec in device_actions.ACTIONS.items()
         if allowed[name]

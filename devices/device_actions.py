@@ -45,13 +45,16 @@ class ActionSpec:
     # The debug flag a debug action asks for: only the device's own flag confirms it, since
     # the upstream queues nothing when the request equals the flag it has applied so far.
     debug: bool | None = None
+    # The question asked before an action that takes the device offline ({name}: its name).
+    asks: str = ""
 
 
 ACTIONS: dict[str, ActionSpec] = {
     spec.name: spec
     for spec in (
         ActionSpec("reboot", "Reboot", tenancy.REBOOT, "reboot_scheduled",
-                   lambda api, i, p: api.reboot(i)),
+                   lambda api, i, p: api.reboot(i),
+                   asks="Reboot {name}? It is offline while it restarts."),
         ActionSpec("sync", "Sync configuration", tenancy.SYNC, "sync",
                    lambda api, i, p: api.sync(i)),
         ActionSpec("reconf", "Re-apply configuration", tenancy.RECONF, "reconf",
@@ -61,7 +64,9 @@ ACTIONS: dict[str, ActionSpec] = {
         ActionSpec("debug-off", "Debug off", tenancy.DEBUG, "debug",
                    lambda api, i, p: api.set_debug(i, False), debug=False),
         ActionSpec("firmware", "Firmware update", tenancy.FIRMWARE, "firmware_update",
-                   lambda api, i, p: api.schedule_firmware(i, p["firmware_image"])),
+                   lambda api, i, p: api.schedule_firmware(i, p["firmware_image"]),
+                   asks="Update the firmware of {name}? It is offline while it installs and "
+                        "restarts."),
         ActionSpec("factory-reset", "Factory reset", tenancy.FACTORY_RESET, "factory_reset",
                    lambda api, i, p: api.factory_reset(i), danger=True),
         ActionSpec("device-factory-reset", "Device-only factory reset", tenancy.FACTORY_RESET,

@@ -75,6 +75,17 @@
     return true;
   }
 
+  // A form marked data-confirm asks its question first (an action that takes a device
+  // offline); registered before data-once, so that a "no" leaves the button usable.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches || !form.matches("form[data-confirm]") || form.dataset.sent === "1") return;
+    if (!window.confirm(form.getAttribute("data-confirm"))) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
+
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (!form.matches || !form.matches("form[data-once]")) return;

@@ -17,7 +17,9 @@ PLAIN = [
 ]
 
 
-def open_device(page, login, user, device):
+def open_device(page, login, user, device, *, answer=True):
+    """The device's page; `answer`: what its questions (before Reboot, Firmware update) get."""
+    page.on("dialog", lambda dialog: dialog.accept() if answer else dialog.dismiss())
     login(user.username, PASSWORD)
     page.goto(f"/devices/{device.id}/")
     expect(page.get_by_role("heading", name="Identity")).to_be_visible()
@@ -238,3 +240,23 @@ def test_an_accepted_action_with_an_unreadable_answer_is_shown_as_outcome_unknow
     expect(record).not_to_contain_text("Refused or failed")
     screenshot("action-unreadable-answer")
     assert writes(cached_fleet, device.id) == 1
+
+
+def test_a_reboot_asks_first_and_a_no_sends_nothing(
+    cached_fleet, dashboard_url, device_of_org, tenant_admin, page, login
+):
+    """Before, one click rebooted the device from its page, while the triage board asked."""
+    device = device_of_org(5)
+    questions = []
+    page.on("dialog", lambda dialog: questions.append(dialog.message))
+    open_device(page, login, tenant_admin, device, answer=False)
+    cached_fleet.clear_log()
+
+    page.get_by_role("button", name="Reboot", exact=True).click()
+    page.get_by_role("button", name="Sync configuration").click()  # asks nothing
+    expect(page.locator(".action-record").first).to_contain_text("Sync configuration")
+
+    assert questions == [f"Reboot {device.name}? It is offline while it restarts."]
+    assert [e["body"] for e in cached_fleet.request_log()["entries"] if e["method"] == "PATCH"] == [
+        {"sync": True}
+    ]

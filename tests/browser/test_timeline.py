@@ -50,7 +50,8 @@ def test_the_timeline_after_a_status_change_an_action_and_an_edit(
     expect(diff.locator("tr[data-field=name]")).to_contain_text(device.name)
     expect(diff.locator("tr[data-field=name]")).to_contain_text("→ timeline-renamed")
 
-    # An action through its button.
+    # An action through its button, and yes to its question.
+    page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Reboot", exact=True).click()
     expect(page.locator(".action-record").first).to_contain_text("Reboot")
     page.reload()
