@@ -188,16 +188,31 @@ class MaintenanceForm(ZonedDateTimeMixin, forms.Form):
     time_zone = forms.ChoiceField(label="Time zone of the next maintenance")
     configuration = KeyValuesField(required=False, help_text="One key=value per line.")
 
-    def __init__(self, *args, current_status: str, default_zone: str, stored_next=None, **kwargs):
+    def __init__(self, *args, current_status: str, default_zone: str, stored_next=None,
+                 zone_chosen: bool = False, **kwargs):  # fmt: skip
+        """`default_zone`: the zone the next maintenance was last saved in here
+        (`zone_chosen`), else the display zone."""
         super().__init__(*args, **kwargs)
         allowed = TRANSITIONS.get(current_status, list(TRANSITIONS))
         self.fields["operational_status"].choices = [(s, s.capitalize()) for s in allowed]
         self.fields["time_zone"].choices = zone_choices()
         self.fields["time_zone"].initial = default_zone
+        self.fields["time_zone"].help_text = (
+            "The zone the next maintenance was last saved in here (the control API keeps "
+            "only the moment, not its zone)."
+            if zone_chosen
+            else f"By default {default_zone}, the dashboard's display time zone."
+        )
         self.stored_next = stored_next
         if stored_next is not None:
             # The widget takes a naive local time: the stored instant in the zone shown below.
-            self.fields["next_maintenance"].initial = self.local(stored_next, default_zone)
+            shown = self.local(stored_next, default_zone)
+            self.fields["next_maintenance"].initial = shown
+            if stored_next < datetime.now(UTC):
+                self.fields["next_maintenance"].help_text = (
+                    f"This next maintenance ({shown:%Y-%m-%d %H:%M} {default_zone}) has "
+                    "passed: set a later one, or empty the field (saved untouched, it is kept)."
+                )
 
     def clean_assigned_user(self):
         value = self.cleaned_data["assigned_user"]
@@ -224,6 +239,17 @@ class MaintenanceForm(ZonedDateTimeMixin, forms.Form):
                 data["next_maintenance"] = self.aware(when, zone)
             except ValueError as error:
                 self.add_error("next_maintenance", str(error))
+                return data
+            now = datetime.now(UTC).replace(second=0, microsecond=0)
+            # Refused, not warned: a past "next" maintenance is a mistyped date, and once
+            # saved it reads as an overdue one (this minute is accepted: no seconds).
+            if data["next_maintenance"] < now:
+                self.add_error(
+                    "next_maintenance",
+                    f"{when:%Y-%m-%d %H:%M} ({zone}) is in the past: it is now "
+                    f"{self.local(now, zone):%Y-%m-%d %H:%M} in {zone}. Choose a later time, "
+                    "or leave it empty.",
+                )
         return data
 
     def payload(self, stored: dict) -> dict:

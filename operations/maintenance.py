@@ -18,10 +18,11 @@ from operations.models import MaintenanceSnapshot
 MAINTENANCE_LABELS = {n: str(f.label) for n, f in MaintenanceForm.base_fields.items() if f.label}
 
 
-def device_maintenance_update(*, user, device_id: int, fields: Mapping[str, Any]):
+def device_maintenance_update(*, user, device_id: int, fields: Mapping[str, Any], zone: str = ""):
     """PUT the device's operational record and keep the answer (the API has no GET for it);
     the device's record window follows the status the upstream answered (open while it is
-    "maintenance", ended otherwise).
+    "maintenance", ended otherwise). `zone`: the IANA time zone the next maintenance was
+    given in, kept with the answer when one is sent (the upstream keeps only the instant).
 
     ASSUMPTION: a record saved before record windows existed is a window only once saved
     again, or through the migration that opened windows for the kept answers saying
@@ -45,15 +46,16 @@ def device_maintenance_update(*, user, device_id: int, fields: Mapping[str, Any]
         organization_id=device.organization_id, parameters=body,
         call=lambda api: api.update_device_operation(device_id, body), audited=keep,
     )  # fmt: skip
-    MaintenanceSnapshot.objects.update_or_create(
-        device_id=device_id,
-        defaults={
-            "organization_id": device.organization_id,
-            "answer": maintenance_to_json(answer),
-            "updated_at": datetime.now(UTC),
-            "updated_by": user.get_username(),
-        },
-    )
+    kept_fields = {
+        "organization_id": device.organization_id,
+        "answer": maintenance_to_json(answer),
+        "updated_at": datetime.now(UTC),
+        "updated_by": user.get_username(),
+    }
+    if zone and body.get("next_maintenance"):
+        # A save without a date leaves the zone the stored date was chosen in.
+        kept_fields["next_maintenance_zone"] = zone
+    MaintenanceSnapshot.objects.update_or_create(device_id=device_id, defaults=kept_fields)
     if device.organization_id is not None:  # a window belongs to an organization
         sync_record_window(
             device_id=device_id, organization_id=device.organization_id,

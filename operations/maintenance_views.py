@@ -3,6 +3,7 @@ from the last answer we kept (the API has no GET for it)."""
 
 from __future__ import annotations
 
+import zoneinfo
 from datetime import datetime
 
 from django.conf import settings
@@ -16,6 +17,7 @@ from devices import device_writes, selectors
 from devices.not_found import device_404
 from operations import maintenance
 from operations.forms import MaintenanceForm, key_values_text
+from operations.maintenance_history import history_in_words
 from operations.models import MaintenanceSnapshot
 
 
@@ -50,13 +52,18 @@ def device_maintenance(request, device_id: int):
         "maintenance_notes": last.get("maintenance_notes") or "",
         "configuration": key_values_text(last.get("configuration")),
     }
-    zone, stored_next = settings.DISPLAY_TIME_ZONE, stored_datetime(last, "next_maintenance")
+    chosen = snapshot.next_maintenance_zone if snapshot else ""
+    # The zone chosen at the last save, while the zone database still knows it.
+    zone_chosen = chosen in zoneinfo.available_timezones()
+    zone = chosen if zone_chosen else settings.DISPLAY_TIME_ZONE
     form = MaintenanceForm(request.POST or None, initial=initial, current_status=current,
-                           default_zone=zone, stored_next=stored_next)  # fmt: skip
+                           default_zone=zone, zone_chosen=zone_chosen,
+                           stored_next=stored_datetime(last, "next_maintenance"))  # fmt: skip
     if request.method == "POST" and form.is_valid():
         try:
             maintenance.device_maintenance_update(user=request.user, device_id=device_id,
-                                               fields=form.payload(last))  # fmt: skip
+                                               fields=form.payload(last),
+                                               zone=form.cleaned_data["time_zone"])  # fmt: skip
         except errors.ValidationFailed as error:
             for name, texts in error.field_errors.items():
                 for text in texts:
@@ -68,7 +75,7 @@ def device_maintenance(request, device_id: int):
             return redirect("operations:maintenance", device_id)
     context = {
         "device": device, "form": form, "snapshot": snapshot, "last": last,
-        "history": list(reversed(last.get("operational_history", []))),
+        "history": history_in_words(last.get("operational_history") or []),
         "nav": "devices", "title": f"Maintenance of {device_names.shown_name(device.name)}",
     }  # fmt: skip
     return render(request, "operations/edit_maintenance.html", context,

@@ -6,7 +6,8 @@
   created (the API cannot list them without their ids); `HeadlessSubmission`: each
   scheduling form sent, under its one-time key, so that one sent twice schedules once.
 - `MaintenanceSnapshot`: the last answer of PUT /inventory_device_operation/
-  per device (the API has no GET for it).
+  per device (the API has no GET for it), and the time zone its next maintenance
+  was chosen in.
 """
 
 from __future__ import annotations
@@ -135,6 +136,10 @@ class MaintenanceSnapshot(models.Model):
     answer = models.JSONField(default=dict)  # the upstream's last answer, as JSON
     updated_at = models.DateTimeField(default=timezone.now)
     updated_by = models.CharField(max_length=150, blank=True)
+    # ASSUMPTION: the upstream keeps the next maintenance as an instant (at most with an
+    # offset, which is not a zone), so the IANA zone it was last saved in here is kept here,
+    # per device, for the form to show it in again; "" when none was chosen here.
+    next_maintenance_zone = models.CharField(max_length=64, blank=True)
 
     def __str__(self) -> str:
         return f"Maintenance record of device {self.device_id}"

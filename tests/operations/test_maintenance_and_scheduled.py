@@ -39,7 +39,7 @@ def test_a_maintenance_change_is_sent_kept_and_shown_as_history(
     assert snapshot.answer["configuration"]["alert_level"] == "high"
     assert snapshot.answer["configuration"]["monitoring"] is True
     html = client.get(f"/devices/{device.id}/maintenance/").content.decode()
-    assert "active → maintenance" in html
+    assert "Status changed from active to maintenance" in html
     put = next(e for e in cached_fleet.request_log()["entries"] if e["method"] == "PUT")
     assert put["body"]["next_maintenance"] == "2030-04-15T09:00:00-05:00"  # zone kept
     assert AuditEntry.objects.get(action="maintenance").result == "ok"
@@ -461,3 +461,99 @@ def test_untouched_texts_stored_elsewhere_are_sent_back_as_they_are(
                         {**opened, "assigned_user": "y" * 256})  # fmt: skip
     assert typed.status_code == 400
     assert "At most 255 characters (this has 256)." in typed.content.decode()
+
+
+def test_the_next_maintenance_comes_back_in_the_time_zone_chosen_when_saving(
+    cached_fleet, device_of_org, tenant_admin, client_of, settings
+):
+    """Saved as 10:00 in Bogota, it came back as 15:00 UTC (the display zone): the same
+    instant, but not in the zone the person chose."""
+    settings.DISPLAY_TIME_ZONE = "UTC"
+    device = device_of_org(5)
+    client = client_of(tenant_admin)
+    saved = maintenance(client, device.id, next_maintenance="2027-01-01T10:00",
+                        time_zone="America/Bogota")  # fmt: skip
+    assert saved.status_code == 302
+
+    opened = form_values(client.get(f"/devices/{device.id}/maintenance/").content.decode())
+
+    assert (opened["next_maintenance"], opened["time_zone"]) == ("2027-01-01T10:00",
+                                                                 "America/Bogota")  # fmt: skip
+    assert maintenance_puts(cached_fleet)[-1]["next_maintenance"] == "2027-01-01T10:00:00-05:00"
+    # Saved again untouched, it is the same instant, and still shown in Bogota's time.
+    assert client.post(f"/devices/{device.id}/maintenance/", opened).status_code == 302
+    answer = MaintenanceSnapshot.objects.get(device_id=device.id).answer
+    assert answer["next_maintenance"] == "2027-01-01T10:00:00-05:00"
+    again = form_values(client.get(f"/devices/{device.id}/maintenance/").content.decode())
+    assert (again["next_maintenance"], again["time_zone"]) == ("2027-01-01T10:00",
+                                                               "America/Bogota")  # fmt: skip
+
+
+def history_lines(html: str) -> list[str]:
+    """The operational history's entries as the page reads, without markup."""
+    section = html.split('id="history-h"', 1)[1]
+    items = re.findall(r"<li>(.*?)</li>", section, re.S)
+    return [" ".join(html_lib.unescape(re.sub(r"<[^>]+>", "", i)).split()) for i in items]
+
+
+def test_the_operational_history_reads_in_words(
+    cached_fleet, device_of_org, tenant_admin, client_of, settings
+):
+    """It showed the upstream's raw record: "2026-12-06T01:04:33+00:00 — status_change:
+    active → maintenance by api"."""
+    settings.DISPLAY_TIME_ZONE = "UTC"
+    device = device_of_org(5)
+    client = client_of(tenant_admin)
+    maintenance(client, device.id)
+    maintenance(client, device.id, maintenance_notes="fan swapped")
+
+    page = client.get(f"/devices/{device.id}/maintenance/").content.decode()
+    newest, oldest = history_lines(page)
+
+    api = "through the control API (by this dashboard or another client)"
+    when = r"[A-Z][a-z]{2} \d{1,2}, \d{4}, \d\d:\d\d UTC"
+    assert re.fullmatch(rf"{when} — Status changed from active to maintenance, {re.escape(api)}\.",
+                        oldest), oldest  # fmt: skip
+    assert re.fullmatch(rf"{when} — Record updated, status stayed maintenance, {re.escape(api)}\.",
+                        newest), newest  # fmt: skip
+
+
+def test_a_next_maintenance_in_the_past_is_refused_and_what_was_typed_is_kept(
+    cached_fleet, device_of_org, tenant_admin, client_of
+):
+    device = device_of_org(5)
+    client = client_of(tenant_admin)
+
+    response = maintenance(client, device.id, next_maintenance="2020-03-01T10:00")
+
+    assert response.status_code == 400
+    error = response.context["form"].errors["next_maintenance"][0]
+    assert error.startswith("2020-03-01 10:00 (America/Guayaquil) is in the past: it is now ")
+    assert error.endswith("Choose a later time, or leave it empty.")
+    typed = form_values(response.content.decode())
+    assert typed["next_maintenance"] == "2020-03-01T10:00"
+    assert (typed["assigned_user"], typed["maintenance_notes"]) == ("ana@example.com", "fan swap")
+    assert maintenance_puts(cached_fleet) == []
+
+
+def test_a_stored_next_maintenance_that_has_passed_is_kept_and_said_to_have_passed(
+    cached_fleet, device_of_org, tenant_admin, client_of, settings
+):
+    """A date set when it was still ahead does not block saving other changes."""
+    settings.DISPLAY_TIME_ZONE = "UTC"
+    device = device_of_org(5)
+    with ControlAPI(settings.CONTROL_API_URL, settings.CONTROL_API_TOKEN) as api:
+        api.update_device_operation(device.id, {"next_maintenance": "2021-01-01T00:00:00Z"})
+    client = client_of(tenant_admin)
+    maintenance(client, device.id, next_maintenance="")  # keeps the answer
+    page = client.get(f"/devices/{device.id}/maintenance/").content.decode()
+    opened = form_values(page)
+
+    response = client.post(
+        f"/devices/{device.id}/maintenance/", {**opened, "operational_status": "active"}
+    )
+
+    assert "This next maintenance (2021-01-01 00:00 UTC) has passed" in html_lib.unescape(page)
+    assert response.status_code == 302
+    answer = MaintenanceSnapshot.objects.get(device_id=device.id).answer
+    assert answer["next_maintenance"].replace("+00:00", "Z") == "2021-01-01T00:00:00Z"
