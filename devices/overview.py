@@ -4,16 +4,37 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import redis
 
 from accounts.tenancy import OrgScope
 from devices import charts, configured, fleet_health, history_selectors
 from devices.in_maintenance import DownInMaintenance, down_in_maintenance_now
+from fleet.freshness import describe_age
 from fleet.store.health import PollHealth
 
 WINDOWS = (("24 hours", timedelta(hours=24)), ("7 days", timedelta(days=7)))
+
+
+@dataclass(frozen=True, slots=True)
+class PollRow:
+    """One poll in the Poller health panel. Its ages are in the banner's words
+    (`fleet.freshness.describe_age`), counted as the banner counts the fleet data's age:
+    from the start of the last successful poll (the snapshot's "as of" time), so the two
+    never disagree."""
+
+    name: str
+    health: PollHealth
+    set_aside: str  # the records it set aside, in words, or ""
+    success_age: str  # how long ago the last successful poll started ("" if none)
+    error_age: str  # how long ago the poll that failed last started ("" if unknown)
+
+    @property
+    def error_over(self) -> bool:
+        """Whether a poll has succeeded since the last error: the failures counter
+        restarts from 0 only on a success."""
+        return self.health.failures == 0 and self.health.last_success is not None
 
 
 @dataclass
@@ -29,11 +50,26 @@ class FleetOverview:
     in_maintenance: DownInMaintenance | None = None
     # From when the durable history (PostgreSQL) starts; None: unknown or empty.
     history_since: datetime | None = None
+    # When the polls' health was read: their ages count up to it.
+    checked_at: datetime | None = None
 
     @property
-    def poll_rows(self) -> list[tuple[str, PollHealth, str]]:
-        """(poll, its health, the records it set aside in words or "") for the panel."""
-        return [(n, h, self.set_aside.get(n, "")) for n, h in (self.polls or {}).items()]
+    def poll_rows(self) -> list[PollRow]:
+        now = self.checked_at or datetime.now(UTC)
+
+        def age(moment: datetime | None) -> str:
+            return describe_age(now - moment) if moment is not None else ""
+
+        return [
+            PollRow(
+                name,
+                health,
+                self.set_aside.get(name, ""),
+                age(health.last_success),
+                age(health.last_error_at),
+            )
+            for name, health in (self.polls or {}).items()
+        ]
 
 
 def set_aside_sentence(health: PollHealth, *, name_them: bool) -> str:
@@ -59,7 +95,7 @@ def set_aside_sentence(health: PollHealth, *, name_them: bool) -> str:
 def fleet_overview(scope: OrgScope, *, now: datetime, with_charts: bool = True) -> FleetOverview:
     """Counts per organization, Down in maintenance, the polls' health and, `with_charts`,
     the Up/Down history of the last day and week (the longest read of the four)."""
-    answer = FleetOverview(polls=fleet_health.poll_health())
+    answer = FleetOverview(polls=fleet_health.poll_health(), checked_at=now)
     for poll, health in (answer.polls or {}).items():
         sentence = set_aside_sentence(health, name_them=scope.all)
         if sentence:

@@ -28,6 +28,7 @@ class PollHealth:
     failures: int = 0  # consecutive failed attempts since the last success
     failures_total: int = 0
     last_error: str | None = None
+    last_error_at: datetime | None = None  # the start of the poll that failed last
     mode: str | None = None  # "full" or "incremental" (fleet), "full" (profiles)
     running_since: datetime | None = None
     # Records the polls left out because they could not be stored: (device id or None,
@@ -141,6 +142,7 @@ class Health:
             failures=number("failures", int) or 0,
             failures_total=number("failures_total", int) or 0,
             last_error=raw.get("last_error"),
+            last_error_at=from_epoch(raw.get("last_error_at")),
             mode=raw.get("mode"),
             running_since=from_epoch(raw.get("running_since")),
             set_aside=tuple(tuple(r) for r in orjson.loads(raw.get("set_aside") or "[]")),

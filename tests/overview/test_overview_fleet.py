@@ -1,5 +1,9 @@
 """The overview's fleet parts: counts per organization, charts from history, poller health."""
 
+import html as html_lib
+import re
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from fleet import polling
@@ -112,3 +116,53 @@ def test_a_refresh_after_the_session_ended_reloads_the_page(client):
 
     assert refresh["HX-Refresh"] == "true" and b"Log in" not in refresh.content
     assert page.status_code == 302 and "/accounts/login/" in page["Location"]
+
+
+def _poller_row(content: str, name: str) -> str:
+    """The text of one poll's row in the Poller health panel, without its markup."""
+    row = re.search(rf"<dt>{name} poll</dt>\s*<dd>(.*?)</dd>", content, re.S).group(1)
+    text = re.sub(r"<[^>]+>", "", row.replace("<br>", " "))
+    return " ".join(html_lib.unescape(text).split())
+
+
+def test_an_error_before_the_last_success_says_when_and_that_polls_succeeded_since(
+    client_of, noc, polled, model, api_factory, poll_config, settings
+):
+    """After an outage ended, the last error used to read as a current one, with no time."""
+    settings.DISPLAY_TIME_ZONE = "UTC"
+    polled.set_faults(outage_seconds=60)
+    with pytest.raises(polling.PollFailed):
+        polling.poll_fleet(model=model, api_factory=api_factory, config=poll_config,
+                           mode="incremental")  # fmt: skip
+    failing = _poller_row(client_of(noc).get("/").content.decode(), "Fleet")
+    polled.clear_faults()
+    polling.poll_fleet(model=model, api_factory=api_factory, config=poll_config, mode="incremental")
+
+    row = _poller_row(client_of(noc).get("/").content.decode(), "Fleet")
+
+    assert re.search(r"Last error, at \d\d:\d\d UTC \(\d+ seconds? ago\): .*\(outage\)", failing)
+    assert "1 failure in a row" in failing and "before the last success" not in failing
+    assert re.search(
+        r"Last error, at \d\d:\d\d UTC \(\d+ seconds? ago\), before the last success: "
+        r"The control API .* \(outage\)\.",
+        row,
+    )
+    assert "failure in a row" not in row
+
+
+def test_the_poller_and_the_banner_give_the_fleet_data_the_same_age(
+    client_of, noc, polled, model, settings
+):
+    """During an outage the banner said "2 minutes old" and the poller "1 minute ago" of the
+    same poll: one rounded 100 seconds, the other cut them."""
+    settings.POLL_INTERVAL_SECONDS = 30  # older than 90 seconds: stale, the banner shows
+    ago = datetime.now(UTC) - timedelta(seconds=100)
+    model.client.hset(model.keys.current, "as_of", ago.timestamp())  # the last poll's start
+    model.poll_succeeded(polling.FLEET, at=ago, duration=1.0, devices=300, pages=7,
+                         mode=polling.INCREMENTAL)  # fmt: skip
+
+    content = client_of(noc).get("/").content.decode()
+
+    banner_age = re.search(r"Fleet data is (.+?) old", content).group(1)
+    assert banner_age == "2 minutes"
+    assert f"last success: started {banner_age} ago" in _poller_row(content, "Fleet")
