@@ -331,7 +331,9 @@ def finish_full_poll(
             raise LockLost("The poll lock expired or passed to another poll before publishing.")
         if failures:
             reason, kind = failures[0]
-            raise PollFailed(f"{reason} The previous snapshot is kept.", kind)
+            # A range's reason (failure_reason) may say it already.
+            kept = "" if reason.endswith(SNAPSHOT_KEPT) else f" {SNAPSHOT_KEPT}"
+            raise PollFailed(f"{reason}{kept}", kind)
         with KeepAlive(lock), _collector_paused():
             finished, published = _assemble_and_publish(model, api_factory, config, plan)
     except BaseException as error:
@@ -590,6 +592,9 @@ def _collector_paused():
 # --- failures ------------------------------------------------------------------------
 
 
+SNAPSHOT_KEPT = "The previous snapshot is kept."
+
+
 def failure_reason(error: BaseException, pages_done: int) -> str:
     """A failed poll in words, for the poll health and the logs."""
     if isinstance(error, PollFailed):
@@ -598,7 +603,7 @@ def failure_reason(error: BaseException, pages_done: int) -> str:
         return f"The poll stopped: {error!r}"
     said = errors.as_sentence(error)
     if not pages_done:
-        return f"{said} The previous snapshot is kept."
+        return f"{said} {SNAPSHOT_KEPT}"
     pages = f"{pages_done} page{'s' if pages_done != 1 else ''}"
     return f"{said} The poll stopped after {pages}; the previous snapshot is kept."
 
