@@ -70,7 +70,7 @@ from devices import (
     pending_words,
     selectors,
 )
-from devices.models import Claim
+from devices.models import ActionRecord, Claim
 from devices.triage_filter import GROUPED, TriageQuery
 from fleet import polling, shared_facts
 from fleet.down_together import went_down_together
@@ -696,10 +696,10 @@ def release_claim(*, user, device_id: int) -> bool:
     return bool(ended)
 
 
-def quick_action(*, user, device_id: int, action: str, key: str = "") -> str:
+def quick_action(*, user, device_id: int, action: str, key: str = "") -> tuple[str, bool]:
     """Refresh (read the device now, update_status) or reboot (the single-device service,
     once per form `key`: a page from before keys sends under a key of its own). Returns a
-    sentence for the page."""
+    sentence for the page, and whether the action did what was asked."""
     if action not in QUICK_ACTIONS:
         raise Http404("No such action.")
     if action == "reboot":
@@ -707,9 +707,10 @@ def quick_action(*, user, device_id: int, action: str, key: str = "") -> str:
             device_id=device_id, user=user, action="reboot",
             idempotency_key=key if form_keys.well_formed(key) else form_keys.new_key(),
         )  # fmt: skip
+        done = record.state in (ActionRecord.State.SENT, ActionRecord.State.ALREADY_PENDING)
         if replayed:
-            return f"This reboot was sent already: {record.message}"
-        return record.message
+            return f"This reboot was sent already: {record.message}", done
+        return record.message, done
     read = selectors.device_for_user(user=user, device_id=device_id, detail=False)
     org = read.device.organization_id
     tenancy.ensure_allowed(user, tenancy.REFRESH, org)
@@ -719,10 +720,10 @@ def quick_action(*, user, device_id: int, action: str, key: str = "") -> str:
         audit.record_action(user=user, action=tenancy.REFRESH, result=audit.FAILED,
                             organization_id=org, device_id=device_id,
                             device_name=read.device.name, error_message=str(error))  # fmt: skip
-        return f"Could not refresh {read.device.name}: {errors.as_sentence(error)}"
+        return f"Could not refresh {read.device.name}: {errors.as_sentence(error)}", False
     # Moved upstream to an organization not the user's: unknown here, nothing audited.
     tenancy.ensure_allowed(user, tenancy.REFRESH, device.organization_id)
     org = device.organization_id
     audit.record_action(user=user, action=tenancy.REFRESH, result=audit.OK, organization_id=org,
                         device_id=device_id, device_name=device.name)  # fmt: skip
-    return f"{device.name} is {device.status}."
+    return f"{device.name} is {device.status}.", True

@@ -454,7 +454,7 @@ def triage_claim(request, device_id: int):
     except triage_reads.ClaimedByOther as error:
         return _back_to_triage(
             request, f"{error} is already on it: nothing was claimed. Release their claim "
-            "first if they are no longer on it.",
+            "first if they are no longer on it.", failed=True,
         )  # fmt: skip
     return _back_to_triage(request, "Claimed: others see that you are on it.")
 
@@ -483,11 +483,11 @@ def triage_group_claim(request, device_id: int):
     except triage_reads.GroupChanged:
         return _back_to_triage(
             request, "That group has changed since the board was drawn (devices came Up or "
-            "went Down): nothing was claimed. Look at the board again.",
+            "went Down): nothing was claimed. Look at the board again.", failed=True,
         )  # fmt: skip
     except triage_reads.ClaimedByOther as error:
         return _back_to_triage(
-            request, f"That group is already claimed by {error}: nothing was claimed.",
+            request, f"That group is already claimed by {error}: nothing was claimed.", failed=True,
         )  # fmt: skip
     if taken.count < taken.total:
         return _back_to_triage(
@@ -517,17 +517,18 @@ def triage_group_release(request, device_id: int):
 @tenancy.scoped_view()
 @device_404
 def triage_action(request, device_id: int, action: str):
-    message = triage_reads.quick_action(
+    message, done = triage_reads.quick_action(
         user=request.user, device_id=device_id, action=action, key=request.POST.get("key", "")
     )
-    return _back_to_triage(request, message)
+    return _back_to_triage(request, message, failed=not done)
 
 
-def _back_to_triage(request, message: str):
+def _back_to_triage(request, message: str, *, failed: bool = False):
+    """The board again with `message`, shown as an error when what was asked was not done."""
     if request.htmx:
-        context = {**_triage_context(request), "flash": message}
+        context = {**_triage_context(request), "flash": message, "flash_failed": failed}
         return render(request, "devices/triage.html#triage-board", context)
-    messages.info(request, message)
+    (messages.error if failed else messages.info)(request, message)
     return redirect(_url(reverse("devices:triage"), _triage_query(request).params))
 
 

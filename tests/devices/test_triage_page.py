@@ -276,3 +276,25 @@ def test_a_note_with_a_nul_character_still_claims(client_of, operator, polled, p
 
     assert response.status_code == 302
     assert Claim.objects.get(device_id=device.id).note == "on site"
+
+
+def test_a_quick_action_that_failed_is_shown_as_an_error_not_as_news(
+    client_of, operator, polled, all_devices
+):
+    """Before, "Could not check the device … nothing was sent" stood in the same blue box
+    as "Reboot: accepted by the control API"."""
+    device = device_of(all_devices, ORG_A, up=False)
+    client = client_of(operator)
+    board = client.get("/triage/").content.decode()
+    key = re.search(
+        rf'action="/triage/{device.id}/reboot/.*?name="key" value="([^"]+)"', board, re.S
+    )
+
+    polled.set_faults(error_rate=1.0, error_status=[503])
+    failed = client.post(f"/triage/{device.id}/reboot/", {"key": key.group(1)},
+                         HTTP_HX_REQUEST="true").content.decode()  # fmt: skip
+    polled.clear_faults()
+    sent = client.post(f"/triage/{device.id}/reboot/", HTTP_HX_REQUEST="true").content.decode()
+
+    assert re.search(r'<p class="message message-error" role="alert">[^<]*nothing was sent', failed)
+    assert re.search(r'<p class="message" role="status">[^<]*accepted by the control API', sent)
