@@ -55,6 +55,8 @@ class Campaign(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )  # None: the command line, which acts for every organization
     created_at = models.DateTimeField(default=timezone.now)
+    # The new-campaign form's one-time key (devices.form_keys): sent twice, it makes one.
+    create_key = models.CharField(max_length=64, unique=True, null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     # Devices per wave, the canary first: fixed when the campaign starts (campaigns.waves).

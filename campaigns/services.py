@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts import audit, tenancy
@@ -26,6 +26,7 @@ from campaigns.waves import WaveError, format_waves, parse_waves
 from campaigns.window import zone
 from campaigns.words import counted, either
 from common import integers, moments
+from devices import form_keys
 from saved_views.models import SavedView
 from saved_views.selectors import view_for
 
@@ -89,8 +90,12 @@ def _refusal_audited(user, action: str, campaign: Campaign) -> Iterator[None]:
         raise
 
 
-def create_campaign(*, user, new: NewCampaign) -> Campaign:
+def create_campaign(*, user, new: NewCampaign, key: str | None = None) -> Campaign:
+    """A draft. At most one per form `key`: a key sent before raises form_keys.SentBefore
+    (its campaign) or BadKey (not well formed, or another person's), and creates nothing;
+    `key` None: no form (the command line)."""
     ensure_may_run(user, new.organization_id)
+    form_keys.require(key)
     for name in ("organization_id", "image_id", "type_id"):
         value = getattr(new, name)
         if value is None and name == "type_id":
@@ -134,6 +139,22 @@ def create_campaign(*, user, new: NewCampaign) -> Campaign:
     if len(serials) > MAX_SERIALS:
         raise CampaignError(f"At most {MAX_SERIALS} serial numbers.")
     view = _saved_view(user, new.saved_view_id)
+    try:
+        return _create(user, new, key, serials=serials, waves=waves, view=view)
+    except IntegrityError:
+        earlier = (
+            None
+            if key is None
+            else form_keys.made_before(
+                Campaign.objects.filter(create_key=key), user=user, owner="created_by_id"
+            )
+        )
+        if earlier is None:
+            raise
+        raise form_keys.SentBefore(earlier) from None
+
+
+def _create(user, new: NewCampaign, key, *, serials, waves, view) -> Campaign:
     with transaction.atomic():
         campaign = Campaign.objects.create(
             name=new.name.strip()[:200], organization_id=new.organization_id,
@@ -144,7 +165,7 @@ def create_campaign(*, user, new: NewCampaign) -> Campaign:
             max_failed_percent=new.max_failed_percent, max_down_percent=new.max_down_percent,
             down_retries=new.down_retries, retry_seconds=round(new.retry_minutes * 60),
             not_before=new.not_before, hours_from=new.hours_from, hours_to=new.hours_to,
-            time_zone=new.time_zone,
+            time_zone=new.time_zone, create_key=key,
             created_by=user if getattr(user, "is_authenticated", False) else None,
         )  # fmt: skip
         decide(campaign, f"created by {who(user)}: waves {format_waves(waves)} after a "

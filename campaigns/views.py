@@ -26,6 +26,7 @@ from campaigns.tasks import queue_step
 from campaigns.window import describe as describe_window
 from common import integers
 from common.spreadsheet_cells import defused
+from devices import form_keys
 from devices.list_selectors import organization_names
 from saved_views.selectors import views_for
 
@@ -61,16 +62,24 @@ def campaign_create(request):
         views=[(v.pk, v.name) for v in views_for(request.user)],
         initial={"organization": active} if active is not None else None,
     )  # fmt: skip
+    key = request.POST.get("create_key") if request.method == "POST" else form_keys.new_key()
     if request.method == "POST" and form.is_valid():
         try:
-            campaign = services.create_campaign(user=request.user, new=form.new_campaign())
+            campaign = services.create_campaign(user=request.user, new=form.new_campaign(),
+                                                key=key)  # fmt: skip
+        except form_keys.SentBefore as done:
+            messages.info(request, "This form was sent already: here is the campaign it made.")
+            return redirect("campaigns:detail", done.row.pk)
+        except form_keys.BadKey:
+            form.add_error(None, BAD_KEY)
+            key = form_keys.new_key()
         except CampaignError as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, "Campaign created as a draft: check it, then start it.")
             return redirect("campaigns:detail", campaign.pk)
     context = {
-        "form": form, "images": selectors.image_suggestions(scope),
+        "form": form, "create_key": key, "images": selectors.image_suggestions(scope),
         "types": selectors.type_suggestions(scope), "nav": "campaigns",
         "title": "New firmware campaign",
     }  # fmt: skip
@@ -104,6 +113,10 @@ def campaign_detail(request, campaign_id: int):
     return render(request, template, context)
 
 
+BAD_KEY = (
+    "This form could not be checked for sending twice: look at the campaigns list, then send "
+    "it again if it is not there."
+)
 SERIALS_NAMED = 20
 
 

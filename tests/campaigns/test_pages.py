@@ -1,6 +1,8 @@
 """The campaign pages: list, new form (kept when refused), a campaign's progress, devices
 by outcome, CSV, and pause/resume/cancel as audited POSTs; 404 for anyone else."""
 
+import re
+
 import pytest
 
 from accounts.models import AuditEntry, Organization
@@ -458,3 +460,30 @@ def test_a_drafts_serial_numbers_wait_for_its_start_while_the_fleet_cache_is_dow
     page = _draft_page(client_of(tenant_admin), "NOT-A-SERIAL")
 
     assert "the serial numbers are checked when it starts: the fleet cache cannot tell now" in page
+
+
+def test_the_new_campaign_form_sent_twice_makes_one_draft(fleet, tenant_admin, client_of):
+    """Before, Back and "Create campaign" again made a second draft of the same campaign."""
+    client = client_of(tenant_admin)
+    page = client.get("/campaigns/new/").content.decode()
+    key = re.search(r'name="create_key" value="([^"]+)"', page).group(1)
+
+    first = client.post("/campaigns/new/", {**FORM, "create_key": key})
+    again = client.post("/campaigns/new/", {**FORM, "create_key": key}, follow=True)
+
+    campaign = Campaign.objects.get()
+    assert first["Location"] == f"/campaigns/{campaign.pk}/"
+    assert again.redirect_chain[-1][0] == f"/campaigns/{campaign.pk}/"
+    assert "This form was sent already" in again.content.decode()
+
+
+def test_another_persons_campaign_form_key_makes_nothing(fleet, tenant_admin, noc, client_of):
+    page = client_of(noc).get("/campaigns/new/").content.decode()
+    key = re.search(r'name="create_key" value="([^"]+)"', page).group(1)
+    client_of(noc).post("/campaigns/new/", {**FORM, "create_key": key})
+
+    answer = client_of(tenant_admin).post("/campaigns/new/", {**FORM, "create_key": key})
+
+    assert answer.status_code == 400
+    assert Campaign.objects.count() == 1
+    assert 'value="10%,50%,100%"' in answer.content.decode()  # what was typed is kept
