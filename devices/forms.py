@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from accounts.models import Organization
 from common import integers
@@ -51,6 +52,38 @@ def _bounded(message: str, *, required: bool = True, label: str) -> forms.Intege
     )
 
 
+COORDINATE_PLACES = 6  # as the upstream keeps coordinates
+
+
+class CoordinateField(forms.DecimalField):
+    """A latitude or longitude, on the create and the edit form alike: a decimal from -limit
+    to limit of at most 6 places. One mistake gets one message in words, the range's first:
+    100 is "Latitude is between -90 and 90.", not that and a count of digits before the
+    point (which the range already implies, so no max_digits is set)."""
+
+    def __init__(self, *, limit: int, label: str, **kwargs):
+        out_of_range = f"{label} is between -{limit} and {limit}."
+        kwargs.setdefault("required", False)
+        super().__init__(
+            label=label,
+            min_value=Decimal(-limit),
+            max_value=Decimal(limit),
+            decimal_places=COORDINATE_PLACES,
+            error_messages={
+                "min_value": out_of_range,
+                "max_value": out_of_range,
+                "max_decimal_places": f"{label} has at most {COORDINATE_PLACES} decimal places.",
+            },
+            **kwargs,
+        )
+
+    def run_validators(self, value):
+        try:  # the range validators come first, then the decimal places
+            super().run_validators(value)
+        except ValidationError as error:
+            raise ValidationError(error.error_list[:1]) from None
+
+
 def organization_choices(scope) -> list[tuple[int, str]]:
     """The organizations a scope allows, as (upstream id, label), by name."""
     orgs = Organization.objects.all()
@@ -67,12 +100,8 @@ class DeviceForm(forms.Form):
     type = _bounded("A device type id is a whole number from 1 to {max}.", label="Device type id")
     organization_id = forms.TypedChoiceField(coerce=int, label="Organization")
     location_name = forms.CharField(max_length=255, required=False, label="Location name")
-    latitude = forms.DecimalField(
-        required=False, max_digits=8, decimal_places=6, min_value=Decimal(-90), max_value=90
-    )
-    longitude = forms.DecimalField(
-        required=False, max_digits=9, decimal_places=6, min_value=Decimal(-180), max_value=180
-    )
+    latitude = CoordinateField(limit=90, label="Latitude")
+    longitude = CoordinateField(limit=180, label="Longitude")
     description = LinesField(required=False, max_length=255, widget=forms.Textarea(
         attrs={"rows": 2}))  # fmt: skip
     username = forms.CharField(max_length=255, required=False, label="Management username")

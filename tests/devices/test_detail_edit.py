@@ -222,3 +222,48 @@ def test_a_refused_create_asks_for_the_typed_password_again(upstream, tenant_adm
     assert response.status_code == 400
     assert "Type the password again" in response.context["form"].errors["password"][0]
     assert NEW["password"] not in response.content.decode()
+
+
+COORDINATE_MISTAKES = {
+    "latitude 100": ("latitude", "100", "Latitude is between -90 and 90."),
+    "latitude -90.5 with 7 places": ("latitude", "-90.5000001", "Latitude is between -90 and 90."),
+    "longitude 200": ("longitude", "200", "Longitude is between -180 and 180."),
+    "longitude 7 places": ("longitude", "10.1234567", "Longitude has at most 6 decimal places."),
+}
+
+
+def assert_one_coordinate_message(response, field, value, message):
+    assert response.status_code == 400
+    assert response.context["form"].errors[field] == [message]
+    html = response.content.decode()
+    assert html.count(message) == 1
+    assert "Ensure" not in html and "digits" not in html
+    assert f'value="{value}"' in html  # what was typed is kept
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"), COORDINATE_MISTAKES.values(), ids=COORDINATE_MISTAKES
+)
+def test_edit_says_a_coordinate_mistake_once_in_words(
+    cached_fleet, device_of_org, tenant_admin, client_of, field, value, message
+):
+    device = device_of_org(5)
+    client = client_of(tenant_admin)
+
+    response = client.post(f"/devices/{device.id}/edit/", {**edit_form(client, device.id),
+                                                            field: value})  # fmt: skip
+
+    assert_one_coordinate_message(response, field, value, message)
+    assert writes(cached_fleet, device.id) == 0
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"), COORDINATE_MISTAKES.values(), ids=COORDINATE_MISTAKES
+)
+def test_create_says_a_coordinate_mistake_once_in_words(
+    upstream, tenant_admin, client_of, field, value, message
+):
+    response = client_of(tenant_admin).post("/devices/new/", {**NEW, field: value})
+
+    assert_one_coordinate_message(response, field, value, message)
+    assert not [e for e in upstream.request_log()["entries"] if e["method"] == "POST"]
