@@ -9,7 +9,12 @@ Rules (each row):
 - columns are the POST fields of the contract (`devices.forms.DEVICE_FIELDS`); any
   other column is named and blocks the whole file (a typo would silently drop data);
 - `name`, `serial_number`, `type`, `organization_id` are required (the contract's
-  assumed required fields);
+  assumed required fields); a file without one of these columns blocks the whole file and
+  every row says so: no row of it is valid;
+- the file is comma-separated. ASSUMPTION: a header that is one cell holding semicolons or
+  tabs (Excel saves "CSV" with semicolons in many European locales) is refused in words
+  rather than read with a guessed separator: the template is comma-separated, and a guess
+  would also split a description that holds a semicolon;
 - `type`, `organization_id` and `update_frequency` are whole numbers from 1 to
   `common.integers.ID_MAX` (ASCII digits);
   `latitude` -90..90 and `longitude` -180..180 are decimals of at most 6 places;
@@ -50,6 +55,7 @@ COORDINATE_PLACES = 6  # as the device form (and the upstream) takes them
 MAX_ROWS = 5000  # a bigger onboarding is split into several files
 MAX_BYTES = 5 * 1024 * 1024
 MAX_TEXT = 255  # the contract's text fields (the form's max_length)
+OTHER_SEPARATORS = {";": "semicolons", "\t": "tabs"}
 
 TEMPLATE_EXAMPLE = {
     "name": "lisbon-cpe-0001",
@@ -141,6 +147,13 @@ def check_file(data: bytes, *, user, fleet_serials: SerialLookup | None = None) 
         if not header or not any(h.strip() for h in header):
             result.problems.append("The file is empty: the first line must be the header.")
             return result
+        separator = _other_separator(header)
+        if separator:
+            result.problems.append(
+                f"The columns are separated by {separator}: the file must be comma-separated. "
+                "Save it as CSV (UTF-8, comma-delimited), as the template."
+            )
+            return result
         result.columns = [h.strip() for h in header]
         _check_header(result)
         scope = tenancy.scope_for(user, tenancy.DEVICE_CREATE)
@@ -162,6 +175,14 @@ def check_file(data: bytes, *, user, fleet_serials: SerialLookup | None = None) 
     _check_duplicates(result.rows)
     _check_fleet(result, fleet_serials or cached_serials, show_ids=scope.all)
     return result
+
+
+def _other_separator(header: list[str]) -> str:
+    """In words, the separator of a header that is one cell holding a semicolon or a tab
+    (a file saved with another separator than the comma); "" otherwise."""
+    if len(header) != 1:
+        return ""
+    return next((words for sep, words in OTHER_SEPARATORS.items() if sep in header[0]), "")
 
 
 def _check_header(result: FileCheck) -> None:
@@ -224,6 +245,10 @@ def check_row(
             row.fields[name] = value
     if len(password) > MAX_TEXT:
         errors.append(f"password: at most {MAX_TEXT} characters.")
+    # A required column the file lacks is a value every row lacks (the file's problems say
+    # which columns): such a row is never valid, nor counted as such.
+    errors.extend(f"{name}: required; the file has no {name} column." for name in REQUIRED
+                  if name not in values)  # fmt: skip
     org_id = row.fields.get("organization_id")
     if org_id is not None and not scope.allows(org_id):
         errors.append(

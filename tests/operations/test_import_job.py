@@ -334,3 +334,40 @@ def test_a_file_holding_a_nul_character_is_refused_in_words(cached_fleet, noc, c
     assert "holds a NUL character" in page
     assert not imports.can_start(last_job())
     assert posts(cached_fleet) == 0
+
+
+@pytest.mark.parametrize(
+    ("data", "missing"),
+    [
+        (b"foo,bar\n1,2\n", "name, serial_number, type, organization_id"),
+        (b"name,serial_number,organization_id\nimp-a,IMP-A-1,5\n", "type"),
+    ],
+    ids=["no known column", "no type column"],
+)
+def test_a_file_without_a_required_column_has_no_valid_row(
+    cached_fleet, noc, client_of, celery_eager, data, missing
+):
+    client = client_of(noc)
+    cached_fleet.clear_log()
+
+    page = client.get(upload(client, data)["Location"]).content.decode()
+
+    assert f"Missing required column(s): {missing}." in page
+    assert "1 row, 0 valid, 1 with problems." in page
+    assert "Invalid: not sent" in page and ">Valid<" not in page
+    assert "type: required; the file has no type column." in page
+    assert "Create 1 device" not in page
+    client.post(f"/devices/import/{last_job().pk}/start/")
+    assert last_job().state == ImportJob.State.VALIDATED
+    assert posts(cached_fleet) == 0
+
+
+def test_a_semicolon_separated_file_is_refused_in_words(cached_fleet, noc, client_of):
+    client = client_of(noc)
+    data = b"name;serial_number;type;organization_id\nimp-a;IMP-A-1;12;5\n"
+
+    page = client.get(upload(client, data)["Location"]).content.decode()
+
+    assert "The columns are separated by semicolons: the file must be comma-separated." in page
+    assert "no row could be read." in page and "Unknown column" not in page
+    assert not imports.can_start(last_job()) and not last_job().rows.exists()

@@ -167,6 +167,25 @@ def test_a_missing_required_column_blocks_the_file(noc):
     assert result.problems == ["Missing required column(s): type."]
 
 
+@pytest.mark.parametrize("header", ["foo,bar", "name,serial_number,organization_id"])
+def test_every_row_of_a_file_missing_a_required_column_is_invalid(noc, header):
+    data = f"{header}\ncpe-1,IMP-0001,5\n".encode()
+    result = onboarding.check_file(data, user=noc, fleet_serials=no_fleet)
+    assert not result.startable and result.valid_rows == []
+    assert "type: required; the file has no type column." in only_errors(result)
+
+
+@pytest.mark.parametrize(("separator", "words"), [(";", "semicolons"), ("\t", "tabs")])
+def test_a_file_not_separated_by_commas_is_refused_in_words(noc, separator, words):
+    data = f"{separator.join(GOOD)}\n{separator.join(GOOD.values())}\n".encode()
+    result = onboarding.check_file(data, user=noc, fleet_serials=no_fleet)
+    assert result.problems == [
+        f"The columns are separated by {words}: the file must be comma-separated. "
+        "Save it as CSV (UTF-8, comma-delimited), as the template."
+    ]
+    assert result.rows == [] and not result.startable
+
+
 def test_a_file_that_is_not_utf8_is_refused_in_words(noc):
     result = onboarding.check_file("name\nZürich".encode("latin-1"), user=noc)
     assert result.problems == ["The file is not UTF-8 text: save it as CSV (UTF-8)."]
