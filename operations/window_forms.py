@@ -89,8 +89,12 @@ class WindowForm(ZonedDateTimeMixin, forms.Form):
     reason = forms.CharField(
         max_length=services.MAX_REASON,
         label="Reason",
+        # The model keeps at most MAX_REASON (300) characters: said in words here, as
+        # services.problems says it on the command line.
         error_messages={
-            "required": "Say why: the reason is shown to everyone who sees the window."
+            "required": "Say why: the reason is shown to everyone who sees the window.",
+            "max_length": f"The reason must be at most {services.MAX_REASON} characters "
+            "(it has %(show_value)d).",
         },
     )
 

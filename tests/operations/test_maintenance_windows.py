@@ -124,6 +124,22 @@ def test_the_form_keeps_what_was_typed_and_says_what_is_wrong_in_words(
     assert not MaintenanceWindow.objects.exists()
 
 
+def test_a_reason_longer_than_300_characters_is_refused_in_words_and_kept(
+    cached_fleet, tenant_admin, client_of
+):
+    client = client_of(tenant_admin)
+    too_long = "x" * 301
+
+    response = create(client, reason=too_long)
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "The reason must be at most 300 characters (it has 301)." in html
+    assert f'value="{too_long}"' in html
+    assert not MaintenanceWindow.objects.exists()
+    assert create(client, reason="x" * 300).status_code == 302
+
+
 def test_device_ids_of_another_organization_are_refused_as_unknown_ones_are(
     cached_fleet, device_of_org, tenant_admin, client_of
 ):
