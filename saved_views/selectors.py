@@ -21,7 +21,9 @@ from common import integers
 from common.device_names import shown_name
 from devices import list_filters, list_selectors
 from devices.fleet_health import fleet_snapshot
+from devices.in_maintenance import MAX_DOWN_READ
 from devices.list_filters import ListFilters
+from maintenance_windows.in_force import window_for, windows_in_force
 from saved_views import permissions
 from saved_views.models import DefaultView, PinnedView, SavedView
 
@@ -98,6 +100,7 @@ class TileDevice:
     name: str
     organization: str
     url: str
+    in_maintenance: bool = False
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,16 @@ class ViewTile:
     total: int | None
     down_devices: tuple[TileDevice, ...] = ()
     error: str = ""
+    # Of the Down devices, those a maintenance window in force covers (as the overview's
+    # "of which in maintenance"), and whether that is a lower bound (too many to read).
+    in_maintenance: int = 0
+    maintenance_at_least: bool = False
+
+    @property
+    def down_all_maintained(self) -> bool:
+        return (
+            bool(self.down) and self.in_maintenance == self.down and not self.maintenance_at_least
+        )
 
 
 def view_tile(view: SavedView, scope: OrgScope) -> ViewTile:
@@ -138,12 +151,14 @@ def view_tile(view: SavedView, scope: OrgScope) -> ViewTile:
         snapshot=snapshot,
     )
     names = list_selectors.organization_names(d.organization_id for d in down.items)
+    windows = windows_in_force(datetime.now(UTC), org_ids)
     devices = tuple(
         TileDevice(
             id=d.id,
             name=shown_name(d.name),
             organization=names.get(d.organization_id, ""),
             url=reverse("devices:detail", args=[d.id]),
+            in_maintenance=bool(windows) and window_for(d, windows) is not None,
         )
         for d in down.items
     )
@@ -152,7 +167,24 @@ def view_tile(view: SavedView, scope: OrgScope) -> ViewTile:
         down_count, devices = 0, ()
     elif filters.status == "down":
         up = 0
+    maintained, at_least = (
+        _down_in_maintenance(org_ids, filters.query, windows) if down_count else (0, False)
+    )
     return ViewTile(
         name=view.name, url=url, up=up, down=down_count, total=up + down_count,
-        down_devices=devices,
+        down_devices=devices, in_maintenance=maintained, maintenance_at_least=at_least,
     )  # fmt: skip
+
+
+def _down_in_maintenance(org_ids, query, windows) -> tuple[int, bool]:
+    """How many of the view's Down devices `windows` (in force) cover, read one by one up
+    to MAX_DOWN_READ (then a lower bound: True)."""
+    if not windows:
+        return 0, False
+    covered = 0
+    down = replace(query, status=False)
+    for read, device in enumerate(list_selectors.iter_matching(org_ids, down), start=1):
+        if read > MAX_DOWN_READ:
+            return covered, True
+        covered += window_for(device, windows) is not None
+    return covered, False

@@ -1,9 +1,12 @@
 """Saved views as tiles: live counts within the reader's organizations (the overview's
 pins, the wall screen's panels), and words instead of counts when Redis is down."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from accounts import tenancy
+from maintenance_windows.models import MaintenanceWindow
 from saved_views import selectors
 from saved_views.models import PinnedView, SavedView
 from tests.fixtures.users import ORG_B
@@ -107,3 +110,27 @@ def test_before_the_first_poll_a_tile_says_so(member_b, shared_view, cache_setti
     tile = selectors.view_tile(shared_view, tenancy.scope_for(member_b))
 
     assert tile.error == selectors.TILE_NOT_POLLED
+
+
+def test_a_tile_says_how_many_of_its_down_devices_are_in_maintenance(
+    client_of, member_b, shared_view, polled, all_devices
+):
+    """Before, a view whose Down devices were all in a maintenance window showed them as
+    plain Down, in red, while the overview's table beside it said "of which in maintenance"
+    and triage said nothing was Down."""
+    MaintenanceWindow.objects.create(
+        organization_id=ORG_B,
+        reason="fibre works",
+        starts_at=datetime.now(UTC) - timedelta(hours=1),
+    )
+    client = client_of(member_b)
+    client.post(f"/views/{shared_view.pk}/pin/")
+
+    tile = selectors.view_tile(shared_view, tenancy.scope_for(member_b))
+    page = client.get("/").content.decode()
+
+    in_b = sum(not d.is_up for d in all_devices() if d.organization_id == ORG_B)
+    assert in_b and tile.in_maintenance == in_b and not tile.maintenance_at_least
+    assert f"of which in maintenance {in_b}</p>" in page
+    marked = [d for d in tile.down_devices if d.in_maintenance]
+    assert marked and all(d.organization == "Test organization 7" for d in marked)
