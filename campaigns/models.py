@@ -101,6 +101,17 @@ class Outcome(models.TextChoices):
     UNKNOWN = "unknown", "Outcome unknown"
 
 
+# A cancelled campaign sends nothing more: its devices still waiting are never sent.
+NEVER_SENT = "Not sent: the campaign was cancelled"
+
+
+def outcome_label(campaign_state: str, outcome: str) -> str:
+    """An outcome in words for a campaign in `campaign_state`."""
+    if campaign_state == "cancelled" and outcome in (Outcome.WAITING, Outcome.RETRY):
+        return NEVER_SENT
+    return Outcome(outcome).label
+
+
 # Outcomes no later tick changes (CONFIRMED still soaks until `soaked`).
 FINAL = {
     Outcome.ALREADY,

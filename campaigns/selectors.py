@@ -10,7 +10,7 @@ from django.http import Http404
 
 from accounts import tenancy
 from campaigns import rules
-from campaigns.models import Campaign, CampaignDevice, Outcome
+from campaigns.models import Campaign, CampaignDevice, Outcome, outcome_label
 from campaigns.words import counted
 from devices import configured
 
@@ -68,7 +68,11 @@ def outcome_counts(campaign: Campaign) -> list[tuple[str, str, int]]:
         "outcome", flat=True
     ):
         counts[outcome] += 1
-    return [(o.value, o.label, counts[o.value]) for o in Outcome if counts[o.value]]
+    return [
+        (o.value, outcome_label(campaign.state, o.value), counts[o.value])
+        for o in Outcome
+        if counts[o.value]
+    ]
 
 
 def serials_outside_target(campaign: Campaign) -> list[str] | None:

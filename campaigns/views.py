@@ -20,7 +20,7 @@ from alerts.rule_selectors import organization_choices
 from campaigns import selectors, services
 from campaigns.errors import CampaignError
 from campaigns.forms import CampaignForm
-from campaigns.models import Outcome
+from campaigns.models import Outcome, outcome_label
 from campaigns.summary import organization_words, target_words
 from campaigns.tasks import queue_step
 from campaigns.window import describe as describe_window
@@ -93,6 +93,8 @@ def campaign_detail(request, campaign_id: int):
     wave = integers.int_or_none(request.GET.get("wave", ""), minimum=1, maximum=1000)
     devices = selectors.devices_of(campaign, outcome, wave)
     page = Paginator(devices, DEVICES_PAGE_SIZE).get_page(request.GET.get("page"))
+    for row in page:
+        row.outcome_words = outcome_label(campaign.state, row.outcome)
     context = {
         "campaign": campaign,
         "target": target_words(campaign),
@@ -101,7 +103,7 @@ def campaign_detail(request, campaign_id: int):
         "waves": selectors.progress(campaign),
         "counts": selectors.outcome_counts(campaign),
         "outcome": outcome if outcome in Outcome.values else "",
-        "outcomes": Outcome.choices,
+        "outcomes": [(o.value, outcome_label(campaign.state, o.value)) for o in Outcome],
         "wave": wave,
         "page": page,
         "decisions": campaign.decisions.all(),

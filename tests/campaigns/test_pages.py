@@ -487,3 +487,26 @@ def test_another_persons_campaign_form_key_makes_nothing(fleet, tenant_admin, no
     assert answer.status_code == 400
     assert Campaign.objects.count() == 1
     assert 'value="10%,50%,100%"' in answer.content.decode()  # what was typed is kept
+
+
+def test_a_cancelled_campaigns_devices_not_sent_read_as_never_sent(
+    fleet, target_devices, tenant_admin, client_of, monkeypatch
+):
+    """Before, a cancelled campaign still listed its devices as "Not sent yet", as if they
+    would be."""
+    monkeypatch.setattr("campaigns.views.queue_step", lambda campaign_id: None)
+    all_up(fleet, target_devices(ORG_A))
+    client = client_of(tenant_admin)
+    client.post("/campaigns/new/", FORM)
+    campaign = Campaign.objects.get()
+    running = client.get(f"/campaigns/{campaign.pk}/").content.decode()
+    client.post(f"/campaigns/{campaign.pk}/start/")
+    engine.advance(campaign.pk)
+
+    client.post(f"/campaigns/{campaign.pk}/cancel/")
+    page = client.get(f"/campaigns/{campaign.pk}/").content.decode()
+
+    assert 'data-confirm="Cancel campaign' in running  # asked before it is done
+    assert "Not sent: the campaign was cancelled" in page
+    assert "Not sent yet" not in page
+    assert "Never sent (cancelled)" in page
