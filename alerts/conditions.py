@@ -12,8 +12,12 @@ is notified, muted by a maintenance window, held while a device flaps, or groupe
 - Flapping (fleet.store.history: 3 or more transitions in the last hour). Each rule that
   wants `flapping` gets one message when a device starts flapping, and one (if it sends
   recoveries) when it stops: one per episode, not one per transition. While a device flaps,
-  its Down and Up messages are held, for every rule: a due Down waits, and the Up of a
-  notified Down is sent when the flap ends if the device is still Up then.
+  its Down and Up messages are held, for every rule (whether or not it wants `flapping`):
+  a due Down waits until the device has stayed Down for the rule's `flap_settled_seconds`
+  (its delay or FLAP_SETTLED_SECONDS, whichever is longer) and is then sent, so a device
+  that stays Down is never silent for the flapping hour; the Up of a notified Down is sent
+  when the flap ends if the device is still Up then, and a Down again meanwhile goes on
+  as the same notified Down: at most one Down and one Up per flap, whatever its changes.
 - Pending settings stuck (`pending_stuck`): a device with a pending entry that the polls
   first saw more than the rule's `stuck_minutes` ago (the triage board's "pending age",
   ReadModel.pending_first_seen); one message per episode (the oldest entry's time), and
@@ -33,7 +37,7 @@ is notified, muted by a maintenance window, held while a device flaps, or groupe
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from alerts import messages
@@ -47,6 +51,19 @@ if TYPE_CHECKING:
 
 POLLER_SUBJECT = 0  # the poller's conditions have no device
 POLLER_FAILING_AFTER = 3  # consecutive failed attempts: a poll and its two retries
+
+
+def batch_time(batch: str) -> datetime:
+    """When the poll of a batch recorded its transitions (the stream id's time part)."""
+    return datetime.fromtimestamp(int(batch) / 1000, UTC)
+
+
+def flap_settled_at(rule: AlertRule, condition: Condition) -> datetime:
+    """When a flapping device's due Down is sent if the device is still Down: once it has
+    been Down `flap_settled_seconds` from the poll that saw it, and never before it is due
+    (a Down due again after a maintenance window keeps its own due time)."""
+    seen = batch_time(condition.batch) if condition.batch else condition.since
+    return max(condition.due_at, seen + timedelta(seconds=rule.flap_settled_seconds))
 
 
 def close(condition: Condition, now: datetime) -> None:
@@ -151,8 +168,8 @@ def _due_downs(run: Evaluation) -> None:
         elif run.in_window(device):
             condition.state = Condition.State.MUTED
             condition.save(update_fields=["state"])
-        elif run.is_flapping(device.id):
-            continue  # held: the flapping message speaks for it
+        elif run.is_flapping(device.id) and run.now < flap_settled_at(rule, condition):
+            continue  # held: a flap's short Downs are summarised, not sent one by one
         elif not rule.wants(Event.DOWN):
             condition.state = Condition.State.HELD  # long enough for an `up` later
             condition.save(update_fields=["state"])

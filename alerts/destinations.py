@@ -3,8 +3,8 @@ one function that sends to it.
 
 - `mailto:` / `mailto://` (`mailto://oncall@example.com`, several addresses separated by
   commas): sent through Django's e-mail backend with the EMAIL_* settings (the SMTP server
-  of the environment), not through apprise's own mail plugin, so that one SMTP setup
-  serves the whole dashboard.
+  of the environment, or the mail folder EMAIL_FILE_PATH), not through apprise's own mail
+  plugin, so that one SMTP setup serves the whole dashboard; the answer says which.
 - `json://` / `jsons://` (`jsons://hooks.example.com/noc?secret=s3cr3t`): the dashboard's
   plain JSON webhook: a POST of the versioned body (alerts.messages, docs/OPERATIONS.md)
   as it is, signed with HMAC-SHA256 when the URL has a `secret=` parameter (taken off
@@ -171,7 +171,37 @@ def _send_email(url: str, *, subject: str, text: str) -> Sent:
     if not to:
         return Sent(False, "No e-mail address in the destination.")
     EmailMessage(subject=subject, body=text, from_email=settings.DEFAULT_FROM_EMAIL, to=to).send()
-    return Sent(True, f"Accepted by the SMTP server {settings.EMAIL_HOST}:{settings.EMAIL_PORT}.")
+    return Sent(True, email_done_in_words())
+
+
+# What each of Django's e-mail backends does with a message, in the rule page's words.
+_EMAIL_BACKEND_WORDS = {
+    "django.core.mail.backends.filebased.EmailBackend": (
+        "Written to the mail folder {path}, not sent: no SMTP server is used while "
+        "EMAIL_FILE_PATH is set (set EMAIL_HOST, without EMAIL_FILE_PATH, to send e-mail)."
+    ),
+    "django.core.mail.backends.console.EmailBackend": (
+        "Written to the worker's console output, not sent (the console e-mail backend)."
+    ),
+    "django.core.mail.backends.locmem.EmailBackend": (
+        "Kept in memory by the test e-mail backend, not sent."
+    ),
+    "django.core.mail.backends.dummy.EmailBackend": (
+        "Thrown away by the dummy e-mail backend, not sent."
+    ),
+}
+
+
+def email_done_in_words() -> str:
+    """What became of an e-mail the configured backend (settings.EMAIL_BACKEND) took: only
+    the SMTP backend hands it to a server, the others keep or drop it here."""
+    backend = settings.EMAIL_BACKEND
+    if backend == "django.core.mail.backends.smtp.EmailBackend":
+        return f"Accepted by the SMTP server {settings.EMAIL_HOST}:{settings.EMAIL_PORT}."
+    words = _EMAIL_BACKEND_WORDS.get(backend)
+    if words is None:
+        return f"Handed to the e-mail backend {backend}."
+    return words.format(path=getattr(settings, "EMAIL_FILE_PATH", None) or "(none set)")
 
 
 def _send_webhook(url: str, *, body: dict) -> Sent:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from itertools import groupby
 
 import redis
@@ -56,11 +56,6 @@ class Summary:
     opened: int = 0
     closed: int = 0
     deliveries: list[int] = field(default_factory=list)
-
-
-def batch_time(batch: str) -> datetime:
-    """When the poll of a batch recorded its transitions (the stream id's time part)."""
-    return datetime.fromtimestamp(int(batch) / 1000, UTC)
 
 
 class Evaluation:
@@ -303,7 +298,7 @@ def _open(run: Evaluation, entry_id: str, batch: str, t: Transition, device, ope
             opened_key=entry_id,
             batch=batch,
             since=t.at,
-            due_at=batch_time(batch) + timedelta(seconds=rule.delay_seconds),
+            due_at=conditions.batch_time(batch) + timedelta(seconds=rule.delay_seconds),
         )
         run.summary.opened += 1
 

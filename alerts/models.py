@@ -13,9 +13,10 @@
 - `DeliveryAttempt`: each try of a delivery and the destination's answer, shown on the
   rule's page.
 
-Events. `down`: a device went Down and stayed Down for the delay; `up`: a device came
-back Up after being Down longer than the delay; `flapping`: a device changed status
-often (fleet.store.history), summarised rather than sent at each change; `pending_stuck`:
+Events. `down`: a device went Down and stayed Down for the delay (a flapping device: for
+`flap_settled_seconds`); `up`: a device came back Up after being Down longer than the
+delay; `flapping`: a device changed status often (fleet.store.history), summarised rather
+than sent at each change; `pending_stuck`:
 pending settings not cleared after `stuck_minutes`; `profile_failing`: a connection
 profile of the rule's devices turned failing; `poller_failing`: the dashboard's own poll
 of the upstream is failing. A recovery (`send_recovery`) is the end of a notified
@@ -33,6 +34,10 @@ from fleet.device_selector import DeviceSelector
 DEFAULT_DELAY_SECONDS = 120
 DEFAULT_STORM_THRESHOLD = 20
 DEFAULT_STUCK_MINUTES = 60
+# ASSUMPTION: a flapping device that has stayed Down this long (or the rule's delay, if
+# longer) is Down for good, so its Down is sent even while it still counts as flapping:
+# the on-call engineer never waits out the flapping hour for a device that stays Down.
+FLAP_SETTLED_SECONDS = 300
 # A rule's numbers: (label, lowest, highest), the same for its page and the command line.
 DELAY_SECONDS = ("Delay in seconds", 0, 86_400)
 STUCK_MINUTES = ("Stuck after minutes", 1, 10_080)
@@ -94,6 +99,11 @@ class AlertRule(models.Model):
 
     def wants(self, event: str) -> bool:
         return event in (self.events or ())
+
+    @property
+    def flap_settled_seconds(self) -> int:
+        """How long a flapping device must stay Down before its Down is sent."""
+        return max(self.delay_seconds, FLAP_SETTLED_SECONDS)
 
 
 class Destination(models.Model):

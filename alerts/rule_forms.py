@@ -16,11 +16,13 @@ from alerts.models import (
     DEFAULT_STORM_THRESHOLD,
     DEFAULT_STUCK_MINUTES,
     DELAY_SECONDS,
+    FLAP_SETTLED_SECONDS,
     STORM_THRESHOLD,
     STUCK_MINUTES,
     Event,
     out_of_bounds,
 )
+from alerts.rule_selectors import FLAPPING_DEVICE, duration_in_words
 from common import integers
 from devices import device_ids
 
@@ -85,7 +87,9 @@ class RuleForm(forms.Form):
     )  # fmt: skip
     events = forms.MultipleChoiceField(
         choices=Event.choices, widget=forms.CheckboxSelectMultiple, label="Events",
-        help_text="“Connection profile failing” concerns the profiles of the rule's devices: "
+        help_text="“Flapping”: one message when a device starts flapping and one when it "
+        "stops; without it a flapping device's Down is still sent (see Delay). "
+        "“Connection profile failing” concerns the profiles of the rule's devices: "
         "the one its device type names, else the types its organization's devices have (every "
         "profile for a fleet-wide rule); a pattern or device ids do not narrow it.",
         error_messages={"required": "Choose at least one event to notify.",
@@ -94,7 +98,9 @@ class RuleForm(forms.Form):
     delay_seconds = _bounded(
         DELAY_SECONDS, initial=DEFAULT_DELAY_SECONDS,
         help_text="How long a condition must last before it notifies: a device back within "
-        "it sends nothing.",
+        f"it sends nothing. A flapping device ({FLAPPING_DEVICE}) is notified Down once it "
+        f"has stayed Down this long or {duration_in_words(FLAP_SETTLED_SECONDS)}, whichever is "
+        "longer, at most once a flap; its other changes wait for the flap to end.",
     )  # fmt: skip
     send_recovery = forms.BooleanField(
         required=False, initial=True, label="Send the recovery",

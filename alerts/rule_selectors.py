@@ -10,8 +10,9 @@ from django.shortcuts import get_object_or_404
 
 from accounts import tenancy
 from accounts.models import Organization
-from alerts.models import AlertRule, Delivery, Event
+from alerts.models import FLAP_SETTLED_SECONDS, AlertRule, Delivery, Event
 from fleet.device_selector import DeviceSelector
+from fleet.store.history import FLAP_MIN_TRANSITIONS
 
 FLEET_WIDE_LABEL = "Every organization (fleet-wide)"
 EVENT_LABELS = dict(Event.choices)
@@ -74,6 +75,33 @@ def devices_in_words(rule: AlertRule) -> str:
 
 def events_in_words(rule: AlertRule) -> list[str]:
     return [EVENT_LABELS.get(event, event) for event in rule.events or ()]
+
+
+def duration_in_words(seconds: int) -> str:
+    return f"{seconds // 60} min" if seconds and seconds % 60 == 0 else f"{seconds} s"
+
+
+FLAPPING_DEVICE = f"{FLAP_MIN_TRANSITIONS} or more status changes in the last hour"
+
+
+def flapping_in_words(rule: AlertRule) -> str:
+    """What the rule sends about a flapping device's Downs and Ups (alerts.conditions);
+    "" when it takes neither."""
+    if not (rule.wants(Event.DOWN) or rule.wants(Event.UP)):
+        return ""
+    settled = duration_in_words(rule.flap_settled_seconds)
+    floor = duration_in_words(FLAP_SETTLED_SECONDS)
+    if rule.wants(Event.DOWN):
+        text = (
+            f"its Down is sent once it has stayed Down {settled} (the delay or {floor}, "
+            "whichever is longer); its other changes wait for the flap to end, so one flap "
+            "sends at most one Down and one Up."
+        )
+    else:
+        text = "its changes wait for the flap to end, so one flap sends at most one Up."
+    if rule.wants(Event.FLAPPING):
+        return f"{text} “Flapping” messages say when a flap starts and ends."
+    return f"{text} Choose “Flapping” to hear when a flap starts and ends too."
 
 
 @dataclass(frozen=True)

@@ -159,6 +159,8 @@ def rule_detail(request, rule_id: int):
         "organization": rule_selectors.organization_label(rule.organization_id, names),
         "devices": rule_selectors.devices_in_words(rule),
         "events": rule_selectors.events_in_words(rule),
+        "flapping": rule_selectors.flapping_in_words(rule),
+        "flapping_device": rule_selectors.FLAPPING_DEVICE,
         "destinations": list(rule.destinations.all()),
         "page": page,
         "nav": "alerts",

@@ -143,3 +143,44 @@ def test_a_delivery_waiting_when_its_rule_is_deleted_is_not_sent_and_kept(http_r
     assert (made.rule, made.deleted_rule_name, made.deleted_rule_organization_id) == (
         None, "On call", 5,
     )  # fmt: skip
+
+
+def test_an_email_written_to_the_mail_folder_says_so_not_smtp(
+    settings, tmp_path, client_of, tenant_admin
+):
+    """The demo has no SMTP server: the file backend writes each message to EMAIL_FILE_PATH,
+    and before, its delivery said "Accepted by the SMTP server localhost:25"."""
+    folder = tmp_path / "mail"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.EMAIL_FILE_PATH = str(folder)
+    rule = services.create_rule(
+        name="On call", organization_id=5, destination_urls=["mailto://oncall@example.com"]
+    )
+    (made,) = services.send_test_notification(rule, None)
+
+    current_app.tasks[SEND_DELIVERY].apply(args=(made.pk,))
+
+    (written,) = folder.iterdir()
+    assert "To: oncall@example.com" in written.read_text()
+    (attempt,) = made.tries.all()
+    assert attempt.ok
+    assert attempt.answer.startswith(f"Written to the mail folder {folder}, not sent:")
+    page = client_of(tenant_admin).get(f"/alerts/{rule.pk}/").content.decode()
+    assert f"Written to the mail folder {folder}, not sent" in page
+    assert "EMAIL_HOST" in page and "SMTP server" in page
+    assert "Accepted by the SMTP server" not in page
+
+
+def test_an_email_accepted_by_the_smtp_server_names_it(smtp_server, settings):
+    rule = services.create_rule(
+        name="On call", organization_id=5, destination_urls=["mailto://oncall@example.com"]
+    )
+    (made,) = services.send_test_notification(rule, None)
+
+    current_app.tasks[SEND_DELIVERY].apply(args=(made.pk,))
+
+    assert [m["to"] for m in smtp_server.messages] == [["oncall@example.com"]]
+    (attempt,) = made.tries.all()
+    assert (attempt.ok, attempt.answer) == (
+        True, f"Accepted by the SMTP server 127.0.0.1:{settings.EMAIL_PORT}."
+    )  # fmt: skip

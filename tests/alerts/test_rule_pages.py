@@ -534,3 +534,40 @@ def test_a_rule_of_an_organization_takes_only_its_devices(
     assert f"{mine.id} {theirs.id}" in page  # what was typed
     assert not AlertRule.objects.exists()
     assert client.post("/alerts/new/", rule_data(device_ids=str(mine.id))).status_code == 302
+
+
+def test_the_rule_page_and_form_say_when_a_flapping_devices_down_is_sent(
+    client_of, tenant_admin, make_rule
+):
+    """Before, the page said only "a condition shorter than this sends nothing", and a
+    flapping device's Down was held for up to an hour without a word."""
+    rule = make_rule(events=["down", "up"], delay_seconds=0)
+    slow = make_rule(name="Slow", events=["down", "flapping"], delay_seconds=600)
+    client = client_of(tenant_admin)
+
+    page = html(client.get(f"/alerts/{rule.pk}/"))
+    assert "3 or more status changes in the last hour" in page
+    assert "its Down is sent once it has stayed Down 5 min" in page
+    assert "Choose “Flapping” to hear when a flap starts and ends too." in page
+    slow_page = html(client.get(f"/alerts/{slow.pk}/"))
+    assert "its Down is sent once it has stayed Down 10 min" in slow_page
+    assert "“Flapping” messages say when a flap starts and ends." in slow_page
+    form = html(client.get("/alerts/new/"))
+    assert "is notified Down once it has stayed Down this long or 5 min" in form
+    assert "without it a flapping device&#x27;s Down is still sent" in form
+
+
+def test_a_delivery_attempt_reads_succeeded_or_failed(client_of, tenant_admin, make_rule):
+    """Before, a try that worked showed a bare "ok" before the destination's answer."""
+    rule = make_rule()
+    delivery = Delivery.objects.create(
+        key="k1", rule=rule, destination=rule.destinations.get(), event="down",
+        subject="CPE-7 went Down", state=Delivery.State.SENT, attempts=2,
+    )  # fmt: skip
+    DeliveryAttempt.objects.create(delivery=delivery, ok=False, answer="HTTP 503 from receiver")
+    DeliveryAttempt.objects.create(delivery=delivery, ok=True, answer="HTTP 200")
+    page = html(client_of(tenant_admin).get(f"/alerts/{rule.pk}/"))
+
+    assert '<span class="badge badge-failed">Failed</span> HTTP 503 from receiver' in page
+    assert '<span class="badge badge-ok">Succeeded</span> HTTP 200' in page
+    assert ">ok<" not in page
