@@ -7,6 +7,10 @@ the whole organization when nothing else is set). It is one-off (`starts_at` to
 its own time zone for `duration_minutes`, from `starts_at` until `ends_at` (or for
 ever when that is empty). Ending it by hand sets `ended_at`; it is then over for good.
 
+A window counts only from when it was kept (`counts_from`): one made now with a start,
+or a "from", in the past does not rewrite what was observed before it existed (the
+reports clip its occurrences there; `first_start` is when it is first in force).
+
 `source` says where it came from: made on the windows page or the command line, or
 kept by the dashboard for a device whose maintenance record says
 operational_status "maintenance" (open while the record says so). A record window
@@ -85,11 +89,41 @@ class MaintenanceWindow(models.Model):
         except (ZoneInfoNotFoundError, ValueError):
             return ZoneInfo("UTC")
 
+    @property
+    def counts_from(self) -> datetime:
+        """From when the window leaves anything out: a planned window from when it was kept
+        (`created_at`), or its start when that is later; a window made now does not hide
+        what was observed before it existed.
+
+        ASSUMPTION: a record window counts from its start: that is when its maintenance
+        record was saved saying "maintenance" (a fact, not a plan), including the windows
+        that the migration 0003 opened later for records saved before windows existed."""
+        if self.source == self.Source.RECORD or self.created_at is None:
+            return self.starts_at
+        return max(self.starts_at, self.created_at)
+
+    def first_start(self) -> datetime | None:
+        """When the window is first in force as planned, from `counts_from` on and whatever
+        an end by hand says (None when it never would be): an occurrence already running
+        when it was kept counts from then. A window ended by hand before this moment was
+        cancelled before it started."""
+        since = self.counts_from
+        if self._planned_occurrence_at(since) is not None:
+            return since
+        start = self._planned_next_start(since)
+        if start is None or (self.ends_at is not None and start >= self.ends_at):
+            return None
+        return start
+
     def occurrence_at(self, moment: datetime) -> tuple[datetime, datetime | None] | None:
         """The (start, end) of the occurrence in force at `moment`, or None. The end is
         None for an open record window."""
         if self.ended_at is not None and moment >= self.ended_at:
             return None
+        return self._planned_occurrence_at(moment)
+
+    def _planned_occurrence_at(self, moment: datetime) -> tuple[datetime, datetime | None] | None:
+        """`occurrence_at` as if the window had not been ended by hand (its end is cut)."""
         if moment < self.starts_at or (self.ends_at is not None and moment >= self.ends_at):
             return None
         if self.recurrence == self.Recurrence.ONCE:
@@ -111,10 +145,14 @@ class MaintenanceWindow(models.Model):
     def next_start(self, after: datetime) -> datetime | None:
         """When the first occurrence that starts after `after` starts, or None when none
         will (over, ended by hand, or past `ends_at`)."""
+        start = self._planned_next_start(after)
+        return start if start is not None and self._runs_at(start) else None
+
+    def _planned_next_start(self, after: datetime) -> datetime | None:
+        """The first start after `after` by the plan alone (not cut by `ends_at` or an end
+        by hand)."""
         if self.recurrence == self.Recurrence.ONCE:
-            return (
-                self.starts_at if self.starts_at > after and self._runs_at(self.starts_at) else None
-            )
+            return self.starts_at if self.starts_at > after else None
         if self.recurrence == self.Recurrence.WEEKLY and not self.weekdays:
             return None
         first = max(after, self.starts_at).astimezone(self.zone).date()
@@ -123,7 +161,7 @@ class MaintenanceWindow(models.Model):
             start = self._local_start_on(first + timedelta(days=ahead))
             if start is None or start <= after or start < self.starts_at:
                 continue
-            return start if self._runs_at(start) else None
+            return start
         return None
 
     def _runs_at(self, start: datetime) -> bool:

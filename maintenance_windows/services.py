@@ -26,7 +26,9 @@ RECORD_CLOSE = "maintenance_window_record_close"
 RECORD_REASON = "maintenance record"
 MAX_DEVICE_IDS = 500
 MAX_REASON = 300
-# A daily occurrence longer than a day would overlap the next one; a weekly one, the next week's.
+# A daily occurrence longer than a day would overlap the next one; a weekly one longer than a
+# week, the next week's (and one longer than the gap between two weekdays chosen, the next
+# weekday's: overlap_words).
 MAX_MINUTES = {"daily": 24 * 60, "weekly": 7 * 24 * 60}
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -100,20 +102,58 @@ def problems(spec: WindowSpec, now: datetime) -> dict[str, list[str]]:
             say("weekdays", "Weekdays are Monday to Sunday.")
     if spec.local_start is None:
         say("local_start", "Give the local time at which each occurrence starts.")
-    longest = MAX_MINUTES[spec.recurrence]
     if spec.duration_minutes is None or spec.duration_minutes <= 0:
         say("duration_minutes", "The duration must be at least one minute.")
-    elif spec.duration_minutes > longest:
-        say(
-            "duration_minutes",
-            f"At most {longest} minutes: a longer occurrence would overlap the next one.",
-        )
+    elif (overlap := overlap_words(spec)) is not None:
+        say("duration_minutes", overlap)
     if spec.ends_at is not None:
         if spec.ends_at <= spec.starts_at:
             say("ends_at", "“Until” must be after “from”.")
         elif spec.ends_at <= now:
             say("ends_at", "“Until” is already past: the window would never be in force.")
     return found
+
+
+def overlap_words(spec: WindowSpec) -> str | None:
+    """Why `spec`'s occurrences would overlap, in words, or None when they would not: a
+    daily occurrence may last at most a day; a weekly one at most the shortest gap between
+    two consecutive weekdays chosen (a week for one weekday).
+
+    ASSUMPTION: gaps are counted in wall-clock hours of the window's zone (24 h a day), as
+    its local start time repeats; on a night the clocks go forward an occurrence of the
+    whole gap overlaps the next one by that hour."""
+    minutes = spec.duration_minutes or 0
+    if spec.recurrence == MaintenanceWindow.Recurrence.DAILY:
+        longest = MAX_MINUTES["daily"]
+        if minutes <= longest:
+            return None
+        return (
+            f"Occurrences every day are 24 hours apart: a window of {duration_words(minutes)} "
+            f"would overlap the next one. At most 24 h ({longest} minutes)."
+        )
+    days = sorted({d for d in spec.weekdays if 0 <= d <= 6})
+    if not days:  # the weekdays are said wrong apart; a week is the most in any case
+        longest = MAX_MINUTES["weekly"]
+        if minutes <= longest:
+            return None
+        return (
+            f"Occurrences every week are at most 168 hours apart: a window of "
+            f"{duration_words(minutes)} would overlap the next one. At most 168 h "
+            f"({longest} minutes)."
+        )
+    # Each chosen weekday and the next one chosen (the first again, a week on, after the last).
+    gaps = [(days[(i + 1) % len(days)] - day) % 7 or 7 for i, day in enumerate(days)]
+    gap = min(gaps)
+    longest = gap * 24 * 60
+    if minutes <= longest:
+        return None
+    at = gaps.index(gap)
+    first, then = WEEKDAY_NAMES[days[at]], WEEKDAY_NAMES[days[(at + 1) % len(days)]]
+    pair = f"{first} and {then}" if len(days) > 1 else f"{first} and the next {then}"
+    return (
+        f"{pair} are {gap * 24} hours apart: a window of {duration_words(minutes)} would "
+        f"overlap the next one. At most {duration_words(longest)} ({longest} minutes)."
+    )
 
 
 def _audit_parameters(window: MaintenanceWindow) -> dict:
@@ -269,6 +309,23 @@ def sync_record_window(
 # --- states and words -----------------------------------------------------------
 
 IN_FORCE, UPCOMING, ENDED = "in force", "upcoming", "ended"
+
+
+def cancelled(window: MaintenanceWindow) -> bool:
+    """Ended by hand before it was first in force (one-off or recurring): it never ran."""
+    if window.ended_at is None:
+        return False
+    first = window.first_start()
+    return first is None or window.ended_at <= first
+
+
+def not_started(window: MaintenanceWindow, now: datetime) -> bool:
+    """Not ended, and not yet in force at all (no occurrence has begun since it counts):
+    ending it now cancels it."""
+    if window.ended_at is not None:
+        return False
+    first = window.first_start()
+    return first is not None and now < first
 
 
 def state(window: MaintenanceWindow, now: datetime) -> str:

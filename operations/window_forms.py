@@ -23,10 +23,11 @@ COVERS = [
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 
 
-def _moment(label: str) -> WallTimeField:
+def _moment(label: str, help_text: str = "") -> WallTimeField:
     return WallTimeField(
         required=False,
         label=label,
+        help_text=help_text,
         input_formats=DATETIME_FORMATS,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         error_messages={"invalid": "Write a date and time, e.g. 2026-12-24T22:00."},
@@ -62,7 +63,11 @@ class WindowForm(ZonedDateTimeMixin, forms.Form):
         widget=forms.RadioSelect,
         label="Repeats",
     )
-    starts_at = _moment("Starts (once) / from (repeating)")
+    starts_at = _moment(
+        "Starts (once) / from (repeating)",
+        "A start (or “from”) in the past counts only from when the window is kept: it never "
+        "hides from the reports what was observed before.",
+    )
     ends_at = _moment("Ends (once) / until (repeating, optional)")
     weekdays = forms.TypedMultipleChoiceField(
         required=False,

@@ -81,6 +81,24 @@ def _initial(request) -> dict:
     return initial
 
 
+def _past_start(window) -> str:
+    """Words for a window whose start (or "from") was already past when it was kept: it
+    counts only from then (maintenance_windows.models, `counts_from`); "" otherwise."""
+    if window.counts_from <= window.starts_at:
+        return ""
+    zone = window.zone
+
+    def local(moment: datetime) -> str:
+        return f"{moment.astimezone(zone):%Y-%m-%d %H:%M}"
+
+    what = "start" if window.recurrence == "once" else "“from”"
+    return (
+        f"Its {what} ({local(window.starts_at)} {window.time_zone}) was already past: it counts "
+        f"only from now ({local(window.counts_from)}), and the reports keep what was observed "
+        "before."
+    )
+
+
 @tenancy.scoped_view()
 def window_new(request):
     scope = tenancy.scope_for(request.user, tenancy.MAINTENANCE)
@@ -110,7 +128,8 @@ def window_new(request):
             ))  # fmt: skip
             return redirect("operations:window", kept.window.pk)
         else:
-            messages.success(request, f"Maintenance window {window.pk} kept: {window.reason}.")
+            said = f"Maintenance window {window.pk} kept: {window.reason}."
+            messages.success(request, f"{said} {past}" if (past := _past_start(window)) else said)
             return redirect("operations:window", window.pk)
     context = {"form": form, "nav": "windows", "title": "New maintenance window"}
     return render(
@@ -128,7 +147,7 @@ def window_end(request, window_id: int):
     if not tenancy.can(request.user, tenancy.MAINTENANCE, window.organization_id):
         messages.error(request, NOT_ALLOWED)
     elif services.end_window(window, now=(now := _now()), user=request.user):
-        said = "cancelled: it will not start" if now < window.starts_at else "ended"
+        said = "cancelled: it will not start" if services.not_started(window, now) else "ended"
         messages.success(request, f"Maintenance window {window.pk} {said}.")
     else:
         messages.info(request, f"Maintenance window {window.pk} was already over.")

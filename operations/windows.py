@@ -105,8 +105,12 @@ def row_for(
     start, end = services.current_or_next(window, now)
     if window.ended_at is not None and (end is None or window.ended_at < end):
         end = window.ended_at
-    # Ended by hand before it started: it never ran, and has no end to show.
-    cancelled = window.ended_at is not None and window.ended_at <= window.starts_at
+    # Ended by hand before it was first in force (a one-off's start, a repeating window's
+    # first occurrence): it never ran, and has no end to show; it shows when it would have
+    # started.
+    cancelled = services.cancelled(window)
+    if cancelled:
+        start = window.first_start() or window.starts_at
     organization = names.get(window.organization_id) or Organization.placeholder_name(
         window.organization_id
     )
@@ -121,6 +125,8 @@ def row_for(
         "start": start,
         "end": None if cancelled else end,
         "cancelled": cancelled,
-        "not_started": window.ended_at is None and now < window.starts_at,
+        "not_started": services.not_started(window, now),
+        # A start (or "from") before the window was kept: it counts only from then.
+        "counts_from": window.counts_from if window.counts_from > window.starts_at else None,
         "zone": window.zone,
     }

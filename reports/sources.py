@@ -152,7 +152,11 @@ def occurrences(
     window: MaintenanceWindow, *, start: datetime, end: datetime, now: datetime
 ) -> list[Span]:
     """The window's occurrences that overlap [start, end), cut to it (an open record window
-    runs until now)."""
+    runs until now) and to when the window counts from (`counts_from`: a window kept after
+    its start, or its "from", leaves out nothing observed before it existed)."""
+    start = max(start, window.counts_from)
+    if start >= end:
+        return []
     found: list[Span] = []
     limit = min(end, now)
     current = window.occurrence_at(start)

@@ -50,7 +50,10 @@ def test_problems_are_said_by_field():
     )
     found = services.problems(spec, T0)
     assert set(found) == {"reason", "weekdays", "local_start", "duration_minutes"}
-    assert "a longer occurrence would overlap the next one" in found["duration_minutes"][0]
+    assert found["duration_minutes"] == [
+        "Occurrences every week are at most 168 hours apart: a window of 504 h would overlap "
+        "the next one. At most 168 h (10080 minutes)."
+    ]
 
 
 def test_one_open_record_window_per_device_is_kept_by_the_database():

@@ -4,6 +4,7 @@ see what, and the record window a device's maintenance record opens and ends (th
 simulator over real HTTP)."""
 
 from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -335,3 +336,143 @@ def test_a_window_ended_before_it_started_is_cancelled_and_says_so(
     row = row[: row.index("</tr>")]
     assert "Cancelled before it started" in row
     assert f"{now:%Y-%m-%d %H:%M}</time>" not in row  # no end (the cancelling) before the start
+
+
+def _row(page: str, window_id: int) -> str:
+    row = page[page.index(f'data-window="{window_id}"') :]
+    return row[: row.index("</tr>")]
+
+
+def test_a_one_off_window_whose_start_is_past_is_said_to_count_only_from_now(
+    cached_fleet, tenant_admin, client_of
+):
+    """Before, a window made at 00:59 starting 00:30 was kept without a word, and hid the
+    half hour before it existed from the reports."""
+    client = client_of(tenant_admin)
+    typed = later(-0.5)
+    assert "A start (or “from”) in the past counts only from when the window is kept" in (
+        client.get("/maintenance-windows/new/").content.decode()
+    )
+
+    response = create(client, starts_at=typed)
+
+    window = MaintenanceWindow.objects.get()
+    shown = client.get(response["Location"]).content.decode()
+    assert f"Its start ({typed.replace('T', ' ')} UTC) was already past: it counts only" in shown
+    assert "the reports keep what was observed before" in shown
+    assert f"<dt>Counts from</dt><dd>{window.created_at:%Y-%m-%d %H:%M}" in shown
+
+
+def test_a_weekly_window_none_of_whose_occurrences_began_is_cancelled_not_ended(
+    cached_fleet, tenant_admin, client_of
+):
+    """Before, a weekly window "from" today 00:00 whose first occurrence is tomorrow offered
+    "End now", and afterwards read "<today> 00:00 – <today> 06:39" in the past list as if
+    it had been in force."""
+    zone = ZoneInfo("Asia/Kolkata")
+    today = datetime.now(zone).date()
+    tomorrow = today + timedelta(days=1)
+    days = [tomorrow.weekday(), (tomorrow + timedelta(days=2)).weekday()]
+    client = client_of(tenant_admin)
+    response = create(
+        client, recurrence="weekly", weekdays=[str(d) for d in days], local_start="09:30",
+        duration_minutes="30", time_zone="Asia/Kolkata", starts_at=f"{today}T00:00",
+        ends_at="", reason="OLT reboots",
+    )  # fmt: skip
+    window = MaintenanceWindow.objects.get()
+    page = client.get(response["Location"]).content.decode()
+    listed = client.get("/maintenance-windows/").content.decode()
+    assert ">Cancel</button>" in page and "End now" not in page
+    assert ">Cancel</button>" in _row(listed, window.pk)
+
+    ended = client.post(f"/maintenance-windows/{window.pk}/end/", follow=True).content.decode()
+
+    assert f"Maintenance window {window.pk} cancelled: it will not start." in ended
+    planned = f"{tomorrow:%Y-%m-%d} 09:30</time>"
+    assert "Cancelled before it started (planned from <time" in ended and planned in ended
+    assert ">cancelled</span>" in ended
+    past = client.get("/maintenance-windows/").context["past"]
+    assert [r["window"].pk for r in past] == [window.pk]
+    row = _row(client.get("/maintenance-windows/").content.decode(), window.pk)
+    assert "Cancelled before it started" in row and planned in row
+    assert f"{today:%Y-%m-%d} 00:00" not in row
+
+
+def test_a_daily_window_is_cancelled_before_its_first_occurrence_and_ended_once_it_ran(
+    cached_fleet, tenant_admin, client_of
+):
+    """Daily windows "from" yesterday: one whose first occurrence since it was kept is in
+    two hours is cancelled; one in force now is ended."""
+    now = datetime.now(UTC)
+    yesterday = now - timedelta(days=1)
+    client = client_of(tenant_admin)
+    daily = {"recurrence": "daily", "starts_at": f"{yesterday:%Y-%m-%d}T00:00", "ends_at": "",
+             "duration_minutes": "30"}  # fmt: skip
+    create(client, local_start=f"{now + timedelta(hours=2):%H:%M}", reason="later", **daily)
+    create(client, local_start=f"{now - timedelta(minutes=5):%H:%M}", reason="now", **daily)
+    later_one = MaintenanceWindow.objects.get(reason="later")
+    running = MaintenanceWindow.objects.get(reason="now")
+    listed = client.get("/maintenance-windows/").content.decode()
+    assert ">Cancel</button>" in _row(listed, later_one.pk)
+    assert ">End now</button>" in _row(listed, running.pk)
+
+    for window in (later_one, running):
+        client.post(f"/maintenance-windows/{window.pk}/end/")
+
+    past = client.get("/maintenance-windows/").content.decode()
+    assert "Cancelled before it started" in _row(past, later_one.pk)
+    assert "Cancelled before it started" not in _row(past, running.pk)
+
+
+@pytest.mark.parametrize(
+    ("fields", "said"),
+    [
+        (
+            {"recurrence": "weekly", "weekdays": ["0", "1"], "duration_minutes": "10080"},
+            "Monday and Tuesday are 24 hours apart: a window of 168 h would overlap the next "
+            "one. At most 24 h (1440 minutes).",
+        ),
+        (
+            {"recurrence": "weekly", "weekdays": ["0", "3", "6"], "duration_minutes": "1500"},
+            "Sunday and Monday are 24 hours apart: a window of 25 h would overlap the next "
+            "one. At most 24 h (1440 minutes).",
+        ),
+        (
+            {"recurrence": "weekly", "weekdays": ["2"], "duration_minutes": "10081"},
+            "Wednesday and the next Wednesday are 168 hours apart: a window of 168 h 1 min "
+            "would overlap the next one. At most 168 h (10080 minutes).",
+        ),
+        (
+            {"recurrence": "daily", "duration_minutes": "1441"},
+            "Occurrences every day are 24 hours apart: a window of 24 h 1 min would overlap "
+            "the next one. At most 24 h (1440 minutes).",
+        ),
+    ],
+)
+def test_occurrences_that_would_overlap_are_refused_in_words_keeping_what_was_typed(
+    cached_fleet, tenant_admin, client_of, fields, said
+):
+    """Before, weekly Monday and Tuesday for 10080 minutes was kept as "Every Monday and
+    Tuesday at 00:00 UTC for 168 h": each occurrence ran over the next ones."""
+    response = create(
+        client_of(tenant_admin), local_start="00:00", starts_at="2030-01-01T00:00",
+        ends_at="", reason="ring works", **fields,
+    )  # fmt: skip
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert said in html
+    assert f'value="{fields["duration_minutes"]}"' in html and 'value="ring works"' in html
+    for day in fields.get("weekdays", []):
+        assert f'value="{day}" id="id_weekdays_{day}" checked' in html
+    assert not MaintenanceWindow.objects.exists()
+
+
+def test_the_longest_duration_between_two_weekdays_is_kept(cached_fleet, tenant_admin, client_of):
+    response = create(
+        client_of(tenant_admin), recurrence="weekly", weekdays=["0", "1"], local_start="00:00",
+        duration_minutes="1440", starts_at="2030-01-01T00:00", ends_at="",
+    )  # fmt: skip
+
+    assert response.status_code == 302
+    assert MaintenanceWindow.objects.get().duration_minutes == 1440

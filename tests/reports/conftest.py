@@ -30,7 +30,7 @@ def change(device, at, to, org=ORG_A):
 def history(db, settings, monkeypatch):
     """Polls every 30 s from 10:00 to 11:00 but none from 10:20 to 10:30 (a gap); device
     4242 of organization 5 goes Down at 10:05:00 and Up at 10:07:30; a window covers it
-    from 10:40 to 10:50; the report's now is noon."""
+    from 10:40 to 10:50 (kept at midnight); the report's now is noon."""
     settings.POLL_INTERVAL_SECONDS = 30
     monkeypatch.setattr(uptime, "now", lambda: NOW)
     ten = DAY + timedelta(hours=10)
@@ -51,6 +51,7 @@ def history(db, settings, monkeypatch):
         reason='=HYPERLINK("http://evil")',
         starts_at=ten + timedelta(minutes=40),
         ends_at=ten + timedelta(minutes=50),
+        created_at=DAY,  # kept that morning, before it began (a window counts from then)
     )
     return ten
 

@@ -64,6 +64,7 @@ def test_a_daily_windows_occurrences_inside_a_range_are_cut_to_it(db):
         organization_id=ORG_A,
         reason="nightly",
         starts_at=datetime(2026, 1, 1, tzinfo=UTC),
+        created_at=datetime(2026, 1, 1, tzinfo=UTC),
         recurrence=MaintenanceWindow.Recurrence.DAILY,
         local_start=time(23, 0),
         duration_minutes=120,
@@ -79,7 +80,10 @@ def test_a_daily_windows_occurrences_inside_a_range_are_cut_to_it(db):
 
 def test_an_open_record_window_runs_until_now(db):
     window = MaintenanceWindow(
-        organization_id=ORG_A, reason="record", starts_at=datetime(2026, 3, 1, tzinfo=UTC)
+        organization_id=ORG_A,
+        reason="record",
+        source=MaintenanceWindow.Source.RECORD,  # counts from its start (its record's save)
+        starts_at=datetime(2026, 3, 1, tzinfo=UTC),
     )
     start, end = datetime(2026, 3, 2, tzinfo=UTC), datetime(2026, 3, 3, tzinfo=UTC)
     now = start + timedelta(hours=5)
