@@ -3,7 +3,7 @@ made in one transaction with its audit entry. The audit names destinations maske
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from accounts import audit, tenancy
@@ -57,25 +57,16 @@ def create_rule(*, user, data: dict, key: str | None = None) -> AlertRule:
     # The rule made under this very key is the form sent again: its create below says so.
     if taken is not None and (key is None or taken.create_key != key):
         raise NameTaken(taken)
-    try:
-        with transaction.atomic():
-            rule = AlertRule.objects.create(
-                created_by=user, organization_id=data["organization"], create_key=key,
-                **{f: data[f] for f in RULE_FIELDS if f != "organization_id"},
-            )  # fmt: skip
-            _add_destinations(rule, data["destinations"])
-            _record(user, "alert_rule_create", rule, **_described(rule))
-    except IntegrityError:
-        earlier = (
-            None
-            if key is None
-            else form_keys.made_before(
-                AlertRule.objects.filter(create_key=key), user=user, owner="created_by_id"
-            )
-        )
-        if earlier is None:
-            raise
-        raise form_keys.SentBefore(earlier) from None
+    once = form_keys.creating_once(
+        AlertRule, field="create_key", key=key, user=user, owner="created_by_id"
+    )
+    with once, transaction.atomic():
+        rule = AlertRule.objects.create(
+            created_by=user, organization_id=data["organization"], create_key=key,
+            **{f: data[f] for f in RULE_FIELDS if f != "organization_id"},
+        )  # fmt: skip
+        _add_destinations(rule, data["destinations"])
+        _record(user, "alert_rule_create", rule, **_described(rule))
     return rule
 
 

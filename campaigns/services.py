@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from accounts import audit, tenancy
@@ -139,23 +139,10 @@ def create_campaign(*, user, new: NewCampaign, key: str | None = None) -> Campai
     if len(serials) > MAX_SERIALS:
         raise CampaignError(f"At most {MAX_SERIALS} serial numbers.")
     view = _saved_view(user, new.saved_view_id)
-    try:
-        return _create(user, new, key, serials=serials, waves=waves, view=view)
-    except IntegrityError:
-        earlier = (
-            None
-            if key is None
-            else form_keys.made_before(
-                Campaign.objects.filter(create_key=key), user=user, owner="created_by_id"
-            )
-        )
-        if earlier is None:
-            raise
-        raise form_keys.SentBefore(earlier) from None
-
-
-def _create(user, new: NewCampaign, key, *, serials, waves, view) -> Campaign:
-    with transaction.atomic():
+    once = form_keys.creating_once(
+        Campaign, field="create_key", key=key, user=user, owner="created_by_id"
+    )
+    with once, transaction.atomic():
         campaign = Campaign.objects.create(
             name=new.name.strip()[:200], organization_id=new.organization_id,
             type_id=new.type_id, serials=serials, saved_view=view,

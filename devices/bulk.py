@@ -34,7 +34,7 @@ from datetime import UTC, datetime, timedelta
 
 import redis
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.http import Http404, QueryDict
 
 from accounts import audit, tenancy
@@ -169,33 +169,24 @@ def start_job(
     sent before raises form_keys.SentBefore (its job) or BadKey (another user's), and starts
     nothing. `key` None: no form (a caller of its own)."""
     form_keys.require(key)
-    try:
-        with transaction.atomic():
-            job = BulkJob.objects.create(
-                user=user, action=plan.action, total=len(plan.targets),
-                description=plan.description[:500], key=key,
-            )  # fmt: skip
-            BulkItem.objects.bulk_create(
-                BulkItem(
-                    job=job,
-                    device_id=t.id,
-                    device_name=t.name[:200],
-                    organization_id=t.organization_id,
-                )
-                for t in plan.targets
+    once = form_keys.creating_once(BulkJob, field="key", key=key, user=user, owner="user_id")
+    with once, transaction.atomic():
+        job = BulkJob.objects.create(
+            user=user, action=plan.action, total=len(plan.targets),
+            description=plan.description[:500], key=key,
+        )  # fmt: skip
+        BulkItem.objects.bulk_create(
+            BulkItem(
+                job=job,
+                device_id=t.id,
+                device_name=t.name[:200],
+                organization_id=t.organization_id,
             )
-            if enqueue is not None:
-                # After the commit, so the worker finds the job's rows.
-                transaction.on_commit(lambda: enqueue(job.pk))
-    except IntegrityError:
-        earlier = (
-            None
-            if key is None
-            else form_keys.made_before(BulkJob.objects.filter(key=key), user=user, owner="user_id")
+            for t in plan.targets
         )
-        if earlier is None:
-            raise
-        raise form_keys.SentBefore(earlier) from None
+        if enqueue is not None:
+            # After the commit, so the worker finds the job's rows.
+            transaction.on_commit(lambda: enqueue(job.pk))
     return job
 
 

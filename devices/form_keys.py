@@ -4,6 +4,9 @@ once."""
 
 import re
 import secrets
+from contextlib import contextmanager
+
+from django.db import IntegrityError
 
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
@@ -43,3 +46,21 @@ def made_before(rows, *, user, owner: str):
     if earlier is not None and getattr(earlier, owner) != user.pk:
         raise BadKey
     return earlier
+
+
+@contextmanager
+def creating_once(model, *, field: str, key: str | None, user, owner: str):
+    """Around a create of a `model` row that keeps the form's `key` in its unique `field`:
+    the key broken by an earlier create of the same user's raises SentBefore (that row),
+    another user's BadKey; any other IntegrityError, or one with no key, is raised as is."""
+    try:
+        yield
+    except IntegrityError:
+        earlier = (
+            None
+            if key is None
+            else made_before(model.objects.filter(**{field: key}), user=user, owner=owner)
+        )
+        if earlier is None:
+            raise
+        raise SentBefore(earlier) from None
