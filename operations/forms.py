@@ -110,6 +110,25 @@ class ZonedDateTimeMixin:
         """An aware datetime as the naive wall time of `zone_name`, as a widget shows it."""
         return moment.astimezone(zoneinfo.ZoneInfo(zone_name)).replace(tzinfo=None)
 
+    def clean_future(self, data, field: str, zone_name: str, *, otherwise: str = ""):
+        """`data[field]`, a local time in `zone_name`, made aware; an error on the field in
+        words when it is not a time that exists or lies in the past (this minute is still
+        accepted, the widget having no seconds). `otherwise`: words after the advice."""
+        when = data[field]
+        try:
+            data[field] = self.aware(when, zone_name)
+        except ValueError as error:
+            self.add_error(field, str(error))
+            return
+        now = datetime.now(UTC).replace(second=0, microsecond=0)
+        if data[field] < now:
+            self.add_error(
+                field,
+                f"{when:%Y-%m-%d %H:%M} ({zone_name}) is in the past: it is now "
+                f"{self.local(now, zone_name):%Y-%m-%d %H:%M} in {zone_name}. Choose a later "
+                f"time{otherwise}.",
+            )
+
 
 class HeadlessForm(ZonedDateTimeMixin, forms.Form):
     device_serial = forms.CharField(max_length=255, label="Device serial number")
@@ -140,20 +159,8 @@ class HeadlessForm(ZonedDateTimeMixin, forms.Form):
         data = super().clean()
         when, zone = data.get("scheduled_time"), data.get("time_zone")
         if when is not None and zone:
-            try:
-                data["scheduled_time"] = self.aware(when, zone)
-            except ValueError as error:
-                self.add_error("scheduled_time", str(error))
-                return data
-            now = datetime.now(UTC).replace(second=0, microsecond=0)
-            # The upstream runs a past time at once, unasked: refused here (this minute is
-            # still accepted, the widget having no seconds).
-            if data["scheduled_time"] < now:
-                self.add_error(
-                    "scheduled_time",
-                    f"{when:%Y-%m-%d %H:%M} ({zone}) is in the past: it is now "
-                    f"{self.local(now, zone):%Y-%m-%d %H:%M} in {zone}. Choose a later time.",
-                )
+            # The upstream runs a past time at once, unasked: refused here.
+            self.clean_future(data, "scheduled_time", zone)
         return data
 
 
@@ -235,21 +242,9 @@ class MaintenanceForm(ZonedDateTimeMixin, forms.Form):
             ):
                 data["next_maintenance"] = stored
                 return data
-            try:
-                data["next_maintenance"] = self.aware(when, zone)
-            except ValueError as error:
-                self.add_error("next_maintenance", str(error))
-                return data
-            now = datetime.now(UTC).replace(second=0, microsecond=0)
             # Refused, not warned: a past "next" maintenance is a mistyped date, and once
-            # saved it reads as an overdue one (this minute is accepted: no seconds).
-            if data["next_maintenance"] < now:
-                self.add_error(
-                    "next_maintenance",
-                    f"{when:%Y-%m-%d %H:%M} ({zone}) is in the past: it is now "
-                    f"{self.local(now, zone):%Y-%m-%d %H:%M} in {zone}. Choose a later time, "
-                    "or leave it empty.",
-                )
+            # saved it reads as an overdue one.
+            self.clean_future(data, "next_maintenance", zone, otherwise=", or leave it empty")
         return data
 
     def payload(self, stored: dict) -> dict:
