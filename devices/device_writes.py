@@ -27,6 +27,7 @@ from devices import configured, creation_keys, field_changes, selectors
 from devices.change_models import ChangedRecord
 from devices.forms import DeviceForm, device_initial
 from devices.upstream import control_api
+from maintenance_windows.services import close_record_window
 
 log = logging.getLogger(__name__)
 
@@ -217,3 +218,5 @@ def device_delete(*, user, device_id: int) -> None:
         call=lambda api: api.delete_device(device_id),
     )  # fmt: skip
     selectors.forget_device(device_id)
+    # Its maintenance record can no longer be saved to end its record window.
+    close_record_window(device_id=device_id, now=datetime.now(UTC), user=user)

@@ -36,6 +36,7 @@ from devices.models import ClaimEvent
 from fleet import full_poll, polling
 from fleet.full_poll import FullPollPlan
 from fleet.poll_failures import failure_kind
+from maintenance_windows.services import close_record_windows_gone
 
 log = logging.getLogger(__name__)
 
@@ -201,13 +202,15 @@ def finish_fleet_poll(self, results: list, plan: dict) -> str:
 def _after_poll(report, config) -> None:
     """What follows a successful poll: its history is kept in PostgreSQL, the
     organizations it saw exist, claims of devices Up again for long enough end, actions
-    waiting for their device are settled (after a full poll), and a poll that outlasted its
+    waiting for their device are settled and the maintenance-record windows of devices that
+    left the fleet end (after a full poll), and a poll that outlasted its
     interval is followed at once."""
     _record_history(report)
     _ensure_organizations(report.organizations)
     _end_claims_of_devices_up_again()
     if report.mode == polling.FULL and report.started_at is not None:
         _follow_waiting_actions(read_since=report.started_at)
+        _end_record_windows_of_devices_gone()
     _evaluate_notifications(config)
     if report.duration >= config.interval:
         # The poll outlasted its interval (a large fleet): start the next one now,
@@ -353,6 +356,24 @@ def _follow_waiting_actions(*, read_since) -> None:
         return
     if settled:
         log.info("settled %s action(s) waiting for their device", settled)
+
+
+def _end_record_windows_of_devices_gone() -> None:
+    """A device deleted by another client leaves its maintenance-record window open, and its
+    record can no longer be saved here: the full poll that no longer sees it ends it."""
+    model = configured.read_model(for_pages=False)
+    try:
+        if model.snapshot_info() is None:  # without a snapshot nothing is known to be gone
+            return
+        ended = close_record_windows_gone(
+            lambda ids: set(model.get_devices(ids)), now=datetime.now(UTC)
+        )
+    except (DatabaseError, redis.RedisError) as error:
+        # The poll itself succeeded; the next full poll ends them.
+        log.warning("could not end the record windows of devices gone: %s", error)
+        return
+    if ended:
+        log.info("ended %s maintenance-record window(s) of devices gone", ended)
 
 
 def _end_claims_of_devices_up_again() -> None:

@@ -253,8 +253,24 @@ def create_window(spec: WindowSpec, *, user=None, actor: str = "") -> Maintenanc
     return window
 
 
+class FollowsRecord(Exception):
+    """A record window ends with its device's maintenance record, not by hand: ended alone it
+    would leave the record saying "maintenance" while the device is no longer in maintenance."""
+
+    def __init__(self, window: MaintenanceWindow):
+        super().__init__(
+            f"Maintenance window {window.pk} follows the maintenance record of device "
+            f"{window.record_device_id}: it ends when the record is saved with another status "
+            "(or the device leaves the fleet)."
+        )
+        self.window = window
+
+
 def end_window(window: MaintenanceWindow, *, now: datetime, user=None, actor: str = "") -> bool:
-    """End a window now, for good; False (nothing done) when it was over already."""
+    """End a planned window now, for good; False (nothing done) when it was over already.
+    FollowsRecord for a record window."""
+    if window.source == MaintenanceWindow.Source.RECORD:
+        raise FollowsRecord(window)
     with transaction.atomic():
         window = MaintenanceWindow.objects.select_for_update().get(pk=window.pk)
         if state(window, now) == ENDED:
@@ -271,14 +287,9 @@ def sync_record_window(
 ) -> MaintenanceWindow | None:
     """Follow a saved maintenance record: an open record window for the device while its
     operational status is "maintenance", none otherwise. The open window returned, if any."""
-    open_ones = MaintenanceWindow.objects.filter(
-        source=MaintenanceWindow.Source.RECORD, record_device_id=device_id, ended_at__isnull=True
-    )
+    open_ones = _open_records().filter(record_device_id=device_id)
     if status != "maintenance":
-        for window in open_ones:
-            window.ended_at, window.ended_by = now, _who(user, "")
-            window.save(update_fields=["ended_at", "ended_by"])
-            _record(RECORD_CLOSE, window, user=user, actor="")
+        _close(open_ones, now=now, user=user, actor="")
         return None
     reason = (notes or "").strip()[:MAX_REASON] or RECORD_REASON
     kept = open_ones.first()
@@ -304,6 +315,43 @@ def sync_record_window(
         # A save of the same device at the same moment opened it first.
         return open_ones.first()
     return window
+
+
+def close_record_window(*, device_id: int, now: datetime, user=None, actor: str = "") -> int:
+    """End the device's open record window, if any (the device was deleted or left the
+    fleet: its record can no longer be saved). How many were ended."""
+    return _close(_open_records().filter(record_device_id=device_id), now=now, user=user,
+                  actor=actor)  # fmt: skip
+
+
+def close_record_windows_gone(present, *, now: datetime) -> int:
+    """After a full poll: end the open record windows whose device is not among `present`
+    (a callable from device ids to the set of those the snapshot holds)."""
+    windows = list(_open_records())
+    if not windows:
+        return 0
+    kept = present({w.record_device_id for w in windows})
+    gone = [w for w in windows if w.record_device_id not in kept]
+    return _close(gone, now=now, user=None, actor=LEFT_THE_FLEET)
+
+
+LEFT_THE_FLEET = "this dashboard: the device left the fleet"
+
+
+def _open_records():
+    return MaintenanceWindow.objects.filter(
+        source=MaintenanceWindow.Source.RECORD, ended_at__isnull=True
+    )
+
+
+def _close(windows, *, now: datetime, user, actor: str) -> int:
+    ended = 0
+    for window in windows:
+        window.ended_at, window.ended_by = now, _who(user, actor)
+        window.save(update_fields=["ended_at", "ended_by"])
+        _record(RECORD_CLOSE, window, user=user, actor=actor)
+        ended += 1
+    return ended
 
 
 # --- states and words -----------------------------------------------------------

@@ -52,9 +52,9 @@ def window_detail(request, window_id: int):
     names = windows.organization_names([window.organization_id])
     types = windows.type_names(frozenset({window.organization_id})) if window.type_id else {}
     row = windows.row_for(window, now=now, names=names, types=types)
-    row["can_end"] = row["state"] != services.ENDED and tenancy.can(
-        request.user, tenancy.MAINTENANCE, window.organization_id
-    )
+    may = tenancy.can(request.user, tenancy.MAINTENANCE, window.organization_id)
+    row["can_end"] = may and windows.endable(row)
+    row["can_edit_record"] = may and row["follows_record"]
     context = {
         "row": row,
         "viewer_zone": settings.DISPLAY_TIME_ZONE,
@@ -146,9 +146,15 @@ def window_end(request, window_id: int):
     window = windows.window_for_user(request.user, window_id)
     if not tenancy.can(request.user, tenancy.MAINTENANCE, window.organization_id):
         messages.error(request, NOT_ALLOWED)
-    elif services.end_window(window, now=(now := _now()), user=request.user):
-        said = "cancelled: it will not start" if services.not_started(window, now) else "ended"
-        messages.success(request, f"Maintenance window {window.pk} {said}.")
+        return redirect("operations:window", window.pk)
+    try:
+        ended = services.end_window(window, now=(now := _now()), user=request.user)
+    except services.FollowsRecord as refused:
+        messages.error(request, f"{refused} Nothing was ended.")
     else:
-        messages.info(request, f"Maintenance window {window.pk} was already over.")
+        if ended:
+            said = "cancelled: it will not start" if services.not_started(window, now) else "ended"
+            messages.success(request, f"Maintenance window {window.pk} {said}.")
+        else:
+            messages.info(request, f"Maintenance window {window.pk} was already over.")
     return redirect("operations:window", window.pk)

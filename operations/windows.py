@@ -90,12 +90,19 @@ def listed(scope: tenancy.OrgScope, *, now: datetime, user) -> dict[str, list[di
     }
     for window in windows:
         row = row_for(window, now=now, names=names, types=types)
-        row["can_end"] = row["state"] != services.ENDED and may_end.allows(window.organization_id)
+        may = may_end.allows(window.organization_id)
+        row["can_end"] = may and endable(row)
+        row["can_edit_record"] = may and row["follows_record"]
         groups[row["state"]].append(row)
     groups[services.UPCOMING].sort(key=lambda r: r["start"])
     groups[services.ENDED].sort(key=lambda r: r["end"] or r["start"], reverse=True)
     groups[services.ENDED] = groups[services.ENDED][:PAST_SHOWN]
     return groups
+
+
+def endable(row: dict) -> bool:
+    """A window that "End now" (or "Cancel") may end: not over, and not a record window."""
+    return row["state"] != services.ENDED and not row["follows_record"]
 
 
 def row_for(
@@ -126,6 +133,9 @@ def row_for(
         "end": None if cancelled else end,
         "cancelled": cancelled,
         "not_started": services.not_started(window, now),
+        # Ended by saving its device's maintenance record, not by hand (services.FollowsRecord).
+        "follows_record": window.source == MaintenanceWindow.Source.RECORD
+        and window.ended_at is None,
         # A start (or "from") before the window was kept: it counts only from then.
         "counts_from": window.counts_from if window.counts_from > window.starts_at else None,
         "zone": window.zone,

@@ -189,3 +189,16 @@ def test_a_window_ended_before_it_started_is_listed_as_cancelled(organizations):
         MaintenanceWindow.objects.get().starts_at.isoformat(timespec="minutes"),
         "cancelled",
     ]
+
+
+def test_end_refuses_a_record_window_in_words(organizations, cache_settings):
+    window = MaintenanceWindow.objects.create(
+        organization_id=ORG_A, device_ids=[42], record_device_id=42, reason="fan swap",
+        source=MaintenanceWindow.Source.RECORD, starts_at=datetime.now(UTC),
+    )  # fmt: skip
+
+    with pytest.raises(CommandError, match="follows the maintenance record of device 42"):
+        run("end", str(window.pk))
+
+    window.refresh_from_db()
+    assert window.ended_at is None

@@ -7,8 +7,11 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
 
 from accounts.models import AuditEntry
+from controlapi import ControlAPI
+from devices import tasks
 from maintenance_windows.models import MaintenanceWindow
 from tests.fixtures.users import ORG_A, ORG_OTHER
 from tests.operations.test_maintenance_and_scheduled import maintenance
@@ -265,6 +268,67 @@ def test_the_maintenance_record_opens_and_ends_the_devices_record_window(
         .values_list("action", flat=True)
     )
     assert actions == ["maintenance_window_record_open", "maintenance_window_record_close"]
+
+
+def test_a_record_window_is_ended_by_its_record_not_by_end_now(
+    cached_fleet, device_of_org, tenant_admin, client_of
+):
+    """Ended alone, it left the record saying "maintenance" beside a device no longer in
+    maintenance: the page points to the record instead, and a POST ends nothing."""
+    device = device_of_org(ORG_A)
+    client = client_of(tenant_admin)
+    maintenance(client, device.id, maintenance_notes="fan swap")
+    window = MaintenanceWindow.objects.get(source="record")
+
+    listed = client.get("/maintenance-windows/").content.decode()
+    row = listed.split(f'data-window="{window.pk}"')[1].split("</tr>")[0]
+    page = client.get(f"/maintenance-windows/{window.pk}/").content.decode()
+    refused = client.post(f"/maintenance-windows/{window.pk}/end/", follow=True).content.decode()
+
+    record_link = f'href="/devices/{device.id}/maintenance/"'
+    assert "End now" not in row and record_link in row
+    assert "End now" not in page and record_link in page
+    assert "it ends when the record is saved with another status" in page
+    assert "follows the maintenance record of device" in refused and "Nothing was ended" in refused
+    window.refresh_from_db()
+    assert window.ended_at is None
+    assert "In maintenance" in client.get(f"/devices/{device.id}/").content.decode()
+    assert not AuditEntry.objects.filter(action="maintenance_window_end").exists()
+
+
+def test_deleting_a_device_ends_its_record_window(
+    cached_fleet, device_of_org, tenant_admin, client_of
+):
+    device = device_of_org(ORG_A)
+    client = client_of(tenant_admin)
+    maintenance(client, device.id, maintenance_notes="fan swap")
+
+    client.post(f"/devices/{device.id}/delete/", {"confirm_name": device.name})
+
+    window = MaintenanceWindow.objects.get(source="record")
+    assert window.ended_at is not None and window.ended_by == "tenant-admin"
+    listed = client.get("/maintenance-windows/").context
+    assert [r["window"].pk for r in listed["past"]] == [window.pk] and not listed["in_force"]
+    assert AuditEntry.objects.filter(action="maintenance_window_record_close").count() == 1
+
+
+def test_a_record_window_ends_when_its_device_leaves_the_fleet(
+    client_of, tenant_admin, still_fleet, cache_settings, all_devices
+):
+    """Deleted by another client, the device's maintenance record can no longer be saved to
+    end its window: the full poll that finds it gone ends it."""
+    tasks.poll_fleet.apply()
+    device, other = [d for d in all_devices() if d.organization_id == ORG_A][:2]
+    maintenance(client_of(tenant_admin), device.id, maintenance_notes="fan swap")
+    maintenance(client_of(tenant_admin), other.id, maintenance_notes="still here")
+    with ControlAPI(settings.CONTROL_API_URL, settings.CONTROL_API_TOKEN) as api:
+        api.delete_device(device.id)
+
+    tasks.poll_fleet.apply(kwargs={"mode": "full"})
+
+    gone = MaintenanceWindow.objects.get(record_device_id=device.id)
+    assert gone.ended_at is not None and "left the fleet" in gone.ended_by
+    assert MaintenanceWindow.objects.get(record_device_id=other.id).ended_at is None
 
 
 def test_a_device_page_says_until_when_a_planned_window_covers_it(

@@ -203,7 +203,11 @@ class Command(BaseCommand):
         window = MaintenanceWindow.objects.filter(pk=id).first()
         if window is None:
             raise CommandError(f"No maintenance window {id}.")
-        if not services.end_window(window, now=datetime.now(UTC), actor=audit.COMMAND_LINE):
+        try:
+            ended = services.end_window(window, now=datetime.now(UTC), actor=audit.COMMAND_LINE)
+        except services.FollowsRecord as refused:
+            raise CommandError(f"{refused} Nothing was ended.") from refused
+        if not ended:
             raise CommandError(f"Maintenance window {id} was already over: nothing to end.")
         self.stdout.write(f"Maintenance window {id} ended.")
 
