@@ -309,6 +309,8 @@ def test_deleting_a_device_ends_its_record_window(
     assert window.ended_at is not None and window.ended_by == "tenant-admin"
     listed = client.get("/maintenance-windows/").context
     assert [r["window"].pk for r in listed["past"]] == [window.pk] and not listed["in_force"]
+    page = client.get(f"/maintenance-windows/{window.pk}/").content.decode()
+    assert "Ended by hand" not in page and "<dt>Ended</dt>" in page
     assert AuditEntry.objects.filter(action="maintenance_window_record_close").count() == 1
 
 
