@@ -15,8 +15,8 @@ Definitions (docs/ARCHITECTURE.md, "Uptime reports"):
 - An outage: a change to Down at a moment in the range that no maintenance window in force
   for the device covers; it lasts until the next change to Up (still Down at the end of
   the range: counted, "ongoing", its length up to that end, left out of the mean time to
-  recovery). A device Down at the range's start was Down before it: its Down time counts,
-  its outage belongs to the range it started in.
+  recovery). A device already Down at the range's start (outside a window) has an outage
+  from that start too, "began before", left out of the mean time to recovery.
 - Availability: time Up ÷ time observed (None when nothing was observed).
 """
 
@@ -78,6 +78,9 @@ class Outage:
     start: datetime
     end: datetime
     ongoing: bool  # still Down at the end of the range (or now)
+    # Down already when the range began: `start` is the range's start, and its time to
+    # recovery is not known from the range (left out of the mean).
+    began_before: bool = False
 
     @property
     def seconds(self) -> float:
@@ -109,7 +112,7 @@ class Figures:
 
     @property
     def mean_time_to_recovery(self) -> float | None:
-        ended = [o.seconds for o in self.outages if not o.ongoing]
+        ended = [o.seconds for o in self.outages if not (o.ongoing or o.began_before)]
         return sum(ended) / len(ended) if ended else None
 
 
@@ -282,19 +285,16 @@ def device_figures(
     observed = subtract(intersect(list(cover.polled), known), windows)
     up = intersect(observed, merge(span for span, status in pieces if status == UP))
     outages = []
+    # Down already at the range's start, unless planned work covers it (as a change would be).
+    already = begins == start < limit and _down_before(history, start)
+    if already and not covers(history.maintenance, start):
+        outages.append(_outage(history.changes, start, limit, began_before=True))
     for i, change in enumerate(history.changes):
         if change.to_status != DOWN or not (begins <= change.at < limit):
             continue
         if covers(history.maintenance, change.at):
             continue  # Down during planned work: not an outage
-        recovery = next(
-            (c.at for c in history.changes[i + 1 :] if c.to_status == UP and c.at > change.at),
-            None,
-        )
-        if recovery is not None and recovery <= limit:
-            outages.append(Outage(change.at, recovery, ongoing=False))
-        else:
-            outages.append(Outage(change.at, limit, ongoing=True))
+        outages.append(_outage(history.changes[i + 1 :], change.at, limit))
     return Figures(
         observed=total(observed),
         up=total(up),
@@ -303,6 +303,25 @@ def device_figures(
         up_spans=up,
         maintenance=windows,
     )
+
+
+def _down_before(history: DeviceHistory, moment: datetime) -> bool:
+    """The device was Down before `moment` and still at it (a change to Down at `moment`
+    itself starts an outage of its own)."""
+    before = [c for c in history.changes if c.at <= moment]
+    if before:
+        return before[-1].to_status == DOWN and before[-1].at < moment
+    if history.changes:
+        return history.changes[0].from_status == DOWN
+    return history.status_now == DOWN
+
+
+def _outage(later: Iterable[Change], start: datetime, limit: datetime, **kind) -> Outage:
+    """The outage from `start`: to the first recovery among `later` changes, or ongoing."""
+    recovery = next((c.at for c in later if c.to_status == UP and c.at > start), None)
+    if recovery is not None and recovery <= limit:
+        return Outage(start, recovery, ongoing=False, **kind)
+    return Outage(start, limit, ongoing=True, **kind)
 
 
 # --- several devices ---------------------------------------------------------------

@@ -65,10 +65,16 @@ class Timeline:
         return total
 
     def outages(self, device_id: int, first: datetime, last: datetime, window) -> int:
-        return sum(
-            1
-            for at, up in self.statuses[device_id][1:]
-            if not up and first <= at < last and not (window and window[0] <= at < window[1])
+        """Changes to Down in [first, last) outside the window, and one more for a device
+        already Down before `first` (an outage of the range too)."""
+
+        def muted(at):
+            return window and window[0] <= at < window[1]
+
+        changes = self.statuses[device_id]
+        already = [up for at, up in changes if at < first][-1:] == [False] and not muted(first)
+        return int(already) + sum(
+            1 for at, up in changes[1:] if not up and first <= at < last and not muted(at)
         )
 
 

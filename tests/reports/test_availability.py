@@ -65,7 +65,33 @@ def test_the_state_at_the_range_start_is_the_last_change_before_it():
     f = figures(history)
     assert (f.observed, f.up, f.down) == (3600, 1800, 1800)
     assert f.availability == 0.5
-    # Down since before the range: its outage belongs to the range it started in.
+    # Down since before the range: an outage of the range too, from its start; its time
+    # to recovery is not the range's to tell.
+    assert [(o.start, o.end, o.ongoing, o.began_before) for o in f.outages] == [
+        (START, minutes(30), False, True)
+    ]
+    assert f.longest.seconds == 1800 and f.mean_time_to_recovery is None
+
+
+def test_a_device_down_since_before_its_history_has_an_outage_the_whole_range():
+    f = figures(DeviceHistory(1, status_now="Down"))
+    assert (f.down, len(f.outages), f.outages[0].ongoing, f.outages[0].began_before) == (
+        3600,
+        1,
+        True,
+        True,
+    )
+
+
+def test_a_change_to_down_at_the_range_start_is_one_outage_not_two():
+    f = figures(DeviceHistory(1, changes=down_up(0, 20)))
+    assert [(o.start, o.began_before) for o in f.outages] == [(START, False)]
+    assert f.mean_time_to_recovery == 1200
+
+
+def test_down_when_a_window_over_the_range_start_ends_is_not_an_outage():
+    window = Span(minutes(-30), minutes(10))
+    f = figures(DeviceHistory(1, changes=down_up(-20, 12), maintenance=(window,)))
     assert f.outages == []
 
 
@@ -175,7 +201,7 @@ def test_devices_with_the_same_history_get_the_same_figures_as_each_alone():
     assert {d.device_id: d.figures for d in result.devices} == alone
     assert result.figures.observed == sum(f.observed for f in alone.values())
     assert result.figures.up == sum(f.up for f in alone.values())
-    assert len(result.figures.outages) == 2
+    assert len(result.figures.outages) == 3  # device 3's, Down all along, and 4's and 5's
 
 
 def test_seconds_fall_into_their_buckets():
