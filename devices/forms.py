@@ -1,7 +1,8 @@
 """Forms of the device writes: create/edit, and what they send upstream.
 
-The password is write-only: never rendered back (`render_value=False`), required
-on create, left out of an edit unless typed.
+The password is write-only: never rendered back (`render_value=False`), optional on
+create as the contract assumes it (and as an imported row has it), left out of an edit
+unless typed.
 """
 
 from __future__ import annotations
@@ -123,8 +124,10 @@ class DeviceForm(forms.Form):
         self.fields["organization_id"].choices = [("", "Choose…"), *organizations]
         password = self.fields["password"]
         if creating:
-            password.required = True
-            password.help_text = "Required on create. Never shown again."
+            password.help_text = (
+                "The device's management password, if it has one (it can be set later). "
+                "Never shown again."
+            )
         else:
             password.help_text = "Leave empty to keep the current password."
 

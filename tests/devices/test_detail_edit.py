@@ -28,6 +28,16 @@ def test_create_posts_the_device_and_audits_it_without_the_password(
     assert "device-pw-123" not in str(entry.parameters)
 
 
+def test_a_device_is_created_without_a_password_as_an_imported_row_is(
+    upstream, tenant_admin, client_of
+):
+    fields = {k: v for k, v in NEW.items() if k != "password"}
+    response = client_of(tenant_admin).post("/devices/new/", fields)
+    assert response.status_code == 302
+    created = AuditEntry.objects.get(action="device_create")
+    assert created.result == "ok" and "password" not in created.parameters
+
+
 def test_create_shows_upstream_errors_on_their_fields_and_keeps_the_input(
     upstream, tenant_admin, fleet_devices, client_of
 ):
