@@ -25,6 +25,7 @@ from campaigns.summary import organization_words, target_words
 from campaigns.tasks import queue_step
 from campaigns.window import describe as describe_window
 from common import integers
+from common.one_moment import one_moment
 from common.spreadsheet_cells import defused
 from devices import form_keys
 from devices.list_selectors import organization_names
@@ -88,6 +89,12 @@ def campaign_create(request):
 
 @tenancy.scoped_view(action=tenancy.FIRMWARE)
 def campaign_detail(request, campaign_id: int):
+    # The engine commits each device's step: the waves, counts and rows read one moment.
+    with one_moment():
+        return _campaign_page(request, campaign_id)
+
+
+def _campaign_page(request, campaign_id: int):
     campaign = selectors.campaign_for(request.user, campaign_id)
     outcome = request.GET.get("outcome", "")
     wave = integers.int_or_none(request.GET.get("wave", ""), minimum=1, maximum=1000)

@@ -2,6 +2,7 @@
 by outcome, CSV, and pause/resume/cancel as audited POSTs; 404 for anyone else."""
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -510,3 +511,48 @@ def test_a_cancelled_campaigns_devices_not_sent_read_as_never_sent(
     assert "Not sent: the campaign was cancelled" in page
     assert "Not sent yet" not in page
     assert "Never sent (cancelled)" in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_page_reads_its_figures_as_of_one_moment_while_the_engine_commits(
+    fleet, tenant_admin, client_of, monkeypatch
+):
+    """A device the engine settled between the page's queries was "Sending" (Waiting) in the
+    waves and "Failed" in the counts and rows of the same page."""
+    from django.db import connection
+
+    from campaigns import selectors
+    from campaigns.models import CampaignDevice
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite pages read without a transaction (common/one_moment.py)")
+    campaign = services.create_campaign(
+        user=tenant_admin, new=services.NewCampaign(organization_id=ORG_A, image_id=IMAGE)
+    )
+    Campaign.objects.filter(pk=campaign.pk).update(state="running", wave=1, wave_sizes=[1])
+    device = CampaignDevice.objects.create(
+        campaign=campaign, device_id=7, wave=1, organization_id=ORG_A, outcome="sending"
+    )
+    progress = selectors.progress
+
+    def engine_commits_meanwhile(campaign):
+        waves = progress(campaign)
+        with ThreadPoolExecutor(1) as other:  # its own connection: the engine's commit
+            other.submit(settle, device.pk).result()
+        return waves
+
+    def settle(pk):
+        CampaignDevice.objects.filter(pk=pk).update(outcome="failed")
+        connection.close()
+
+    monkeypatch.setattr(selectors, "progress", engine_commits_meanwhile)
+
+    page = client_of(tenant_admin).get(f"/campaigns/{campaign.pk}/").content.decode()
+
+    waves = page.split('aria-label="Waves"')[1].split("</table>")[0]
+    devices = page.split('aria-label="Devices"')[1].split("</table>")[0]
+    assert "Sending: 1" in page and "Failed: 1" not in page
+    assert "<td>Sending</td>" in devices and "<td>Failed</td>" not in devices
+    assert re.search(r"Canary.*?</th>\s*<td class=\"num\">1</td><td class=\"num\">0</td>", waves,
+                     re.S)  # fmt: skip
+    assert CampaignDevice.objects.get(pk=device.pk).outcome == "failed"
