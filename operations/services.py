@@ -185,11 +185,22 @@ def _schedule(user, device, org_id, device_serial, operation_type, scheduled_tim
     )  # fmt: skip
 
 
+def may_refresh(user, record: HeadlessRecord) -> bool:
+    """Asking the upstream how an operation stands takes the device's "Refresh now" right in
+    its organization (a viewer or a wall screen's account does not act); an operation whose
+    organization is unknown, the right somewhere and to have scheduled it."""
+    if record.organization_id is not None:
+        return tenancy.can(user, tenancy.REFRESH, record.organization_id)
+    return record.user_id == user.pk and not tenancy.scope_for(user, tenancy.REFRESH).is_empty
+
+
 def headless_refresh(*, user, record_id: int) -> HeadlessRecord:
     """Ask the upstream (update_status) how one of our transactions stands."""
     record = headless_visible(user).filter(pk=record_id).first()
     if record is None:
         raise Http404("No such operation.")
+    if not may_refresh(user, record):
+        raise NotAllowed("Your role does not allow refreshing an operation's status here.")
     with control_api() as api:
         operation = api.get_headless_operation(record.txn_id, update_status=True)
     record.status = operation.status or ""

@@ -100,7 +100,9 @@ def scheduled(request):
         "submit_key": key,
         "same_operation": same_operation,
         "can_schedule": can_schedule,
-        "records": services.headless_visible(request.user, serial=serial)[:200],
+        "records": _with_refresh(
+            request.user, services.headless_visible(request.user, serial=serial)[:200]
+        ),
         "serial": serial,
         "nav": "operations",
         "title": "Scheduled operations",
@@ -108,11 +110,20 @@ def scheduled(request):
     return render(request, "operations/scheduled.html", context, status=status)
 
 
+def _with_refresh(user, records) -> list:
+    records = list(records)
+    for record in records:
+        record.can_refresh = services.may_refresh(user, record)
+    return records
+
+
 @require_POST
 @tenancy.scoped_view()
 def refresh(request, record_id: int):
     try:
         record = services.headless_refresh(user=request.user, record_id=record_id)
+    except NotAllowed as error:
+        messages.error(request, str(error))
     except errors.ControlAPIError as error:
         said = errors.as_sentence(error)
         messages.error(request, f"Could not read the operation's status: {said}")
