@@ -236,10 +236,13 @@ def same_window(spec: WindowSpec) -> MaintenanceWindow | None:
     )
 
 
-def create_window(spec: WindowSpec, *, user=None, actor: str = "") -> MaintenanceWindow:
+def create_window(
+    spec: WindowSpec, *, user=None, actor: str = "", kept_at: datetime | None = None
+) -> MaintenanceWindow:
     """Keep a planned window (checked by `problems` first) and audit it; KeptAlready when one
     not ended keeps exactly this. `actor` names who asked when there is no user (the command
-    line)."""
+    line). `kept_at`: the moment the caller took for "now" (a start of "now" is then not
+    already past when kept)."""
     if (kept := same_window(spec)) is not None:
         raise KeptAlready(kept)
     with transaction.atomic():
@@ -248,6 +251,7 @@ def create_window(spec: WindowSpec, *, user=None, actor: str = "") -> Maintenanc
             owner=user if user is not None and user.is_authenticated else None,
             owner_name=_who(user, actor),
             source=MaintenanceWindow.Source.WINDOW,
+            **({"created_at": kept_at} if kept_at is not None else {}),
         )
         _record(CREATE, window, user=user, actor=actor)
     return window

@@ -65,8 +65,8 @@ class WindowForm(ZonedDateTimeMixin, forms.Form):
     )
     starts_at = _moment(
         "Starts (once) / from (repeating)",
-        "A start (or “from”) in the past counts only from when the window is kept: it never "
-        "hides from the reports what was observed before.",
+        "Empty: now. A start (or “from”) in the past counts only from when the window is "
+        "kept: it never hides from the reports what was observed before.",
     )
     ends_at = _moment("Ends (once) / until (repeating, optional)")
     weekdays = forms.TypedMultipleChoiceField(
@@ -133,9 +133,8 @@ class WindowForm(ZonedDateTimeMixin, forms.Form):
             )
         self.fields["time_zone"].choices = zone_choices()
         self.fields["time_zone"].initial = default_zone
-        self.fields["starts_at"].initial = self.local(now, default_zone).replace(
-            second=0, microsecond=0
-        )
+        # The start is left empty for "now" rather than filled with now's wall time in the
+        # page's zone, which another zone chosen afterwards would read hours off.
         self.spec: services.WindowSpec | None = None
 
     def _ids(self, raw: str) -> tuple[int, ...]:
@@ -178,12 +177,10 @@ class WindowForm(ZonedDateTimeMixin, forms.Form):
                 self.add_error("duration_minutes", f"“{raw_minutes}” is not a number of minutes.")
                 return data
         starts, ends = data.get("starts_at"), data.get("ends_at")
-        if starts is None and "starts_at" not in self.errors:
-            self.add_error("starts_at", "Give the start.")
         if self.errors or not zone:
             return data
         try:
-            starts = self.aware(starts, zone)
+            starts = self.now if starts is None else self.aware(starts, zone)
             ends = None if ends is None else self.aware(ends, zone)
         except ValueError as error:
             self.add_error(None, str(error))

@@ -94,8 +94,8 @@ def _past_start(window) -> str:
     what = "start" if window.recurrence == "once" else "“from”"
     return (
         f"Its {what} ({local(window.starts_at)} {window.time_zone}) was already past: it counts "
-        f"only from now ({local(window.counts_from)}), and the reports keep what was observed "
-        "before."
+        f"only from now ({local(window.counts_from)} {window.time_zone}), and the reports keep "
+        "what was observed before."
     )
 
 

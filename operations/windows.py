@@ -40,7 +40,7 @@ def create(spec: services.WindowSpec, *, now: datetime, user=None, actor: str = 
             problems["device_ids"] = [said]
     if problems:
         raise Refused(problems)
-    return services.create_window(spec, user=user, actor=actor)
+    return services.create_window(spec, user=user, actor=actor, kept_at=now)
 
 
 def visible(scope: tenancy.OrgScope):

@@ -3,6 +3,7 @@ weekly windows through the form, its words when something is wrong, ending them,
 see what, and the record window a device's maintenance record opens and ends (the
 simulator over real HTTP)."""
 
+import re
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -425,8 +426,31 @@ def test_a_one_off_window_whose_start_is_past_is_said_to_count_only_from_now(
     window = MaintenanceWindow.objects.get()
     shown = client.get(response["Location"]).content.decode()
     assert f"Its start ({typed.replace('T', ' ')} UTC) was already past: it counts only" in shown
+    assert f"only from now ({window.created_at:%Y-%m-%d %H:%M} UTC)" in shown
     assert "the reports keep what was observed before" in shown
     assert f"<dt>Counts from</dt><dd>{window.created_at:%Y-%m-%d %H:%M}" in shown
+
+
+def test_an_empty_start_is_now_in_whatever_time_zone_is_chosen(
+    cached_fleet, tenant_admin, client_of
+):
+    """The start was filled with now's wall time in UTC: choosing Bogota afterwards made the
+    window start five hours late, and a start left as filled was "already past"."""
+    client = client_of(tenant_admin)
+    form = client.get("/maintenance-windows/new/").content.decode()
+    start_input = re.search(r'<input[^>]*name="starts_at"[^>]*>', form)[0]
+    bogota_end = datetime.now(ZoneInfo("America/Bogota")) + timedelta(hours=2)
+
+    response = create(
+        client, time_zone="America/Bogota", starts_at="",
+        ends_at=bogota_end.strftime("%Y-%m-%dT%H:%M"),
+    )  # fmt: skip
+
+    assert "value=" not in start_input and "Empty: now." in form
+    window = MaintenanceWindow.objects.get()
+    assert window.is_active(datetime.now(UTC))
+    shown = client.get(response["Location"]).content.decode()
+    assert "in force" in shown and "already past" not in shown and "Counts from" not in shown
 
 
 def test_a_weekly_window_none_of_whose_occurrences_began_is_cancelled_not_ended(
