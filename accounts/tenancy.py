@@ -256,6 +256,32 @@ def not_yours_message(org_id: int, *, verb: str = "see") -> str:
     return f"You cannot {verb} organization #{org_id}: it is not one of your organizations."
 
 
+# --- connection profiles ------------------------------------------------------------
+# ASSUMPTION (profiles/selectors.py): a profile carries no organization id upstream, only
+# (in the newer shape) an organization's name: it belongs to the organization of that name,
+# compared without surrounding spaces and ignoring case; one without is NOC staff's alone.
+
+
+def _folded(name: str | None) -> str:
+    return (name or "").strip().casefold()
+
+
+def profile_organization_names(scope: OrgScope) -> frozenset[str] | None:
+    """The organization names whose profiles `scope` shows (None: every profile)."""
+    if scope.all:
+        return None
+    names = Organization.objects.filter(upstream_id__in=scope.ids).values_list("name", flat=True)
+    return frozenset(_folded(n) for n in names if _folded(n))
+
+
+def visible_profiles(profiles, scope: OrgScope) -> list:
+    """Those of `profiles` (anything with an `organization` name) that `scope` shows."""
+    names = profile_organization_names(scope)
+    if names is None:
+        return list(profiles)
+    return [p for p in profiles if _folded(p.organization) in names]
+
+
 def scoped_view(action: str = VIEW):
     """Require login and set `request.scope` (and `request.active_organization`).
 

@@ -413,7 +413,10 @@ def triage_board(
         )
 
     if query.view == GROUPED:
-        board.groups = _groups(grouped, row=row, held=all_claims, names=names, query=query)
+        board.groups = _groups(
+            grouped, row=row, held=all_claims, names=names, query=query,
+            profile_scope=tenancy.scope_for(user),
+        )  # fmt: skip
         for group in board.groups:
             group.can_claim = all(r.can_claim for r in group.rows)
         board.singles = [row(d, since=d.status_change) for d in singles]
@@ -449,8 +452,10 @@ def _claims_of(device_ids: set[int], *, scope: tenancy.OrgScope | None) -> dict[
     return {c.device_id: c for c in Claim.objects.filter(wanted).select_related("user")}
 
 
-def _groups(bursts, *, row, held, names, query: TriageQuery) -> list[Group]:
-    profiles = _profiles() if bursts else {}
+def _groups(
+    bursts, *, row, held, names, query: TriageQuery, profile_scope: tenancy.OrgScope
+) -> list[Group]:
+    profiles = _profiles(profile_scope) if bursts else {}
     groups = []
     for burst in bursts:
         groups.append(
@@ -475,14 +480,16 @@ def _id(device: Device) -> int:
     return device.id
 
 
-def _profiles() -> dict[int, object]:
-    """Profile id -> the profile as the last profile poll stored it (empty if unknown)."""
+def _profiles(scope: tenancy.OrgScope) -> dict[int, object]:
+    """Profile id -> the profile as the last profile poll stored it (empty if unknown), of
+    those `scope` may open: a group never names another organization's profile."""
     try:
         snapshot = configured.read_model().read_profiles()
     except (redis.RedisError, ValueError) as error:
         log.warning("triage without profiles: %s", error)
         return {}
-    return {p.id: p for p in snapshot.items} if snapshot else {}
+    shown = tenancy.visible_profiles(snapshot.items, scope) if snapshot else []
+    return {p.id: p for p in shown}
 
 
 def fact_words(

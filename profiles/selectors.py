@@ -17,12 +17,13 @@ Tenancy. ASSUMPTION: profiles carry no organization id upstream; the newer
 shape names an organization, the older one none. NOC staff (scope.all) see every
 profile. Anyone else sees a profile when its organization name equals the name
 of one of their organizations (`accounts.models.Organization.name`, compared
-without surrounding spaces and ignoring case). A profile without an
-organization is NOC-only. The list follows the organization switcher
-(`request.scope`); the detail checks the user's whole scope, like
-`tenancy.ensure_allowed`, and answers None (the view: 404) to outsiders; it looks
-only among the profiles the scope shows, in the snapshot and in a kept copy, so
-a hidden profile gets the very answers a missing one gets.
+without surrounding spaces and ignoring case: `tenancy.visible_profiles`, which
+the triage board follows too). A profile without an organization is NOC-only.
+The list follows the organization switcher (`request.scope`); the detail checks
+the user's whole scope, like `tenancy.ensure_allowed`, and answers None (the
+view: 404) to outsiders; it looks only among the profiles the scope shows, in the
+snapshot and in a kept copy, so a hidden profile gets the very answers a missing
+one gets.
 
 Secrets. `ProfileDetail` holds the profile's nested data already masked
 (`common.masking.mask_secrets`); the record itself never reaches a template.
@@ -37,7 +38,7 @@ from typing import Any
 
 import redis
 
-from accounts.models import Organization
+from accounts import tenancy
 from accounts.tenancy import OrgScope
 from common import profile_health as health
 from common.masking import mask_secrets, mask_url
@@ -179,19 +180,8 @@ def _folded(name: str | None) -> str:
     return (name or "").strip().casefold()
 
 
-def visible_organization_names(scope: OrgScope) -> frozenset[str] | None:
-    """The organization names whose profiles the scope shows (None: every profile)."""
-    if scope.all:
-        return None
-    names = Organization.objects.filter(upstream_id__in=scope.ids).values_list("name", flat=True)
-    return frozenset(_folded(n) for n in names if _folded(n))
-
-
 def visible(profiles: list[Profile], scope: OrgScope) -> list[Profile]:
-    names = visible_organization_names(scope)
-    if names is None:
-        return list(profiles)
-    return [p for p in profiles if _folded(p.organization) in names]
+    return tenancy.visible_profiles(profiles, scope)
 
 
 # --- the list ----------------------------------------------------------------------------

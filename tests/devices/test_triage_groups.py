@@ -9,6 +9,7 @@ poll brings them into the test's Redis read model, as the worker's poll does.
 import html
 import re
 import threading
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
@@ -16,7 +17,7 @@ import pytest
 from django.db import connection, connections
 from django.test import Client
 
-from accounts.models import AuditEntry
+from accounts.models import AuditEntry, Organization
 from devices import triage
 from devices.models import Claim
 from fleet import polling
@@ -425,6 +426,34 @@ def test_a_group_names_its_profile_with_the_health_verdict(
     (group,) = groups(content)
     assert f"connection profile {name}: failing" in group["summary"]
     assert "last check" not in group["summary"]
+
+
+def test_a_group_never_names_a_profile_its_viewer_may_not_open(
+    client_of, noc, tenant_admin, take_down, all_devices, polled, model, api_factory
+):
+    """A tenant's group named another organization's profile and its health ("connection
+    profile Rural Tower Registry 15: degraded") while /profiles/15/ answered it 404."""
+    up = Counter(d.type for d in all_devices() if d.is_up and d.organization_id == ORG_A)
+    theirs, mine = [t for t, n in up.most_common() if n >= 3][:2]
+    polled.profile_fields(theirs, organization="Another organization entirely")
+    polled.profile_fields(mine, organization=Organization.objects.get(upstream_id=ORG_A).name)
+    polling.poll_profiles(model=model, api_factory=api_factory)
+    names = {p.id: p.name for p in model.read_profiles().items}
+
+    def summaries(user) -> str:
+        board = client_of(user).get("/triage/").content.decode()
+        return " ".join(g["summary"] for g in groups(board))
+
+    down = up_devices(all_devices, ORG_A, type_id=theirs, count=3)
+    take_down(down)
+    tenant, staff = summaries(tenant_admin), summaries(noc)
+    take_down(down, up=True)
+    take_down(up_devices(all_devices, ORG_A, type_id=mine, count=3))
+
+    assert "type" in tenant and f"connection profile {names[theirs]}" not in tenant
+    assert f"connection profile {names[theirs]}" in staff
+    assert f"connection profile {names[mine]}" in summaries(tenant_admin)
+    assert client_of(tenant_admin).get(f"/profiles/{theirs}/").status_code == 404
 
 
 def test_a_second_person_claiming_a_claimed_group_is_told_and_takes_nothing(
