@@ -325,12 +325,13 @@ def rows_to_fix_csv(job: ImportJob) -> str:
     """The rows to fix, in the uploaded columns plus "error"; passwords left blank.
 
     Cells are written back exactly as uploaded (no formula defusing): the file holds the
-    uploader's own text and must upload again unchanged once fixed.
+    uploader's own text and must upload again unchanged once fixed (the upload ignores
+    the "error" column: `onboarding.ERROR_COLUMN`).
     """
     columns = [c for c in job.columns if c in onboarding.COLUMNS] or list(onboarding.COLUMNS)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([*columns, "error"])
+    writer.writerow([*columns, onboarding.ERROR_COLUMN])
     for row in rows_to_fix(job):
         cells = ["" if c == "password" else row.raw.get(c, "") for c in columns]
         writer.writerow([*cells, " ".join(row.errors)])

@@ -7,7 +7,10 @@ what `operations.imports` stores as a job.
 
 Rules (each row):
 - columns are the POST fields of the contract (`devices.forms.DEVICE_FIELDS`); any
-  other column is named and blocks the whole file (a typo would silently drop data);
+  other column is named and blocks the whole file (a typo would silently drop data),
+  except "error", the column the dashboard's own rows to fix add (`ERROR_COLUMN`): it is
+  ignored, with a note, so that file uploads again as it was downloaded;
+- at most MAX_ROWS rows: a bigger file is refused whole, no row of it checked or kept;
 - `name`, `serial_number`, `type`, `organization_id` are required (the contract's
   assumed required fields); a file without one of these columns blocks the whole file and
   every row says so: no row of it is valid;
@@ -56,6 +59,9 @@ MAX_ROWS = 5000  # a bigger onboarding is split into several files
 MAX_BYTES = 5 * 1024 * 1024
 MAX_TEXT = 255  # the contract's text fields (the form's max_length)
 OTHER_SEPARATORS = {";": "semicolons", "\t": "tabs"}
+# The column the rows to fix (operations.imports.rows_to_fix_csv) add after the uploaded
+# ones. ASSUMPTION: no contract field is ever named "error", so ignoring it drops no data.
+ERROR_COLUMN = "error"
 
 TEMPLATE_EXAMPLE = {
     "name": "lisbon-cpe-0001",
@@ -141,40 +147,57 @@ def check_file(data: bytes, *, user, fleet_serials: SerialLookup | None = None) 
             "as CSV (UTF-8)."
         )
         return result
-    reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        header = next(reader, None)
-        if not header or not any(h.strip() for h in header):
-            result.problems.append("The file is empty: the first line must be the header.")
-            return result
-        separator = _other_separator(header)
-        if separator:
-            result.problems.append(
-                f"The columns are separated by {separator}: the file must be comma-separated. "
-                "Save it as CSV (UTF-8, comma-delimited), as the template."
-            )
-            return result
-        result.columns = [h.strip() for h in header]
-        _check_header(result)
-        scope = tenancy.scope_for(user, tenancy.DEVICE_CREATE)
-        known = frozenset(Organization.objects.values_list("upstream_id", flat=True))
-        for cells in reader:
-            if not any(c.strip() for c in cells):
-                continue  # blank lines are not rows
-            if len(result.rows) >= MAX_ROWS:
-                result.problems.append(f"More than {MAX_ROWS} rows: split the file.")
-                break
-            result.rows.append(
-                check_row(reader.line_num, result.columns, cells, scope=scope, known=known)
-            )
-    except csv.Error as error:
-        result.problems.append(f"Line {reader.line_num}: not valid CSV ({error}).")
+        records = _records(text)
+    except ValueError as error:
+        result.problems.append(str(error))
         return result
+    header = records[0][1] if records else []
+    if not any(h.strip() for h in header):
+        result.problems.append("The file is empty: the first line must be the header.")
+        return result
+    separator = _other_separator(header)
+    if separator:
+        result.problems.append(
+            f"The columns are separated by {separator}: the file must be comma-separated. "
+            "Save it as CSV (UTF-8, comma-delimited), as the template."
+        )
+        return result
+    result.columns = [h.strip() for h in header]
+    rows = [(line, cells) for line, cells in records[1:] if any(c.strip() for c in cells)]
+    if len(rows) > MAX_ROWS:
+        # Refused whole, no row checked or kept: a part of it must not read as ready to go.
+        result.problems.append(
+            f"{len(rows):,} rows: at most {MAX_ROWS:,} per file, split it into several files."
+        )
+        return result
+    _check_header(result)
+    scope = tenancy.scope_for(user, tenancy.DEVICE_CREATE)
+    known = frozenset(Organization.objects.values_list("upstream_id", flat=True))
+    result.rows = [
+        check_row(line, result.columns, cells, scope=scope, known=known) for line, cells in rows
+    ]
     if not result.rows and not result.problems:
         result.problems.append("The file has a header but no rows.")
     _check_duplicates(result.rows)
     _check_fleet(result, fleet_serials or cached_serials, show_ids=scope.all)
     return result
+
+
+def _records(text: str) -> list[tuple[int, list[str]]]:
+    """Every record (blank ones too) with the line it starts on, the header being line 1:
+    a quoted cell may hold line breaks, and `reader.line_num` is where a record ends.
+    Raises ValueError, in words, for text that is not valid CSV."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    records: list[tuple[int, list[str]]] = []
+    start = 1
+    try:
+        for cells in reader:
+            records.append((start, cells))
+            start = reader.line_num + 1
+    except csv.Error as error:
+        raise ValueError(f"Line {start}: not valid CSV ({error}).") from error
+    return records
 
 
 def _other_separator(header: list[str]) -> str:
@@ -195,7 +218,12 @@ def _check_header(result: FileCheck) -> None:
             f"{which} {', '.join(unnamed)} {'has' if one else 'have'} no name in the header "
             f"line: name {it}, or delete {it} (with {its} cells) if {is_} empty."
         )
-    unknown = [c for c in result.columns if c and c not in COLUMNS]
+    if ERROR_COLUMN in result.columns:
+        result.notes.append(
+            f"The {ERROR_COLUMN!r} column (why each row had to be fixed, added by the "
+            "dashboard) is ignored."
+        )
+    unknown = [c for c in result.columns if c and c not in (*COLUMNS, ERROR_COLUMN)]
     if unknown:
         result.problems.append(
             "Unknown column" + ("s" if len(unknown) > 1 else "") + ": "
