@@ -353,7 +353,7 @@ def test_a_file_without_a_required_column_has_no_valid_row(
     page = client.get(upload(client, data)["Location"]).content.decode()
 
     assert f"Missing required column(s): {missing}." in page
-    assert "1 row, 0 valid, 1 with problems." in page
+    assert "1 row; the file is refused as a whole" in page
     assert "Invalid: not sent" in page and ">Valid<" not in page
     assert "type: required; the file has no type column." in page
     assert "Create 1 device" not in page
@@ -371,3 +371,21 @@ def test_a_semicolon_separated_file_is_refused_in_words(cached_fleet, noc, clien
     assert "The columns are separated by semicolons: the file must be comma-separated." in page
     assert "no row could be read." in page and "Unknown column" not in page
     assert not imports.can_start(last_job()) and not last_job().rows.exists()
+
+
+def test_a_file_refused_as_a_whole_does_not_call_its_rows_valid(
+    cached_fleet, noc, client_of, celery_eager
+):
+    """A misspelt column refused the file beside "3 rows, 3 valid, 0 with problems"."""
+    client = client_of(noc)
+    data = (
+        b"name,serial_number,type,organization_id,colour\n"
+        b"imp-a,IMP-A-1,12,5,red\nimp-b,IMP-B-1,12,5,blue\n"
+    )
+
+    page = client.get(upload(client, data)["Location"]).content.decode()
+
+    assert "Unknown column: &#x27;colour&#x27;" in page
+    assert "2 rows; the file is refused as a whole" in page
+    assert "valid" not in page.split("<h1>")[1].split("</p>")[0]
+    assert ">Valid<" not in page and "Create 2 devices" not in page
