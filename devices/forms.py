@@ -56,6 +56,9 @@ def _bounded(message: str, *, required: bool = True, label: str) -> forms.Intege
 COORDINATE_PLACES = 6  # as the upstream keeps coordinates
 
 
+HALF_LOCATION = "Give the {missing} too: a location needs both coordinates (or neither)."
+
+
 class CoordinateField(forms.DecimalField):
     """A latitude or longitude, on the create and the edit form alike: a decimal from -limit
     to limit of at most 6 places. One mistake gets one message in words, the range's first:
@@ -130,6 +133,20 @@ class DeviceForm(forms.Form):
             )
         else:
             password.help_text = "Leave empty to keep the current password."
+
+    def clean(self):
+        data = super().clean()
+        latitude, longitude = data.get("latitude"), data.get("longitude")
+        touched = self.creating or {"latitude", "longitude"} & set(self.changed_data)
+        if (
+            touched
+            and (latitude is None) != (longitude is None)
+            and not ({"latitude", "longitude"} & set(self.errors))
+        ):
+            # Half a location is shown nowhere ("Coordinates: not set"): both, or neither.
+            missing = "longitude" if longitude is None else "latitude"
+            self.add_error(missing, HALF_LOCATION.format(missing=missing))
+        return data
 
     def payload(self, *, only_changed: bool) -> dict:
         """The JSON body: every field on create, the changed ones on edit (the password only

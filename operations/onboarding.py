@@ -20,7 +20,8 @@ Rules (each row):
   would also split a description that holds a semicolon;
 - `type`, `organization_id` and `update_frequency` are whole numbers from 1 to
   `common.integers.ID_MAX` (ASCII digits);
-  `latitude` -90..90 and `longitude` -180..180 are decimals of at most 6 places;
+  `latitude` -90..90 and `longitude` -180..180 are decimals of at most 6 places, both
+  given or neither;
 - the organization must be one where the user may create devices (tenancy
   DEVICE_CREATE): a tenant's row for another organization fails with a message;
   and one the dashboard knows (an `Organization`): the upstream would refuse any other;
@@ -271,6 +272,10 @@ def check_row(
             errors.append(f"{name}: at most {MAX_TEXT} characters.")
         else:
             row.fields[name] = value
+    given = [name for name in COORDINATES if values.get(name)]
+    if len(given) == 1 and row.fields.get(given[0]) is not None:  # a wrong one is said already
+        missing = next(name for name in COORDINATES if name not in given)
+        errors.append(f"{missing}: required with {given[0]}: a location needs both, or neither.")
     if len(password) > MAX_TEXT:
         errors.append(f"password: at most {MAX_TEXT} characters.")
     # A required column the file lacks is a value every row lacks (the file's problems say

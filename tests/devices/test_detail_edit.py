@@ -251,6 +251,30 @@ def assert_one_coordinate_message(response, field, value, message):
     assert f'value="{value}"' in html  # what was typed is kept
 
 
+def test_an_edit_clearing_one_coordinate_is_refused_and_sends_nothing(
+    cached_fleet, device_of_org, tenant_admin, client_of
+):
+    """Latitude kept, longitude cleared: "Device saved." and the page said "Coordinates: not
+    set" while the timeline said "Longitude -74.08 → —"."""
+    device = device_of_org(5)
+    client = client_of(tenant_admin)
+    form = {**edit_form(client, device.id), "latitude": "4.5", "longitude": ""}
+
+    response = client.post(f"/devices/{device.id}/edit/", form)
+
+    assert response.status_code == 400
+    assert "Give the longitude too: a location needs both coordinates (or neither)." in (
+        response.content.decode()
+    )
+    assert writes(cached_fleet, device.id) == 0
+
+
+def test_create_with_a_latitude_alone_is_refused(upstream, tenant_admin, client_of):
+    response = client_of(tenant_admin).post("/devices/new/", {**NEW, "longitude": ""})
+    assert "Give the longitude too" in response.content.decode()
+    assert not [e for e in upstream.request_log()["entries"] if e["method"] == "POST"]
+
+
 @pytest.mark.parametrize(
     ("field", "value", "message"), COORDINATE_MISTAKES.values(), ids=COORDINATE_MISTAKES
 )

@@ -38,11 +38,22 @@ def only_errors(result):
 
 
 def test_a_good_row_is_valid_and_sends_typed_fields(noc):
-    result = check(noc, [{**GOOD, "latitude": "38.5", "update_frequency": "300"}])
+    result = check(
+        noc, [{**GOOD, "latitude": "38.5", "longitude": "-9.1", "update_frequency": "300"}]
+    )
     row = result.rows[0]
     assert row.valid and result.startable
     assert row.fields == {**GOOD, "type": 12, "organization_id": 5, "latitude": "38.5",
-                          "update_frequency": 300}  # fmt: skip
+                          "longitude": "-9.1", "update_frequency": 300}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("given", "missing"), [("latitude", "longitude"), ("longitude", "latitude")]
+)
+def test_half_a_location_is_refused(noc, given, missing):
+    """The device was created with a latitude alone, and its page said "Coordinates: not set"."""
+    errors = only_errors(check(noc, [{**GOOD, given: "4.5"}]))
+    assert errors == [f"{missing}: required with {given}: a location needs both, or neither."]
 
 
 @pytest.mark.parametrize("column", ["name", "serial_number", "type", "organization_id"])
