@@ -6,9 +6,10 @@ Definitions (docs/ARCHITECTURE.md, "Uptime reports"):
 - Observed: a moment in [start, end) before now, after the first poll the durable history
   keeps and after the device was created, between two polls no further apart than the
   gap threshold, and outside every maintenance window in force for the device.
-- A gap: two consecutive polls further apart than the threshold (ASSUMPTION: three poll
-  intervals; the poller was not running), or the last poll longer ago than that; the
-  whole span between them is left out, neither Up nor Down.
+- A gap: two consecutive successful polls further apart than the threshold (ASSUMPTION:
+  three poll intervals), or the last one longer ago than that: no successful poll, the
+  poller was not running or its polls failed (the history keeps successful polls only,
+  so which is not known); the whole span between them is left out, neither Up nor Down.
 - Up / Down: the device's status at a moment is the new status of its last change at or
   before it; before its first known change, that change's old status; with no change
   known at all, its status now (from the fleet cache), or not observed when unknown.
@@ -17,6 +18,12 @@ Definitions (docs/ARCHITECTURE.md, "Uptime reports"):
   the range: counted, "ongoing", its length up to that end, left out of the mean time to
   recovery). A device already Down at the range's start (outside a window) has an outage
   from that start too, "began before", left out of the mean time to recovery.
+  An outage's length is the device's own times (its change to Down, its change back Up),
+  so it may hold time not observed, which the Down time leaves out: each outage says how
+  much of it fell in a gap, in a maintenance window, or before the history starts.
+  ASSUMPTION: the real time to recovery matters more to a NOC than the part observed, so
+  the length (and the longest, and the mean time to recovery) stays the device's, and the
+  page says the part not observed beside it.
 - Availability: time Up ÷ time observed (None when nothing was observed).
 """
 
@@ -24,11 +31,12 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 UP, DOWN = "Up", "Down"
-# ASSUMPTION: polls further apart than three poll intervals mean the poller was not running.
+# ASSUMPTION: successful polls further apart than three poll intervals mean a gap: the
+# poller was not running or its polls failed.
 GAP_FACTOR = 3
 
 
@@ -66,7 +74,8 @@ class DeviceHistory:
 
 @dataclass(frozen=True)
 class Coverage:
-    """When the poller was seen running: observed spans and gaps, within the range."""
+    """When polls succeeded: observed spans, and gaps with no successful poll, within the
+    range."""
 
     polled: tuple[Span, ...]
     gaps: tuple[Span, ...]
@@ -81,6 +90,15 @@ class Outage:
     # Down already when the range began: `start` is the range's start, and its time to
     # recovery is not known from the range (left out of the mean).
     began_before: bool = False
+    # Seconds of it not observed (so not in the Down time), by why: in gaps with no
+    # successful poll, in maintenance windows, before the history's first poll. Defaults,
+    # as for the fields below: a report pickled before they existed still loads.
+    in_gaps: float = 0.0
+    in_maintenance: float = 0.0
+    before_data: float = 0.0
+    # Whose outage, in an organization's list only (a device's own need no name).
+    device_id: int | None = None
+    device_name: str = ""
 
     @property
     def seconds(self) -> float:
@@ -298,7 +316,7 @@ def device_figures(
     return Figures(
         observed=total(observed),
         up=total(up),
-        outages=outages,
+        outages=[_not_observed(o, observed, cover.gaps, windows) for o in outages],
         observed_spans=observed,
         up_spans=up,
         maintenance=windows,
@@ -314,6 +332,22 @@ def _down_before(history: DeviceHistory, moment: datetime) -> bool:
     if history.changes:
         return history.changes[0].from_status == DOWN
     return history.status_now == DOWN
+
+
+def _not_observed(
+    outage: Outage, observed: Sequence[Span], gaps: Sequence[Span], windows: Sequence[Span]
+) -> Outage:
+    """The outage with how much of it was not observed, and why (`observed`, `gaps` and
+    `windows`: the device's, merged)."""
+    span = [Span(outage.start, outage.end)]
+    in_gaps = intersect(span, gaps)
+    in_maintenance = total(intersect(subtract(span, in_gaps), windows))
+    # The rest not observed is before the history's first poll (within an outage the
+    # device's status is known, and polls or gaps cover all else up to now).
+    rest = outage.seconds - total(intersect(span, observed)) - total(in_gaps) - in_maintenance
+    return replace(
+        outage, in_gaps=total(in_gaps), in_maintenance=in_maintenance, before_data=max(rest, 0.0)
+    )
 
 
 def _outage(later: Iterable[Change], start: datetime, limit: datetime, **kind) -> Outage:
@@ -345,7 +379,11 @@ def organization_figures(
         devices.append(DeviceFigures(history.device_id, history.name, figures))
         summed.observed += figures.observed
         summed.up += figures.up
-        summed.outages.extend(figures.outages)
+        # Named here, as devices with the same history share one Figures.
+        summed.outages.extend(
+            replace(o, device_id=history.device_id, device_name=history.name)
+            for o in figures.outages
+        )
         windows.extend(figures.maintenance)
     summed.outages.sort(key=lambda o: o.start)
     summed.maintenance = merge(windows)

@@ -1,7 +1,7 @@
 """The report's chart as coordinates for a server-drawn SVG (no script, no inline style):
-one bar per bucket (its availability, 0 to 100 %), below them a strip marking the
-poller's gaps and the maintenance windows along the range, and under it the buckets'
-times (every bar's up to MAX_TICKS, else every second, third, … one)."""
+one bar per bucket (its availability, 0 to 100 %), below them a strip marking the gaps
+with no successful poll and the maintenance windows along the range, and under it the
+buckets' times (every bar's up to MAX_TICKS, else every second, third, … one)."""
 
 from __future__ import annotations
 
@@ -72,7 +72,7 @@ def bars(report: Report) -> Chart:
     marks = [
         Rect(x(s.start), BARS_HEIGHT + PAD, max(x(s.end) - x(s.start), 1), STRIP, kind, words)
         for kind, words, spans in (
-            ("gap", "poller not running", report.gaps),
+            ("gap", "no successful poll", report.gaps),
             ("maintenance", "maintenance", [w.span for w in report.windows]),
         )
         for s in spans

@@ -19,6 +19,10 @@ HEADER = [
 ]  # fmt: skip
 
 
+# The history keeps successful polls only: a gap cannot tell a stopped poller from failures.
+GAP_NOTE = "no successful poll (the poller was not running or its polls failed): not observed"
+
+
 def _figures(f: Figures) -> list:
     longest = f.longest
     return [
@@ -56,7 +60,7 @@ def csv_rows(report: Report) -> list[list]:
     blank = [""] * 7
     for gap in report.gaps:
         rows.append(["gap", org, "", "", iso(gap.start), iso(gap.end), zone, *blank,
-                     "the poller was not running: not observed"])  # fmt: skip
+                     GAP_NOTE])  # fmt: skip
     for window in report.windows:
         rows.append(["maintenance", org, "", "", iso(window.span.start),
                      iso(window.span.end), zone, *blank,

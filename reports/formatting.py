@@ -3,6 +3,8 @@ seconds (rounded), availability as a percentage to three decimals (rounded)."""
 
 from __future__ import annotations
 
+from reports.availability import Outage
+
 
 def whole_seconds(seconds: float | None) -> int | None:
     return None if seconds is None else round(seconds)
@@ -23,3 +25,20 @@ def duration(seconds: float | None) -> str:
     minutes, secs = divmod(rest, 60)
     clock = f"{hours:02d}:{minutes:02d}:{secs:02d}"
     return f"{days} d {clock}" if days else clock
+
+
+def not_observed(outages) -> str:
+    """Where the time of an outage (or of several) was not observed, in words: "00:06:36
+    when no poll succeeded and 00:05:00 in maintenance"; "" when all of it was observed
+    (to the second), or when a report kept before this was known does not say."""
+    if isinstance(outages, Outage):
+        outages = [outages]
+    parts = [
+        (sum(o.in_gaps for o in outages), "when no poll succeeded"),
+        (sum(o.in_maintenance for o in outages), "in maintenance"),
+        (sum(o.before_data for o in outages), "before the data starts"),
+    ]
+    said = [f"{duration(seconds)} {why}" for seconds, why in parts if whole_seconds(seconds)]
+    if len(said) > 1:
+        return f"{', '.join(said[:-1])} and {said[-1]}"
+    return "".join(said)

@@ -151,25 +151,29 @@ def windows_of(*, organization_id: int, start: datetime, end: datetime) -> list[
 def occurrences(
     window: MaintenanceWindow, *, start: datetime, end: datetime, now: datetime
 ) -> list[Span]:
-    """The window's occurrences that overlap [start, end), cut to it (an open record window
-    runs until now) and to when the window counts from (`counts_from`: a window kept after
-    its start, or its "from", leaves out nothing observed before it existed)."""
-    start = max(start, window.counts_from)
-    if start >= end:
+    """The window's occurrences that overlap [start, end) before now, cut to it and to now
+    (as observed time stops at now, one still running has left out only its time so far;
+    one not begun, nothing) and to when the window counts from (`counts_from`: a window
+    kept after its start, or its "from", leaves out nothing observed before it existed)."""
+    start, limit = max(start, window.counts_from), min(end, now)
+    if start >= limit:
         return []
     found: list[Span] = []
-    limit = min(end, now)
     current = window.occurrence_at(start)
     if current is not None:
         found.append(Span(current[0], current[1] or limit))
     after = start
     # A daily window over a 400-day range: some 400 occurrences.
-    while (begins := window.next_start(after)) is not None and begins < end:
+    while (begins := window.next_start(after)) is not None and begins < limit:
         occurrence = window.occurrence_at(begins)
         if occurrence is not None:
             found.append(Span(occurrence[0], occurrence[1] or limit))
         after = begins
-    return [Span(max(s.start, start), min(s.end, end)) for s in found if s.end > start]
+    return [
+        Span(max(s.start, start), min(s.end, limit))
+        for s in found
+        if s.end > start and s.start < limit
+    ]
 
 
 @dataclass(frozen=True)

@@ -7,3 +7,4 @@ from reports import formatting
 register = template.Library()
 register.filter("duration", formatting.duration)
 register.filter("percent", formatting.percent)
+register.filter("not_observed", formatting.not_observed)

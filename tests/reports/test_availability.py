@@ -128,6 +128,35 @@ def test_a_gap_between_polls_is_neither_up_nor_down_and_listed():
     assert [o.seconds for o in f.outages] == [600]  # the upstream's times say when
 
 
+def test_an_outage_says_how_much_of_it_was_not_observed_and_why():
+    """Its length is the device's own times; the part in a gap, in a window or before the
+    history starts is not in the Down time, and the outage says so."""
+    times = polls(skip=[(20, 30)])
+    window = Span(minutes(40), minutes(45))
+    history = DeviceHistory(1, changes=down_up(18, 26, 38, 50), maintenance=(window,))
+    f = figures(history, times=times)
+    across_gap, across_window = f.outages
+    assert (across_gap.seconds, across_gap.in_gaps, across_gap.in_maintenance) == (480, 360, 0)
+    assert (across_window.seconds, across_window.in_gaps) == (720, 0)
+    assert across_window.in_maintenance == 300
+    assert f.down == (480 - 360) + (720 - 300)
+    before = figures(DeviceHistory(1, status_now="Down"), times=polls(first=40)).outages[0]
+    assert (before.seconds, before.before_data, before.in_gaps) == (3600, 2400, 0)
+
+
+def test_an_organizations_outages_name_their_device_and_its_devices_own_do_not_need_to():
+    histories = [
+        DeviceHistory(2, changes=down_up(10, 40), name="bad"),
+        DeviceHistory(3, changes=down_up(10, 40), name=""),
+    ]
+    result = organization_figures(histories, cover(), start=START, end=END)
+    assert [(o.device_id, o.device_name) for o in result.figures.outages] == [
+        (2, "bad"),
+        (3, ""),
+    ]
+    assert [o.device_id for d in result.devices for o in d.figures.outages] == [None, None]
+
+
 def test_polls_just_under_the_threshold_apart_leave_no_gap():
     assert cover(polls(every=1.5)).gaps == ()
 
