@@ -48,6 +48,7 @@ from fleet.store.queries import MAX_PAGE_SIZE, DeviceQuery
 
 if TYPE_CHECKING:
     from alerts.evaluation import Evaluation
+    from fleet.store.health import PollHealth
 
 POLLER_SUBJECT = 0  # the poller's conditions have no device
 POLLER_FAILING_AFTER = 3  # consecutive failed attempts: a poll and its two retries
@@ -281,7 +282,6 @@ def _poller(run: Evaluation) -> None:
         return
     health = run.model.poll_health(polling.FLEET)
     failing = health.failures >= POLLER_FAILING_AFTER
-    detail = health.last_error or ""
     for rule in rules:
         condition = Condition.objects.filter(
             rule=rule, event=Event.POLLER_FAILING, closed_at__isnull=True
@@ -292,11 +292,11 @@ def _poller(run: Evaluation) -> None:
             condition.state = Condition.State.NOTIFIED
             condition.notified_at = run.now
             condition.save(update_fields=["state", "notified_at"])
-            _notify_poller(run, rule, condition, Event.POLLER_FAILING, detail)
+            _notify_poller(run, rule, condition, Event.POLLER_FAILING, health)
         elif not failing and condition is not None:
             close(condition, run.now)
             if condition.notified_at is not None and rule.send_recovery:
-                _notify_poller(run, rule, condition, "poller_recovered", "")
+                _notify_poller(run, rule, condition, "poller_recovered", health)
 
 
 def _open_poller(rule: AlertRule, run: Evaluation) -> Condition:
@@ -307,13 +307,22 @@ def _open_poller(rule: AlertRule, run: Evaluation) -> Condition:
     )  # fmt: skip
 
 
-def _notify_poller(run: Evaluation, rule: AlertRule, condition: Condition, event: str, detail: str):
+def _notify_poller(
+    run: Evaluation, rule: AlertRule, condition: Condition, event: str, health: PollHealth
+):
     run.outbox.add(
         rule,
         event=event,
         key=f"{rule.pk}:{event}:poller:{condition.opened_key}",
         make=lambda key: messages.poller_message(
-            key=key, event=event, rule=rule, at=run.now, detail=detail
+            key=key,
+            event=event,
+            rule=rule,
+            at=run.now,
+            since=condition.since,
+            failures=health.failures,
+            last_success=health.last_success,
+            reason=health.last_error or "",
         ),
     )
 

@@ -16,6 +16,8 @@ can drop the repeat.
 
 Retried. A failed try is kept with the destination's answer (secrets masked) and retried
 after ALERT_RETRY_DELAYS (30 s, 2 min, 10 min, 30 min); after the last it has failed.
+A delivery whose destination, or rule, is removed is never tried again: it fails at the
+removal (`give_up_removed`), or at the end of the try under way then.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from alerts import destinations, messages
@@ -146,13 +148,45 @@ def send_one(delivery_id: int, *, now: datetime | None = None) -> Outcome | None
             outcome = Outcome(Delivery.State.RETRYING, delay)
             changes = {"state": outcome.state, "next_attempt_at": finished + delay}
     # Only while this worker still holds it: a lease that ran out was someone else's since.
-    Delivery.objects.filter(pk=delivery.pk, state=Delivery.State.SENDING).update(**changes)
+    held = Delivery.objects.filter(pk=delivery.pk, state=Delivery.State.SENDING)
+    if outcome.retry_in is None:
+        held.update(**changes)
+    elif not held.exclude(destination=None).update(**changes):
+        # Its destination was removed during this try (give_up_removed leaves a delivery
+        # being sent to its worker): it is not tried again.
+        outcome = Outcome(Delivery.State.FAILED)
+        if held.update(state=outcome.state):
+            _note_removed([delivery.pk], at=finished)
     log.info(
         "delivery %s (%s, rule %s) to %s, try %s: %s, %s",
         delivery.pk, delivery.event, delivery.rule_id, delivery.where, delivery.attempts,
         outcome.state, sent.answer,
     )  # fmt: skip
     return outcome
+
+
+def give_up_removed(deliveries: QuerySet[Delivery], *, now: datetime) -> int:
+    """Fail at once those of `deliveries` not sent yet, whose destination or rule is being
+    removed (call it before the removal, in its transaction), so their page never promises a
+    retry that will not come; how many. One a worker is sending now (its lease not over) is
+    left to it: send_one does not retry it."""
+    waiting = deliveries.filter(
+        Q(state__in=(Delivery.State.PENDING, Delivery.State.RETRYING))
+        | Q(state=Delivery.State.SENDING, next_attempt_at__lte=now)
+    )
+    # Locked, so that no worker claims one between reading and failing it.
+    ids = list(waiting.select_for_update().values_list("pk", flat=True))
+    Delivery.objects.filter(pk__in=ids).update(state=Delivery.State.FAILED)
+    _note_removed(ids, at=now)
+    return len(ids)
+
+
+def _note_removed(delivery_ids: list[int], *, at: datetime) -> None:
+    """Why they were given up, in the rule page's list of tries."""
+    DeliveryAttempt.objects.bulk_create(
+        DeliveryAttempt(delivery_id=pk, at=at, ok=False, answer=NOT_SENT_REMOVED)
+        for pk in delivery_ids
+    )
 
 
 def due_deliveries(*, now: datetime, limit: int = SWEEP_LIMIT) -> list[int]:

@@ -22,6 +22,10 @@ a storm (many devices of one poll):
     status, link (the triage board narrowed to them; for a recovery, the device list)
     a shared type's fact adds "profile": {"id", "name", "state", "reasons"} when the
     profile snapshot has that connection profile (a device's type is its profile id)
+the poller (poller_failing, poller_recovered):
+    since    when the dashboard counted the fleet poll failing
+    failures failed polls in a row (poller_failing only)
+    detail, link (the overview)
 a connection profile (profile events):
     profile  {"id", "name", "state", "reasons"}  (the health rules' words: URLs masked)
     link     the profile's page on the dashboard
@@ -31,7 +35,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -227,15 +231,39 @@ def group_link(
     return f"{settings.DASHBOARD_URL}/devices/?{urlencode(params)}"
 
 
-def poller_message(*, key: str, event: str, rule, at: datetime, detail: str) -> Message:
-    words = "The dashboard's poll of the control API is failing"
-    if event != "poller_failing":
-        words = "The dashboard's poll of the control API works again"
+def _utc_clock(moment: datetime, at: datetime) -> str:
+    """`moment` in UTC, short: its day too only when it is not `at`'s."""
+    moment, at = moment.astimezone(UTC), at.astimezone(UTC)
+    return f"{moment:%H:%M} UTC" if moment.date() == at.date() else f"{moment:%Y-%m-%d %H:%M} UTC"
+
+
+def poller_message(
+    *, key: str, event: str, rule, at: datetime, since: datetime, failures: int = 0,
+    last_success: datetime | None = None, reason: str = "",
+) -> Message:  # fmt: skip
+    """The fleet poll failing (`poller_failing`; `since`: when the dashboard counted it
+    failing) or working again (`poller_recovered`; `last_success`: the poll that worked).
+    The subject says what and since when; the poll's `reason`, often long, is said once, in
+    the detail only, since text_of prints the subject and then the detail."""
+    began = _utc_clock(since, at)
     body = _base(key=key, event=event, rule=rule, at=at) | {
-        "detail": detail,
+        "since": iso(since),
         "link": f"{settings.DASHBOARD_URL}/",
     }
-    return Message(f"{words}: {detail}"[:SUBJECT_LENGTH] if detail else words, body)
+    if event == "poller_failing":
+        polls = f"{failures} poll{'s' if failures != 1 else ''}"
+        subject = f"Poller failing since {began}: {polls} failed"
+        said = [f"The dashboard's poll of the control API failed: {polls} in a row."]
+        if last_success is not None:
+            said.append(f"The last successful poll started at {_utc_clock(last_success, at)}.")
+        said.append(f"The last failure: {reason or 'not recorded.'}")
+        body |= {"failures": failures, "detail": " ".join(said)}
+    else:
+        subject = f"Poller working again since {_utc_clock(last_success or at, at)}"
+        body["detail"] = (
+            f"The dashboard's poll of the control API works again; it was failing from {began}."
+        )
+    return Message(subject[:SUBJECT_LENGTH], body)
 
 
 def test_message(*, key: str, rule, at: datetime, user_name: str) -> Message:

@@ -7,9 +7,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts import audit, tenancy
-from alerts import services
+from alerts import delivery, services
 from alerts.destinations import mask
-from alerts.models import AlertRule, Destination
+from alerts.models import AlertRule, Delivery, Destination
 from alerts.rule_selectors import devices_in_words, same_name
 from devices import form_keys
 
@@ -88,7 +88,9 @@ def update_rule(*, user, rule: AlertRule, data: dict) -> AlertRule:
         rule.updated_at = timezone.now()
         rule.save()
         removed = [d.masked for d in data["removed"]]
-        Destination.objects.filter(rule=rule, pk__in=[d.pk for d in data["removed"]]).delete()
+        gone = Destination.objects.filter(rule=rule, pk__in=[d.pk for d in data["removed"]])
+        delivery.give_up_removed(Delivery.objects.filter(destination__in=gone), now=rule.updated_at)
+        gone.delete()
         added = [d.masked for d in _add_destinations(rule, data["destinations"])]
         _record(user, "alert_rule_edit", rule, **_described(rule),
                 destinations_added=added, destinations_removed=removed)  # fmt: skip
@@ -109,6 +111,7 @@ def delete_rule(*, user, rule: AlertRule) -> None:
     tenancy.ensure_allowed(user, tenancy.ALERT_RULES, rule.organization_id)
     with transaction.atomic():
         _record(user, "alert_rule_delete", rule, **_described(rule))
+        delivery.give_up_removed(rule.deliveries.all(), now=timezone.now())
         rule.deliveries.update(deleted_rule_name=rule.name,
                                deleted_rule_organization_id=rule.organization_id)  # fmt: skip
         rule.delete()

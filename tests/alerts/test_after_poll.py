@@ -1,6 +1,7 @@
 """The evaluation follows each poll by itself (devices.tasks sends `alerts.evaluate`),
 and the poller failing is an event with its recovery."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -54,6 +55,28 @@ def test_the_poller_failing_notifies_after_the_delay_and_its_recovery(
     still_fleet.clear_faults()
     alerts.poll()
     assert [d.event for d in alerts.evaluate(after=130)] == ["poller_recovered"]
+
+
+def test_the_poller_failing_mail_has_a_short_subject_and_says_the_failure_once(
+    alerts, smtp_server, still_fleet
+):
+    """Before, the subject was the whole failure (about 190 characters, folded mid-sentence)
+    and the mail's text said it twice: in the subject line and again in the detail."""
+    alerts.rule(events=["poller_failing"], delay_seconds=60,
+                destination_urls=["mailto://oncall@example.com"])  # fmt: skip
+    still_fleet.set_faults(error_rate=1.0, error_status=[503])
+    tasks.poll_fleet.apply(args=(polling.INCREMENTAL,))  # fails, and its two retries
+    failures = alerts.model.poll_health(polling.FLEET).failures
+    alerts.evaluate(after=1)
+    alerts.evaluate(after=61)
+
+    (mail,) = smtp_server.messages
+    assert re.fullmatch(rf"Poller failing since \d\d:\d\d UTC: {failures} polls failed",
+                        mail["subject"])  # fmt: skip
+    text = mail["text"]
+    assert text.count("The control API failed on its side (503)") == 1
+    assert text.count("The previous snapshot is kept.") == 1
+    assert f"{failures} polls in a row" in text
 
 
 class Died(Exception):

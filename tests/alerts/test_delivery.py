@@ -137,7 +137,10 @@ def test_a_delivery_waiting_when_its_rule_is_deleted_is_not_sent_and_kept(http_r
     (made,) = _made_without_queue(rule)
     rule_changes.delete_rule(user=noc, rule=rule)
 
-    assert delivery.send_one(made.pk) == delivery.Outcome(Delivery.State.FAILED)
+    made.refresh_from_db()  # given up at once: no worker takes it any more
+    assert made.state == Delivery.State.FAILED
+    assert list(made.tries.values_list("ok", "answer")) == [(False, delivery.NOT_SENT_REMOVED)]
+    assert delivery.send_one(made.pk) is None
     assert http_receiver.requests == []
     made.refresh_from_db()
     assert (made.rule, made.deleted_rule_name, made.deleted_rule_organization_id) == (
@@ -184,3 +187,34 @@ def test_an_email_accepted_by_the_smtp_server_names_it(smtp_server, settings):
     assert (attempt.ok, attempt.answer) == (
         True, f"Accepted by the SMTP server 127.0.0.1:{settings.EMAIL_PORT}."
     )  # fmt: skip
+
+
+def test_a_try_under_way_when_its_destination_is_removed_is_not_retried(
+    http_receiver, noc, monkeypatch
+):
+    """The rule's edit leaves a delivery being sent to its worker; before, a failed try
+    then scheduled a retry of a destination that was gone."""
+    http_receiver.status = 500
+    rule = _rule(http_receiver)
+    (made,) = _made_without_queue(rule)
+    send = destinations.send
+
+    def removed_while_sending(url, **message):
+        answer = send(url, **message)
+        data = {f: getattr(rule, f) for f in rule_changes.RULE_FIELDS}
+        rule_changes.update_rule(user=noc, rule=rule, data=data | {
+            "organization": rule.organization_id, "destinations": [],
+            "removed": list(rule.destinations.all()),
+        })  # fmt: skip
+        return answer
+
+    monkeypatch.setattr(destinations, "send", removed_while_sending)
+
+    assert delivery.send_one(made.pk) == delivery.Outcome(Delivery.State.FAILED)
+    made.refresh_from_db()
+    assert made.state == Delivery.State.FAILED
+    assert list(made.tries.values_list("answer", flat=True)) == [
+        "HTTP 500 Internal Server Error.",
+        delivery.NOT_SENT_REMOVED,
+    ]
+    assert made.pk not in delivery.due_deliveries(now=timezone.now() + timedelta(days=1))

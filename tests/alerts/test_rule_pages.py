@@ -10,6 +10,7 @@ import redis
 from django.utils import timezone
 
 from accounts.models import AuditEntry
+from alerts import delivery, services
 from alerts.models import AlertRule, Delivery, DeliveryAttempt, Destination
 from tests.alerts.conftest import MAIL_SECRET, MAIL_URL, SECRET, SECRET_URL, rule_data
 from tests.fixtures.users import ORG_A, ORG_OTHER
@@ -169,6 +170,33 @@ def test_an_edit_that_removes_every_destination_is_refused_and_never_echoes_a_se
     assert 'value="Typed name"' in page
     assert SECRET not in page
     assert rule.destinations.count() == 1
+
+
+def test_removing_a_destination_gives_up_its_waiting_retry_at_once(
+    client_of, tenant_admin, make_rule
+):
+    """Before, the removed destination's failed test still read "Failed, will retry next
+    try …" until that retry came, and only then "Not sent: … deleted since"."""
+    hook = "json://127.0.0.1:9/hook"  # nothing listens there: the try fails
+    rule = make_rule(urls=[MAIL_URL, hook])
+    for made in services.send_test_notification(rule, None):
+        delivery.send_one(made.pk)
+    failing = Delivery.objects.get(destination__url=hook)
+    assert failing.state == Delivery.State.RETRYING
+    client = client_of(tenant_admin)
+    assert "next try" in html(client.get(f"/alerts/{rule.pk}/"))
+
+    removed = rule_data(remove_destinations=[str(failing.destination_id)], destinations="")
+    response = client.post(f"/alerts/{rule.pk}/edit/", removed, follow=True)
+
+    page = html(response)
+    assert "Rule “Core routers down” saved." in page
+    assert "Failed, will retry" not in page and "next try" not in page
+    assert "Failed, gave up" in page and delivery.NOT_SENT_REMOVED in page
+    # The worker does not try it again, however late it looks.
+    later = timezone.now() + timedelta(days=1)
+    assert failing.pk not in delivery.due_deliveries(now=later)
+    assert delivery.send_one(failing.pk, now=later) is None
 
 
 def test_a_tenant_admin_cannot_move_a_rule_to_another_organization(
