@@ -7,10 +7,15 @@ entry says who, what, on which device of which organization, and how it ended.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
-from accounts.models import AuditEntry
+from django.utils import timezone
+
+from accounts.models import AuditEntry, Organization
+from common import integers
 from common.log_redaction import redact as redact_text
 from common.masking import mask_url
 from controlapi.secret_words import looks_secret
@@ -63,6 +68,7 @@ ACTION_LABELS = {
     "maintenance": "Update the maintenance record",
     "maintenance_window_create": "Create a maintenance window",
     "maintenance_window_end": "End a maintenance window",
+    "maintenance_window_cancel": "Cancel a maintenance window",
     "maintenance_window_record_open": "Maintenance record opened its window",
     "maintenance_window_record_close": "Maintenance record ended its window",
     "headless_create": "Schedule an operation by serial number",
@@ -119,21 +125,143 @@ def actions_matching(text: str) -> list[str]:
     return sorted(names | {"_".join(wanted.split())})
 
 
-def describe_parameters(parameters: Mapping[str, Any]) -> str:
+# Parameters that hold the id of a thing the entry is about: "window #12", not "window: 12".
+ID_KEYS = {
+    "window": "window", "view": "view", "note": "note", "campaign": "campaign",
+    "job": "bulk job", "import_job": "import job", "firmware_image": "firmware image",
+    "rule_id": "rule",
+}  # fmt: skip
+ORGANIZATION_KEYS = ("organization", "organization_id", "organizations")
+# Internal keys that mean nothing to a reader: left out, or said in words. ASSUMPTION: a
+# group claim's key only ties its entries together (its "devices" says how many), and a
+# resend's key is a form key nobody can look up.
+INTERNAL_KEYS = {"group": None, "resend_of": "resend of an earlier request"}
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+
+
+def describe_parameters(
+    parameters: Mapping[str, Any], *, organization_names: Mapping[int, str] | None = None
+) -> str:
     """An entry's parameters for people: "no assigned user; operational status: maintenance",
-    by name (PostgreSQL's JSON keeps no order of its own)."""
-    parts = []
-    for key, value in sorted(redact(dict(parameters or {})).items()):
+    by name (PostgreSQL's JSON keeps no order of its own), the id of what it is about first;
+    moments in the display zone, weekdays and organizations by name. `organization_names`:
+    upstream id -> name, when the caller has them (looked up otherwise)."""
+    values = redact(dict(parameters or {}))
+    if organization_names is None:
+        organization_names = organization_names_of(organization_ids(values))
+    # A repeating window's local start is a time of its own zone: said with it.
+    if values.get("local_start") and values.get("time_zone"):
+        values["local_start"] = f"{values['local_start']} {values.pop('time_zone')}"
+    words = _Words(organization_names)
+    return words.pairs(values, "; ")
+
+
+def _is_id(key: str, value: Any) -> bool:
+    return key in ID_KEYS and isinstance(value, int) and not isinstance(value, bool)
+
+
+class _Words:
+    """Parameters (keys and their values, nested ones alike) in words."""
+
+    def __init__(self, organization_names: Mapping[int, str]):
+        self.organization_names = organization_names
+
+    def pairs(self, values: Mapping[str, Any], between: str) -> str:
+        """Every pair that says something, the id of what the entry is about first."""
+        keys = sorted(values, key=lambda key: (not _is_id(key, values[key]), key))
+        return between.join(p for p in (self.pair(str(k), values[k]) for k in keys) if p)
+
+    def pair(self, key: str, value: Any) -> str:
         name = key.replace("_", " ")
+        if key in INTERNAL_KEYS:
+            return INTERNAL_KEYS[key] or ""
+        if _is_id(key, value):
+            return f"{ID_KEYS[key]} #{value}"
         if value is None or value == "":
-            parts.append(f"no {name}")
-        elif isinstance(value, bool):
-            parts.append(f"{name}: {'yes' if value else 'no'}")
-        elif isinstance(value, dict | list):
-            parts.append(f"{name}: {json.dumps(value, ensure_ascii=False)}")
-        else:
-            parts.append(f"{name}: {value}")
-    return "; ".join(parts)
+            return "no end" if key == "ends_at" else f"no {name}"
+        if key == "weekdays" and isinstance(value, list):
+            # Only a weekly window has weekdays: an empty list says nothing.
+            return f"{name}: {', '.join(map(_weekday, value))}" if value else ""
+        if key in ORGANIZATION_KEYS:
+            listed = value if isinstance(value, list) else [value]
+            return f"{name}: {', '.join(map(self.organization, listed)) or 'none'}"
+        if key == "length" and isinstance(value, int):
+            return f"{name}: {value} characters"
+        if key == "action" and isinstance(value, str):
+            return f"{name}: {action_label(value)}"
+        return f"{name}: {self.value(value)}"
+
+    def value(self, value: Any) -> str:
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        if isinstance(value, Mapping):
+            return f"({self.pairs(value, ', ')})" if value else "none"
+        if isinstance(value, list):
+            return ", ".join(self.value(item) for item in value) or "none"
+        if isinstance(value, str):
+            return _moment_words(value) or value
+        return "none" if value is None else str(value)
+
+    def organization(self, value: Any) -> str:
+        org_id = _organization_id(value)
+        if org_id is None:
+            return self.value(value)
+        name = self.organization_names.get(org_id)
+        return f"{name} (#{org_id})" if name else f"#{org_id}"
+
+
+def _weekday(day: Any) -> str:
+    return WEEKDAY_NAMES[day] if isinstance(day, int) and 0 <= day <= 6 else str(day)
+
+
+def _moment_words(text: str) -> str | None:
+    """An ISO date and time as "YYYY-MM-DD HH:MM" in the current (display) zone; None for
+    any other text. ASSUMPTION: one without an offset is UTC, as the trail stores them."""
+    if not _MOMENT.match(text):
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+    except (ValueError, OverflowError):  # not a moment after all, or past year 9999 here
+        return None
+
+
+def _organization_id(value: Any) -> int | None:
+    """An organization id as a number or its digits; None for anything else (no id past the
+    database's integers reaches a query)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if 1 <= value <= integers.ID_MAX else None
+    return integers.int_or_none(value, minimum=1, maximum=integers.ID_MAX)
+
+
+def organization_ids(parameters: Any) -> set[int]:
+    """The organization ids that `parameters` name (at any depth), for one look-up."""
+    found: set[int] = set()
+    if isinstance(parameters, Mapping):
+        for key, value in parameters.items():
+            if key in ORGANIZATION_KEYS:
+                listed = value if isinstance(value, list) else [value]
+                found |= {i for i in map(_organization_id, listed) if i is not None}
+            else:
+                found |= organization_ids(value)
+    elif isinstance(parameters, list):
+        for item in parameters:
+            found |= organization_ids(item)
+    return found
+
+
+def organization_names_of(org_ids) -> dict[int, str]:
+    """Upstream id -> name of the organizations known among `org_ids`."""
+    wanted = {i for i in org_ids if i is not None}
+    if not wanted:
+        return {}
+    rows = Organization.objects.filter(upstream_id__in=wanted)
+    return dict(rows.values_list("upstream_id", "name"))
 
 
 def parameters_json(parameters: Mapping[str, Any]) -> str:
@@ -194,6 +322,23 @@ def last_deletion(scope, device_id: int) -> AuditEntry | None:
         device_id=device_id, action="device_delete", result=AuditEntry.Result.OK
     )
     return entries.order_by("-created_at", "-id").first()
+
+
+def device_names(scope, device_ids) -> dict[int, str]:
+    """Device id -> the name the newest entry that `scope` may read kept for it, for entries
+    that kept none (a note pinned, a maintenance window): every other entry of the device
+    was named from the read model when it was written.
+
+    ASSUMPTION: the newest name the trail kept is the device's name (a rename since is
+    named by the first entry after it)."""
+    named = entries_for(scope).exclude(device_name="").order_by("-created_at", "-id")
+    names = {}
+    # One look-up per device (at most a page's), each the newest by the device index.
+    for device_id in {i for i in device_ids if i is not None}:
+        name = named.filter(device_id=device_id).values_list("device_name", flat=True).first()
+        if name:
+            names[device_id] = name
+    return names
 
 
 def filter_entries(

@@ -109,16 +109,22 @@ def filtered_entries(request, *, verb: str = "see"):
     return form, entries
 
 
-def _with_organization_names(entries):
-    names = dict(
-        Organization.objects.filter(
-            upstream_id__in={entry.organization_id for entry in entries}
-        ).values_list("upstream_id", "name")
+def _in_words(entries, scope):
+    """The page's entries with their organization's name, action and parameters in words,
+    and a device name where the entry kept none (`audit.device_names`)."""
+    names = audit.organization_names_of(
+        {entry.organization_id for entry in entries}.union(
+            *(audit.organization_ids(entry.parameters) for entry in entries)
+        )
     )
+    devices = audit.device_names(scope, {e.device_id for e in entries if not e.device_name})
     for entry in entries:
         entry.organization_name = names.get(entry.organization_id, "")
         entry.action_label = audit.action_label(entry.action)
-        entry.parameter_words = audit.describe_parameters(entry.parameters)
+        entry.parameter_words = audit.describe_parameters(
+            entry.parameters, organization_names=names
+        )
+        entry.shown_device_name = entry.device_name or devices.get(entry.device_id, "")
     return entries
 
 
@@ -129,7 +135,7 @@ def audit_list(request):
     _ensure_may_audit(request)
     form, entries = filtered_entries(request)
     page = Paginator(entries, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
-    _with_organization_names(page.object_list)
+    _in_words(page.object_list, request.scope)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -169,7 +175,9 @@ def _csv_rows(entries):
 @tenancy.scoped_view(action=tenancy.AUDIT)
 def audit_export(request):
     """The filtered trail as CSV, streamed row by row (no size limit in memory); a filter
-    that cannot apply exports nothing and says why, in the site's layout."""
+    that cannot apply exports nothing and says why, in the site's layout. Each entry as it
+    was recorded, for other tools (the page says so): stored action names, parameters as
+    JSON, times in UTC; the page's words are not exported."""
     _ensure_may_audit(request)
     form, entries = filtered_entries(request, verb="export")
     if form.is_bound and not form.is_valid():

@@ -21,6 +21,7 @@ from maintenance_windows.models import MaintenanceWindow
 
 CREATE = "maintenance_window_create"
 END = "maintenance_window_end"
+CANCEL = "maintenance_window_cancel"  # ended before it was first in force: it never ran
 RECORD_OPEN = "maintenance_window_record_open"
 RECORD_CLOSE = "maintenance_window_record_close"
 RECORD_REASON = "maintenance record"
@@ -271,18 +272,19 @@ class FollowsRecord(Exception):
 
 
 def end_window(window: MaintenanceWindow, *, now: datetime, user=None, actor: str = "") -> bool:
-    """End a planned window now, for good; False (nothing done) when it was over already.
-    FollowsRecord for a record window."""
+    """End a planned window now, for good (audited as cancelled when it had not started);
+    False (nothing done) when it was over already. FollowsRecord for a record window."""
     if window.source == MaintenanceWindow.Source.RECORD:
         raise FollowsRecord(window)
     with transaction.atomic():
         window = MaintenanceWindow.objects.select_for_update().get(pk=window.pk)
         if state(window, now) == ENDED:
             return False
+        action = CANCEL if not_started(window, now) else END
         window.ended_at = now
         window.ended_by = _who(user, actor)
         window.save(update_fields=["ended_at", "ended_by"])
-        _record(END, window, user=user, actor=actor)
+        _record(action, window, user=user, actor=actor)
     return True
 
 

@@ -191,6 +191,22 @@ def test_a_window_ended_before_it_started_is_listed_as_cancelled(organizations):
     ]
 
 
+def test_end_of_a_window_not_begun_says_and_audits_a_cancel(organizations, client_of, noc):
+    window_id = run("create", "--organization", str(ORG_A), "--start", iso(3), "--end", iso(4),
+                    "--reason", "later works").strip()  # fmt: skip
+
+    said = run("end", window_id).strip()
+
+    assert said == f"Maintenance window {window_id} cancelled: it will not start."
+    entries = AuditEntry.objects.filter(action__startswith="maintenance_window").order_by("id")
+    assert [(e.action, e.username) for e in entries] == [
+        ("maintenance_window_create", "(command line)"),
+        ("maintenance_window_cancel", "(command line)"),
+    ]
+    content = client_of(noc).get("/audit/").content.decode()
+    assert "Cancel a maintenance window" in content and "End a maintenance window" not in content
+
+
 def test_end_refuses_a_record_window_in_words(organizations, cache_settings):
     window = MaintenanceWindow.objects.create(
         organization_id=ORG_A, device_ids=[42], record_device_id=42, reason="fan swap",

@@ -5,7 +5,7 @@ line, for automation. Every change is audit-logged as made by "(command line)".
          [--end ISO-8601] --reason TEXT [--daily | --weekly DAYS --at HH:MM
          --duration-minutes N] [--time-zone ZONE]        prints the new window's id
   list                                                   one line per window, tab-separated
-  end ID                                                 ends it now
+  end ID                                                 ends it now (cancels one not begun)
 """
 
 from __future__ import annotations
@@ -203,13 +203,16 @@ class Command(BaseCommand):
         window = MaintenanceWindow.objects.filter(pk=id).first()
         if window is None:
             raise CommandError(f"No maintenance window {id}.")
+        now = datetime.now(UTC)
         try:
-            ended = services.end_window(window, now=datetime.now(UTC), actor=audit.COMMAND_LINE)
+            ended = services.end_window(window, now=now, actor=audit.COMMAND_LINE)
         except services.FollowsRecord as refused:
             raise CommandError(f"{refused} Nothing was ended.") from refused
         if not ended:
             raise CommandError(f"Maintenance window {id} was already over: nothing to end.")
-        self.stdout.write(f"Maintenance window {id} ended.")
+        # As the page says it (and the audit trail records it): a window not begun is cancelled.
+        said = "cancelled: it will not start" if services.not_started(window, now) else "ended"
+        self.stdout.write(f"Maintenance window {id} {said}.")
 
 
 def _said(problems: dict[str, list[str]]) -> str:
