@@ -57,12 +57,14 @@ class Campaign(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     # The new-campaign form's one-time key (devices.form_keys): sent twice, it makes one.
     create_key = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    # A draft's: when Start was pressed, while a worker chooses its devices (`starting`).
     started_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     # Devices per wave, the canary first: fixed when the campaign starts (campaigns.waves).
     wave_sizes = models.JSONField(default=list, blank=True)
     wave = models.PositiveSmallIntegerField(default=0)  # the current wave, 1 = canary
     wave_started_at = models.DateTimeField(null=True, blank=True)
+    # Why its rules stopped it; a draft's: why its last start did not start it.
     stop_reason = models.CharField(max_length=500, blank=True)
     # A wave whose stop was overridden by a person resuming the campaign: its rules are not
     # applied again (the next waves' are).
@@ -83,6 +85,15 @@ class Campaign(models.Model):
         return len(self.wave_sizes) if self.wave_sizes else 1 + len(self.waves)
 
     @property
+    def starting(self) -> bool:
+        """Start was pressed and a worker is choosing its devices (campaigns.services)."""
+        return self.state == self.State.DRAFT and self.started_at is not None
+
+    @property
+    def state_words(self) -> str:
+        return "Starting" if self.starting else self.get_state_display()
+
+    @property
     def ended(self) -> bool:
         return self.state in (self.State.STOPPED, self.State.FINISHED, self.State.CANCELLED)
 
@@ -94,6 +105,7 @@ class Outcome(models.TextChoices):
     SENT = "sent", "Sent, waiting for the device"
     CONFIRMED = "confirmed", "Updated"
     ALREADY = "already", "Already on this image"
+    # Never sent: refused by the control API, or not sendable (gone, moved, no right).
     FAILED = "failed", "Failed"
     UNCONFIRMED = "unconfirmed", "Not confirmed in time"
     DOWN = "down", "Down after the update"

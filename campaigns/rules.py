@@ -33,10 +33,11 @@ class WaveFigures:
 
     @property
     def sent(self) -> int:
+        """Updates the control API accepted (or may have: unknown). Failed is never one:
+        campaigns.sending marks failed only updates refused or never sent."""
         return self.count(
-            Outcome.SENT, Outcome.CONFIRMED, Outcome.FAILED, Outcome.UNCONFIRMED, Outcome.DOWN,
-            Outcome.UNKNOWN,
-        )  # fmt: skip
+            Outcome.SENT, Outcome.CONFIRMED, Outcome.UNCONFIRMED, Outcome.DOWN, Outcome.UNKNOWN
+        )
 
     @property
     def confirmed(self) -> int:

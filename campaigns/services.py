@@ -9,12 +9,15 @@ Every change is audited here, by the person or "(command line)".
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 
 from accounts import audit, tenancy
@@ -31,6 +34,8 @@ from saved_views.models import SavedView
 from saved_views.selectors import view_for
 
 __all__ = ["CampaignError", "NewCampaign"]
+
+log = logging.getLogger(__name__)
 
 # As many as a campaign updates: a roll back names every device its campaign reached.
 MAX_SERIALS = planning.MAX_DEVICES
@@ -177,24 +182,28 @@ def _saved_view(user, view_id: int | None) -> SavedView | None:
 def start_campaign(
     *, campaign: Campaign, user, enqueue: Callable[[int], None] | None = None
 ) -> Campaign:
-    """Plan the devices (read from the control API now) and start the first wave."""
+    """Plan the devices (read from the control API now) and start the first wave: the
+    command line, and a worker for the page's Start (`ask_to_start`)."""
     ensure_may_run(user, campaign.organization_id)
     with _refusal_audited(user, "campaign_start", campaign):
         return _start(campaign, user, enqueue)
 
 
+def _only_a_draft(campaign: Campaign) -> str:
+    return f"Only a draft starts; this campaign is {campaign.get_state_display().lower()}."
+
+
 def _start(campaign: Campaign, user, enqueue: Callable[[int], None] | None) -> Campaign:
     if campaign.state != Campaign.State.DRAFT:
-        raise CampaignError(
-            f"Only a draft starts; this campaign is {campaign.get_state_display().lower()}."
-        )
+        raise CampaignError(_only_a_draft(campaign))
     plan = planning.plan_devices(campaign)  # CampaignError in words when it cannot
     now = timezone.now()
     with transaction.atomic():
         if not Campaign.objects.filter(pk=campaign.pk, state=Campaign.State.DRAFT).update(
-            state=Campaign.State.RUNNING, started_at=now, wave_sizes=plan.sizes
+            state=Campaign.State.RUNNING, started_at=now, wave_sizes=plan.sizes, stop_reason=""
         ):
-            raise CampaignError("This campaign was started already.")
+            campaign.refresh_from_db()  # started, or cancelled, while its devices were read
+            raise CampaignError(_only_a_draft(campaign))
         planning.write_plan(campaign, plan, now=now)
         campaign.refresh_from_db()
         decide(campaign, f"started by {who(user)}: {counted(plan.total, 'device')} in "
@@ -204,6 +213,76 @@ def _start(campaign: Campaign, user, enqueue: Callable[[int], None] | None) -> C
         if enqueue is not None:
             transaction.on_commit(lambda: enqueue(campaign.pk))
     return campaign
+
+
+NOT_QUEUED = (
+    "The start could not be handed to a worker: the task queue (Redis) did not answer. "
+    "Nothing was started; try again in a moment."
+)
+STARTING_ALREADY = "It is starting already: a worker is choosing its devices."
+UNEXPECTED = (
+    "Something unexpected stopped the choice of its devices: nothing was started. Start it "
+    "again; if that fails too, tell the dashboard's administrators."
+)
+
+
+def ask_to_start(*, campaign: Campaign, user, queue: Callable[[int, int], None]) -> Campaign:
+    """The page's Start: a worker chooses the devices (`start_asked`), since reading them
+    from the control API may take minutes and a page never waits on it. Until then the
+    draft is starting (`Campaign.starting`). `queue(campaign id, user id)` hands the task
+    to the broker and raises when it does not take it."""
+    ensure_may_run(user, campaign.organization_id)
+    with _refusal_audited(user, "campaign_start", campaign):
+        if not Campaign.objects.filter(
+            pk=campaign.pk, state=Campaign.State.DRAFT, started_at__isnull=True
+        ).update(started_at=timezone.now()):
+            campaign.refresh_from_db()
+            raise CampaignError(STARTING_ALREADY if campaign.starting else _only_a_draft(campaign))
+        try:
+            queue(campaign.pk, user.pk)
+        except Exception as refused:  # noqa: BLE001 -- any broker failure is said in words
+            log.warning("campaign %s: start not queued: %s", campaign.pk, refused)
+            Campaign.objects.filter(pk=campaign.pk, state=Campaign.State.DRAFT).update(
+                started_at=None
+            )
+            raise CampaignError(NOT_QUEUED) from None
+    campaign.refresh_from_db()
+    return campaign
+
+
+def start_asked(campaign_id: int, user_id: int, *, enqueue: Callable[[int], None]) -> str:
+    """A worker's half of the page's Start: the devices chosen and the campaign started by
+    the person who pressed it (audited and decided as `start_campaign`), or the draft put
+    back with the reason on its page. What happened, in a few words."""
+    campaign = Campaign.objects.filter(pk=campaign_id).first()
+    if campaign is None or not campaign.starting:
+        return "not starting"  # delivered again after it started, or cancelled meanwhile
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return _put_back(campaign, "", "Its starter's account is gone: nothing was started.")
+    try:
+        start_campaign(campaign=campaign, user=user, enqueue=enqueue)
+    except CampaignError as error:  # already audited with its reason
+        return _put_back(campaign, who(user), str(error))
+    except Http404:  # the starter's role changed meanwhile
+        reason = "Its starter may no longer update firmware here: nothing was started."
+    except Exception:  # noqa: BLE001 -- the draft must not stay "starting" for ever
+        log.exception("campaign %s: start failed", campaign_id)
+        reason = UNEXPECTED
+    else:
+        return "started"
+    _audit(user, "campaign_start", campaign, result=audit.FAILED, message=reason)
+    return _put_back(campaign, who(user), reason)
+
+
+def _put_back(campaign: Campaign, by: str, reason: str) -> str:
+    """A draft whose start failed is a draft again, the reason on its page and timeline
+    (nothing when it is no longer a draft: started or cancelled meanwhile)."""
+    if Campaign.objects.filter(pk=campaign.pk, state=Campaign.State.DRAFT).update(
+        started_at=None, stop_reason=reason[:500]
+    ):
+        decide(campaign, f"not started: {reason}", by=by, notify=False)
+    return reason
 
 
 DONE_WORDS = {

@@ -1,12 +1,13 @@
 """Celery tasks of campaigns. Beat sends `campaigns.advance_all` every
-CAMPAIGN_TICK_SECONDS; a started or resumed campaign is stepped at once as well."""
+CAMPAIGN_TICK_SECONDS; a started or resumed campaign is stepped at once as well. The
+page's Start hands the choice of the devices to `campaigns.start`."""
 
 import logging
 
 from celery import shared_task
 from django.conf import settings
 
-from campaigns import engine
+from campaigns import engine, services
 
 log = logging.getLogger(__name__)
 
@@ -34,3 +35,15 @@ def queue_step(campaign_id: int) -> None:
         advance_campaign.apply_async((campaign_id,), expires=4 * settings.CAMPAIGN_TICK_SECONDS)
     except Exception as error:  # noqa: BLE001 -- any broker failure: beat steps it later
         log.warning("campaign %s: step not queued: %s", campaign_id, error)
+
+
+@shared_task(name="campaigns.start", acks_late=True, reject_on_worker_lost=True,
+             ignore_result=True, soft_time_limit=3600, time_limit=3700)  # fmt: skip
+def start_campaign(campaign_id: int, user_id: int) -> str:
+    # acks_late: a start lost with its worker is handed out again; it starts a draft once.
+    return services.start_asked(campaign_id, user_id, enqueue=queue_step)
+
+
+def queue_start(campaign_id: int, user_id: int) -> None:
+    """Hand the page's Start to a worker; raises when the broker does not take it."""
+    start_campaign.apply_async((campaign_id, user_id), retry=False)

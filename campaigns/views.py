@@ -22,7 +22,7 @@ from campaigns.errors import CampaignError
 from campaigns.forms import CampaignForm
 from campaigns.models import Outcome, outcome_label
 from campaigns.summary import organization_words, target_words
-from campaigns.tasks import queue_step
+from campaigns.tasks import queue_start, queue_step
 from campaigns.window import describe as describe_window
 from common import integers
 from common.one_moment import one_moment
@@ -33,6 +33,7 @@ from saved_views.selectors import views_for
 
 PAGE_SIZE = 50
 DEVICES_PAGE_SIZE = 100
+STARTING = "Starting: choosing the devices…"
 
 
 def _scope(request) -> tenancy.OrgScope:
@@ -114,6 +115,7 @@ def _campaign_page(request, campaign_id: int):
         "wave": wave,
         "page": page,
         "decisions": campaign.decisions.all(),
+        "starting": STARTING,
         "nav": "campaigns",
         "title": f"Firmware campaign {campaign.pk}",
     }
@@ -144,9 +146,10 @@ def _serials_outside(campaign) -> dict | None:
 
 
 CHANGES = {
-    "start": services.start_campaign,
+    # A worker chooses the devices: reading them from the control API may take minutes.
+    "start": lambda **given: services.ask_to_start(queue=queue_start, **given),
     "pause": services.pause_campaign,
-    "resume": services.resume_campaign,
+    "resume": lambda **given: services.resume_campaign(enqueue=queue_step, **given),
     "cancel": services.cancel_campaign,
 }
 
@@ -155,14 +158,14 @@ CHANGES = {
 @tenancy.scoped_view(action=tenancy.FIRMWARE)
 def campaign_change(request, campaign_id: int, change: str):
     campaign = selectors.campaign_for(request.user, campaign_id)
-    arguments = {"enqueue": queue_step} if change in ("start", "resume") else {}
     try:
-        CHANGES[change](campaign=campaign, user=request.user, **arguments)
+        CHANGES[change](campaign=campaign, user=request.user)
     except CampaignError as error:
         messages.error(request, str(error))
     else:
         campaign.refresh_from_db()
-        messages.success(request, f"Campaign {campaign.pk}: {campaign.get_state_display()}.")
+        state = STARTING if campaign.starting else f"{campaign.get_state_display()}."
+        messages.success(request, f"Campaign {campaign.pk}: {state}")
     return redirect("campaigns:detail", campaign.pk)
 
 

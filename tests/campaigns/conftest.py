@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from campaigns import engine
+from campaigns import engine, tasks
 from campaigns.models import Campaign
 from controlapi import ControlAPI
 from tests.fixtures.simulator import ALL_TOKEN
@@ -33,6 +33,23 @@ def target_devices(simulator):
             return [api.get_device(d.id) for d in sorted(found, key=lambda d: d.id)]
 
     return read
+
+
+@pytest.fixture
+def start_worker(monkeypatch):
+    """The page's Start handed to this list instead of the broker; calling the fixture does
+    what a worker does with each start handed to it (campaigns.tasks.start_campaign)."""
+    asked = []
+    monkeypatch.setattr(
+        "campaigns.views.queue_start", lambda *start: asked.append(start), raising=False
+    )
+
+    def run():
+        while asked:
+            tasks.start_campaign(*asked.pop(0))
+
+    run.asked = asked
+    return run
 
 
 def all_up(control, devices):

@@ -8,7 +8,7 @@ import pytest
 
 from accounts.models import AuditEntry, Organization
 from campaigns import engine, services
-from campaigns.models import Campaign
+from campaigns.models import Campaign, CampaignDevice
 from devices import tasks
 from tests.campaigns.conftest import IMAGE, TYPE, all_up, needing
 from tests.fixtures.users import ORG_A
@@ -23,7 +23,7 @@ FORM = {
 
 
 def test_a_campaign_is_made_from_the_form_and_followed_on_its_page(
-    fleet, target_devices, tenant_admin, client_of, monkeypatch
+    fleet, target_devices, tenant_admin, client_of, monkeypatch, start_worker
 ):
     monkeypatch.setattr("campaigns.views.queue_step", lambda campaign_id: None)
     devices = target_devices(ORG_A)
@@ -36,6 +36,7 @@ def test_a_campaign_is_made_from_the_form_and_followed_on_its_page(
     campaign = Campaign.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/campaigns/{campaign.pk}/"
     assert client.post(f"/campaigns/{campaign.pk}/start/").status_code == 302
+    start_worker()
     engine.advance(campaign.pk)
 
     page = client.get(f"/campaigns/{campaign.pk}/").content.decode()
@@ -177,18 +178,23 @@ def test_without_redis_the_form_still_answers_with_the_images_of_earlier_campaig
 
 
 def test_an_unreachable_control_api_starts_nothing_and_says_so(
-    upstream_down, tenant_admin, organizations, client_of
+    upstream_down, tenant_admin, organizations, client_of, start_worker
 ):
     campaign = services.create_campaign(
         user=tenant_admin, new=services.NewCampaign(organization_id=ORG_A, image_id=IMAGE)
     )
-    response = client_of(tenant_admin).post(f"/campaigns/{campaign.pk}/start/", follow=True)
+    client = client_of(tenant_admin)
+    response = client.post(f"/campaigns/{campaign.pk}/start/", follow=True)
     assert response.status_code == 200
-    assert "could not be read from the control API, so nothing was started" in (
-        response.content.decode()
-    )
+    start_worker()  # the worker finds the control API unreachable
+
+    page = client.get(f"/campaigns/{campaign.pk}/").content.decode()
+    refused = page.split('id="start-refused">')[1].split("</div>")[0]
+    assert "could not be read from the control API, so nothing was started" in refused
+    assert ">Start</button>" in page and "Starting: choosing the devices" not in page
+    assert "not started: The devices could not be read from the control API" in page
     campaign.refresh_from_db()
-    assert campaign.state == "draft"
+    assert campaign.state == "draft" and not CampaignDevice.objects.exists()
 
 
 def test_an_uploaded_list_of_serial_numbers_narrows_the_target(fleet, tenant_admin, client_of):
@@ -318,14 +324,15 @@ def test_a_change_refused_in_its_state_is_said_and_audited(
 
 
 def test_a_start_the_control_api_refuses_is_audited_with_its_reason(
-    upstream_down, tenant_admin, organizations, client_of
+    upstream_down, tenant_admin, organizations, client_of, start_worker
 ):
     campaign = services.create_campaign(
         user=tenant_admin, new=services.NewCampaign(organization_id=ORG_A, image_id=IMAGE)
     )
     client_of(tenant_admin).post(f"/campaigns/{campaign.pk}/start/")
+    start_worker()
     entry = AuditEntry.objects.get(action="campaign_start")
-    assert entry.result == "failed"
+    assert (entry.result, entry.username) == ("failed", "tenant-admin")
     assert "could not be read from the control API" in entry.error_message
 
 
@@ -491,7 +498,7 @@ def test_another_persons_campaign_form_key_makes_nothing(fleet, tenant_admin, no
 
 
 def test_a_cancelled_campaigns_devices_not_sent_read_as_never_sent(
-    fleet, target_devices, tenant_admin, client_of, monkeypatch
+    fleet, target_devices, tenant_admin, client_of, monkeypatch, start_worker
 ):
     """Before, a cancelled campaign still listed its devices as "Not sent yet", as if they
     would be."""
@@ -502,6 +509,7 @@ def test_a_cancelled_campaigns_devices_not_sent_read_as_never_sent(
     campaign = Campaign.objects.get()
     running = client.get(f"/campaigns/{campaign.pk}/").content.decode()
     client.post(f"/campaigns/{campaign.pk}/start/")
+    start_worker()
     engine.advance(campaign.pk)
 
     client.post(f"/campaigns/{campaign.pk}/cancel/")
@@ -556,3 +564,37 @@ def test_the_page_reads_its_figures_as_of_one_moment_while_the_engine_commits(
     assert re.search(r"Canary.*?</th>\s*<td class=\"num\">1</td><td class=\"num\">0</td>", waves,
                      re.S)  # fmt: skip
     assert CampaignDevice.objects.get(pk=device.pk).outcome == "failed"
+
+
+def _wave_cells(page: str, name: str) -> dict[str, int]:
+    """A row of the Waves table, its figures by column heading."""
+    table = page.split('aria-label="Waves"')[1].split("</table>")[0]
+    headings = re.findall(r'<th scope="col">([^<]*)</th>', table)[1:9]
+    row = re.search(rf'<th scope="row">{name}[^<]*</th>(.*?)</tr>', table, re.S).group(1)
+    figures = map(int, re.findall(r'<td class="num">(\d+)</td>', row))
+    return dict(zip(headings, figures, strict=True))
+
+
+def test_an_update_the_control_api_refused_counts_as_failed_not_sent(
+    fleet, target_devices, tenant_admin, client_of
+):
+    """Before, the Waves table read "Sent 1 … Failed 1" for a device whose update the
+    control API refused (503): nothing was sent to it."""
+    device = needing(target_devices(ORG_A))[0]
+    all_up(fleet, [device])
+    campaign = services.create_campaign(
+        user=tenant_admin,
+        new=services.NewCampaign(
+            organization_id=ORG_A, type_id=TYPE, image_id=IMAGE, serials=(device.serial_number,)
+        ),
+    )
+    services.start_campaign(campaign=campaign, user=tenant_admin)
+    fleet.set_faults(error_rate=1.0, error_status=503, method="PATCH")
+
+    engine.advance(campaign.pk)
+
+    page = client_of(tenant_admin).get(f"/campaigns/{campaign.pk}/").content.decode()
+    assert "Refused: The control API failed on its side (503)" in page
+    canary = _wave_cells(page, "Canary")
+    assert (canary["Devices"], canary["Sent"], canary["Failed"]) == (1, 0, 1)
+    assert "100 % of at most 10 %" in page  # the stop rule's share is unchanged
