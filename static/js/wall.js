@@ -55,23 +55,43 @@
     body.replaceWith(replaced);
   }
   // A panel with more items than the screen holds is cut at its edge (the wall never
-  // scrolls): the corner says how many are not shown, so nobody takes the screen for all.
+  // scrolls): an item the edge would cut in half is not drawn at all, the corner says how
+  // many are not shown, and a headline's "the 12 most recent below" counts only those drawn.
   function sayCut() {
     var note = document.querySelector("[data-wall-cut]");
     var main = document.querySelector(".wall-main");
     if (!note || !main) return;
-    var edge = main.getBoundingClientRect().bottom;
-    var words = [];
-    document.querySelectorAll(".wall-panel:not([hidden]) [data-wall-items]").forEach(function (list) {
-      var items = Array.prototype.slice.call(list.children);
-      var cut = items.filter(function (item) { return item.getBoundingClientRect().bottom > edge + 1; });
-      if (cut.length) {
-        words.push(cut.length + " of " + items.length + " " + list.getAttribute("data-wall-items") +
-          " below the screen's edge, not shown");
-      }
-    });
-    note.textContent = words.join("; ");
-    note.hidden = words.length === 0;
+    // The note's own lines can raise the screen's edge: measure again until it stays put.
+    for (var tries = 0; tries < 3; tries += 1) {
+      var edge = main.getBoundingClientRect().bottom;
+      var words = [];
+      document.querySelectorAll(".wall-panel:not([hidden]) [data-wall-items]").forEach(function (list) {
+        var items = Array.prototype.slice.call(list.children);
+        var cut = items.filter(function (item) {
+          var below = item.getBoundingClientRect().bottom > edge + 1;
+          // Hidden, not removed: it keeps its place, so the next measure sees the same layout.
+          item.classList.toggle("wall-off-screen", below);
+          return below;
+        });
+        if (cut.length) {
+          words.push(cut.length + " of " + items.length + " " + list.getAttribute("data-wall-items") +
+            " below the screen's edge, not shown");
+        }
+        countShown(list.closest(".wall-panel"), items.length - cut.length);
+      });
+      note.textContent = words.join("; ");
+      note.hidden = words.length === 0;
+      if (main.getBoundingClientRect().bottom === edge) break;
+    }
+  }
+  // The headline's "the N most recent below, M more not shown", for the N rows drawn.
+  function countShown(panel, shown) {
+    var said = panel && panel.querySelector("[data-wall-shown-of]");
+    if (!said) return;
+    var notShown = Math.max(0, parseInt(said.getAttribute("data-wall-shown-of"), 10) - shown);
+    said.querySelector("[data-wall-shown]").textContent = shown;
+    said.querySelector("[data-wall-not-shown]").textContent = notShown;
+    said.hidden = notShown === 0;
   }
   document.addEventListener("htmx:afterSettle", sayCut);
   window.addEventListener("resize", sayCut);
@@ -97,10 +117,12 @@
       panels.forEach(function (panel, n) { panel.hidden = n !== index; });
       sayCut();
       if (!label) return;
-      var where = "Panel " + (index + 1) + " of " + panels.length;
+      // Non-breaking spaces: "in 29 s" never leaves its "s" alone on the next line.
+      var where = "Panel\u00a0" + (index + 1) + "\u00a0of\u00a0" + panels.length;
       if (panels.length < 2) label.textContent = where;
       else if (paused) label.textContent = where + " · paused";
-      else label.textContent = where + " · next: " + title((index + 1) % panels.length) + " in " + left + " s";
+      else label.textContent = where + " · next: " + title((index + 1) % panels.length) +
+        " in\u00a0" + left + "\u00a0s";
     }
 
     function advance() {
