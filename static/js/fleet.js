@@ -82,7 +82,12 @@
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
     if (typing(event.target)) {
-      if (event.key === "Escape") event.target.blur();
+      if (event.key === "Escape") {
+        // Esc only leaves the box: the browser's own Esc would empty a search box and
+        // so reload the whole fleet without the filter.
+        if (event.target.type === "search") event.preventDefault();
+        event.target.blur();
+      }
       return;
     }
     var dialog = document.getElementById("keys-dialog");
