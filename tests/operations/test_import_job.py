@@ -34,7 +34,7 @@ def rows_csv(*lines):
 
 
 GOOD_FILE = rows_csv(
-    "imp-a,IMP-A-1,12,5,38.7,pw-a,first",
+    "imp-a,IMP-A-1,12,5,,pw-a,first",
     "imp-b,IMP-B-1,12,5,,pw-b,second",
     "imp-c,IMP-C-1,99999,5,,pw-c,unknown type: refused upstream",
     "imp-d,,12,5,,pw-d,no serial: invalid",

@@ -57,7 +57,7 @@ def test_the_rows_to_fix_upload_again_unchanged_and_once_fixed(
 
     rows = list(csv.DictReader(io.StringIO(to_fix.decode())))
     fixes = {"imp-c": {"type": "12"}, "imp-d": {"serial_number": "IMP-D-1"},
-             "imp-e": {"latitude": "45"}}  # fmt: skip
+             "imp-e": {"latitude": ""}}  # fmt: skip
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
     writer.writeheader()
