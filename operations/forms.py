@@ -10,6 +10,7 @@ from django import forms
 from django.utils import timezone
 
 from common import integers, moments
+from common.masking import MASKED, mask_secrets
 from common.text_fields import LinesField
 
 
@@ -48,12 +49,28 @@ def key_values_text(mapping) -> str:
     return "\n".join(_line(k, v) for k, v in (mapping or {}).items())
 
 
+def with_values(mapping) -> dict:
+    """A kept configuration without its keys that hold null.
+
+    A null is no value (the upstream answers `firmware_version: null` for a device that
+    reports none, which nobody typed): shown, it read "None" and went back as that text, or
+    shown empty it would go back as ""; so it is left out of the form."""
+    return {k: v for k, v in (mapping or {}).items() if v is not None}
+
+
+def shown_configuration(mapping) -> dict:
+    """A kept configuration as its form shows it: keys with a value, secrets masked."""
+    return mask_secrets(with_values(mapping))
+
+
 def keep_unchanged(parsed: dict, text: str, stored) -> dict:
     """`parsed` (read from `text`), with the stored value of every key whose line is as the
-    form showed it: a nested or decimal value, or text such as 007, cannot be typed back."""
+    form showed it: a nested or decimal value, or text such as 007, cannot be typed back,
+    and a masked secret left as shown keeps the secret, not the mask."""
     lines = {line.strip() for line in text.splitlines()}
+    shown = shown_configuration(stored)
     return {
-        k: stored[k] if k in stored and _line(k, stored[k]).strip() in lines else v
+        k: stored[k] if k in shown and _line(k, shown[k]).strip() in lines else v
         for k, v in parsed.items()
     }
 
@@ -196,10 +213,20 @@ class MaintenanceForm(ZonedDateTimeMixin, forms.Form):
     configuration = KeyValuesField(required=False, help_text="One key=value per line.")
 
     def __init__(self, *args, current_status: str, default_zone: str, stored_next=None,
-                 zone_chosen: bool = False, **kwargs):  # fmt: skip
+                 zone_chosen: bool = False, stored_configuration=None, **kwargs):  # fmt: skip
         """`default_zone`: the zone the next maintenance was last saved in here
-        (`zone_chosen`), else the display zone."""
+        (`zone_chosen`), else the display zone. `stored_configuration`: the kept answer's."""
         super().__init__(*args, **kwargs)
+        self.stored_configuration = stored_configuration or {}
+        shown = key_values_text(shown_configuration(self.stored_configuration))
+        self.fields["configuration"].initial = shown
+        hints = ["One key=value per line."]
+        if MASKED.text in shown:
+            hints.append(f"Secrets show as {MASKED.text}: a line left as it is keeps the secret.")
+        unset = [str(k) for k, v in self.stored_configuration.items() if v is None]
+        if unset:
+            hints.append(f"Not shown, without a value in the last answer: {', '.join(unset)}.")
+        self.fields["configuration"].help_text = " ".join(hints)
         allowed = TRANSITIONS.get(current_status, list(TRANSITIONS))
         self.fields["operational_status"].choices = [(s, s.capitalize()) for s in allowed]
         self.fields["time_zone"].choices = zone_choices()
@@ -254,14 +281,37 @@ class MaintenanceForm(ZonedDateTimeMixin, forms.Form):
         data = self.cleaned_data
         body = {"operational_status": data["operational_status"]}
         for name in ("assigned_user", "maintenance_notes", "configuration", "next_maintenance"):
+            kept = stored.get(name)
+            if name == "configuration":
+                kept = with_values(kept)  # as the form showed it: a null is nothing to clear
             if name == "configuration" and data.get(name):
                 typed = self.data.get(self.add_prefix(name), "")
-                body[name] = keep_unchanged(data[name], typed, stored.get(name) or {})
+                body[name] = keep_unchanged(data[name], typed, kept)
             elif data.get(name):
-                kept = stored.get(name)
                 # Untouched, as stored: the form drops the spaces at the ends of a text.
                 untouched = isinstance(kept, str) and kept.strip() == data[name]
                 body[name] = kept if untouched else data[name]
-            elif stored.get(name):
+            elif kept:
                 body[name] = {} if name == "configuration" else None
         return body
+
+    def hide_new_secrets(self):
+        """After a refused save, a secret typed in the configuration is not shown back (as a
+        device password is not): its line keeps only the key, and the field says so."""
+        name = self.add_prefix("configuration")
+        shown = key_values_text(shown_configuration(self.stored_configuration))
+        shown_lines = {line.strip() for line in shown.splitlines()}
+        lines, retype = [], []
+        for line in self.data.get(name, "").splitlines():
+            key, sep, value = (part.strip() for part in line.partition("="))
+            # The masking rule says what is secret: a credential's name, a URL's password.
+            secret = mask_secrets({key: value}) != {key: value}
+            if sep and key and secret and line.strip() not in shown_lines:
+                line = f"{key}="
+                retype.append(key)
+            lines.append(line)
+        if retype:
+            self.data = self.data.copy()
+            self.data[name] = "\n".join(lines)
+            self.add_error("configuration", f"Type the value of {', '.join(retype)} again: "
+                           "a secret is not shown back.")  # fmt: skip

@@ -11,7 +11,7 @@ from accounts import tenancy
 from devices import device_writes, field_changes, selectors
 from devices.change_models import ChangedRecord
 from maintenance_windows.services import sync_record_window
-from operations.forms import MaintenanceForm
+from operations.forms import MaintenanceForm, with_values
 from operations.models import MaintenanceSnapshot
 
 # The maintenance form's names of the record's fields, as the timeline shows them.
@@ -34,7 +34,12 @@ def device_maintenance_update(*, user, device_id: int, fields: Mapping[str, Any]
         )
     body = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in fields.items()}
     kept = MaintenanceSnapshot.objects.filter(device_id=device_id).first()
-    changed = field_changes.diff(kept.answer if kept else {}, body, labels=MAINTENANCE_LABELS)
+    before = dict(kept.answer) if kept else {}
+    if isinstance(before.get("configuration"), Mapping):
+        # Keys holding null are not in the form (no value): a save leaving them out changes
+        # nothing the timeline should show.
+        before["configuration"] = with_values(before["configuration"])
+    changed = field_changes.diff(before, body, labels=MAINTENANCE_LABELS)
 
     def keep(entry, answer):  # before -> after, for the device's timeline
         field_changes.keep(entry=entry, device_id=device_id, changes=changed,

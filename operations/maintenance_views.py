@@ -16,7 +16,7 @@ from controlapi import errors
 from devices import device_writes, selectors
 from devices.not_found import device_404
 from operations import maintenance
-from operations.forms import MaintenanceForm, key_values_text
+from operations.forms import MaintenanceForm
 from operations.maintenance_history import history_in_words
 from operations.models import MaintenanceSnapshot
 
@@ -50,7 +50,6 @@ def device_maintenance(request, device_id: int):
         "operational_status": current,
         "assigned_user": last.get("assigned_user") or "",
         "maintenance_notes": last.get("maintenance_notes") or "",
-        "configuration": key_values_text(last.get("configuration")),
     }
     chosen = snapshot.next_maintenance_zone if snapshot else ""
     # The zone chosen at the last save, while the zone database still knows it.
@@ -58,7 +57,8 @@ def device_maintenance(request, device_id: int):
     zone = chosen if zone_chosen else settings.DISPLAY_TIME_ZONE
     form = MaintenanceForm(request.POST or None, initial=initial, current_status=current,
                            default_zone=zone, zone_chosen=zone_chosen,
-                           stored_next=stored_datetime(last, "next_maintenance"))  # fmt: skip
+                           stored_next=stored_datetime(last, "next_maintenance"),
+                           stored_configuration=last.get("configuration"))  # fmt: skip
     if request.method == "POST" and form.is_valid():
         try:
             maintenance.device_maintenance_update(user=request.user, device_id=device_id,
@@ -73,6 +73,8 @@ def device_maintenance(request, device_id: int):
         else:
             messages.success(request, "Maintenance record saved.")
             return redirect("operations:maintenance", device_id)
+    if form.is_bound:
+        form.hide_new_secrets()  # the refused form is shown again: never with a secret in it
     context = {
         "device": device, "form": form, "snapshot": snapshot, "last": last,
         "history": history_in_words(last.get("operational_history") or []),
