@@ -100,6 +100,16 @@ def listed(scope: tenancy.OrgScope, *, now: datetime, user) -> dict[str, list[di
     return groups
 
 
+def _end_question(window: MaintenanceWindow, now: datetime) -> str:
+    """What "End now" or "Cancel" asks first: ending a window cannot be undone, and its
+    devices still Down are notified again after their rules' delay."""
+    named = f"maintenance window {window.pk} ({window.reason})"
+    if services.not_started(window, now):
+        return f"Cancel {named}? It will not start."
+    later = " Every later occurrence ends too." if window.recurrence != "once" else ""
+    return f"End {named} now, for good?{later} Its devices still Down are notified again."
+
+
 def endable(row: dict) -> bool:
     """A window that "End now" (or "Cancel") may end: not over, and not a record window."""
     return row["state"] != services.ENDED and not row["follows_record"]
@@ -133,6 +143,7 @@ def row_for(
         "end": None if cancelled else end,
         "cancelled": cancelled,
         "not_started": services.not_started(window, now),
+        "end_question": _end_question(window, now),
         # Ended by saving its device's maintenance record, not by hand (services.FollowsRecord).
         "follows_record": window.source == MaintenanceWindow.Source.RECORD
         and window.ended_at is None,

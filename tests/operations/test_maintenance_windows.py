@@ -566,3 +566,19 @@ def test_the_longest_duration_between_two_weekdays_is_kept(cached_fleet, tenant_
 
     assert response.status_code == 302
     assert MaintenanceWindow.objects.get().duration_minutes == 1440
+
+
+def test_end_now_and_cancel_ask_first_naming_the_window(cached_fleet, tenant_admin, client_of):
+    """One click ended a daily window for good, every later occurrence too."""
+    running = window_of(reason="core switch swap")
+    upcoming = window_of(
+        reason="fibre splice", starts_at=datetime.now(UTC) + timedelta(hours=3),
+        ends_at=datetime.now(UTC) + timedelta(hours=4),
+    )  # fmt: skip
+    client = client_of(tenant_admin)
+    listed = client.get("/maintenance-windows/").content.decode()
+    page = client.get(f"/maintenance-windows/{running.pk}/").content.decode()
+
+    end = f'data-confirm="End maintenance window {running.pk} (core switch swap) now, for good?'
+    cancel = f'data-confirm="Cancel maintenance window {upcoming.pk} (fibre splice)? It will not'
+    assert end in listed and end in page and cancel in listed
