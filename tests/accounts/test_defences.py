@@ -41,6 +41,23 @@ def test_five_failed_logins_lock_that_username_out_from_that_address(operator, s
 
 
 @pytest.mark.django_db
+def test_the_lockout_page_does_not_count_attempts_it_refused_unseen(operator, settings):
+    """Seven wrong passwords, then the right one: the page said "There were 5 failed logins"
+    each time (attempts while locked out are refused before they are counted)."""
+    client = Client()
+    for _ in range(settings.AXES_FAILURE_LIMIT + 2):
+        _login(client, "operator", "wrong")
+
+    page = " ".join(_login(client, "operator", PASSWORD).content.decode().split())
+
+    assert "There were" not in page
+    assert (
+        f"After {settings.AXES_FAILURE_LIMIT} failed logins for <strong>operator</strong>" in page
+    )
+    assert "refused for a while, whatever the password" in page
+
+
+@pytest.mark.django_db
 def test_a_lockout_warns_that_trying_again_meanwhile_starts_the_wait_again(operator, settings):
     from axes.models import AccessAttempt
 
