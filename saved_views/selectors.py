@@ -2,15 +2,18 @@
 state for a user, and a view as a tile of live counts (the overview's and the wall's).
 
 ASSUMPTION: a tile counts the devices the view lists, so a view of Down devices counts no
-Up; its Down devices are the first TILE_DOWN_DEVICES of them in the view's sort.
+Up; it lists TILE_DOWN_DEVICES of its Down devices, in the view's sort, those not in
+maintenance first.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
+import redis
 from django.db.models import Q
 from django.http import Http404
 from django.urls import reverse
@@ -26,6 +29,8 @@ from devices.list_filters import ListFilters
 from maintenance_windows.in_force import window_for, windows_in_force
 from saved_views import permissions
 from saved_views.models import DefaultView, PinnedView, SavedView
+
+log = logging.getLogger(__name__)
 
 TILE_DOWN_DEVICES = 5
 TILE_UNREACHABLE = "Counts unknown: the fleet cache (Redis) is unreachable."
@@ -126,11 +131,17 @@ class ViewTile:
             bool(self.down) and self.in_maintenance == self.down and not self.maintenance_at_least
         )
 
+    @property
+    def attention_first(self) -> bool:
+        """Whether the listed Down devices put those not in maintenance first (not simply
+        the view's first ones): some, not all, of the Down devices are in maintenance."""
+        return bool(self.in_maintenance) and not self.down_all_maintained
+
 
 def view_tile(view: SavedView, scope: OrgScope) -> ViewTile:
-    """The view's Up/Down counts and first Down devices, from the fleet cache, within
-    `scope` (the reader's: `tenancy.scope_for(user)`). Never raises for Redis or the
-    upstream: the tile says why it has no counts."""
+    """The view's Up/Down counts and the Down devices it lists (`_down_listed`), from the
+    fleet cache, within `scope` (the reader's: `tenancy.scope_for(user)`). Never raises
+    for Redis or the upstream: the tile says why it has no counts."""
     url = reverse("saved_views:open", args=[view.pk])
     empty = ViewTile(name=view.name, url=url, up=None, down=None, total=None)
     snapshot = fleet_snapshot()
@@ -145,46 +156,70 @@ def view_tile(view: SavedView, scope: OrgScope) -> ViewTile:
     counted = list_selectors.fleet_counts(org_ids=org_ids, query=everything, snapshot=snapshot)
     if counted.error or counted.counts is None:
         return replace(empty, error=counted.error or TILE_UNREACHABLE)
-    down = list_selectors.device_list(
-        org_ids=org_ids,
-        query=replace(filters.query, status=False, offset=0, limit=TILE_DOWN_DEVICES),
-        snapshot=snapshot,
-    )
-    names = list_selectors.organization_names(d.organization_id for d in down.items)
-    windows = windows_in_force(datetime.now(UTC), org_ids)
+    up, down_count = counted.counts.get("up", 0), counted.counts.get("down", 0)
+    if filters.status == "up":
+        return ViewTile(name=view.name, url=url, up=up, down=0, total=up)
+    if filters.status == "down":
+        up = 0
+    windows = windows_in_force(datetime.now(UTC), org_ids) if down_count else []
+    try:
+        listed = _down_listed(org_ids, filters.query, windows, snapshot)
+    except redis.RedisError as error:
+        log.warning("fleet cache unreachable, saved view tile not read: %s", error)
+        return replace(empty, error=TILE_UNREACHABLE)
+    names = list_selectors.organization_names(d.organization_id for d in listed.devices)
     devices = tuple(
         TileDevice(
             id=d.id,
             name=shown_name(d.name),
             organization=names.get(d.organization_id, ""),
             url=reverse("devices:detail", args=[d.id]),
-            in_maintenance=bool(windows) and window_for(d, windows) is not None,
+            in_maintenance=d.id in listed.maintained,
         )
-        for d in down.items
-    )
-    up, down_count = counted.counts.get("up", 0), counted.counts.get("down", 0)
-    if filters.status == "up":
-        down_count, devices = 0, ()
-    elif filters.status == "down":
-        up = 0
-    maintained, at_least = (
-        _down_in_maintenance(org_ids, filters.query, windows) if down_count else (0, False)
+        for d in listed.devices
     )
     return ViewTile(
         name=view.name, url=url, up=up, down=down_count, total=up + down_count,
-        down_devices=devices, in_maintenance=maintained, maintenance_at_least=at_least,
+        down_devices=devices, in_maintenance=listed.covered, maintenance_at_least=listed.at_least,
     )  # fmt: skip
 
 
-def _down_in_maintenance(org_ids, query, windows) -> tuple[int, bool]:
-    """How many of the view's Down devices `windows` (in force) cover, read one by one up
-    to MAX_DOWN_READ (then a lower bound: True)."""
+@dataclass(frozen=True)
+class _DownListed:
+    """The Down devices a tile lists, those of them in maintenance (ids), and how many of
+    all the view's Down devices a window in force covers (`at_least`: a lower bound)."""
+
+    devices: list
+    maintained: frozenset[int] = frozenset()
+    covered: int = 0
+    at_least: bool = False
+
+
+def _down_listed(org_ids, query, windows, snapshot) -> _DownListed:
+    """TILE_DOWN_DEVICES of the view's Down devices: those not in maintenance first (in the
+    view's order), then those in maintenance, as the view's first few could all be in
+    maintenance while others, needing attention, went unlisted. Raises redis.RedisError.
+    ASSUMPTION: while a window is in force, the Down devices are read one by one up to
+    MAX_DOWN_READ, as the overview's "of which in maintenance" count; past it the count is
+    a lower bound and a device needing attention further on is not looked for."""
+    down = replace(query, status=False, offset=0, limit=TILE_DOWN_DEVICES)
     if not windows:
-        return 0, False
-    covered = 0
-    down = replace(query, status=False)
+        page = list_selectors.device_list(org_ids=org_ids, query=down, snapshot=snapshot)
+        return _DownListed(devices=list(page.items))
+    attention, maintained = [], []
+    covered, at_least = 0, False
     for read, device in enumerate(list_selectors.iter_matching(org_ids, down), start=1):
         if read > MAX_DOWN_READ:
-            return covered, True
-        covered += window_for(device, windows) is not None
-    return covered, False
+            at_least = True
+            break
+        in_window = window_for(device, windows) is not None
+        covered += in_window
+        kept = maintained if in_window else attention
+        if len(kept) < TILE_DOWN_DEVICES:
+            kept.append(device)
+    return _DownListed(
+        devices=(attention + maintained)[:TILE_DOWN_DEVICES],
+        maintained=frozenset(d.id for d in maintained),
+        covered=covered,
+        at_least=at_least,
+    )

@@ -10,24 +10,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from itertools import islice
 
 import redis
 from django.db import DatabaseError
-from django.urls import reverse
 
-from common.device_names import shown_name
 from controlapi import errors
-from devices import list_selectors, triage
-from devices.in_maintenance import MAX_DOWN_READ
+from devices import triage
 from devices.triage_filter import LIST, TriageQuery
-from maintenance_windows.in_force import window_for, windows_in_force
 from overview.views import organization_rows
 from profiles.selectors import profile_health_summary
 from saved_views import selectors as saved_views
-from saved_views.selectors import TileDevice, ViewTile
 
 log = logging.getLogger(__name__)
 
@@ -87,42 +81,9 @@ def _saved_view(view) -> Panel:
     (the same view shows each viewer only their organizations' devices)."""
 
     def read(request) -> dict:
-        tile = saved_views.view_tile(view, request.scope)
-        return {"tile": _attention_first(tile, view, request.scope)}
+        return {"tile": saved_views.view_tile(view, request.scope)}
 
     return Panel(f"view-{view.pk}", f"View: {view.name}", "wall/panels/saved_view.html", read)
-
-
-def _attention_first(tile: ViewTile, view, scope) -> ViewTile:
-    """`tile` listing first the Down devices that need attention (not in maintenance), in the
-    view's order, then those in maintenance: the view's first few Down devices could all be
-    in maintenance while dozens of others, not listed, were not.
-    ASSUMPTION: the wall looks at no more than MAX_DOWN_READ Down devices for them, as the
-    tile's "of which in maintenance" count does."""
-    listed = tile.down_devices
-    if not any(device.in_maintenance for device in listed) or tile.down_all_maintained:
-        return tile  # nothing to bring forward
-    org_ids = saved_views.view_scope(view, scope).org_ids_or_none()
-    query = replace(saved_views.view_filters(view, scope).query, status=False)
-    windows = windows_in_force(datetime.now(UTC), org_ids)
-    found = []
-    for device in islice(list_selectors.iter_matching(org_ids, query), MAX_DOWN_READ):
-        if window_for(device, windows) is None:
-            found.append(device)
-            if len(found) == len(listed):
-                break
-    names = list_selectors.organization_names(device.organization_id for device in found)
-    attention = [
-        TileDevice(
-            id=device.id,
-            name=shown_name(device.name),
-            organization=names.get(device.organization_id, ""),
-            url=reverse("devices:detail", args=[device.id]),
-        )
-        for device in found
-    ]
-    maintained = [device for device in listed if device.in_maintenance]
-    return replace(tile, down_devices=tuple((attention + maintained)[: len(listed)]))
 
 
 def offered(user) -> dict[str, Panel]:
