@@ -1,6 +1,8 @@
 """A saved view opened at its URL: tenancy applies to whoever opens it, outsiders get 404,
 and only admins manage a shared view."""
 
+import re
+
 import pytest
 
 from saved_views.models import SavedView
@@ -120,6 +122,18 @@ def test_the_organizations_admin_renames_and_deletes_a_shared_view(client_of, ad
 
     assert client.post(f"/views/{shared_view.pk}/delete/").status_code == 302
     assert not SavedView.objects.filter(pk=shared_view.pk).exists()
+
+
+def test_deleting_a_shared_view_asks_first_saying_who_loses_it(client_of, admin_a, shared_view):
+    """One click deleted a view that was the NOC's default and a wall panel."""
+    page = client_of(admin_a).get("/views/").content.decode()
+
+    question = re.search(
+        r'action="/views/%d/delete/"[^>]*data-confirm="([^"]*)"' % shared_view.pk, page
+    )
+
+    assert question and f"Delete the saved view “{shared_view.name}”?" in question[1]
+    assert "loses it: as their default view, pinned tile or wall panel too" in question[1]
 
 
 def test_saving_a_view_keeps_the_lists_canonical_query_and_opens_it(client_of, admin_a, polled):
