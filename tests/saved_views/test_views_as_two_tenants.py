@@ -128,9 +128,8 @@ def test_deleting_a_shared_view_asks_first_saying_who_loses_it(client_of, admin_
     """One click deleted a view that was the NOC's default and a wall panel."""
     page = client_of(admin_a).get("/views/").content.decode()
 
-    question = re.search(
-        r'action="/views/%d/delete/"[^>]*data-confirm="([^"]*)"' % shared_view.pk, page
-    )
+    form = rf'action="/views/{shared_view.pk}/delete/"[^>]*data-confirm="([^"]*)"'
+    question = re.search(form, page)
 
     assert question and f"Delete the saved view “{shared_view.name}”?" in question[1]
     assert "loses it: as their default view, pinned tile or wall panel too" in question[1]
