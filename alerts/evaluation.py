@@ -32,6 +32,7 @@ import redis
 from django.db import transaction
 from django.utils import timezone
 
+from accounts import tenancy
 from accounts.models import Organization
 from alerts import conditions, messages
 from alerts.delivery import Outbox
@@ -77,6 +78,7 @@ class Evaluation:
         self._judged: dict[int, tuple[Profile, Judgement]] | None = None
         self._profiles_read = False
         self._org_types: dict[int, frozenset[int] | None] = {}
+        self._org_profiles: dict[int, frozenset[int]] = {}
         self.windows = windows_in_force(now)
         flapping = history_selectors.flapping_devices(now=now, org_ids=None, model=model).items
         self.flappers = {f.device_id: f for f in flapping}
@@ -151,7 +153,7 @@ class Evaluation:
             "organization": self.organization_names(d.organization_id for d in devices),
             "type": self.type_names(),
         }
-        profiles = self.profile_health()
+        profiles = self.profile_health(rule.organization_id)
         self.outbox.add(
             rule,
             event=event,
@@ -192,31 +194,51 @@ class Evaluation:
                 self._judged = {p.id: (p, judge(p, self.now)) for p in snapshot.items}
         return self._judged
 
+    def profiles_seen_by(self, organization_id: int | None) -> frozenset[int]:
+        """The profiles of the snapshot an organization may see, by the rule its pages
+        follow (tenancy.visible_profiles: the profile names the organization); every
+        profile for a fleet-wide rule (None)."""
+        judged = self.judged_profiles() or {}
+        if organization_id is None:
+            return frozenset(judged)
+        if organization_id not in self._org_profiles:
+            scope = tenancy.OrgScope(all=False, ids=frozenset({organization_id}))
+            seen = tenancy.visible_profiles([p for p, _ in judged.values()], scope)
+            self._org_profiles[organization_id] = frozenset(p.id for p in seen)
+        return self._org_profiles[organization_id]
+
     def profiles_of(self, rule: AlertRule) -> frozenset[int] | None:
         """The profiles whose devices a rule concerns; None when that cannot be told now.
         ASSUMPTION (fleet/device_selector.py): a device's type is its connection profile id.
         A rule's type names its one profile; an organization's rule concerns the types of
         its organization's devices in the current snapshot; a fleet-wide rule every
-        profile. A pattern or device ids do not narrow the profiles."""
+        profile. A pattern or device ids do not narrow the profiles. An organization's rule
+        concerns only the profiles that organization may see (`profiles_seen_by`): its
+        messages must not tell of a profile its pages answer 404."""
         judged = self.judged_profiles() or {}
-        if rule.type_id is not None:
-            return frozenset({rule.type_id})
-        if rule.organization_id is None:
-            return frozenset(judged)
         org = rule.organization_id
+        if org is None:
+            return frozenset({rule.type_id}) if rule.type_id is not None else frozenset(judged)
+        seen = self.profiles_seen_by(org)
+        if rule.type_id is not None:
+            return frozenset({rule.type_id}) & seen
         if org not in self._org_types:
             try:
                 self._org_types[org] = frozenset(self.model.device_types(frozenset({org})))
             except redis.RedisError:  # unknown: the rule's profiles wait for the next run
                 self._org_types[org] = None
-        return self._org_types[org]
+        types = self._org_types[org]
+        return None if types is None else types & seen
 
-    def profile_health(self) -> dict[int, dict]:
-        """Profile id -> its name, state and reasons, for grouped messages; empty when the
+    def profile_health(self, organization_id: int | None) -> dict[int, dict]:
+        """Profile id -> its name, state and reasons, for a grouped message of a rule of
+        this organization (None: fleet-wide), of the profiles it may see; empty when the
         profile snapshot cannot be read."""
+        seen = self.profiles_seen_by(organization_id)
         return {
             profile_id: messages.profile_summary(profile, judgement)
             for profile_id, (profile, judgement) in (self.judged_profiles() or {}).items()
+            if profile_id in seen
         }
 
     def notify_ends(self, batch: str, ends: dict[int, list[tuple[Condition, object]]]) -> None:

@@ -21,7 +21,8 @@ a storm (many devices of one poll):
               "first_since"}
     status, link (the triage board narrowed to them; for a recovery, the device list)
     a shared type's fact adds "profile": {"id", "name", "state", "reasons"} when the
-    profile snapshot has that connection profile (a device's type is its profile id)
+    profile snapshot has that connection profile (a device's type is its profile id) and
+    the rule's organization may see it (Evaluation.profile_health)
 the poller (poller_failing, poller_recovered):
     since    when the dashboard counted the fleet poll failing
     failures failed polls in a row (poller_failing only)

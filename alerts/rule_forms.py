@@ -91,7 +91,8 @@ class RuleForm(forms.Form):
         "stops; without it a flapping device's Down is still sent (see Delay). "
         "“Connection profile failing” concerns the profiles of the rule's devices: "
         "the one its device type names, else the types its organization's devices have (every "
-        "profile for a fleet-wide rule); a pattern or device ids do not narrow it.",
+        "profile for a fleet-wide rule); a pattern or device ids do not narrow it. An "
+        "organization's rule hears only of its own profiles (those that name it).",
         error_messages={"required": "Choose at least one event to notify.",
                         "invalid_choice": "Choose events from the list."},
     )  # fmt: skip

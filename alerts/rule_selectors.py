@@ -3,16 +3,21 @@ rule as its list row says it."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
+import redis
 from django.db.models import OuterRef, Subquery
 from django.shortcuts import get_object_or_404
 
 from accounts import tenancy
 from accounts.models import Organization
 from alerts.models import FLAP_SETTLED_SECONDS, AlertRule, Delivery, Event
+from devices import configured
 from fleet.device_selector import DeviceSelector
 from fleet.store.history import FLAP_MIN_TRANSITIONS
+
+log = logging.getLogger(__name__)
 
 FLEET_WIDE_LABEL = "Every organization (fleet-wide)"
 EVENT_LABELS = dict(Event.choices)
@@ -102,6 +107,31 @@ def flapping_in_words(rule: AlertRule) -> str:
     if rule.wants(Event.FLAPPING):
         return f"{text} “Flapping” messages say when a flap starts and ends."
     return f"{text} Choose “Flapping” to hear when a flap starts and ends too."
+
+
+def profile_note(rule: AlertRule) -> str:
+    """Why an organization's rule with a device type hears of no connection profile ("" if
+    it does, or cannot be told): the evaluation tells an organization only of the profiles
+    it may see (tenancy.visible_profiles, as the profile pages). The words are the same for
+    another organization's profile and a missing one, so they reveal nothing."""
+    wanted = rule.wants(Event.PROFILE_FAILING)
+    if not wanted or rule.organization_id is None or rule.type_id is None:
+        return ""
+    try:
+        snapshot = configured.read_model().read_profiles()
+    except (redis.RedisError, ValueError, KeyError, TypeError) as error:
+        log.warning("rule page without profiles: %s", type(error).__name__)
+        return ""
+    if snapshot is None:
+        return ""
+    scope = tenancy.OrgScope(all=False, ids=frozenset({rule.organization_id}))
+    if any(p.id == rule.type_id for p in tenancy.visible_profiles(snapshot.items, scope)):
+        return ""
+    return (
+        f"Device type #{rule.type_id} names no connection profile of this organization in the "
+        "last profile poll, so this rule sends no “Connection profile failing” message. An "
+        "organization's rules tell only of its own profiles: those that name it."
+    )
 
 
 @dataclass(frozen=True)

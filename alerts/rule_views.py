@@ -161,6 +161,7 @@ def rule_detail(request, rule_id: int):
         "events": rule_selectors.events_in_words(rule),
         "flapping": rule_selectors.flapping_in_words(rule),
         "flapping_device": rule_selectors.FLAPPING_DEVICE,
+        "profile_note": rule_selectors.profile_note(rule),
         "destinations": list(rule.destinations.all()),
         "page": page,
         "nav": "alerts",

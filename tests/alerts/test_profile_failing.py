@@ -1,14 +1,16 @@
 """A connection profile turned failing (the profile poll of the simulator over real HTTP,
 judged by the health rules) notifies once after the rule's delay and its recovery once; one
 healthy again within the delay sends nothing; a tenant's rule hears only of the profiles its
-organization's devices use (a device's type is its connection profile id); a storm names
-its devices' shared profile and its health."""
+organization's devices use (a device's type is its connection profile id) and that it may
+see (the profile names the organization, tenancy.visible_profiles); a storm names its
+devices' shared profile and its health, to a tenant only when it may see that profile."""
 
 import json
 
 import pytest
 
 from devices import tasks
+from tests.fixtures.users import ORG_A
 
 pytestmark = pytest.mark.django_db
 
@@ -46,9 +48,23 @@ def _bodies(receiver):
 
 
 @pytest.fixture
-def profiles_polled(alerts):
+def profiles_polled(alerts, organizations):
+    # Profile 12 is organization 5's: it names that organization, as the profile pages ask.
+    alerts.sim.profile_fields(PROFILE, organization=organizations[ORG_A].name)
     _poll_profiles(alerts)
     return alerts
+
+
+ELSEWHERE = "Another organization entirely"
+
+
+@pytest.fixture
+def profile_elsewhere(alerts, organizations):
+    """Profile 12, failing, named for another organization than 5 (whose devices use it);
+    its name as the profile poll stored it."""
+    alerts.sim.profile_fields(PROFILE, organization=ELSEWHERE, **FAILING)
+    _poll_profiles(alerts)
+    return next(p.name for p in alerts.model.read_profiles().items if p.id == PROFILE)
 
 
 def test_a_profile_turning_failing_notifies_once_after_the_delay_and_its_recovery_once(
@@ -144,3 +160,65 @@ def test_a_storm_names_its_devices_shared_profile_and_its_health(
     assert type_fact["profile"]["state"] == "failing"
     name = type_fact["profile"]["name"]
     assert f"(connection profile {name}: failing)" in body["group"]["summary"]
+
+
+def test_a_tenants_rule_hears_nothing_of_a_profile_named_for_another_organization(
+    alerts, profile_elsewhere, http_receiver, client_of, tenant_admin, organizations
+):
+    """Before, organization 5's rules sent "Connection profile <name> is failing" of
+    another organization's profile, while /profiles/12/ answered its admins 404."""
+    hook = f"json://{http_receiver.url}"
+    alerts.rule(name="Ours", organization_id=ORG_A, events=["profile_failing"],
+                destination_urls=[f"{hook}/ours"])  # fmt: skip
+    typed = alerts.rule(name="Ours, type 12", organization_id=ORG_A, type_id=PROFILE,
+                        events=["profile_failing"], destination_urls=[f"{hook}/typed"])  # fmt: skip
+    alerts.rule(name="Fleet", events=["profile_failing"], destination_urls=[f"{hook}/fleet"])
+    assert alerts.evaluate() == []  # the conditions open; the delay counts from here
+
+    alerts.evaluate(after=61)
+
+    heard = {(r["path"], json.loads(r["body"])["profile"]["id"]) for r in http_receiver.requests}
+    assert ("/fleet", PROFILE) in heard
+    assert {path for path, _ in heard} == {"/fleet"}
+    tenant = client_of(tenant_admin)
+    assert tenant.get(f"/profiles/{PROFILE}/").status_code == 404
+    page = tenant.get(f"/alerts/{typed.pk}/").content.decode()
+    assert (
+        f"Device type #{PROFILE} names no connection profile of this organization in the last "
+        "profile poll, so this rule sends no “Connection profile failing” message" in page
+    )
+    assert profile_elsewhere not in page
+    alerts.sim.profile_fields(PROFILE, organization=f"  {organizations[ORG_A].name.upper()} ")
+    _poll_profiles(alerts)
+    assert "names no connection profile" not in tenant.get(f"/alerts/{typed.pk}/").content.decode()
+
+
+def test_a_tenants_storm_does_not_name_another_organizations_profile(
+    alerts, profile_elsewhere, all_devices, http_receiver, smtp_server
+):
+    """Before, organization 5's grouped Down message said "(connection profile <name>:
+    failing)" of another organization's profile its devices' type names."""
+    hook = f"json://{http_receiver.url}"
+    alerts.rule(name="Ours", organization_id=ORG_A, storm_threshold=3,
+                destination_urls=[f"{hook}/ours", "mailto://oncall@example.com"])  # fmt: skip
+    alerts.rule(name="Fleet", storm_threshold=3, destination_urls=[f"{hook}/fleet"])
+    chosen = [d for d in all_devices() if d.status == "Up" and d.organization_id == ORG_A
+              and d.type == PROFILE][:4]  # fmt: skip
+    assert len(chosen) == 4
+    for device in chosen:
+        alerts.sim.set_status(device.id, up=False)
+    alerts.poll()
+
+    assert [d.event for d in alerts.evaluate(after=61)] == ["storm"] * 3
+
+    bodies = {r["path"]: json.loads(r["body"]) for r in http_receiver.requests}
+    (ours,) = [f for f in bodies["/ours"]["group"]["shared"] if f["fact"] == "type"]
+    assert ours["value"] == PROFILE and "profile" not in ours
+    assert profile_elsewhere not in json.dumps(bodies["/ours"])
+    (mail,) = smtp_server.messages
+    assert "They share:" in mail["text"] and profile_elsewhere not in mail["text"]
+    (fleet,) = [f for f in bodies["/fleet"]["group"]["shared"] if f["fact"] == "type"]
+    assert fleet["profile"]["name"] == profile_elsewhere
+    assert (
+        f"(connection profile {profile_elsewhere}: failing)" in bodies["/fleet"]["group"]["summary"]
+    )
