@@ -13,6 +13,7 @@ import pytest
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+from django.db import connections  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from controlapi import ControlAPI  # noqa: E402
@@ -59,6 +60,10 @@ def chromium():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+        # While Playwright runs, the tests run in a context of its own, where Django keeps
+        # connections apart from the session's: closed here, or the test database cannot be
+        # dropped at the end ("is being accessed by other users").
+        connections.close_all()
 
 
 @pytest.fixture
