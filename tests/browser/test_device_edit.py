@@ -19,6 +19,7 @@ def test_create_with_errors_keeps_the_input(
     page.get_by_label("Device type id").fill("12")
     page.get_by_label("Organization").select_option("5")
     page.get_by_label("Latitude", exact=True).fill("12.5")
+    page.get_by_label("Longitude", exact=True).fill("-70.25")
     page.get_by_label("Management password").fill("pw-secret-1")
     page.get_by_role("button", name="Create device").click()
     expect(page.locator("#id_serial_number-error")).to_contain_text(
@@ -27,6 +28,7 @@ def test_create_with_errors_keeps_the_input(
     expect(page.locator("#id_password-error")).to_contain_text("Type the password again")
     expect(page.get_by_label("Name", exact=True)).to_have_value("lab-router")
     expect(page.get_by_label("Latitude", exact=True)).to_have_value("12.5")
+    expect(page.get_by_label("Longitude", exact=True)).to_have_value("-70.25")
     expect(page.get_by_label("Management password")).to_have_value("")
     page.get_by_label("Serial number", exact=True).fill("LAB-0001")
     page.get_by_label("Management password").fill("pw-secret-1")
