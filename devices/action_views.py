@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 
 from accounts import tenancy
+from common.templatetags.elapsed import clock_or_day
 from devices import action_follow, device_actions, selectors
 from devices.detail_views import detail_context
 from devices.models import ActionRecord
@@ -61,15 +62,23 @@ def device_action(request, device_id: int, action: str):
 @tenancy.scoped_view()
 @device_404
 def device_action_resend(request, device_id: int, record_id: int):
+    key = request.POST.get("key", "")
     try:
-        record, _ = device_actions.device_action_resend(
-            record_id=record_id,
-            device_id=device_id,
-            user=request.user,
-            idempotency_key=request.POST.get("key", ""),
+        record, replayed = device_actions.device_action_resend(
+            record_id=record_id, device_id=device_id, user=request.user, idempotency_key=key
         )
     except device_actions.ActionInputError as error:
         return _input_error(request, device_id, error, "resend")
+    if replayed and record.key != key:
+        verb, _ = device_actions.resend_in_words(record)
+        at = clock_or_day(record.created_at, "H:i")
+        messages.info(
+            request,
+            f"This action was already {verb.lower()} at {at} by {record.user.get_username()}, "
+            "so nothing was sent this time: its result is below.",
+        )
+    elif replayed:
+        messages.info(request, "This form was already sent: showing the first request's result.")
     return _back_to(device_id, record)
 
 

@@ -92,9 +92,17 @@ def detail_context(
     if allowed["firmware"]:
         scope = tenancy.scope_for(request.user, tenancy.FIRMWARE)
         firmware_images = selectors.firmware_images(device=device, org_ids=scope.org_ids_or_none())
+    resends = device_actions.resends_of(recent)
     for record in recent:
-        # "Send again" only for those whose role allows the action: no button that refuses.
-        record.resend_key = form_keys.new_key() if allowed.get(record.action) else ""
+        # "Send again" once per entry, and only for those whose role allows the action (no
+        # button that refuses), asking first as the action's own button does.
+        record.resent = resends.get(record.pk)
+        if record.resent is not None:
+            record.resent_verb, record.resent_note = device_actions.resend_in_words(record.resent)
+        may_resend = allowed.get(record.action) and record.resent is None
+        record.resend_key = form_keys.new_key() if may_resend else ""
+        spec = device_actions.ACTIONS.get(record.action)
+        record.question = spec.asks.format(name=shown_name(device.name)) if spec else ""
     return {
         "device": device,
         "read": read,

@@ -10,24 +10,29 @@ action_follow's.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
+import redis
+from django.db import DatabaseError, IntegrityError, transaction
 from django.http import Http404
 
 from accounts import audit, tenancy
 from common import integers
 from controlapi import errors
 from controlapi.records import Device
-from devices import confirmation, form_keys, selectors
+from devices import configured, confirmation, form_keys, history_store, pending_words, selectors
 from devices.device_writes import action_timeout, cache_answer
 from devices.models import ActionRecord
 from devices.upstream import control_api
 from fleet.polling import RefreshTimeout
+from fleet.store.history import Transition
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -115,7 +120,7 @@ def _contradiction(spec: ActionSpec, device: Device) -> str:
     entry = pending_entry(device, spec.pending)
     if entry is not None and entry.value and entry.value != wanted:
         return (
-            f"debug {entry.value} is still pending on the device ({entry.name}: {entry.value}), "
+            f"debug {entry.value} is still pending on the device, "
             f"so debug {wanted} was not queued and debug will be {entry.value}. "
             f"Send {spec.label} again once that change has applied"
         )
@@ -131,15 +136,28 @@ def check_action_input(spec: ActionSpec, device: Device, parameters: Mapping[str
     """The parameters the action sends, or ActionInputError in words."""
     clean: dict[str, Any] = {}
     if spec.name == "firmware":
-        raw = str(parameters.get("firmware_image", ""))
-        image = integers.int_or_none(raw, minimum=1, maximum=integers.ID_MAX)
-        if image is None:
-            raise ActionInputError("Type the firmware image id: a whole number, e.g. 47.")
-        clean["firmware_image"] = image
+        clean["firmware_image"] = firmware_image(parameters.get("firmware_image", ""))
     typed = str(parameters.get("confirm_name", ""))
     if spec.danger and not confirmation.confirmed(device, typed):
         raise ActionInputError(f"{confirmation.asked(device)} to confirm {spec.label.lower()}.")
     return clean
+
+
+def firmware_image(raw) -> int:
+    """The image id typed, or ActionInputError saying what is wrong with it: not a whole
+    number, below 1, or larger than any image id (common.integers.ID_MAX)."""
+    text = str(raw).strip()
+    if not integers.is_whole(text):
+        raise ActionInputError("Type the firmware image id: a whole number, e.g. 47.")
+    image = integers.int_or_none(text, minimum=1, maximum=integers.ID_MAX)
+    if image is not None:
+        return image
+    if text.startswith("-") or not text.strip("0"):
+        raise ActionInputError("Type the firmware image id: image ids start at 1, e.g. 47.")
+    raise ActionInputError(
+        f"That firmware image id is too large: image ids go up to {integers.ID_MAX:,}. "
+        "Check the id and type it again."
+    )
 
 
 def _claim(*, key: str, user, device: Device, spec: ActionSpec, parameters, resend_of=None):
@@ -148,6 +166,13 @@ def _claim(*, key: str, user, device: Device, spec: ActionSpec, parameters, rese
         raise ActionInputError("This form has expired: reload the page and try again.")
     try:
         with transaction.atomic():
+            if resend_of is not None:
+                # Locked, so that two presses of "send again" on one entry (two tabs, two
+                # people) send once: the second finds the first one's record.
+                ActionRecord.objects.select_for_update().filter(pk=resend_of.pk).first()
+                earlier = resend_of_entry(resend_of)
+                if earlier is not None and earlier.key != key:
+                    return earlier, True
             record = ActionRecord.objects.create(
                 key=key,
                 user=user,
@@ -165,6 +190,36 @@ def _claim(*, key: str, user, device: Device, spec: ActionSpec, parameters, rese
         if record.user_id != user.pk or record.device_id != device.id:
             raise Http404("No such action.") from None
         return record, True
+
+
+def resend_of_entry(original: ActionRecord) -> ActionRecord | None:
+    """The one time this entry was sent again (checked upstream, or sent), if it was."""
+    return resends_of([original]).get(original.pk)
+
+
+def resends_of(records) -> dict[int, ActionRecord]:
+    """`resend_of_entry` of each of `records`, by the record's id, in one query: the first
+    "send again" of each that was not refused by role (that one sent nothing)."""
+    found: dict[int, ActionRecord] = {}
+    resends = (
+        ActionRecord.objects.filter(resend_of__in=[r.pk for r in records])
+        .exclude(state=ActionRecord.State.REFUSED)
+        .select_related("user")
+        .order_by("created_at", "id")
+    )
+    for resend in resends:
+        found.setdefault(resend.resend_of_id, resend)
+    return found
+
+
+def resend_in_words(resend: ActionRecord) -> tuple[str, str]:
+    """What became of an entry's "send again", as (verb, what followed): "Sent again";
+    "Checked again", already pending so nothing sent; "Tried again", nothing sent."""
+    if resend.state == ActionRecord.State.ALREADY_PENDING:
+        return "Checked again", "it was already pending, so nothing was sent"
+    if resend.state == ActionRecord.State.FAILED and resend.upstream_status is None:
+        return "Tried again", "nothing was sent"
+    return "Sent again", ""
 
 
 def device_action(
@@ -292,6 +347,7 @@ def _send(record: ActionRecord, spec: ActionSpec, device: Device, clean, user) -
     if answer is not None:
         status = 200
         cache_answer(answer)
+        _keep_status_change(device, answer)
         state, follow = ActionRecord.State.SENT, ActionRecord.Follow.WAITING
         answered_change = answer.last_change
         entry = _own_entry(spec, answer)
@@ -301,7 +357,7 @@ def _send(record: ActionRecord, spec: ActionSpec, device: Device, clean, user) -
             message = f"{spec.label}: the control API answered, but not as asked: {contradiction}."
         else:
             seen = entry is not None
-            shown = f" ({entry.name}: {entry.value})" if entry and entry.value else ""
+            shown = f" ({pending_words.in_words(entry)})" if entry else ""
             message = f"{spec.label}: accepted by the control API{shown}."
             if spec.debug is not None and entry is None:
                 message += f" The device already has debug {on_off(spec.debug)}."
@@ -316,6 +372,28 @@ def _send(record: ActionRecord, spec: ActionSpec, device: Device, clean, user) -
         upstream_status=status, error_message="" if result == audit.OK else message,
         duration_ms=duration_ms, request_id=record.key,
     )  # fmt: skip
+
+
+def _keep_status_change(before: Device, answer: Device) -> None:
+    """The status change an action's answer shows (a reboot takes the device Down at once)
+    is history, as a refresh's is: the answer goes into the cache, so the polls that follow
+    compare with it and never report that change themselves. Missing, the timeline showed
+    the device come back Up without ever going Down."""
+    if before.status == answer.status:
+        return
+    now = _now()
+    change = Transition(
+        answer.id, answer.organization_id, before.status, answer.status,
+        answer.status_change or now,
+    )  # fmt: skip
+    try:
+        configured.read_model().record_transitions([change], now=now)
+    except redis.RedisError as error:  # the durable copy below still has it
+        log.warning("status change of device %s not kept in Redis: %s", answer.id, error)
+    try:
+        history_store.record_refresh([change], at=now)
+    except DatabaseError as error:
+        log.warning("status change of device %s not kept in the database: %s", answer.id, error)
 
 
 def device_action_resend(
@@ -344,6 +422,9 @@ def device_action_resend(
             "Only an action whose outcome is unknown, or that failed without the control API "
             "refusing it, is sent again."
         )
+    earlier = resend_of_entry(original)
+    if earlier is not None and earlier.key != idempotency_key:
+        return earlier, True  # sent again once already: the page shows what came of it
     try:
         device = selectors.confirm_device(user=user, device_id=device_id)
     except (errors.ControlAPIError, RefreshTimeout) as error:
@@ -364,7 +445,7 @@ def device_action_resend(
     )  # fmt: skip
     if replayed:
         return record, True
-    shown = f"{entry.name}: {entry.value}" if entry.value else entry.name
+    shown = pending_words.in_words(entry)
     _finish(
         record, ActionRecord.State.ALREADY_PENDING,
         f"Already pending on the device ({shown}): the earlier request did arrive. "

@@ -26,7 +26,8 @@ class Entry:
     the person ("" for the dashboard itself); `outcome` and `tone` (ok, failed, unknown,
     pending or ""): how it ended; `changes`: an edit's fields (devices.field_changes);
     `note`: a note's row, for its buttons; `link_text` and `link`: what the entry belongs to
-    and its page ("" when the viewer may not open it)."""
+    and its page ("" when the viewer may not open it); `when`: words shown instead of the
+    time when the moment is not known (`at` then only places the entry)."""
 
     kind: str
     at: datetime
@@ -40,6 +41,7 @@ class Entry:
     key: str = ""  # unique within the timeline: the source's row id
     link_text: str = ""
     link: str = ""
+    when: str = ""
 
 
 def duration_words(span: timedelta) -> str:

@@ -11,7 +11,7 @@ of a row is the device's when the row was written).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import Q
 from django.db.models.functions import Coalesce
@@ -63,32 +63,92 @@ SEEN_WORDS = {"full": "a full poll", "incremental": "an incremental poll",
 
 def status_changes(reading: Reading) -> list[Entry]:
     """Each transition, with how long the state it started lasted: until the next one, or
-    until now when it is the newest."""
+    until now when it is the newest.
+
+    A transition from a state the history never showed the device entering (a change seen
+    outside the polls that was not kept: the previous one ends in another state, or, for
+    the first one, in Down) gets a line of its own just before it, saying that a change
+    happened unrecorded and between which moments: no state appears from nowhere."""
     device = reading.device
     rows = _scoped(StatusChange.objects.filter(device_id=device.id), reading.scope)
     changes = list(_page(rows, reading, "at"))
     newer = None
     if reading.before is not None:
         newer = rows.filter(at__gte=reading.before).order_by("at", "id").first()
-    ends = newer.at if newer else None
+    older = None
+    if len(changes) == reading.limit:  # a full page: the change before its last one
+        last = changes[-1]
+        earlier = Q(at__lt=last.at) | Q(at=last.at, id__lt=last.id)
+        older = rows.filter(earlier).order_by("-at", "-id").first()
+    # Newest first: the page's changes between their neighbours on the pages around it.
+    chain = [c for c in (newer, *changes, older) if c is not None]
+    shown = {c.pk for c in changes}
     entries = []
-    for change in changes:
-        if ends is not None:
-            lasted = f"{change.to_status} for {duration_words(ends - change.at)}"
-        elif change.to_status == device.status:
-            so_far = duration_words(reading.now - change.at)
-            lasted = f"Still {change.to_status}, for {so_far} so far"
-        else:
-            lasted = f"{change.to_status} until a change the history did not record"
-        seen = SEEN_WORDS.get(change.seen_by, change.seen_by)
-        entries.append(Entry(
-            kind="status", at=change.at, key=f"status-{change.pk}",
-            title=f"{change.from_status} → {change.to_status}",
-            detail=f"{lasted} (seen by {seen}).",
-            tone="ok" if change.to_status == "Up" else "failed",
-        ))  # fmt: skip
-        ends = change.at
+    for i, change in enumerate(chain):
+        later = chain[i - 1] if i > 0 else None
+        prior = chain[i + 1] if i + 1 < len(chain) else None
+        if change.pk in shown:
+            entries.append(_status_entry(change, later, reading))
+        if change.pk in shown or change is newer:
+            gap = _unrecorded_change(change, prior)
+            if gap is not None and (reading.before is None or gap.at < reading.before):
+                entries.append(gap)
     return entries
+
+
+def _status_entry(change: StatusChange, later: StatusChange | None, reading: Reading) -> Entry:
+    """One recorded transition; `later`: the one recorded after it, if any."""
+    if later is not None and later.from_status == change.to_status:
+        lasted = f"{change.to_status} for {duration_words(later.at - change.at)}"
+    elif later is None and change.to_status == reading.device.status:
+        so_far = duration_words(reading.now - change.at)
+        lasted = f"Still {change.to_status}, for {so_far} so far"
+    else:
+        lasted = f"{change.to_status} until a change the history did not record"
+    seen = SEEN_WORDS.get(change.seen_by, change.seen_by)
+    return Entry(
+        kind="status", at=change.at, key=f"status-{change.pk}",
+        title=f"{change.from_status} → {change.to_status}",
+        detail=f"{lasted} (seen by {seen}).",
+        tone="ok" if change.to_status == "Up" else "failed",
+    )  # fmt: skip
+
+
+def _unrecorded_change(change: StatusChange, prior: StatusChange | None) -> Entry | None:
+    """The line for the change into `change.from_status` that the history lacks, or None
+    when `prior` (the change recorded before it) shows the device entering that state.
+    ASSUMPTION: with nothing recorded before it, a device was Up (where devices start and
+    mostly stay), so only a first change from Down gets the line."""
+    state = change.from_status
+    if (prior.to_status if prior is not None else "Up") == state:
+        return None
+    if prior is None:
+        title = f"Went {state}"
+        detail = (
+            f"When is not recorded: before {_moment(change.at)}. It happened before the "
+            "history started or while the device was in another organization, or the "
+            "history missed it (seen by a read of the device between polls)."
+        )
+    else:
+        title = f"{prior.to_status} → {state}"
+        detail = (
+            f"When is not recorded: between {_moment(prior.at)} and {_moment(change.at)}. "
+            "The history missed it: it was seen by a read of the device between polls, or "
+            "its record was lost."
+        )
+    return Entry(
+        kind="status", at=change.at - UNRECORDED_BEFORE, key=f"status-unrecorded-{change.pk}",
+        title=title, when="time not recorded", detail=detail,
+        tone="ok" if state == "Up" else "failed",
+    )  # fmt: skip
+
+
+# An unrecorded change is listed just before the recorded one that shows it happened.
+UNRECORDED_BEFORE = timedelta(microseconds=1)
+
+
+def _moment(at: datetime) -> str:
+    return f"{localtime(at):%Y-%m-%d %H:%M:%S}"
 
 
 # --- actions ----------------------------------------------------------------------------
@@ -102,7 +162,12 @@ def actions(reading: Reading) -> list[Entry]:
     entries = []
     for record in _page(rows.select_related("user"), reading, "created_at"):
         outcome = record.get_state_display()
-        if record.follow == ActionRecord.Follow.CONTRADICTED:
+        if record.state == ActionRecord.State.FAILED:
+            # Without an answer's status the action never left (the device could not be
+            # checked first, or the control API not reached).
+            status = record.upstream_status
+            outcome = "Failed: nothing was sent" if status is None else failure_words(status)
+        elif record.follow == ActionRecord.Follow.CONTRADICTED:
             # As the device page says it: answered, but what was asked did not happen.
             outcome = "Answered by the control API; not applied"
         elif record.follow != ActionRecord.Follow.NONE:
@@ -121,9 +186,20 @@ def actions(reading: Reading) -> list[Entry]:
 
 RESULT_WORDS = {
     AuditEntry.Result.OK: ("Saved", "ok"),
-    AuditEntry.Result.FAILED: ("Refused by the control API", "failed"),
     AuditEntry.Result.UNKNOWN: ("Outcome unknown: the control API did not answer", "unknown"),
 }
+
+
+def failure_words(status: int | None) -> str:
+    """A failed write by the control API's answer (the status the audit entry or action
+    record keeps): a 4xx refused the request; a 5xx or no answer at all is a failure."""
+    if status is None:
+        return "Failed: the control API could not be reached"
+    if 400 <= status < 500:
+        return "Refused by the control API"
+    if status >= 500:
+        return "Failed: the control API failed on its side"
+    return "Failed: the control API answered unexpectedly"
 
 
 def _changes(reading: Reading, record: str, kind: str, title: str) -> list[Entry]:
@@ -131,7 +207,10 @@ def _changes(reading: Reading, record: str, kind: str, title: str) -> list[Entry
     entries = []
     for change in _page(_scoped(rows, reading.scope).select_related("audit_entry"), reading, "at"):
         entry = change.audit_entry
-        outcome, tone = RESULT_WORDS.get(entry.result, (entry.get_result_display(), ""))
+        if entry.result == AuditEntry.Result.FAILED:
+            outcome, tone = failure_words(entry.upstream_status), "failed"
+        else:
+            outcome, tone = RESULT_WORDS.get(entry.result, (entry.get_result_display(), ""))
         entries.append(Entry(
             kind=kind, at=change.at, key=f"{kind}-{change.pk}", title=title, who=entry.username,
             outcome=outcome, tone=tone, changes=change.changes,

@@ -97,7 +97,7 @@ def test_firmware_update_takes_an_image_id_and_shows_it_pending(
     page.get_by_label("Firmware image id").fill(str(image.id))
     page.get_by_role("button", name="Firmware update").dblclick()
     record = page.locator(".action-record").first
-    expect(record).to_contain_text("firmware_update: pending")
+    expect(record).to_contain_text("Firmware update pending")
     expect(record).to_contain_text("Confirmed by the device", timeout=15_000)
     assert writes(cached_fleet, device.id) == 1
 

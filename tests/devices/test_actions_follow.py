@@ -57,7 +57,7 @@ def test_debug_off_is_confirmed_only_when_the_device_reports_debug_off(
     cached_fleet.advance(5)
     post_action(client, device.id, "debug-off", "b" * 32)
     off = ActionRecord.objects.get(key="b" * 32)
-    assert off.message == "Debug off: accepted by the control API (debug: off)."
+    assert off.message == "Debug off: accepted by the control API (Debug off pending)."
     assert "Waiting for the device" in follow(client, device.id, off).content.decode()
     cached_fleet.advance(5)
     assert "Confirmed by the device" in follow(client, device.id, off).content.decode()

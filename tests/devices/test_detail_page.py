@@ -1,5 +1,8 @@
 """The device page: every field group, pending work in words, tenancy, freshness."""
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 from django.conf import settings
 
@@ -101,7 +104,11 @@ def test_the_fields_partial_answers_an_htmx_request(cached_fleet, device_of_org,
     assert "<html" not in html
 
 
-def test_a_scheduled_reboot_is_shown_with_its_time(cached_fleet, device_of_org, noc, client_of):
+def test_a_scheduled_reboot_is_shown_with_its_time(
+    cached_fleet, device_of_org, noc, client_of, settings
+):
+    """In words, as the site shows moments: "Y-m-d H:i" in the display zone, named."""
+    settings.DISPLAY_TIME_ZONE = "Europe/Madrid"
     device = device_of_org(5)
     with ControlAPI(settings.CONTROL_API_URL, settings.CONTROL_API_TOKEN) as api:
         due = next(p.value for p in api.reboot(device.id).pending_settings)
@@ -109,4 +116,6 @@ def test_a_scheduled_reboot_is_shown_with_its_time(cached_fleet, device_of_org, 
     part = client_of(noc).get(f"/devices/{device.id}/", HTTP_HX_REQUEST="true")
     html = part.content.decode()
 
-    assert due and f"Reboot scheduled at {due}" in html
+    local = datetime.fromisoformat(due).astimezone(ZoneInfo("Europe/Madrid"))
+    assert f"<li>Reboot scheduled for {local:%Y-%m-%d %H:%M} Europe/Madrid</li>" in html
+    assert due not in html

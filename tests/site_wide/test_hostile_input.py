@@ -91,7 +91,7 @@ FORMS = {
     ),
     "firmware image past 64 bits": (
         lambda c, d: action(c, d, "firmware", firmware_image=HUGE),
-        "Type the firmware image id: a whole number, e.g. 47.",
+        "That firmware image id is too large: image ids go up to 2,147,483,647.",
     ),
     "bulk devices ²": (
         lambda c, d: c.post("/devices/bulk/", {"action": "reboot", "devices": f"{d.id},²"}),

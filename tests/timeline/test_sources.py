@@ -174,14 +174,15 @@ def test_entries_come_newest_first_and_the_filter_keeps_one_kind(
     device = device_of_org(5)
     client = client_of(tenant_admin)
     client.post(f"/devices/{device.id}/notes/", {"text": "first: checked the fibre"})
-    client.post(f"/devices/{device.id}/actions/reboot/", {"key": "r" * 32})
-    client.post(f"/devices/{device.id}/notes/", {"text": "second: rebooted it"})
+    # A sync: a reboot's answer takes the device Down, a status change of its own.
+    client.post(f"/devices/{device.id}/actions/sync/", {"key": "r" * 32})
+    client.post(f"/devices/{device.id}/notes/", {"text": "second: synced it"})
 
     kinds = [kind for kind, _ in entries(timeline_of(client, device.id))]
     assert kinds == ["notes", "actions", "notes"]
     only_notes = entries(timeline_of(client, device.id, kind="notes"))
     assert [w.split(" Note by tenant-admin ")[-1] for _, w in only_notes] == [
-        "second: rebooted it",
+        "second: synced it",
         "first: checked the fibre",
     ]
     assert "Nothing of this kind" in timeline_of(client, device.id, kind="edits")
