@@ -57,7 +57,9 @@ def test_a_campaign_of_a_bad_image_is_followed_to_its_stop(
     sim_control.clear_log()
 
     page.get_by_role("button", name="Start").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Running")
+    # The worker chooses the devices; the page, refreshing itself, then shows it running.
+    expect(page.locator("#starting")).to_contain_text("Start pressed")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Running", timeout=30_000)
     stop = page.locator("#stop-reason")
     expect(stop).to_contain_text("devices of wave 1 failed or did not confirm", timeout=45_000)
     expect(page.get_by_role("heading", level=1)).to_contain_text("Stopped by its rules")
