@@ -262,7 +262,8 @@ def not_yours_message(org_id: int, *, verb: str = "see") -> str:
 # compared without surrounding spaces and ignoring case; one without is NOC staff's alone.
 
 
-def _folded(name: str | None) -> str:
+def folded_name(name: str | None) -> str:
+    """A name as names are compared here: without surrounding spaces, ignoring case."""
     return (name or "").strip().casefold()
 
 
@@ -271,7 +272,7 @@ def profile_organization_names(scope: OrgScope) -> frozenset[str] | None:
     if scope.all:
         return None
     names = Organization.objects.filter(upstream_id__in=scope.ids).values_list("name", flat=True)
-    return frozenset(_folded(n) for n in names if _folded(n))
+    return frozenset(folded_name(n) for n in names if folded_name(n))
 
 
 def visible_profiles(profiles, scope: OrgScope) -> list:
@@ -279,7 +280,7 @@ def visible_profiles(profiles, scope: OrgScope) -> list:
     names = profile_organization_names(scope)
     if names is None:
         return list(profiles)
-    return [p for p in profiles if _folded(p.organization) in names]
+    return [p for p in profiles if folded_name(p.organization) in names]
 
 
 def scoped_view(action: str = VIEW):

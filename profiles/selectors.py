@@ -146,7 +146,9 @@ def read_profile(profile_id: int, scope: OrgScope) -> tuple[Profile | None, Prof
     the answers a missing one gets. Raises ProfileUnreadable when nothing was read."""
     snapshot, why = _read_snapshot()
     if snapshot is not None:
-        found = next((p for p in visible(snapshot.items, scope) if p.id == profile_id), None)
+        found = next(
+            (p for p in tenancy.visible_profiles(snapshot.items, scope) if p.id == profile_id), None
+        )
         if found is not None:
             return found, ProfileSource(items=[], as_of=snapshot.as_of, source=SNAPSHOT)
         why = f"This profile was not in the last profile poll ({_age(snapshot.as_of)} ago)"
@@ -162,26 +164,15 @@ def read_profile(profile_id: int, scope: OrgScope) -> tuple[Profile | None, Prof
             f"{why}, and the control API could not be read either: {errors.as_sentence(error)}"
         )
         kept = _read_kept(profile_id)
-        if kept is None or not visible([kept.profile], scope):
+        if kept is None or not tenancy.visible_profiles([kept.profile], scope):
             raise ProfileUnreadable(failure) from error
         notice = f"{failure} This is the copy last read from the control API."
         return kept.profile, ProfileSource(items=[], as_of=kept.as_of, source=KEPT, notice=notice)
     _keep(profile, profile_id, read_at)
-    if not visible([profile], scope):
+    if not tenancy.visible_profiles([profile], scope):
         return None, ProfileSource(items=[], as_of=read_at, source=UPSTREAM, notice=why)
     notice = f"{why}: read directly from the control API instead."
     return profile, ProfileSource(items=[], as_of=read_at, source=UPSTREAM, notice=notice)
-
-
-# --- tenancy ---------------------------------------------------------------------------
-
-
-def _folded(name: str | None) -> str:
-    return (name or "").strip().casefold()
-
-
-def visible(profiles: list[Profile], scope: OrgScope) -> list[Profile]:
-    return tenancy.visible_profiles(profiles, scope)
 
 
 # --- the list ----------------------------------------------------------------------------
@@ -233,9 +224,15 @@ def _judged(profiles: list[Profile]) -> list[ProfileRow]:
 def profile_list(*, scope: OrgScope, name: str = "", state: str = "") -> ProfileList:
     """Visible profiles whose name contains `name` (any case), in `state` if given."""
     source = read_profiles(name=name)
-    needle = _folded(name)
-    matching = [p for p in visible(source.items, scope) if needle in _folded(p.name)]
-    rows = sorted(_judged(matching), key=lambda r: (_folded(r.profile.name), r.profile.id))
+    needle = tenancy.folded_name(name)
+    matching = [
+        p
+        for p in tenancy.visible_profiles(source.items, scope)
+        if needle in tenancy.folded_name(p.name)
+    ]
+    rows = sorted(
+        _judged(matching), key=lambda r: (tenancy.folded_name(r.profile.name), r.profile.id)
+    )
     counts = _counts(rows)
     if state in health.STATES:
         rows = [r for r in rows if r.judgement.state == state]
@@ -266,11 +263,11 @@ def profile_health_summary(scope: OrgScope, *, worst: int = 5) -> HealthSummary:
     snapshot, why = _read_snapshot()
     if snapshot is None:
         return HealthSummary(counts=_counts([]), worst=[], total=0, as_of=None, notice=why)
-    rows = _judged(visible(snapshot.items, scope))
+    rows = _judged(tenancy.visible_profiles(snapshot.items, scope))
     order = {state: n for n, state in enumerate(health.STATES)}
     unhealthy = sorted(
         (r for r in rows if r.judgement.state != health.HEALTHY),
-        key=lambda r: (order[r.judgement.state], _folded(r.profile.name)),
+        key=lambda r: (order[r.judgement.state], tenancy.folded_name(r.profile.name)),
     )
     return HealthSummary(
         counts=_counts(rows), worst=unhealthy[:worst], total=len(rows),
